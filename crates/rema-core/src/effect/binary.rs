@@ -1,0 +1,63 @@
+//! Two-group binary outcomes: log risk ratio, log odds ratio, risk difference.
+//!
+//! Matches metafor `escalc(measure = "RR" | "OR" | "RD")` with the default
+//! `add = 1/2, to = "only0"`, `vtype = "LS"`:
+//! - RR: yᵢ = ln(aᵢ/n₁ᵢ) − ln(cᵢ/n₂ᵢ), vᵢ = 1/aᵢ − 1/n₁ᵢ + 1/cᵢ − 1/n₂ᵢ;
+//! - OR: yᵢ = ln(aᵢdᵢ / bᵢcᵢ), vᵢ = 1/aᵢ + 1/bᵢ + 1/cᵢ + 1/dᵢ (Woolf 1955);
+//! - RD: yᵢ = p₁ᵢ − p₂ᵢ, vᵢ = p₁ᵢ(1−p₁ᵢ)/n₁ᵢ + p₂ᵢ(1−p₂ᵢ)/n₂ᵢ.
+//!
+//! The correction is added to all four cells of the affected studies before
+//! both yᵢ and vᵢ are computed (metafor's `addyi = addvi = TRUE`).
+
+use super::{check, AddTo, BinaryStudy, EffectSizes};
+use crate::error::Result;
+use crate::measure::Measure;
+
+pub(super) fn compute(measure: Measure, studies: &[BinaryStudy], add: f64, to: AddTo) -> Result<EffectSizes> {
+    const COUNT: &str = "a count must be a finite number >= 0";
+    for (i, s) in studies.iter().enumerate() {
+        check(i, "ai", s.ai, s.ai >= 0.0, COUNT)?;
+        check(i, "bi", s.bi, s.bi >= 0.0, COUNT)?;
+        check(i, "ci", s.ci, s.ci >= 0.0, COUNT)?;
+        check(i, "di", s.di, s.di >= 0.0, COUNT)?;
+        check(i, "n1i", s.ai + s.bi, s.ai + s.bi > 0.0, "group 1 must have at least one participant")?;
+        check(i, "n2i", s.ci + s.di, s.ci + s.di > 0.0, "group 2 must have at least one participant")?;
+    }
+    let has_zero = |s: &BinaryStudy| s.ai == 0.0 || s.bi == 0.0 || s.ci == 0.0 || s.di == 0.0;
+    let any_zero = studies.iter().any(has_zero);
+    let mut corrected = Vec::new();
+    let mut yi = Vec::with_capacity(studies.len());
+    let mut vi = Vec::with_capacity(studies.len());
+    for (i, s) in studies.iter().enumerate() {
+        let apply = add > 0.0
+            && match to {
+                AddTo::OnlyZero => has_zero(s),
+                AddTo::All => true,
+                AddTo::IfAnyZero => any_zero,
+                AddTo::None => false,
+            };
+        let a = if apply { add } else { 0.0 };
+        if apply {
+            corrected.push(i);
+        }
+        let (ai, bi, ci, di) = (s.ai + a, s.bi + a, s.ci + a, s.di + a);
+        let (n1, n2) = (ai + bi, ci + di);
+        let (p1, p2) = (ai / n1, ci / n2);
+        let (y, v) = match measure {
+            Measure::Rr => (p1.ln() - p2.ln(), 1.0 / ai - 1.0 / n1 + 1.0 / ci - 1.0 / n2),
+            Measure::Or => ((p1 / (1.0 - p1)).ln() - (p2 / (1.0 - p2)).ln(), 1.0 / ai + 1.0 / bi + 1.0 / ci + 1.0 / di),
+            Measure::Rd => (p1 - p2, p1 * (1.0 - p1) / n1 + p2 * (1.0 - p2) / n2),
+            _ => unreachable!("binary::compute called with {measure}"),
+        };
+        yi.push(y);
+        vi.push(v);
+    }
+    Ok(EffectSizes {
+        measure,
+        yi,
+        vi,
+        ni: Some(studies.iter().map(|s| s.ai + s.bi + s.ci + s.di).collect()),
+        corrected,
+        notes: Vec::new(),
+    })
+}

@@ -1,0 +1,390 @@
+//! Fitting the common-effect, random-effects and mixed-effects models, as
+//! metafor 3.8 `rma.uni`, with `predict()` for the prediction interval.
+//!
+//! Given τ̂², with wᵢ = 1/(vᵢ + τ̂²) and A = (X'WX)⁻¹:
+//! - β̂ = A X'Wy, Var(β̂) = A (z test) or s²_w·A with s²_w = Σwᵢeᵢ²/(k − p)
+//!   (Knapp & Hartung 2003; Sidik & Jonkman 2002), with t(k − p) quantiles;
+//! - Q = Σ(1/vᵢ)eᵢ² from the common-effect fit (Cochran 1954), df k − p;
+//! - I² = 100·τ̂²/(ṽ + τ̂²), H² = (ṽ + τ̂²)/ṽ, ṽ = (k − p)/tr(P) with wᵢ = 1/vᵢ
+//!   (Higgins & Thompson 2002); for the common-effect model I² = max(0, (Q − df)/Q)
+//!   and H² = Q/df, as metafor;
+//! - prediction interval β̂ ± c·√(Var(β̂) + τ̂²) with c from the same test.
+
+use std::fmt;
+use std::str::FromStr;
+
+use statrs::distribution::{ChiSquared, ContinuousCDF, FisherSnedecor, Normal, StudentsT};
+
+use crate::error::{Error, Result};
+use crate::linalg::{Design, SymMatrix};
+use crate::tau2::{self, Control, Method, Problem};
+use crate::wls::{trace_p, wls};
+
+/// The test of the coefficients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Test {
+    /// Wald-type z test with normal quantiles.
+    #[default]
+    Z,
+    /// Hartung–Knapp–Sidik–Jonkman: the variance scaled by s²_w, t(k − p) quantiles.
+    Knha,
+}
+
+impl Test {
+    pub fn name(self) -> &'static str {
+        match self {
+            Test::Z => "z",
+            Test::Knha => "knha",
+        }
+    }
+}
+
+impl fmt::Display for Test {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Test {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Test, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "z" => Ok(Test::Z),
+            "knha" | "hksj" | "hk" => Ok(Test::Knha),
+            _ => Err(format!("unknown test `{s}`; expected z or knha")),
+        }
+    }
+}
+
+/// Everything that shapes a fit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FitOptions {
+    pub method: Method,
+    pub test: Test,
+    /// Confidence level in percent (metafor's `level`, default 95).
+    pub level: f64,
+    pub control: Control,
+}
+
+impl Default for FitOptions {
+    fn default() -> FitOptions {
+        FitOptions { method: Method::Reml, test: Test::Z, level: 95.0, control: Control::default() }
+    }
+}
+
+impl FitOptions {
+    pub fn new(method: Method) -> FitOptions {
+        FitOptions { method, ..FitOptions::default() }
+    }
+
+    fn check(&self) -> Result<()> {
+        if !(self.level > 0.0 && self.level < 100.0) {
+            return Err(Error::InvalidOption {
+                option: "level",
+                message: format!("{} must lie strictly between 0 and 100 (e.g. 95)", self.level),
+            });
+        }
+        let c = &self.control;
+        if !(c.threshold > 0.0 && c.threshold.is_finite()) || c.max_iter == 0 || !(c.step_adj > 0.0) {
+            return Err(Error::InvalidOption {
+                option: "control",
+                message: "threshold and step_adj must be positive, max_iter at least 1".to_string(),
+            });
+        }
+        if let Some(t) = c.tau2_init {
+            if !(t >= 0.0 && t.is_finite()) {
+                return Err(Error::InvalidOption { option: "tau2_init", message: format!("{t} must be >= 0") });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One model coefficient with its inference.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Coefficient {
+    pub estimate: f64,
+    pub se: f64,
+    /// z or t statistic.
+    pub stat: f64,
+    pub pval: f64,
+    pub ci_lower: f64,
+    pub ci_upper: f64,
+}
+
+/// A fitted model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fit {
+    pub k: usize,
+    pub p: usize,
+    pub options: FitOptions,
+    /// Coefficients; the first is the intercept (the pooled effect of an
+    /// intercept-only model).
+    pub coefficients: Vec<Coefficient>,
+    /// Var(β̂), scaled by s²_w under the Knapp–Hartung test.
+    pub vb: SymMatrix,
+    /// Degrees of freedom of the t tests (Knapp–Hartung), `None` for z.
+    pub df: Option<f64>,
+    pub tau2: f64,
+    /// Fisher-scoring iterations, for ML, REML and EB.
+    pub tau2_iterations: Option<usize>,
+    /// Cochran's Q (residual heterogeneity, QE), its df and p-value.
+    pub q: f64,
+    pub q_df: f64,
+    pub q_pval: f64,
+    /// I² in percent and H².
+    pub i2: f64,
+    pub h2: f64,
+    /// The "typical" within-study variance ṽ of I² (metafor `vt`).
+    pub vt: f64,
+    /// Omnibus test of the moderators (of the intercept in an intercept-only
+    /// model): a χ² statistic for z, F for Knapp–Hartung.
+    pub qm: f64,
+    pub qm_df: (f64, Option<f64>),
+    pub qm_pval: f64,
+    /// Knapp–Hartung scale factor s²_w (1 under the z test).
+    pub s2w: f64,
+    /// Weights in percent.
+    pub weights: Vec<f64>,
+    /// Every adjustment or caveat, in words.
+    pub notes: Vec<String>,
+}
+
+/// A prediction interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Prediction {
+    pub pred: f64,
+    pub se: f64,
+    pub ci_lower: f64,
+    pub ci_upper: f64,
+    pub pi_lower: f64,
+    pub pi_upper: f64,
+}
+
+impl Fit {
+    /// The pooled estimate (the intercept).
+    pub fn estimate(&self) -> &Coefficient {
+        &self.coefficients[0]
+    }
+
+    /// The critical value of the confidence intervals.
+    pub fn crit(&self) -> f64 {
+        critical_value(self.options.level, self.df)
+    }
+
+    /// metafor `predict()` at moderator values `x0` (a row of X, intercept first).
+    pub fn predict(&self, x0: &[f64]) -> Prediction {
+        let pred: f64 = x0.iter().zip(&self.coefficients).map(|(x, c)| x * c.estimate).sum();
+        let mut var = 0.0;
+        for (i, xi) in x0.iter().enumerate() {
+            for (j, xj) in x0.iter().enumerate() {
+                var += xi * self.vb.get(i, j) * xj;
+            }
+        }
+        let crit = self.crit();
+        let se = var.max(0.0).sqrt();
+        let pse = (var + self.tau2).max(0.0).sqrt();
+        Prediction {
+            pred,
+            se,
+            ci_lower: pred - crit * se,
+            ci_upper: pred + crit * se,
+            pi_lower: pred - crit * pse,
+            pi_upper: pred + crit * pse,
+        }
+    }
+
+    /// The prediction interval of the intercept-only model (the average effect).
+    pub fn prediction(&self) -> Prediction {
+        let mut x0 = vec![0.0; self.p];
+        x0[0] = 1.0;
+        self.predict(&x0)
+    }
+}
+
+fn critical_value(level: f64, df: Option<f64>) -> f64 {
+    let alpha = 1.0 - level / 100.0;
+    match df {
+        Some(df) => StudentsT::new(0.0, 1.0, df).map(|t| t.inverse_cdf(1.0 - alpha / 2.0)).unwrap_or(f64::NAN),
+        None => Normal::standard().inverse_cdf(1.0 - alpha / 2.0),
+    }
+}
+
+/// Checks effects and variances: equal lengths, finite effects, positive finite variances.
+pub fn validate(yi: &[f64], vi: &[f64]) -> Result<()> {
+    if yi.len() != vi.len() {
+        return Err(Error::LengthMismatch { what: format!("{} effects but {} variances", yi.len(), vi.len()) });
+    }
+    if yi.is_empty() {
+        return Err(Error::NoStudies);
+    }
+    for (i, (&y, &v)) in yi.iter().zip(vi).enumerate() {
+        if !y.is_finite() {
+            return Err(Error::InvalidEffect { study: i, value: y });
+        }
+        if !(v.is_finite() && v > 0.0) {
+            return Err(Error::InvalidVariance { study: i, value: v });
+        }
+    }
+    Ok(())
+}
+
+/// Fits the intercept-only model to effects `yi` with sampling variances `vi`.
+pub fn fit(yi: &[f64], vi: &[f64], opts: &FitOptions) -> Result<Fit> {
+    fit_with_moderators(yi, vi, &Design::intercept(yi.len()), opts)
+}
+
+/// Fits a (mixed-effects) meta-regression with design `x`, whose first column
+/// is the intercept.
+pub fn fit_with_moderators(yi: &[f64], vi: &[f64], x: &Design, opts: &FitOptions) -> Result<Fit> {
+    opts.check()?;
+    validate(yi, vi)?;
+    let k = yi.len();
+    let p = x.cols();
+    if x.rows() != k {
+        return Err(Error::LengthMismatch { what: format!("{k} studies but {} rows of moderators", x.rows()) });
+    }
+    let intercept_only = x.is_intercept_only();
+    if !(intercept_only && k == 1) {
+        let needed = if opts.method.is_random() { p + 1 } else { p };
+        if k < needed {
+            return Err(Error::TooFewStudies {
+                k,
+                needed,
+                what: if opts.method.is_random() {
+                    "a random-effects model with these moderators"
+                } else {
+                    "a model with these moderators"
+                },
+            });
+        }
+    }
+    if opts.test == Test::Knha && k <= p {
+        return Err(Error::TooFewStudies { k, needed: p + 1, what: "the Knapp-Hartung test (it has k - p degrees of freedom)" });
+    }
+    let problem = Problem { y: yi, v: vi, x };
+    let mut notes = Vec::new();
+    let (vmax, vmin) = vi.iter().fold((f64::MIN, f64::MAX), |(a, b), &v| (a.max(v), b.min(v)));
+    if vmax / vmin >= 1e7 {
+        notes.push(format!(
+            "the largest sampling variance is {:.1e} times the smallest; results may be numerically unstable",
+            vmax / vmin
+        ));
+    }
+
+    // τ²: zero for FE and for a single study (metafor's "k1" case).
+    let est = if k == 1 {
+        if opts.method.is_random() {
+            notes.push("only one study: tau^2 cannot be estimated and is set to 0".to_string());
+        }
+        tau2::Tau2Estimate { tau2: 0.0, iterations: None, notes: Vec::new() }
+    } else {
+        tau2::estimate(opts.method, &problem, &opts.control)?
+    };
+    notes.extend(est.notes.iter().cloned());
+    let tau2 = est.tau2;
+
+    // Coefficients.
+    let w: Vec<f64> = vi.iter().map(|v| 1.0 / (v + tau2)).collect();
+    let re = wls(yi, x, &w)?;
+    let df_resid = (k - p) as f64;
+    let (s2w, df) = match opts.test {
+        Test::Z => (1.0, None),
+        Test::Knha => {
+            if !opts.method.is_random() {
+                notes.push("the Knapp-Hartung method is not meant for the common-effect model".to_string());
+            }
+            (if re.rss <= f64::EPSILON { 0.0 } else { re.rss / df_resid }, Some(df_resid))
+        }
+    };
+    let mut vb = re.a.clone();
+    for v in vb.data.iter_mut() {
+        *v *= s2w;
+    }
+    let crit = critical_value(opts.level, df);
+    let coefficients: Vec<Coefficient> = re
+        .beta
+        .iter()
+        .enumerate()
+        .map(|(j, &b)| {
+            let se = vb.get(j, j).sqrt();
+            let stat = b / se;
+            let pval = match df {
+                Some(df) => StudentsT::new(0.0, 1.0, df).map(|t| 2.0 * t.sf(stat.abs())).unwrap_or(f64::NAN),
+                None => 2.0 * Normal::standard().sf(stat.abs()),
+            };
+            Coefficient { estimate: b, se, stat, pval, ci_lower: b - crit * se, ci_upper: b + crit * se }
+        })
+        .collect();
+
+    // Omnibus test of the moderators (or of the intercept alone).
+    let btt: Vec<usize> = if p > 1 { (1..p).collect() } else { vec![0] };
+    let m = btt.len();
+    let mut sub = SymMatrix::zeros(m);
+    for (a, &i) in btt.iter().enumerate() {
+        for (b, &j) in btt.iter().enumerate() {
+            sub.set(a, b, vb.get(i, j));
+        }
+    }
+    let qm_raw = sub.cholesky_inverse().map(|inv| {
+        let mut s = 0.0;
+        for (a, &i) in btt.iter().enumerate() {
+            for (b, &j) in btt.iter().enumerate() {
+                s += re.beta[i] * inv.get(a, b) * re.beta[j];
+            }
+        }
+        s
+    });
+    let (qm, qm_df, qm_pval) = match (qm_raw, df) {
+        (Some(q), Some(df)) => {
+            let f = q / m as f64;
+            let pv = FisherSnedecor::new(m as f64, df).map(|d| d.sf(f)).unwrap_or(f64::NAN);
+            (f, (m as f64, Some(df)), pv)
+        }
+        (Some(q), None) => (q, (m as f64, None), ChiSquared::new(m as f64).map(|d| d.sf(q)).unwrap_or(f64::NAN)),
+        (None, _) => (f64::NAN, (m as f64, df), f64::NAN),
+    };
+
+    // Heterogeneity from the common-effect fit.
+    let (q, q_pval, i2, h2, vt) = if k > p {
+        let w_fe: Vec<f64> = vi.iter().map(|v| 1.0 / v).collect();
+        let fe = wls(yi, x, &w_fe)?;
+        let q = fe.rss.max(0.0);
+        let q_pval = ChiSquared::new(df_resid).map(|d| d.sf(q)).unwrap_or(f64::NAN);
+        let vt = df_resid / trace_p(x, &w_fe, &fe.a);
+        let (i2, h2) = if opts.method.is_random() {
+            (100.0 * tau2 / (vt + tau2), tau2 / vt + 1.0)
+        } else {
+            ((100.0 * (q - df_resid) / q).max(0.0), q / df_resid)
+        };
+        (q, q_pval, i2, h2, vt)
+    } else {
+        (0.0, 1.0, 0.0, 1.0, 0.0)
+    };
+
+    let sw: f64 = w.iter().sum();
+    let weights = w.iter().map(|w| 100.0 * w / sw).collect();
+
+    Ok(Fit {
+        k,
+        p,
+        options: *opts,
+        coefficients,
+        vb,
+        df,
+        tau2,
+        tau2_iterations: est.iterations,
+        q,
+        q_df: df_resid,
+        q_pval,
+        i2,
+        h2,
+        vt,
+        qm,
+        qm_df,
+        qm_pval,
+        s2w,
+        weights,
+        notes,
+    })
+}

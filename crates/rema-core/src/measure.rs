@@ -1,0 +1,150 @@
+//! Effect-size measures, named as in metafor's `escalc`.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// An effect-size measure. The names and conventions are metafor's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Measure {
+    /// Log risk ratio (two-group binary).
+    Rr,
+    /// Log odds ratio (two-group binary).
+    Or,
+    /// Risk difference (two-group binary).
+    Rd,
+    /// Raw mean difference (two-group continuous).
+    Md,
+    /// Standardised mean difference, Hedges' g (two-group continuous).
+    Smd,
+    /// Raw mean change (single-group pre/post).
+    Mc,
+    /// Standardised mean change, change-score standardisation.
+    Smcc,
+    /// Standardised mean change, raw-score standardisation (by the pre SD).
+    Smcr,
+    /// Raw proportion.
+    Pr,
+    /// Log proportion.
+    Pln,
+    /// Logit proportion.
+    Plo,
+    /// Arcsine square-root proportion.
+    Pas,
+    /// Freeman–Tukey double arcsine proportion.
+    Pft,
+    /// Generic effect sizes given with their variances or standard errors.
+    Gen,
+}
+
+/// The kind of raw data a measure is computed from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataKind {
+    TwoGroupBinary,
+    TwoGroupContinuous,
+    PrePost,
+    Proportion,
+    Generic,
+}
+
+impl Measure {
+    pub const ALL: [Measure; 14] = [
+        Measure::Rr,
+        Measure::Or,
+        Measure::Rd,
+        Measure::Md,
+        Measure::Smd,
+        Measure::Mc,
+        Measure::Smcc,
+        Measure::Smcr,
+        Measure::Pr,
+        Measure::Pln,
+        Measure::Plo,
+        Measure::Pas,
+        Measure::Pft,
+        Measure::Gen,
+    ];
+
+    /// metafor's name of the measure.
+    pub fn name(self) -> &'static str {
+        match self {
+            Measure::Rr => "RR",
+            Measure::Or => "OR",
+            Measure::Rd => "RD",
+            Measure::Md => "MD",
+            Measure::Smd => "SMD",
+            Measure::Mc => "MC",
+            Measure::Smcc => "SMCC",
+            Measure::Smcr => "SMCR",
+            Measure::Pr => "PR",
+            Measure::Pln => "PLN",
+            Measure::Plo => "PLO",
+            Measure::Pas => "PAS",
+            Measure::Pft => "PFT",
+            Measure::Gen => "GEN",
+        }
+    }
+
+    pub fn data_kind(self) -> DataKind {
+        match self {
+            Measure::Rr | Measure::Or | Measure::Rd => DataKind::TwoGroupBinary,
+            Measure::Md | Measure::Smd => DataKind::TwoGroupContinuous,
+            Measure::Mc | Measure::Smcc | Measure::Smcr => DataKind::PrePost,
+            Measure::Pr | Measure::Pln | Measure::Plo | Measure::Pas | Measure::Pft => DataKind::Proportion,
+            Measure::Gen => DataKind::Generic,
+        }
+    }
+
+    /// The continuity correction metafor adds by default (`add`): 0.5 for the
+    /// measures that need it, 0 for PAS and PFT, which are finite at zero.
+    pub fn default_add(self) -> f64 {
+        match self {
+            Measure::Rr | Measure::Or | Measure::Rd | Measure::Pr | Measure::Pln | Measure::Plo => 0.5,
+            _ => 0.0,
+        }
+    }
+
+    /// The scale on which results are reported back to a reader.
+    pub fn back_transform(self) -> BackTransform {
+        match self {
+            Measure::Rr | Measure::Or | Measure::Pln => BackTransform::Exp,
+            Measure::Pr => BackTransform::Identity,
+            Measure::Plo => BackTransform::InverseLogit,
+            Measure::Pas => BackTransform::InverseArcsine,
+            Measure::Pft => BackTransform::InverseFreemanTukey,
+            _ => BackTransform::Identity,
+        }
+    }
+
+    /// True for single proportions, reported in percent once back-transformed.
+    pub fn is_proportion(self) -> bool {
+        self.data_kind() == DataKind::Proportion
+    }
+}
+
+/// How an analysis-scale value is mapped back to the scale a reader expects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackTransform {
+    Identity,
+    Exp,
+    InverseLogit,
+    InverseArcsine,
+    /// metafor's `transf.ipft.hm`: needs the harmonic mean of the sample sizes.
+    InverseFreemanTukey,
+}
+
+impl fmt::Display for Measure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Measure {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Measure, String> {
+        let up = s.trim().to_ascii_uppercase();
+        Measure::ALL.iter().copied().find(|m| m.name() == up).ok_or_else(|| {
+            let names: Vec<_> = Measure::ALL.iter().map(|m| m.name()).collect();
+            format!("unknown measure `{s}`; expected one of {}", names.join(", "))
+        })
+    }
+}

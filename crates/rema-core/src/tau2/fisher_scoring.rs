@@ -1,0 +1,93 @@
+//! Maximum likelihood, restricted maximum likelihood and empirical Bayes,
+//! by Fisher scoring as metafor 3.8 `rma.uni(method = "ML" | "REML" | "EB")`.
+//!
+//! Starting from τ²₀ = max(0, HE estimate), each step adds
+//! - ML (Hardy & Thompson 1996): δ = (y'PPy − Σwᵢ) / Σwᵢ²
+//! - REML (Viechtbauer 2005): δ = (y'PPy − tr P) / tr(PP)
+//! - EB (Morris 1983; Berkey et al. 1995): δ = (y'Py · k/(k−p) − k) / Σwᵢ
+//!
+//! with wᵢ = 1/(vᵢ + τ²), halving δ while τ² + δ < 0, until |Δτ²| ≤ threshold
+//! (1e-5) or more than `max_iter` (100) steps, which is an error. For ML and
+//! REML the log-likelihood at τ² = 0 is then compared with that at the
+//! estimate, and τ² = 0 is taken if it is higher (metafor's `ll0check`).
+
+use super::{hedges, Control, Method, Problem, Tau2Estimate};
+use crate::error::{Error, Result};
+use crate::linalg::weighted_crossprod;
+use crate::wls::{trace_p, trace_pp, wls};
+
+pub(super) fn estimate(method: Method, pr: &Problem, control: &Control) -> Result<Tau2Estimate> {
+    let k = pr.k() as f64;
+    let mut tau2 = match control.tau2_init {
+        Some(t) => t,
+        None => hedges::raw(pr)?.max(0.0),
+    };
+    let mut w = vec![0.0; pr.k()];
+    let mut change = control.threshold + 1.0;
+    let mut iter = 0usize;
+    while change > control.threshold {
+        iter += 1;
+        let old = tau2;
+        for (wi, vi) in w.iter_mut().zip(pr.v) {
+            *wi = 1.0 / (vi + tau2);
+        }
+        let fit = wls(pr.y, pr.x, &w)?;
+        let ypp_y: f64 = fit.resid.iter().zip(&w).map(|(e, w)| w * w * e * e).sum();
+        let mut adj = match method {
+            Method::Ml => {
+                let sw: f64 = w.iter().sum();
+                let sw2: f64 = w.iter().map(|w| w * w).sum();
+                (ypp_y - sw) / sw2
+            }
+            Method::Reml => (ypp_y - trace_p(pr.x, &w, &fit.a)) / trace_pp(pr.x, &w, &fit.a),
+            Method::Eb => {
+                let sw: f64 = w.iter().sum();
+                (fit.rss * k / pr.df() - k) / sw
+            }
+            _ => unreachable!("fisher_scoring::estimate called with {method}"),
+        };
+        adj *= control.step_adj;
+        if adj.is_nan() {
+            adj = 0.0;
+        }
+        while tau2 + adj < 0.0 {
+            adj /= 2.0;
+        }
+        tau2 += adj;
+        change = (old - tau2).abs();
+        if iter > control.max_iter {
+            return Err(Error::NotConverged {
+                method: method.name(),
+                iterations: iter - 1,
+                detail: format!("Fisher scoring; last change in tau^2 was {change:.3e}"),
+            });
+        }
+    }
+    let mut notes = Vec::new();
+    if control.ll0_check && method != Method::Eb && control.tau2_init.is_none() {
+        let ll0 = log_likelihood(method, pr, 0.0)?;
+        let ll = log_likelihood(method, pr, tau2)?;
+        if ll0 - ll > f64::EPSILON.powf(0.25) && tau2 > control.threshold {
+            notes.push(format!(
+                "Fisher scoring stopped at tau^2 = {tau2:.6}, but the {method} likelihood is higher at tau^2 = 0; tau^2 set to 0 (metafor ll0check)"
+            ));
+            tau2 = 0.0;
+        }
+    }
+    Ok(Tau2Estimate { tau2: tau2.max(0.0), iterations: Some(iter), notes })
+}
+
+/// The ML or REML log-likelihood at τ² (without REML's constant ½log|X'X|).
+pub(crate) fn log_likelihood(method: Method, pr: &Problem, tau2: f64) -> Result<f64> {
+    let w: Vec<f64> = pr.v.iter().map(|v| 1.0 / (v + tau2)).collect();
+    let fit = wls(pr.y, pr.x, &w)?;
+    let log_v: f64 = pr.v.iter().map(|v| (v + tau2).ln()).sum();
+    let two_pi = (2.0 * std::f64::consts::PI).ln();
+    Ok(match method {
+        Method::Reml => {
+            let log_det = weighted_crossprod(pr.x, &w).log_det().ok_or(Error::RankDeficient)?;
+            -0.5 * pr.df() * two_pi - 0.5 * log_v - 0.5 * log_det - 0.5 * fit.rss
+        }
+        _ => -0.5 * pr.k() as f64 * two_pi - 0.5 * log_v - 0.5 * fit.rss,
+    })
+}

@@ -1,0 +1,77 @@
+//! Paule–Mandel estimator (Paule & Mandel 1982; DerSimonian & Kacker 2007):
+//! τ̂² solves the generalised Q equation
+//!
+//! Q(τ²) = Σ wᵢ(τ²) eᵢ(τ²)² = k − p,  wᵢ(τ²) = 1/(vᵢ + τ²),
+//!
+//! where eᵢ(τ²) are the weighted least-squares residuals; τ̂² = 0 when
+//! Q(0) < k − p. Q is decreasing in τ², so the root is unique.
+//!
+//! Matches metafor `rma.uni(method = "PM")`. metafor finds the root with
+//! `uniroot(tol = .Machine$double.eps^0.25)` on [0, max(100, 10·mad(y)²)];
+//! rema solves to near machine precision and widens the bracket when needed,
+//! so it agrees with metafor run at a tight `control = list(tol = ...)`.
+
+use super::{Problem, Tau2Estimate};
+use crate::error::{Error, Result};
+use crate::linalg::Design;
+use crate::roots::brent;
+use crate::wls::wls;
+
+/// The generalised Q statistic Q(τ²) = Σ wᵢ eᵢ² with wᵢ = 1/(vᵢ + τ²)
+/// (metafor's internal `.QE.func`).
+pub fn generalised_q(y: &[f64], v: &[f64], x: &Design, tau2: f64) -> f64 {
+    let w: Vec<f64> = v.iter().map(|v| 1.0 / (v + tau2)).collect();
+    wls(y, x, &w).map(|f| f.rss).unwrap_or(f64::NAN)
+}
+
+/// Solves Q(τ²) = target for τ² ≥ 0. `Ok(None)` when Q(0) is already below
+/// the target (the solution is truncated at 0).
+pub(crate) fn solve_q(pr: &Problem, target: f64, what: &'static str) -> Result<Option<f64>> {
+    let q = |t: f64| generalised_q(pr.y, pr.v, pr.x, t) - target;
+    let q0 = q(0.0);
+    if q0 < 0.0 {
+        return Ok(None);
+    }
+    let mut hi = (10.0 * mad(pr.y).powi(2)).max(100.0);
+    let mut widenings = 0;
+    while q(hi) > 0.0 {
+        hi *= 10.0;
+        widenings += 1;
+        if widenings > 30 || !hi.is_finite() {
+            return Err(Error::NotConverged {
+                method: what,
+                iterations: widenings,
+                detail: "no tau^2 below 1e32 solves the Q equation".to_string(),
+            });
+        }
+    }
+    brent(q, 0.0, hi)
+        .map(Some)
+        .ok_or_else(|| Error::NotConverged { method: what, iterations: 200, detail: "Brent root search".to_string() })
+}
+
+pub(super) fn estimate(pr: &Problem) -> Result<Tau2Estimate> {
+    let tau2 = solve_q(pr, pr.df(), "PM")?;
+    let mut notes = Vec::new();
+    if tau2.is_none() {
+        notes.push("Q(0) is below k - p, so the PM estimate of tau^2 is 0".to_string());
+    }
+    Ok(Tau2Estimate { tau2: tau2.unwrap_or(0.0), iterations: None, notes })
+}
+
+/// R's `mad()`: 1.4826 × the median absolute deviation from the median.
+fn mad(y: &[f64]) -> f64 {
+    fn median(v: &mut [f64]) -> f64 {
+        v.sort_by(|a, b| a.total_cmp(b));
+        let n = v.len();
+        if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            0.5 * (v[n / 2 - 1] + v[n / 2])
+        }
+    }
+    let mut s = y.to_vec();
+    let m = median(&mut s);
+    let mut d: Vec<f64> = y.iter().map(|y| (y - m).abs()).collect();
+    1.4826 * median(&mut d)
+}
