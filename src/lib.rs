@@ -6,3 +6,5 @@
 
 pub use rema_core as core;
 pub use rema_data as data;
+
+pub mod golden;

@@ -41,8 +41,22 @@ pub fn q_profile(yi: &[f64], vi: &[f64], x: &Design, fit: &Fit) -> Result<Hetero
     let crit_lower = chi.inverse_cdf(alpha / 2.0);
     let pr = Problem { y: yi, v: vi, x };
     let mut notes = Vec::new();
-    let lower = paule_mandel_solve(&pr, crit_upper, "Q-profile")?.unwrap_or(0.0);
-    let upper = paule_mandel_solve(&pr, crit_lower, "Q-profile")?.unwrap_or(0.0);
+    // metafor searches [0, max(100, 10·τ̂²)] and reports the limit when a
+    // root lies beyond it; rema does the same, and names the exact root.
+    let limit = (10.0 * fit.tau2).max(100.0);
+    let mut bound = |target: f64, which: &str| -> Result<f64> {
+        let root = paule_mandel_solve(&pr, target, "Q-profile")?.unwrap_or(0.0);
+        if root > limit {
+            notes.push(format!(
+                "the {which} Q-profile bound of tau^2 lies beyond the search limit {limit} and is reported as {limit}, as metafor does; the exact root is {root:.6}"
+            ));
+            Ok(limit)
+        } else {
+            Ok(root)
+        }
+    };
+    let lower = bound(crit_upper, "lower")?;
+    let upper = bound(crit_lower, "upper")?;
     if upper == 0.0 {
         notes.push("the Q-profile interval for tau^2 is {0}: Q(0) is below both quantiles".to_string());
     } else if lower == 0.0 {

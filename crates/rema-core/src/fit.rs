@@ -202,7 +202,8 @@ impl Fit {
     }
 }
 
-fn critical_value(level: f64, df: Option<f64>) -> f64 {
+/// The two-sided critical value at `level` percent: normal, or t with `df` degrees of freedom.
+pub fn critical_value(level: f64, df: Option<f64>) -> f64 {
     let alpha = 1.0 - level / 100.0;
     match df {
         Some(df) => StudentsT::new(0.0, 1.0, df).map(|t| t.inverse_cdf(1.0 - alpha / 2.0)).unwrap_or(f64::NAN),

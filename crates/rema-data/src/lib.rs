@@ -1,1 +1,20 @@
-//! placeholder
+//! rema-data: the data model and I/O of rema.
+//!
+//! It reads CSV (and JSON) input into validated study data, runs analyses
+//! through `rema-core`, and defines the request ([`AnalysisSpec`]) and result
+//! ([`AnalysisResult`]) types that the CLI and the server share, so that every
+//! face of rema gives the same numbers and the same JSON.
+
+pub mod analyze;
+pub mod columns;
+pub mod error;
+pub mod result;
+pub mod spec;
+pub mod table;
+
+pub use analyze::{analyze, sha256_hex, VERSION};
+pub use columns::{read_studies, StudyTable};
+pub use error::{DataError, Location, Result};
+pub use result::{AnalysisResult, Provenance, StudyEffect, Transformed};
+pub use spec::AnalysisSpec;
+pub use table::Table;

@@ -1,0 +1,92 @@
+//! The options of one analysis: shared by the CLI, the server and plans.
+
+use rema_core::{AddTo, Control, EffectOptions, FitOptions, Measure, Method, Test};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{DataError, Result};
+
+/// What to compute. Strings are metafor's names; they are parsed into
+/// rema-core's enums by [`AnalysisSpec::fit_options`] and friends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnalysisSpec {
+    pub measure: String,
+    #[serde(default = "default_method")]
+    pub method: String,
+    #[serde(default = "default_test")]
+    pub test: String,
+    /// Confidence level in percent.
+    #[serde(default = "default_level")]
+    pub level: f64,
+    /// Add the Q-profile confidence intervals of tau^2, I^2 and H^2.
+    #[serde(default)]
+    pub tau2_ci: bool,
+    /// Continuity correction (metafor `add`); `None` for metafor's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub add: Option<f64>,
+    /// Where the correction goes (metafor `to`): only0, all, if0all, none.
+    #[serde(default = "default_to")]
+    pub to: String,
+}
+
+fn default_method() -> String {
+    "REML".to_string()
+}
+fn default_test() -> String {
+    "z".to_string()
+}
+fn default_level() -> f64 {
+    95.0
+}
+fn default_to() -> String {
+    "only0".to_string()
+}
+
+impl AnalysisSpec {
+    pub fn new(measure: &str) -> AnalysisSpec {
+        AnalysisSpec {
+            measure: measure.to_string(),
+            method: default_method(),
+            test: default_test(),
+            level: default_level(),
+            tau2_ci: false,
+            add: None,
+            to: default_to(),
+        }
+    }
+
+    pub fn measure(&self) -> Result<Measure> {
+        self.measure.parse().map_err(|message| DataError::Option { message })
+    }
+
+    pub fn fit_options(&self) -> Result<FitOptions> {
+        let method: Method = self.method.parse().map_err(|message| DataError::Option { message })?;
+        let test: Test = self.test.parse().map_err(|message| DataError::Option { message })?;
+        if !(self.level > 0.0 && self.level < 100.0) {
+            return Err(DataError::Option {
+                message: format!("level {} must lie strictly between 0 and 100, e.g. 95", self.level),
+            });
+        }
+        Ok(FitOptions { method, test, level: self.level, control: Control::default() })
+    }
+
+    pub fn effect_options(&self) -> Result<EffectOptions> {
+        let to = match self.to.as_str() {
+            "only0" => AddTo::OnlyZero,
+            "all" => AddTo::All,
+            "if0all" => AddTo::IfAnyZero,
+            "none" => AddTo::None,
+            other => {
+                return Err(DataError::Option {
+                    message: format!("unknown `to` value `{other}`; expected only0, all, if0all or none"),
+                })
+            }
+        };
+        if let Some(a) = self.add {
+            if !(a.is_finite() && a >= 0.0) {
+                return Err(DataError::Option { message: format!("add = {a} must be a finite number >= 0") });
+            }
+        }
+        Ok(EffectOptions { add: self.add, to })
+    }
+}

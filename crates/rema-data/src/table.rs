@@ -1,0 +1,156 @@
+//! Reading a delimited text file into a table of strings.
+//!
+//! Accepts what spreadsheets write: a UTF-8 byte-order mark, CRLF or LF line
+//! ends, comma-, semicolon- or tab-separated fields (sniffed from the header),
+//! quoted fields, and blank lines, which are skipped.
+
+use crate::error::{DataError, Location, Result};
+
+/// A header and rows of string cells, with each row's line in the file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// Name of the source, for messages (a path, or e.g. `request body`).
+    pub source: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Row>,
+    /// True for semicolon-separated files, whose numbers may use a decimal
+    /// comma (Excel in many European locales).
+    pub decimal_comma: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// 1-based line in the source.
+    pub line: u64,
+    pub cells: Vec<String>,
+}
+
+impl Table {
+    /// Reads a file from disk.
+    pub fn read_path(path: &std::path::Path) -> Result<Table> {
+        let name = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|source| DataError::Io { path: name.clone(), source })?;
+        Table::from_bytes(&bytes, &name)
+    }
+
+    /// Parses bytes; `source` names them in messages.
+    pub fn from_bytes(bytes: &[u8], source: &str) -> Result<Table> {
+        let text = std::str::from_utf8(bytes).map_err(|e| DataError::NotUtf8 {
+            file: source.to_string(),
+            line: 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() as u64,
+        })?;
+        Table::from_str(text, source)
+    }
+
+    /// Parses text; `source` names it in messages.
+    pub fn from_str(text: &str, source: &str) -> Result<Table> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        if text.trim().is_empty() {
+            return Err(DataError::Empty { file: source.to_string() });
+        }
+        let delimiter = sniff_delimiter(text);
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(true)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(text.as_bytes());
+        let csv_err = |e: csv::Error| {
+            let line = e.position().map(|p| p.line());
+            DataError::Csv { at: Location { file: Some(source.to_string()), line, ..Location::default() }, message: e.to_string() }
+        };
+        let headers: Vec<String> = reader.headers().map_err(csv_err)?.iter().map(|h| h.trim().to_string()).collect();
+        for (i, h) in headers.iter().enumerate() {
+            if h.is_empty() {
+                return Err(DataError::Csv {
+                    at: Location { file: Some(source.to_string()), line: Some(1), ..Location::default() },
+                    message: format!("header field {} is empty; every column needs a name", i + 1),
+                });
+            }
+            if headers[..i].contains(h) {
+                return Err(DataError::Csv {
+                    at: Location { file: Some(source.to_string()), line: Some(1), column: Some(h.clone()), ..Location::default() },
+                    message: "the column name appears twice in the header".to_string(),
+                });
+            }
+        }
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(csv_err)?;
+            let line = record.position().map(|p| p.line()).unwrap_or(0);
+            if record.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            if record.len() != headers.len() {
+                return Err(DataError::Ragged {
+                    at: Location { file: Some(source.to_string()), line: Some(line), ..Location::default() },
+                    found: record.len(),
+                    expected: headers.len(),
+                });
+            }
+            rows.push(Row { line, cells: record.iter().map(|c| c.to_string()).collect() });
+        }
+        if rows.is_empty() {
+            return Err(DataError::NoRows { file: source.to_string() });
+        }
+        Ok(Table { source: source.to_string(), headers, rows, decimal_comma: delimiter == b';' })
+    }
+
+    /// Index of a column by name (case-sensitive, as metafor's names are).
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.headers.iter().position(|h| h == name)
+    }
+}
+
+/// Picks the delimiter that occurs most often in the header line, outside quotes.
+fn sniff_delimiter(text: &str) -> u8 {
+    let header = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
+    let mut in_quotes = false;
+    for b in header.bytes() {
+        if b == b'"' {
+            in_quotes = !in_quotes;
+        } else if !in_quotes {
+            for (d, n) in counts.iter_mut() {
+                if b == *d {
+                    *n += 1;
+                }
+            }
+        }
+    }
+    counts.iter().max_by_key(|(_, n)| *n).filter(|(_, n)| *n > 0).map(|(d, _)| *d).unwrap_or(b',')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_bom_crlf_semicolons_quotes_and_blank_lines() {
+        let text = "\u{feff}study;yi;vi\r\n\"Smith; 2001\";0,5;1\r\nB;0.1;0.2\r\n\r\n\r\n";
+        let t = Table::from_str(text, "x.csv").unwrap();
+        assert_eq!(t.headers, ["study", "yi", "vi"]);
+        assert_eq!(t.rows.len(), 2);
+        assert_eq!(t.rows[0].cells[0], "Smith; 2001");
+        assert_eq!(t.rows[1].line, 3);
+    }
+
+    #[test]
+    fn ragged_row_is_an_error_naming_the_line() {
+        let err = Table::from_str("yi,vi\n1,2\n3\n", "x.csv").unwrap_err();
+        assert!(matches!(err, DataError::Ragged { found: 1, expected: 2, .. }), "{err}");
+        assert!(err.to_string().contains("line 3"), "{err}");
+    }
+
+    #[test]
+    fn empty_and_header_only_files_are_errors() {
+        assert!(matches!(Table::from_str("", "x.csv"), Err(DataError::Empty { .. })));
+        assert!(matches!(Table::from_str("yi,vi\n\n", "x.csv"), Err(DataError::NoRows { .. })));
+    }
+
+    #[test]
+    fn invalid_utf8_is_an_error_with_a_line() {
+        let err = Table::from_bytes(b"yi,vi\n1,2\n\xff,3\n", "x.csv").unwrap_err();
+        assert!(matches!(err, DataError::NotUtf8 { line: 3, .. }), "{err}");
+    }
+}

@@ -1,0 +1,144 @@
+# Golden values for rema-core, computed by R metafor.
+#
+# Regenerate with `cargo xtask goldens` (needs R and metafor; Debian:
+# apt-get install r-cran-metafor r-cran-jsonlite). Writes tests/golden/core.json
+# and the input CSVs in tests/golden/data/. cargo test compares offline.
+#
+# Conventions:
+# - Every fit uses metafor's defaults, except `control = list(tol = 1e-12)` for
+#   PM and for confint(): metafor finds those roots with uniroot() at
+#   tol = .Machine$double.eps^0.25 (~1.2e-4), while rema solves them to machine
+#   precision. The tight tolerance makes metafor report the exact root.
+# - Prediction intervals are predict()'s defaults (metafor 3.8: the same z or t
+#   quantile as the confidence interval).
+suppressPackageStartupMessages({ library(metafor); library(jsonlite) })
+
+args <- commandArgs(trailingOnly = TRUE)
+out_dir <- if (length(args) >= 1) args[1] else "tests/golden"
+dir.create(file.path(out_dir, "data"), showWarnings = FALSE, recursive = TRUE)
+
+methods <- c("FE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "PM")
+tests <- c("z", "knha")
+
+num <- function(x) if (is.null(x) || length(x) == 0 || is.na(x)) NULL else unname(as.numeric(x))
+
+transf_for <- function(measure, ni) {
+  switch(measure, RR = exp, OR = exp, PLN = exp, PLO = transf.ilogit, PAS = transf.iarcsin,
+         PFT = function(x) transf.ipft.hm(x, targs = list(ni = ni)), NULL)
+}
+
+fit_case <- function(yi, vi, method, test, level = 95, measure = "GEN", ni = NULL) {
+  ctrl <- if (method == "PM") list(tol = 1e-12) else list()
+  res <- tryCatch(
+    withCallingHandlers(rma(yi, vi, method = method, test = test, level = level, control = ctrl),
+                        warning = function(w) invokeRestart("muffleWarning")),
+    error = function(e) e)
+  if (inherits(res, "error")) return(list(method = method, test = test, level = level, error = conditionMessage(res)))
+  pr <- predict(res)
+  ex <- list(
+    k = res$k, estimate = num(res$beta[1]), se = num(res$se[1]), stat = num(res$zval[1]),
+    pval = num(res$pval[1]), ci_lower = num(res$ci.lb[1]), ci_upper = num(res$ci.ub[1]),
+    tau2 = num(res$tau2), i2 = num(res$I2), h2 = num(res$H2), q = num(res$QE), q_pval = num(res$QEp),
+    qm = num(res$QM), qm_pval = num(res$QMp),
+    pi_lower = num(pr$pi.lb), pi_upper = num(pr$pi.ub),
+    weights = unname(as.numeric(weights(res))))
+  tf <- transf_for(measure, ni)
+  if (!is.null(tf)) {
+    pt <- predict(res, transf = tf)
+    ex$transformed <- list(estimate = num(pt$pred), ci_lower = num(pt$ci.lb), ci_upper = num(pt$ci.ub),
+                           pi_lower = num(pt$pi.lb), pi_upper = num(pt$pi.ub))
+  }
+  if (method != "FE" && res$k > 1) {
+    ci <- tryCatch(suppressWarnings(confint(res, control = list(tol = 1e-12))), error = function(e) NULL)
+    if (!is.null(ci)) {
+      r <- ci$random
+      ex$tau2_ci_lower <- num(r["tau^2", "ci.lb"]); ex$tau2_ci_upper <- num(r["tau^2", "ci.ub"])
+      ex$i2_ci_lower <- num(r["I^2(%)", "ci.lb"]); ex$i2_ci_upper <- num(r["I^2(%)", "ci.ub"])
+      ex$h2_ci_lower <- num(r["H^2", "ci.lb"]); ex$h2_ci_upper <- num(r["H^2", "ci.ub"])
+    }
+  }
+  list(method = method, test = test, level = level, expected = ex)
+}
+
+cases <- list()
+add_case <- function(id, dataset, measure, input, csv = TRUE, methods_ = methods, tests_ = tests, levels = 95,
+                     note = NULL, ...) {
+  es <- do.call(escalc, c(list(measure = measure), as.list(input), list(...)))
+  yi <- as.numeric(es$yi); vi <- as.numeric(es$vi)
+  ni <- attr(es$yi, "ni")
+  fits <- list()
+  for (m in methods_) for (t in tests_) for (l in levels) fits[[length(fits) + 1]] <- fit_case(yi, vi, m, t, l, measure, ni)
+  csv_path <- NULL
+  if (csv) {
+    df <- data.frame(study = paste0("S", seq_along(yi)), input, check.names = FALSE)
+    csv_path <- file.path("tests/golden/data", paste0(id, ".csv"))
+    write.csv(df, file.path(out_dir, "data", paste0(id, ".csv")), row.names = FALSE, quote = TRUE)
+  }
+  cases[[length(cases) + 1]] <<- list(id = id, dataset = dataset, measure = measure, note = note, csv = csv_path,
+                                      input = as.list(input), yi = yi, vi = vi, ni = if (is.null(ni)) NULL else as.numeric(ni),
+                                      fits = fits)
+}
+
+# Binary: BCG vaccine trials (Colditz et al. 1994).
+bcg <- data.frame(ai = dat.bcg$tpos, bi = dat.bcg$tneg, ci = dat.bcg$cpos, di = dat.bcg$cneg)
+for (m in c("RR", "OR", "RD")) add_case(paste0("bcg_", m), "dat.bcg", m, bcg)
+
+# Viechtbauer 2007, Table II: pre-eclampsia trials, log odds ratios.
+col <- data.frame(ai = dat.collins1985b$pre.xti, n1i = dat.collins1985b$pre.nti,
+                  ci = dat.collins1985b$pre.xci, n2i = dat.collins1985b$pre.nci)
+add_case("collins1985b_OR", "dat.collins1985b", "OR", col, levels = c(95, 90))
+
+# Continuous: Normand 1999, length of hospital stay.
+nor <- data.frame(m1i = dat.normand1999$m1i, sd1i = dat.normand1999$sd1i, n1i = dat.normand1999$n1i,
+                  m2i = dat.normand1999$m2i, sd2i = dat.normand1999$sd2i, n2i = dat.normand1999$n2i)
+for (m in c("MD", "SMD")) add_case(paste0("normand1999_", m), "dat.normand1999", m, nor)
+
+# Proportions: Pritz 1997, recovery after stroke.
+pri <- data.frame(xi = dat.pritz1997$xi, ni = dat.pritz1997$ni)
+for (m in c("PR", "PLN", "PLO", "PAS", "PFT")) add_case(paste0("pritz1997_", m), "dat.pritz1997", m, pri)
+
+# Generic: Hackshaw 1998, passive smoking and lung cancer (log odds ratios).
+add_case("hackshaw1998_GEN", "dat.hackshaw1998", "GEN", data.frame(yi = dat.hackshaw1998$yi, vi = dat.hackshaw1998$vi))
+
+# Pre/post: Morris 2008, Table 5 treatment groups (metafor's own columns: m1i = post, m2i = pre, sd1i = pre SD).
+morris <- data.frame(m1i = c(30.6, 23.5, 0.5, 53.4, 35.6), m2i = c(38.5, 37.6, 0.7, 70.6, 42.1),
+                     sd1i = c(15.0, 16.3, 3.0, 7.0, 15.0), sd2i = c(11.6, 11.5, 4.0, 4.0, 12.0),
+                     ni = c(20, 28, 60, 25, 49), ri = c(0.47, 0.64, 0.77, 0.89, 0.44))
+for (m in c("MC", "SMCC", "SMCR")) add_case(paste0("morris2008_", m), "Morris 2008 Table 5", m, morris)
+
+# Pre/post in rema's named columns: an invented pain-VAS set like the seed paper's.
+vas <- data.frame(m_pre = c(7.9, 8.1, 7.2, 8.4, 7.6, 6.9), sd_pre = c(1.4, 1.1, 1.9, 0.9, 1.6, 2.1),
+                  m_post = c(3.1, 4.0, 3.5, 2.6, 4.4, 3.8), sd_post = c(1.9, 2.2, 2.4, 1.5, 2.0, 2.6),
+                  ni = c(63, 19, 18, 26, 65, 40), ri = c(0.3, 0.5, 0.4, 0.6, 0.5, 0.2))
+for (m in c("MC", "SMCC", "SMCR")) {
+  es_in <- data.frame(m1i = vas$m_post, m2i = vas$m_pre, sd1i = vas$sd_pre, sd2i = vas$sd_post, ni = vas$ni, ri = vas$ri)
+  es <- escalc(measure = m, m1i = m1i, m2i = m2i, sd1i = sd1i, sd2i = sd2i, ni = ni, ri = ri, data = es_in)
+  yi <- as.numeric(es$yi); vi <- as.numeric(es$vi)
+  fits <- list(); for (me in methods) for (t in tests) fits[[length(fits) + 1]] <- fit_case(yi, vi, me, t)
+  id <- paste0("vas_", m)
+  write.csv(data.frame(study = paste0("S", 1:6), vas), file.path(out_dir, "data", paste0(id, ".csv")), row.names = FALSE)
+  cases[[length(cases) + 1]] <- list(id = id, dataset = "invented pre/post VAS (rema columns)", measure = m,
+    note = "m_post -> m1i, m_pre -> m2i, sd_pre -> sd1i (SMCR standardises by the pre SD), sd_post -> sd2i",
+    csv = file.path("tests/golden/data", paste0(id, ".csv")), input = as.list(vas), yi = yi, vi = vi, ni = vas$ni, fits = fits)
+}
+
+# Edge cases.
+add_case("edge_k1", "first BCG trial alone", "RR", bcg[1, ], tests_ = "z")
+add_case("edge_k2", "first two BCG trials", "RR", bcg[1:2, ])
+add_case("edge_identical", "three identical studies", "GEN", data.frame(yi = c(0.4, 0.4, 0.4), vi = c(0.01, 0.02, 0.03)),
+         note = "tau2 = 0 for every estimator")
+add_case("edge_wide_variances", "variances from 1e-8 to 1e4", "GEN",
+         data.frame(yi = c(0.1, 0.12, 0.5, -0.3, 2.0, 0.2), vi = c(1e-8, 1e-6, 1e-2, 1, 1e2, 1e4)))
+add_case("edge_zero_arm", "BCG with all-zero events in the control arm of two trials", "RR",
+         data.frame(ai = c(4, 6, 3, 62, 33), bi = c(119, 300, 228, 13536, 5036), ci = c(0, 29, 0, 248, 47), di = c(139, 274, 209, 12619, 5761)),
+         note = "0.5 added to all cells of studies 1 and 3")
+add_case("edge_zero_events_pr", "the seed paper's retrospective cement leaks, 0/32, 0/128, 0/22", "PR",
+         data.frame(xi = c(0, 0, 0), ni = c(32, 128, 22)), tests_ = "z",
+         note = "seed paper: 0.51% with I2 = 0%")
+
+golden <- list(
+  generator = list(script = "tests/golden/core.R", r = R.version.string,
+                   metafor = as.character(packageVersion("metafor")), jsonlite = as.character(packageVersion("jsonlite"))),
+  cases = cases)
+writeLines(toJSON(golden, auto_unbox = TRUE, digits = NA, null = "null", pretty = TRUE), file.path(out_dir, "core.json"))
+cat("wrote", length(cases), "cases to", file.path(out_dir, "core.json"), "\n")
