@@ -6,7 +6,10 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::core::{effect_sizes, fit, q_profile, transform, Design, EffectOptions, FitOptions, Measure, Method, Test};
+use crate::core::{
+    effect_sizes, fit, q_profile, transform, Design, EffectOptions, FitOptions, Measure, Method,
+    Test,
+};
 use crate::data::{read_studies, Table};
 
 /// How a quantity is computed, which sets its tolerance.
@@ -64,7 +67,8 @@ impl Comparison {
 pub fn run_core(root: &Path) -> Result<Vec<Comparison>, String> {
     let path = root.join("tests/golden/core.json");
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let golden: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let golden: Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut out = Vec::new();
     for case in golden["cases"].as_array().ok_or("no cases")? {
         run_case(root, case, &mut out)?;
@@ -82,7 +86,10 @@ fn nums(v: &Value) -> Vec<f64> {
 
 fn run_case(root: &Path, case: &Value, out: &mut Vec<Comparison>) -> Result<(), String> {
     let id = case["id"].as_str().ok_or("case without id")?;
-    let measure: Measure = case["measure"].as_str().ok_or("case without measure")?.parse()?;
+    let measure: Measure = case["measure"]
+        .as_str()
+        .ok_or("case without measure")?
+        .parse()?;
     let gyi = nums(&case["yi"]);
     let gvi = nums(&case["vi"]);
     let ni = case.get("ni").map(nums).filter(|v| !v.is_empty());
@@ -91,7 +98,8 @@ fn run_case(root: &Path, case: &Value, out: &mut Vec<Comparison>) -> Result<(), 
     if let Some(csv) = case["csv"].as_str() {
         let table = Table::read_path(&root.join(csv)).map_err(|e| e.to_string())?;
         let st = read_studies(&table, measure).map_err(|e| e.to_string())?;
-        let es = effect_sizes(measure, &st.data, &EffectOptions::default()).map_err(|e| format!("{id}: {e}"))?;
+        let es = effect_sizes(measure, &st.data, &EffectOptions::default())
+            .map_err(|e| format!("{id}: {e}"))?;
         for (i, (y, v)) in es.yi.iter().zip(&es.vi).enumerate() {
             out.push(cmp(id, &format!("yi[{i}]"), Kind::ClosedForm, gyi[i], *y));
             out.push(cmp(id, &format!("vi[{i}]"), Kind::ClosedForm, gvi[i], *v));
@@ -103,18 +111,30 @@ fn run_case(root: &Path, case: &Value, out: &mut Vec<Comparison>) -> Result<(), 
         let test: Test = f["test"].as_str().ok_or("test")?.parse()?;
         let level = f["level"].as_f64().unwrap_or(95.0);
         let name = format!("{id} {method} {test} level={level}");
-        let opts = FitOptions { method, test, level, ..FitOptions::default() };
+        let opts = FitOptions {
+            method,
+            test,
+            level,
+            ..FitOptions::default()
+        };
         let res = fit(&gyi, &gvi, &opts);
         let Some(ex) = f.get("expected") else {
             // metafor refused this fit: rema must refuse too.
             if let Ok(r) = res {
-                return Err(format!("{name}: metafor failed ({}) but rema fitted tau2 = {}", f["error"], r.tau2));
+                return Err(format!(
+                    "{name}: metafor failed ({}) but rema fitted tau2 = {}",
+                    f["error"], r.tau2
+                ));
             }
             continue;
         };
         let r = res.map_err(|e| format!("{name}: {e}"))?;
         let iterative = matches!(method, Method::Ml | Method::Reml | Method::Eb | Method::Pm);
-        let kind = if iterative { Kind::Iterative } else { Kind::ClosedForm };
+        let kind = if iterative {
+            Kind::Iterative
+        } else {
+            Kind::ClosedForm
+        };
         let e = r.estimate();
         let pred = r.prediction();
         let pairs = [
@@ -136,7 +156,11 @@ fn run_case(root: &Path, case: &Value, out: &mut Vec<Comparison>) -> Result<(), 
         ];
         for (q, actual) in pairs {
             // q and q_pval do not depend on tau2.
-            let k = if q.starts_with('q') && !q.starts_with("qm") { Kind::ClosedForm } else { kind };
+            let k = if q.starts_with('q') && !q.starts_with("qm") {
+                Kind::ClosedForm
+            } else {
+                kind
+            };
             if let Some(x) = ex[q].as_f64() {
                 out.push(cmp(&name, q, k, x, actual));
             }
@@ -160,7 +184,8 @@ fn run_case(root: &Path, case: &Value, out: &mut Vec<Comparison>) -> Result<(), 
             }
         }
         if ex.get("tau2_ci_lower").is_some() {
-            let ci = q_profile(&gyi, &gvi, &Design::intercept(gyi.len()), &r).map_err(|e| format!("{name}: {e}"))?;
+            let ci = q_profile(&gyi, &gvi, &Design::intercept(gyi.len()), &r)
+                .map_err(|e| format!("{name}: {e}"))?;
             for (q, actual) in [
                 ("tau2_ci_lower", ci.tau2_lower),
                 ("tau2_ci_upper", ci.tau2_upper),
@@ -179,5 +204,11 @@ fn run_case(root: &Path, case: &Value, out: &mut Vec<Comparison>) -> Result<(), 
 }
 
 fn cmp(case: &str, quantity: &str, kind: Kind, expected: f64, actual: f64) -> Comparison {
-    Comparison { case: case.to_string(), quantity: quantity.to_string(), kind, expected, actual }
+    Comparison {
+        case: case.to_string(),
+        quantity: quantity.to_string(),
+        kind,
+        expected,
+        actual,
+    }
 }

@@ -10,7 +10,11 @@ use std::path::Path;
 fn every_golden_value_matches_metafor() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let comparisons = rema::golden::run_core(root).expect("golden suite runs");
-    assert!(comparisons.len() > 5000, "only {} comparisons", comparisons.len());
+    assert!(
+        comparisons.len() > 5000,
+        "only {} comparisons",
+        comparisons.len()
+    );
     let failures: Vec<_> = comparisons.iter().filter(|c| !c.passes()).collect();
     for f in failures.iter().take(40) {
         eprintln!(
@@ -23,5 +27,10 @@ fn every_golden_value_matches_metafor() {
             f.kind
         );
     }
-    assert!(failures.is_empty(), "{} of {} comparisons fail", failures.len(), comparisons.len());
+    assert!(
+        failures.is_empty(),
+        "{} of {} comparisons fail",
+        failures.len(),
+        comparisons.len()
+    );
 }

@@ -1,1 +1,76 @@
-fn main() {}
+//! `cargo xtask <task>`: project automation.
+//!
+//! - `goldens`: regenerate tests/golden/core.json with R metafor (needs R,
+//!   metafor and jsonlite: `apt-get install r-cran-metafor r-cran-jsonlite`).
+//! - `check-goldens`: compare rema with the committed goldens offline and
+//!   print the largest relative error per kind of quantity.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+use rema::golden::{run_core, Kind};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits in the workspace")
+        .to_path_buf()
+}
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("goldens") => goldens(),
+        Some("check-goldens") => check_goldens().map(|_| ()),
+        _ => {
+            eprintln!("usage: cargo xtask <goldens | check-goldens>");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn goldens() -> Result<()> {
+    let status = Command::new("Rscript")
+        .arg("tests/golden/core.R")
+        .arg("tests/golden")
+        .current_dir(root())
+        .status()
+        .context(
+            "running Rscript (install R with `apt-get install r-cran-metafor r-cran-jsonlite`)",
+        )?;
+    if !status.success() {
+        bail!("tests/golden/core.R failed");
+    }
+    check_goldens().map(|_| ())
+}
+
+/// Prints the largest relative error per kind and fails if any comparison does.
+pub fn check_goldens() -> Result<usize> {
+    let comparisons = run_core(&root()).map_err(anyhow::Error::msg)?;
+    let mut worst: BTreeMap<Kind, (f64, String, usize)> = BTreeMap::new();
+    for c in &comparisons {
+        let e = worst.entry(c.kind).or_insert((0.0, String::new(), 0));
+        e.2 += 1;
+        if c.rel_error() >= e.0 {
+            e.0 = c.rel_error();
+            e.1 = format!("{} {}", c.case, c.quantity);
+        }
+    }
+    println!(
+        "golden suite vs R metafor: {} comparisons",
+        comparisons.len()
+    );
+    for (kind, (err, at, n)) in &worst {
+        println!(
+            "  {kind:?}: {n} values, largest relative error {err:.2e} (tolerance {:.0e}) at {at}",
+            kind.tolerance()
+        );
+    }
+    let failed = comparisons.iter().filter(|c| !c.passes()).count();
+    if failed > 0 {
+        bail!("{failed} comparisons outside tolerance");
+    }
+    Ok(comparisons.len())
+}

@@ -1,1 +1,46 @@
-fn main() {}
+//! `rema`: meta-analysis from the command line.
+//!
+//! Glue only: argument parsing (clap), reading files, printing. The numbers
+//! come from rema-core through rema-data, exactly as the server gets them.
+
+mod analyze;
+mod exit;
+mod text;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// rema: meta-analysis that gives metafor's numbers, fast.
+///
+/// Exit codes: 0 success; 2 bad usage (unknown flag or value); 3 bad input
+/// data (the message names file, line, column and study); 4 the model cannot
+/// be estimated (too few studies, no convergence); 70 an internal error (a bug:
+/// please report it).
+#[derive(Debug, Parser)]
+#[command(name = "rema", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Analyze(analyze::AnalyzeArgs),
+}
+
+fn main() -> ExitCode {
+    exit::install_panic_hook();
+    let cli = Cli::parse();
+    let outcome = std::panic::catch_unwind(|| match cli.command {
+        Command::Analyze(args) => analyze::run(&args),
+    });
+    match outcome {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(err)) => {
+            eprintln!("error: {err}");
+            ExitCode::from(err.exit_code())
+        }
+        Err(_) => ExitCode::from(exit::INTERNAL),
+    }
+}

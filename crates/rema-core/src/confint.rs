@@ -32,11 +32,18 @@ pub fn q_profile(yi: &[f64], vi: &[f64], x: &Design, fit: &Fit) -> Result<Hetero
     let k = yi.len();
     let p = x.cols();
     if k <= p {
-        return Err(Error::TooFewStudies { k, needed: p + 1, what: "a confidence interval for tau^2" });
+        return Err(Error::TooFewStudies {
+            k,
+            needed: p + 1,
+            what: "a confidence interval for tau^2",
+        });
     }
     let df = (k - p) as f64;
     let alpha = 1.0 - fit.options.level / 100.0;
-    let chi = ChiSquared::new(df).map_err(|e| Error::InvalidOption { option: "level", message: e.to_string() })?;
+    let chi = ChiSquared::new(df).map_err(|e| Error::InvalidOption {
+        option: "level",
+        message: e.to_string(),
+    })?;
     let crit_upper = chi.inverse_cdf(1.0 - alpha / 2.0);
     let crit_lower = chi.inverse_cdf(alpha / 2.0);
     let pr = Problem { y: yi, v: vi, x };
@@ -58,7 +65,9 @@ pub fn q_profile(yi: &[f64], vi: &[f64], x: &Design, fit: &Fit) -> Result<Hetero
     let lower = bound(crit_upper, "lower")?;
     let upper = bound(crit_lower, "upper")?;
     if upper == 0.0 {
-        notes.push("the Q-profile interval for tau^2 is {0}: Q(0) is below both quantiles".to_string());
+        notes.push(
+            "the Q-profile interval for tau^2 is {0}: Q(0) is below both quantiles".to_string(),
+        );
     } else if lower == 0.0 {
         notes.push("the lower Q-profile bound of tau^2 is truncated at 0".to_string());
     }

@@ -13,12 +13,21 @@ pub enum Error {
     /// A raw input value is outside its allowed range (a negative count, a
     /// zero SD, events above the total, a correlation outside [-1, 1], ...).
     #[error("study {study}: column `{column}` is {value}: {allowed}")]
-    InvalidValue { study: usize, column: &'static str, value: f64, allowed: &'static str },
+    InvalidValue {
+        study: usize,
+        column: &'static str,
+        value: f64,
+        allowed: &'static str,
+    },
 
     /// An effect size could not be computed from otherwise valid raw input
     /// (for example a log risk ratio with zero events and no continuity correction).
     #[error("study {study}: the {measure} effect size is not finite ({reason})")]
-    NonFiniteEffect { study: usize, measure: &'static str, reason: &'static str },
+    NonFiniteEffect {
+        study: usize,
+        measure: &'static str,
+        reason: &'static str,
+    },
 
     /// A sampling variance is zero, negative or not finite.
     #[error("study {study}: sampling variance is {value}; every sampling variance must be positive and finite")]
@@ -34,7 +43,11 @@ pub enum Error {
 
     /// Not enough studies for the requested model.
     #[error("{what} needs at least {needed} studies, but only {k} were given")]
-    TooFewStudies { k: usize, needed: usize, what: &'static str },
+    TooFewStudies {
+        k: usize,
+        needed: usize,
+        what: &'static str,
+    },
 
     /// The moderator matrix is not of full column rank.
     #[error("the model matrix is not of full rank: a moderator is constant or a linear combination of others; drop it")]
@@ -42,11 +55,18 @@ pub enum Error {
 
     /// An iterative estimator did not converge.
     #[error("the {method} estimator did not converge after {iterations} iterations ({detail}); try another --method, or raise the iteration limit")]
-    NotConverged { method: &'static str, iterations: usize, detail: String },
+    NotConverged {
+        method: &'static str,
+        iterations: usize,
+        detail: String,
+    },
 
     /// An option is out of range.
     #[error("invalid option `{option}`: {message}")]
-    InvalidOption { option: &'static str, message: String },
+    InvalidOption {
+        option: &'static str,
+        message: String,
+    },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -68,24 +68,36 @@ pub struct FitOptions {
 
 impl Default for FitOptions {
     fn default() -> FitOptions {
-        FitOptions { method: Method::Reml, test: Test::Z, level: 95.0, control: Control::default() }
+        FitOptions {
+            method: Method::Reml,
+            test: Test::Z,
+            level: 95.0,
+            control: Control::default(),
+        }
     }
 }
 
 impl FitOptions {
     pub fn new(method: Method) -> FitOptions {
-        FitOptions { method, ..FitOptions::default() }
+        FitOptions {
+            method,
+            ..FitOptions::default()
+        }
     }
 
     fn check(&self) -> Result<()> {
         if !(self.level > 0.0 && self.level < 100.0) {
             return Err(Error::InvalidOption {
                 option: "level",
-                message: format!("{} must lie strictly between 0 and 100 (e.g. 95)", self.level),
+                message: format!(
+                    "{} must lie strictly between 0 and 100 (e.g. 95)",
+                    self.level
+                ),
             });
         }
         let c = &self.control;
-        if !(c.threshold > 0.0 && c.threshold.is_finite()) || c.max_iter == 0 || !(c.step_adj > 0.0) {
+        if !(c.threshold > 0.0 && c.threshold.is_finite()) || c.max_iter == 0 || !(c.step_adj > 0.0)
+        {
             return Err(Error::InvalidOption {
                 option: "control",
                 message: "threshold and step_adj must be positive, max_iter at least 1".to_string(),
@@ -93,7 +105,10 @@ impl FitOptions {
         }
         if let Some(t) = c.tau2_init {
             if !(t >= 0.0 && t.is_finite()) {
-                return Err(Error::InvalidOption { option: "tau2_init", message: format!("{t} must be >= 0") });
+                return Err(Error::InvalidOption {
+                    option: "tau2_init",
+                    message: format!("{t} must be >= 0"),
+                });
             }
         }
         Ok(())
@@ -174,7 +189,11 @@ impl Fit {
 
     /// metafor `predict()` at moderator values `x0` (a row of X, intercept first).
     pub fn predict(&self, x0: &[f64]) -> Prediction {
-        let pred: f64 = x0.iter().zip(&self.coefficients).map(|(x, c)| x * c.estimate).sum();
+        let pred: f64 = x0
+            .iter()
+            .zip(&self.coefficients)
+            .map(|(x, c)| x * c.estimate)
+            .sum();
         let mut var = 0.0;
         for (i, xi) in x0.iter().enumerate() {
             for (j, xj) in x0.iter().enumerate() {
@@ -206,7 +225,9 @@ impl Fit {
 pub fn critical_value(level: f64, df: Option<f64>) -> f64 {
     let alpha = 1.0 - level / 100.0;
     match df {
-        Some(df) => StudentsT::new(0.0, 1.0, df).map(|t| t.inverse_cdf(1.0 - alpha / 2.0)).unwrap_or(f64::NAN),
+        Some(df) => StudentsT::new(0.0, 1.0, df)
+            .map(|t| t.inverse_cdf(1.0 - alpha / 2.0))
+            .unwrap_or(f64::NAN),
         None => Normal::standard().inverse_cdf(1.0 - alpha / 2.0),
     }
 }
@@ -214,7 +235,9 @@ pub fn critical_value(level: f64, df: Option<f64>) -> f64 {
 /// Checks effects and variances: equal lengths, finite effects, positive finite variances.
 pub fn validate(yi: &[f64], vi: &[f64]) -> Result<()> {
     if yi.len() != vi.len() {
-        return Err(Error::LengthMismatch { what: format!("{} effects but {} variances", yi.len(), vi.len()) });
+        return Err(Error::LengthMismatch {
+            what: format!("{} effects but {} variances", yi.len(), vi.len()),
+        });
     }
     if yi.is_empty() {
         return Err(Error::NoStudies);
@@ -243,7 +266,9 @@ pub fn fit_with_moderators(yi: &[f64], vi: &[f64], x: &Design, opts: &FitOptions
     let k = yi.len();
     let p = x.cols();
     if x.rows() != k {
-        return Err(Error::LengthMismatch { what: format!("{k} studies but {} rows of moderators", x.rows()) });
+        return Err(Error::LengthMismatch {
+            what: format!("{k} studies but {} rows of moderators", x.rows()),
+        });
     }
     let intercept_only = x.is_intercept_only();
     if !(intercept_only && k == 1) {
@@ -261,11 +286,17 @@ pub fn fit_with_moderators(yi: &[f64], vi: &[f64], x: &Design, opts: &FitOptions
         }
     }
     if opts.test == Test::Knha && k <= p {
-        return Err(Error::TooFewStudies { k, needed: p + 1, what: "the Knapp-Hartung test (it has k - p degrees of freedom)" });
+        return Err(Error::TooFewStudies {
+            k,
+            needed: p + 1,
+            what: "the Knapp-Hartung test (it has k - p degrees of freedom)",
+        });
     }
     let problem = Problem { y: yi, v: vi, x };
     let mut notes = Vec::new();
-    let (vmax, vmin) = vi.iter().fold((f64::MIN, f64::MAX), |(a, b), &v| (a.max(v), b.min(v)));
+    let (vmax, vmin) = vi
+        .iter()
+        .fold((f64::MIN, f64::MAX), |(a, b), &v| (a.max(v), b.min(v)));
     if vmax / vmin >= 1e7 {
         notes.push(format!(
             "the largest sampling variance is {:.1e} times the smallest; results may be numerically unstable",
@@ -278,7 +309,11 @@ pub fn fit_with_moderators(yi: &[f64], vi: &[f64], x: &Design, opts: &FitOptions
         if opts.method.is_random() {
             notes.push("only one study: tau^2 cannot be estimated and is set to 0".to_string());
         }
-        tau2::Tau2Estimate { tau2: 0.0, iterations: None, notes: Vec::new() }
+        tau2::Tau2Estimate {
+            tau2: 0.0,
+            iterations: None,
+            notes: Vec::new(),
+        }
     } else {
         tau2::estimate(opts.method, &problem, &opts.control)?
     };
@@ -293,9 +328,18 @@ pub fn fit_with_moderators(yi: &[f64], vi: &[f64], x: &Design, opts: &FitOptions
         Test::Z => (1.0, None),
         Test::Knha => {
             if !opts.method.is_random() {
-                notes.push("the Knapp-Hartung method is not meant for the common-effect model".to_string());
+                notes.push(
+                    "the Knapp-Hartung method is not meant for the common-effect model".to_string(),
+                );
             }
-            (if re.rss <= f64::EPSILON { 0.0 } else { re.rss / df_resid }, Some(df_resid))
+            (
+                if re.rss <= f64::EPSILON {
+                    0.0
+                } else {
+                    re.rss / df_resid
+                },
+                Some(df_resid),
+            )
         }
     };
     let mut vb = re.a.clone();
@@ -311,10 +355,19 @@ pub fn fit_with_moderators(yi: &[f64], vi: &[f64], x: &Design, opts: &FitOptions
             let se = vb.get(j, j).sqrt();
             let stat = b / se;
             let pval = match df {
-                Some(df) => StudentsT::new(0.0, 1.0, df).map(|t| 2.0 * t.sf(stat.abs())).unwrap_or(f64::NAN),
+                Some(df) => StudentsT::new(0.0, 1.0, df)
+                    .map(|t| 2.0 * t.sf(stat.abs()))
+                    .unwrap_or(f64::NAN),
                 None => 2.0 * Normal::standard().sf(stat.abs()),
             };
-            Coefficient { estimate: b, se, stat, pval, ci_lower: b - crit * se, ci_upper: b + crit * se }
+            Coefficient {
+                estimate: b,
+                se,
+                stat,
+                pval,
+                ci_lower: b - crit * se,
+                ci_upper: b + crit * se,
+            }
         })
         .collect();
 
@@ -339,10 +392,18 @@ pub fn fit_with_moderators(yi: &[f64], vi: &[f64], x: &Design, opts: &FitOptions
     let (qm, qm_df, qm_pval) = match (qm_raw, df) {
         (Some(q), Some(df)) => {
             let f = q / m as f64;
-            let pv = FisherSnedecor::new(m as f64, df).map(|d| d.sf(f)).unwrap_or(f64::NAN);
+            let pv = FisherSnedecor::new(m as f64, df)
+                .map(|d| d.sf(f))
+                .unwrap_or(f64::NAN);
             (f, (m as f64, Some(df)), pv)
         }
-        (Some(q), None) => (q, (m as f64, None), ChiSquared::new(m as f64).map(|d| d.sf(q)).unwrap_or(f64::NAN)),
+        (Some(q), None) => (
+            q,
+            (m as f64, None),
+            ChiSquared::new(m as f64)
+                .map(|d| d.sf(q))
+                .unwrap_or(f64::NAN),
+        ),
         (None, _) => (f64::NAN, (m as f64, df), f64::NAN),
     };
 
@@ -351,7 +412,9 @@ pub fn fit_with_moderators(yi: &[f64], vi: &[f64], x: &Design, opts: &FitOptions
         let w_fe: Vec<f64> = vi.iter().map(|v| 1.0 / v).collect();
         let fe = wls(yi, x, &w_fe)?;
         let q = fe.rss.max(0.0);
-        let q_pval = ChiSquared::new(df_resid).map(|d| d.sf(q)).unwrap_or(f64::NAN);
+        let q_pval = ChiSquared::new(df_resid)
+            .map(|d| d.sf(q))
+            .unwrap_or(f64::NAN);
         let vt = df_resid / trace_p(x, &w_fe, &fe.a);
         let (i2, h2) = if opts.method.is_random() {
             (100.0 * tau2 / (vt + tau2), tau2 / vt + 1.0)

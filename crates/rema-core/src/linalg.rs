@@ -15,7 +15,11 @@ pub struct Design {
 impl Design {
     /// The intercept-only design: a column of ones.
     pub fn intercept(k: usize) -> Design {
-        Design { rows: k, cols: 1, data: vec![1.0; k] }
+        Design {
+            rows: k,
+            cols: 1,
+            data: vec![1.0; k],
+        }
     }
 
     /// A design from row-major data. Returns `None` when the length is not
@@ -48,7 +52,11 @@ impl Design {
         for &i in idx {
             data.extend_from_slice(self.row(i));
         }
-        Design { rows: idx.len(), cols: self.cols, data }
+        Design {
+            rows: idx.len(),
+            cols: self.cols,
+            data,
+        }
     }
 }
 
@@ -61,7 +69,10 @@ pub struct SymMatrix {
 
 impl SymMatrix {
     pub fn zeros(n: usize) -> SymMatrix {
-        SymMatrix { n, data: vec![0.0; n * n] }
+        SymMatrix {
+            n,
+            data: vec![0.0; n * n],
+        }
     }
 
     pub fn dim(&self) -> usize {
@@ -184,8 +195,8 @@ pub(crate) fn weighted_crossprod(x: &Design, w: &[f64]) -> SymMatrix {
         let r = x.row(i);
         for a in 0..p {
             let ra = wi * r[a];
-            for b in 0..=a {
-                m.data[a * p + b] += ra * r[b];
+            for (b, rb) in r.iter().enumerate().take(a + 1) {
+                m.data[a * p + b] += ra * rb;
             }
         }
     }
@@ -203,7 +214,10 @@ mod tests {
 
     #[test]
     fn inverse_of_2x2() {
-        let m = SymMatrix { n: 2, data: vec![4.0, 2.0, 2.0, 3.0] };
+        let m = SymMatrix {
+            n: 2,
+            data: vec![4.0, 2.0, 2.0, 3.0],
+        };
         let inv = m.cholesky_inverse().unwrap();
         let det = 4.0 * 3.0 - 2.0 * 2.0;
         assert!((inv.get(0, 0) - 3.0 / det).abs() < 1e-15);
@@ -213,7 +227,10 @@ mod tests {
 
     #[test]
     fn singular_matrix_has_no_inverse() {
-        let m = SymMatrix { n: 2, data: vec![1.0, 1.0, 1.0, 1.0] };
+        let m = SymMatrix {
+            n: 2,
+            data: vec![1.0, 1.0, 1.0, 1.0],
+        };
         assert!(m.cholesky_inverse().is_none());
     }
 }

@@ -89,7 +89,9 @@ impl Measure {
             Measure::Rr | Measure::Or | Measure::Rd => DataKind::TwoGroupBinary,
             Measure::Md | Measure::Smd => DataKind::TwoGroupContinuous,
             Measure::Mc | Measure::Smcc | Measure::Smcr => DataKind::PrePost,
-            Measure::Pr | Measure::Pln | Measure::Plo | Measure::Pas | Measure::Pft => DataKind::Proportion,
+            Measure::Pr | Measure::Pln | Measure::Plo | Measure::Pas | Measure::Pft => {
+                DataKind::Proportion
+            }
             Measure::Gen => DataKind::Generic,
         }
     }
@@ -98,7 +100,9 @@ impl Measure {
     /// measures that need it, 0 for PAS and PFT, which are finite at zero.
     pub fn default_add(self) -> f64 {
         match self {
-            Measure::Rr | Measure::Or | Measure::Rd | Measure::Pr | Measure::Pln | Measure::Plo => 0.5,
+            Measure::Rr | Measure::Or | Measure::Rd | Measure::Pr | Measure::Pln | Measure::Plo => {
+                0.5
+            }
             _ => 0.0,
         }
     }
@@ -142,9 +146,16 @@ impl FromStr for Measure {
     type Err = String;
     fn from_str(s: &str) -> Result<Measure, String> {
         let up = s.trim().to_ascii_uppercase();
-        Measure::ALL.iter().copied().find(|m| m.name() == up).ok_or_else(|| {
-            let names: Vec<_> = Measure::ALL.iter().map(|m| m.name()).collect();
-            format!("unknown measure `{s}`; expected one of {}", names.join(", "))
-        })
+        Measure::ALL
+            .iter()
+            .copied()
+            .find(|m| m.name() == up)
+            .ok_or_else(|| {
+                let names: Vec<_> = Measure::ALL.iter().map(|m| m.name()).collect();
+                format!(
+                    "unknown measure `{s}`; expected one of {}",
+                    names.join(", ")
+                )
+            })
     }
 }

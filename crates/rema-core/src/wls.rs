@@ -33,7 +33,15 @@ pub(crate) fn wls(y: &[f64], x: &Design, w: &[f64]) -> Result<Wls> {
         }
         let resid: Vec<f64> = y.iter().map(|y| y - b).collect();
         let rss = resid.iter().zip(w).map(|(e, w)| w * e * e).sum();
-        return Ok(Wls { beta: vec![b], a: SymMatrix { n: 1, data: vec![1.0 / sw] }, resid, rss });
+        return Ok(Wls {
+            beta: vec![b],
+            a: SymMatrix {
+                n: 1,
+                data: vec![1.0 / sw],
+            },
+            resid,
+            rss,
+        });
     }
     let xtwx = weighted_crossprod(x, w);
     let a = xtwx.cholesky_inverse().ok_or(Error::RankDeficient)?;
@@ -43,12 +51,26 @@ pub(crate) fn wls(y: &[f64], x: &Design, w: &[f64]) -> Result<Wls> {
             *acc += wi * xij * yi;
         }
     }
-    let beta: Vec<f64> = (0..p).map(|r| (0..p).map(|c| a.get(r, c) * xtwy[c]).sum()).collect();
+    let beta: Vec<f64> = (0..p)
+        .map(|r| (0..p).map(|c| a.get(r, c) * xtwy[c]).sum())
+        .collect();
     let resid: Vec<f64> = (0..x.rows())
-        .map(|i| y[i] - x.row(i).iter().zip(&beta).map(|(xij, b)| xij * b).sum::<f64>())
+        .map(|i| {
+            y[i] - x
+                .row(i)
+                .iter()
+                .zip(&beta)
+                .map(|(xij, b)| xij * b)
+                .sum::<f64>()
+        })
         .collect();
     let rss = resid.iter().zip(w).map(|(e, w)| w * e * e).sum();
-    Ok(Wls { beta, a, resid, rss })
+    Ok(Wls {
+        beta,
+        a,
+        resid,
+        rss,
+    })
 }
 
 /// tr(P) = Σwᵢ − tr(A·X'W²X).
@@ -107,7 +129,9 @@ mod tests {
         }
         let tr: f64 = (0..k).map(|i| p[i * k + i]).sum();
         let trpp: f64 = p.iter().map(|v| v * v).sum();
-        let ypy: f64 = (0..k).map(|i| (0..k).map(|j| y[i] * p[i * k + j] * y[j]).sum::<f64>()).sum();
+        let ypy: f64 = (0..k)
+            .map(|i| (0..k).map(|j| y[i] * p[i * k + j] * y[j]).sum::<f64>())
+            .sum();
         assert!((trace_p(&x, &w, &fit.a) - tr).abs() < 1e-12);
         assert!((trace_pp(&x, &w, &fit.a) - trpp).abs() < 1e-12);
         assert!((fit.rss - ypy).abs() < 1e-12);

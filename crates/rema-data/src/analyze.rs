@@ -5,7 +5,6 @@ use rema_core::transform::back_transform;
 use rema_core::{effect_sizes, fit, q_profile, BackTransform, Design};
 use sha2::{Digest, Sha256};
 
-
 use crate::columns::{read_studies, StudyTable};
 use crate::error::Result;
 use crate::result::{AnalysisResult, Provenance, StudyEffect, Transformed};
@@ -49,11 +48,17 @@ fn analyze_studies(
     let mut result_ci = [None; 6];
     if spec.tau2_ci {
         if !fit_opts.method.is_random() {
-            notes.push("--tau2-ci: no confidence interval for tau^2 under the common-effect model".to_string());
+            notes.push(
+                "--tau2-ci: no confidence interval for tau^2 under the common-effect model"
+                    .to_string(),
+            );
         } else if f.k < 2 {
-            notes.push("--tau2-ci: a confidence interval for tau^2 needs at least 2 studies".to_string());
+            notes.push(
+                "--tau2-ci: a confidence interval for tau^2 needs at least 2 studies".to_string(),
+            );
         } else {
-            let ci = q_profile(&es.yi, &es.vi, &Design::intercept(f.k), &f).map_err(|e| st.core_error(e))?;
+            let ci = q_profile(&es.yi, &es.vi, &Design::intercept(f.k), &f)
+                .map_err(|e| st.core_error(e))?;
             notes.extend(ci.notes.iter().cloned());
             result_ci = [
                 Some(ci.tau2_lower),
@@ -71,7 +76,11 @@ fn analyze_studies(
         let scale = if measure.is_proportion() { 100.0 } else { 1.0 };
         let t = |x: f64| scale * back_transform(kind, x, es.ni.as_deref());
         Transformed {
-            scale: if measure.is_proportion() { "proportion (%)".to_string() } else { measure.name().to_string() },
+            scale: if measure.is_proportion() {
+                "proportion (%)".to_string()
+            } else {
+                measure.name().to_string()
+            },
             estimate: t(est.estimate),
             ci_lower: t(est.ci_lower),
             ci_upper: t(est.ci_upper),

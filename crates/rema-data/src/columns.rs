@@ -5,7 +5,9 @@
 //! for pre/post data. An optional `study` column labels the rows. Other
 //! columns are kept as study characteristics (moderators, subgroups).
 
-use rema_core::effect::{BinaryStudy, ContinuousStudy, GenericStudy, PrePostStudy, ProportionStudy};
+use rema_core::effect::{
+    BinaryStudy, ContinuousStudy, GenericStudy, PrePostStudy, ProportionStudy,
+};
 use rema_core::{DataKind, Measure, StudyData};
 
 use crate::error::{DataError, Location, Result};
@@ -44,7 +46,10 @@ impl StudyTable {
             | E::InvalidEffect { study, .. } => Some(*study),
             _ => None,
         };
-        let mut at = study.map(|i| self.locate(i)).unwrap_or(Location { file: Some(self.source.clone()), ..Location::default() });
+        let mut at = study.map(|i| self.locate(i)).unwrap_or(Location {
+            file: Some(self.source.clone()),
+            ..Location::default()
+        });
         if let E::InvalidValue { column, .. } = &e {
             at.column = Some(column.to_string());
         }
@@ -57,7 +62,10 @@ fn column_sets(kind: DataKind) -> &'static [&'static [&'static str]] {
     match kind {
         DataKind::TwoGroupBinary => &[&["ai", "bi", "ci", "di"], &["ai", "n1i", "ci", "n2i"]],
         DataKind::TwoGroupContinuous => &[&["m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i"]],
-        DataKind::PrePost => &[&["m_pre", "sd_pre", "m_post", "sd_post", "ni", "ri"], &["m1i", "m2i", "sd1i", "sd2i", "ni", "ri"]],
+        DataKind::PrePost => &[
+            &["m_pre", "sd_pre", "m_post", "sd_post", "ni", "ri"],
+            &["m1i", "m2i", "sd1i", "sd2i", "ni", "ri"],
+        ],
         DataKind::Proportion => &[&["xi", "ni"]],
         DataKind::Generic => &[&["yi", "vi"], &["yi", "sei"]],
     }
@@ -65,15 +73,28 @@ fn column_sets(kind: DataKind) -> &'static [&'static [&'static str]] {
 
 /// All effect-data column names rema knows, of any measure.
 fn all_data_columns() -> Vec<&'static str> {
-    let kinds = [DataKind::TwoGroupBinary, DataKind::TwoGroupContinuous, DataKind::PrePost, DataKind::Proportion, DataKind::Generic];
-    let mut v: Vec<&str> = kinds.iter().flat_map(|k| column_sets(*k).iter().flat_map(|s| s.iter().copied())).collect();
+    let kinds = [
+        DataKind::TwoGroupBinary,
+        DataKind::TwoGroupContinuous,
+        DataKind::PrePost,
+        DataKind::Proportion,
+        DataKind::Generic,
+    ];
+    let mut v: Vec<&str> = kinds
+        .iter()
+        .flat_map(|k| column_sets(*k).iter().flat_map(|s| s.iter().copied()))
+        .collect();
     v.sort_unstable();
     v.dedup();
     v
 }
 
 /// Parses one numeric cell.
-pub fn parse_number(cell: &str, decimal_comma: bool, at: impl FnOnce() -> Location) -> Result<Option<f64>> {
+pub fn parse_number(
+    cell: &str,
+    decimal_comma: bool,
+    at: impl FnOnce() -> Location,
+) -> Result<Option<f64>> {
     let s = cell.trim();
     if s.is_empty() || s == "NA" {
         return Ok(None);
@@ -87,8 +108,14 @@ pub fn parse_number(cell: &str, decimal_comma: bool, at: impl FnOnce() -> Locati
     };
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(Some(v)),
-        Ok(_) => Err(DataError::NotFinite { at: at(), value: cell.to_string() }),
-        Err(_) => Err(DataError::NotANumber { at: at(), value: cell.to_string() }),
+        Ok(_) => Err(DataError::NotFinite {
+            at: at(),
+            value: cell.to_string(),
+        }),
+        Err(_) => Err(DataError::NotANumber {
+            at: at(),
+            value: cell.to_string(),
+        }),
     }
 }
 
@@ -100,18 +127,29 @@ pub fn parse_number(cell: &str, decimal_comma: bool, at: impl FnOnce() -> Locati
 pub fn read_studies(table: &Table, measure: Measure) -> Result<StudyTable> {
     let kind = measure.data_kind();
     let sets = column_sets(kind);
-    let Some(set) = sets.iter().find(|set| set.iter().all(|c| table.column(c).is_some())) else {
+    let Some(set) = sets
+        .iter()
+        .find(|set| set.iter().all(|c| table.column(c).is_some()))
+    else {
         let best = sets
             .iter()
             .min_by_key(|set| set.iter().filter(|c| table.column(c).is_none()).count())
             .expect("every kind has a column set");
-        let missing: Vec<_> = best.iter().filter(|c| table.column(c).is_none()).map(|c| format!("`{c}`")).collect();
+        let missing: Vec<_> = best
+            .iter()
+            .filter(|c| table.column(c).is_none())
+            .map(|c| format!("`{c}`"))
+            .collect();
         let alternatives: Vec<String> = sets.iter().map(|s| s.join(", ")).collect();
         return Err(DataError::MissingColumns {
             file: table.source.clone(),
             measure: measure.name().to_string(),
             missing: missing.join(", "),
-            hint: format!("{} needs the columns {}", measure.name(), alternatives.join(" or ")),
+            hint: format!(
+                "{} needs the columns {}",
+                measure.name(),
+                alternatives.join(" or ")
+            ),
         });
     };
     let used: Vec<&str> = sets.iter().flat_map(|s| s.iter().copied()).collect();
@@ -135,14 +173,22 @@ pub fn read_studies(table: &Table, measure: Measure) -> Result<StudyTable> {
             _ => format!("Study {}", i + 1),
         };
         if let Some(&first) = seen.get(&label) {
-            return Err(DataError::DuplicateStudy { file: table.source.clone(), study: label, first, second: row.line });
+            return Err(DataError::DuplicateStudy {
+                file: table.source.clone(),
+                study: label,
+                first,
+                second: row.line,
+            });
         }
         seen.insert(label.clone(), row.line);
         labels.push(label);
     }
 
     // Numeric values of the chosen columns, row by row.
-    let idx: Vec<usize> = set.iter().map(|c| table.column(c).expect("checked above")).collect();
+    let idx: Vec<usize> = set
+        .iter()
+        .map(|c| table.column(c).expect("checked above"))
+        .collect();
     let mut values: Vec<Vec<f64>> = Vec::with_capacity(table.rows.len());
     for (r, row) in table.rows.iter().enumerate() {
         let mut vals = Vec::with_capacity(idx.len());
@@ -156,7 +202,9 @@ pub fn read_studies(table: &Table, measure: Measure) -> Result<StudyTable> {
             let v = parse_number(&row.cells[c], table.decimal_comma, at)?;
             match v {
                 Some(v) => vals.push(v),
-                None if measure == Measure::Smcr && (name == "sd_post" || name == "sd2i") => vals.push(f64::NAN),
+                None if measure == Measure::Smcr && (name == "sd_post" || name == "sd2i") => {
+                    vals.push(f64::NAN)
+                }
                 None => return Err(DataError::Missing { at: at() }),
             }
         }
@@ -164,11 +212,24 @@ pub fn read_studies(table: &Table, measure: Measure) -> Result<StudyTable> {
     }
 
     let lines = table.rows.iter().map(|r| r.line).collect();
-    let st = |data| StudyTable { source: table.source.clone(), labels: labels.clone(), lines: Vec::clone(&lines), data };
+    let st = |data| StudyTable {
+        source: table.source.clone(),
+        labels: labels.clone(),
+        lines: Vec::clone(&lines),
+        data,
+    };
     let data = match (kind, set[1]) {
-        (DataKind::TwoGroupBinary, "bi") => {
-            StudyData::Binary(values.iter().map(|v| BinaryStudy { ai: v[0], bi: v[1], ci: v[2], di: v[3] }).collect())
-        }
+        (DataKind::TwoGroupBinary, "bi") => StudyData::Binary(
+            values
+                .iter()
+                .map(|v| BinaryStudy {
+                    ai: v[0],
+                    bi: v[1],
+                    ci: v[2],
+                    di: v[3],
+                })
+                .collect(),
+        ),
         (DataKind::TwoGroupBinary, _) => {
             // ai, n1i, ci, n2i: check the totals before deriving bi, di.
             for (r, v) in values.iter().enumerate() {
@@ -181,32 +242,90 @@ pub fn read_studies(table: &Table, measure: Measure) -> Result<StudyTable> {
                     }
                 }
             }
-            StudyData::Binary(values.iter().map(|v| BinaryStudy { ai: v[0], bi: v[1] - v[0], ci: v[2], di: v[3] - v[2] }).collect())
+            StudyData::Binary(
+                values
+                    .iter()
+                    .map(|v| BinaryStudy {
+                        ai: v[0],
+                        bi: v[1] - v[0],
+                        ci: v[2],
+                        di: v[3] - v[2],
+                    })
+                    .collect(),
+            )
         }
         (DataKind::TwoGroupContinuous, _) => StudyData::Continuous(
-            values.iter().map(|v| ContinuousStudy { m1: v[0], sd1: v[1], n1: v[2], m2: v[3], sd2: v[4], n2: v[5] }).collect(),
+            values
+                .iter()
+                .map(|v| ContinuousStudy {
+                    m1: v[0],
+                    sd1: v[1],
+                    n1: v[2],
+                    m2: v[3],
+                    sd2: v[4],
+                    n2: v[5],
+                })
+                .collect(),
         ),
         (DataKind::PrePost, "sd_pre") => StudyData::PrePost(
             values
                 .iter()
-                .map(|v| PrePostStudy { m1: v[2], m2: v[0], sd1: v[1], sd2: finite(v[3]), n: v[4], r: v[5] })
+                .map(|v| PrePostStudy {
+                    m1: v[2],
+                    m2: v[0],
+                    sd1: v[1],
+                    sd2: finite(v[3]),
+                    n: v[4],
+                    r: v[5],
+                })
                 .collect(),
         ),
         (DataKind::PrePost, _) => StudyData::PrePost(
-            values.iter().map(|v| PrePostStudy { m1: v[0], m2: v[1], sd1: v[2], sd2: finite(v[3]), n: v[4], r: v[5] }).collect(),
+            values
+                .iter()
+                .map(|v| PrePostStudy {
+                    m1: v[0],
+                    m2: v[1],
+                    sd1: v[2],
+                    sd2: finite(v[3]),
+                    n: v[4],
+                    r: v[5],
+                })
+                .collect(),
         ),
-        (DataKind::Proportion, _) => StudyData::Proportion(values.iter().map(|v| ProportionStudy { x: v[0], n: v[1] }).collect()),
-        (DataKind::Generic, "vi") => StudyData::Generic(values.iter().map(|v| GenericStudy { yi: v[0], vi: v[1] }).collect()),
+        (DataKind::Proportion, _) => StudyData::Proportion(
+            values
+                .iter()
+                .map(|v| ProportionStudy { x: v[0], n: v[1] })
+                .collect(),
+        ),
+        (DataKind::Generic, "vi") => StudyData::Generic(
+            values
+                .iter()
+                .map(|v| GenericStudy { yi: v[0], vi: v[1] })
+                .collect(),
+        ),
         (DataKind::Generic, _) => {
             for (r, v) in values.iter().enumerate() {
                 if v[1] <= 0.0 {
                     return Err(DataError::Invalid {
-                        at: Location { column: Some("sei".to_string()), ..st(StudyData::Generic(vec![])).locate(r) },
+                        at: Location {
+                            column: Some("sei".to_string()),
+                            ..st(StudyData::Generic(vec![])).locate(r)
+                        },
                         message: format!("standard error {} must be > 0", v[1]),
                     });
                 }
             }
-            StudyData::Generic(values.iter().map(|v| GenericStudy { yi: v[0], vi: v[1] * v[1] }).collect())
+            StudyData::Generic(
+                values
+                    .iter()
+                    .map(|v| GenericStudy {
+                        yi: v[0],
+                        vi: v[1] * v[1],
+                    })
+                    .collect(),
+            )
         }
     };
     Ok(st(data))

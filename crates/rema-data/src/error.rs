@@ -40,7 +40,10 @@ impl fmt::Display for Location {
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
     #[error("{path}: cannot read the file: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
 
     #[error("{file}: the file is not valid UTF-8 (first bad byte on line {line}); save it as UTF-8 (in Excel: CSV UTF-8)")]
     NotUtf8 { file: String, line: u64 },
@@ -55,13 +58,27 @@ pub enum DataError {
     Csv { at: Location, message: String },
 
     #[error("{at}: the row has {found} fields but the header has {expected}; check for a stray or missing delimiter")]
-    Ragged { at: Location, found: usize, expected: usize },
+    Ragged {
+        at: Location,
+        found: usize,
+        expected: usize,
+    },
 
     #[error("{file}: missing column(s) {missing} for measure {measure}; {hint}")]
-    MissingColumns { file: String, measure: String, missing: String, hint: String },
+    MissingColumns {
+        file: String,
+        measure: String,
+        missing: String,
+        hint: String,
+    },
 
     #[error("{file}: column `{column}` is not used by measure {measure}; remove it or choose another measure (columns for {measure}: {expected})")]
-    UnknownColumn { file: String, column: String, measure: String, expected: String },
+    UnknownColumn {
+        file: String,
+        column: String,
+        measure: String,
+        expected: String,
+    },
 
     #[error("{at}: `{value}` is not a number; write a plain number such as 12.5 (decimal point, no thousands separator)")]
     NotANumber { at: Location, value: String },
@@ -76,13 +93,21 @@ pub enum DataError {
     Invalid { at: Location, message: String },
 
     #[error("{file}: study id `{study}` appears on lines {first} and {second}; study ids must be unique")]
-    DuplicateStudy { file: String, study: String, first: u64, second: u64 },
+    DuplicateStudy {
+        file: String,
+        study: String,
+        first: u64,
+        second: u64,
+    },
 
     #[error("{message}")]
     Option { message: String },
 
     #[error("{at}: {source}")]
-    Core { at: Location, source: rema_core::Error },
+    Core {
+        at: Location,
+        source: rema_core::Error,
+    },
 }
 
 pub type Result<T, E = DataError> = std::result::Result<T, E>;

@@ -56,18 +56,34 @@ impl AnalysisSpec {
     }
 
     pub fn measure(&self) -> Result<Measure> {
-        self.measure.parse().map_err(|message| DataError::Option { message })
+        self.measure
+            .parse()
+            .map_err(|message| DataError::Option { message })
     }
 
     pub fn fit_options(&self) -> Result<FitOptions> {
-        let method: Method = self.method.parse().map_err(|message| DataError::Option { message })?;
-        let test: Test = self.test.parse().map_err(|message| DataError::Option { message })?;
+        let method: Method = self
+            .method
+            .parse()
+            .map_err(|message| DataError::Option { message })?;
+        let test: Test = self
+            .test
+            .parse()
+            .map_err(|message| DataError::Option { message })?;
         if !(self.level > 0.0 && self.level < 100.0) {
             return Err(DataError::Option {
-                message: format!("level {} must lie strictly between 0 and 100, e.g. 95", self.level),
+                message: format!(
+                    "level {} must lie strictly between 0 and 100, e.g. 95",
+                    self.level
+                ),
             });
         }
-        Ok(FitOptions { method, test, level: self.level, control: Control::default() })
+        Ok(FitOptions {
+            method,
+            test,
+            level: self.level,
+            control: Control::default(),
+        })
     }
 
     pub fn effect_options(&self) -> Result<EffectOptions> {
@@ -78,13 +94,17 @@ impl AnalysisSpec {
             "none" => AddTo::None,
             other => {
                 return Err(DataError::Option {
-                    message: format!("unknown `to` value `{other}`; expected only0, all, if0all or none"),
+                    message: format!(
+                        "unknown `to` value `{other}`; expected only0, all, if0all or none"
+                    ),
                 })
             }
         };
         if let Some(a) = self.add {
             if !(a.is_finite() && a >= 0.0) {
-                return Err(DataError::Option { message: format!("add = {a} must be a finite number >= 0") });
+                return Err(DataError::Option {
+                    message: format!("add = {a} must be a finite number >= 0"),
+                });
             }
         }
         Ok(EffectOptions { add: self.add, to })

@@ -29,7 +29,10 @@ impl Table {
     /// Reads a file from disk.
     pub fn read_path(path: &std::path::Path) -> Result<Table> {
         let name = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| DataError::Io { path: name.clone(), source })?;
+        let bytes = std::fs::read(path).map_err(|source| DataError::Io {
+            path: name.clone(),
+            source,
+        })?;
         Table::from_bytes(&bytes, &name)
     }
 
@@ -37,7 +40,10 @@ impl Table {
     pub fn from_bytes(bytes: &[u8], source: &str) -> Result<Table> {
         let text = std::str::from_utf8(bytes).map_err(|e| DataError::NotUtf8 {
             file: source.to_string(),
-            line: 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() as u64,
+            line: 1 + bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64,
         })?;
         Table::from_str(text, source)
     }
@@ -45,8 +51,19 @@ impl Table {
     /// Parses text; `source` names it in messages.
     pub fn from_str(text: &str, source: &str) -> Result<Table> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        // The csv crate counts lines by LF; with CRLF ends it reports a record
+        // at the line of the previous one, so normalise first.
+        let normalised;
+        let text = if text.contains('\r') {
+            normalised = text.replace("\r\n", "\n").replace('\r', "\n");
+            normalised.as_str()
+        } else {
+            text
+        };
         if text.trim().is_empty() {
-            return Err(DataError::Empty { file: source.to_string() });
+            return Err(DataError::Empty {
+                file: source.to_string(),
+            });
         }
         let delimiter = sniff_delimiter(text);
         let mut reader = csv::ReaderBuilder::new()
@@ -57,19 +74,40 @@ impl Table {
             .from_reader(text.as_bytes());
         let csv_err = |e: csv::Error| {
             let line = e.position().map(|p| p.line());
-            DataError::Csv { at: Location { file: Some(source.to_string()), line, ..Location::default() }, message: e.to_string() }
+            DataError::Csv {
+                at: Location {
+                    file: Some(source.to_string()),
+                    line,
+                    ..Location::default()
+                },
+                message: e.to_string(),
+            }
         };
-        let headers: Vec<String> = reader.headers().map_err(csv_err)?.iter().map(|h| h.trim().to_string()).collect();
+        let headers: Vec<String> = reader
+            .headers()
+            .map_err(csv_err)?
+            .iter()
+            .map(|h| h.trim().to_string())
+            .collect();
         for (i, h) in headers.iter().enumerate() {
             if h.is_empty() {
                 return Err(DataError::Csv {
-                    at: Location { file: Some(source.to_string()), line: Some(1), ..Location::default() },
+                    at: Location {
+                        file: Some(source.to_string()),
+                        line: Some(1),
+                        ..Location::default()
+                    },
                     message: format!("header field {} is empty; every column needs a name", i + 1),
                 });
             }
             if headers[..i].contains(h) {
                 return Err(DataError::Csv {
-                    at: Location { file: Some(source.to_string()), line: Some(1), column: Some(h.clone()), ..Location::default() },
+                    at: Location {
+                        file: Some(source.to_string()),
+                        line: Some(1),
+                        column: Some(h.clone()),
+                        ..Location::default()
+                    },
                     message: "the column name appears twice in the header".to_string(),
                 });
             }
@@ -83,17 +121,31 @@ impl Table {
             }
             if record.len() != headers.len() {
                 return Err(DataError::Ragged {
-                    at: Location { file: Some(source.to_string()), line: Some(line), ..Location::default() },
+                    at: Location {
+                        file: Some(source.to_string()),
+                        line: Some(line),
+                        ..Location::default()
+                    },
                     found: record.len(),
                     expected: headers.len(),
                 });
             }
-            rows.push(Row { line, cells: record.iter().map(|c| c.to_string()).collect() });
+            rows.push(Row {
+                line,
+                cells: record.iter().map(|c| c.to_string()).collect(),
+            });
         }
         if rows.is_empty() {
-            return Err(DataError::NoRows { file: source.to_string() });
+            return Err(DataError::NoRows {
+                file: source.to_string(),
+            });
         }
-        Ok(Table { source: source.to_string(), headers, rows, decimal_comma: delimiter == b';' })
+        Ok(Table {
+            source: source.to_string(),
+            headers,
+            rows,
+            decimal_comma: delimiter == b';',
+        })
     }
 
     /// Index of a column by name (case-sensitive, as metafor's names are).
@@ -118,7 +170,12 @@ fn sniff_delimiter(text: &str) -> u8 {
             }
         }
     }
-    counts.iter().max_by_key(|(_, n)| *n).filter(|(_, n)| *n > 0).map(|(d, _)| *d).unwrap_or(b',')
+    counts
+        .iter()
+        .max_by_key(|(_, n)| *n)
+        .filter(|(_, n)| *n > 0)
+        .map(|(d, _)| *d)
+        .unwrap_or(b',')
 }
 
 #[cfg(test)]
@@ -138,14 +195,30 @@ mod tests {
     #[test]
     fn ragged_row_is_an_error_naming_the_line() {
         let err = Table::from_str("yi,vi\n1,2\n3\n", "x.csv").unwrap_err();
-        assert!(matches!(err, DataError::Ragged { found: 1, expected: 2, .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                DataError::Ragged {
+                    found: 1,
+                    expected: 2,
+                    ..
+                }
+            ),
+            "{err}"
+        );
         assert!(err.to_string().contains("line 3"), "{err}");
     }
 
     #[test]
     fn empty_and_header_only_files_are_errors() {
-        assert!(matches!(Table::from_str("", "x.csv"), Err(DataError::Empty { .. })));
-        assert!(matches!(Table::from_str("yi,vi\n\n", "x.csv"), Err(DataError::NoRows { .. })));
+        assert!(matches!(
+            Table::from_str("", "x.csv"),
+            Err(DataError::Empty { .. })
+        ));
+        assert!(matches!(
+            Table::from_str("yi,vi\n\n", "x.csv"),
+            Err(DataError::NoRows { .. })
+        ));
     }
 
     #[test]

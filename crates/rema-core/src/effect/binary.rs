@@ -13,15 +13,32 @@ use super::{check, AddTo, BinaryStudy, EffectSizes};
 use crate::error::Result;
 use crate::measure::Measure;
 
-pub(super) fn compute(measure: Measure, studies: &[BinaryStudy], add: f64, to: AddTo) -> Result<EffectSizes> {
+pub(super) fn compute(
+    measure: Measure,
+    studies: &[BinaryStudy],
+    add: f64,
+    to: AddTo,
+) -> Result<EffectSizes> {
     const COUNT: &str = "a count must be a finite number >= 0";
     for (i, s) in studies.iter().enumerate() {
         check(i, "ai", s.ai, s.ai >= 0.0, COUNT)?;
         check(i, "bi", s.bi, s.bi >= 0.0, COUNT)?;
         check(i, "ci", s.ci, s.ci >= 0.0, COUNT)?;
         check(i, "di", s.di, s.di >= 0.0, COUNT)?;
-        check(i, "n1i", s.ai + s.bi, s.ai + s.bi > 0.0, "group 1 must have at least one participant")?;
-        check(i, "n2i", s.ci + s.di, s.ci + s.di > 0.0, "group 2 must have at least one participant")?;
+        check(
+            i,
+            "n1i",
+            s.ai + s.bi,
+            s.ai + s.bi > 0.0,
+            "group 1 must have at least one participant",
+        )?;
+        check(
+            i,
+            "n2i",
+            s.ci + s.di,
+            s.ci + s.di > 0.0,
+            "group 2 must have at least one participant",
+        )?;
     }
     let has_zero = |s: &BinaryStudy| s.ai == 0.0 || s.bi == 0.0 || s.ci == 0.0 || s.di == 0.0;
     let any_zero = studies.iter().any(has_zero);
@@ -45,7 +62,10 @@ pub(super) fn compute(measure: Measure, studies: &[BinaryStudy], add: f64, to: A
         let (p1, p2) = (ai / n1, ci / n2);
         let (y, v) = match measure {
             Measure::Rr => (p1.ln() - p2.ln(), 1.0 / ai - 1.0 / n1 + 1.0 / ci - 1.0 / n2),
-            Measure::Or => ((p1 / (1.0 - p1)).ln() - (p2 / (1.0 - p2)).ln(), 1.0 / ai + 1.0 / bi + 1.0 / ci + 1.0 / di),
+            Measure::Or => (
+                (p1 / (1.0 - p1)).ln() - (p2 / (1.0 - p2)).ln(),
+                1.0 / ai + 1.0 / bi + 1.0 / ci + 1.0 / di,
+            ),
             Measure::Rd => (p1 - p2, p1 * (1.0 - p1) / n1 + p2 * (1.0 - p2) / n2),
             _ => unreachable!("binary::compute called with {measure}"),
         };

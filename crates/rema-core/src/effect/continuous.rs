@@ -40,7 +40,13 @@ pub(super) fn compute(measure: Measure, studies: &[ContinuousStudy]) -> Result<E
             }
             Measure::Smd => {
                 let m = s.n1 + s.n2 - 2.0;
-                check(i, "n1i", s.n1 + s.n2, m > 1.0, "SMD needs n1i + n2i >= 4 for the bias correction")?;
+                check(
+                    i,
+                    "n1i",
+                    s.n1 + s.n2,
+                    m > 1.0,
+                    "SMD needs n1i + n2i >= 4 for the bias correction",
+                )?;
                 let sp = (((s.n1 - 1.0) * s.sd1 * s.sd1 + (s.n2 - 1.0) * s.sd2 * s.sd2) / m).sqrt();
                 let g = hedges_correction(m) * (s.m1 - s.m2) / sp;
                 yi.push(g);
@@ -50,5 +56,12 @@ pub(super) fn compute(measure: Measure, studies: &[ContinuousStudy]) -> Result<E
         }
     }
     let ni = studies.iter().map(|s| s.n1 + s.n2).collect();
-    Ok(EffectSizes { measure, yi, vi, ni: Some(ni), corrected: Vec::new(), notes: Vec::new() })
+    Ok(EffectSizes {
+        measure,
+        yi,
+        vi,
+        ni: Some(ni),
+        corrected: Vec::new(),
+        notes: Vec::new(),
+    })
 }

@@ -145,12 +145,18 @@ pub fn compute(measure: Measure, data: &StudyData, opts: &EffectOptions) -> Resu
     if data.kind() != expected {
         return Err(Error::InvalidOption {
             option: "measure",
-            message: format!("{measure} needs {expected:?} data, but the data are {:?}", data.kind()),
+            message: format!(
+                "{measure} needs {expected:?} data, but the data are {:?}",
+                data.kind()
+            ),
         });
     }
     let add = opts.add.unwrap_or_else(|| measure.default_add());
     if !(add.is_finite() && add >= 0.0) {
-        return Err(Error::InvalidOption { option: "add", message: format!("{add} must be a finite number >= 0") });
+        return Err(Error::InvalidOption {
+            option: "add",
+            message: format!("{add} must be a finite number >= 0"),
+        });
     }
     let mut out = match data {
         StudyData::Binary(s) => binary::compute(measure, s, add, opts.to)?,
@@ -190,10 +196,16 @@ pub fn compute(measure: Measure, data: &StudyData, opts: &EffectOptions) -> Resu
 fn generic(studies: &[GenericStudy]) -> Result<EffectSizes> {
     for (i, s) in studies.iter().enumerate() {
         if !s.yi.is_finite() {
-            return Err(Error::InvalidEffect { study: i, value: s.yi });
+            return Err(Error::InvalidEffect {
+                study: i,
+                value: s.yi,
+            });
         }
         if !(s.vi.is_finite() && s.vi > 0.0) {
-            return Err(Error::InvalidVariance { study: i, value: s.vi });
+            return Err(Error::InvalidVariance {
+                study: i,
+                value: s.vi,
+            });
         }
     }
     Ok(EffectSizes {
@@ -207,10 +219,21 @@ fn generic(studies: &[GenericStudy]) -> Result<EffectSizes> {
 }
 
 /// Checks that a raw value is finite and satisfies `ok`.
-pub(crate) fn check(study: usize, column: &'static str, value: f64, ok: bool, allowed: &'static str) -> Result<()> {
+pub(crate) fn check(
+    study: usize,
+    column: &'static str,
+    value: f64,
+    ok: bool,
+    allowed: &'static str,
+) -> Result<()> {
     if value.is_finite() && ok {
         Ok(())
     } else {
-        Err(Error::InvalidValue { study, column, value, allowed })
+        Err(Error::InvalidValue {
+            study,
+            column,
+            value,
+            allowed,
+        })
     }
 }

@@ -18,13 +18,31 @@ pub(super) fn compute(measure: Measure, studies: &[PrePostStudy]) -> Result<Effe
     for (i, s) in studies.iter().enumerate() {
         check(i, "m1i", s.m1, true, "a mean must be a finite number")?;
         check(i, "m2i", s.m2, true, "a mean must be a finite number")?;
-        check(i, "sd1i", s.sd1, s.sd1 > 0.0, "an SD must be a finite number > 0")?;
+        check(
+            i,
+            "sd1i",
+            s.sd1,
+            s.sd1 > 0.0,
+            "an SD must be a finite number > 0",
+        )?;
         check(i, "ni", s.n, s.n >= 2.0, "a pre/post study needs ni >= 2")?;
-        check(i, "ri", s.r, (-1.0..=1.0).contains(&s.r), "a correlation must lie in [-1, 1]")?;
+        check(
+            i,
+            "ri",
+            s.r,
+            (-1.0..=1.0).contains(&s.r),
+            "a correlation must lie in [-1, 1]",
+        )?;
         let sd2 = match (measure, s.sd2) {
             (Measure::Smcr, _) => f64::NAN,
             (_, Some(sd2)) => {
-                check(i, "sd2i", sd2, sd2 > 0.0, "an SD must be a finite number > 0")?;
+                check(
+                    i,
+                    "sd2i",
+                    sd2,
+                    sd2 > 0.0,
+                    "an SD must be a finite number > 0",
+                )?;
                 sd2
             }
             (_, None) => {
@@ -45,7 +63,13 @@ pub(super) fn compute(measure: Measure, studies: &[PrePostStudy]) -> Result<Effe
             }
             Measure::Smcc => {
                 let sdd2 = s.sd1 * s.sd1 + sd2 * sd2 - 2.0 * s.r * s.sd1 * sd2;
-                check(i, "ri", s.r, sdd2 > 0.0, "the SD of the change is zero: identical SDs with r = 1")?;
+                check(
+                    i,
+                    "ri",
+                    s.r,
+                    sdd2 > 0.0,
+                    "the SD of the change is zero: identical SDs with r = 1",
+                )?;
                 let y = c * diff / sdd2.sqrt();
                 yi.push(y);
                 vi.push(1.0 / s.n + y * y / (2.0 * s.n));
@@ -59,5 +83,12 @@ pub(super) fn compute(measure: Measure, studies: &[PrePostStudy]) -> Result<Effe
         }
     }
     let ni = studies.iter().map(|s| s.n).collect();
-    Ok(EffectSizes { measure, yi, vi, ni: Some(ni), corrected: Vec::new(), notes: Vec::new() })
+    Ok(EffectSizes {
+        measure,
+        yi,
+        vi,
+        ni: Some(ni),
+        corrected: Vec::new(),
+        notes: Vec::new(),
+    })
 }

@@ -18,11 +18,34 @@ use super::{check, AddTo, EffectSizes, ProportionStudy};
 use crate::error::Result;
 use crate::measure::Measure;
 
-pub(super) fn compute(measure: Measure, studies: &[ProportionStudy], add: f64, to: AddTo) -> Result<EffectSizes> {
+pub(super) fn compute(
+    measure: Measure,
+    studies: &[ProportionStudy],
+    add: f64,
+    to: AddTo,
+) -> Result<EffectSizes> {
     for (i, s) in studies.iter().enumerate() {
-        check(i, "xi", s.x, s.x >= 0.0, "an event count must be a finite number >= 0")?;
-        check(i, "ni", s.n, s.n > 0.0, "a sample size must be a finite number > 0")?;
-        check(i, "xi", s.x, s.x <= s.n, "events cannot exceed the sample size ni")?;
+        check(
+            i,
+            "xi",
+            s.x,
+            s.x >= 0.0,
+            "an event count must be a finite number >= 0",
+        )?;
+        check(
+            i,
+            "ni",
+            s.n,
+            s.n > 0.0,
+            "a sample size must be a finite number > 0",
+        )?;
+        check(
+            i,
+            "xi",
+            s.x,
+            s.x <= s.n,
+            "events cannot exceed the sample size ni",
+        )?;
     }
     let has_zero = |s: &ProportionStudy| s.x == 0.0 || s.x == s.n;
     let any_zero = studies.iter().any(has_zero);

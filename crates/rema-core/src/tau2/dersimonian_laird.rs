@@ -13,5 +13,8 @@ pub(super) fn estimate(pr: &Problem) -> Result<Tau2Estimate> {
     let w: Vec<f64> = pr.v.iter().map(|v| 1.0 / v).collect();
     let fit = wls(pr.y, pr.x, &w)?;
     let tr = trace_p(pr.x, &w, &fit.a);
-    Ok(Tau2Estimate::closed_form((fit.rss - pr.df()) / tr, Method::Dl))
+    Ok(Tau2Estimate::closed_form(
+        (fit.rss - pr.df()) / tr,
+        Method::Dl,
+    ))
 }

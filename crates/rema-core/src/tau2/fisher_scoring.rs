@@ -74,7 +74,11 @@ pub(super) fn estimate(method: Method, pr: &Problem, control: &Control) -> Resul
             tau2 = 0.0;
         }
     }
-    Ok(Tau2Estimate { tau2: tau2.max(0.0), iterations: Some(iter), notes })
+    Ok(Tau2Estimate {
+        tau2: tau2.max(0.0),
+        iterations: Some(iter),
+        notes,
+    })
 }
 
 /// The ML or REML log-likelihood at τ² (without REML's constant ½log|X'X|).
@@ -85,7 +89,9 @@ pub(crate) fn log_likelihood(method: Method, pr: &Problem, tau2: f64) -> Result<
     let two_pi = (2.0 * std::f64::consts::PI).ln();
     Ok(match method {
         Method::Reml => {
-            let log_det = weighted_crossprod(pr.x, &w).log_det().ok_or(Error::RankDeficient)?;
+            let log_det = weighted_crossprod(pr.x, &w)
+                .log_det()
+                .ok_or(Error::RankDeficient)?;
             -0.5 * pr.df() * two_pi - 0.5 * log_v - 0.5 * log_det - 0.5 * fit.rss
         }
         _ => -0.5 * pr.k() as f64 * two_pi - 0.5 * log_v - 0.5 * fit.rss,

@@ -12,5 +12,8 @@ pub(super) fn estimate(pr: &Problem) -> Result<Tau2Estimate> {
     let w: Vec<f64> = pr.v.iter().map(|v| 1.0 / v).collect();
     let fit = wls(pr.y, pr.x, &w)?;
     let sw: f64 = w.iter().sum();
-    Ok(Tau2Estimate::closed_form((fit.rss - pr.k() as f64) / sw, Method::Hs))
+    Ok(Tau2Estimate::closed_form(
+        (fit.rss - pr.k() as f64) / sw,
+        Method::Hs,
+    ))
 }

@@ -44,8 +44,17 @@ pub enum Method {
 }
 
 impl Method {
-    pub const ALL: [Method; 9] =
-        [Method::Fe, Method::Dl, Method::He, Method::Hs, Method::Sj, Method::Ml, Method::Reml, Method::Eb, Method::Pm];
+    pub const ALL: [Method; 9] = [
+        Method::Fe,
+        Method::Dl,
+        Method::He,
+        Method::Hs,
+        Method::Sj,
+        Method::Ml,
+        Method::Reml,
+        Method::Eb,
+        Method::Pm,
+    ];
 
     /// metafor's name of the method.
     pub fn name(self) -> &'static str {
@@ -76,7 +85,9 @@ impl Method {
             Method::Hs => "random-effects model, Hunter-Schmidt estimator of tau^2",
             Method::Sj => "random-effects model, Sidik-Jonkman estimator of tau^2",
             Method::Ml => "random-effects model, maximum-likelihood estimator of tau^2",
-            Method::Reml => "random-effects model, restricted maximum-likelihood estimator of tau^2",
+            Method::Reml => {
+                "random-effects model, restricted maximum-likelihood estimator of tau^2"
+            }
             Method::Eb => "random-effects model, empirical Bayes estimator of tau^2",
             Method::Pm => "random-effects model, Paule-Mandel estimator of tau^2",
         }
@@ -93,11 +104,19 @@ impl FromStr for Method {
     type Err = String;
     fn from_str(s: &str) -> Result<Method, String> {
         let up = s.trim().to_ascii_uppercase();
-        let up = if up == "EE" || up == "CE" { "FE".to_string() } else { up };
-        Method::ALL.iter().copied().find(|m| m.name() == up).ok_or_else(|| {
-            let names: Vec<_> = Method::ALL.iter().map(|m| m.name()).collect();
-            format!("unknown method `{s}`; expected one of {}", names.join(", "))
-        })
+        let up = if up == "EE" || up == "CE" {
+            "FE".to_string()
+        } else {
+            up
+        };
+        Method::ALL
+            .iter()
+            .copied()
+            .find(|m| m.name() == up)
+            .ok_or_else(|| {
+                let names: Vec<_> = Method::ALL.iter().map(|m| m.name()).collect();
+                format!("unknown method `{s}`; expected one of {}", names.join(", "))
+            })
     }
 }
 
@@ -120,7 +139,13 @@ pub struct Control {
 
 impl Default for Control {
     fn default() -> Control {
-        Control { threshold: 1e-5, max_iter: 100, step_adj: 1.0, tau2_init: None, ll0_check: true }
+        Control {
+            threshold: 1e-5,
+            max_iter: 100,
+            step_adj: 1.0,
+            tau2_init: None,
+            ll0_check: true,
+        }
     }
 }
 
@@ -158,21 +183,37 @@ impl Tau2Estimate {
     fn closed_form(raw: f64, method: Method) -> Tau2Estimate {
         let mut notes = Vec::new();
         if raw < 0.0 {
-            notes.push(format!("the {method} estimate of tau^2 ({raw:.6}) was negative and was truncated at 0"));
+            notes.push(format!(
+                "the {method} estimate of tau^2 ({raw:.6}) was negative and was truncated at 0"
+            ));
         }
-        Tau2Estimate { tau2: raw.max(0.0), iterations: None, notes }
+        Tau2Estimate {
+            tau2: raw.max(0.0),
+            iterations: None,
+            notes,
+        }
     }
 }
 
 /// Estimates τ² with `method`. The caller guarantees k > p (and k ≥ 2).
-pub(crate) fn estimate(method: Method, problem: &Problem, control: &Control) -> Result<Tau2Estimate> {
+pub(crate) fn estimate(
+    method: Method,
+    problem: &Problem,
+    control: &Control,
+) -> Result<Tau2Estimate> {
     match method {
-        Method::Fe => Ok(Tau2Estimate { tau2: 0.0, iterations: None, notes: Vec::new() }),
+        Method::Fe => Ok(Tau2Estimate {
+            tau2: 0.0,
+            iterations: None,
+            notes: Vec::new(),
+        }),
         Method::Dl => dersimonian_laird::estimate(problem),
         Method::He => hedges::estimate(problem),
         Method::Hs => hunter_schmidt::estimate(problem),
         Method::Sj => sidik_jonkman::estimate(problem, control),
-        Method::Ml | Method::Reml | Method::Eb => fisher_scoring::estimate(method, problem, control),
+        Method::Ml | Method::Reml | Method::Eb => {
+            fisher_scoring::estimate(method, problem, control)
+        }
         Method::Pm => paule_mandel::estimate(problem),
     }
 }

@@ -47,7 +47,11 @@ pub(crate) fn solve_q(pr: &Problem, target: f64, what: &'static str) -> Result<O
     }
     brent(q, 0.0, hi)
         .map(Some)
-        .ok_or_else(|| Error::NotConverged { method: what, iterations: 200, detail: "Brent root search".to_string() })
+        .ok_or_else(|| Error::NotConverged {
+            method: what,
+            iterations: 200,
+            detail: "Brent root search".to_string(),
+        })
 }
 
 pub(super) fn estimate(pr: &Problem) -> Result<Tau2Estimate> {
@@ -56,7 +60,11 @@ pub(super) fn estimate(pr: &Problem) -> Result<Tau2Estimate> {
     if tau2.is_none() {
         notes.push("Q(0) is below k - p, so the PM estimate of tau^2 is 0".to_string());
     }
-    Ok(Tau2Estimate { tau2: tau2.unwrap_or(0.0), iterations: None, notes })
+    Ok(Tau2Estimate {
+        tau2: tau2.unwrap_or(0.0),
+        iterations: None,
+        notes,
+    })
 }
 
 /// R's `mad()`: 1.4826 × the median absolute deviation from the median.

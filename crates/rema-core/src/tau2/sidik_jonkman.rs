@@ -20,5 +20,8 @@ pub(super) fn estimate(pr: &Problem, control: &Control) -> Result<Tau2Estimate> 
     }
     let w: Vec<f64> = pr.v.iter().map(|v| 1.0 / (v + tau0)).collect();
     let fit = wls(pr.y, pr.x, &w)?;
-    Ok(Tau2Estimate::closed_form(tau0 * fit.rss / pr.df(), Method::Sj))
+    Ok(Tau2Estimate::closed_form(
+        tau0 * fit.rss / pr.df(),
+        Method::Sj,
+    ))
 }

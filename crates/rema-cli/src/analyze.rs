@@ -1,0 +1,95 @@
+//! `rema analyze`: one meta-analysis of one CSV file.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use rema_data::{analyze, sha256_hex, AnalysisSpec, DataError, Table};
+
+use crate::exit::CliError;
+use crate::text;
+
+/// Pool the studies of a CSV file, as metafor's rma().
+///
+/// The CSV has a header with metafor's column names and an optional `study`
+/// column:
+///   RR, OR, RD            ai, bi, ci, di   (or ai, n1i, ci, n2i)
+///   MD, SMD               m1i, sd1i, n1i, m2i, sd2i, n2i
+///   MC, SMCC, SMCR        m_pre, sd_pre, m_post, sd_post, ni, ri
+///                         (or metafor's m1i = post, m2i = pre, sd1i, sd2i, ni, ri)
+///   PR, PLN, PLO, PAS, PFT  xi, ni
+///   GEN                   yi, vi   (or yi, sei)
+///
+/// Examples:
+///   rema analyze examples/bcg/bcg.csv --measure RR --method REML
+///   rema analyze data.csv --measure SMD --method DL --test knha --tau2-ci --format json
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct AnalyzeArgs {
+    /// The CSV file (comma, semicolon or tab separated; UTF-8).
+    pub file: PathBuf,
+    /// Effect-size measure (metafor's names).
+    #[arg(long, short = 'm', value_parser = ["RR", "OR", "RD", "MD", "SMD", "MC", "SMCC", "SMCR", "PR", "PLN", "PLO", "PAS", "PFT", "GEN"], ignore_case = true)]
+    pub measure: String,
+    /// tau^2 estimator, or FE for the common-effect model.
+    #[arg(long, default_value = "REML", value_parser = ["FE", "EE", "CE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "PM"], ignore_case = true)]
+    pub method: String,
+    /// Test of the pooled effect: z, or knha (Hartung-Knapp-Sidik-Jonkman).
+    #[arg(long, default_value = "z", value_parser = ["z", "knha"], ignore_case = true)]
+    pub test: String,
+    /// Confidence level in percent.
+    #[arg(long, default_value_t = 95.0)]
+    pub level: f64,
+    /// Add Q-profile confidence intervals for tau^2, I^2 and H^2 (metafor confint()).
+    #[arg(long)]
+    pub tau2_ci: bool,
+    /// Continuity correction added to zero cells (default: metafor's, 0.5 for RR, OR, RD, PR, PLN, PLO).
+    #[arg(long)]
+    pub add: Option<f64>,
+    /// Which studies get the correction: only0 (with a zero cell), all, if0all, none.
+    #[arg(long, default_value = "only0", value_parser = ["only0", "all", "if0all", "none"])]
+    pub to: String,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A readable summary like metafor's print.rma.
+    Text,
+    /// One JSON object (schema in docs/SCHEMA.md).
+    Json,
+    /// One header line and one line of results.
+    Csv,
+}
+
+impl AnalyzeArgs {
+    pub fn spec(&self) -> AnalysisSpec {
+        AnalysisSpec {
+            measure: self.measure.to_ascii_uppercase(),
+            method: self.method.to_ascii_uppercase(),
+            test: self.test.to_ascii_lowercase(),
+            level: self.level,
+            tau2_ci: self.tau2_ci,
+            add: self.add,
+            to: self.to.clone(),
+        }
+    }
+}
+
+pub fn run(args: &AnalyzeArgs) -> Result<(), CliError> {
+    let name = args.file.display().to_string();
+    let bytes = std::fs::read(&args.file).map_err(|source| DataError::Io {
+        path: name.clone(),
+        source,
+    })?;
+    let table = Table::from_bytes(&bytes, &name)?;
+    let result = analyze(&table, &args.spec(), &sha256_hex(&bytes))?;
+    let out = match args.format {
+        Format::Json => serde_json::to_string_pretty(&result).expect("results serialise") + "\n",
+        Format::Text => text::summary(&result),
+        Format::Csv => text::csv_line(&result),
+    };
+    print!("{out}");
+    Ok(())
+}

@@ -1,0 +1,63 @@
+//! Exit codes and the last line of defence against panics.
+
+use rema_data::DataError;
+
+/// Bad usage: clap's own code for unknown flags and values.
+pub const USAGE: u8 = 2;
+/// Bad input data.
+pub const DATA: u8 = 3;
+/// The model cannot be estimated from valid data.
+pub const ESTIMATION: u8 = 4;
+/// An internal error (a bug).
+pub const INTERNAL: u8 = 70;
+
+/// An error that ends the command, with its exit code.
+#[derive(Debug)]
+pub struct CliError {
+    pub message: String,
+    pub code: u8,
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> u8 {
+        self.code
+    }
+}
+
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<DataError> for CliError {
+    fn from(e: DataError) -> CliError {
+        use rema_core::Error as E;
+        let code = match &e {
+            DataError::Option { .. } => USAGE,
+            DataError::Core {
+                source: E::NotConverged { .. } | E::TooFewStudies { .. } | E::RankDeficient,
+                ..
+            } => ESTIMATION,
+            _ => DATA,
+        };
+        CliError {
+            message: e.to_string(),
+            code,
+        }
+    }
+}
+
+/// Replaces Rust's panic message with a short request for a report.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "error: internal error in rema {}{location}. This is a bug: please report it with the command and input that caused it.",
+            env!("CARGO_PKG_VERSION")
+        );
+    }));
+}

@@ -1,0 +1,174 @@
+//! Text and CSV renderings of an analysis result.
+
+use std::fmt::Write;
+
+use rema_data::AnalysisResult;
+
+fn p_fmt(p: f64) -> String {
+    if p < 1e-4 {
+        "<.0001".to_string()
+    } else {
+        format!("{p:.4}")
+    }
+}
+
+/// A summary in the spirit of metafor's `print.rma`.
+pub fn summary(r: &AnalysisResult) -> String {
+    let mut s = String::new();
+    let model = if r.method == "FE" {
+        "Common-Effect Model".to_string()
+    } else {
+        "Random-Effects Model".to_string()
+    };
+    let est = if r.method == "FE" {
+        String::new()
+    } else {
+        format!("; tau^2 estimator: {}", r.method)
+    };
+    let _ = writeln!(s, "{model} (k = {}{est}; measure: {})\n", r.k, r.measure);
+    if r.method != "FE" {
+        let ci = match (r.tau2_ci_lower, r.tau2_ci_upper) {
+            (Some(l), Some(u)) => format!(" ({}% CI: {l:.4}, {u:.4})", r.level),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            s,
+            "tau^2 (estimated amount of total heterogeneity): {:.4}{ci}",
+            r.tau2
+        );
+        let _ = writeln!(
+            s,
+            "tau (square root of estimated tau^2 value):      {:.4}",
+            r.tau
+        );
+    }
+    let i2ci = match (r.i2_ci_lower, r.i2_ci_upper) {
+        (Some(l), Some(u)) => format!(" ({}% CI: {l:.2}, {u:.2})", r.level),
+        _ => String::new(),
+    };
+    let _ = writeln!(
+        s,
+        "I^2 (total heterogeneity / total variability):   {:.2}%{i2ci}",
+        r.i2
+    );
+    let _ = writeln!(
+        s,
+        "H^2 (total variability / sampling variability):  {:.2}\n",
+        r.h2
+    );
+    let _ = writeln!(s, "Test for Heterogeneity:");
+    let _ = writeln!(
+        s,
+        "Q(df = {}) = {:.4}, p-val {}\n",
+        r.q_df,
+        r.q,
+        if r.q_pval < 1e-4 {
+            "< .0001".into()
+        } else {
+            format!("= {:.4}", r.q_pval)
+        }
+    );
+    let _ = writeln!(s, "Model Results:\n");
+    let stat = if r.df.is_some() { "tval" } else { "zval" };
+    let df = r.df.map(|d| format!("  (df = {d})")).unwrap_or_default();
+    let _ = writeln!(
+        s,
+        "{:>10} {:>9} {:>9} {:>8} {:>9} {:>9}",
+        "estimate", "se", stat, "pval", "ci.lb", "ci.ub"
+    );
+    let _ = writeln!(
+        s,
+        "{:>10.4} {:>9.4} {:>9.4} {:>8} {:>9.4} {:>9.4}{df}\n",
+        r.estimate,
+        r.se,
+        r.stat,
+        p_fmt(r.pval),
+        r.ci_lower,
+        r.ci_upper
+    );
+    let _ = writeln!(
+        s,
+        "Prediction interval ({}%): [{:.4}, {:.4}]",
+        r.level, r.pi_lower, r.pi_upper
+    );
+    if let Some(t) = &r.transformed {
+        let _ = writeln!(
+            s,
+            "Back-transformed ({}): {:.4} [{:.4}, {:.4}]; prediction interval [{:.4}, {:.4}]",
+            t.scale, t.estimate, t.ci_lower, t.ci_upper, t.pi_lower, t.pi_upper
+        );
+    }
+    let width = r
+        .studies
+        .iter()
+        .map(|st| st.study.chars().count())
+        .max()
+        .unwrap_or(5)
+        .clamp(5, 40);
+    let _ = writeln!(s, "\nStudies ({} scale):", r.measure);
+    let _ = writeln!(
+        s,
+        "{:<width$} {:>10} {:>21} {:>8}",
+        "study",
+        "yi",
+        format!("{}% CI", r.level),
+        "weight"
+    );
+    for st in &r.studies {
+        let label: String = st.study.chars().take(width).collect();
+        let flag = if st.corrected { " *" } else { "" };
+        let _ = writeln!(
+            s,
+            "{label:<width$} {:>10.4} [{:>9.4}, {:>9.4}] {:>7.2}%{flag}",
+            st.yi, st.ci_lower, st.ci_upper, st.weight
+        );
+    }
+    if !r.notes.is_empty() {
+        let _ = writeln!(s, "\nNotes:");
+        for n in &r.notes {
+            let _ = writeln!(s, "  - {n}");
+        }
+    }
+    let _ = writeln!(
+        s,
+        "\n{} {}; input {} (sha256 {})",
+        r.provenance.tool,
+        r.provenance.version,
+        r.provenance.input,
+        &r.provenance.input_sha256[..16.min(r.provenance.input_sha256.len())]
+    );
+    s
+}
+
+/// One header line and one data line.
+pub fn csv_line(r: &AnalysisResult) -> String {
+    let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+    let header = "measure,method,test,level,k,estimate,se,stat,df,ci_lower,ci_upper,pval,tau2,i2,h2,q,q_df,q_pval,pi_lower,pi_upper,tau2_ci_lower,tau2_ci_upper,i2_ci_lower,i2_ci_upper";
+    let row = [
+        r.measure.clone(),
+        r.method.clone(),
+        r.test.clone(),
+        r.level.to_string(),
+        r.k.to_string(),
+        r.estimate.to_string(),
+        r.se.to_string(),
+        r.stat.to_string(),
+        opt(r.df),
+        r.ci_lower.to_string(),
+        r.ci_upper.to_string(),
+        r.pval.to_string(),
+        r.tau2.to_string(),
+        r.i2.to_string(),
+        r.h2.to_string(),
+        r.q.to_string(),
+        r.q_df.to_string(),
+        r.q_pval.to_string(),
+        r.pi_lower.to_string(),
+        r.pi_upper.to_string(),
+        opt(r.tau2_ci_lower),
+        opt(r.tau2_ci_upper),
+        opt(r.i2_ci_lower),
+        opt(r.i2_ci_upper),
+    ];
+    format!("{header}\n{}\n", row.join(","))
+}

@@ -1,0 +1,196 @@
+//! End-to-end tests of the `rema` binary: its JSON against metafor's golden
+//! values, its exit codes and its messages.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn rema(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rema"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("rema runs")
+}
+
+fn golden() -> Value {
+    let text = std::fs::read_to_string(root().join("tests/golden/core.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn close(a: f64, b: f64, rtol: f64) -> bool {
+    (a - b).abs() <= rtol * b.abs().max(1e-10) || (a - b).abs() <= 1e-10
+}
+
+/// Every golden case through the binary, with REML/z and DL/knha: the JSON
+/// matches metafor (iterative tolerance 1e-4, closed form 1e-6).
+#[test]
+fn analyze_json_matches_metafor_for_every_measure() {
+    let g = golden();
+    let mut checked = 0;
+    for case in g["cases"].as_array().unwrap() {
+        let Some(csv) = case["csv"].as_str() else {
+            continue;
+        };
+        let measure = case["measure"].as_str().unwrap();
+        for fit in case["fits"].as_array().unwrap() {
+            let (method, test) = (
+                fit["method"].as_str().unwrap(),
+                fit["test"].as_str().unwrap(),
+            );
+            if !matches!((method, test), ("REML", "z") | ("DL", "knha"))
+                || fit["level"].as_f64() != Some(95.0)
+            {
+                continue;
+            }
+            let out = rema(&[
+                "analyze",
+                csv,
+                "--measure",
+                measure,
+                "--method",
+                method,
+                "--test",
+                test,
+                "--tau2-ci",
+                "--format",
+                "json",
+            ]);
+            assert!(
+                out.status.success(),
+                "{csv}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+            let ex = &fit["expected"];
+            let rtol = if method == "REML" { 1e-4 } else { 1e-6 };
+            for key in [
+                "estimate", "se", "ci_lower", "ci_upper", "pval", "tau2", "i2", "h2", "q",
+                "q_pval", "pi_lower", "pi_upper",
+            ] {
+                let (a, b) = (r[key].as_f64().unwrap(), ex[key].as_f64().unwrap());
+                assert!(
+                    close(a, b, rtol),
+                    "{csv} {method} {test} {key}: rema {a} metafor {b}"
+                );
+            }
+            for key in [
+                "tau2_ci_lower",
+                "tau2_ci_upper",
+                "i2_ci_lower",
+                "i2_ci_upper",
+            ] {
+                if let Some(b) = ex[key].as_f64() {
+                    let a = r[key].as_f64().unwrap();
+                    assert!(
+                        close(a, b, 1e-4),
+                        "{csv} {method} {key}: rema {a} metafor {b}"
+                    );
+                }
+            }
+            if let Some(t) = ex.get("transformed") {
+                let scale = if case["measure"].as_str().unwrap().starts_with('P') {
+                    100.0
+                } else {
+                    1.0
+                };
+                let a = r["transformed"]["estimate"].as_f64().unwrap();
+                let b = scale * t["estimate"].as_f64().unwrap();
+                assert!(close(a, b, rtol), "{csv} transformed: rema {a} metafor {b}");
+            }
+            assert_eq!(r["k"].as_u64(), ex["k"].as_u64());
+            assert_eq!(r["provenance"]["options"]["method"], method);
+            assert_eq!(r["provenance"]["input_sha256"].as_str().unwrap().len(), 64);
+            checked += 1;
+        }
+    }
+    assert!(checked >= 40, "checked {checked}");
+}
+
+#[test]
+fn text_output_reads_like_print_rma() {
+    let out = rema(&[
+        "analyze",
+        "examples/bcg/bcg.csv",
+        "--measure",
+        "RR",
+        "--method",
+        "REML",
+    ]);
+    assert!(out.status.success());
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        s.contains("Random-Effects Model (k = 13; tau^2 estimator: REML"),
+        "{s}"
+    );
+    assert!(s.contains("-0.7145"), "{s}");
+    assert!(s.contains("Back-transformed (RR): 0.4894"), "{s}");
+}
+
+#[test]
+fn csv_output_has_a_header_and_one_row() {
+    let out = rema(&[
+        "analyze",
+        "examples/bcg/bcg.csv",
+        "--measure",
+        "RR",
+        "--method",
+        "DL",
+        "--format",
+        "csv",
+    ]);
+    assert!(out.status.success());
+    let s = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<_> = s.lines().collect();
+    assert_eq!(lines.len(), 2);
+    assert!(lines[0].starts_with("measure,method,test,level,k,estimate"));
+    assert!(lines[1].starts_with("RR,DL,z,95,13,-0.714"));
+}
+
+#[test]
+fn exit_codes_are_as_documented() {
+    let tmp = std::env::temp_dir().join(format!("rema-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let write = |name: &str, text: &str| {
+        let p = tmp.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    // Bad usage: an unknown measure is refused by the argument parser.
+    let out = rema(&["analyze", "examples/bcg/bcg.csv", "--measure", "XYZ"]);
+    assert_eq!(out.status.code(), Some(2));
+    // A missing file.
+    let out = rema(&["analyze", "does/not/exist.csv", "--measure", "RR"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does/not/exist.csv"));
+    // A zero variance names the line and the study.
+    let f = write("zero.csv", "study,yi,vi\nA,0.1,0.02\nB,0.2,0\n");
+    let out = rema(&["analyze", &f, "--measure", "GEN"]);
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 3") && err.contains("study `B`") && err.contains("positive"),
+        "{err}"
+    );
+    // A missing column says which.
+    let f = write("missing.csv", "study,ai,bi,ci\nA,1,2,3\n");
+    let out = rema(&["analyze", &f, "--measure", "RR"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`di`"));
+    // Text where a number belongs.
+    let f = write("text.csv", "study,yi,vi\nA,0.1,0.02\nB,abc,0.01\n");
+    let out = rema(&["analyze", &f, "--measure", "GEN"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`abc` is not a number"));
+    // One study cannot carry a Knapp-Hartung test: an estimation error.
+    let f = write("one.csv", "study,yi,vi\nA,0.1,0.02\n");
+    let out = rema(&["analyze", &f, "--measure", "GEN", "--test", "knha"]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+    std::fs::remove_dir_all(&tmp).ok();
+}

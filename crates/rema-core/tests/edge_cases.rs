@@ -1,0 +1,181 @@
+//! Edge cases of the core: errors are variants, never panics; degenerate
+//! data give finite numbers with notes.
+
+use rema_core::effect::{BinaryStudy, GenericStudy, ProportionStudy};
+use rema_core::{
+    effect_sizes, fit, Control, EffectOptions, Error, FitOptions, Measure, Method, StudyData, Test,
+};
+
+fn opts(method: Method) -> FitOptions {
+    FitOptions::new(method)
+}
+
+#[test]
+fn zero_variance_is_an_error_naming_the_study() {
+    let err = fit(&[0.1, 0.2], &[0.01, 0.0], &opts(Method::Dl)).unwrap_err();
+    assert_eq!(
+        err,
+        Error::InvalidVariance {
+            study: 1,
+            value: 0.0
+        }
+    );
+}
+
+#[test]
+fn negative_variance_is_an_error() {
+    let err = fit(&[0.1, 0.2], &[-0.01, 0.1], &opts(Method::Reml)).unwrap_err();
+    assert!(matches!(err, Error::InvalidVariance { study: 0, .. }));
+}
+
+#[test]
+fn non_finite_effect_is_an_error() {
+    let err = fit(&[f64::NAN, 0.2], &[0.01, 0.1], &opts(Method::Reml)).unwrap_err();
+    assert!(matches!(err, Error::InvalidEffect { study: 0, .. }));
+}
+
+#[test]
+fn no_studies_is_an_error() {
+    assert_eq!(
+        fit(&[], &[], &opts(Method::Reml)).unwrap_err(),
+        Error::NoStudies
+    );
+}
+
+#[test]
+fn one_study_gives_its_own_effect_with_a_note() {
+    let r = fit(&[0.3], &[0.04], &opts(Method::Reml)).unwrap();
+    assert_eq!(r.tau2, 0.0);
+    assert!((r.estimate().estimate - 0.3).abs() < 1e-15);
+    assert!((r.estimate().se - 0.2).abs() < 1e-15);
+    assert!(r.notes.iter().any(|n| n.contains("only one study")));
+}
+
+#[test]
+fn knapp_hartung_needs_two_studies() {
+    let o = FitOptions {
+        test: Test::Knha,
+        ..opts(Method::Dl)
+    };
+    assert!(matches!(
+        fit(&[0.3], &[0.04], &o).unwrap_err(),
+        Error::TooFewStudies {
+            k: 1,
+            needed: 2,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn identical_effects_give_zero_tau2_for_every_estimator() {
+    for m in Method::ALL {
+        let r = fit(&[0.4, 0.4, 0.4], &[0.01, 0.02, 0.03], &opts(m)).unwrap();
+        assert_eq!(r.tau2, 0.0, "{m}");
+        assert!(r.i2.is_finite() && r.h2.is_finite(), "{m}");
+    }
+}
+
+#[test]
+fn non_convergence_is_reported_not_hidden() {
+    let yi = [
+        -0.89, -1.59, -1.35, -1.44, -0.22, -0.79, -1.62, 0.01, -0.47, -1.37, -0.34, 0.45, -0.02,
+    ];
+    let vi = [
+        0.33, 0.19, 0.42, 0.02, 0.05, 0.01, 0.22, 0.004, 0.06, 0.07, 0.01, 0.53, 0.07,
+    ];
+    let o = FitOptions {
+        control: Control {
+            max_iter: 1,
+            threshold: 1e-14,
+            ..Control::default()
+        },
+        ..opts(Method::Reml)
+    };
+    let err = fit(&yi, &vi, &o).unwrap_err();
+    assert!(
+        matches!(err, Error::NotConverged { method: "REML", .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("did not converge"));
+}
+
+#[test]
+fn extreme_variance_ratio_is_noted() {
+    let r = fit(
+        &[0.1, 0.12, 0.5, -0.3],
+        &[1e-8, 1e-2, 1.0, 1e4],
+        &opts(Method::Reml),
+    )
+    .unwrap();
+    assert!(r.estimate().estimate.is_finite());
+    assert!(r.notes.iter().any(|n| n.contains("numerically unstable")));
+}
+
+#[test]
+fn zero_events_in_one_arm_get_the_correction_and_a_note() {
+    let data = StudyData::Binary(vec![
+        BinaryStudy {
+            ai: 0.0,
+            bi: 20.0,
+            ci: 3.0,
+            di: 17.0,
+        },
+        BinaryStudy {
+            ai: 2.0,
+            bi: 18.0,
+            ci: 5.0,
+            di: 15.0,
+        },
+    ]);
+    let es = effect_sizes(Measure::Rr, &data, &EffectOptions::default()).unwrap();
+    assert_eq!(es.corrected, vec![0]);
+    // log((0.5/21)/(3.5/21)) with 0.5 added to each cell.
+    assert!((es.yi[0] - (0.5f64 / 3.5).ln()).abs() < 1e-12);
+    assert!(es.notes[0].contains("0.5 added"));
+}
+
+#[test]
+fn zero_events_without_correction_is_a_clear_error() {
+    let data = StudyData::Binary(vec![BinaryStudy {
+        ai: 0.0,
+        bi: 20.0,
+        ci: 3.0,
+        di: 17.0,
+    }]);
+    let o = EffectOptions {
+        add: Some(0.0),
+        ..EffectOptions::default()
+    };
+    let err = effect_sizes(Measure::Rr, &data, &o).unwrap_err();
+    assert!(
+        matches!(err, Error::NonFiniteEffect { study: 0, .. }),
+        "{err}"
+    );
+}
+
+#[test]
+fn events_above_total_are_rejected() {
+    let data = StudyData::Proportion(vec![ProportionStudy { x: 12.0, n: 10.0 }]);
+    let err = effect_sizes(Measure::Pr, &data, &EffectOptions::default()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::InvalidValue {
+                study: 0,
+                column: "xi",
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn wrong_data_for_measure_is_an_option_error() {
+    let data = StudyData::Generic(vec![GenericStudy { yi: 0.1, vi: 0.1 }]);
+    assert!(matches!(
+        effect_sizes(Measure::Rr, &data, &EffectOptions::default()),
+        Err(Error::InvalidOption { .. })
+    ));
+}
