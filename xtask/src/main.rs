@@ -2,6 +2,8 @@
 //!
 //! - `goldens`: regenerate tests/golden/core.json with R metafor (needs R,
 //!   metafor and jsonlite: `apt-get install r-cran-metafor r-cran-jsonlite`).
+//! - `verify`: every result of the seed paper (examples/bkp) reproduced or
+//!   audited, against the expected statuses, then the golden suite.
 //! - `check-goldens`: compare rema with the committed goldens offline and
 //!   print the largest relative error per kind of quantity.
 
@@ -24,8 +26,9 @@ fn main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("goldens") => goldens(),
         Some("check-goldens") => check_goldens().map(|_| ()),
+        Some("verify") => verify(),
         _ => {
-            eprintln!("usage: cargo xtask <goldens | check-goldens>");
+            eprintln!("usage: cargo xtask <verify | goldens | check-goldens>");
             std::process::exit(2);
         }
     }
@@ -73,4 +76,48 @@ pub fn check_goldens() -> Result<usize> {
         bail!("{failed} comparisons outside tolerance");
     }
     Ok(comparisons.len())
+}
+
+fn verify() -> Result<()> {
+    let rows = rema::verify::run(&root()).map_err(anyhow::Error::msg)?;
+    println!(
+        "rema {} against Bouza et al. 2009 (examples/bkp)\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    let w = rows.iter().map(|r| r.id.len()).max().unwrap_or(2);
+    println!("{:<w$}  {:<16}  {:<44}  rema", "id", "status", "published");
+    let mut wrong = 0;
+    for r in &rows {
+        let flag = match r.expected {
+            Some(e) if e == r.status => "",
+            Some(_) => {
+                wrong += 1;
+                "  <-- expected differently"
+            }
+            None => {
+                wrong += 1;
+                "  <-- no expected status"
+            }
+        };
+        println!(
+            "{:<w$}  {:<16}  {:<44}  {}{flag}",
+            r.id,
+            r.status.name(),
+            r.published,
+            r.rema
+        );
+        for d in &r.detail {
+            println!("{:<w$}    - {d}", "");
+        }
+    }
+    println!();
+    let golden = check_goldens();
+    if wrong > 0 {
+        bail!("{wrong} rows do not have their expected status (examples/bkp/verify_expected.csv)");
+    }
+    golden?;
+    println!(
+        "\nverify: every row has its expected status and every golden value agrees with metafor"
+    );
+    Ok(())
 }

@@ -4,6 +4,7 @@
 //! come from rema-core through rema-data, exactly as the server gets them.
 
 mod analyze;
+mod audit;
 mod exit;
 mod text;
 
@@ -15,8 +16,9 @@ use clap::{Parser, Subcommand};
 ///
 /// Exit codes: 0 success; 2 bad usage (unknown flag or value); 3 bad input
 /// data (the message names file, line, column and study); 4 the model cannot
-/// be estimated (too few studies, no convergence); 70 an internal error (a bug:
-/// please report it).
+/// be estimated (too few studies, no convergence); 5 `rema audit
+/// --fail-on-inconsistent` found an inconsistent row; 70 an internal error (a
+/// bug: please report it).
 #[derive(Debug, Parser)]
 #[command(name = "rema", version, about, long_about = None, propagate_version = true)]
 struct Cli {
@@ -27,6 +29,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     Analyze(analyze::AnalyzeArgs),
+    Audit(audit::AuditArgs),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +37,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = std::panic::catch_unwind(|| match cli.command {
         Command::Analyze(args) => analyze::run(&args),
+        Command::Audit(args) => audit::run(&args),
     });
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,

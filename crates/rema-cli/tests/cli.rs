@@ -194,3 +194,80 @@ fn exit_codes_are_as_documented() {
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
     std::fs::remove_dir_all(&tmp).ok();
 }
+
+#[test]
+fn audit_finds_the_seed_papers_inconsistent_p_value() {
+    let out = rema(&[
+        "audit",
+        "examples/bkp/table3_published.csv",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = v.as_array().unwrap();
+    assert_eq!(rows.len(), 12);
+    let bad: Vec<_> = rows
+        .iter()
+        .filter(|r| r["status"] == "inconsistent")
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(bad, ["cobb_post"]);
+    for key in [
+        "id",
+        "implied_se",
+        "implied_z",
+        "implied_p",
+        "p_reported",
+        "status",
+        "message",
+    ] {
+        assert!(rows[0].get(key).is_some(), "{key}");
+    }
+    let out = rema(&[
+        "audit",
+        "examples/bkp/table3_published.csv",
+        "--fail-on-inconsistent",
+    ]);
+    assert_eq!(out.status.code(), Some(5));
+}
+
+/// A table of our own with planted errors, including the scale trap: the
+/// same printed numbers are consistent as an OR and inconsistent as an MD.
+#[test]
+fn audit_catches_planted_errors_and_scale_traps() {
+    let tmp = std::env::temp_dir().join(format!("rema-audit-{}.csv", std::process::id()));
+    std::fs::write(
+        &tmp,
+        "id,measure,estimate,ci_lower,ci_upper,p_reported\n\
+         ok_rr,RR,0.49,0.34,0.70,<.001\n\
+         ok_rr2,RR,1.20,1.00,1.44,.05\n\
+         trap_as_md,MD,1.20,1.00,1.44,.05\n\
+         typo_p,SMD,0.25,0.05,0.45,.20\n\
+         ok_rd,RD,-0.04,-0.08,0.00,.05\n",
+    )
+    .unwrap();
+    let out = rema(&["audit", tmp.to_str().unwrap(), "--format", "json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let st: Vec<_> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        st,
+        [
+            "consistent",
+            "consistent",
+            "inconsistent",
+            "inconsistent",
+            "consistent"
+        ]
+    );
+    std::fs::remove_file(tmp).ok();
+}

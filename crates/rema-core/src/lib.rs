@@ -13,6 +13,7 @@
 //! assert!(res.estimate().ci_lower < res.estimate().estimate);
 //! ```
 
+pub mod audit;
 pub mod confint;
 pub mod effect;
 mod error;

@@ -6,6 +6,7 @@
 //! face of rema gives the same numbers and the same JSON.
 
 pub mod analyze;
+pub mod audit;
 pub mod columns;
 pub mod error;
 pub mod result;
