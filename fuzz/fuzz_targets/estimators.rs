@@ -1,0 +1,24 @@
+//! Raw floats (NaN, infinities, subnormals, huge values) into every estimator:
+//! an error or finite numbers, never a panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use rema_core::{fit, q_profile, Design, FitOptions, Method, Test};
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&selector, rest)) = data.split_first() else { return };
+    let floats: Vec<f64> = rest.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap())).collect();
+    let k = floats.len() / 2;
+    let (yi, vi) = floats.split_at(k);
+    let vi = &vi[..k];
+    let method = Method::ALL[selector as usize % Method::ALL.len()];
+    let test = if selector & 0x80 != 0 { Test::Knha } else { Test::Z };
+    let opts = FitOptions { method, test, ..FitOptions::default() };
+    if let Ok(f) = fit(yi, vi, &opts) {
+        assert!(f.tau2 >= 0.0, "negative tau2");
+        let _ = f.prediction();
+        if k >= 2 {
+            let _ = q_profile(yi, vi, &Design::intercept(k), &f);
+        }
+    }
+});

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for a bounded time (seconds per target, default 60).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs="${1:-60}"
+command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+export RUSTC_BOOTSTRAP=1
+targets=$(cargo fuzz list --fuzz-dir fuzz)
+for t in $targets; do
+  mkdir -p "fuzz/corpus/$t"
+  echo "== fuzzing $t for ${secs}s"
+  cargo fuzz run --fuzz-dir fuzz "$t" "fuzz/corpus/$t" -- -max_total_time="$secs" -max_len=4096 -rss_limit_mb=2048 2>&1 | grep -E "^(#[0-9]+.*(DONE|pulse)|Done|==|SUMMARY|ERROR|panicked)" || true
+  if [ -n "$(ls -A "fuzz/artifacts/$t" 2>/dev/null)" ]; then
+    echo "fuzz target $t found a crash: see fuzz/artifacts/$t" >&2
+    exit 1
+  fi
+done
+echo "fuzzing done: $(echo $targets | wc -w) targets, ${secs}s each, no crash"
