@@ -14,6 +14,7 @@
 //! ```
 
 pub mod confint;
+pub mod convert;
 pub mod effect;
 mod error;
 pub mod fit;
