@@ -103,6 +103,15 @@ pub enum DataError {
     #[error("{message}")]
     Option { message: String },
 
+    /// A reported summary (SE, CI, median, range, p of a paired test) that
+    /// cannot be converted to a mean, SD or correlation.
+    #[error("{at}: cannot estimate it from {from}: {source}")]
+    Conversion {
+        at: Location,
+        from: String,
+        source: rema_core::convert::ConvertError,
+    },
+
     #[error("{at}: {source}")]
     Core {
         at: Location,

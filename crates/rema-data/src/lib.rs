@@ -7,6 +7,7 @@
 
 pub mod analyze;
 pub mod columns;
+pub mod convert;
 pub mod error;
 pub mod result;
 pub mod spec;
@@ -14,6 +15,7 @@ pub mod table;
 
 pub use analyze::{analyze, sha256_hex, VERSION};
 pub use columns::{read_studies, StudyTable};
+pub use convert::{Conversion, ConversionOptions};
 pub use error::{DataError, Location, Result};
 pub use result::{AnalysisResult, Provenance, StudyEffect, Transformed};
 pub use spec::AnalysisSpec;
