@@ -117,6 +117,67 @@ pub enum DataError {
         at: Location,
         source: rema_core::Error,
     },
+
+    /// An analysis plan that cannot be read or is inconsistent.
+    #[error("{file}: {message}")]
+    Plan { file: String, message: String },
+
+    /// A plan's analysis names an outcome (or timepoint) the review lacks.
+    #[error("{file}: analysis `{analysis}` names {what} `{name}`, which the review does not have; known: {known}")]
+    UnknownOutcome {
+        file: String,
+        analysis: String,
+        what: &'static str,
+        name: String,
+        known: String,
+    },
+
+    /// A plan's analysis names a column (in `subset` or `subgroup`) that the data lack.
+    #[error("{file}: analysis `{analysis}` names column `{column}` in `{field}`, which the data do not have; columns: {known}")]
+    UnknownPlanColumn {
+        file: String,
+        analysis: String,
+        field: &'static str,
+        column: String,
+        known: String,
+    },
+
+    /// A review file refers to a study that the studies file does not list.
+    #[error("{at}: study `{study}` is not in the studies file; add it there or correct the id")]
+    UnknownStudy { at: Location, study: String },
+
+    /// A risk-of-bias judgement outside the allowed scales.
+    #[error("{at}: `{value}` is not a risk-of-bias judgement; write yes, no or not_reported, or low, some_concerns or high (one scale per domain)")]
+    Judgement { at: Location, value: String },
+}
+
+impl DataError {
+    /// A short name of the variant, for tests and logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            DataError::Io { .. } => "io",
+            DataError::NotUtf8 { .. } => "not_utf8",
+            DataError::Empty { .. } => "empty",
+            DataError::NoRows { .. } => "no_rows",
+            DataError::Csv { .. } => "csv",
+            DataError::Ragged { .. } => "ragged",
+            DataError::MissingColumns { .. } => "missing_columns",
+            DataError::UnknownColumn { .. } => "unknown_column",
+            DataError::NotANumber { .. } => "not_a_number",
+            DataError::NotFinite { .. } => "not_finite",
+            DataError::Missing { .. } => "missing",
+            DataError::Invalid { .. } => "invalid",
+            DataError::DuplicateStudy { .. } => "duplicate_study",
+            DataError::Option { .. } => "option",
+            DataError::Conversion { .. } => "conversion",
+            DataError::Core { .. } => "core",
+            DataError::Plan { .. } => "plan",
+            DataError::UnknownOutcome { .. } => "unknown_outcome",
+            DataError::UnknownPlanColumn { .. } => "unknown_plan_column",
+            DataError::UnknownStudy { .. } => "unknown_study",
+            DataError::Judgement { .. } => "judgement",
+        }
+    }
 }
 
 pub type Result<T, E = DataError> = std::result::Result<T, E>;

@@ -10,6 +10,7 @@ pub mod columns;
 pub mod convert;
 pub mod error;
 pub mod result;
+pub mod review;
 pub mod spec;
 pub mod table;
 
