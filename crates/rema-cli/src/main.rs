@@ -5,6 +5,7 @@
 
 mod analyze;
 mod exit;
+mod run;
 mod text;
 
 use std::process::ExitCode;
@@ -27,6 +28,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     Analyze(analyze::AnalyzeArgs),
+    Run(run::RunArgs),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = std::panic::catch_unwind(|| match cli.command {
         Command::Analyze(args) => analyze::run(&args),
+        Command::Run(args) => run::run(&args),
     });
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,

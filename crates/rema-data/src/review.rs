@@ -17,7 +17,8 @@
 //! - data: `study, outcome`, optional `timepoint, status, unit, note`, and the
 //!   summary columns of `rema analyze` (`xi, ni`, `m_pre, sd_pre, ...`,
 //!   `median1i, ...`): blank means unknown. `status` is `reported`
-//!   (default), `inferred` or `unknown`; an unknown row holds no numbers.
+//!   (default), `inferred` or `unknown` (some needed numbers are not
+//!   recoverable: analyses including the row are not run).
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
@@ -224,7 +225,9 @@ pub enum Status {
     Reported,
     /// Not printed, but the only value consistent with what was (say how in the note).
     Inferred,
-    /// Not recoverable: the row holds no numbers.
+    /// Some of the numbers an analysis needs are not recoverable (they are
+    /// blank; others, e.g. the total, may be known). Analyses that include
+    /// the row are not run.
     Unknown,
 }
 
@@ -241,9 +244,13 @@ impl Status {
 /// The summary data of one study for one outcome at one timepoint, in the
 /// form reported: the values under `rema analyze`'s column names, `null` when
 /// unknown.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DataRow {
+    /// The line of the data file the row came from, for messages (not data:
+    /// neither serialised nor compared).
+    #[serde(skip)]
+    pub line: Option<u64>,
     pub study: String,
     pub outcome: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -255,6 +262,18 @@ pub struct DataRow {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     pub values: BTreeMap<String, Option<f64>>,
+}
+
+impl PartialEq for DataRow {
+    fn eq(&self, o: &DataRow) -> bool {
+        self.study == o.study
+            && self.outcome == o.outcome
+            && self.timepoint == o.timepoint
+            && self.status == o.status
+            && self.unit == o.unit
+            && self.note == o.note
+            && self.values == o.values
+    }
 }
 
 /// The CSV files of a review (paths as given; `studies` is required).
@@ -651,15 +670,10 @@ impl Review {
                 let v = parse_number(&t.rows[r].cells[ci], t.decimal_comma, || {
                     loc(t, r, name, Some(&id))
                 })?;
-                if v.is_some() && status == Status::Unknown {
-                    return Err(DataError::Invalid {
-                        at: loc(t, r, name, Some(&id)),
-                        message: "the row's status is `unknown` but it holds a number; blank the number or set status to reported or inferred".to_string(),
-                    });
-                }
                 values.insert(name.clone(), v);
             }
             self.data.push(DataRow {
+                line: Some(t.rows[r].line),
                 study: id,
                 outcome,
                 timepoint,
@@ -836,7 +850,7 @@ mod tests {
         assert!(matches!(e, DataError::DuplicateStudy { .. }), "{e}");
         let e = r
             .clone()
-            .add_data(&t("study,outcome,status,xi\n1,leak,unknown,3\n", "d.csv"))
+            .add_data(&t("study,outcome,status,xi\n1,leak,maybe,3\n", "d.csv"))
             .unwrap_err();
         assert!(matches!(e, DataError::Invalid { .. }), "{e}");
         let e = r
