@@ -315,7 +315,10 @@ impl Plan {
                 )));
             }
             let spec = a.spec();
-            let wrap = |e: DataError| err(format!("analysis `{}`: {e}", a.id));
+            // An unknown measure, method or option value: a usage error (exit 2).
+            let wrap = |e: DataError| DataError::Option {
+                message: format!("{source}: analysis `{}`: {e}", a.id),
+            };
             spec.measure().map_err(wrap)?;
             spec.fit_options().map_err(wrap)?;
             spec.effect_options().map_err(wrap)?;
@@ -360,10 +363,22 @@ subgroup = "alloc"
     }
 
     #[test]
+    fn unknown_measures_and_methods_are_option_errors() {
+        for (text, needle) in [
+            ("[data]\ntable='x'\n[[analysis]]\nid='a'\nmeasure='XYZ'\n", "unknown measure `XYZ`"),
+            ("[data]\ntable='x'\n[[analysis]]\nid='a'\nmeasure='RR'\nmethod='BAD'\n", "unknown method `BAD`"),
+            ("[data]\ntable='x'\n[[analysis]]\nid='a'\nmeasure='MD'\nsd_method='guess'\n", "unknown sd-from-range conversion"),
+        ] {
+            let e = Plan::from_toml(text, "p.toml").unwrap_err();
+            assert!(matches!(e, DataError::Option { .. }), "{e}");
+            assert!(e.to_string().to_lowercase().contains(&needle.to_lowercase()), "{needle}: {e}");
+            assert!(e.to_string().contains("p.toml: analysis `a`"), "{e}");
+        }
+    }
+
+    #[test]
     fn bad_plans_are_plan_errors() {
         for (text, needle) in [
-            ("[data]\ntable='x'\n[[analysis]]\nid='a'\nmeasure='XYZ'\n", "unknown measure"),
-            ("[data]\ntable='x'\n[[analysis]]\nid='a'\nmeasure='RR'\nmethod='BAD'\n", "method"),
             ("[data]\ntable='x'\n[[analysis]]\nid='a'\nmeasure='RR'\n[[analysis]]\nid='a'\nmeasure='OR'\n", "twice"),
             ("[data]\ntable='x'\n", "no analyses"),
             ("[data]\ntable='x'\nreview='y'\n[[analysis]]\nid='a'\nmeasure='RR'\n", "exactly one"),

@@ -539,9 +539,8 @@ fn run_one(
             row.not_run = Some(reason);
         }
         Err(DataError::Option { message }) => {
-            return Err(DataError::Plan {
-                file: plan_name.to_string(),
-                message: format!("analysis `{id}`: {message}"),
+            return Err(DataError::Option {
+                message: format!("{plan_name}: analysis `{id}`: {message}"),
             })
         }
         Err(e) => return Err(e),
