@@ -147,8 +147,7 @@ pub fn apply(table: &Table, measure: Measure, opts: &ConversionOptions) -> Resul
                     file: table.source.clone(),
                     column: c.to_string(),
                     measure: measure.name().to_string(),
-                    expected: "conversion columns are for MD, SMD, MC, SMCC and SMCR only; remove it"
-                        .to_string(),
+                    expected: "its own; conversion columns such as se1i, median1i, min1i are for MD, SMD, MC, SMCC and SMCR only".to_string(),
                 });
             }
             return Ok(Converted {
@@ -501,5 +500,84 @@ fn no_mean() -> ConvertError {
 fn no_sd() -> ConvertError {
     ConvertError::Inconsistent {
         message: "the SD is blank and cannot be estimated: give the SE, a CI, the quartiles or the range".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{analyze, AnalysisSpec};
+
+    fn run(text: &str, spec: &AnalysisSpec) -> crate::AnalysisResult {
+        analyze(&Table::from_str(text, "x.csv").unwrap(), spec, "0").unwrap()
+    }
+
+    /// An MD analysis with SDs from SE, CI, quartiles and range equals the
+    /// same analysis with those SDs and means written out.
+    #[test]
+    fn converted_columns_give_the_analysis_of_the_converted_values() {
+        let spec = AnalysisSpec::new("MD");
+        let reported = "study,m1i,sd1i,n1i,m2i,sd2i,n2i,se1i,lower2i,upper2i,median1i,q1_1i,q3_1i,min2i,max2i\n\
+            A,10,,20,8,,25,0.5,,,,,,1,15\n\
+            B,,,30,9,,30,,8,10,9,7,12,,\n";
+        let r = run(reported, &spec);
+        let sd_a1 = 0.5 * 20f64.sqrt();
+        let sd_a2 = rema_core::convert::wan2014::sd_from_range(1.0, 15.0, 25.0).unwrap();
+        let m_b1 = rema_core::convert::luo2018::mean_from_quartiles(7.0, 9.0, 12.0, 30.0).unwrap();
+        let sd_b1 = rema_core::convert::wan2014::sd_from_quartiles(7.0, 12.0, 30.0).unwrap();
+        let sd_b2 = rema_core::convert::ci::sd_from_ci(8.0, 10.0, 30.0, 95.0).unwrap().sd;
+        let plain = format!(
+            "study,m1i,sd1i,n1i,m2i,sd2i,n2i\nA,10,{sd_a1:e},20,8,{sd_a2:e},25\nB,{m_b1:e},{sd_b1:e},30,9,{sd_b2:e},30\n"
+        );
+        let p = run(&plain, &spec);
+        assert_eq!(r.estimate, p.estimate);
+        assert_eq!(r.se, p.se);
+        let cols: Vec<(&str, &str)> = r
+            .conversions
+            .iter()
+            .map(|c| (c.study.as_str(), c.column.as_str()))
+            .collect();
+        assert_eq!(
+            cols,
+            [("A", "sd1i"), ("A", "sd2i"), ("B", "m1i"), ("B", "sd1i"), ("B", "sd2i")]
+        );
+        assert_eq!(r.conversions[2].method, "Luo et al. 2018 (quartiles)");
+        assert!(r.notes.iter().any(|n| n.contains("study `A`: sd2i")), "{:?}", r.notes);
+    }
+
+    #[test]
+    fn range_methods_are_selectable() {
+        let text = "study,m1i,sd1i,n1i,m2i,sd2i,n2i,median1i,min1i,max1i\nA,,,10,8,2,10,5,1,12\nB,6,2,12,5,2,12,,,\n";
+        let mut spec = AnalysisSpec::new("MD");
+        spec.mean_method = Some("hozo2005".into());
+        spec.sd_method = Some("hozo2005".into());
+        let r = run(text, &spec);
+        assert_eq!(r.conversions[0].value, (1.0 + 10.0 + 12.0) / 4.0);
+        assert_eq!(r.conversions[1].method, "Hozo et al. 2005");
+        spec.sd_method = Some("walter_yao2007".into());
+        let r = run(text, &spec);
+        let want = 11.0 / rema_core::convert::walter_yao2007::expected_range(10.0);
+        assert_eq!(r.conversions[1].value, want);
+    }
+
+    #[test]
+    fn unknown_correlations_are_assumed_and_flagged_or_taken_from_the_paired_test() {
+        let text = "study,m_pre,sd_pre,m_post,sd_post,ni,t_change\nA,7,2,4,2,20,5\nB,8,1.5,5,1.9,15,\n";
+        let r = run(text, &AnalysisSpec::new("MC"));
+        // A: SD of the change = |4 - 7| / 5 * sqrt(20); r from the three SDs.
+        let sdc = 3.0 / 5.0 * 20f64.sqrt();
+        let want = (4.0 + 4.0 - sdc * sdc) / (2.0 * 2.0 * 2.0);
+        assert!((r.conversions[0].value - want).abs() < 1e-12);
+        assert!((r.studies[0].vi - sdc * sdc / 20.0).abs() < 1e-12);
+        assert_eq!(r.conversions[1].value, 0.5);
+        assert_eq!(r.conversions[1].method, "assumed");
+        assert!(r.notes.iter().any(|n| n.contains("ri = 0.5 assumed")));
+        let mut spec = AnalysisSpec::new("MC");
+        spec.ri = Some(0.7);
+        let r = run(text, &spec);
+        assert_eq!(r.conversions[1].value, 0.7);
+        spec.ri = Some(1.5);
+        let e = analyze(&Table::from_str(text, "x.csv").unwrap(), &spec, "0").unwrap_err();
+        assert!(matches!(e, DataError::Option { .. }), "{e}");
     }
 }

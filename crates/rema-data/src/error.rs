@@ -112,7 +112,7 @@ pub enum DataError {
         source: rema_core::convert::ConvertError,
     },
 
-    #[error("{at}: {source}")]
+    #[error("{at}: {}", without_index(source))]
     Core {
         at: Location,
         source: rema_core::Error,
@@ -149,6 +149,16 @@ pub enum DataError {
     /// A risk-of-bias judgement outside the allowed scales.
     #[error("{at}: `{value}` is not a risk-of-bias judgement; write yes, no or not_reported, or low, some_concerns or high (one scale per domain)")]
     Judgement { at: Location, value: String },
+}
+
+/// rema-core's message without its leading `study N: ` (the location already
+/// names the study by its label, file and line).
+fn without_index(e: &rema_core::Error) -> String {
+    let m = e.to_string();
+    match m.strip_prefix("study ").and_then(|r| r.split_once(": ")) {
+        Some((n, rest)) if n.bytes().all(|b| b.is_ascii_digit()) => rest.to_string(),
+        _ => m,
+    }
 }
 
 impl DataError {

@@ -223,9 +223,22 @@ impl PlannedAnalysis {
 impl Plan {
     /// Parses a plan; `source` names it in messages.
     pub fn from_toml(text: &str, source: &str) -> Result<Plan> {
-        let plan: Plan = toml::from_str(text).map_err(|e| DataError::Plan {
-            file: source.to_string(),
-            message: format!("not a valid plan: {}", e.to_string().trim_end()),
+        let plan: Plan = toml::from_str(text).map_err(|e| {
+            // One line: where (from the error's span) and toml's message.
+            let at = e.span().map(|s| {
+                let before = &text[..s.start.min(text.len())];
+                let line = 1 + before.matches('\n').count();
+                let column = 1 + before.len() - before.rfind('\n').map_or(0, |i| i + 1);
+                format!("line {line}, column {column}: ")
+            });
+            DataError::Plan {
+                file: source.to_string(),
+                message: format!(
+                    "{}not a valid plan: {}",
+                    at.unwrap_or_default(),
+                    e.message().trim_end().replace('\n', "; ")
+                ),
+            }
         })?;
         plan.check(source)?;
         Ok(plan)
