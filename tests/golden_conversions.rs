@@ -12,7 +12,10 @@ use rema::core::convert::{ci, hozo2005, luo2018, paired, se, walter_yao2007, wan
 use serde_json::Value;
 
 fn run(method: &str, x: &Value) -> f64 {
-    let g = |k: &str| x[k].as_f64().unwrap_or_else(|| panic!("{method}: input {k}"));
+    let g = |k: &str| {
+        x[k].as_f64()
+            .unwrap_or_else(|| panic!("{method}: input {k}"))
+    };
     let r = match method {
         "sd_from_se" => se::sd_from_se(g("se"), g("n")),
         "sd_from_ci" => ci::sd_from_ci(g("lower"), g("upper"), g("n"), g("level")).map(|c| c.sd),
@@ -21,19 +24,12 @@ fn run(method: &str, x: &Value) -> f64 {
         "luo2018_mean_quartiles" => {
             luo2018::mean_from_quartiles(g("q1"), g("median"), g("q3"), g("n"))
         }
-        "luo2018_mean_five" => luo2018::mean_from_five(
-            g("min"),
-            g("q1"),
-            g("median"),
-            g("q3"),
-            g("max"),
-            g("n"),
-        ),
+        "luo2018_mean_five" => {
+            luo2018::mean_from_five(g("min"), g("q1"), g("median"), g("q3"), g("max"), g("n"))
+        }
         "wan2014_sd_range" => wan2014::sd_from_range(g("min"), g("max"), g("n")),
         "wan2014_sd_quartiles" => wan2014::sd_from_quartiles(g("q1"), g("q3"), g("n")),
-        "wan2014_sd_five" => {
-            wan2014::sd_from_five(g("min"), g("q1"), g("q3"), g("max"), g("n"))
-        }
+        "wan2014_sd_five" => wan2014::sd_from_five(g("min"), g("q1"), g("q3"), g("max"), g("n")),
         "hozo2005_mean" => hozo2005::mean(g("min"), g("median"), g("max"), g("n")),
         "hozo2005_sd" => hozo2005::sd(g("min"), g("median"), g("max"), g("n")),
         "walter_yao2007_sd_range" => walter_yao2007::sd_from_range(g("min"), g("max"), g("n")),

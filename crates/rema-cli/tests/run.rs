@@ -96,7 +96,9 @@ fn bkp_plan_reproduces_the_printed_subgroup_and_invents_nothing() {
     assert_eq!(r["k"], 3);
     assert_eq!(res["results"].as_object().unwrap().len(), 1);
     for id in ["leak_all", "vas_post", "odi_2y", "fracture_metastasis"] {
-        let why = res["not_run"][id].as_str().unwrap_or_else(|| panic!("{id} ran"));
+        let why = res["not_run"][id]
+            .as_str()
+            .unwrap_or_else(|| panic!("{id} ran"));
         assert!(why.contains("unknown"), "{id}: {why}");
     }
     let order: Vec<&str> = res["order"]
@@ -129,7 +131,11 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
 #[test]
 fn bad_plans_exit_nonzero_with_one_clear_message() {
     let dir = out_dir("bad-plans");
-    write(&dir, "t.csv", "study,ai,bi,ci,di,alloc\nA,1,9,2,8,x\nB,2,8,3,7,y\n");
+    write(
+        &dir,
+        "t.csv",
+        "study,ai,bi,ci,di,alloc\nA,1,9,2,8,x\nB,2,8,3,7,y\n",
+    );
     for (plan, code, needle) in [
         (
             "[data]\ntable='t.csv'\n[[analysis]]\nid='a'\nmeasure='RR'\nsubset={colour='x'}\n",
@@ -169,6 +175,9 @@ fn bad_plans_exit_nonzero_with_one_clear_message() {
     let out = rema(&["run", &p, "--out", dir.join("o").to_str().unwrap()]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{err}");
-    assert!(err.contains("names outcome `pain`") && err.contains("cement_leakage"), "{err}");
+    assert!(
+        err.contains("names outcome `pain`") && err.contains("cement_leakage"),
+        "{err}"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }

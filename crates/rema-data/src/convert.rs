@@ -184,7 +184,11 @@ pub fn apply(table: &Table, measure: Measure, opts: &ConversionOptions) -> Resul
             file: table.source.clone(),
             column: c.to_string(),
             measure: measure.name().to_string(),
-            expected: format!("conversion columns for {}: {}", measure.name(), arm_cols.join(", ")),
+            expected: format!(
+                "conversion columns for {}: {}",
+                measure.name(),
+                arm_cols.join(", ")
+            ),
         });
     }
 
@@ -271,9 +275,11 @@ impl RowCtx<'_> {
         let Some(c) = self.table.column(column) else {
             return Ok(None);
         };
-        parse_number(&self.table.rows[self.r].cells[c], self.table.decimal_comma, || {
-            self.at(column)
-        })
+        parse_number(
+            &self.table.rows[self.r].cells[c],
+            self.table.decimal_comma,
+            || self.at(column),
+        )
     }
 
     fn set(&mut self, column: &str, value: f64, from: &[&str], method: &str) {
@@ -475,9 +481,8 @@ impl RowCtx<'_> {
         };
         let from = [src, post.m.as_str(), pre.m.as_str(), "ni"];
         let sdc = sdc.map_err(|e| self.fail(src, &from, e))?;
-        let r = paired::implied_correlation(sd_pre, sd_post, sdc).map_err(|e| {
-            self.fail(src, &[src, &pre.sd, &post.sd], e)
-        })?;
+        let r = paired::implied_correlation(sd_pre, sd_post, sdc)
+            .map_err(|e| self.fail(src, &[src, &pre.sd, &post.sd], e))?;
         self.set(
             "ri",
             r,
@@ -499,7 +504,9 @@ fn no_mean() -> ConvertError {
 
 fn no_sd() -> ConvertError {
     ConvertError::Inconsistent {
-        message: "the SD is blank and cannot be estimated: give the SE, a CI, the quartiles or the range".to_string(),
+        message:
+            "the SD is blank and cannot be estimated: give the SE, a CI, the quartiles or the range"
+                .to_string(),
     }
 }
 
@@ -525,7 +532,9 @@ mod tests {
         let sd_a2 = rema_core::convert::wan2014::sd_from_range(1.0, 15.0, 25.0).unwrap();
         let m_b1 = rema_core::convert::luo2018::mean_from_quartiles(7.0, 9.0, 12.0, 30.0).unwrap();
         let sd_b1 = rema_core::convert::wan2014::sd_from_quartiles(7.0, 12.0, 30.0).unwrap();
-        let sd_b2 = rema_core::convert::ci::sd_from_ci(8.0, 10.0, 30.0, 95.0).unwrap().sd;
+        let sd_b2 = rema_core::convert::ci::sd_from_ci(8.0, 10.0, 30.0, 95.0)
+            .unwrap()
+            .sd;
         let plain = format!(
             "study,m1i,sd1i,n1i,m2i,sd2i,n2i\nA,10,{sd_a1:e},20,8,{sd_a2:e},25\nB,{m_b1:e},{sd_b1:e},30,9,{sd_b2:e},30\n"
         );
@@ -539,10 +548,20 @@ mod tests {
             .collect();
         assert_eq!(
             cols,
-            [("A", "sd1i"), ("A", "sd2i"), ("B", "m1i"), ("B", "sd1i"), ("B", "sd2i")]
+            [
+                ("A", "sd1i"),
+                ("A", "sd2i"),
+                ("B", "m1i"),
+                ("B", "sd1i"),
+                ("B", "sd2i")
+            ]
         );
         assert_eq!(r.conversions[2].method, "Luo et al. 2018 (quartiles)");
-        assert!(r.notes.iter().any(|n| n.contains("study `A`: sd2i")), "{:?}", r.notes);
+        assert!(
+            r.notes.iter().any(|n| n.contains("study `A`: sd2i")),
+            "{:?}",
+            r.notes
+        );
     }
 
     #[test]
@@ -562,7 +581,8 @@ mod tests {
 
     #[test]
     fn unknown_correlations_are_assumed_and_flagged_or_taken_from_the_paired_test() {
-        let text = "study,m_pre,sd_pre,m_post,sd_post,ni,t_change\nA,7,2,4,2,20,5\nB,8,1.5,5,1.9,15,\n";
+        let text =
+            "study,m_pre,sd_pre,m_post,sd_post,ni,t_change\nA,7,2,4,2,20,5\nB,8,1.5,5,1.9,15,\n";
         let r = run(text, &AnalysisSpec::new("MC"));
         // A: SD of the change = |4 - 7| / 5 * sqrt(20); r from the three SDs.
         let sdc = 3.0 / 5.0 * 20f64.sqrt();

@@ -378,13 +378,27 @@ subgroup = "alloc"
     #[test]
     fn unknown_measures_and_methods_are_option_errors() {
         for (text, needle) in [
-            ("[data]\ntable='x'\n[[analysis]]\nid='a'\nmeasure='XYZ'\n", "unknown measure `XYZ`"),
-            ("[data]\ntable='x'\n[[analysis]]\nid='a'\nmeasure='RR'\nmethod='BAD'\n", "unknown method `BAD`"),
-            ("[data]\ntable='x'\n[[analysis]]\nid='a'\nmeasure='MD'\nsd_method='guess'\n", "unknown sd-from-range conversion"),
+            (
+                "[data]\ntable='x'\n[[analysis]]\nid='a'\nmeasure='XYZ'\n",
+                "unknown measure `XYZ`",
+            ),
+            (
+                "[data]\ntable='x'\n[[analysis]]\nid='a'\nmeasure='RR'\nmethod='BAD'\n",
+                "unknown method `BAD`",
+            ),
+            (
+                "[data]\ntable='x'\n[[analysis]]\nid='a'\nmeasure='MD'\nsd_method='guess'\n",
+                "unknown sd-from-range conversion",
+            ),
         ] {
             let e = Plan::from_toml(text, "p.toml").unwrap_err();
             assert!(matches!(e, DataError::Option { .. }), "{e}");
-            assert!(e.to_string().to_lowercase().contains(&needle.to_lowercase()), "{needle}: {e}");
+            assert!(
+                e.to_string()
+                    .to_lowercase()
+                    .contains(&needle.to_lowercase()),
+                "{needle}: {e}"
+            );
             assert!(e.to_string().contains("p.toml: analysis `a`"), "{e}");
         }
     }

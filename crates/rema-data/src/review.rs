@@ -507,7 +507,12 @@ impl Review {
         let idc = id_column(t)?;
         let long = t.column("domain").is_some() && t.column("judgement").is_some();
         let mut rob = RiskOfBias::default();
-        let push = |rob: &mut RiskOfBias, r: usize, id: &str, domain: &str, raw: &str, col: &str| {
+        let push = |rob: &mut RiskOfBias,
+                    r: usize,
+                    id: &str,
+                    domain: &str,
+                    raw: &str,
+                    col: &str| {
             let judgement = Judgement::parse(raw).ok_or_else(|| DataError::Judgement {
                 at: loc(t, r, col, Some(id)),
                 value: raw.to_string(),
@@ -817,7 +822,10 @@ mod tests {
         assert_eq!(r.studies[0].characteristics["country"], "UK");
         assert_eq!(r.studies[0].arms[0].sizes["levels"], 31.0);
         assert_eq!(r.risk_of_bias.domains, ["blinding", "random"]);
-        assert_eq!(r.risk_of_bias.judgements[3].judgement, Judgement::NotReported);
+        assert_eq!(
+            r.risk_of_bias.judgements[3].judgement,
+            Judgement::NotReported
+        );
         assert_eq!(r.flow[0].prisma_box, Some(PrismaBox::RecordsIdentified));
         assert_eq!(r.data[3].status, Status::Unknown);
         assert_eq!(r.data[0].values["m_post"], Some(3.3));

@@ -133,7 +133,13 @@ pub fn run_plan(path: &Path) -> Result<RunOutput> {
                     .map(|r| r.cells[c].trim() == level)
                     .collect();
                 let sub = filter_rows(&prepared, &keep);
-                run_one(&mut out, a, &format!("{}:{col}={level}", a.id), &sub, &plan_name)?;
+                run_one(
+                    &mut out,
+                    a,
+                    &format!("{}:{col}={level}", a.id),
+                    &sub,
+                    &plan_name,
+                )?;
             }
         }
     }
@@ -189,10 +195,7 @@ fn data_source(plan: &Plan, plan_name: &str) -> String {
     let base = Path::new(plan_name).parent().unwrap_or(Path::new(""));
     match plan.source() {
         Source::Table(p) | Source::ReviewJson(p) => base.join(p).display().to_string(),
-        Source::ReviewCsv(f) => base
-            .join(f.data.unwrap_or_default())
-            .display()
-            .to_string(),
+        Source::ReviewCsv(f) => base.join(f.data.unwrap_or_default()).display().to_string(),
     }
 }
 
@@ -245,12 +248,7 @@ fn review_table(
         .data
         .iter()
         .filter(|d| d.outcome == outcome)
-        .filter(|d| {
-            wanted.is_empty()
-                || d.timepoint
-                    .as_ref()
-                    .is_some_and(|tp| wanted.contains(tp))
-        })
+        .filter(|d| wanted.is_empty() || d.timepoint.as_ref().is_some_and(|tp| wanted.contains(tp)))
         .collect();
     // One row per study: several timepoints for one study are ambiguous.
     for (i, d) in rows.iter().enumerate() {

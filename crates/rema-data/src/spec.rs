@@ -75,7 +75,9 @@ impl AnalysisSpec {
         if let Some(r) = self.ri {
             if !(-1.0..=1.0).contains(&r) {
                 return Err(DataError::Option {
-                    message: format!("ri = {r}: an assumed correlation must lie in [-1, 1], e.g. 0.5"),
+                    message: format!(
+                        "ri = {r}: an assumed correlation must lie in [-1, 1], e.g. 0.5"
+                    ),
                 });
             }
             o.assumed_r = r;

@@ -142,60 +142,124 @@ fn each_bad_input_is_its_own_error_variant() {
     };
     assert!(matches!(kind("empty file"), DataError::Empty { .. }));
     assert!(matches!(kind("header only"), DataError::NoRows { .. }));
-    assert!(matches!(kind("missing column"), DataError::MissingColumns { .. }));
-    assert!(matches!(kind("column of another measure"), DataError::UnknownColumn { .. }));
+    assert!(matches!(
+        kind("missing column"),
+        DataError::MissingColumns { .. }
+    ));
+    assert!(matches!(
+        kind("column of another measure"),
+        DataError::UnknownColumn { .. }
+    ));
     assert!(matches!(
         kind("conversion column for a measure without conversions"),
         DataError::UnknownColumn { .. }
     ));
-    assert!(matches!(kind("ragged row"), DataError::Ragged { found: 4, expected: 5, .. }));
-    assert!(matches!(kind("text for a number"), DataError::NotANumber { .. }));
-    assert!(matches!(kind("NaN for a number"), DataError::NotFinite { .. }));
-    assert!(matches!(kind("Inf for a number"), DataError::NotFinite { .. }));
+    assert!(matches!(
+        kind("ragged row"),
+        DataError::Ragged {
+            found: 4,
+            expected: 5,
+            ..
+        }
+    ));
+    assert!(matches!(
+        kind("text for a number"),
+        DataError::NotANumber { .. }
+    ));
+    assert!(matches!(
+        kind("NaN for a number"),
+        DataError::NotFinite { .. }
+    ));
+    assert!(matches!(
+        kind("Inf for a number"),
+        DataError::NotFinite { .. }
+    ));
     assert!(matches!(
         kind("negative SD"),
-        DataError::Core { source: E::InvalidValue { column: "sd1i", .. }, .. }
+        DataError::Core {
+            source: E::InvalidValue { column: "sd1i", .. },
+            ..
+        }
     ));
     assert!(matches!(
         kind("zero SD"),
-        DataError::Core { source: E::InvalidValue { column: "sd2i", .. }, .. }
+        DataError::Core {
+            source: E::InvalidValue { column: "sd2i", .. },
+            ..
+        }
     ));
     assert!(matches!(
         kind("zero variance"),
-        DataError::Core { source: E::InvalidVariance { .. }, .. }
+        DataError::Core {
+            source: E::InvalidVariance { .. },
+            ..
+        }
     ));
-    assert!(matches!(kind("negative standard error"), DataError::Invalid { .. }));
+    assert!(matches!(
+        kind("negative standard error"),
+        DataError::Invalid { .. }
+    ));
     assert!(matches!(
         kind("n < 2 for a pre/post variance"),
-        DataError::Core { source: E::InvalidValue { column: "ni", .. }, .. }
+        DataError::Core {
+            source: E::InvalidValue { column: "ni", .. },
+            ..
+        }
     ));
     assert!(matches!(
         kind("n < 2 for an SD from a range"),
-        DataError::Conversion { source: ConvertError::InvalidInput { quantity: "n", .. }, .. }
+        DataError::Conversion {
+            source: ConvertError::InvalidInput { quantity: "n", .. },
+            ..
+        }
     ));
-    assert!(matches!(kind("events above the total (two groups)"), DataError::Invalid { .. }));
+    assert!(matches!(
+        kind("events above the total (two groups)"),
+        DataError::Invalid { .. }
+    ));
     assert!(matches!(
         kind("events above the total (one group)"),
-        DataError::Core { source: E::InvalidValue { column: "xi", .. }, .. }
+        DataError::Core {
+            source: E::InvalidValue { column: "xi", .. },
+            ..
+        }
     ));
-    assert!(matches!(kind("duplicate study ids"), DataError::DuplicateStudy { .. }));
+    assert!(matches!(
+        kind("duplicate study ids"),
+        DataError::DuplicateStudy { .. }
+    ));
     assert!(matches!(kind("unknown measure"), DataError::Option { .. }));
     assert!(matches!(kind("unknown method"), DataError::Option { .. }));
     assert!(matches!(
         kind("inconsistent quartiles"),
-        DataError::Conversion { source: ConvertError::Inconsistent { .. }, .. }
+        DataError::Conversion {
+            source: ConvertError::Inconsistent { .. },
+            ..
+        }
     ));
-    assert!(matches!(kind("not UTF-8"), DataError::NotUtf8 { line: 3, .. }));
+    assert!(matches!(
+        kind("not UTF-8"),
+        DataError::NotUtf8 { line: 3, .. }
+    ));
     assert!(matches!(kind("missing file"), DataError::Io { .. }));
     assert!(matches!(
         kind("plan names an unknown column"),
-        DataError::UnknownPlanColumn { field: "subset", .. }
+        DataError::UnknownPlanColumn {
+            field: "subset",
+            ..
+        }
     ));
     assert!(matches!(
         kind("plan names an unknown outcome"),
-        DataError::UnknownOutcome { what: "outcome", .. }
+        DataError::UnknownOutcome {
+            what: "outcome",
+            ..
+        }
     ));
-    assert!(matches!(kind("plan with an unknown field"), DataError::Plan { .. }));
+    assert!(matches!(
+        kind("plan with an unknown field"),
+        DataError::Plan { .. }
+    ));
 }
 
 /// Messages are one line; those about a row name the file, line, column and study.
@@ -222,10 +286,9 @@ fn messages_are_one_line_and_say_where() {
 /// docs/ERRORS.md quotes every message of the catalogue verbatim.
 #[test]
 fn errors_md_quotes_every_message() {
-    let doc = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/ERRORS.md"),
-    )
-    .unwrap();
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/ERRORS.md"))
+            .unwrap();
     let tmp = std::env::temp_dir().display().to_string();
     let mut missing = Vec::new();
     for (name, e) in catalogue() {

@@ -50,8 +50,18 @@ pub fn sd_from_ci(lower: f64, upper: f64, n: f64, level: f64) -> Result<CiSd> {
 }
 
 fn bounds(lower: f64, upper: f64) -> Result<()> {
-    check("lower", lower, true, "a confidence bound must be a finite number")?;
-    check("upper", upper, true, "a confidence bound must be a finite number")?;
+    check(
+        "lower",
+        lower,
+        true,
+        "a confidence bound must be a finite number",
+    )?;
+    check(
+        "upper",
+        upper,
+        true,
+        "a confidence bound must be a finite number",
+    )?;
     if !(upper > lower) {
         return Err(ConvertError::Inconsistent {
             message: format!(

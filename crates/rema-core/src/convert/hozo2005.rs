@@ -17,7 +17,11 @@ use super::{check_n, ordered, Result};
 pub fn mean(a: f64, m: f64, b: f64, n: f64) -> Result<f64> {
     ordered(&["min", "median", "max"], &[a, m, b])?;
     check_n(n, 1.0)?;
-    Ok(if n <= 25.0 { (a + 2.0 * m + b) / 4.0 } else { m })
+    Ok(if n <= 25.0 {
+        (a + 2.0 * m + b) / 4.0
+    } else {
+        m
+    })
 }
 
 /// The SD from the median `m`, minimum `a` and maximum `b`.

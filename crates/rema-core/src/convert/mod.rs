@@ -129,7 +129,12 @@ impl FromStr for SdRangeMethod {
     }
 }
 
-pub(crate) fn check(quantity: &'static str, value: f64, ok: bool, allowed: &'static str) -> Result<()> {
+pub(crate) fn check(
+    quantity: &'static str,
+    value: f64,
+    ok: bool,
+    allowed: &'static str,
+) -> Result<()> {
     if value.is_finite() && ok {
         Ok(())
     } else {

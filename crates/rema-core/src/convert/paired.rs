@@ -36,7 +36,12 @@ pub fn sd_change_from_t(mean_change: f64, t: f64, n: f64) -> Result<f64> {
         mean_change != 0.0,
         "a zero mean change gives no information on the SD",
     )?;
-    check("t", t, t != 0.0, "a t statistic must be a finite number other than 0")?;
+    check(
+        "t",
+        t,
+        t != 0.0,
+        "a t statistic must be a finite number other than 0",
+    )?;
     check_n(n, 2.0)?;
     Ok((mean_change / t).abs() * n.sqrt())
 }
@@ -50,8 +55,18 @@ pub fn sd_change_from_p(mean_change: f64, p: f64, n: f64) -> Result<f64> {
 
 /// The pooled SD of two groups from the t statistic of a two-sample t test.
 pub fn sd_from_two_group_t(md: f64, t: f64, n1: f64, n2: f64) -> Result<f64> {
-    check("md", md, md != 0.0, "a zero difference gives no information on the SD")?;
-    check("t", t, t != 0.0, "a t statistic must be a finite number other than 0")?;
+    check(
+        "md",
+        md,
+        md != 0.0,
+        "a zero difference gives no information on the SD",
+    )?;
+    check(
+        "t",
+        t,
+        t != 0.0,
+        "a t statistic must be a finite number other than 0",
+    )?;
     check_n(n1, 1.0)?;
     check_n(n2, 1.0)?;
     Ok((md / t).abs() / (1.0 / n1 + 1.0 / n2).sqrt())
@@ -67,10 +82,15 @@ pub fn sd_from_two_group_p(md: f64, p: f64, n1: f64, n2: f64) -> Result<f64> {
 
 /// The pre/post correlation implied by the SDs before, after and of the change.
 pub fn implied_correlation(sd_pre: f64, sd_post: f64, sd_change: f64) -> Result<f64> {
-    for (q, v) in [("sd_pre", sd_pre), ("sd_post", sd_post), ("sd_change", sd_change)] {
+    for (q, v) in [
+        ("sd_pre", sd_pre),
+        ("sd_post", sd_post),
+        ("sd_change", sd_change),
+    ] {
         check(q, v, v > 0.0, "an SD must be a finite number > 0")?;
     }
-    let r = (sd_pre * sd_pre + sd_post * sd_post - sd_change * sd_change) / (2.0 * sd_pre * sd_post);
+    let r =
+        (sd_pre * sd_pre + sd_post * sd_post - sd_change * sd_change) / (2.0 * sd_pre * sd_post);
     if !(-1.0..=1.0).contains(&r) {
         return Err(ConvertError::Inconsistent {
             message: format!(

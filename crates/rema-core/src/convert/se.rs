@@ -8,7 +8,12 @@ use super::{check, check_n, Result};
 
 /// SD of a sample of size `n` whose mean has standard error `se`.
 pub fn sd_from_se(se: f64, n: f64) -> Result<f64> {
-    check("se", se, se > 0.0, "a standard error must be a finite number > 0")?;
+    check(
+        "se",
+        se,
+        se > 0.0,
+        "a standard error must be a finite number > 0",
+    )?;
     check_n(n, 1.0)?;
     Ok(se * n.sqrt())
 }
