@@ -118,6 +118,46 @@ fn bkp_plan_reproduces_the_printed_subgroup_and_invents_nothing() {
     let v: Value = serde_json::from_str(&review).unwrap();
     assert_eq!(v["studies"].as_array().unwrap().len(), 7);
     assert_eq!(v["risk_of_bias"]["domains"].as_array().unwrap().len(), 7);
+    // A plan on the JSON review gives the same numbers as on the CSV files.
+    std::fs::write(
+        dir.join("json.toml"),
+        "[data]\nreview = 'review.json'\n[[analysis]]\nid = 'leak_retrospective'\noutcome = 'cement_leakage'\nmeasure = 'PR'\nmethod = 'DL'\nsubset = { design = 'retrospective' }\n",
+    )
+    .unwrap();
+    let again = dir.join("again");
+    let out = rema(&[
+        "run",
+        dir.join("json.toml").to_str().unwrap(),
+        "--out",
+        again.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let res2: Value =
+        serde_json::from_str(&std::fs::read_to_string(again.join("results.json")).unwrap())
+            .unwrap();
+    let r2 = &res2["results"]["leak_retrospective"];
+    assert_eq!(r2["estimate"], r["estimate"]);
+    for (a, b) in r2["studies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(r["studies"].as_array().unwrap())
+    {
+        assert_eq!(
+            (&a["study"], &a["yi"], &a["vi"]),
+            (&b["study"], &b["yi"], &b["vi"])
+        );
+        assert!(a["line"].is_null() && b["line"].is_u64());
+    }
+    assert_eq!(
+        std::fs::read_to_string(again.join("review.json")).unwrap(),
+        review
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -19,7 +19,8 @@ impl fmt::Display for Location {
         if let Some(file) = &self.file {
             parts.push(file.clone());
         }
-        if let Some(line) = self.line {
+        // Line 0 means unknown (rows built from a JSON review).
+        if let Some(line) = self.line.filter(|&l| l > 0) {
             parts.push(format!("line {line}"));
         }
         if let Some(col) = &self.column {

@@ -508,6 +508,10 @@ fn run_one(
     match analyze(&p.table, &spec, &p.input_sha256) {
         Ok(mut r) => {
             r.provenance.input = p.table.source.clone();
+            for st in &mut r.studies {
+                // Rows of a JSON review have no line.
+                st.line = st.line.filter(|&l| l > 0);
+            }
             match &r.transformed {
                 Some(t) => {
                     row.scale = t.scale.clone();
