@@ -8,7 +8,7 @@
 //! - SD ≈ √{[(a − 2m + b)²/4 + (b − a)²]/12} (eq. 16, advised for n ≤ 15),
 //!   range/4 for 15 < n ≤ 70, and range/6 for n > 70 (the paper's advice).
 //!
-//! This is what metafor 4's `conv.fivenum(method = "hozo2005")` does;
+//! The same rules as metafor ≥ 4.0's `conv.fivenum(method = "hozo2005")`;
 //! metafor 3.8 has no such function.
 
 use super::{check_n, ordered, Result};

@@ -9,8 +9,10 @@
 //!   w₁ = 2.2/(2.2 + n^0.75), w₂ = 0.7 − 0.72/n^0.55;
 //! - scenario S3 (q₁, m, q₃): x̄ ≈ (0.7 + 0.39/n)(q₁ + q₃)/2 + (0.3 − 0.39/n)m.
 //!
-//! metafor 4's `conv.fivenum(method = "luo/wan/shi")` uses these for the
-//! mean; metafor 3.8 has no such function.
+//! metafor ≥ 4.0's `conv.fivenum()` uses these for the mean by default
+//! (`method = "rec"`, which it cites as Luo et al. 2016, the online-first
+//! version); metafor 3.8 has no such function. Unlike metafor, rema does not
+//! skip studies whose summaries fail a skewness test, nor rows with n < 5.
 
 use super::{check_n, ordered, Result};
 

@@ -9,8 +9,8 @@
 //! rule on [0, 40] (the integrand is even), accurate to about 1e-10.
 //! (Known values: d₂(2) = 2/√π = 1.1284, d₂(5) = 2.3259, d₂(10) = 3.0775.)
 //!
-//! metafor 4's `conv.fivenum(method = "walter2007")` uses the same divisor;
-//! metafor 3.8 has no such function.
+//! metafor ≥ 4.0's `conv.fivenum(method = "walter2007")` uses the same
+//! divisor (by `integrate()`); metafor 3.8 has no such function.
 
 use super::{check_n, ordered, pnorm, Result};
 

@@ -9,8 +9,9 @@
 //! - scenario S2 (a, q₁, m, q₃, b): SD ≈ (b − a)/(2ξ(n)) + (q₃ − q₁)/(2η(n)) (eq. 13);
 //! - scenario S3 (q₁, m, q₃): SD ≈ (q₃ − q₁)/η(n) (eq. 16).
 //!
-//! metafor 4's `conv.fivenum(method = "luo/wan/shi")` uses S1 and S3 of these
-//! for the SD; metafor 3.8 has no such function.
+//! metafor ≥ 4.0's `conv.fivenum()` uses S1 and S3 for the SD by default
+//! (for S2 its default is Shi et al. 2020; `method = "wan2014"` gives eq. 13);
+//! metafor 3.8 has no such function.
 
 use super::{check_n, ordered, qnorm, Result};
 
