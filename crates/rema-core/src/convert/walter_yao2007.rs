@@ -7,7 +7,8 @@
 //! which the paper tabulates for n = 2 … 1000. rema computes d₂ exactly:
 //! d₂(n) = ∫ [1 − Φ(x)ⁿ − (1 − Φ(x))ⁿ] dx over the real line, by Simpson's
 //! rule on [0, 40] (the integrand is even), accurate to about 1e-10.
-//! (Known values: d₂(2) = 2/√π = 1.1284, d₂(5) = 2.3259, d₂(10) = 3.0775.)
+//! (Known values: d₂(2) = 2/√π = 1.1284, d₂(5) = 2.3259, d₂(10) = 3.0775;
+//! Wan et al. 2014, Table 1, prints d₂(n) for n ≤ 50, which the tests check.)
 //!
 //! metafor ≥ 4.0's `conv.fivenum(method = "walter2007")` uses the same
 //! divisor (by `integrate()`); metafor 3.8 has no such function.
