@@ -221,3 +221,45 @@ fn bad_plans_exit_nonzero_with_one_clear_message() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The shipped conversions example: every blank mean or SD is estimated by
+/// the method its columns call for, and listed.
+#[test]
+fn conversions_example_lists_each_estimate() {
+    let out = rema(&[
+        "analyze",
+        "examples/conversions/reported.csv",
+        "--measure",
+        "MD",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let conv: Vec<(String, String)> = v["conversions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["column"].as_str().unwrap().to_string(),
+                c["method"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(conv.len(), 7, "{conv:?}");
+    assert_eq!(conv[0], ("sd1i".into(), "SD = SE * sqrt(n)".into()));
+    assert!(conv[1].1.starts_with("Cochrane Handbook 6.5.2.2"));
+    assert_eq!(
+        conv[2],
+        ("m1i".into(), "Luo et al. 2018 (quartiles)".into())
+    );
+    assert_eq!(conv[6], ("sd1i".into(), "Wan et al. 2014 (range)".into()));
+    // SD from SE: 0.62 * sqrt(25).
+    assert!((v["conversions"][0]["value"].as_f64().unwrap() - 3.1).abs() < 1e-12);
+    assert_eq!(v["notes"].as_array().unwrap().len(), 7);
+}
