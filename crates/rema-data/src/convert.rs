@@ -596,6 +596,21 @@ mod tests {
         spec.ri = Some(0.7);
         let r = run(text, &spec);
         assert_eq!(r.conversions[1].value, 0.7);
+        // p of the paired test, and pre/post summaries as medians and ranges.
+        let text2 = "study,m_pre,sd_pre,m_post,sd_post,ni,p_change,median_post,min_post,max_post,se_pre\nA,7,,,,20,0.0001,4,1,9,0.4\n";
+        let r = run(text2, &AnalysisSpec::new("MC"));
+        let c = &r.conversions;
+        let m_post = rema_core::convert::luo2018::mean_from_range(1.0, 4.0, 9.0, 20.0).unwrap();
+        let sd_post = rema_core::convert::wan2014::sd_from_range(1.0, 9.0, 20.0).unwrap();
+        let sd_pre = 0.4 * 20f64.sqrt();
+        let sdc = rema_core::convert::paired::sd_change_from_p(m_post - 7.0, 0.0001, 20.0).unwrap();
+        assert_eq!(
+            c.iter().map(|c| c.column.as_str()).collect::<Vec<_>>(),
+            ["sd_pre", "m_post", "sd_post", "ri"]
+        );
+        let want_r = (sd_pre * sd_pre + sd_post * sd_post - sdc * sdc) / (2.0 * sd_pre * sd_post);
+        assert!((c[3].value - want_r).abs() < 1e-12);
+        assert!((r.studies[0].vi - sdc * sdc / 20.0).abs() < 1e-12);
         spec.ri = Some(1.5);
         let e = analyze(&Table::from_str(text, "x.csv").unwrap(), &spec, "0").unwrap_err();
         assert!(matches!(e, DataError::Option { .. }), "{e}");
