@@ -162,33 +162,4 @@ fn without_index(e: &rema_core::Error) -> String {
     }
 }
 
-impl DataError {
-    /// A short name of the variant, for tests and logs.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            DataError::Io { .. } => "io",
-            DataError::NotUtf8 { .. } => "not_utf8",
-            DataError::Empty { .. } => "empty",
-            DataError::NoRows { .. } => "no_rows",
-            DataError::Csv { .. } => "csv",
-            DataError::Ragged { .. } => "ragged",
-            DataError::MissingColumns { .. } => "missing_columns",
-            DataError::UnknownColumn { .. } => "unknown_column",
-            DataError::NotANumber { .. } => "not_a_number",
-            DataError::NotFinite { .. } => "not_finite",
-            DataError::Missing { .. } => "missing",
-            DataError::Invalid { .. } => "invalid",
-            DataError::DuplicateStudy { .. } => "duplicate_study",
-            DataError::Option { .. } => "option",
-            DataError::Conversion { .. } => "conversion",
-            DataError::Core { .. } => "core",
-            DataError::Plan { .. } => "plan",
-            DataError::UnknownOutcome { .. } => "unknown_outcome",
-            DataError::UnknownPlanColumn { .. } => "unknown_plan_column",
-            DataError::UnknownStudy { .. } => "unknown_study",
-            DataError::Judgement { .. } => "judgement",
-        }
-    }
-}
-
 pub type Result<T, E = DataError> = std::result::Result<T, E>;
