@@ -19,6 +19,16 @@ use crate::text;
 ///   PR, PLN, PLO, PAS, PFT  xi, ni
 ///   GEN                   yi, vi   (or yi, sei)
 ///
+/// A blank or absent mean or SD is estimated from what the study reported,
+/// and each estimate is listed in the notes (arm 1 shown; 2i, _pre, _post alike):
+///   se1i                        SD = SE * sqrt(n)
+///   lower1i, upper1i            95% CI of the mean (Cochrane Handbook 6.5.2.2)
+///   median1i, q1_1i, q3_1i      mean Luo 2018, SD Wan 2014
+///   median1i, min1i, max1i      mean Luo 2018 (--mean-method hozo2005), SD Wan 2014
+///   min1i, max1i                SD Wan 2014 (--sd-method walter_yao2007 or hozo2005)
+///   p_change / t_change         pre/post: ri from the paired test (RevMan calculator)
+/// A blank or absent ri without p_change/t_change is assumed (--ri, default 0.5).
+///
 /// Examples:
 ///   rema analyze examples/bcg/bcg.csv --measure RR --method REML
 ///   rema analyze data.csv --measure SMD --method DL --test knha --tau2-ci --format json
@@ -48,6 +58,16 @@ pub struct AnalyzeArgs {
     /// Which studies get the correction: only0 (with a zero cell), all, if0all, none.
     #[arg(long, default_value = "only0", value_parser = ["only0", "all", "if0all", "none"])]
     pub to: String,
+    /// Pre/post correlation assumed where `ri` is blank or absent and no
+    /// `p_change`/`t_change` is given (default 0.5; flagged in the notes).
+    #[arg(long)]
+    pub ri: Option<f64>,
+    /// Mean from median and range: luo2018 (default) or hozo2005.
+    #[arg(long, value_parser = ["luo2018", "hozo2005"])]
+    pub mean_method: Option<String>,
+    /// SD from a range: wan2014 (default), hozo2005 or walter_yao2007.
+    #[arg(long, value_parser = ["wan2014", "hozo2005", "walter_yao2007"])]
+    pub sd_method: Option<String>,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -73,6 +93,9 @@ impl AnalyzeArgs {
             tau2_ci: self.tau2_ci,
             add: self.add,
             to: self.to.clone(),
+            ri: self.ri,
+            mean_method: self.mean_method.clone(),
+            sd_method: self.sd_method.clone(),
         }
     }
 }

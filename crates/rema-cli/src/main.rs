@@ -6,6 +6,7 @@
 mod analyze;
 mod audit;
 mod exit;
+mod run;
 mod text;
 
 use std::process::ExitCode;
@@ -30,6 +31,7 @@ struct Cli {
 enum Command {
     Analyze(analyze::AnalyzeArgs),
     Audit(audit::AuditArgs),
+    Run(run::RunArgs),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +40,7 @@ fn main() -> ExitCode {
     let outcome = std::panic::catch_unwind(|| match cli.command {
         Command::Analyze(args) => analyze::run(&args),
         Command::Audit(args) => audit::run(&args),
+        Command::Run(args) => run::run(&args),
     });
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,

@@ -15,6 +15,7 @@
 
 pub mod audit;
 pub mod confint;
+pub mod convert;
 pub mod effect;
 mod error;
 pub mod fit;

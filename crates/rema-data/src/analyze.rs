@@ -26,8 +26,12 @@ pub fn analyze(table: &Table, spec: &AnalysisSpec, input_sha256: &str) -> Result
     let measure = spec.measure()?;
     let fit_opts = spec.fit_options()?;
     let eff_opts = spec.effect_options()?;
-    let studies = read_studies(table, measure)?;
-    analyze_studies(&studies, spec, input_sha256, fit_opts, eff_opts)
+    let conv = crate::convert::apply(table, measure, &spec.conversion_options()?)?;
+    let studies = read_studies(&conv.table, measure)?;
+    let mut result = analyze_studies(&studies, spec, input_sha256, fit_opts, eff_opts)?;
+    result.notes.splice(0..0, conv.notes);
+    result.conversions = conv.conversions;
+    Ok(result)
 }
 
 fn analyze_studies(
@@ -138,6 +142,7 @@ fn analyze_studies(
         transformed,
         studies,
         notes,
+        conversions: Vec::new(),
         provenance: Provenance {
             tool: "rema".to_string(),
             version: VERSION.to_string(),

@@ -19,7 +19,8 @@ impl fmt::Display for Location {
         if let Some(file) = &self.file {
             parts.push(file.clone());
         }
-        if let Some(line) = self.line {
+        // Line 0 means unknown (rows built from a JSON review).
+        if let Some(line) = self.line.filter(|&l| l > 0) {
             parts.push(format!("line {line}"));
         }
         if let Some(col) = &self.column {
@@ -103,11 +104,62 @@ pub enum DataError {
     #[error("{message}")]
     Option { message: String },
 
-    #[error("{at}: {source}")]
+    /// A reported summary (SE, CI, median, range, p of a paired test) that
+    /// cannot be converted to a mean, SD or correlation.
+    #[error("{at}: cannot estimate it from {from}: {source}")]
+    Conversion {
+        at: Location,
+        from: String,
+        source: rema_core::convert::ConvertError,
+    },
+
+    #[error("{at}: {}", without_index(source))]
     Core {
         at: Location,
         source: rema_core::Error,
     },
+
+    /// An analysis plan that cannot be read or is inconsistent.
+    #[error("{file}: {message}")]
+    Plan { file: String, message: String },
+
+    /// A plan's analysis names an outcome (or timepoint) the review lacks.
+    #[error("{file}: analysis `{analysis}` names {what} `{name}`, which the review does not have; known: {known}")]
+    UnknownOutcome {
+        file: String,
+        analysis: String,
+        what: &'static str,
+        name: String,
+        known: String,
+    },
+
+    /// A plan's analysis names a column (in `subset` or `subgroup`) that the data lack.
+    #[error("{file}: analysis `{analysis}` names column `{column}` in `{field}`, which the data do not have; columns: {known}")]
+    UnknownPlanColumn {
+        file: String,
+        analysis: String,
+        field: &'static str,
+        column: String,
+        known: String,
+    },
+
+    /// A review file refers to a study that the studies file does not list.
+    #[error("{at}: study `{study}` is not in the studies file; add it there or correct the id")]
+    UnknownStudy { at: Location, study: String },
+
+    /// A risk-of-bias judgement outside the allowed scales.
+    #[error("{at}: `{value}` is not a risk-of-bias judgement; write yes, no or not_reported, or low, some_concerns or high (one scale per domain)")]
+    Judgement { at: Location, value: String },
+}
+
+/// rema-core's message without its leading `study N: ` (the location already
+/// names the study by its label, file and line).
+fn without_index(e: &rema_core::Error) -> String {
+    let m = e.to_string();
+    match m.strip_prefix("study ").and_then(|r| r.split_once(": ")) {
+        Some((n, rest)) if n.bytes().all(|b| b.is_ascii_digit()) => rest.to_string(),
+        _ => m,
+    }
 }
 
 pub type Result<T, E = DataError> = std::result::Result<T, E>;

@@ -8,14 +8,22 @@
 pub mod analyze;
 pub mod audit;
 pub mod columns;
+pub mod convert;
 pub mod error;
+pub mod plan;
 pub mod result;
+pub mod review;
+pub mod run;
 pub mod spec;
 pub mod table;
 
 pub use analyze::{analyze, sha256_hex, VERSION};
 pub use columns::{read_studies, StudyTable};
+pub use convert::{Conversion, ConversionOptions};
 pub use error::{DataError, Location, Result};
+pub use plan::Plan;
 pub use result::{AnalysisResult, Provenance, StudyEffect, Transformed};
+pub use review::Review;
+pub use run::{run_plan, RunOutput, RunResults};
 pub use spec::AnalysisSpec;
 pub use table::Table;

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::convert::Conversion;
 use crate::spec::AnalysisSpec;
 
 /// One analysis, on the analysis scale (log RR, logit, ...), with the
@@ -52,6 +53,10 @@ pub struct AnalysisResult {
     pub transformed: Option<Transformed>,
     pub studies: Vec<StudyEffect>,
     pub notes: Vec<String>,
+    /// Values rema estimated from what studies reported (SD from an SE, a
+    /// range, ...; an assumed correlation), one per study and column.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conversions: Vec<Conversion>,
     pub provenance: Provenance,
 }
 

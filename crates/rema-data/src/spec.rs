@@ -3,6 +3,7 @@
 use rema_core::{AddTo, Control, EffectOptions, FitOptions, Measure, Method, Test};
 use serde::{Deserialize, Serialize};
 
+use crate::convert::ConversionOptions;
 use crate::error::{DataError, Result};
 
 /// What to compute. Strings are metafor's names; they are parsed into
@@ -27,6 +28,16 @@ pub struct AnalysisSpec {
     /// Where the correction goes (metafor `to`): only0, all, if0all, none.
     #[serde(default = "default_to")]
     pub to: String,
+    /// The pre/post correlation assumed where a study reports none (and no
+    /// paired p or t): default 0.5. Flagged per study in the notes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ri: Option<f64>,
+    /// Mean from median and range: `luo2018` (default) or `hozo2005`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean_method: Option<String>,
+    /// SD from a range: `wan2014` (default), `hozo2005` or `walter_yao2007`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sd_method: Option<String>,
 }
 
 fn default_method() -> String {
@@ -52,7 +63,32 @@ impl AnalysisSpec {
             tau2_ci: false,
             add: None,
             to: default_to(),
+            ri: None,
+            mean_method: None,
+            sd_method: None,
         }
+    }
+
+    /// How missing means, SDs and correlations are estimated.
+    pub fn conversion_options(&self) -> Result<ConversionOptions> {
+        let mut o = ConversionOptions::default();
+        if let Some(r) = self.ri {
+            if !(-1.0..=1.0).contains(&r) {
+                return Err(DataError::Option {
+                    message: format!(
+                        "ri = {r}: an assumed correlation must lie in [-1, 1], e.g. 0.5"
+                    ),
+                });
+            }
+            o.assumed_r = r;
+        }
+        if let Some(m) = &self.mean_method {
+            o.mean_method = m.parse().map_err(|message| DataError::Option { message })?;
+        }
+        if let Some(m) = &self.sd_method {
+            o.sd_range_method = m.parse().map_err(|message| DataError::Option { message })?;
+        }
+        Ok(o)
     }
 
     pub fn measure(&self) -> Result<Measure> {

@@ -1,0 +1,265 @@
+//! End-to-end tests of `rema run` on the shipped plans: results.json against
+//! R metafor (tests/golden/plans.json, made by tests/golden/plans.R), the
+//! summary files, and analyses that must not run.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn rema(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rema"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("rema runs")
+}
+
+fn out_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("rema-run-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+fn close(a: f64, b: f64, rtol: f64) -> bool {
+    (a - b).abs() <= rtol * b.abs().max(1e-10) || (a - b).abs() <= 1e-10
+}
+
+fn run_plan(plan: &str, name: &str) -> (Value, PathBuf) {
+    let dir = out_dir(name);
+    let out = rema(&["run", plan, "--out", dir.to_str().unwrap(), "--quiet"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(dir.join("results.json")).unwrap();
+    (serde_json::from_str(&text).unwrap(), dir)
+}
+
+/// Each golden analysis of each plan: closed-form quantities at 1e-6, the
+/// REML ones (iterative) at 1e-4.
+#[test]
+fn plan_results_match_metafor() {
+    let g: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/golden/plans.json")).unwrap(),
+    )
+    .unwrap();
+    let mut checked = 0;
+    for (plan, analyses) in g["plans"].as_object().unwrap() {
+        let (res, dir) = run_plan(plan, plan.split('/').nth(1).unwrap());
+        for (id, exp) in analyses.as_object().unwrap() {
+            let got = &res["results"][id];
+            assert!(got.is_object(), "{plan}: no result for {id}");
+            let tol = if got["method"] == "REML" { 1e-4 } else { 1e-6 };
+            assert_eq!(got["k"], exp["k"], "{plan} {id} k");
+            for q in [
+                "estimate", "se", "ci_lower", "ci_upper", "pval", "tau2", "i2", "q",
+            ] {
+                let (a, b) = (got[q].as_f64().unwrap(), exp[q].as_f64().unwrap());
+                assert!(
+                    close(a, b, tol) || (q == "tau2" || q == "i2") && a.abs() < 1e-8,
+                    "{plan} {id} {q}: rema {a}, metafor {b}"
+                );
+                checked += 1;
+            }
+            if let Some(t) = exp.get("transformed") {
+                for q in ["estimate", "ci_lower", "ci_upper"] {
+                    let (a, b) = (
+                        got["transformed"][q].as_f64().unwrap(),
+                        t[q].as_f64().unwrap(),
+                    );
+                    assert!(close(a, b, tol), "{plan} {id} transformed {q}: {a} vs {b}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(dir.join("summary.md").exists() && dir.join("summary.csv").exists());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    assert!(checked > 80, "only {checked} comparisons");
+}
+
+/// The seed paper's retrospective cement-leakage subgroup: 0.51%, I² 0%, as
+/// printed; analyses whose per-study data are unknown are listed, not run.
+#[test]
+fn bkp_plan_reproduces_the_printed_subgroup_and_invents_nothing() {
+    let (res, dir) = run_plan("examples/bkp/bkp.toml", "bkp-printed");
+    let r = &res["results"]["leak_retrospective"];
+    let pct = r["transformed"]["estimate"].as_f64().unwrap();
+    assert_eq!(format!("{pct:.2}"), "0.51");
+    assert_eq!(format!("{:.0}", r["i2"].as_f64().unwrap()), "0");
+    assert_eq!(r["k"], 3);
+    assert_eq!(res["results"].as_object().unwrap().len(), 1);
+    for id in ["leak_all", "vas_post", "odi_2y", "fracture_metastasis"] {
+        let why = res["not_run"][id]
+            .as_str()
+            .unwrap_or_else(|| panic!("{id} ran"));
+        assert!(why.contains("unknown"), "{id}: {why}");
+    }
+    let order: Vec<&str> = res["order"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(order.len(), 18);
+    assert_eq!(order[0], "vas_post");
+    let md = std::fs::read_to_string(dir.join("summary.md")).unwrap();
+    assert!(md.contains("| leak_retrospective | Cement leakage (BKP levels) | retrospective designs | 3 (26, 28, 30) | 182 levels | proportion (%) 0.51 ("), "{md}");
+    let csv = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 19);
+    // The review written back reads as the same review.
+    let review = std::fs::read_to_string(dir.join("review.json")).unwrap();
+    let v: Value = serde_json::from_str(&review).unwrap();
+    assert_eq!(v["studies"].as_array().unwrap().len(), 7);
+    assert_eq!(v["risk_of_bias"]["domains"].as_array().unwrap().len(), 7);
+    // A plan on the JSON review gives the same numbers as on the CSV files.
+    std::fs::write(
+        dir.join("json.toml"),
+        "[data]\nreview = 'review.json'\n[[analysis]]\nid = 'leak_retrospective'\noutcome = 'cement_leakage'\nmeasure = 'PR'\nmethod = 'DL'\nsubset = { design = 'retrospective' }\n",
+    )
+    .unwrap();
+    let again = dir.join("again");
+    let out = rema(&[
+        "run",
+        dir.join("json.toml").to_str().unwrap(),
+        "--out",
+        again.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let res2: Value =
+        serde_json::from_str(&std::fs::read_to_string(again.join("results.json")).unwrap())
+            .unwrap();
+    let r2 = &res2["results"]["leak_retrospective"];
+    assert_eq!(r2["estimate"], r["estimate"]);
+    for (a, b) in r2["studies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(r["studies"].as_array().unwrap())
+    {
+        assert_eq!(
+            (&a["study"], &a["yi"], &a["vi"]),
+            (&b["study"], &b["yi"], &b["vi"])
+        );
+        assert!(a["line"].is_null() && b["line"].is_u64());
+    }
+    assert_eq!(
+        std::fs::read_to_string(again.join("review.json")).unwrap(),
+        review
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    std::fs::create_dir_all(dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+#[test]
+fn bad_plans_exit_nonzero_with_one_clear_message() {
+    let dir = out_dir("bad-plans");
+    write(
+        &dir,
+        "t.csv",
+        "study,ai,bi,ci,di,alloc\nA,1,9,2,8,x\nB,2,8,3,7,y\n",
+    );
+    for (plan, code, needle) in [
+        (
+            "[data]\ntable='t.csv'\n[[analysis]]\nid='a'\nmeasure='RR'\nsubset={colour='x'}\n",
+            3,
+            "names column `colour` in `subset`",
+        ),
+        (
+            "[data]\ntable='t.csv'\n[[analysis]]\nid='a'\nmeasure='RR'\nsubgroup='colour'\n",
+            3,
+            "names column `colour` in `subgroup`",
+        ),
+        (
+            "[data]\ntable='t.csv'\n[[analysis]]\nid='a'\nmeasure='XX'\n",
+            2,
+            "unknown measure `XX`",
+        ),
+        (
+            "[data]\ntable='missing.csv'\n[[analysis]]\nid='a'\nmeasure='RR'\n",
+            3,
+            "cannot read the file",
+        ),
+    ] {
+        let p = write(&dir, "p.toml", plan);
+        let out = rema(&["run", &p, "--out", dir.join("o").to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{plan}: {err}");
+        assert!(err.contains(needle), "{plan}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    let bkp = root().join("examples/bkp");
+    let plan = format!(
+        "[data]\nstudies='{0}/studies.csv'\ndata='{0}/data.csv'\noutcomes='{0}/outcomes.csv'\n[[analysis]]\nid='a'\noutcome='pain'\nmeasure='PR'\n",
+        bkp.display()
+    );
+    let p = write(&dir, "p.toml", &plan);
+    let out = rema(&["run", &p, "--out", dir.join("o").to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("names outcome `pain`") && err.contains("cement_leakage"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The shipped conversions example: every blank mean or SD is estimated by
+/// the method its columns call for, and listed.
+#[test]
+fn conversions_example_lists_each_estimate() {
+    let out = rema(&[
+        "analyze",
+        "examples/conversions/reported.csv",
+        "--measure",
+        "MD",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let conv: Vec<(String, String)> = v["conversions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["column"].as_str().unwrap().to_string(),
+                c["method"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(conv.len(), 7, "{conv:?}");
+    assert_eq!(conv[0], ("sd1i".into(), "SD = SE * sqrt(n)".into()));
+    assert!(conv[1].1.starts_with("Cochrane Handbook 6.5.2.2"));
+    assert_eq!(
+        conv[2],
+        ("m1i".into(), "Luo et al. 2018 (quartiles)".into())
+    );
+    assert_eq!(conv[6], ("sd1i".into(), "Wan et al. 2014 (range)".into()));
+    // SD from SE: 0.62 * sqrt(25).
+    assert!((v["conversions"][0]["value"].as_f64().unwrap() - 3.1).abs() < 1e-12);
+    assert_eq!(v["notes"].as_array().unwrap().len(), 7);
+}

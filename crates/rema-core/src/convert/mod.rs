@@ -1,0 +1,202 @@
+//! Conversions of reported summaries to a mean and a standard deviation.
+//!
+//! Real reports rarely give a mean and an SD. These functions estimate them
+//! from what was reported, one module per method with its formula and source:
+//!
+//! | reported | module | default |
+//! |---|---|---|
+//! | SE of a mean | [`se`] | SD = SE·√n |
+//! | CI of a mean | [`ci`] | Cochrane Handbook 6.5.2.2 (t quantile for n < 60) |
+//! | median and quartiles | [`luo2018`] (mean), [`wan2014`] (SD) | |
+//! | median and range | [`luo2018`] (mean), [`wan2014`] (SD) | [`hozo2005`] also |
+//! | range only | [`wan2014`] | [`walter_yao2007`] also |
+//! | p or t of a paired test | [`paired`] (RevMan calculator) | |
+//!
+//! metafor 3.8 has no such conversions (its `conv.fivenum` arrived in 4.0);
+//! the golden values in `tests/golden/conversions.json` come from the papers'
+//! formulas written independently in R (`tests/golden/conversions.R`) and from
+//! the worked examples of the Cochrane Handbook and of the papers' tables.
+//!
+//! All functions are pure and total: invalid input is a [`ConvertError`].
+
+pub mod ci;
+pub mod hozo2005;
+pub mod luo2018;
+pub mod paired;
+pub mod se;
+pub mod walter_yao2007;
+pub mod wan2014;
+
+use std::fmt;
+use std::str::FromStr;
+
+use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
+
+/// A reported summary that cannot be converted.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ConvertError {
+    /// One input value is outside its allowed range.
+    #[error("`{quantity}` is {value}: {allowed}")]
+    InvalidInput {
+        quantity: &'static str,
+        value: f64,
+        allowed: &'static str,
+    },
+    /// The inputs are inconsistent with each other (e.g. q1 > median).
+    #[error("{message}")]
+    Inconsistent { message: String },
+}
+
+pub type Result<T, E = ConvertError> = std::result::Result<T, E>;
+
+/// How a mean is estimated from a median with a range or quartiles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MeanMethod {
+    /// Luo et al. (2018), the default.
+    #[default]
+    Luo2018,
+    /// Hozo et al. (2005), median and range only.
+    Hozo2005,
+}
+
+/// How an SD is estimated from a range (with or without the median).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SdRangeMethod {
+    /// Wan et al. (2014), the default.
+    #[default]
+    Wan2014,
+    /// Hozo et al. (2005); needs the median.
+    Hozo2005,
+    /// Walter & Yao (2007): the range over the expected range of n normals.
+    WalterYao2007,
+}
+
+impl MeanMethod {
+    pub fn name(self) -> &'static str {
+        match self {
+            MeanMethod::Luo2018 => "luo2018",
+            MeanMethod::Hozo2005 => "hozo2005",
+        }
+    }
+}
+
+impl SdRangeMethod {
+    pub fn name(self) -> &'static str {
+        match self {
+            SdRangeMethod::Wan2014 => "wan2014",
+            SdRangeMethod::Hozo2005 => "hozo2005",
+            SdRangeMethod::WalterYao2007 => "walter_yao2007",
+        }
+    }
+}
+
+impl fmt::Display for MeanMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl fmt::Display for SdRangeMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for MeanMethod {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "luo2018" | "luo" => Ok(MeanMethod::Luo2018),
+            "hozo2005" | "hozo" => Ok(MeanMethod::Hozo2005),
+            _ => Err(format!(
+                "unknown mean conversion `{s}`; expected luo2018 or hozo2005"
+            )),
+        }
+    }
+}
+
+impl FromStr for SdRangeMethod {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "wan2014" | "wan" => Ok(SdRangeMethod::Wan2014),
+            "hozo2005" | "hozo" => Ok(SdRangeMethod::Hozo2005),
+            "walter_yao2007" | "walter2007" | "walter_yao" => Ok(SdRangeMethod::WalterYao2007),
+            _ => Err(format!(
+                "unknown SD-from-range conversion `{s}`; expected wan2014, hozo2005 or walter_yao2007"
+            )),
+        }
+    }
+}
+
+pub(crate) fn check(
+    quantity: &'static str,
+    value: f64,
+    ok: bool,
+    allowed: &'static str,
+) -> Result<()> {
+    if value.is_finite() && ok {
+        Ok(())
+    } else {
+        Err(ConvertError::InvalidInput {
+            quantity,
+            value,
+            allowed,
+        })
+    }
+}
+
+pub(crate) fn check_n(n: f64, min: f64) -> Result<()> {
+    check(
+        "n",
+        n,
+        n >= min,
+        if min > 1.0 {
+            "the sample size must be at least 2 to estimate an SD"
+        } else {
+            "the sample size must be at least 1"
+        },
+    )
+}
+
+pub(crate) fn ordered(names: &[&str], values: &[f64]) -> Result<()> {
+    for (i, v) in values.iter().enumerate() {
+        if !v.is_finite() {
+            return Err(ConvertError::InvalidInput {
+                quantity: "summary",
+                value: *v,
+                allowed: "every summary value must be a finite number",
+            });
+        }
+        if i > 0 && values[i - 1] > *v {
+            return Err(ConvertError::Inconsistent {
+                message: format!(
+                    "{} = {} exceeds {} = {}; the summaries must satisfy {}",
+                    names[i - 1],
+                    values[i - 1],
+                    names[i],
+                    v,
+                    names.join(" <= ")
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The standard normal quantile function Φ⁻¹ (R `qnorm`).
+pub fn qnorm(p: f64) -> f64 {
+    Normal::standard().inverse_cdf(p)
+}
+
+/// The standard normal distribution function Φ (R `pnorm`).
+pub fn pnorm(x: f64) -> f64 {
+    Normal::standard().cdf(x)
+}
+
+/// The t quantile with `df` degrees of freedom (R `qt`).
+pub fn qt(p: f64, df: f64) -> f64 {
+    StudentsT::new(0.0, 1.0, df)
+        .map(|t| t.inverse_cdf(p))
+        .unwrap_or(f64::NAN)
+}

@@ -1,0 +1,329 @@
+//! The catalogue of bad input (docs/ERRORS.md): each input gets one error
+//! variant and one message naming the file, line, column and study, what is
+//! wrong and what is allowed. The messages are checked verbatim against
+//! docs/ERRORS.md, so the document stays true.
+
+use std::path::Path;
+
+use rema_core::convert::ConvertError;
+use rema_data::{analyze, AnalysisSpec, DataError, Plan, Table};
+
+fn run(text: &str, measure: &str) -> DataError {
+    run_bytes(text.as_bytes(), measure, |_| {})
+}
+
+fn run_bytes(bytes: &[u8], measure: &str, edit: impl FnOnce(&mut AnalysisSpec)) -> DataError {
+    let mut spec = AnalysisSpec::new(measure);
+    edit(&mut spec);
+    let table = match Table::from_bytes(bytes, "data.csv") {
+        Ok(t) => t,
+        Err(e) => return e,
+    };
+    analyze(&table, &spec, "0").expect_err("bad input must be an error")
+}
+
+fn plan_error(plan: &str, name: &str) -> DataError {
+    let dir = std::env::temp_dir().join(format!("rema-bad-input-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("t.csv"),
+        "study,ai,bi,ci,di,alloc\nA,1,9,2,8,x\nB,2,8,3,7,y\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("s.csv"), "study,design\nA,rct\nB,rct\n").unwrap();
+    std::fs::write(
+        dir.join("d.csv"),
+        "study,outcome,xi,ni\nA,leak,1,10\nB,leak,2,12\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("p.toml"), plan).unwrap();
+    let e = rema_data::run_plan(&dir.join("p.toml")).expect_err("bad plan must be an error");
+    let _ = std::fs::remove_dir_all(&dir);
+    e
+}
+
+/// (name, error) for every bad input of the catalogue.
+fn catalogue() -> Vec<(&'static str, DataError)> {
+    let two = "study,m1i,sd1i,n1i,m2i,sd2i,n2i\n";
+    vec![
+        ("empty file", run("", "RR")),
+        ("header only", run("study,ai,bi,ci,di\n\n", "RR")),
+        ("missing column", run("study,ai,bi,ci\nA,1,2,3\n", "RR")),
+        (
+            "column of another measure",
+            run("study,ai,bi,ci,di,m1i\nA,1,2,3,4,5\n", "RR"),
+        ),
+        (
+            "conversion column for a measure without conversions",
+            run("study,ai,bi,ci,di,se1i\nA,1,2,3,4,5\n", "RR"),
+        ),
+        ("ragged row", run("study,ai,bi,ci,di\nA,1,2,3,4\nB,1,2,3\n", "RR")),
+        ("text for a number", run("study,ai,bi,ci,di\nA,1,two,3,4\n", "RR")),
+        ("NaN for a number", run("study,yi,vi\nA,NaN,0.1\n", "GEN")),
+        ("Inf for a number", run("study,yi,vi\nA,0.2,inf\n", "GEN")),
+        (
+            "negative SD",
+            run(&format!("{two}A,1,-2,10,2,1,10\n"), "MD"),
+        ),
+        ("zero SD", run(&format!("{two}A,1,2,10,2,0,10\n"), "MD")),
+        ("zero variance", run("study,yi,vi\nA,0.2,0\n", "GEN")),
+        ("negative standard error", run("study,yi,sei\nA,0.2,-1\n", "GEN")),
+        (
+            "n < 2 for a pre/post variance",
+            run("study,m_pre,sd_pre,m_post,sd_post,ni,ri\nA,5,1,4,1,1,0.5\n", "MC"),
+        ),
+        (
+            "n < 2 for an SD from a range",
+            run(&format!("{two}A,1,,1,2,1,10\n").replace(
+                "study,m1i,sd1i,n1i,m2i,sd2i,n2i\nA,1,,1,2,1,10",
+                "study,m1i,sd1i,n1i,m2i,sd2i,n2i,min1i,max1i\nA,1,,1,2,1,10,0,3",
+            ), "MD"),
+        ),
+        (
+            "events above the total (two groups)",
+            run("study,ai,n1i,ci,n2i\nA,12,10,3,10\n", "RR"),
+        ),
+        ("events above the total (one group)", run("study,xi,ni\nA,12,10\n", "PR")),
+        (
+            "duplicate study ids",
+            run("study,ai,bi,ci,di\nA,1,2,3,4\nA,2,3,4,5\n", "RR"),
+        ),
+        ("unknown measure", run("study,yi,vi\nA,1,1\n", "XYZ")),
+        (
+            "unknown method",
+            run_bytes(b"study,yi,vi\nA,1,1\n", "GEN", |s| s.method = "QUICK".into()),
+        ),
+        (
+            "inconsistent quartiles",
+            run("study,m1i,sd1i,n1i,m2i,sd2i,n2i,median1i,q1_1i,q3_1i\nA,,,20,2,1,10,5,6,9\n", "MD"),
+        ),
+        (
+            "not UTF-8",
+            run_bytes(b"study,yi,vi\nA,1,1\n\xe9t\xe9,1,1\n", "GEN", |_| {}),
+        ),
+        (
+            "missing file",
+            Table::read_path(Path::new("no/such/file.csv")).unwrap_err(),
+        ),
+        (
+            "plan names an unknown column",
+            plan_error(
+                "[data]\ntable = 't.csv'\n[[analysis]]\nid = 'rr'\nmeasure = 'RR'\nsubset = { colour = 'red' }\n",
+                "col",
+            ),
+        ),
+        (
+            "plan names an unknown outcome",
+            plan_error(
+                "[data]\nstudies = 's.csv'\ndata = 'd.csv'\n[[analysis]]\nid = 'pain'\noutcome = 'vas'\nmeasure = 'PR'\n",
+                "outcome",
+            ),
+        ),
+        (
+            "plan with an unknown field",
+            Plan::from_toml(
+                "[data]\ntable = 't.csv'\n[[analysis]]\nid = 'rr'\nmeasure = 'RR'\nmethdo = 'DL'\n",
+                "p.toml",
+            )
+            .unwrap_err(),
+        ),
+    ]
+}
+
+#[test]
+fn each_bad_input_is_its_own_error_variant() {
+    use rema_core::Error as E;
+    let cat = catalogue();
+    let kind = |name: &str| {
+        cat.iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, e)| e)
+            .unwrap()
+    };
+    assert!(matches!(kind("empty file"), DataError::Empty { .. }));
+    assert!(matches!(kind("header only"), DataError::NoRows { .. }));
+    assert!(matches!(
+        kind("missing column"),
+        DataError::MissingColumns { .. }
+    ));
+    assert!(matches!(
+        kind("column of another measure"),
+        DataError::UnknownColumn { .. }
+    ));
+    assert!(matches!(
+        kind("conversion column for a measure without conversions"),
+        DataError::UnknownColumn { .. }
+    ));
+    assert!(matches!(
+        kind("ragged row"),
+        DataError::Ragged {
+            found: 4,
+            expected: 5,
+            ..
+        }
+    ));
+    assert!(matches!(
+        kind("text for a number"),
+        DataError::NotANumber { .. }
+    ));
+    assert!(matches!(
+        kind("NaN for a number"),
+        DataError::NotFinite { .. }
+    ));
+    assert!(matches!(
+        kind("Inf for a number"),
+        DataError::NotFinite { .. }
+    ));
+    assert!(matches!(
+        kind("negative SD"),
+        DataError::Core {
+            source: E::InvalidValue { column: "sd1i", .. },
+            ..
+        }
+    ));
+    assert!(matches!(
+        kind("zero SD"),
+        DataError::Core {
+            source: E::InvalidValue { column: "sd2i", .. },
+            ..
+        }
+    ));
+    assert!(matches!(
+        kind("zero variance"),
+        DataError::Core {
+            source: E::InvalidVariance { .. },
+            ..
+        }
+    ));
+    assert!(matches!(
+        kind("negative standard error"),
+        DataError::Invalid { .. }
+    ));
+    assert!(matches!(
+        kind("n < 2 for a pre/post variance"),
+        DataError::Core {
+            source: E::InvalidValue { column: "ni", .. },
+            ..
+        }
+    ));
+    assert!(matches!(
+        kind("n < 2 for an SD from a range"),
+        DataError::Conversion {
+            source: ConvertError::InvalidInput { quantity: "n", .. },
+            ..
+        }
+    ));
+    assert!(matches!(
+        kind("events above the total (two groups)"),
+        DataError::Invalid { .. }
+    ));
+    assert!(matches!(
+        kind("events above the total (one group)"),
+        DataError::Core {
+            source: E::InvalidValue { column: "xi", .. },
+            ..
+        }
+    ));
+    assert!(matches!(
+        kind("duplicate study ids"),
+        DataError::DuplicateStudy { .. }
+    ));
+    assert!(matches!(kind("unknown measure"), DataError::Option { .. }));
+    assert!(matches!(kind("unknown method"), DataError::Option { .. }));
+    assert!(matches!(
+        kind("inconsistent quartiles"),
+        DataError::Conversion {
+            source: ConvertError::Inconsistent { .. },
+            ..
+        }
+    ));
+    assert!(matches!(
+        kind("not UTF-8"),
+        DataError::NotUtf8 { line: 3, .. }
+    ));
+    assert!(matches!(kind("missing file"), DataError::Io { .. }));
+    assert!(matches!(
+        kind("plan names an unknown column"),
+        DataError::UnknownPlanColumn {
+            field: "subset",
+            ..
+        }
+    ));
+    assert!(matches!(
+        kind("plan names an unknown outcome"),
+        DataError::UnknownOutcome {
+            what: "outcome",
+            ..
+        }
+    ));
+    assert!(matches!(
+        kind("plan with an unknown field"),
+        DataError::Plan { .. }
+    ));
+}
+
+/// Messages are one line; those about a row name the file, line, column and study.
+#[test]
+fn messages_are_one_line_and_say_where() {
+    for (name, e) in catalogue() {
+        let m = e.to_string();
+        assert_eq!(m.lines().count(), 1, "{name}: {m}");
+        if matches!(
+            e,
+            DataError::NotANumber { .. }
+                | DataError::NotFinite { .. }
+                | DataError::Conversion { .. }
+        ) || matches!(&e, DataError::Core { at, .. } if at.column.is_some())
+        {
+            assert!(
+                m.contains("data.csv, line 2, column `") && m.contains("study `A`"),
+                "{name}: {m}"
+            );
+        }
+    }
+}
+
+/// docs/ERRORS.md quotes every message of the catalogue verbatim.
+#[test]
+fn errors_md_quotes_every_message() {
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/ERRORS.md"))
+            .unwrap();
+    let tmp = std::env::temp_dir().display().to_string();
+    let mut missing = Vec::new();
+    for (name, e) in catalogue() {
+        // Temporary folders differ between machines: the doc writes them as TMP.
+        let m = e.to_string().replace(&tmp, "TMP");
+        let m = regex_pid(&m);
+        if !doc.contains(&m) {
+            missing.push(format!("| {name} | `{m}` |"));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "docs/ERRORS.md lacks:\n{}",
+        missing.join("\n")
+    );
+}
+
+/// Replaces the process id in the temporary folder names by PID.
+fn regex_pid(m: &str) -> String {
+    let pid = std::process::id().to_string();
+    m.replace(&format!("-{pid}-"), "-PID-")
+}
+
+/// What spreadsheets write is read as it is: BOM, CRLF, semicolons with
+/// decimal commas, quoted fields with delimiters inside, blank trailing lines.
+#[test]
+fn real_world_files_are_read_as_they_are() {
+    let plain = "study,yi,vi\nSmith; 2001,0.5,0.1\nJones,0.25,0.2\n";
+    let excel = "\u{feff}study;yi;vi\r\n\"Smith; 2001\";0,5;0,1\r\nJones;0,25;0,2\r\n\r\n\r\n";
+    let spec = AnalysisSpec::new("GEN");
+    let a = analyze(&Table::from_str(plain, "a.csv").unwrap(), &spec, "0");
+    // The plain file's unquoted `Smith; 2001` is one field: commas delimit.
+    let a = a.unwrap();
+    let b = analyze(&Table::from_str(excel, "b.csv").unwrap(), &spec, "0").unwrap();
+    assert_eq!(a.estimate, b.estimate);
+    assert_eq!(b.studies[0].study, "Smith; 2001");
+    assert_eq!(b.k, 2);
+}
