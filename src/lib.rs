@@ -8,3 +8,4 @@ pub use rema_core as core;
 pub use rema_data as data;
 
 pub mod golden;
+pub mod golden_sensitivity;

@@ -36,6 +36,14 @@ add <- function(id, dataset, xi, ni, note = NULL, level = 95) {
     case$error <- conditionMessage(r)
   } else {
     case$expected <- summ(r)
+    # The marginal log-likelihood at metafor's estimates by adaptive numerical
+    # integration (R's integrate), with the binomial constants. metafor's
+    # fit.stats "ll" (ll.QE - deviance/2) and lme4's logLik() use other
+    # constants, so rema's loglik is checked against this instead.
+    tau <- sqrt(r$tau2); mu <- r$beta[1]
+    case$expected$loglik_marginal <- sum(sapply(seq_along(xi), function(i)
+      if (tau == 0) dbinom(xi[i], ni[i], plogis(mu), log = TRUE) else
+      log(integrate(function(z) dbinom(xi[i], ni[i], plogis(mu + tau * z)) * dnorm(z), -Inf, Inf, rel.tol = 1e-12)$value)))
     case$default <- summ(d)
   }
   cases[[length(cases) + 1]] <<- case

@@ -61,6 +61,11 @@ pub enum Error {
         detail: String,
     },
 
+    /// The likelihood has no finite maximum (e.g. a GLMM of proportions with
+    /// no events in any study).
+    #[error("the model has no finite maximum-likelihood estimate: {reason}")]
+    NoFiniteEstimate { reason: String },
+
     /// An option is out of range.
     #[error("invalid option `{option}`: {message}")]
     InvalidOption {

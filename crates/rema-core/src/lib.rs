@@ -13,10 +13,15 @@
 //! assert!(res.estimate().ci_lower < res.estimate().estimate);
 //! ```
 
+pub mod bias;
 pub mod confint;
+pub mod cumulative;
 pub mod effect;
 mod error;
 pub mod fit;
+pub mod glmm;
+pub mod influence;
+pub mod leave_one_out;
 pub mod linalg;
 pub mod measure;
 mod roots;
@@ -24,10 +29,15 @@ pub mod tau2;
 pub mod transform;
 mod wls;
 
+pub use bias::{egger, rank_correlation, trim_and_fill, EggerTest, RankTest, Side, TrimFill};
 pub use confint::{q_profile, HeterogeneityCi};
+pub use cumulative::{cumulative, stable_order, CumulativeStep};
 pub use effect::{compute as effect_sizes, AddTo, EffectOptions, EffectSizes, StudyData};
 pub use error::{Error, Result};
 pub use fit::{fit, fit_with_moderators, Coefficient, Fit, FitOptions, Prediction, Test};
+pub use glmm::{glmm_loglik, glmm_plo, GlmmFit, GlmmOptions};
+pub use influence::{influence, StudyInfluence};
+pub use leave_one_out::{leave_one_out, LeaveOneOut, PooledSummary};
 pub use linalg::Design;
 pub use measure::{BackTransform, DataKind, Measure};
 pub use tau2::{Control, Method};
