@@ -411,24 +411,29 @@ pub fn run_glmm(root: &Path) -> Result<Vec<Comparison>, String> {
                 a - f.estimate.estimate,
             );
         }
-        if let Some(w) = f.qe_wald {
+        // metafor's Wald statistic comes from glm() fits that do not converge
+        // when a study has 0 or ni events; where the exact value is 0 metafor
+        // has ~3e-7, so the statistic is compared where it is not ~0 and its
+        // p-value always.
+        let wald = ex["qe_wald"].as_f64().ok_or("qe_wald")?;
+        if wald > 1e-4 {
             push(
                 &mut out,
                 &name,
                 "qe_wald",
                 Kind::Iterative,
-                ex["qe_wald"].as_f64().ok_or("qe_wald")?,
-                w,
-            );
-            push(
-                &mut out,
-                &name,
-                "qe_wald_pval",
-                Kind::Iterative,
-                ex["qe_wald_pval"].as_f64().ok_or("qe_wald_pval")?,
-                f.qe_wald_pval.unwrap_or(f64::NAN),
+                wald,
+                f.qe_wald.unwrap_or(f64::NAN),
             );
         }
+        push(
+            &mut out,
+            &name,
+            "qe_wald_pval",
+            Kind::Iterative,
+            ex["qe_wald_pval"].as_f64().ok_or("qe_wald_pval")?,
+            f.qe_wald_pval.unwrap_or(f64::NAN),
+        );
     }
     Ok(out)
 }

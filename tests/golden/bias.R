@@ -39,7 +39,7 @@ run <- function(id, csv, dat, measure, method, test, note = NULL) {
 
 bcg <- data.frame(study = paste0(dat.bcg$author, " ", dat.bcg$year),
                   ai = dat.bcg$tpos, bi = dat.bcg$tneg, ci = dat.bcg$cpos, di = dat.bcg$cneg)
-hack <- data.frame(study = dat.hackshaw1998$author, yi = dat.hackshaw1998$yi, vi = dat.hackshaw1998$vi)
+hack <- data.frame(study = make.unique(paste(dat.hackshaw1998$author, dat.hackshaw1998$year)), yi = dat.hackshaw1998$yi, vi = dat.hackshaw1998$vi)
 write.csv(hack, file.path(out_dir, "data", "hackshaw_bias.csv"), row.names = FALSE)
 # Invented: equal sample sizes give tied variances, so ranktest() falls back
 # to the normal approximation with the tie correction.

@@ -22,7 +22,11 @@ summ <- function(r) list(estimate = num1(r$beta[1]), se = num1(r$se[1]), stat = 
                          i2 = num1(r$I2), h2 = num1(r$H2),
                          qe_wald = num1(r$QE.Wld), qe_wald_pval = num1(r$QEp.Wld),
                          qe_lrt = num1(r$QE.LRT), qe_lrt_pval = num1(r$QEp.LRT), qe_df = num1(r$QE.df),
-                         loglik = num1(r$fit.stats["ll", "ML"]))
+                         loglik = num1(r$fit.stats["ll", "ML"]),
+                         pi_lower = num1(predict(r)$pi.lb), pi_upper = num1(predict(r)$pi.ub),
+                         transformed = list(estimate = 100 * num1(predict(r, transf = transf.ilogit)$pred),
+                                            pi_lower = 100 * num1(predict(r, transf = transf.ilogit)$pi.lb),
+                                            pi_upper = 100 * num1(predict(r, transf = transf.ilogit)$pi.ub)))
 
 cases <- list()
 add <- function(id, dataset, xi, ni, note = NULL, level = 95) {

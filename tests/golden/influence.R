@@ -49,7 +49,7 @@ nor <- data.frame(study = paste0("S", 1:nrow(dat.normand1999)), year = c(1996, 1
                   m1i = dat.normand1999$m1i, sd1i = dat.normand1999$sd1i, n1i = dat.normand1999$n1i,
                   m2i = dat.normand1999$m2i, sd2i = dat.normand1999$sd2i, n2i = dat.normand1999$n2i)
 write.csv(nor, file.path(out_dir, "data", "normand_year.csv"), row.names = FALSE)
-hack <- data.frame(study = dat.hackshaw1998$author, year = dat.hackshaw1998$year, yi = dat.hackshaw1998$yi, vi = dat.hackshaw1998$vi)
+hack <- data.frame(study = make.unique(paste(dat.hackshaw1998$author, dat.hackshaw1998$year)), year = dat.hackshaw1998$year, yi = dat.hackshaw1998$yi, vi = dat.hackshaw1998$vi)
 write.csv(hack, file.path(out_dir, "data", "hackshaw_year.csv"), row.names = FALSE)
 
 cases <- list()

@@ -36,7 +36,11 @@ impl From<DataError> for CliError {
         let code = match &e {
             DataError::Option { .. } => USAGE,
             DataError::Core {
-                source: E::NotConverged { .. } | E::TooFewStudies { .. } | E::RankDeficient,
+                source:
+                    E::NotConverged { .. }
+                    | E::TooFewStudies { .. }
+                    | E::RankDeficient
+                    | E::NoFiniteEstimate { .. },
                 ..
             } => ESTIMATION,
             _ => DATA,

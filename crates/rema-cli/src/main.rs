@@ -4,8 +4,10 @@
 //! come from rema-core through rema-data, exactly as the server gets them.
 
 mod analyze;
+mod bias;
 mod exit;
 mod text;
+mod text_sensitivity;
 
 use std::process::ExitCode;
 
@@ -27,6 +29,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     Analyze(analyze::AnalyzeArgs),
+    Bias(bias::BiasArgs),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +37,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = std::panic::catch_unwind(|| match cli.command {
         Command::Analyze(args) => analyze::run(&args),
+        Command::Bias(args) => bias::run(&args),
     });
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,

@@ -31,9 +31,9 @@
 //! Heterogeneity, as `rma.glmm`:
 //! - Wald test (QE.Wld) of the saturated fixed-effects logistic model against
 //!   the common one: Σwᵢ(θᵢ − θ̄)², θᵢ = logit(xᵢ/nᵢ), wᵢ = 1/(1/xᵢ + 1/(nᵢ − xᵢ)),
-//!   k − 1 df; undefined when a study has 0 or nᵢ events (the saturated model
-//!   has an infinite coefficient; metafor then reports an artefact of `glm()`'s
-//!   non-convergence, rema reports nothing and says so);
+//!   k − 1 df, over the studies with 0 < xᵢ < nᵢ: a study with 0 or nᵢ events
+//!   has an infinite saturated coefficient with infinite variance and adds
+//!   nothing (the limit that metafor's non-converging `glm()` approaches);
 //! - likelihood-ratio test (QE.LRT) of the same models:
 //!   2Σ[xᵢ log(p̂ᵢ/p̂) + (nᵢ − xᵢ) log((1 − p̂ᵢ)/(1 − p̂))], p̂ᵢ = xᵢ/nᵢ, p̂ = Σx/Σn;
 //! - I² = 100τ̂²/(ṽ + τ̂²), H² = τ̂²/ṽ + 1 with ṽ = (k − 1)/tr(P) from the
@@ -548,31 +548,33 @@ pub fn glmm_plo(xi: &[f64], ni: &[f64], vi: &[f64], opts: &GlmmOptions) -> Resul
         let lrt = lrt.max(0.0);
         qe_lrt = Some(lrt);
         qe_lrt_pval = Some(chi.sf(lrt));
-        if xi.iter().zip(ni).all(|(&x, &n)| x > 0.0 && x < n) {
-            let th: Vec<f64> = xi
+        // Studies with 0 or nᵢ events have an infinite saturated coefficient
+        // with infinite variance: they add nothing to the Wald statistic (the
+        // limit metafor's glm() approaches).
+        let inner: Vec<(f64, f64)> = xi
+            .iter()
+            .zip(ni)
+            .filter(|(&x, &n)| x > 0.0 && x < n)
+            .map(|(&x, &n)| ((x / (n - x)).ln(), 1.0 / (1.0 / x + 1.0 / (n - x))))
+            .collect();
+        let q = if inner.is_empty() {
+            0.0
+        } else {
+            let swt: f64 = inner.iter().map(|(_, w)| w).sum();
+            let bar = inner.iter().map(|(t, w)| t * w).sum::<f64>() / swt;
+            inner
                 .iter()
-                .zip(ni)
-                .map(|(&x, &n)| (x / (n - x)).ln())
-                .collect();
-            let wt: Vec<f64> = xi
-                .iter()
-                .zip(ni)
-                .map(|(&x, &n)| 1.0 / (1.0 / x + 1.0 / (n - x)))
-                .collect();
-            let swt: f64 = wt.iter().sum();
-            let bar = th.iter().zip(&wt).map(|(t, w)| t * w).sum::<f64>() / swt;
-            let q = th
-                .iter()
-                .zip(&wt)
                 .map(|(t, w)| w * (t - bar).powi(2))
                 .sum::<f64>()
-                .max(0.0);
-            qe_wald = Some(q);
-            qe_wald_pval = Some(chi.sf(q));
-        } else {
-            notes.push(
-                "GLMM: the Wald test of heterogeneity is undefined when a study has 0 events or only events (the saturated model has an infinite coefficient); the likelihood-ratio test is reported".to_string(),
-            );
+                .max(0.0)
+        };
+        qe_wald = Some(q);
+        qe_wald_pval = Some(chi.sf(q));
+        if inner.len() < k {
+            notes.push(format!(
+                "GLMM: {} studies with 0 events or only events add nothing to the Wald test of heterogeneity (their saturated-model coefficients are infinite), as in metafor; the likelihood-ratio test uses them",
+                k - inner.len()
+            ));
         }
     }
 

@@ -6,13 +6,16 @@
 //! face of rema gives the same numbers and the same JSON.
 
 pub mod analyze;
+pub mod bias;
 pub mod columns;
 pub mod error;
 pub mod result;
+pub mod sensitivity;
 pub mod spec;
 pub mod table;
 
 pub use analyze::{analyze, sha256_hex, VERSION};
+pub use bias::{bias, BiasResult};
 pub use columns::{read_studies, StudyTable};
 pub use error::{DataError, Location, Result};
 pub use result::{AnalysisResult, Provenance, StudyEffect, Transformed};

@@ -27,6 +27,23 @@ pub struct AnalysisSpec {
     /// Where the correction goes (metafor `to`): only0, all, if0all, none.
     #[serde(default = "default_to")]
     pub to: String,
+    /// Leave-one-out analysis (metafor `leave1out`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub leave_one_out: bool,
+    /// Influence diagnostics (metafor `influence`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub influence: bool,
+    /// Cumulative meta-analysis (metafor `cumul`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub cumulative: bool,
+    /// Column whose ascending values order the cumulative analysis; input
+    /// order when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<String>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 fn default_method() -> String {
@@ -52,7 +69,17 @@ impl AnalysisSpec {
             tau2_ci: false,
             add: None,
             to: default_to(),
+            leave_one_out: false,
+            influence: false,
+            cumulative: false,
+            order: None,
         }
+    }
+
+    /// True for `method = "GLMM"`, the binomial-normal model of rema-core's
+    /// `glmm` module (not one of rma.uni's tau^2 estimators).
+    pub fn is_glmm(&self) -> bool {
+        self.method.trim().eq_ignore_ascii_case("GLMM")
     }
 
     pub fn measure(&self) -> Result<Measure> {
