@@ -34,7 +34,7 @@ run <- function(id, csv, dat, measure, method, test, note = NULL) {
                     estimate = num1(tf$beta[1]), se = num1(tf$se[1]), stat = num1(tf$zval[1]), pval = num1(tf$pval[1]),
                     ci_lower = num1(tf$ci.lb[1]), ci_upper = num1(tf$ci.ub[1]), tau2 = num1(tf$tau2),
                     q = num1(tf$QE), i2 = num1(tf$I2),
-                    filled_yi = nums(tf$yi[filled]), filled_vi = nums(tf$vi[filled])))
+                    filled_yi = I(nums(tf$yi[filled])), filled_vi = I(nums(tf$vi[filled]))))
 }
 
 bcg <- data.frame(study = paste0(dat.bcg$author, " ", dat.bcg$year),
