@@ -65,6 +65,17 @@ add("glmm_bkp_one_leak", "seed paper, the alternative count: 0/32, 1/128, 0/22",
 add("glmm_bkp_vp_arms", "seed paper, cement leaks in all known arms: BKP 0/32, 0/128, 0/22; vertebroplasty 6/65, 0/26",
     c(0, 0, 0, 6, 0), c(32, 128, 22, 65, 26))
 
+add("glmm_k1", "a single study", 5, 20,
+    note = "metafor: number of parameters larger than the number of observations")
+add("glmm_k2", "two studies", c(5, 15), c(20, 20))
+add("glmm_all_events", "every participant has the event", c(20, 30, 10), c(20, 30, 10),
+    note = "only events: no finite estimate")
+add("glmm_wide", "very different proportions and sizes, tau^2 about 6", c(1, 2, 50, 400, 3), c(1000, 900, 1200, 1500, 10))
+add("glmm_sparse", "ten studies, two with events", c(0, 0, 1, 0, 0, 0, 0, 2, 0, 0), c(100, 200, 150, 80, 90, 300, 120, 110, 100, 90))
+set.seed(1)
+n60 <- sample(20:500, 60, TRUE); x60 <- rbinom(60, n60, plogis(rnorm(60, -2, 1.2)))
+add("glmm_k60", "60 simulated studies (set.seed(1)), logit N(-2, 1.2^2)", x60, n60)
+
 golden <- list(
   generator = list(script = "tests/golden/glmm.R", r = R.version.string,
                    metafor = as.character(packageVersion("metafor")), lme4 = as.character(packageVersion("lme4")),

@@ -259,18 +259,23 @@ fn glmm_json_matches_metafor_and_zero_events_fail_cleanly() {
             assert_eq!(out.status.code(), Some(4), "{csv}");
             let err = String::from_utf8_lossy(&out.stderr);
             assert!(
-                err.contains("no finite maximum-likelihood estimate"),
+                err.contains("no finite maximum-likelihood estimate")
+                    || err.contains("needs at least 2 studies"),
                 "{err}"
             );
             continue;
         };
         let r = json(&out);
+        // Iterative tolerance; absolute 1e-4 SE units for values near 0 (see
+        // src/golden_sensitivity.rs: lme4's SE carries ~1e-4 error, which the
+        // p-value magnifies, so z is compared rather than p).
+        let se = ex["se"].as_f64().unwrap();
         for key in [
-            "estimate", "se", "pval", "tau2", "i2", "h2", "pi_lower", "pi_upper",
+            "estimate", "se", "stat", "tau2", "i2", "h2", "pi_lower", "pi_upper",
         ] {
             let (a, b) = (r[key].as_f64().unwrap(), ex[key].as_f64().unwrap());
             assert!(
-                close(a, b, 1e-4) || (a - b).abs() < 1e-5,
+                close(a, b, 1e-4) || (a - b).abs() < 1e-4 * se,
                 "{csv} {key}: rema {a} metafor {b}"
             );
         }

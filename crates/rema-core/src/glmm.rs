@@ -383,6 +383,15 @@ pub fn glmm_plo(xi: &[f64], ni: &[f64], vi: &[f64], opts: &GlmmOptions) -> Resul
     if k == 0 {
         return Err(Error::NoStudies);
     }
+    if k == 1 {
+        // metafor: "Number of parameters to be estimated is larger than the
+        // number of observations."
+        return Err(Error::TooFewStudies {
+            k,
+            needed: 2,
+            what: "the binomial-normal model (GLMM; it estimates mu and tau^2)",
+        });
+    }
     if !(opts.level > 0.0 && opts.level < 100.0) {
         return Err(Error::InvalidOption {
             option: "level",
@@ -497,14 +506,9 @@ pub fn glmm_plo(xi: &[f64], ni: &[f64], vi: &[f64], opts: &GlmmOptions) -> Resul
             (th[0], th[1].exp(), (h[1][1] / det).sqrt(), it, ll)
         }
         None => {
-            if k > 1 {
-                notes.push(
-                    "GLMM: the maximum likelihood estimate of tau^2 is at the boundary 0"
-                        .to_string(),
-                );
-            } else {
-                notes.push("only one study: tau^2 cannot be estimated and is set to 0".to_string());
-            }
+            notes.push(
+                "GLMM: the maximum likelihood estimate of tau^2 is at the boundary 0".to_string(),
+            );
             let info = sn * p_fe * (1.0 - p_fe);
             (mu_fe, 0.0, 1.0 / info.sqrt(), 0, ll_fe)
         }
@@ -616,6 +620,19 @@ mod tests {
                 assert!((s4 - 3.0 * sqrt_pi / 4.0).abs() < 1e-12, "n = {n}");
             }
         }
+    }
+
+    #[test]
+    fn one_study_is_too_few() {
+        let err = glmm_plo(&[5.0], &[20.0], &[0.27], &GlmmOptions::default()).unwrap_err();
+        assert!(matches!(
+            err,
+            Error::TooFewStudies {
+                k: 1,
+                needed: 2,
+                ..
+            }
+        ));
     }
 
     #[test]
