@@ -52,6 +52,13 @@ nor <- data.frame(study = paste0("S", 1:nrow(dat.normand1999)),
                   m2i = dat.normand1999$m2i, sd2i = dat.normand1999$sd2i, n2i = dat.normand1999$n2i)
 write.csv(nor, file.path(out_dir, "data", "normand_bias.csv"), row.names = FALSE)
 
+# 60 simulated studies: no ties, so ranktest() uses the exact distribution
+# even at k >= 50 (cor.test(exact = TRUE)).
+set.seed(7)
+sim_v <- round(runif(60, 0.005, 0.3), 6)
+sim <- data.frame(study = paste0("R", 1:60), yi = round(0.3 + rnorm(60, 0, sqrt(sim_v + 0.02)) + 0.8 * sqrt(sim_v), 6), vi = sim_v)
+write.csv(sim, file.path(out_dir, "data", "sim60_bias.csv"), row.names = FALSE)
+
 cases <- list()
 add <- function(...) cases[[length(cases) + 1]] <<- run(...)
 for (m in c("FE", "DL", "REML", "PM")) add("bcg_RR", "tests/golden/data/bcg_RR.csv", bcg, "RR", m, "z")
@@ -60,6 +67,7 @@ add("bcg_RR", "tests/golden/data/bcg_RR.csv", bcg, "RR", "REML", "knha",
 for (m in c("FE", "DL", "REML")) add("hackshaw_bias", "tests/golden/data/hackshaw_bias.csv", hack, "GEN", m, "z")
 add("hackshaw_bias", "tests/golden/data/hackshaw_bias.csv", hack, "GEN", "DL", "knha")
 for (m in c("DL", "REML")) add("tied_bias", "tests/golden/data/tied_bias.csv", tied, "GEN", m, "z")
+for (m in c("DL", "REML")) add("sim60_bias", "tests/golden/data/sim60_bias.csv", sim, "GEN", m, "z")
 for (m in c("REML")) add("normand_bias", "tests/golden/data/normand_bias.csv", nor, "MD", m, "z")
 for (m in c("DL")) add("normand_bias", "tests/golden/data/normand_bias.csv", nor, "SMD", m, "z")
 

@@ -17,9 +17,9 @@ run <- function(id, dat, measure, method, test, order_col, note = NULL) {
   cols <- intersect(c("ai", "bi", "ci", "di", "m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i", "yi", "vi"), names(dat))
   es <- do.call(escalc, c(list(measure = measure), as.list(dat[cols])))
   res <- rma(yi, vi, data = es, method = method, test = test, control = ctrl, slab = dat$study)
-  l1o <- leave1out(res)
-  inf <- influence(res)
-  cum <- cumul(res, order = dat[[order_col]])
+  l1o <- suppressWarnings(leave1out(res))
+  inf <- suppressWarnings(influence(res))
+  cum <- suppressWarnings(cumul(res, order = dat[[order_col]]))
   cum_order <- order(dat[[order_col]])
   list(
     id = id, csv = file.path("tests/golden/data", paste0(id, ".csv")), measure = measure,
@@ -52,6 +52,9 @@ write.csv(nor, file.path(out_dir, "data", "normand_year.csv"), row.names = FALSE
 hack <- data.frame(study = make.unique(paste(dat.hackshaw1998$author, dat.hackshaw1998$year)), year = dat.hackshaw1998$year, yi = dat.hackshaw1998$yi, vi = dat.hackshaw1998$vi)
 write.csv(hack, file.path(out_dir, "data", "hackshaw_year.csv"), row.names = FALSE)
 
+two <- data.frame(study = c("A", "B"), year = c(2001, 1999), yi = c(0.1, 0.5), vi = c(0.02, 0.05))
+write.csv(two, file.path(out_dir, "data", "two_year.csv"), row.names = FALSE)
+
 cases <- list()
 add <- function(...) cases[[length(cases) + 1]] <<- run(...)
 for (m in c("FE", "DL", "REML", "PM")) add("bcg_year", bcg, "RR", m, "z", "year",
@@ -62,6 +65,8 @@ add("normand_year", nor, "MD", "REML", "z", "year")
 add("normand_year", nor, "SMD", "DL", "z", "year")
 add("hackshaw_year", hack, "GEN", "ML", "z", "year")
 add("hackshaw_year", hack, "GEN", "EB", "knha", "year")
+add("two_year", two, "GEN", "DL", "knha", "year",
+    note = "k = 2: every refit has one study, where rma() switches to the z test")
 
 golden <- list(
   generator = list(script = "tests/golden/influence.R", r = R.version.string,

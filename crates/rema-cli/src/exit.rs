@@ -40,7 +40,8 @@ impl From<DataError> for CliError {
                     E::NotConverged { .. }
                     | E::TooFewStudies { .. }
                     | E::RankDeficient
-                    | E::NoFiniteEstimate { .. },
+                    | E::NoFiniteEstimate { .. }
+                    | E::Undefined { .. },
                 ..
             } => ESTIMATION,
             _ => DATA,

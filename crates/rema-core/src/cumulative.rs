@@ -10,7 +10,7 @@
 //! keeps the error where metafor reports `NA`.
 
 use crate::error::{Error, Result};
-use crate::fit::{fit, FitOptions, Test};
+use crate::fit::{fit, FitOptions};
 use crate::leave_one_out::PooledSummary;
 
 /// The fit to the first studies in the order.
@@ -60,10 +60,7 @@ pub fn cumulative(
     }
     let mut y = Vec::with_capacity(k);
     let mut v = Vec::with_capacity(k);
-    let single = FitOptions {
-        test: Test::Z,
-        ..*opts
-    };
+    let single = crate::leave_one_out::single_study_options(opts, 1);
     Ok(order
         .iter()
         .map(|&i| {

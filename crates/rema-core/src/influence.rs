@@ -89,7 +89,7 @@ pub fn influence(yi: &[f64], vi: &[f64], x: &Design, full: &Fit) -> Result<Vec<S
         });
     }
     let p = x.cols();
-    let opts: FitOptions = full.options;
+    let opts: FitOptions = crate::leave_one_out::single_study_options(&full.options, k - 1);
     let beta: Vec<f64> = full.coefficients.iter().map(|c| c.estimate).collect();
     let btt: Vec<usize> = if p > 1 { (1..p).collect() } else { vec![0] };
     let m = btt.len();

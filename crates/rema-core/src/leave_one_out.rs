@@ -5,7 +5,9 @@
 //! estimate, its inference and the heterogeneity statistics (τ̂², I², H², Q)
 //! are reported (Viechtbauer & Cheung 2010, "Outlier and influence
 //! diagnostics for meta-analysis", Research Synthesis Methods 1:112–125).
-//! Where metafor's refit fails and it reports `NA`, rema keeps the error.
+//! Where metafor's refit fails and it reports `NA`, rema keeps the error. As
+//! metafor's `rma()`, a refit to a single study (k = 2) uses the z test when
+//! the Knapp–Hartung test was asked for.
 
 use crate::error::{Error, Result};
 use crate::fit::{fit, Fit, FitOptions};
@@ -55,6 +57,19 @@ impl PooledSummary {
     }
 }
 
+/// metafor's `rma()` switches to the z test for a single study ("Setting
+/// argument test = \"z\" since k = 1"); refits to one study do the same.
+pub(crate) fn single_study_options(opts: &FitOptions, k: usize) -> FitOptions {
+    if k == 1 {
+        FitOptions {
+            test: crate::fit::Test::Z,
+            ..*opts
+        }
+    } else {
+        *opts
+    }
+}
+
 /// The fit without one study.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LeaveOneOut {
@@ -79,6 +94,7 @@ pub fn leave_one_out(yi: &[f64], vi: &[f64], opts: &FitOptions) -> Result<Vec<Le
     }
     let mut y = Vec::with_capacity(k - 1);
     let mut v = Vec::with_capacity(k - 1);
+    let opts = &single_study_options(opts, k - 1);
     Ok((0..k)
         .map(|i| {
             y.clear();

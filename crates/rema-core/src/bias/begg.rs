@@ -113,10 +113,9 @@ pub fn kendall(x: &[f64], y: &[f64]) -> Result<RankTest> {
     let t2: f64 = yt.iter().map(|t| t * (t - 1.0)).sum::<f64>() / 2.0;
     let denom = ((t0 - t1) * (t0 - t2)).sqrt();
     if !(denom > 0.0) {
-        return Err(Error::InvalidOption {
-            option: "rank correlation",
-            message: "Kendall's tau is undefined: every effect or every variance is tied"
-                .to_string(),
+        return Err(Error::Undefined {
+            what: "Kendall's tau",
+            reason: "every effect or every sampling variance is tied".to_string(),
         });
     }
     let tau = (c - d) as f64 / denom;
@@ -203,6 +202,6 @@ mod tests {
     #[test]
     fn all_tied_is_an_error() {
         let err = kendall(&[1.0, 2.0, 3.0], &[1.0, 1.0, 1.0]).unwrap_err();
-        assert!(matches!(err, Error::InvalidOption { .. }));
+        assert!(matches!(err, Error::Undefined { .. }));
     }
 }
