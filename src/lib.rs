@@ -9,3 +9,4 @@ pub use rema_data as data;
 
 pub mod golden;
 pub mod verify;
+pub mod golden_sensitivity;

@@ -1,7 +1,8 @@
 //! `cargo xtask <task>`: project automation.
 //!
-//! - `goldens`: regenerate tests/golden/core.json with R metafor (needs R,
-//!   metafor and jsonlite: `apt-get install r-cran-metafor r-cran-jsonlite`).
+//! - `goldens`: regenerate tests/golden/{core,influence,bias,glmm}.json with R
+//!   metafor (needs R, metafor, jsonlite and lme4:
+//!   `apt-get install r-cran-metafor r-cran-jsonlite r-cran-lme4`).
 //! - `verify`: every result of the seed paper (examples/bkp) reproduced or
 //!   audited, against the expected statuses, then the golden suite.
 //! - `check-goldens`: compare rema with the committed goldens offline and
@@ -13,6 +14,7 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 use rema::golden::{run_core, Kind};
+use rema::golden_sensitivity::{run_bias, run_glmm, run_influence};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -34,24 +36,38 @@ fn main() -> Result<()> {
     }
 }
 
+/// The R scripts that make the goldens (glmm.R also needs lme4:
+/// `apt-get install r-cran-lme4`).
+const SCRIPTS: [&str; 4] = [
+    "tests/golden/core.R",
+    "tests/golden/influence.R",
+    "tests/golden/bias.R",
+    "tests/golden/glmm.R",
+];
+
 fn goldens() -> Result<()> {
-    let status = Command::new("Rscript")
-        .arg("tests/golden/core.R")
-        .arg("tests/golden")
-        .current_dir(root())
-        .status()
-        .context(
-            "running Rscript (install R with `apt-get install r-cran-metafor r-cran-jsonlite`)",
-        )?;
-    if !status.success() {
-        bail!("tests/golden/core.R failed");
+    for script in SCRIPTS {
+        let status = Command::new("Rscript")
+            .arg(script)
+            .arg("tests/golden")
+            .current_dir(root())
+            .status()
+            .context(
+                "running Rscript (install R with `apt-get install r-cran-metafor r-cran-jsonlite r-cran-lme4`)",
+            )?;
+        if !status.success() {
+            bail!("{script} failed");
+        }
     }
     check_goldens().map(|_| ())
 }
 
 /// Prints the largest relative error per kind and fails if any comparison does.
 pub fn check_goldens() -> Result<usize> {
-    let comparisons = run_core(&root()).map_err(anyhow::Error::msg)?;
+    let mut comparisons = run_core(&root()).map_err(anyhow::Error::msg)?;
+    for suite in [run_influence, run_bias, run_glmm] {
+        comparisons.extend(suite(&root()).map_err(anyhow::Error::msg)?);
+    }
     let mut worst: BTreeMap<Kind, (f64, String, usize)> = BTreeMap::new();
     for c in &comparisons {
         let e = worst.entry(c.kind).or_insert((0.0, String::new(), 0));

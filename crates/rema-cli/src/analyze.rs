@@ -32,6 +32,14 @@ use crate::text;
 /// Examples:
 ///   rema analyze examples/bcg/bcg.csv --measure RR --method REML
 ///   rema analyze data.csv --measure SMD --method DL --test knha --tau2-ci --format json
+///   rema analyze data.csv --measure RR --leave-one-out --influence
+///   rema analyze data.csv --measure RR --cumulative --order year
+///   rema analyze leaks.csv --measure PLO --method GLMM
+///
+/// --method GLMM (with --measure PLO only) fits the binomial-normal
+/// random-intercept model by maximum likelihood with 7-point adaptive
+/// Gauss-Hermite quadrature, as metafor's rma.glmm(measure = "PLO"); it suits
+/// rare events and studies with zero events.
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct AnalyzeArgs {
@@ -40,8 +48,9 @@ pub struct AnalyzeArgs {
     /// Effect-size measure (metafor's names).
     #[arg(long, short = 'm', value_parser = ["RR", "OR", "RD", "MD", "SMD", "MC", "SMCC", "SMCR", "PR", "PLN", "PLO", "PAS", "PFT", "GEN"], ignore_case = true)]
     pub measure: String,
-    /// tau^2 estimator, or FE for the common-effect model.
-    #[arg(long, default_value = "REML", value_parser = ["FE", "EE", "CE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "PM"], ignore_case = true)]
+    /// tau^2 estimator, FE for the common-effect model, or GLMM for the
+    /// binomial-normal model of proportions (with --measure PLO).
+    #[arg(long, default_value = "REML", value_parser = ["FE", "EE", "CE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "PM", "GLMM"], ignore_case = true)]
     pub method: String,
     /// Test of the pooled effect: z, or knha (Hartung-Knapp-Sidik-Jonkman).
     #[arg(long, default_value = "z", value_parser = ["z", "knha"], ignore_case = true)]
@@ -71,6 +80,21 @@ pub struct AnalyzeArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Refit without each study in turn (metafor leave1out()).
+    #[arg(long)]
+    pub leave_one_out: bool,
+    /// Influence diagnostics per study: rstudent, dffits, Cook's distance,
+    /// covratio, tau^2 and Q without the study, hat, weight, influential flag
+    /// (metafor influence()).
+    #[arg(long)]
+    pub influence: bool,
+    /// Cumulative meta-analysis, adding one study at a time (metafor cumul()).
+    #[arg(long)]
+    pub cumulative: bool,
+    /// Column whose ascending values order --cumulative (e.g. year); ties keep
+    /// the file's order. Default: the file's order.
+    #[arg(long, value_name = "COL", requires = "cumulative")]
+    pub order: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -96,6 +120,10 @@ impl AnalyzeArgs {
             ri: self.ri,
             mean_method: self.mean_method.clone(),
             sd_method: self.sd_method.clone(),
+            leave_one_out: self.leave_one_out,
+            influence: self.influence,
+            cumulative: self.cumulative,
+            order: self.order.clone(),
         }
     }
 }
@@ -110,7 +138,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<(), CliError> {
     let result = analyze(&table, &args.spec(), &sha256_hex(&bytes))?;
     let out = match args.format {
         Format::Json => serde_json::to_string_pretty(&result).expect("results serialise") + "\n",
-        Format::Text => text::summary(&result),
+        Format::Text => text::summary(&result) + &crate::text_sensitivity::sections(&result),
         Format::Csv => text::csv_line(&result),
     };
     print!("{out}");

@@ -36,7 +36,12 @@ impl From<DataError> for CliError {
         let code = match &e {
             DataError::Option { .. } => USAGE,
             DataError::Core {
-                source: E::NotConverged { .. } | E::TooFewStudies { .. } | E::RankDeficient,
+                source:
+                    E::NotConverged { .. }
+                    | E::TooFewStudies { .. }
+                    | E::RankDeficient
+                    | E::NoFiniteEstimate { .. }
+                    | E::Undefined { .. },
                 ..
             } => ESTIMATION,
             _ => DATA,

@@ -5,9 +5,11 @@
 
 mod analyze;
 mod audit;
+mod bias;
 mod exit;
 mod run;
 mod text;
+mod text_sensitivity;
 
 use std::process::ExitCode;
 
@@ -32,6 +34,7 @@ enum Command {
     Analyze(analyze::AnalyzeArgs),
     Audit(audit::AuditArgs),
     Run(run::RunArgs),
+    Bias(bias::BiasArgs),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +44,7 @@ fn main() -> ExitCode {
         Command::Analyze(args) => analyze::run(&args),
         Command::Audit(args) => audit::run(&args),
         Command::Run(args) => run::run(&args),
+        Command::Bias(args) => bias::run(&args),
     });
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,

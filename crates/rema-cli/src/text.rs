@@ -119,8 +119,15 @@ pub fn summary(r: &AnalysisResult) -> String {
         let flag = if st.corrected { " *" } else { "" };
         let _ = writeln!(
             s,
-            "{label:<width$} {:>10.4} [{:>9.4}, {:>9.4}] {:>7.2}%{flag}",
-            st.yi, st.ci_lower, st.ci_upper, st.weight
+            "{label:<width$} {:>10.4} [{:>9.4}, {:>9.4}] {:>8}{flag}",
+            st.yi,
+            st.ci_lower,
+            st.ci_upper,
+            if st.weight.is_finite() {
+                format!("{:.2}%", st.weight)
+            } else {
+                "-".to_string()
+            }
         );
     }
     if !r.notes.is_empty() {

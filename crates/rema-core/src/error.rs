@@ -61,6 +61,16 @@ pub enum Error {
         detail: String,
     },
 
+    /// The likelihood has no finite maximum (e.g. a GLMM of proportions with
+    /// no events in any study).
+    #[error("the model has no finite maximum-likelihood estimate: {reason}")]
+    NoFiniteEstimate { reason: String },
+
+    /// A statistic is undefined for these data (e.g. a rank correlation when
+    /// every value is tied).
+    #[error("{what} is undefined for these data: {reason}")]
+    Undefined { what: &'static str, reason: String },
+
     /// An option is out of range.
     #[error("invalid option `{option}`: {message}")]
     InvalidOption {

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 use crate::columns::{read_studies, StudyTable};
 use crate::error::Result;
 use crate::result::{AnalysisResult, Provenance, StudyEffect, Transformed};
+use crate::sensitivity::{cumulative_rows, influence_rows, leave_one_out_rows};
 use crate::spec::AnalysisSpec;
 use crate::table::Table;
 
@@ -24,17 +25,21 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// was read from.
 pub fn analyze(table: &Table, spec: &AnalysisSpec, input_sha256: &str) -> Result<AnalysisResult> {
     let measure = spec.measure()?;
+    if spec.is_glmm() {
+        return crate::sensitivity::analyze_glmm(table, spec, input_sha256);
+    }
     let fit_opts = spec.fit_options()?;
     let eff_opts = spec.effect_options()?;
     let conv = crate::convert::apply(table, measure, &spec.conversion_options()?)?;
     let studies = read_studies(&conv.table, measure)?;
-    let mut result = analyze_studies(&studies, spec, input_sha256, fit_opts, eff_opts)?;
+    let mut result = analyze_studies(&conv.table, &studies, spec, input_sha256, fit_opts, eff_opts)?;
     result.notes.splice(0..0, conv.notes);
     result.conversions = conv.conversions;
     Ok(result)
 }
 
 fn analyze_studies(
+    table: &Table,
     st: &StudyTable,
     spec: &AnalysisSpec,
     input_sha256: &str,
@@ -93,6 +98,34 @@ fn analyze_studies(
         }
     });
 
+    let leave_one_out = spec
+        .leave_one_out
+        .then(|| leave_one_out_rows(st, &es.yi, &es.vi, &fit_opts))
+        .transpose()?;
+    let influence = spec
+        .influence
+        .then(|| influence_rows(st, &es.yi, &es.vi, &f))
+        .transpose()?;
+    if spec.order.is_some() && !spec.cumulative {
+        return Err(crate::error::DataError::Option {
+            message: "--order sets the order of --cumulative; add --cumulative".to_string(),
+        });
+    }
+    let cumulative = spec
+        .cumulative
+        .then(|| {
+            cumulative_rows(
+                table,
+                st,
+                &es.yi,
+                &es.vi,
+                spec.order.as_deref(),
+                &fit_opts,
+                &mut notes,
+            )
+        })
+        .transpose()?;
+
     let z = rema_core::fit::critical_value(fit_opts.level, None);
     let studies = (0..f.k)
         .map(|i| {
@@ -150,5 +183,9 @@ fn analyze_studies(
             input_sha256: input_sha256.to_string(),
             input: st.source.clone(),
         },
+        leave_one_out,
+        influence,
+        cumulative,
+        glmm: None,
     })
 }

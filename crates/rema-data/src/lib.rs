@@ -7,6 +7,7 @@
 
 pub mod analyze;
 pub mod audit;
+pub mod bias;
 pub mod columns;
 pub mod convert;
 pub mod error;
@@ -14,10 +15,12 @@ pub mod plan;
 pub mod result;
 pub mod review;
 pub mod run;
+pub mod sensitivity;
 pub mod spec;
 pub mod table;
 
 pub use analyze::{analyze, sha256_hex, VERSION};
+pub use bias::{bias, BiasResult};
 pub use columns::{read_studies, StudyTable};
 pub use convert::{Conversion, ConversionOptions};
 pub use error::{DataError, Location, Result};

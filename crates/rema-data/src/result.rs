@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::convert::Conversion;
+pub use crate::sensitivity::{CumulativeRow, GlmmDetails, InfluenceRow, LeaveOneOutRow};
 use crate::spec::AnalysisSpec;
 
 /// One analysis, on the analysis scale (log RR, logit, ...), with the
@@ -58,6 +59,18 @@ pub struct AnalysisResult {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conversions: Vec<Conversion>,
     pub provenance: Provenance,
+    /// `--leave-one-out`: the fit without each study.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leave_one_out: Option<Vec<LeaveOneOutRow>>,
+    /// `--influence`: metafor's influence diagnostics per study.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub influence: Option<Vec<InfluenceRow>>,
+    /// `--cumulative`: the fit to the first 1, 2, ..., k studies in order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cumulative: Option<Vec<CumulativeRow>>,
+    /// `--method GLMM`: what only the binomial-normal model has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub glmm: Option<GlmmDetails>,
 }
 
 /// The pooled estimate, CI and PI back-transformed.

@@ -38,6 +38,23 @@ pub struct AnalysisSpec {
     /// SD from a range: `wan2014` (default), `hozo2005` or `walter_yao2007`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sd_method: Option<String>,
+    /// Leave-one-out analysis (metafor `leave1out`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub leave_one_out: bool,
+    /// Influence diagnostics (metafor `influence`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub influence: bool,
+    /// Cumulative meta-analysis (metafor `cumul`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub cumulative: bool,
+    /// Column whose ascending values order the cumulative analysis; input
+    /// order when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<String>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 fn default_method() -> String {
@@ -66,6 +83,10 @@ impl AnalysisSpec {
             ri: None,
             mean_method: None,
             sd_method: None,
+            leave_one_out: false,
+            influence: false,
+            cumulative: false,
+            order: None,
         }
     }
 
@@ -89,6 +110,12 @@ impl AnalysisSpec {
             o.sd_range_method = m.parse().map_err(|message| DataError::Option { message })?;
         }
         Ok(o)
+    }
+
+    /// True for `method = "GLMM"`, the binomial-normal model of rema-core's
+    /// `glmm` module (not one of rma.uni's tau^2 estimators).
+    pub fn is_glmm(&self) -> bool {
+        self.method.trim().eq_ignore_ascii_case("GLMM")
     }
 
     pub fn measure(&self) -> Result<Measure> {

@@ -1,0 +1,247 @@
+//! Duval and Tweedie's trim-and-fill method with the L0 estimator, as
+//! metafor 3.8 `trimfill.rma.uni` (Duval & Tweedie 2000, Biometrics
+//! 56:455–463; JASA 95:89–98).
+//!
+//! - Side: unless given, Egger's model yᵢ = β₀ + β₁√vᵢ is fitted with the same
+//!   τ² estimator (z test); β̂₁ < 0 means the missing studies are on the right,
+//!   otherwise on the left. For the right side the effects are negated, so the
+//!   studies are always filled on the left.
+//! - Iteration: the effects are sorted; the k − k₀ smallest are pooled (β̂),
+//!   the centred effects yᵢ − β̂ of all k studies are ranked by absolute value
+//!   (ties by position), and with S_r the sum of the ranks of the positive ones,
+//!   L₀ = (4S_r − k(k + 1))/(2k − 1), k₀ = max(0, round(L₀)) (R's round half
+//!   to even), until k₀ repeats (at most 100 iterations). The standard error
+//!   of k₀ is 4√Var(S_r)/(2k − 1) with
+//!   Var(S_r) = (k(k+1)(2k+1) + 10k₀³ + 27k₀² + 17k₀ − 18kk₀² − 18kk₀ + 6k²k₀)/24.
+//! - Fill: the k₀ most extreme studies are mirrored about the last trimmed
+//!   estimate, y = 2β̂ − yᵢ with the same vᵢ, and the model is refitted to the
+//!   k + k₀ studies with the same estimator.
+//!
+//! As metafor, the side model, the trimmed fits and the filled fit use the z
+//! test at the 95% level and the default control settings whatever the
+//! original model's test and level; with k₀ = 0 the result is the original model.
+
+use std::fmt;
+
+use crate::error::{Error, Result};
+use crate::fit::{fit, fit_with_moderators, Fit, FitOptions, Test};
+use crate::linalg::Design;
+use crate::tau2::Control;
+
+/// The side of the funnel plot where studies are missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    Left,
+    Right,
+}
+
+impl Side {
+    pub fn name(self) -> &'static str {
+        match self {
+            Side::Left => "left",
+            Side::Right => "right",
+        }
+    }
+}
+
+impl fmt::Display for Side {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One filled (imputed) study.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FilledStudy {
+    /// The observed study it mirrors (0-based index in the input).
+    pub mirror_of: usize,
+    pub yi: f64,
+    pub vi: f64,
+}
+
+/// The trim-and-fill result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrimFill {
+    /// Estimated number of missing studies.
+    pub k0: usize,
+    /// Its standard error (of the last iteration, as metafor).
+    pub se_k0: f64,
+    pub side: Side,
+    /// The filled studies, in metafor's order.
+    pub filled: Vec<FilledStudy>,
+    /// The model refitted to the observed and filled studies (the original
+    /// model when k₀ = 0).
+    pub fit: Fit,
+    pub iterations: usize,
+    pub notes: Vec<String>,
+}
+
+const MAX_ITER: usize = 100;
+
+/// Trim and fill with the L0 estimator. `side` is chosen as metafor does
+/// when `None`.
+pub fn trim_and_fill(
+    yi: &[f64],
+    vi: &[f64],
+    opts: &FitOptions,
+    side: Option<Side>,
+) -> Result<TrimFill> {
+    crate::fit::validate(yi, vi)?;
+    let k = yi.len();
+    if k < 3 {
+        return Err(Error::TooFewStudies {
+            k,
+            needed: 3,
+            what: "trim and fill",
+        });
+    }
+    let inner = FitOptions {
+        method: opts.method,
+        test: Test::Z,
+        level: 95.0,
+        control: Control::default(),
+    };
+    let side = match side {
+        Some(s) => s,
+        None => {
+            let mut data = Vec::with_capacity(2 * k);
+            for v in vi {
+                data.extend_from_slice(&[1.0, v.sqrt()]);
+            }
+            let x = Design::from_row_major(k, 2, data).expect("k rows of 2");
+            let f = fit_with_moderators(yi, vi, &x, &inner)?;
+            if f.coefficients[1].estimate < 0.0 {
+                Side::Right
+            } else {
+                Side::Left
+            }
+        }
+    };
+    let flip = if side == Side::Right { -1.0 } else { 1.0 };
+    // Sort the (flipped) effects ascending, stably.
+    let mut ix: Vec<usize> = (0..k).collect();
+    ix.sort_by(|&a, &b| {
+        (flip * yi[a])
+            .partial_cmp(&(flip * yi[b]))
+            .expect("finite effects")
+    });
+    let y: Vec<f64> = ix.iter().map(|&i| flip * yi[i]).collect();
+    let v: Vec<f64> = ix.iter().map(|&i| vi[i]).collect();
+    let kf = k as f64;
+
+    let mut k0_prev: i64 = -1;
+    let mut k0: i64 = 0;
+    let mut se_k0 = 0.0;
+    let mut beta = 0.0;
+    let mut iterations = 0;
+    while k0 != k0_prev {
+        k0_prev = k0;
+        iterations += 1;
+        if iterations > MAX_ITER {
+            return Err(Error::NotConverged {
+                method: "trim-and-fill",
+                iterations: MAX_ITER,
+                detail: "the number of missing studies kept changing".to_string(),
+            });
+        }
+        let kt = k - k0 as usize;
+        beta = fit(&y[..kt], &v[..kt], &inner)?.estimate().estimate;
+        let centred: Vec<f64> = y.iter().map(|y| y - beta).collect();
+        // rank(abs(.), ties.method = "first").
+        let mut order: Vec<usize> = (0..k).collect();
+        order.sort_by(|&a, &b| {
+            centred[a]
+                .abs()
+                .partial_cmp(&centred[b].abs())
+                .expect("finite")
+        });
+        let mut rank = vec![0.0; k];
+        for (r, &i) in order.iter().enumerate() {
+            rank[i] = (r + 1) as f64;
+        }
+        let sr: f64 = (0..k).filter(|&i| centred[i] > 0.0).map(|i| rank[i]).sum();
+        let l0 = (4.0 * sr - kf * (kf + 1.0)) / (2.0 * kf - 1.0);
+        let var_sr =
+            (kf * (kf + 1.0) * (2.0 * kf + 1.0) + 10.0 * l0.powi(3) + 27.0 * l0 * l0 + 17.0 * l0
+                - 18.0 * kf * l0 * l0
+                - 18.0 * kf * l0
+                + 6.0 * kf * kf * l0)
+                / 24.0;
+        se_k0 = (4.0 * var_sr.sqrt() / (2.0 * kf - 1.0)).max(0.0);
+        k0 = l0.round_ties_even().max(0.0) as i64;
+    }
+    let k0 = k0 as usize;
+    let mut notes = Vec::new();
+    if k0 == 0 {
+        return Ok(TrimFill {
+            k0,
+            se_k0,
+            side,
+            filled: Vec::new(),
+            fit: fit(yi, vi, opts)?,
+            iterations,
+            notes,
+        });
+    }
+    // Mirror the k0 largest (flipped) effects about the trimmed estimate.
+    let filled: Vec<FilledStudy> = (k - k0..k)
+        .map(|j| FilledStudy {
+            mirror_of: ix[j],
+            yi: flip * (2.0 * beta - y[j]),
+            vi: v[j],
+        })
+        .collect();
+    let mut yf = yi.to_vec();
+    let mut vf = vi.to_vec();
+    yf.extend(filled.iter().map(|f| f.yi));
+    vf.extend(filled.iter().map(|f| f.vi));
+    let f = fit(&yf, &vf, &inner)?;
+    if opts.test != Test::Z || opts.level != 95.0 {
+        notes.push(
+            "trim and fill: the filled model uses the z test at the 95% level, as metafor's trimfill()"
+                .to_string(),
+        );
+    }
+    notes.push(format!(
+        "trim and fill: {k0} studies imputed on the {side} side (estimator L0)"
+    ));
+    Ok(TrimFill {
+        k0,
+        se_k0,
+        side,
+        filled,
+        fit: f,
+        iterations,
+        notes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Method;
+
+    #[test]
+    fn symmetric_funnel_fills_nothing() {
+        let yi = [-0.2, 0.2, -0.1, 0.1, 0.0];
+        let vi = [0.04, 0.04, 0.01, 0.01, 0.02];
+        let tf = trim_and_fill(&yi, &vi, &FitOptions::new(Method::Fe), None).unwrap();
+        assert_eq!(tf.k0, 0);
+        assert!(tf.filled.is_empty());
+    }
+
+    #[test]
+    fn filled_studies_mirror_about_the_trimmed_estimate() {
+        // Small studies only on the right: missing ones on the left.
+        let yi = [0.0, 0.05, -0.05, 0.4, 0.5, 0.6, 0.7];
+        let vi = [0.001, 0.001, 0.001, 0.05, 0.06, 0.08, 0.1];
+        let tf = trim_and_fill(&yi, &vi, &FitOptions::new(Method::Fe), None).unwrap();
+        assert_eq!(tf.side, Side::Left);
+        assert!(tf.k0 > 0);
+        for f in &tf.filled {
+            assert!(f.yi < 0.0);
+            assert_eq!(f.vi, vi[f.mirror_of]);
+        }
+        assert_eq!(tf.fit.k, 7 + tf.k0);
+    }
+}

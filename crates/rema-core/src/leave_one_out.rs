@@ -1,0 +1,145 @@
+//! Leave-one-out sensitivity analysis, as metafor 3.8 `leave1out.rma.uni`.
+//!
+//! For each study i, the model is refitted to the other k − 1 studies with
+//! the same τ² estimator, test, level and control settings, and the pooled
+//! estimate, its inference and the heterogeneity statistics (τ̂², I², H², Q)
+//! are reported (Viechtbauer & Cheung 2010, "Outlier and influence
+//! diagnostics for meta-analysis", Research Synthesis Methods 1:112–125).
+//! Where metafor's refit fails and it reports `NA`, rema keeps the error. As
+//! metafor's `rma()`, a refit to a single study (k = 2) uses the z test when
+//! the Knapp–Hartung test was asked for.
+
+use crate::error::{Error, Result};
+use crate::fit::{fit, Fit, FitOptions};
+
+/// The pooled estimate and the heterogeneity of one fit to a subset of the studies.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PooledSummary {
+    /// Number of studies in the fit.
+    pub k: usize,
+    pub estimate: f64,
+    pub se: f64,
+    /// z or t statistic.
+    pub stat: f64,
+    /// t degrees of freedom (Knapp–Hartung), `None` for z.
+    pub df: Option<f64>,
+    pub pval: f64,
+    pub ci_lower: f64,
+    pub ci_upper: f64,
+    pub tau2: f64,
+    pub i2: f64,
+    pub h2: f64,
+    pub q: f64,
+    pub q_df: f64,
+    pub q_pval: f64,
+}
+
+impl PooledSummary {
+    /// The summary of an intercept-only fit.
+    pub fn from_fit(f: &Fit) -> PooledSummary {
+        let e = f.estimate();
+        PooledSummary {
+            k: f.k,
+            estimate: e.estimate,
+            se: e.se,
+            stat: e.stat,
+            df: f.df,
+            pval: e.pval,
+            ci_lower: e.ci_lower,
+            ci_upper: e.ci_upper,
+            tau2: f.tau2,
+            i2: f.i2,
+            h2: f.h2,
+            q: f.q,
+            q_df: f.q_df,
+            q_pval: f.q_pval,
+        }
+    }
+}
+
+/// metafor's `rma()` switches to the z test for a single study ("Setting
+/// argument test = \"z\" since k = 1"); refits to one study do the same.
+pub(crate) fn single_study_options(opts: &FitOptions, k: usize) -> FitOptions {
+    if k == 1 {
+        FitOptions {
+            test: crate::fit::Test::Z,
+            ..*opts
+        }
+    } else {
+        *opts
+    }
+}
+
+/// The fit without one study.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeaveOneOut {
+    /// 0-based index of the omitted study.
+    pub omitted: usize,
+    /// The fit to the other studies, or why it failed (metafor reports `NA`).
+    pub fit: std::result::Result<PooledSummary, Error>,
+}
+
+/// Fits the intercept-only model k times, each time without one study.
+///
+/// Needs at least two studies (metafor: "Stopped because k = 1").
+pub fn leave_one_out(yi: &[f64], vi: &[f64], opts: &FitOptions) -> Result<Vec<LeaveOneOut>> {
+    crate::fit::validate(yi, vi)?;
+    let k = yi.len();
+    if k < 2 {
+        return Err(Error::TooFewStudies {
+            k,
+            needed: 2,
+            what: "leave-one-out analysis",
+        });
+    }
+    let mut y = Vec::with_capacity(k - 1);
+    let mut v = Vec::with_capacity(k - 1);
+    let opts = &single_study_options(opts, k - 1);
+    Ok((0..k)
+        .map(|i| {
+            y.clear();
+            v.clear();
+            for j in (0..k).filter(|&j| j != i) {
+                y.push(yi[j]);
+                v.push(vi[j]);
+            }
+            LeaveOneOut {
+                omitted: i,
+                fit: fit(&y, &v, opts).map(|f| PooledSummary::from_fit(&f)),
+            }
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Method;
+
+    #[test]
+    fn one_study_is_too_few() {
+        let err = leave_one_out(&[0.1], &[0.01], &FitOptions::new(Method::Dl)).unwrap_err();
+        assert!(matches!(
+            err,
+            Error::TooFewStudies {
+                k: 1,
+                needed: 2,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn omitting_a_study_equals_fitting_without_it() {
+        let yi = [0.1, 0.5, -0.2, 0.3];
+        let vi = [0.02, 0.05, 0.03, 0.04];
+        let opts = FitOptions::new(Method::Reml);
+        let l = leave_one_out(&yi, &vi, &opts).unwrap();
+        let direct = fit(&[0.1, -0.2, 0.3], &[0.02, 0.03, 0.04], &opts).unwrap();
+        let s = l[1].fit.clone().unwrap();
+        assert_eq!(l[1].omitted, 1);
+        assert_eq!(s.estimate, direct.estimate().estimate);
+        assert_eq!(s.tau2, direct.tau2);
+        assert_eq!(s.k, 3);
+    }
+}
