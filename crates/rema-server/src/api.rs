@@ -236,22 +236,23 @@ pub async fn create_analysis(
     State(state): State<AppState>,
     JsonBody(req): JsonBody<AnalysisRequest>,
 ) -> Result<Response, AppError> {
-    let (kind, name) = match (&req.csv, &req.rows) {
-        (Some(_), None) => (InputKind::Csv, req.name.clone().unwrap_or("csv".into())),
-        (None, Some(_)) => (InputKind::Rows, req.name.clone().unwrap_or("rows".into())),
-        (Some(_), Some(_)) => {
-            return Err(AppError::InvalidRequest {
-                field: Some("rows".to_string()),
-                message: "send the studies as `csv` or as `rows`, not both".to_string(),
-            })
-        }
-        (None, None) => {
-            return Err(AppError::InvalidRequest {
+    let (kind, name) =
+        match (&req.csv, &req.rows) {
+            (Some(_), None) => (InputKind::Csv, req.name.clone().unwrap_or("csv".into())),
+            (None, Some(_)) => (InputKind::Rows, req.name.clone().unwrap_or("rows".into())),
+            (Some(_), Some(_)) => {
+                return Err(AppError::InvalidRequest {
+                    field: Some("rows".to_string()),
+                    message: "send the studies as `csv` or as `rows`, not both".to_string(),
+                })
+            }
+            (None, None) => return Err(AppError::InvalidRequest {
                 field: Some("csv".to_string()),
-                message: "the studies are missing: send `csv` (CSV text) or `rows` (an array of objects)".to_string(),
-            })
-        }
-    };
+                message:
+                    "the studies are missing: send `csv` (CSV text) or `rows` (an array of objects)"
+                        .to_string(),
+            }),
+        };
     if !req.spec.is_object() {
         return Err(AppError::InvalidRequest {
             field: Some("spec".to_string()),
@@ -437,7 +438,11 @@ fn parse_page(query: &str) -> Result<(u32, u64), AppError> {
                     .parse()
                     .ok()
                     .filter(|n| (1..=MAX_PAGE).contains(n))
-                    .ok_or_else(|| bad(&format!("limit must be a whole number from 1 to {MAX_PAGE}")))?
+                    .ok_or_else(|| {
+                        bad(&format!(
+                            "limit must be a whole number from 1 to {MAX_PAGE}"
+                        ))
+                    })?
             }
             "offset" => {
                 offset = v
@@ -470,8 +475,7 @@ pub async fn forest_svg(
     let Some(render) = state.forest else {
         return Err(AppError::PlotsUnavailable);
     };
-    let result: AnalysisResult =
-        serde_json::from_str(&a.new.result).map_err(AppError::internal)?;
+    let result: AnalysisResult = serde_json::from_str(&a.new.result).map_err(AppError::internal)?;
     let svg = run_compute(&state, move || render(&result)).await?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
 }
@@ -499,7 +503,10 @@ mod tests {
         for bad in ["limit=0", "limit=101", "limit=x", "offset=-1", "page=2"] {
             match parse_page(bad) {
                 Err(AppError::InvalidQuery { message }) => {
-                    assert!(message.contains(bad.split('=').next().unwrap()), "{message}")
+                    assert!(
+                        message.contains(bad.split('=').next().unwrap()),
+                        "{message}"
+                    )
                 }
                 other => panic!("{bad}: {other:?}"),
             }

@@ -121,7 +121,10 @@ pub fn app(state: AppState) -> Router {
         .route("/analyses/{id}/forest.svg", get(api::forest_svg))
         .route("/audit", post(api::audit))
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn_with_state(state.clone(), limit_in_flight));
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            limit_in_flight,
+        ));
     Router::new()
         .route("/", get(index))
         .route("/healthz", get(healthz))

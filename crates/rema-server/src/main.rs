@@ -60,7 +60,10 @@ impl Args {
             self.compute_timeout_secs.is_finite() && self.compute_timeout_secs > 0.0,
             "--compute-timeout-secs must be a positive number of seconds"
         );
-        anyhow::ensure!(self.compute_workers > 0, "--compute-workers must be at least 1");
+        anyhow::ensure!(
+            self.compute_workers > 0,
+            "--compute-workers must be at least 1"
+        );
         anyhow::ensure!(self.max_in_flight > 0, "--max-in-flight must be at least 1");
         Ok(Limits {
             max_body_bytes: self.max_body_bytes,

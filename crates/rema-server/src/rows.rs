@@ -84,7 +84,10 @@ pub fn rows_to_table(rows: &[JsonRow], source: &str) -> Result<Table, AppError> 
     for (i, row) in rows.iter().enumerate() {
         let mut cells = vec![String::new(); headers.len()];
         for (k, v) in &row.0 {
-            let j = headers.iter().position(|h| h == k).expect("collected above");
+            let j = headers
+                .iter()
+                .position(|h| h == k)
+                .expect("collected above");
             cells[j] = match v {
                 Value::Null => String::new(),
                 Value::Number(n) => n.to_string(),
@@ -132,7 +135,8 @@ mod tests {
 
     #[test]
     fn rows_become_the_table_of_the_same_csv() {
-        let r = rows(r#"[{"study": "A", "yi": 0.1, "vi": 2}, {"vi": 1e-3, "study": "B", "yi": null}]"#);
+        let r =
+            rows(r#"[{"study": "A", "yi": 0.1, "vi": 2}, {"vi": 1e-3, "study": "B", "yi": null}]"#);
         let t = rows_to_table(&r, "rows").unwrap();
         assert_eq!(t.headers, ["study", "yi", "vi"], "first-appearance order");
         assert_eq!(t.rows[0].cells, ["A", "0.1", "2"]);

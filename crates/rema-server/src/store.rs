@@ -117,11 +117,10 @@ impl Store {
     /// Stores an analysis and returns its id and creation time (UTC, RFC 3339).
     pub fn insert(&self, a: &NewAnalysis) -> rusqlite::Result<(String, String)> {
         let conn = self.lock();
-        let created_at: String = conn.query_row(
-            "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
-            [],
-            |r| r.get(0),
-        )?;
+        let created_at: String =
+            conn.query_row("SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')", [], |r| {
+                r.get(0)
+            })?;
         let id = new_id(&created_at, &a.input_sha256);
         conn.execute(
             "INSERT INTO analyses (id, created_at, input_kind, input, input_sha256, input_name,
@@ -246,7 +245,11 @@ mod tests {
         assert_ne!(id1, id2);
         assert!(t1.ends_with('Z') && t1.contains('T'), "{t1}");
         let got = s.get(&id1).unwrap().unwrap();
-        assert_eq!(got.new.seed, Some(u64::MAX), "u64 seeds survive the i64 column");
+        assert_eq!(
+            got.new.seed,
+            Some(u64::MAX),
+            "u64 seeds survive the i64 column"
+        );
         assert_eq!(got.new.result, "{\"k\":1}");
         assert!(s.get("nope").unwrap().is_none());
         let (items, total) = s.list(1, 0).unwrap();

@@ -113,7 +113,10 @@ fn the_page_runs_an_analysis_and_shows_the_table() {
     assert!(dom.contains("<td>Comstock et al 1976</td>"), "{dom}");
     assert!(dom.contains("<td>-0.7145</td>"), "{dom}");
     assert!(dom.contains("0.3132 [0.1197, 1.1115]"), "{dom}");
-    assert!(dom.contains("href=\"blob:"), "the JSON download is offered: {dom}");
+    assert!(
+        dom.contains("href=\"blob:"),
+        "the JSON download is offered: {dom}"
+    );
     // The forest plot, or the server's word that this build has none.
     assert!(
         dom.contains("<svg") || dom.contains("id=\"forest-unavailable\""),
@@ -162,5 +165,8 @@ fn the_page_shows_and_offers_the_svg_when_the_server_draws_one() {
     assert!(dom.contains("13 studies"), "{dom}");
     let link = dom.split("id=\"download-svg\"").nth(1).unwrap();
     let link = &link[..link.find('>').unwrap()];
-    assert!(link.contains("/forest.svg\"") && !link.contains("hidden"), "{link}");
+    assert!(
+        link.contains("/forest.svg\"") && !link.contains("hidden"),
+        "{link}"
+    );
 }

@@ -67,20 +67,32 @@ fn the_binary_serves_metafors_numbers_refuses_bad_input_and_survives_kill_9() {
         assert!(rel_close(g, w.as_f64().unwrap(), ITERATIVE), "weight {i}");
     }
     let t = want["transformed"]["estimate"].as_f64().unwrap();
-    assert!(rel_close(got["transformed"]["estimate"].as_f64().unwrap(), t, ITERATIVE));
+    assert!(rel_close(
+        got["transformed"]["estimate"].as_f64().unwrap(),
+        t,
+        ITERATIVE
+    ));
     assert!(db.with_extension("db-wal").exists(), "WAL mode");
 
     // Malformed bodies: JSON errors, 4xx, never 5xx.
     let bad: [(&str, u16, &str); 5] = [
         ("{\"csv\": ", 400, "invalid_json"),
         ("[1, 2, 3]", 422, "invalid_request"),
-        ("{\"csv\": 5, \"spec\": {\"measure\": \"RR\"}}", 422, "invalid_request"),
+        (
+            "{\"csv\": 5, \"spec\": {\"measure\": \"RR\"}}",
+            422,
+            "invalid_request",
+        ),
         (
             "{\"csv\": \"ai,bi,ci,di\\n1,2,x,4\\n\", \"spec\": {\"measure\": \"RR\"}}",
             422,
             "invalid_data",
         ),
-        ("{\"csv\": \"yi,vi\\n1,1\\n\", \"spec\": {\"measure\": \"NOPE\"}}", 422, "invalid_option"),
+        (
+            "{\"csv\": \"yi,vi\\n1,1\\n\", \"spec\": {\"measure\": \"NOPE\"}}",
+            422,
+            "invalid_option",
+        ),
     ];
     for (body, status, code) in bad {
         let res = server.request("POST", "/v1/analyses", Some(body));
@@ -89,7 +101,10 @@ fn the_binary_serves_metafors_numbers_refuses_bad_input_and_survives_kill_9() {
     }
     let huge = json!({"csv": "x".repeat(100_000), "spec": {"measure": "RR"}}).to_string();
     let res = server.request("POST", "/v1/analyses", Some(&huge));
-    assert_eq!(res.status, 413, "REMA_MAX_BODY_BYTES is read from the environment");
+    assert_eq!(
+        res.status, 413,
+        "REMA_MAX_BODY_BYTES is read from the environment"
+    );
     assert_eq!(res.json()["error"]["code"], "body_too_large");
 
     // 200 concurrent analyses, all answered 201.
@@ -126,7 +141,10 @@ fn the_binary_serves_metafors_numbers_refuses_bad_input_and_survives_kill_9() {
     // SIGTERM: a clean exit.
     let (status, log) = server.terminate();
     assert!(status.success(), "{status:?}: {log:?}");
-    assert!(log.iter().any(|l| l.contains("rema-server stopped")), "{log:?}");
+    assert!(
+        log.iter().any(|l| l.contains("rema-server stopped")),
+        "{log:?}"
+    );
 }
 
 /// `result` is the JSON of `rema analyze --format json`, byte for byte after
@@ -147,12 +165,25 @@ fn result_equals_the_cli_json_for_the_same_file() {
     let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/bcg/bcg.csv");
     let out = std::process::Command::new(&cli)
         .args([
-            "analyze", file, "--measure", "RR", "--method", "PM", "--test", "knha", "--tau2-ci",
-            "--format", "json",
+            "analyze",
+            file,
+            "--measure",
+            "RR",
+            "--method",
+            "PM",
+            "--test",
+            "knha",
+            "--tau2-ci",
+            "--format",
+            "json",
         ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let cli_json: Value = serde_json::from_slice(&out.stdout).unwrap();
 
     let dir = TempDir::new("cli");
@@ -209,7 +240,12 @@ fn load_run_2000_requests_at_32_concurrent_without_errors() {
         errors.extend(e);
     }
     let wall = start.elapsed();
-    assert!(errors.is_empty(), "{} errors, e.g. {:?}", errors.len(), errors.first());
+    assert!(
+        errors.is_empty(),
+        "{} errors, e.g. {:?}",
+        errors.len(),
+        errors.first()
+    );
     assert_eq!(latencies.len(), total);
     latencies.sort();
     let pct = |p: f64| latencies[((p * total as f64).ceil() as usize).clamp(1, total) - 1];

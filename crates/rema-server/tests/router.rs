@@ -21,9 +21,8 @@ struct Answer {
 
 impl Answer {
     fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
-            panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body))
-        })
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
     }
 
     /// Asserts the status and the error envelope; returns `error`.
@@ -31,8 +30,16 @@ impl Answer {
         let v = self.json();
         assert_eq!(self.status, status, "{v}");
         assert_eq!(v["error"]["code"], code, "{v}");
-        assert!(v["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{v}");
-        assert!(v["error"].get("field").is_some(), "field is always present: {v}");
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{v}"
+        );
+        assert!(
+            v["error"].get("field").is_some(),
+            "field is always present: {v}"
+        );
         v["error"].clone()
     }
 }
@@ -117,8 +124,12 @@ async fn openapi_document_lists_every_route_and_the_shared_types() {
     }
     let schemas = &doc["components"]["schemas"];
     // Generated from rema-data's types: a field of each shows it is not hand-written.
-    assert!(schemas["AnalysisSpec"]["properties"].get("tau2_ci").is_some());
-    assert!(schemas["AnalysisResult"]["properties"].get("pi_upper").is_some());
+    assert!(schemas["AnalysisSpec"]["properties"]
+        .get("tau2_ci")
+        .is_some());
+    assert!(schemas["AnalysisResult"]["properties"]
+        .get("pi_upper")
+        .is_some());
     assert!(schemas["ErrorDetail"]["properties"].get("field").is_some());
 }
 
@@ -172,7 +183,10 @@ async fn rows_give_the_numbers_of_the_same_csv() {
     let by_rows = post_json(&r, json!({"rows": rows, "spec": {"measure": "RR"}})).await;
     assert_eq!(by_rows.status, StatusCode::CREATED, "{}", by_rows.json());
     let by_csv = post_json(&r, json!({"csv": BCG, "spec": {"measure": "RR"}})).await;
-    let (mut a, mut b) = (by_rows.json()["result"].clone(), by_csv.json()["result"].clone());
+    let (mut a, mut b) = (
+        by_rows.json()["result"].clone(),
+        by_csv.json()["result"].clone(),
+    );
     assert_eq!(a["provenance"]["input"], "rows");
     for v in [&mut a, &mut b] {
         v["provenance"]["input"] = Value::Null;
@@ -278,7 +292,11 @@ async fn forest_plot_uses_the_renderer_when_one_is_wired_in() {
     state.forest = Some(fixture_svg);
     let r = app(state);
     let id = post_json(&r, bcg_request()).await.json()["id"].clone();
-    let a = get(&r, &format!("/v1/analyses/{}/forest.svg", id.as_str().unwrap())).await;
+    let a = get(
+        &r,
+        &format!("/v1/analyses/{}/forest.svg", id.as_str().unwrap()),
+    )
+    .await;
     assert_eq!(a.status, StatusCode::OK);
     assert_eq!(a.headers[header::CONTENT_TYPE], "image/svg+xml");
     assert!(String::from_utf8(a.body).unwrap().contains("13 studies"));
@@ -294,7 +312,11 @@ async fn a_fault_of_the_server_is_500_without_internal_details() {
     state.forest = Some(panicking_svg);
     let r = app(state);
     let id = post_json(&r, bcg_request()).await.json()["id"].clone();
-    let a = get(&r, &format!("/v1/analyses/{}/forest.svg", id.as_str().unwrap())).await;
+    let a = get(
+        &r,
+        &format!("/v1/analyses/{}/forest.svg", id.as_str().unwrap()),
+    )
+    .await;
     a.error(StatusCode::INTERNAL_SERVER_ERROR, "internal");
     let text = String::from_utf8(a.body).unwrap();
     assert!(!text.contains("secret"), "{text}");
@@ -343,14 +365,32 @@ async fn wrong_shapes_and_types_are_422_naming_the_field() {
         (json!({"csv": 3, "spec": {"measure": "RR"}}), "csv"),
         (json!({"csv": BCG}), "spec"),
         (json!({"csv": BCG, "spec": {}}), "spec.measure"),
-        (json!({"csv": BCG, "spec": {"measure": "RR", "level": "high"}}), "spec.level"),
-        (json!({"csv": BCG, "spec": {"measure": "RR", "colour": 1}}), "spec.colour"),
+        (
+            json!({"csv": BCG, "spec": {"measure": "RR", "level": "high"}}),
+            "spec.level",
+        ),
+        (
+            json!({"csv": BCG, "spec": {"measure": "RR", "colour": 1}}),
+            "spec.colour",
+        ),
         (json!({"csv": BCG, "spec": "RR"}), "spec"),
-        (json!({"csv": BCG, "spec": {"measure": "RR"}, "extra": 1}), ""),
+        (
+            json!({"csv": BCG, "spec": {"measure": "RR"}, "extra": 1}),
+            "",
+        ),
         (json!({"spec": {"measure": "RR"}}), "csv"),
-        (json!({"csv": BCG, "rows": [], "spec": {"measure": "RR"}}), "rows"),
-        (json!({"rows": [{"yi": 1, "vi": 1}, 7], "spec": {"measure": "GEN"}}), "rows[1]"),
-        (json!({"rows": [{"yi": 1, "vi": 1}, {"yi": [1], "vi": 1}], "spec": {"measure": "GEN"}}), "rows[1].yi"),
+        (
+            json!({"csv": BCG, "rows": [], "spec": {"measure": "RR"}}),
+            "rows",
+        ),
+        (
+            json!({"rows": [{"yi": 1, "vi": 1}, 7], "spec": {"measure": "GEN"}}),
+            "rows[1]",
+        ),
+        (
+            json!({"rows": [{"yi": 1, "vi": 1}, {"yi": [1], "vi": 1}], "spec": {"measure": "GEN"}}),
+            "rows[1].yi",
+        ),
         (json!({"rows": [], "spec": {"measure": "GEN"}}), "rows"),
     ];
     for (body, field) in cases {
@@ -375,7 +415,8 @@ async fn bad_data_is_422_naming_the_row_and_column() {
     assert_eq!(e["field"], "csv, line 3, column `vi`");
     assert!(e["message"].as_str().unwrap().contains("abc"), "{e}");
 
-    let rows = json!([{"study": "A", "yi": 0.1, "vi": 0.02}, {"study": "B", "yi": 0.2, "vi": null}]);
+    let rows =
+        json!([{"study": "A", "yi": 0.1, "vi": 0.02}, {"study": "B", "yi": 0.2, "vi": null}]);
     let e = post_json(&r, json!({"rows": rows, "spec": {"measure": "GEN"}}))
         .await
         .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_data");
@@ -388,14 +429,23 @@ async fn bad_data_is_422_naming_the_row_and_column() {
     assert_eq!(e["field"], "rows[0]");
     assert!(e["message"].as_str().unwrap().contains("study `A`"), "{e}");
 
-    let e = post_json(&r, json!({"csv": "ai,bi\n1,2\n", "spec": {"measure": "RR"}}))
-        .await
-        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_data");
-    assert!(e["message"].as_str().unwrap().contains("missing column"), "{e}");
+    let e = post_json(
+        &r,
+        json!({"csv": "ai,bi\n1,2\n", "spec": {"measure": "RR"}}),
+    )
+    .await
+    .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_data");
+    assert!(
+        e["message"].as_str().unwrap().contains("missing column"),
+        "{e}"
+    );
 
-    let e = post_json(&r, json!({"csv": BCG, "spec": {"measure": "RR", "method": "XX"}}))
-        .await
-        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_option");
+    let e = post_json(
+        &r,
+        json!({"csv": BCG, "spec": {"measure": "RR", "method": "XX"}}),
+    )
+    .await
+    .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_option");
     assert_eq!(e["field"], "spec");
     assert!(e["message"].as_str().unwrap().contains("XX"), "{e}");
 
@@ -444,9 +494,15 @@ async fn resampling_over_the_caps_is_422_limit_exceeded() {
         ..Limits::default()
     }));
     let cases = [
-        (json!({"measure": "RR", "permutations": 1001}), "spec.permutations"),
+        (
+            json!({"measure": "RR", "permutations": 1001}),
+            "spec.permutations",
+        ),
         (json!({"measure": "RR", "bootstrap": 501}), "spec.bootstrap"),
-        (json!({"measure": "RR", "bootstrap": {"replicates": 10000}}), "spec.bootstrap.replicates"),
+        (
+            json!({"measure": "RR", "bootstrap": {"replicates": 10000}}),
+            "spec.bootstrap.replicates",
+        ),
     ];
     for (spec, field) in cases {
         let e = post_json(&r, json!({"csv": BCG, "spec": spec}))
@@ -476,7 +532,10 @@ async fn no_free_worker_before_the_deadline_is_503_busy_and_healthz_still_answer
         .error(StatusCode::SERVICE_UNAVAILABLE, "busy");
     assert_eq!(get(&r, "/healthz").await.status, StatusCode::OK);
     drop(held);
-    assert_eq!(post_json(&r, bcg_request()).await.status, StatusCode::CREATED);
+    assert_eq!(
+        post_json(&r, bcg_request()).await.status,
+        StatusCode::CREATED
+    );
 }
 
 #[tokio::test]

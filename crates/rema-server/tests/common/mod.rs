@@ -96,10 +96,7 @@ impl Server {
     /// SIGTERM, then waits for the exit status.
     pub fn terminate(mut self) -> (ExitStatus, Vec<String>) {
         let pid = self.child.id().to_string();
-        let ok = Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap();
+        let ok = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         assert!(ok.success());
         let status = self.child.wait().unwrap();
         let log = self.log.try_iter().collect();
@@ -124,8 +121,7 @@ pub struct Response {
 
 impl Response {
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -147,7 +143,9 @@ pub fn request(port: u16, method: &str, path: &str, body: Option<&str>) -> Respo
     );
     // The server may answer (413) and close before reading a large body:
     // a failed write is not an error, the answer is what counts.
-    let _ = s.write_all(head.as_bytes()).and_then(|_| s.write_all(body.as_bytes()));
+    let _ = s
+        .write_all(head.as_bytes())
+        .and_then(|_| s.write_all(body.as_bytes()));
     let mut raw = Vec::new();
     let _ = s.read_to_end(&mut raw);
     parse(&raw)
@@ -159,7 +157,14 @@ fn parse(raw: &[u8]) -> Response {
         .split_once("\r\n\r\n")
         .unwrap_or_else(|| panic!("no HTTP answer: {text:?}"));
     let mut lines = head.lines();
-    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     let headers: Vec<(String, String)> = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
@@ -167,7 +172,11 @@ fn parse(raw: &[u8]) -> Response {
     let chunked = headers
         .iter()
         .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
-    let body = if chunked { dechunk(body) } else { body.to_string() };
+    let body = if chunked {
+        dechunk(body)
+    } else {
+        body.to_string()
+    };
     Response {
         status,
         headers,
