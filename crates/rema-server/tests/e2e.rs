@@ -259,3 +259,64 @@ fn load_run_2000_requests_at_32_concurrent_without_errors() {
     let list = server.request("GET", "/v1/analyses?limit=1", None).json();
     assert_eq!(list["total"], total as u64);
 }
+
+/// SIGTERM while a request is in flight: that request is answered 201, a new
+/// connection gets no answer, and the server then exits 0. The request is
+/// held in flight by sending its body in two parts; the server's debug log
+/// says when it has started processing it, so nothing depends on timing.
+#[test]
+fn sigterm_lets_the_request_in_flight_finish_and_refuses_new_ones() {
+    use std::io::{Read, Write};
+    let dir = TempDir::new("sigterm");
+    let server = Server::start(
+        &dir.0.join("rema.db"),
+        &[("RUST_LOG", "info,tower_http=debug")],
+    );
+    let body = bcg_body();
+    let (first, rest) = body.split_at(body.len() / 2);
+    let mut conn = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    write!(
+        conn,
+        "POST /v1/analyses HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{first}",
+        body.len()
+    )
+    .unwrap();
+    let wait_for = |what: &str| loop {
+        let line = server
+            .log
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("the server never logged `{what}`"));
+        if line.contains(what) {
+            break;
+        }
+    };
+    wait_for("started processing request");
+    let pid = server.child.id().to_string();
+    assert!(std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    wait_for("shutting down");
+
+    // A new connection is not served.
+    if let Ok(mut late) = std::net::TcpStream::connect(("127.0.0.1", server.port)) {
+        late.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        let _ = late.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        let mut got = Vec::new();
+        let _ = late.read_to_end(&mut got);
+        assert!(
+            !String::from_utf8_lossy(&got).starts_with("HTTP/1.1 200"),
+            "a connection opened after SIGTERM was served"
+        );
+    }
+
+    // The request in flight finishes.
+    conn.write_all(rest.as_bytes()).unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    let (status, log) = server.terminate_wait();
+    assert!(status.success(), "{status:?}: {log:?}");
+}

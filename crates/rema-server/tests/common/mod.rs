@@ -94,10 +94,15 @@ impl Server {
     }
 
     /// SIGTERM, then waits for the exit status.
-    pub fn terminate(mut self) -> (ExitStatus, Vec<String>) {
+    pub fn terminate(self) -> (ExitStatus, Vec<String>) {
         let pid = self.child.id().to_string();
         let ok = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         assert!(ok.success());
+        self.terminate_wait()
+    }
+
+    /// Waits for the exit of a server already signalled; returns its log.
+    pub fn terminate_wait(mut self) -> (ExitStatus, Vec<String>) {
         let status = self.child.wait().unwrap();
         let log = self.log.try_iter().collect();
         (status, log)
