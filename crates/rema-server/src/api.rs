@@ -514,6 +514,17 @@ mod tests {
     }
 
     #[test]
+    fn the_seed_is_read_from_the_spec_when_it_is_a_whole_number() {
+        assert_eq!(seed_of(&serde_json::json!({"seed": 42})), Some(42));
+        assert_eq!(
+            seed_of(&serde_json::json!({"seed": u64::MAX})),
+            Some(u64::MAX)
+        );
+        assert_eq!(seed_of(&serde_json::json!({"seed": -1})), None);
+        assert_eq!(seed_of(&serde_json::json!({"measure": "RR"})), None);
+    }
+
+    #[test]
     fn json_errors_name_the_path_of_the_field() {
         let e = parse_json::<AnalysisRequest>(br#"{"csv": 3, "spec": {}}"#).unwrap_err();
         assert!(

@@ -56,10 +56,12 @@ struct Args {
 
 impl Args {
     fn limits(&self) -> anyhow::Result<Limits> {
-        anyhow::ensure!(
-            self.compute_timeout_secs.is_finite() && self.compute_timeout_secs > 0.0,
-            "--compute-timeout-secs must be a positive number of seconds"
-        );
+        let compute_timeout = Duration::try_from_secs_f64(self.compute_timeout_secs)
+            .ok()
+            .filter(|d| !d.is_zero() && d.as_secs() <= 86_400)
+            .context(
+                "--compute-timeout-secs must be a positive number of seconds, at most 86400",
+            )?;
         anyhow::ensure!(
             self.compute_workers > 0,
             "--compute-workers must be at least 1"
@@ -70,7 +72,7 @@ impl Args {
             max_studies: self.max_studies,
             max_permutations: self.max_permutations,
             max_bootstrap: self.max_bootstrap,
-            compute_timeout: Duration::from_secs_f64(self.compute_timeout_secs),
+            compute_timeout,
             compute_workers: self.compute_workers,
             max_in_flight: self.max_in_flight,
         })
