@@ -522,7 +522,9 @@ async fn hold_compute(state: &AppState) -> tokio::sync::OwnedSemaphorePermit {
 async fn no_free_worker_before_the_deadline_is_503_busy_and_healthz_still_answers() {
     let state = state_with(Limits {
         compute_workers: 1,
-        compute_timeout: Duration::from_millis(50),
+        // Long enough for the last analysis on a loaded machine; the wait
+        // for a worker is the only thing that runs into it.
+        compute_timeout: Duration::from_secs(2),
         ..Limits::default()
     });
     let r = app(state.clone());
@@ -593,4 +595,42 @@ async fn analyses_run_concurrently_on_a_shared_store() {
         assert_eq!(t.await.unwrap(), StatusCode::CREATED);
     }
     assert_eq!(get(&r, "/v1/analyses").await.json()["total"], 20);
+}
+
+static RELEASE_SLOW_SVG: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// A renderer that computes until the test releases it, as a long job would.
+fn slow_svg(_: &AnalysisResult) -> String {
+    while !RELEASE_SLOW_SVG.load(std::sync::atomic::Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    "<svg/>".to_string()
+}
+
+#[tokio::test]
+async fn a_route_whose_computation_outlives_the_deadline_answers_503_timeout() {
+    // Stored with the default deadline, drawn under a short one.
+    let store = Store::in_memory().unwrap();
+    let id = post_json(
+        &app(AppState::new(store.clone(), Limits::default())),
+        bcg_request(),
+    )
+    .await
+    .json()["id"]
+        .clone();
+    let mut state = AppState::new(
+        store,
+        Limits {
+            compute_timeout: Duration::from_millis(50),
+            ..Limits::default()
+        },
+    );
+    state.forest = Some(slow_svg);
+    let r = app(state);
+    let path = format!("/v1/analyses/{}/forest.svg", id.as_str().unwrap());
+    get(&r, &path)
+        .await
+        .error(StatusCode::SERVICE_UNAVAILABLE, "timeout");
+    assert_eq!(get(&r, "/healthz").await.status, StatusCode::OK);
+    RELEASE_SLOW_SVG.store(true, std::sync::atomic::Ordering::SeqCst);
 }
