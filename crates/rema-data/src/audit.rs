@@ -14,6 +14,7 @@ use crate::table::Table;
 
 /// The audit of one row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditRecord {
     pub id: String,
     pub measure: String,

@@ -16,6 +16,7 @@ use crate::table::Table;
 /// The three tests. A test that cannot be computed from the data is null,
 /// and a note says why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BiasResult {
     pub measure: String,
     pub method: String,
@@ -31,6 +32,7 @@ pub struct BiasResult {
 
 /// Egger's regression test (metafor `regtest`, model "rma", predictor "sei").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EggerResult {
     /// z statistic of the standard-error coefficient (z test).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -53,6 +55,7 @@ pub struct EggerResult {
 
 /// Begg and Mazumdar's rank correlation (metafor `ranktest`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BeggResult {
     /// Kendall's tau_b.
     pub tau: f64,
@@ -63,6 +66,7 @@ pub struct BeggResult {
 
 /// Trim and fill (metafor `trimfill`, estimator L0).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TrimFillResult {
     pub k0: usize,
     pub se_k0: f64,
@@ -83,6 +87,7 @@ pub struct TrimFillResult {
 
 /// One imputed study.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FilledStudy {
     /// The observed study it mirrors.
     pub mirror_of: String,

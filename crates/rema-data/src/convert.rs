@@ -54,6 +54,7 @@ impl Default for ConversionOptions {
 
 /// One value that rema estimated for one study (docs/SCHEMA.md, `conversions`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Conversion {
     pub study: String,
     pub line: Option<u64>,

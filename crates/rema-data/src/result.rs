@@ -10,6 +10,7 @@ use crate::spec::AnalysisSpec;
 /// One analysis, on the analysis scale (log RR, logit, ...), with the
 /// back-transformed summary, per-study effects, notes and provenance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AnalysisResult {
     pub measure: String,
     pub method: String,
@@ -75,6 +76,7 @@ pub struct AnalysisResult {
 
 /// The pooled estimate, CI and PI back-transformed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Transformed {
     /// What the numbers are, e.g. `RR`, `OR`, `proportion (%)`.
     pub scale: String,
@@ -87,6 +89,7 @@ pub struct Transformed {
 
 /// One study's effect on the analysis scale and its weight.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StudyEffect {
     pub study: String,
     pub line: Option<u64>,
@@ -103,6 +106,7 @@ pub struct StudyEffect {
 
 /// What produced a result, so that it can be reproduced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Provenance {
     pub tool: String,
     pub version: String,

@@ -31,6 +31,7 @@ use crate::table::Table;
 
 /// A systematic review.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Review {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -48,6 +49,7 @@ pub struct Review {
 
 /// One included study.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Study {
     pub id: String,
@@ -67,6 +69,7 @@ pub struct Study {
 
 /// One arm of a study and its sizes by unit (patients, levels, ...).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Arm {
     pub name: String,
@@ -76,6 +79,7 @@ pub struct Arm {
 
 /// Risk-of-bias judgements per study and domain.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RiskOfBias {
     /// Domains in the order of the source.
@@ -86,6 +90,7 @@ pub struct RiskOfBias {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RobJudgement {
     pub study: String,
@@ -96,6 +101,7 @@ pub struct RobJudgement {
 /// A judgement on one of two scales: checklist items (yes / no / not
 /// reported) or RoB 2-style levels (low / some concerns / high).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Judgement {
     Yes,
@@ -138,6 +144,7 @@ impl Judgement {
 /// The boxes of the PRISMA 2020 flow diagram (new reviews, databases and
 /// registers, plus other sources).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PrismaBox {
     RecordsIdentified,
@@ -194,6 +201,7 @@ impl PrismaBox {
 
 /// One step of the selection flow.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FlowStep {
     pub step: String,
@@ -206,6 +214,7 @@ pub struct FlowStep {
 
 /// An outcome and the timepoints at which it was measured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Outcome {
     pub id: String,
@@ -218,6 +227,7 @@ pub struct Outcome {
 
 /// How a row's numbers were obtained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// As printed in the study's report.
@@ -245,6 +255,7 @@ impl Status {
 /// form reported: the values under `rema analyze`'s column names, `null` when
 /// unknown.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DataRow {
     /// The line of the data file the row came from, for messages (not data:
@@ -278,6 +289,7 @@ impl PartialEq for DataRow {
 
 /// The CSV files of a review (paths as given; `studies` is required).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReviewFiles {
     pub studies: String,

@@ -21,6 +21,7 @@ use crate::table::{Row, Table};
 
 /// `DIR/results.json` of `rema run` (docs/SCHEMA.md).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunResults {
     pub tool: String,
     pub version: String,
@@ -39,6 +40,7 @@ pub struct RunResults {
 
 /// One line of the summary table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SummaryRow {
     pub id: String,
     pub outcome: String,

@@ -20,6 +20,7 @@ use crate::table::Table;
 /// The fit without one study (metafor `leave1out`). Numbers are null where
 /// the fit failed, and `error` says why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LeaveOneOutRow {
     /// The omitted study.
     pub omitted: String,
@@ -30,6 +31,7 @@ pub struct LeaveOneOutRow {
 
 /// The pooled estimate and heterogeneity of a fit to a subset of the studies.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SummaryFields {
     pub k: usize,
     pub estimate: f64,
@@ -87,6 +89,7 @@ impl SummaryFields {
 
 /// One step of a cumulative meta-analysis (metafor `cumul`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CumulativeRow {
     /// The study added at this step.
     pub added: String,
@@ -100,6 +103,7 @@ pub struct CumulativeRow {
 
 /// metafor `influence()` for one study.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InfluenceRow {
     pub study: String,
     pub line: Option<u64>,
@@ -123,6 +127,7 @@ pub struct InfluenceRow {
 
 /// What only the GLMM reports (metafor `rma.glmm`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GlmmDetails {
     /// Gauss–Hermite points of the adaptive quadrature (metafor `nAGQ`).
     pub n_agq: usize,

@@ -9,6 +9,7 @@ use crate::error::{DataError, Result};
 /// What to compute. Strings are metafor's names; they are parsed into
 /// rema-core's enums by [`AnalysisSpec::fit_options`] and friends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AnalysisSpec {
     pub measure: String,

@@ -2,43 +2,241 @@
 //!
 //! The server is a function: [`app`] builds the router, so tests drive it with
 //! `tower::ServiceExt::oneshot` and no socket. `main.rs` binds it.
+//!
+//! - `api.rs`: the routes of `/v1`, their request and response types.
+//! - `error.rs`: [`AppError`], the one place errors become JSON responses.
+//! - `store.rs`: the SQLite store of analyses.
+//! - `rows.rs`: studies sent as JSON objects instead of CSV.
+//! - `plots.rs`: the extension point for the forest plot.
+//! - `openapi.rs`: the OpenAPI document, generated from the types.
+//! - `web/index.html`: the web page, compiled into the binary.
+//!
+//! The CPU-heavy analysis runs on tokio's blocking pool, a bounded number at a
+//! time, under a deadline ([`Limits`]), so a long analysis never stalls
+//! `/healthz` or the other requests.
 
-use axum::{routing::get, Json, Router};
-use serde_json::{json, Value};
+pub mod api;
+pub mod error;
+pub mod openapi;
+pub mod plots;
+pub mod rows;
+pub mod store;
 
-/// Shared state of the service.
-#[derive(Debug, Clone, Default)]
-pub struct AppState {}
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Serialize;
+use tokio::sync::Semaphore;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::ToSchema;
+
+pub use error::AppError;
+pub use plots::ForestRenderer;
+pub use store::Store;
+
+/// The configurable caps. Every one is a flag and an environment variable of
+/// the binary (see `rema-server --help`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    /// Largest request body in bytes (413 above it).
+    pub max_body_bytes: usize,
+    /// Largest number of studies (rows) in one analysis.
+    pub max_studies: usize,
+    /// Largest number of permutations a spec may ask for.
+    pub max_permutations: u64,
+    /// Largest number of bootstrap replicates a spec may ask for.
+    pub max_bootstrap: u64,
+    /// Deadline of one analysis: waiting for a worker plus computing.
+    pub compute_timeout: Duration,
+    /// Analyses computed at the same time (blocking threads).
+    pub compute_workers: usize,
+    /// Requests to `/v1` in flight at once; more are answered 503.
+    pub max_in_flight: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_body_bytes: 8 * 1024 * 1024,
+            max_studies: 10_000,
+            max_permutations: 100_000,
+            max_bootstrap: 100_000,
+            compute_timeout: Duration::from_secs(30),
+            compute_workers: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
+            max_in_flight: 1024,
+        }
+    }
+}
+
+/// Shared state of the service; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub limits: Arc<Limits>,
+    /// Slots of the compute pool ([`Limits::compute_workers`]).
+    pub compute: Arc<Semaphore>,
+    /// Slots of requests in flight ([`Limits::max_in_flight`]).
+    pub in_flight: Arc<Semaphore>,
+    /// Draws forest plots; `None` until a plotting crate is wired in.
+    pub forest: Option<ForestRenderer>,
+}
+
+impl AppState {
+    pub fn new(store: Store, limits: Limits) -> AppState {
+        AppState {
+            compute: Arc::new(Semaphore::new(limits.compute_workers.max(1))),
+            in_flight: Arc::new(Semaphore::new(limits.max_in_flight.max(1))),
+            limits: Arc::new(limits),
+            store,
+            forest: plots::default_renderer(),
+        }
+    }
+
+    /// An in-memory store and the default limits, for tests.
+    pub fn in_memory() -> AppState {
+        AppState::new(
+            Store::in_memory().expect("an in-memory SQLite database opens"),
+            Limits::default(),
+        )
+    }
+}
 
 /// The router of every route.
 pub fn app(state: AppState) -> Router {
+    let v1 = Router::new()
+        .route(
+            "/analyses",
+            post(api::create_analysis).get(api::list_analyses),
+        )
+        .route("/analyses/{id}", get(api::get_analysis))
+        .route("/analyses/{id}/forest.svg", get(api::forest_svg))
+        .route("/audit", post(api::audit))
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            limit_in_flight,
+        ));
     Router::new()
+        .route("/", get(index))
         .route("/healthz", get(healthz))
+        .route("/openapi.json", get(openapi::openapi_json))
+        .nest("/v1", v1)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(state.limits.max_body_bytes))
+        .layer(CatchPanicLayer::custom(|_| {
+            AppError::internal("a handler panicked").into_response()
+        }))
+        .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
-async fn healthz() -> Json<Value> {
-    Json(json!({"status": "ok", "version": rema_data::VERSION}))
+/// Refuses `/v1` requests beyond [`Limits::max_in_flight`] with 503 at once,
+/// rather than queueing them without bound.
+async fn limit_in_flight(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    match state.in_flight.clone().try_acquire_owned() {
+        Ok(permit) => {
+            let res = next.run(req).await;
+            drop(permit);
+            res
+        }
+        Err(_) => AppError::Overloaded.into_response(),
+    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use axum::body::Body;
-    use axum::http::{Request, StatusCode};
-    use tower::ServiceExt;
+/// The body of `GET /healthz`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// `ok`.
+    pub status: String,
+    /// The version of rema.
+    pub version: String,
+}
 
-    #[tokio::test]
-    async fn healthz_answers_ok() {
-        let res = app(AppState::default())
-            .oneshot(Request::get("/healthz").body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::OK);
-        let body = axum::body::to_bytes(res.into_body(), 1 << 16)
-            .await
-            .unwrap();
-        let v: Value = serde_json::from_slice(&body).unwrap();
-        assert_eq!(v["status"], "ok");
+/// Health check.
+#[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health)))]
+pub async fn healthz() -> Json<Health> {
+    Json(Health {
+        status: "ok".to_string(),
+        version: rema_data::VERSION.to_string(),
+    })
+}
+
+/// The web page (plain HTML and JS, compiled into the binary).
+async fn index() -> impl IntoResponse {
+    (
+        [(header::CACHE_CONTROL, "no-cache")],
+        Html(include_str!("web/index.html")),
+    )
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound {
+        message: "no such route; see GET /openapi.json".to_string(),
     }
+}
+
+async fn method_not_allowed() -> AppError {
+    AppError::MethodNotAllowed
+}
+
+/// Runs `f` on the blocking pool when a compute slot is free, under the
+/// compute deadline. A computation that outlives the deadline keeps its slot
+/// until it ends, so timed-out work cannot pile up beyond the pool.
+pub async fn run_compute<T, F>(state: &AppState, f: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    let limit = state.limits.compute_timeout;
+    let deadline = tokio::time::Instant::now() + limit;
+    let permit = tokio::time::timeout_at(deadline, state.compute.clone().acquire_owned())
+        .await
+        .map_err(|_| AppError::Busy {
+            seconds: limit.as_secs_f64(),
+        })?
+        .map_err(AppError::internal)?;
+    let task = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        f()
+    });
+    match tokio::time::timeout_at(deadline, task).await {
+        Err(_) => Err(AppError::Timeout {
+            seconds: limit.as_secs_f64(),
+        }),
+        Ok(Err(join)) => Err(AppError::internal(format!("compute task failed: {join}"))),
+        Ok(Ok(v)) => Ok(v),
+    }
+}
+
+/// Runs a blocking store call on the blocking pool.
+pub async fn run_store<T, F>(state: &AppState, f: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Store) -> rusqlite::Result<T> + Send + 'static,
+{
+    let store = state.store.clone();
+    tokio::task::spawn_blocking(move || f(&store))
+        .await
+        .map_err(|e| AppError::internal(format!("store task failed: {e}")))?
+        .map_err(|e| AppError::internal(format!("store: {e}")))
+}
+
+/// A status code and JSON body, for handlers that answer 201.
+pub(crate) fn created<T: Serialize>(location: String, body: T) -> Response {
+    (
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(body),
+    )
+        .into_response()
 }

@@ -1,0 +1,542 @@
+//! The routes of `/v1`: analyses (create, fetch, list, forest plot) and audit.
+//!
+//! `POST /v1/analyses` runs [`rema_data::analyze`] with the same
+//! [`AnalysisSpec`] the CLI builds from its flags, and answers the result
+//! serialised from the same [`rema_data::AnalysisResult`], so `result` is the
+//! JSON of `rema analyze --format json` for the same input.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Path, RawQuery, Request, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use rema_data::{analyze, sha256_hex, AnalysisResult, AnalysisSpec, Table};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::error::{AppError, ErrorBody, InputKind};
+use crate::rows::{rows_to_table, JsonRow};
+use crate::store::NewAnalysis;
+use crate::{created, run_compute, run_store, AppState};
+
+/// The body of `POST /v1/analyses`: exactly one of `csv` and `rows`, and a spec.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnalysisRequest {
+    /// The studies as CSV text with a header of metafor's column names (as
+    /// the CLI reads a file: comma, semicolon or tab separated).
+    #[serde(default)]
+    pub csv: Option<String>,
+    /// The studies as JSON objects, one per study, keyed by column name.
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub rows: Option<Vec<JsonRow>>,
+    /// The options of the analysis, as `rema analyze`'s flags.
+    #[schema(value_type = AnalysisSpec)]
+    pub spec: Value,
+    /// Names the input in error messages and in `result.provenance.input`
+    /// (default `csv` or `rows`); e.g. the file name.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// The answer of `POST /v1/analyses` (201).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedAnalysis {
+    /// The id to fetch it again at `/v1/analyses/{id}`.
+    pub id: String,
+    /// The result: the JSON of `rema analyze --format json` (docs/SCHEMA.md).
+    #[schema(value_type = AnalysisResult)]
+    pub result: Box<RawValue>,
+    /// When it was stored (UTC, RFC 3339).
+    pub created_at: String,
+}
+
+/// A stored analysis: everything needed to recompute it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StoredAnalysisBody {
+    pub id: String,
+    pub created_at: String,
+    /// The version of rema that computed it.
+    pub version: String,
+    /// The seed of resampling, when the spec had one.
+    pub seed: Option<u64>,
+    pub input: StoredInput,
+    /// The options as parsed, defaults filled in.
+    #[schema(value_type = AnalysisSpec)]
+    pub options: Box<RawValue>,
+    #[schema(value_type = AnalysisResult)]
+    pub result: Box<RawValue>,
+}
+
+/// The input of a stored analysis, as it was sent.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StoredInput {
+    /// `csv` or `rows`.
+    pub kind: String,
+    pub name: String,
+    /// SHA-256 of the CSV text, or of the rows as compact JSON.
+    pub sha256: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub csv: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub rows: Option<Box<RawValue>>,
+}
+
+/// One page of `GET /v1/analyses`, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AnalysisList {
+    pub items: Vec<AnalysisSummary>,
+    pub limit: u32,
+    pub offset: u64,
+    /// Number of stored analyses.
+    pub total: u64,
+    /// The `offset` of the next page, or null on the last page.
+    pub next_offset: Option<u64>,
+}
+
+/// One line of the list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AnalysisSummary {
+    pub id: String,
+    pub created_at: String,
+    pub measure: String,
+    pub method: String,
+    pub k: usize,
+    pub version: String,
+}
+
+/// The default and largest page of `GET /v1/analyses`.
+pub const DEFAULT_PAGE: u32 = 20;
+pub const MAX_PAGE: u32 = 100;
+
+/// A JSON body read under the body cap, with errors naming the field.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::BodyTooLarge {
+                    limit: state.limits.max_body_bytes,
+                }
+            } else {
+                AppError::InvalidJson {
+                    message: format!("cannot read the request body: {}", e.body_text()),
+                }
+            }
+        })?;
+        parse_json(&bytes).map(JsonBody)
+    }
+}
+
+/// Parses JSON; a syntax error is 400, a wrong shape or type 422 naming the
+/// path of the field (`spec.level`, `rows[3]`).
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        json_error(&path, "", inner)
+    })
+}
+
+fn json_error(path: &str, prefix: &str, e: serde_json::Error) -> AppError {
+    use serde_json::error::Category;
+    match e.classify() {
+        Category::Syntax | Category::Eof | Category::Io => AppError::InvalidJson {
+            message: format!("the body is not valid JSON: {e}"),
+        },
+        Category::Data => {
+            let msg = e.to_string();
+            // A missing field is reported at its parent; name the field itself.
+            let missing = msg
+                .strip_prefix("missing field `")
+                .and_then(|s| s.split('`').next());
+            let mut field = join_path(prefix, if path == "." { "" } else { path });
+            if let Some(m) = missing {
+                field = join_path(&field, m);
+            }
+            AppError::InvalidRequest {
+                field: (!field.is_empty()).then_some(field),
+                message: msg,
+            }
+        }
+    }
+}
+
+fn join_path(a: &str, b: &str) -> String {
+    match (a.is_empty(), b.is_empty()) {
+        (true, _) => b.to_string(),
+        (_, true) => a.to_string(),
+        _ if b.starts_with('[') => format!("{a}{b}"),
+        _ => format!("{a}.{b}"),
+    }
+}
+
+/// Checks the spec's resampling iterations against the caps before the spec
+/// is parsed, so a request over a cap is refused whatever else it holds.
+/// `permutations` and `bootstrap` may be a count or an object holding one
+/// (`n`, `replicates` or `iterations`).
+fn check_resampling_caps(spec: &Value, state: &AppState) -> Result<(), AppError> {
+    let caps = [
+        ("permutations", state.limits.max_permutations),
+        ("bootstrap", state.limits.max_bootstrap),
+    ];
+    for (key, cap) in caps {
+        let Some(v) = spec.get(key) else { continue };
+        let counts: Vec<(String, &Value)> = match v {
+            Value::Object(m) => ["n", "replicates", "iterations"]
+                .iter()
+                .filter_map(|k| m.get(*k).map(|x| (format!("spec.{key}.{k}"), x)))
+                .collect(),
+            other => vec![(format!("spec.{key}"), other)],
+        };
+        for (field, n) in counts {
+            if let Some(n) = n.as_f64() {
+                if n > cap as f64 {
+                    return Err(AppError::LimitExceeded {
+                        message: format!(
+                            "{field} = {n} is above this server's cap of {cap}; ask for at most {cap}"
+                        ),
+                        field,
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The seed of the spec, when it has one.
+fn seed_of(spec: &Value) -> Option<u64> {
+    spec.get("seed").and_then(Value::as_u64)
+}
+
+/// Run an analysis and store it.
+#[utoipa::path(
+    post,
+    path = "/v1/analyses",
+    request_body = AnalysisRequest,
+    responses(
+        (status = 201, description = "computed and stored", body = CreatedAnalysis),
+        (status = 400, description = "the body is not JSON", body = ErrorBody),
+        (status = 413, description = "the body is over the cap", body = ErrorBody),
+        (status = 422, description = "wrong shape, bad data or options, or over a cap", body = ErrorBody),
+        (status = 503, description = "overloaded, busy or past the compute timeout", body = ErrorBody),
+    )
+)]
+pub async fn create_analysis(
+    State(state): State<AppState>,
+    JsonBody(req): JsonBody<AnalysisRequest>,
+) -> Result<Response, AppError> {
+    let (kind, name) =
+        match (&req.csv, &req.rows) {
+            (Some(_), None) => (InputKind::Csv, req.name.clone().unwrap_or("csv".into())),
+            (None, Some(_)) => (InputKind::Rows, req.name.clone().unwrap_or("rows".into())),
+            (Some(_), Some(_)) => {
+                return Err(AppError::InvalidRequest {
+                    field: Some("rows".to_string()),
+                    message: "send the studies as `csv` or as `rows`, not both".to_string(),
+                })
+            }
+            (None, None) => return Err(AppError::InvalidRequest {
+                field: Some("csv".to_string()),
+                message:
+                    "the studies are missing: send `csv` (CSV text) or `rows` (an array of objects)"
+                        .to_string(),
+            }),
+        };
+    if !req.spec.is_object() {
+        return Err(AppError::InvalidRequest {
+            field: Some("spec".to_string()),
+            message: "`spec` must be an object such as {\"measure\": \"RR\", \"method\": \"REML\"}"
+                .to_string(),
+        });
+    }
+    check_resampling_caps(&req.spec, &state)?;
+    let seed = seed_of(&req.spec);
+    let spec: AnalysisSpec = serde_path_to_error::deserialize(&req.spec).map_err(|e| {
+        let path = e.path().to_string();
+        json_error(&path, "spec", e.into_inner())
+    })?;
+    if let Some(rows) = &req.rows {
+        check_k(rows.len(), kind, &state)?;
+    }
+
+    let max_studies = state.limits.max_studies;
+    let computed = run_compute(&state, move || -> Result<NewAnalysis, AppError> {
+        let (table, input, sha) = match kind {
+            InputKind::Csv => {
+                let csv = req.csv.expect("kind is csv");
+                let table =
+                    Table::from_str(&csv, &name).map_err(|e| InputKind::Csv.data_error(e))?;
+                let sha = sha256_hex(csv.as_bytes());
+                (table, csv, sha)
+            }
+            InputKind::Rows => {
+                let rows = req.rows.expect("kind is rows");
+                let table = rows_to_table(&rows, &name)?;
+                let json = serde_json::to_string(&rows).map_err(AppError::internal)?;
+                let sha = sha256_hex(json.as_bytes());
+                (table, json, sha)
+            }
+        };
+        if table.rows.len() > max_studies {
+            return Err(k_error(table.rows.len(), kind, max_studies));
+        }
+        let result = analyze(&table, &spec, &sha).map_err(|e| kind.data_error(e))?;
+        Ok(NewAnalysis {
+            input_kind: kind.name().to_string(),
+            input,
+            input_sha256: sha,
+            input_name: name,
+            options: serde_json::to_string(&spec).map_err(AppError::internal)?,
+            seed,
+            version: rema_data::VERSION.to_string(),
+            measure: result.measure.clone(),
+            method: result.method.clone(),
+            k: result.k,
+            result: serde_json::to_string(&result).map_err(AppError::internal)?,
+        })
+    })
+    .await??;
+
+    let stored = computed.clone();
+    let (id, created_at) = run_store(&state, move |s| s.insert(&stored)).await?;
+    tracing::info!(%id, measure = %computed.measure, k = computed.k, "analysis stored");
+    let result = RawValue::from_string(computed.result).map_err(AppError::internal)?;
+    Ok(created(
+        format!("/v1/analyses/{id}"),
+        CreatedAnalysis {
+            id,
+            result,
+            created_at,
+        },
+    ))
+}
+
+fn check_k(k: usize, kind: InputKind, state: &AppState) -> Result<(), AppError> {
+    if k > state.limits.max_studies {
+        Err(k_error(k, kind, state.limits.max_studies))
+    } else {
+        Ok(())
+    }
+}
+
+fn k_error(k: usize, kind: InputKind, cap: usize) -> AppError {
+    AppError::LimitExceeded {
+        field: kind.name().to_string(),
+        message: format!("{k} studies is above this server's cap of {cap} studies per analysis"),
+    }
+}
+
+/// Fetch a stored analysis: input, options, seed, version and result.
+#[utoipa::path(
+    get,
+    path = "/v1/analyses/{id}",
+    params(("id" = String, Path, description = "the id answered by POST /v1/analyses")),
+    responses(
+        (status = 200, body = StoredAnalysisBody),
+        (status = 404, description = "no such analysis", body = ErrorBody),
+    )
+)]
+pub async fn get_analysis(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<StoredAnalysisBody>, AppError> {
+    let a = fetch(&state, id).await?;
+    let n = a.new;
+    let raw = |s: String| RawValue::from_string(s).map_err(AppError::internal);
+    let (csv, rows) = if n.input_kind == "rows" {
+        (None, Some(raw(n.input)?))
+    } else {
+        (Some(n.input), None)
+    };
+    Ok(Json(StoredAnalysisBody {
+        id: a.id,
+        created_at: a.created_at,
+        version: n.version,
+        seed: n.seed,
+        input: StoredInput {
+            kind: n.input_kind,
+            name: n.input_name,
+            sha256: n.input_sha256,
+            csv,
+            rows,
+        },
+        options: raw(n.options)?,
+        result: raw(n.result)?,
+    }))
+}
+
+async fn fetch(state: &AppState, id: String) -> Result<crate::store::StoredAnalysis, AppError> {
+    let key = id.clone();
+    run_store(state, move |s| s.get(&key))
+        .await?
+        .ok_or_else(|| AppError::NotFound {
+            message: format!("no analysis with id `{id}`"),
+        })
+}
+
+/// List stored analyses, newest first: `?limit=20&offset=0`.
+#[utoipa::path(
+    get,
+    path = "/v1/analyses",
+    params(
+        ("limit" = Option<u32>, Query, description = "page size, 1 to 100 (default 20)"),
+        ("offset" = Option<u64>, Query, description = "analyses to skip (default 0)"),
+    ),
+    responses(
+        (status = 200, body = AnalysisList),
+        (status = 400, description = "bad limit or offset", body = ErrorBody),
+    )
+)]
+pub async fn list_analyses(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<AnalysisList>, AppError> {
+    let (limit, offset) = parse_page(query.as_deref().unwrap_or(""))?;
+    let (items, total) = run_store(&state, move |s| s.list(limit, offset)).await?;
+    let next = offset + items.len() as u64;
+    Ok(Json(AnalysisList {
+        items: items
+            .into_iter()
+            .map(|s| AnalysisSummary {
+                id: s.id,
+                created_at: s.created_at,
+                measure: s.measure,
+                method: s.method,
+                k: s.k,
+                version: s.version,
+            })
+            .collect(),
+        limit,
+        offset,
+        total,
+        next_offset: (next < total).then_some(next),
+    }))
+}
+
+fn parse_page(query: &str) -> Result<(u32, u64), AppError> {
+    let mut limit = DEFAULT_PAGE;
+    let mut offset = 0u64;
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let bad = |what: &str| AppError::InvalidQuery {
+            message: format!("`{k}={v}`: {what}"),
+        };
+        match k {
+            "limit" => {
+                limit = v
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=MAX_PAGE).contains(n))
+                    .ok_or_else(|| {
+                        bad(&format!(
+                            "limit must be a whole number from 1 to {MAX_PAGE}"
+                        ))
+                    })?
+            }
+            "offset" => {
+                offset = v
+                    .parse()
+                    .ok()
+                    .filter(|n| *n <= i64::MAX as u64)
+                    .ok_or_else(|| bad("offset must be a whole number >= 0"))?
+            }
+            _ => return Err(bad("unknown parameter; use limit and offset")),
+        }
+    }
+    Ok((limit, offset))
+}
+
+/// The forest plot of a stored analysis, as SVG.
+#[utoipa::path(
+    get,
+    path = "/v1/analyses/{id}/forest.svg",
+    params(("id" = String, Path, description = "the id of the analysis")),
+    responses(
+        (status = 200, description = "the forest plot", content_type = "image/svg+xml", body = String),
+        (status = 404, description = "no such analysis, or `plots_unavailable` in this build", body = ErrorBody),
+    )
+)]
+pub async fn forest_svg(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let a = fetch(&state, id).await?;
+    let Some(render) = state.forest else {
+        return Err(AppError::PlotsUnavailable);
+    };
+    let result: AnalysisResult = serde_json::from_str(&a.new.result).map_err(AppError::internal)?;
+    let svg = run_compute(&state, move || render(&result)).await?;
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
+}
+
+/// The `rema audit` contract, once it lands; 501 until then.
+#[utoipa::path(
+    post,
+    path = "/v1/audit",
+    responses((status = 501, description = "audit is not available in this build", body = ErrorBody))
+)]
+pub async fn audit() -> AppError {
+    AppError::NotImplemented {
+        message: "the audit of an analysis (`rema audit`) is not available in this build of rema-server yet".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_parameters_are_checked_and_named() {
+        assert_eq!(parse_page("").unwrap(), (DEFAULT_PAGE, 0));
+        assert_eq!(parse_page("limit=5&offset=10").unwrap(), (5, 10));
+        for bad in ["limit=0", "limit=101", "limit=x", "offset=-1", "page=2"] {
+            match parse_page(bad) {
+                Err(AppError::InvalidQuery { message }) => {
+                    assert!(
+                        message.contains(bad.split('=').next().unwrap()),
+                        "{message}"
+                    )
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_seed_is_read_from_the_spec_when_it_is_a_whole_number() {
+        assert_eq!(seed_of(&serde_json::json!({"seed": 42})), Some(42));
+        assert_eq!(
+            seed_of(&serde_json::json!({"seed": u64::MAX})),
+            Some(u64::MAX)
+        );
+        assert_eq!(seed_of(&serde_json::json!({"seed": -1})), None);
+        assert_eq!(seed_of(&serde_json::json!({"measure": "RR"})), None);
+    }
+
+    #[test]
+    fn json_errors_name_the_path_of_the_field() {
+        let e = parse_json::<AnalysisRequest>(br#"{"csv": 3, "spec": {}}"#).unwrap_err();
+        assert!(
+            matches!(&e, AppError::InvalidRequest { field: Some(f), .. } if f == "csv"),
+            "{e:?}"
+        );
+        let e = parse_json::<AnalysisRequest>(br#"{"csv": "x"}"#).unwrap_err();
+        assert!(
+            matches!(&e, AppError::InvalidRequest { field: Some(f), .. } if f == "spec"),
+            "{e:?}"
+        );
+        let e = parse_json::<AnalysisRequest>(br#"{"csv": "x", "#).unwrap_err();
+        assert!(matches!(e, AppError::InvalidJson { .. }), "{e:?}");
+    }
+}
