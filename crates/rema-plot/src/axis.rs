@@ -57,8 +57,8 @@ pub fn linear_ticks(lo: f64, hi: f64, target: usize) -> (f64, f64, Vec<f64>) {
         .map(|m| m * mag)
         .find(|s| *s >= raw * (1.0 - 1e-9))
         .unwrap_or(10.0 * mag);
-    let a = (lo / step - 1e-9).floor();
-    let b = (hi / step + 1e-9).ceil();
+    let a = (lo / step + 1e-9).floor();
+    let b = (hi / step - 1e-9).ceil();
     let ticks: Vec<f64> = (0..=((b - a) as i64)).map(|i| clean((a + i as f64) * step)).collect();
     (clean(a * step), clean(b * step), ticks)
 }

@@ -86,7 +86,7 @@ pub fn flow_svg(c: &FlowCounts, title: Option<&str>) -> String {
     let total_w = x_side + side_w + pad;
 
     let make = |title: &str, n: u64, note: Option<&str>, w: f64, class: &'static str| {
-        let mut lines: Vec<(String, bool)> = font::wrap(&format!("{title} (n = {n})"), fs, false, w - 2.0 * inner)
+        let mut lines: Vec<(String, bool)> = font::wrap(&format!("{title} (n\u{a0}=\u{a0}{n})"), fs, false, w - 2.0 * inner)
             .into_iter()
             .map(|l| (l, false))
             .collect();
@@ -105,7 +105,7 @@ pub fn flow_svg(c: &FlowCounts, title: Option<&str>) -> String {
     let mut ident_main = from(&c.identified, "identified", "Records identified from databases and registers", main_w, "box-identified");
     if let (Some(b), Some(o)) = (ident_main.as_mut(), c.other_sources.as_ref()) {
         let extra = font::wrap(
-            &format!("{} (n = {})", c.label("other_sources", "Records from other sources"), o.n),
+            &format!("{} (n\u{a0}=\u{a0}{})", c.label("other_sources", "Records from other sources"), o.n),
             fs,
             false,
             main_w - 2.0 * inner,
@@ -135,7 +135,7 @@ pub fn flow_svg(c: &FlowCounts, title: Option<&str>) -> String {
                 let total: u64 = c.excluded_reasons.iter().map(|(_, n)| n).sum();
                 let mut b = make(c.label("excluded_reasons", "Reports excluded"), total, None, side_w, "box-excluded-reasons");
                 for (reason, n) in &c.excluded_reasons {
-                    for l in font::wrap(&format!("{reason} (n = {n})"), small, false, side_w - 2.0 * inner - 8.0) {
+                    for l in font::wrap(&format!("{reason} (n\u{a0}=\u{a0}{n})"), small, false, side_w - 2.0 * inner - 8.0) {
                         b.lines.push((format!("  {l}"), true));
                         b.height += small * 1.35;
                     }

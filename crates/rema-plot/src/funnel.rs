@@ -119,7 +119,7 @@ pub fn funnel_svg(d: &FunnelData) -> String {
         .as_deref()
         .map(|t| font::wrap(t, fs * 1.25, true, d.width - 2.0 * pad))
         .unwrap_or_default();
-    let top = pad + title_lines.len() as f64 * fs * 1.75 + line; // y-axis label line
+    let top = pad + title_lines.len() as f64 * fs * 1.75 + line + fs * 0.6; // y-axis label line
     let left = pad + y_label_w + 8.0;
     let right = d.width - pad - fs * 1.5;
     // Legend items.
@@ -150,7 +150,7 @@ pub fn funnel_svg(d: &FunnelData) -> String {
         legend_rows.last_mut().map(|r| r.push(i));
         xcur += w;
     }
-    let bottom_extra = 6.0 + line + line + legend_rows.len() as f64 * line + pad;
+    let bottom_extra = 10.0 + line + line + legend_rows.len() as f64 * line + pad;
     let plot_bottom = (d.height - bottom_extra).max(top + 120.0);
     let total_h = plot_bottom + bottom_extra;
     let xa = Axis { lo: xlo, hi: xhi, log: false, p0: left, p1: right };
@@ -166,7 +166,7 @@ pub fn funnel_svg(d: &FunnelData) -> String {
         y += fs * 1.75;
         svg.text(&Text::new(pad, y - fs * 0.5, l, fs * 1.25).bold(true).class("title"));
     }
-    svg.text(&Text::new(pad, top - fs * 0.6, "Standard error", fs).class("axis-label"));
+    svg.text(&Text::new(pad, top - fs * 1.1, "Standard error", fs).class("axis-label"));
 
     // Contours: shaded bands around the null, or lines around the estimate.
     if d.contour_center.is_some() {
@@ -230,7 +230,7 @@ pub fn funnel_svg(d: &FunnelData) -> String {
         let xx = xa.pos(*t);
         svg.line(xx, plot_bottom, xx, plot_bottom + 4.0, "#000", 1.0, " class=\"tick\"");
     }
-    let ty = plot_bottom + 6.0 + font::ascent(fs);
+    let ty = plot_bottom + 10.0 + font::ascent(fs);
     for t in &labelled {
         svg.text(
             &Text::new(xa.pos(*t), ty, &x_label_of(*t), fs)
