@@ -6,6 +6,9 @@
 mod analyze;
 mod audit;
 mod exit;
+mod figure;
+mod forest;
+mod funnel;
 mod text;
 
 use std::process::ExitCode;
@@ -30,6 +33,8 @@ struct Cli {
 enum Command {
     Analyze(analyze::AnalyzeArgs),
     Audit(audit::AuditArgs),
+    Forest(forest::ForestArgs),
+    Funnel(funnel::FunnelArgs),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +43,8 @@ fn main() -> ExitCode {
     let outcome = std::panic::catch_unwind(|| match cli.command {
         Command::Analyze(args) => analyze::run(&args),
         Command::Audit(args) => audit::run(&args),
+        Command::Forest(args) => forest::run(&args),
+        Command::Funnel(args) => funnel::run(&args),
     });
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,

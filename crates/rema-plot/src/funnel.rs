@@ -124,10 +124,14 @@ pub fn funnel_svg(d: &FunnelData) -> String {
     let right = d.width - pad - fs * 1.5;
     // Legend items.
     let mut legend: Vec<(String, &str)> = Vec::new();
-    for l in &levels {
+    for (i, l) in levels.iter().enumerate() {
         let kind = if d.contour_center.is_some() { "shade" } else { "line" };
+        let p = |l: f64| num(1.0 - l / 100.0, 2);
         let text = if d.contour_center.is_some() {
-            format!("p < {}", num(1.0 - l / 100.0, 2))
+            match levels.get(i + 1) {
+                Some(next) => format!("{} < p < {}", p(*next), p(*l)),
+                None => format!("p < {}", p(*l)),
+            }
         } else {
             format!("{}% pseudo-CI", tick_label(*l))
         };

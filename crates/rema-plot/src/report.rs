@@ -293,9 +293,7 @@ pub fn summary_table(results: &[(&str, &AnalysisResult)]) -> TableData {
             ]
         })
         .collect();
-    let mut t = TableData::new(headers, rows);
-    t.title = Some("Summary of results".to_string());
-    t
+    TableData::new(headers, rows)
 }
 
 /// Provenance lines for a set of analyses.
