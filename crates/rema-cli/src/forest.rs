@@ -86,6 +86,9 @@ fn parse_pair(s: &str, flag: &str) -> Result<(f64, f64), CliError> {
     }
 }
 
+/// The data cells of the study at a line of the input.
+type CellsOf<'a> = Box<dyn Fn(Option<u64>) -> Option<Vec<String>> + 'a>;
+
 /// The raw data of each study as text columns, found by the study's line.
 fn add_data_columns(d: &mut ForestData, table: &Table, r: &AnalysisResult) {
     let has = |c: &str| table.column(c).is_some();
@@ -103,7 +106,7 @@ fn add_data_columns(d: &mut ForestData, table: &Table, r: &AnalysisResult) {
         Some(rema_plot::axis::tick_label(a + b))
     };
     let kind = r.measure.as_str();
-    let (headers, cells): (Vec<&str>, Box<dyn Fn(Option<u64>) -> Option<Vec<String>>>) = match kind {
+    let (headers, cells): (Vec<&str>, CellsOf<'_>) = match kind {
         "RR" | "OR" | "RD" => (
             vec!["Group 1\nevents/total", "Group 2\nevents/total"],
             Box::new(|l| {
@@ -117,8 +120,18 @@ fn add_data_columns(d: &mut ForestData, table: &Table, r: &AnalysisResult) {
             vec!["Group 1\nmean (SD), n", "Group 2\nmean (SD), n"],
             Box::new(|l| {
                 Some(vec![
-                    format!("{} ({}), {}", get(l, "m1i")?, get(l, "sd1i")?, get(l, "n1i")?),
-                    format!("{} ({}), {}", get(l, "m2i")?, get(l, "sd2i")?, get(l, "n2i")?),
+                    format!(
+                        "{} ({}), {}",
+                        get(l, "m1i")?,
+                        get(l, "sd1i")?,
+                        get(l, "n1i")?
+                    ),
+                    format!(
+                        "{} ({}), {}",
+                        get(l, "m2i")?,
+                        get(l, "sd2i")?,
+                        get(l, "n2i")?
+                    ),
                 ])
             }),
         ),

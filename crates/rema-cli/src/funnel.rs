@@ -40,7 +40,12 @@ pub fn run(args: &FunnelArgs) -> Result<(), CliError> {
     let levels: Option<Vec<f64>> = args
         .contours
         .split(',')
-        .map(|s| s.trim().parse::<f64>().ok().filter(|l| *l > 0.0 && *l < 100.0))
+        .map(|s| {
+            s.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|l| *l > 0.0 && *l < 100.0)
+        })
         .collect();
     let Some(levels) = levels else {
         return Err(CliError {

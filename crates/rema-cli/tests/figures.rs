@@ -25,8 +25,16 @@ fn tmp(name: &str) -> PathBuf {
 fn forest_writes_an_svg_with_every_study_and_the_data() {
     let out = tmp("bcg.svg");
     let o = rema(&[
-        "forest", "examples/bcg/bcg.csv", "--measure", "RR", "--out", out.to_str().unwrap(),
-        "--favours", "vaccine,control", "--title", "BCG",
+        "forest",
+        "examples/bcg/bcg.csv",
+        "--measure",
+        "RR",
+        "--out",
+        out.to_str().unwrap(),
+        "--favours",
+        "vaccine,control",
+        "--title",
+        "BCG",
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let svg = std::fs::read_to_string(&out).unwrap();
@@ -35,7 +43,10 @@ fn forest_writes_an_svg_with_every_study_and_the_data() {
     }
     assert!(svg.contains(">4/123</text>"), "events/total column");
     assert!(svg.contains(">Favours vaccine</text>"));
-    assert!(svg.contains(">0.49 [0.34, 0.70]</text>"), "pooled RR as metafor prints it");
+    assert!(
+        svg.contains(">0.49 [0.34, 0.70]</text>"),
+        "pooled RR as metafor prints it"
+    );
     assert_eq!(svg.matches("class=\"study-square\"").count(), 13);
 }
 
@@ -43,7 +54,16 @@ fn forest_writes_an_svg_with_every_study_and_the_data() {
 fn forest_and_funnel_write_pngs() {
     for (cmd, name) in [("forest", "f.png"), ("funnel", "u.png")] {
         let out = tmp(name);
-        let o = rema(&[cmd, "examples/bcg/bcg.csv", "-m", "RR", "--out", out.to_str().unwrap(), "--png-scale", "1"]);
+        let o = rema(&[
+            cmd,
+            "examples/bcg/bcg.csv",
+            "-m",
+            "RR",
+            "--out",
+            out.to_str().unwrap(),
+            "--png-scale",
+            "1",
+        ]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let png = std::fs::read(&out).unwrap();
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
@@ -53,13 +73,38 @@ fn forest_and_funnel_write_pngs() {
 #[test]
 fn bad_figure_options_are_usage_errors() {
     let out = tmp("x.pdf");
-    let o = rema(&["forest", "examples/bcg/bcg.csv", "-m", "RR", "--out", out.to_str().unwrap()]);
+    let o = rema(&[
+        "forest",
+        "examples/bcg/bcg.csv",
+        "-m",
+        "RR",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains(".svg or .png"));
     let svg = tmp("y.svg");
-    let o = rema(&["forest", "examples/bcg/bcg.csv", "-m", "RR", "--out", svg.to_str().unwrap(), "--favours", "only"]);
+    let o = rema(&[
+        "forest",
+        "examples/bcg/bcg.csv",
+        "-m",
+        "RR",
+        "--out",
+        svg.to_str().unwrap(),
+        "--favours",
+        "only",
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    let o = rema(&["funnel", "examples/bcg/bcg.csv", "-m", "RR", "--out", svg.to_str().unwrap(), "--contours", "95,120"]);
+    let o = rema(&[
+        "funnel",
+        "examples/bcg/bcg.csv",
+        "-m",
+        "RR",
+        "--out",
+        svg.to_str().unwrap(),
+        "--contours",
+        "95,120",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(!svg.exists());
 }

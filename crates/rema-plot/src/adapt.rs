@@ -30,7 +30,9 @@ impl DisplayTransform {
     /// The transform for `r.measure` (identity for an unknown measure).
     pub fn for_result(r: &AnalysisResult) -> DisplayTransform {
         let measure: Option<Measure> = r.measure.parse().ok();
-        let kind = measure.map(Measure::back_transform).unwrap_or(BackTransform::Identity);
+        let kind = measure
+            .map(Measure::back_transform)
+            .unwrap_or(BackTransform::Identity);
         let proportion = measure.is_some_and(Measure::is_proportion);
         let scale = if proportion {
             Scale::Percent
@@ -39,11 +41,17 @@ impl DisplayTransform {
         } else {
             Scale::Linear
         };
-        let nhm = (kind == BackTransform::InverseFreemanTukey && !r.studies.is_empty()).then(|| {
-            let inv: f64 = r.studies.iter().map(|s| 1.0 / pft_n(s.vi)).sum();
-            r.studies.len() as f64 / inv
-        });
-        DisplayTransform { kind, scale, nhm, measure }
+        let nhm =
+            (kind == BackTransform::InverseFreemanTukey && !r.studies.is_empty()).then(|| {
+                let inv: f64 = r.studies.iter().map(|s| 1.0 / pft_n(s.vi)).sum();
+                r.studies.len() as f64 / inv
+            });
+        DisplayTransform {
+            kind,
+            scale,
+            nhm,
+            measure,
+        }
     }
 
     pub fn scale(&self) -> Scale {
@@ -178,9 +186,9 @@ impl From<&AnalysisResult> for ForestData {
     }
 }
 
-/// Splits the studies of `d` into subgroups by `level_of(study label)`, in
-/// order of first appearance, each with the subtotal given by `subtotal`.
-/// A convenience for callers that fit each level themselves.
+/// Splits study rows into subgroups by `level_of(study label)`, in order of
+/// first appearance, without subtotals: a convenience for callers that fit
+/// each level themselves and then fill `subtotal`, `heterogeneity`, `test`.
 pub fn group_rows(rows: Vec<ForestRow>, level_of: impl Fn(&str) -> String) -> Vec<ForestGroup> {
     let mut groups: Vec<ForestGroup> = Vec::new();
     for row in rows {

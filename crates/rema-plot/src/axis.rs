@@ -59,7 +59,9 @@ pub fn linear_ticks(lo: f64, hi: f64, target: usize) -> (f64, f64, Vec<f64>) {
         .unwrap_or(10.0 * mag);
     let a = (lo / step + 1e-9).floor();
     let b = (hi / step - 1e-9).ceil();
-    let ticks: Vec<f64> = (0..=((b - a) as i64)).map(|i| clean((a + i as f64) * step)).collect();
+    let ticks: Vec<f64> = (0..=((b - a) as i64))
+        .map(|i| clean((a + i as f64) * step))
+        .collect();
     (clean(a * step), clean(b * step), ticks)
 }
 
@@ -88,8 +90,17 @@ pub fn log_ticks(lo: f64, hi: f64) -> (f64, f64, Vec<f64>) {
             .collect();
         all.sort_by(f64::total_cmp);
         // Limits: the candidates just outside the range.
-        let a = all.iter().rev().find(|v| **v <= lo * (1.0 + 1e-9)).copied().unwrap_or(lo);
-        let b = all.iter().find(|v| **v >= hi * (1.0 - 1e-9)).copied().unwrap_or(hi);
+        let a = all
+            .iter()
+            .rev()
+            .find(|v| **v <= lo * (1.0 + 1e-9))
+            .copied()
+            .unwrap_or(lo);
+        let b = all
+            .iter()
+            .find(|v| **v >= hi * (1.0 - 1e-9))
+            .copied()
+            .unwrap_or(hi);
         let ticks: Vec<f64> = all.into_iter().filter(|v| *v >= a && *v <= b).collect();
         if ticks.len() <= 8 || i == sets.len() - 1 {
             if i == sets.len() - 1 && ticks.len() > 8 {
@@ -158,7 +169,13 @@ mod tests {
 
     #[test]
     fn positions_are_linear_in_log_units() {
-        let ax = Axis { lo: 0.1, hi: 10.0, log: true, p0: 0.0, p1: 200.0 };
+        let ax = Axis {
+            lo: 0.1,
+            hi: 10.0,
+            log: true,
+            p0: 0.0,
+            p1: 200.0,
+        };
         assert!((ax.pos(1.0) - 100.0).abs() < 1e-9);
         assert!((ax.pos(0.1)).abs() < 1e-9);
     }

@@ -86,15 +86,33 @@ pub fn flow_svg(c: &FlowCounts, title: Option<&str>) -> String {
     let total_w = x_side + side_w + pad;
 
     let make = |title: &str, n: u64, note: Option<&str>, w: f64, class: &'static str| {
-        let mut lines: Vec<(String, bool)> = font::wrap(&format!("{title} (n\u{a0}=\u{a0}{n})"), fs, false, w - 2.0 * inner)
-            .into_iter()
-            .map(|l| (l, false))
-            .collect();
+        let mut lines: Vec<(String, bool)> = font::wrap(
+            &format!("{title} (n\u{a0}=\u{a0}{n})"),
+            fs,
+            false,
+            w - 2.0 * inner,
+        )
+        .into_iter()
+        .map(|l| (l, false))
+        .collect();
         if let Some(note) = note.filter(|s| !s.trim().is_empty()) {
-            lines.extend(font::wrap(note, small, false, w - 2.0 * inner).into_iter().map(|l| (l, true)));
+            lines.extend(
+                font::wrap(note, small, false, w - 2.0 * inner)
+                    .into_iter()
+                    .map(|l| (l, true)),
+            );
         }
-        let h: f64 = lines.iter().map(|(_, s)| if *s { small * 1.35 } else { line }).sum::<f64>() + 2.0 * inner - 4.0;
-        Boxed { lines, height: h, class }
+        let h: f64 = lines
+            .iter()
+            .map(|(_, s)| if *s { small * 1.35 } else { line })
+            .sum::<f64>()
+            + 2.0 * inner
+            - 4.0;
+        Boxed {
+            lines,
+            height: h,
+            class,
+        }
     };
     let from = |fc: &Option<FlowCount>, key: &str, default: &str, w: f64, class: &'static str| {
         fc.as_ref()
@@ -102,10 +120,20 @@ pub fn flow_svg(c: &FlowCounts, title: Option<&str>) -> String {
     };
 
     // Stages: (phase, main box, side box).
-    let mut ident_main = from(&c.identified, "identified", "Records identified from databases and registers", main_w, "box-identified");
+    let mut ident_main = from(
+        &c.identified,
+        "identified",
+        "Records identified from databases and registers",
+        main_w,
+        "box-identified",
+    );
     if let (Some(b), Some(o)) = (ident_main.as_mut(), c.other_sources.as_ref()) {
         let extra = font::wrap(
-            &format!("{} (n\u{a0}=\u{a0}{})", c.label("other_sources", "Records from other sources"), o.n),
+            &format!(
+                "{} (n\u{a0}=\u{a0}{})",
+                c.label("other_sources", "Records from other sources"),
+                o.n
+            ),
             fs,
             false,
             main_w - 2.0 * inner,
@@ -119,23 +147,58 @@ pub fn flow_svg(c: &FlowCounts, title: Option<&str>) -> String {
         (
             "Identification",
             ident_main,
-            from(&c.duplicates_removed, "duplicates_removed", "Duplicate records removed before screening", side_w, "box-duplicates"),
+            from(
+                &c.duplicates_removed,
+                "duplicates_removed",
+                "Duplicate records removed before screening",
+                side_w,
+                "box-duplicates",
+            ),
         ),
         (
             "Screening",
-            from(&c.screened, "screened", "Records screened", main_w, "box-screened"),
-            from(&c.excluded, "excluded", "Records excluded", side_w, "box-excluded"),
+            from(
+                &c.screened,
+                "screened",
+                "Records screened",
+                main_w,
+                "box-screened",
+            ),
+            from(
+                &c.excluded,
+                "excluded",
+                "Records excluded",
+                side_w,
+                "box-excluded",
+            ),
         ),
         (
             "Screening",
-            from(&c.assessed, "assessed", "Reports assessed for eligibility", main_w, "box-assessed"),
+            from(
+                &c.assessed,
+                "assessed",
+                "Reports assessed for eligibility",
+                main_w,
+                "box-assessed",
+            ),
             if c.excluded_reasons.is_empty() {
                 None
             } else {
                 let total: u64 = c.excluded_reasons.iter().map(|(_, n)| n).sum();
-                let mut b = make(c.label("excluded_reasons", "Reports excluded"), total, None, side_w, "box-excluded-reasons");
+                let mut b = make(
+                    c.label("excluded_reasons", "Reports excluded"),
+                    total,
+                    None,
+                    side_w,
+                    "box-excluded-reasons",
+                );
                 for (reason, n) in &c.excluded_reasons {
-                    for l in font::wrap(&format!("{reason} (n\u{a0}=\u{a0}{n})"), small, false, side_w - 2.0 * inner - 8.0) {
+                    for l in font::wrap(
+                        &format!("{reason} (n\u{a0}=\u{a0}{n})"),
+                        small,
+                        false,
+                        side_w - 2.0 * inner - 8.0,
+                    ) {
                         b.lines.push((format!("  {l}"), true));
                         b.height += small * 1.35;
                     }
@@ -145,7 +208,13 @@ pub fn flow_svg(c: &FlowCounts, title: Option<&str>) -> String {
         ),
         (
             "Included",
-            from(&c.included, "included", "Studies included in review", main_w, "box-included"),
+            from(
+                &c.included,
+                "included",
+                "Studies included in review",
+                main_w,
+                "box-included",
+            ),
             None,
         ),
     ];
@@ -167,13 +236,22 @@ pub fn flow_svg(c: &FlowCounts, title: Option<&str>) -> String {
                 .max(s.as_ref().map(|b| b.height).unwrap_or(0.0))
         })
         .collect();
-    let total_h = top + heights.iter().sum::<f64>() + vgap * stages.len().saturating_sub(1) as f64 + pad;
-    let mut svg = Svg::new(total_w, total_h, title.unwrap_or("Selection flow (PRISMA 2020)"));
+    let total_h =
+        top + heights.iter().sum::<f64>() + vgap * stages.len().saturating_sub(1) as f64 + pad;
+    let mut svg = Svg::new(
+        total_w,
+        total_h,
+        title.unwrap_or("Selection flow (PRISMA 2020)"),
+    );
     svg.raw("<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#000\"/></marker></defs>\n");
     let mut y = pad;
     for l in &title_lines {
         y += fs * 1.75;
-        svg.text(&Text::new(pad, y - fs * 0.5, l, fs * 1.25).bold(true).class("title"));
+        svg.text(
+            &Text::new(pad, y - fs * 0.5, l, fs * 1.25)
+                .bold(true)
+                .class("title"),
+        );
     }
 
     let mut y = top;
@@ -186,7 +264,16 @@ pub fn flow_svg(c: &FlowCounts, title: Option<&str>) -> String {
             _ => bands.push((phase, y, y + h)),
         }
         let draw_box = |svg: &mut Svg, b: &Boxed, x: f64, w: f64| {
-            svg.rect(x, y, w, b.height, &format!("class=\"{}\" fill=\"#fff\" stroke=\"#000\" stroke-width=\"1\"", b.class));
+            svg.rect(
+                x,
+                y,
+                w,
+                b.height,
+                &format!(
+                    "class=\"{}\" fill=\"#fff\" stroke=\"#000\" stroke-width=\"1\"",
+                    b.class
+                ),
+            );
             let mut ty = y + inner - 2.0;
             for (l, is_small) in &b.lines {
                 let size = if *is_small { small } else { fs };
@@ -197,7 +284,13 @@ pub fn flow_svg(c: &FlowCounts, title: Option<&str>) -> String {
         if let Some(b) = main {
             draw_box(&mut svg, b, x_main, main_w);
             if let Some(pb) = prev_main_bottom {
-                svg.line(x_main + main_w / 2.0, pb, x_main + main_w / 2.0, y, "#000", 1.2, " class=\"flow-arrow\" marker-end=\"url(#arrow)\"");
+                svg.line(
+                    (x_main + main_w / 2.0, pb),
+                    (x_main + main_w / 2.0, y),
+                    "#000",
+                    1.2,
+                    " class=\"flow-arrow\" marker-end=\"url(#arrow)\"",
+                );
             }
             prev_main_bottom = Some(y + b.height);
         }
@@ -205,13 +298,25 @@ pub fn flow_svg(c: &FlowCounts, title: Option<&str>) -> String {
             draw_box(&mut svg, s, x_side, side_w);
             if main.is_some() {
                 let ya = y + s.height.min(main.as_ref().map(|m| m.height).unwrap_or(0.0)) / 2.0;
-                svg.line(x_main + main_w, ya, x_side, ya, "#000", 1.2, " class=\"flow-arrow\" marker-end=\"url(#arrow)\"");
+                svg.line(
+                    (x_main + main_w, ya),
+                    (x_side, ya),
+                    "#000",
+                    1.2,
+                    " class=\"flow-arrow\" marker-end=\"url(#arrow)\"",
+                );
             }
         }
         y += h + vgap;
     }
     for (phase, y0, y1) in bands {
-        svg.rect(pad, y0, phase_w, y1 - y0, "class=\"phase\" fill=\"#dbe7f3\" stroke=\"#7a99bd\" stroke-width=\"1\"");
+        svg.rect(
+            pad,
+            y0,
+            phase_w,
+            y1 - y0,
+            "class=\"phase\" fill=\"#dbe7f3\" stroke=\"#7a99bd\" stroke-width=\"1\"",
+        );
         svg.text(
             &Text::new(pad + phase_w / 2.0, (y0 + y1) / 2.0 + fs * 0.35, phase, fs)
                 .bold(true)

@@ -57,8 +57,7 @@ fn metrics(bold: bool) -> &'static Metrics {
 }
 
 fn advance_of(face: &Face<'_>, c: char) -> Option<u16> {
-    face.glyph_index(c)
-        .and_then(|g| face.glyph_hor_advance(g))
+    face.glyph_index(c).and_then(|g| face.glyph_hor_advance(g))
 }
 
 /// Width of `text` set in the bundled font at `size` px.
@@ -161,7 +160,10 @@ mod tests {
         assert!(cut);
         assert!(t.ends_with('\u{2026}'));
         assert!(text_width(&t, 12.0, false) <= 120.0);
-        assert_eq!(truncate("short", 12.0, false, 120.0), ("short".to_string(), false));
+        assert_eq!(
+            truncate("short", 12.0, false, 120.0),
+            ("short".to_string(), false)
+        );
     }
 
     #[test]

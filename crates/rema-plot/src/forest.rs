@@ -206,7 +206,12 @@ impl ForestData {
 pub fn heterogeneity_text(h: &Heterogeneity) -> String {
     let tau = h
         .tau2
-        .map(|t| format!("τ² = {}; ", num(t, if t != 0.0 && t.abs() < 0.01 { 4 } else { 2 })))
+        .map(|t| {
+            format!(
+                "τ² = {}; ",
+                num(t, if t != 0.0 && t.abs() < 0.01 { 4 } else { 2 })
+            )
+        })
         .unwrap_or_default();
     format!(
         "Heterogeneity: {tau}Q = {}, df = {} ({}); I² = {}%",
@@ -220,7 +225,12 @@ pub fn heterogeneity_text(h: &Heterogeneity) -> String {
 /// The line for a test of an effect.
 pub fn effect_test_text(prefix: &str, t: &EffectTest) -> String {
     let stat = match t.df {
-        Some(df) => format!("{}({}) = {}", t.statistic, tick_label((df * 100.0).round() / 100.0), num(t.value, 2)),
+        Some(df) => format!(
+            "{}({}) = {}",
+            t.statistic,
+            tick_label((df * 100.0).round() / 100.0),
+            num(t.value, 2)
+        ),
         None => format!("{} = {}", t.statistic, num(t.value, 2)),
     };
     format!("{prefix}: {stat} ({})", pval(t.pval))
@@ -247,7 +257,12 @@ enum Row<'a> {
 }
 
 fn effect_text(est: f64, lo: f64, hi: f64, digits: usize) -> String {
-    format!("{} [{}, {}]", num(est, digits), num(lo, digits), num(hi, digits))
+    format!(
+        "{} [{}, {}]",
+        num(est, digits),
+        num(lo, digits),
+        num(hi, digits)
+    )
 }
 
 fn weight_text(w: f64) -> String {
@@ -264,12 +279,18 @@ fn axis_limits(d: &ForestData) -> (f64, f64, Vec<f64>) {
     let u = |v: f64| if log { v.exp() } else { v };
     let mut core: Vec<f64> = Vec::new();
     let mut full: Vec<f64> = Vec::new();
-    let studies = d.rows.iter().chain(d.subgroups.iter().flat_map(|g| g.rows.iter()));
+    let studies = d
+        .rows
+        .iter()
+        .chain(d.subgroups.iter().flat_map(|g| g.rows.iter()));
     for r in studies {
         core.push(r.estimate);
         full.extend([r.ci_lower, r.ci_upper]);
     }
-    let pooled = d.overall.iter().chain(d.subgroups.iter().filter_map(|g| g.subtotal.as_ref()));
+    let pooled = d
+        .overall
+        .iter()
+        .chain(d.subgroups.iter().filter_map(|g| g.subtotal.as_ref()));
     for p in pooled {
         core.extend([p.estimate, p.ci_lower, p.ci_upper]);
         if let Some((a, b)) = p.prediction {
@@ -280,7 +301,12 @@ fn axis_limits(d: &ForestData) -> (f64, f64, Vec<f64>) {
         core.push(r);
     }
     let core: Vec<f64> = core.into_iter().filter(|v| ok(*v)).map(t).collect();
-    let full: Vec<f64> = full.into_iter().filter(|v| ok(*v)).map(t).chain(core.iter().copied()).collect();
+    let full: Vec<f64> = full
+        .into_iter()
+        .filter(|v| ok(*v))
+        .map(t)
+        .chain(core.iter().copied())
+        .collect();
     let (mut lo, mut hi) = if let Some((a, b)) = d.options.xlim {
         (t(a), t(b))
     } else if core.is_empty() {
@@ -299,7 +325,11 @@ fn axis_limits(d: &ForestData) -> (f64, f64, Vec<f64>) {
     };
     if d.options.xlim.is_some() {
         let (a, b) = (u(lo), u(hi));
-        let ticks = if log { log_ticks(a, b).2 } else { linear_ticks(a, b, 5).2 };
+        let ticks = if log {
+            log_ticks(a, b).2
+        } else {
+            linear_ticks(a, b, 5).2
+        };
         let ticks = ticks.into_iter().filter(|v| *v >= a && *v <= b).collect();
         return (a, b, ticks);
     }
@@ -312,7 +342,10 @@ fn axis_limits(d: &ForestData) -> (f64, f64, Vec<f64>) {
     } else {
         let (a, b, ticks) = linear_ticks(lo, hi, 5);
         if d.scale == Scale::Percent {
-            let ticks: Vec<f64> = ticks.into_iter().filter(|v| (0.0..=100.0).contains(v)).collect();
+            let ticks: Vec<f64> = ticks
+                .into_iter()
+                .filter(|v| (0.0..=100.0).contains(v))
+                .collect();
             (a.max(0.0), b.min(100.0), ticks)
         } else {
             (a, b, ticks)
@@ -379,7 +412,11 @@ pub fn forest_svg(d: &ForestData) -> String {
         Row::Pooled(p) => p.weight.is_some(),
         _ => false,
     });
-    let w_weight = if has_weight { bw("Weight").max(bw("100.0%")) } else { 0.0 };
+    let w_weight = if has_weight {
+        bw("Weight").max(bw("100.0%"))
+    } else {
+        0.0
+    };
     let mut w_effect = header_lines(&d.effect_header)
         .iter()
         .map(|l| bw(l))
@@ -392,11 +429,13 @@ pub fn forest_svg(d: &ForestData) -> String {
                 for (j, c) in s.data.iter().take(ncol).enumerate() {
                     w_data[j] = w_data[j].max(rw(c));
                 }
-                w_effect = w_effect.max(rw(&effect_text(s.estimate, s.ci_lower, s.ci_upper, digits)));
+                w_effect =
+                    w_effect.max(rw(&effect_text(s.estimate, s.ci_lower, s.ci_upper, digits)));
             }
             Row::Pooled(p) => {
                 w_label = w_label.max(bw(&p.label));
-                w_effect = w_effect.max(bw(&effect_text(p.estimate, p.ci_lower, p.ci_upper, digits)));
+                w_effect =
+                    w_effect.max(bw(&effect_text(p.estimate, p.ci_lower, p.ci_upper, digits)));
             }
             Row::Prediction(a, b) => {
                 w_label = w_label.max(rw("Prediction interval"));
@@ -484,7 +523,9 @@ pub fn forest_svg(d: &ForestData) -> String {
         })
         .sum();
     let top = pad + title_lines.len() as f64 * title_size * 1.4 + nhead as f64 * line + fs * 0.5;
-    let bottom = fs * 0.5 + 6.0 + line + line + fs * 0.5 + footer.len() as f64 * line_small + pad;
+    let favours_h = if d.favours.is_some() { line } else { 0.0 };
+    let bottom =
+        fs * 0.5 + 6.0 + line + favours_h + fs * 0.5 + footer.len() as f64 * line_small + pad;
     let natural = top + fixed_rows + unit_rows as f64 * min_row_h + bottom;
     let row_h = match o.height {
         Some(h) if h > natural && unit_rows > 0 => min_row_h + (h - natural) / unit_rows as f64,
@@ -492,7 +533,10 @@ pub fn forest_svg(d: &ForestData) -> String {
     };
     let total_h = natural + (row_h - min_row_h) * unit_rows as f64;
 
-    let title_text = d.title.clone().unwrap_or_else(|| format!("Forest plot: {}", d.effect_header));
+    let title_text = d
+        .title
+        .clone()
+        .unwrap_or_else(|| format!("Forest plot: {}", d.effect_header));
     let mut svg = Svg::new(total_w, total_h, &title_text);
     let baseline = |cy: f64, size: f64| cy + (font::ascent(size) - font::descent(size)) / 2.0;
 
@@ -500,7 +544,11 @@ pub fn forest_svg(d: &ForestData) -> String {
     let mut y = pad;
     for l in &title_lines {
         y += title_size * 1.4;
-        svg.text(&Text::new(pad, y - title_size * 0.4, l, title_size).bold(true).class("title"));
+        svg.text(
+            &Text::new(pad, y - title_size * 0.4, l, title_size)
+                .bold(true)
+                .class("title"),
+        );
     }
     // Headers, bottom-aligned.
     let head_top = y;
@@ -539,14 +587,19 @@ pub fn forest_svg(d: &ForestData) -> String {
         );
         let (shown, _) = font::truncate(l, fs, true, plot_w);
         svg.text(
-            &Text::new((plot_x0 + plot_x1) / 2.0, head_line_y(i, eh.len()), &shown, fs)
-                .bold(true)
-                .anchor(Anchor::Middle)
-                .class("header"),
+            &Text::new(
+                (plot_x0 + plot_x1) / 2.0,
+                head_line_y(i, eh.len()),
+                &shown,
+                fs,
+            )
+            .bold(true)
+            .anchor(Anchor::Middle)
+            .class("header"),
         );
     }
     y = head_top + nhead as f64 * line + fs * 0.2;
-    svg.line(pad, y, total_w - pad, y, "#000", 1.0, "");
+    svg.line((pad, y), (total_w - pad, y), "#000", 1.0, "");
     y += fs * 0.3;
     let rows_top = y;
 
@@ -595,7 +648,11 @@ pub fn forest_svg(d: &ForestData) -> String {
                         .title(cut.then_some(&s.label)),
                 );
                 for (j, c) in s.data.iter().take(ncol).enumerate() {
-                    svg.text(&Text::new(x_data[j], by, c, fs).anchor(Anchor::End).class("data"));
+                    svg.text(
+                        &Text::new(x_data[j], by, c, fs)
+                            .anchor(Anchor::End)
+                            .class("data"),
+                    );
                 }
                 if let Some(w) = s.weight {
                     svg.text(
@@ -605,7 +662,11 @@ pub fn forest_svg(d: &ForestData) -> String {
                     );
                 }
                 let et = effect_text(s.estimate, s.ci_lower, s.ci_upper, digits);
-                svg.text(&Text::new(x_effect, by, &et, fs).anchor(Anchor::End).class("effect"));
+                svg.text(
+                    &Text::new(x_effect, by, &et, fs)
+                        .anchor(Anchor::End)
+                        .class("effect"),
+                );
                 draw_ci(&mut svg, &axis, s.ci_lower, s.ci_upper, cy, "ci-line");
                 if axis.plottable(s.estimate) && s.estimate >= lo && s.estimate <= hi {
                     let side = match s.weight {
@@ -628,7 +689,11 @@ pub fn forest_svg(d: &ForestData) -> String {
             Row::Pooled(p) => {
                 let cy = y + row_h / 2.0;
                 let by = baseline(cy, fs);
-                svg.text(&Text::new(x_label, by, &p.label, fs).bold(true).class("pooled-label"));
+                svg.text(
+                    &Text::new(x_label, by, &p.label, fs)
+                        .bold(true)
+                        .class("pooled-label"),
+                );
                 if let Some(w) = p.weight {
                     svg.text(
                         &Text::new(x_weight, by, &weight_text(w), fs)
@@ -644,7 +709,10 @@ pub fn forest_svg(d: &ForestData) -> String {
                         .anchor(Anchor::End)
                         .class("effect"),
                 );
-                if [p.estimate, p.ci_lower, p.ci_upper].iter().all(|v| axis.plottable(*v)) {
+                if [p.estimate, p.ci_lower, p.ci_upper]
+                    .iter()
+                    .all(|v| axis.plottable(*v))
+                {
                     let h = (row_h * 0.35).min(fs * 0.6);
                     let px = |v: f64| axis.pos(axis.clamp(v));
                     svg.polygon(
@@ -687,13 +755,19 @@ pub fn forest_svg(d: &ForestData) -> String {
     let rows_bottom = y;
 
     // Reference line.
-    if let Some(r) = d.reference.filter(|r| axis.plottable(*r) && *r >= lo && *r <= hi) {
+    if let Some(r) = d
+        .reference
+        .filter(|r| axis.plottable(*r) && *r >= lo && *r <= hi)
+    {
         // Broken around the note lines, which may cross the plot.
         let xr = axis.pos(r);
         let mut from = rows_top;
-        for (a, b) in note_spans.iter().chain(std::iter::once(&(rows_bottom + fs * 0.5, 0.0))) {
+        for (a, b) in note_spans
+            .iter()
+            .chain(std::iter::once(&(rows_bottom + fs * 0.5, 0.0)))
+        {
             if *a > from {
-                svg.line(xr, from, xr, *a, "#555", 1.0, " class=\"ref-line\"");
+                svg.line((xr, from), (xr, *a), "#555", 1.0, " class=\"ref-line\"");
             }
             from = *b;
         }
@@ -701,7 +775,7 @@ pub fn forest_svg(d: &ForestData) -> String {
 
     // Axis.
     y = rows_bottom + fs * 0.5;
-    svg.line(plot_x0, y, plot_x1, y, "#000", 1.0, " class=\"axis\"");
+    svg.line((plot_x0, y), (plot_x1, y), "#000", 1.0, " class=\"axis\"");
     // Thin the labels until neighbours no longer touch.
     let labels_fit = |ts: &[f64]| {
         ts.windows(2).all(|w| {
@@ -716,7 +790,7 @@ pub fn forest_svg(d: &ForestData) -> String {
     ticks.retain(|v| *v >= lo - 1e-12 && *v <= hi + 1e-12);
     for t in &ticks {
         let xt = axis.pos(*t);
-        svg.line(xt, y, xt, y + 5.0, "#000", 1.0, " class=\"tick\"");
+        svg.line((xt, y), (xt, y + 5.0), "#000", 1.0, " class=\"tick\"");
     }
     let ty = y + 6.0 + font::ascent(fs);
     for t in &labelled {
@@ -750,7 +824,7 @@ pub fn forest_svg(d: &ForestData) -> String {
                 .title(rcut.then_some(right)),
         );
     }
-    y += line + fs * 0.5;
+    y += favours_h + fs * 0.5;
     for l in &footer {
         y += line_small;
         svg.text(&Text::new(x_label, y - small * 0.45, l, small).class("footer"));
@@ -765,7 +839,13 @@ fn draw_ci(svg: &mut Svg, axis: &Axis, lo: f64, hi: f64, cy: f64, class: &str) {
     }
     let x0 = axis.pos(axis.clamp(lo));
     let x1 = axis.pos(axis.clamp(hi));
-    svg.line(x0, cy, x1, cy, "#000", 1.0, &format!(" class=\"{class}\""));
+    svg.line(
+        (x0, cy),
+        (x1, cy),
+        "#000",
+        1.0,
+        &format!(" class=\"{class}\""),
+    );
     let a = 5.0;
     if lo < axis.lo {
         svg.polygon(

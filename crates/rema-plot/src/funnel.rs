@@ -91,19 +91,22 @@ pub fn funnel_svg(d: &FunnelData) -> String {
     let (_, se_hi, y_ticks) = linear_ticks(0.0, se_max * 1.05, 4);
     let center = d.contour_center.unwrap_or(d.estimate);
     let zmax = levels.last().map(|l| contour_z(*l)).unwrap_or(1.96);
-    let mut xs: Vec<f64> = d
-        .yi
-        .iter()
-        .chain(d.filled.iter().map(|(y, _)| y))
-        .copied()
-        .filter(|v| v.is_finite())
-        .collect();
+    let mut xs: Vec<f64> =
+        d.yi.iter()
+            .chain(d.filled.iter().map(|(y, _)| y))
+            .copied()
+            .filter(|v| v.is_finite())
+            .collect();
     xs.extend([center - zmax * se_hi, center + zmax * se_hi, d.estimate]);
     let xmin = xs.iter().copied().fold(f64::INFINITY, f64::min);
     let xmax = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let (xlo, xhi, x_ticks) = if d.ratio {
         let (a, b, t) = log_ticks(xmin.exp(), xmax.exp());
-        (a.ln(), b.ln(), t.into_iter().map(f64::ln).collect::<Vec<_>>())
+        (
+            a.ln(),
+            b.ln(),
+            t.into_iter().map(f64::ln).collect::<Vec<_>>(),
+        )
     } else {
         linear_ticks(xmin, xmax, 6)
     };
@@ -125,7 +128,11 @@ pub fn funnel_svg(d: &FunnelData) -> String {
     // Legend items.
     let mut legend: Vec<(String, &str)> = Vec::new();
     for (i, l) in levels.iter().enumerate() {
-        let kind = if d.contour_center.is_some() { "shade" } else { "line" };
+        let kind = if d.contour_center.is_some() {
+            "shade"
+        } else {
+            "line"
+        };
         let p = |l: f64| num(1.0 - l / 100.0, 2);
         let text = if d.contour_center.is_some() {
             match levels.get(i + 1) {
@@ -151,14 +158,28 @@ pub fn funnel_svg(d: &FunnelData) -> String {
             legend_rows.push(Vec::new());
             xcur = 0.0;
         }
-        legend_rows.last_mut().map(|r| r.push(i));
+        if let Some(r) = legend_rows.last_mut() {
+            r.push(i);
+        }
         xcur += w;
     }
     let bottom_extra = 10.0 + line + line + legend_rows.len() as f64 * line + pad;
     let plot_bottom = (d.height - bottom_extra).max(top + 120.0);
     let total_h = plot_bottom + bottom_extra;
-    let xa = Axis { lo: xlo, hi: xhi, log: false, p0: left, p1: right };
-    let ya = Axis { lo: 0.0, hi: se_hi, log: false, p0: top, p1: plot_bottom };
+    let xa = Axis {
+        lo: xlo,
+        hi: xhi,
+        log: false,
+        p0: left,
+        p1: right,
+    };
+    let ya = Axis {
+        lo: 0.0,
+        hi: se_hi,
+        log: false,
+        p0: top,
+        p1: plot_bottom,
+    };
 
     let mut svg = Svg::new(
         d.width,
@@ -168,7 +189,11 @@ pub fn funnel_svg(d: &FunnelData) -> String {
     let mut y = pad;
     for l in &title_lines {
         y += fs * 1.75;
-        svg.text(&Text::new(pad, y - fs * 0.5, l, fs * 1.25).bold(true).class("title"));
+        svg.text(
+            &Text::new(pad, y - fs * 0.5, l, fs * 1.25)
+                .bold(true)
+                .class("title"),
+        );
     }
     svg.text(&Text::new(pad, top - fs * 1.1, "Standard error", fs).class("axis-label"));
 
@@ -182,7 +207,10 @@ pub fn funnel_svg(d: &FunnelData) -> String {
             top,
             right - left,
             plot_bottom - top,
-            &format!("class=\"contour\" fill=\"{}\"", SHADES[n.min(SHADES.len() - 1)]),
+            &format!(
+                "class=\"contour\" fill=\"{}\"",
+                SHADES[n.min(SHADES.len() - 1)]
+            ),
         );
         for (i, l) in levels.iter().rev().enumerate() {
             let z = contour_z(*l);
@@ -209,22 +237,42 @@ pub fn funnel_svg(d: &FunnelData) -> String {
         }
     }
     // Frame and axes.
-    svg.rect(left, top, right - left, plot_bottom - top, "fill=\"none\" stroke=\"#000\" stroke-width=\"1\"");
+    svg.rect(
+        left,
+        top,
+        right - left,
+        plot_bottom - top,
+        "fill=\"none\" stroke=\"#000\" stroke-width=\"1\"",
+    );
     for (t, l) in y_ticks.iter().zip(&y_labels) {
         let yy = ya.pos(*t);
-        svg.line(left - 4.0, yy, left, yy, "#000", 1.0, " class=\"tick\"");
+        svg.line((left - 4.0, yy), (left, yy), "#000", 1.0, " class=\"tick\"");
         svg.text(
-            &Text::new(left - 6.0, yy + (font::ascent(fs) - font::descent(fs)) / 2.0, l, fs)
-                .anchor(Anchor::End)
-                .class("tick-label"),
+            &Text::new(
+                left - 6.0,
+                yy + (font::ascent(fs) - font::descent(fs)) / 2.0,
+                l,
+                fs,
+            )
+            .anchor(Anchor::End)
+            .class("tick-label"),
         );
     }
-    let x_label_of = |t: f64| if d.ratio { tick_label(clean_exp(t)) } else { tick_label(t) };
+    let x_label_of = |t: f64| {
+        if d.ratio {
+            tick_label(clean_exp(t))
+        } else {
+            tick_label(t)
+        }
+    };
     let mut labelled: Vec<f64> = x_ticks.clone();
     let fits = |ts: &[f64]| {
         ts.windows(2).all(|w| {
             xa.pos(w[1]) - xa.pos(w[0])
-                >= (text_width(&x_label_of(w[0]), fs, false) + text_width(&x_label_of(w[1]), fs, false)) / 2.0 + fs * 0.5
+                >= (text_width(&x_label_of(w[0]), fs, false)
+                    + text_width(&x_label_of(w[1]), fs, false))
+                    / 2.0
+                    + fs * 0.5
         })
     };
     while labelled.len() > 2 && !fits(&labelled) {
@@ -232,7 +280,13 @@ pub fn funnel_svg(d: &FunnelData) -> String {
     }
     for t in &x_ticks {
         let xx = xa.pos(*t);
-        svg.line(xx, plot_bottom, xx, plot_bottom + 4.0, "#000", 1.0, " class=\"tick\"");
+        svg.line(
+            (xx, plot_bottom),
+            (xx, plot_bottom + 4.0),
+            "#000",
+            1.0,
+            " class=\"tick\"",
+        );
     }
     let ty = plot_bottom + 10.0 + font::ascent(fs);
     for t in &labelled {
@@ -250,17 +304,34 @@ pub fn funnel_svg(d: &FunnelData) -> String {
     // Estimate lines.
     if d.estimate.is_finite() {
         let xe = xa.pos(d.estimate);
-        svg.line(xe, top, xe, plot_bottom, "#000", 1.0, " class=\"estimate-line\"");
+        svg.line(
+            (xe, top),
+            (xe, plot_bottom),
+            "#000",
+            1.0,
+            " class=\"estimate-line\"",
+        );
     }
     if let Some(a) = d.adjusted_estimate.filter(|a| a.is_finite()) {
         let xe = xa.pos(a);
-        svg.line(xe, top, xe, plot_bottom, "#000", 1.0, " class=\"adjusted-line\" stroke-dasharray=\"4 3\"");
+        svg.line(
+            (xe, top),
+            (xe, plot_bottom),
+            "#000",
+            1.0,
+            " class=\"adjusted-line\" stroke-dasharray=\"4 3\"",
+        );
     }
     // Points.
     let r = fs * 0.32;
     for (yi, se) in d.yi.iter().zip(&d.sei) {
         if yi.is_finite() && se.is_finite() {
-            svg.circle(xa.pos(*yi), ya.pos(*se), r, "class=\"study-point\" fill=\"#000\"");
+            svg.circle(
+                xa.pos(*yi),
+                ya.pos(*se),
+                r,
+                "class=\"study-point\" fill=\"#000\"",
+            );
         }
     }
     for (yi, se) in &d.filled {
@@ -292,12 +363,22 @@ pub fn funnel_svg(d: &FunnelData) -> String {
                     } else {
                         format!(" stroke-dasharray=\"{dash}\"")
                     };
-                    svg.line(lx, cy, lx + swatch, cy, "#666", 1.0, &extra);
+                    svg.line((lx, cy), (lx + swatch, cy), "#666", 1.0, &extra);
                 }
                 "shade" => {
-                    let j = legend.iter().take(i + 1).filter(|(_, k)| *k == "shade").count();
+                    let j = legend
+                        .iter()
+                        .take(i + 1)
+                        .filter(|(_, k)| *k == "shade")
+                        .count();
                     let shade = SHADES[j.min(SHADES.len() - 1)];
-                    svg.rect(lx, cy - fs * 0.4, swatch, fs * 0.8, &format!("fill=\"{shade}\" stroke=\"#888\""));
+                    svg.rect(
+                        lx,
+                        cy - fs * 0.4,
+                        swatch,
+                        fs * 0.8,
+                        &format!("fill=\"{shade}\" stroke=\"#888\""),
+                    );
                 }
                 "point" => svg.circle(lx + swatch / 2.0, cy, r, "fill=\"#000\""),
                 _ => svg.circle(lx + swatch / 2.0, cy, r, "fill=\"#fff\" stroke=\"#000\""),

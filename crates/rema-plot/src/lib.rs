@@ -31,6 +31,8 @@ pub use forest::{
 };
 pub use funnel::{funnel_svg, FunnelData};
 pub use png::{svg_to_png, PlotError};
-pub use report::{methods_paragraph, provenance_rows, render_report, summary_table, Figure, ReportInput};
+pub use report::{
+    methods_paragraph, provenance_rows, render_report, summary_table, Figure, ReportInput,
+};
 pub use rob::{risk_of_bias_html, risk_of_bias_svg, Judgement, RiskOfBias};
 pub use table::{table_csv, table_html, table_svg, TableData};

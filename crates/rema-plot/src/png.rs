@@ -45,16 +45,27 @@ pub fn svg_to_png(svg: &str, scale: f32) -> Result<Vec<u8>, PlotError> {
     };
     let tree = usvg::Tree::from_str(svg, &opt).map_err(|e| PlotError::Svg(e.to_string()))?;
     let size = tree.size();
-    let scale = if scale.is_finite() && scale > 0.0 { scale } else { 1.0 };
+    let scale = if scale.is_finite() && scale > 0.0 {
+        scale
+    } else {
+        1.0
+    };
     let width = (size.width() * scale).ceil() as u32;
     let height = (size.height() * scale).ceil() as u32;
     if u64::from(width) * u64::from(height) > 400_000_000 {
         return Err(PlotError::Size { width, height });
     }
-    let mut pixmap = tiny_skia::Pixmap::new(width, height).ok_or(PlotError::Size { width, height })?;
+    let mut pixmap =
+        tiny_skia::Pixmap::new(width, height).ok_or(PlotError::Size { width, height })?;
     pixmap.fill(tiny_skia::Color::WHITE);
-    resvg::render(&tree, tiny_skia::Transform::from_scale(scale, scale), &mut pixmap.as_mut());
-    pixmap.encode_png().map_err(|e| PlotError::Encode(e.to_string()))
+    resvg::render(
+        &tree,
+        tiny_skia::Transform::from_scale(scale, scale),
+        &mut pixmap.as_mut(),
+    );
+    pixmap
+        .encode_png()
+        .map_err(|e| PlotError::Encode(e.to_string()))
 }
 
 #[cfg(test)]
@@ -67,11 +78,18 @@ mod tests {
         let png = svg_to_png(svg, 1.0).unwrap();
         assert_eq!(&png[1..4], b"PNG");
         // Some pixels are dark: the text was drawn (no font means no glyphs).
-        let blank = svg_to_png("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"120\" height=\"30\"/>", 1.0).unwrap();
+        let blank = svg_to_png(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"120\" height=\"30\"/>",
+            1.0,
+        )
+        .unwrap();
         assert_ne!(png, blank);
         let tree = usvg::Tree::from_str(
             svg,
-            &usvg::Options { fontdb: fontdb(), ..usvg::Options::default() },
+            &usvg::Options {
+                fontdb: fontdb(),
+                ..usvg::Options::default()
+            },
         )
         .unwrap();
         assert!(tree.root().has_children(), "text became paths");

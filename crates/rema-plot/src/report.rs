@@ -49,7 +49,13 @@ nav ul{columns:2}";
 
 fn anchor(id: &str) -> String {
     id.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect()
 }
 
@@ -135,7 +141,9 @@ pub fn render_report(r: &ReportInput) -> String {
         }
         h.push_str("</ul>\n");
     }
-    h.push_str("</section>\n<section id=\"provenance\">\n<h2>Provenance</h2>\n<dl class=\"prov\">\n");
+    h.push_str(
+        "</section>\n<section id=\"provenance\">\n<h2>Provenance</h2>\n<dl class=\"prov\">\n",
+    );
     for (k, v) in &r.provenance {
         let _ = writeln!(h, "<dt>{}</dt><dd>{}</dd>", escape(k), escape(v));
     }
@@ -190,10 +198,20 @@ pub fn methods_paragraph(results: &[&AnalysisResult]) -> Vec<String> {
             continue;
         }
         seen.push(spec);
-        let same: Vec<&&AnalysisResult> = results.iter().filter(|x| &x.provenance.options == spec).collect();
+        let same: Vec<&&AnalysisResult> = results
+            .iter()
+            .filter(|x| &x.provenance.options == spec)
+            .collect();
         let mut p = String::new();
-        let _ = write!(p, "Effect sizes were computed as {}", measure_description(&r.measure));
-        let binary_or_prop = matches!(r.measure.as_str(), "RR" | "OR" | "RD" | "PR" | "PLN" | "PLO");
+        let _ = write!(
+            p,
+            "Effect sizes were computed as {}",
+            measure_description(&r.measure)
+        );
+        let binary_or_prop = matches!(
+            r.measure.as_str(),
+            "RR" | "OR" | "RD" | "PR" | "PLN" | "PLO"
+        );
         let to = match spec.to.as_str() {
             "all" => "all studies",
             "if0all" => "all studies when any study had a zero cell",
@@ -210,9 +228,15 @@ pub fn methods_paragraph(results: &[&AnalysisResult]) -> Vec<String> {
             }
             _ => p.push('.'),
         }
-        let corrected: usize = same.iter().map(|x| x.studies.iter().filter(|s| s.corrected).count()).sum();
+        let corrected: usize = same
+            .iter()
+            .map(|x| x.studies.iter().filter(|s| s.corrected).count())
+            .sum();
         if corrected > 0 {
-            let _ = write!(p, " A continuity correction was applied to {corrected} study estimate(s).");
+            let _ = write!(
+                p,
+                " A continuity correction was applied to {corrected} study estimate(s)."
+            );
         }
         if matches!(r.method.as_str(), "FE" | "EE" | "CE") {
             p.push_str(" Studies were pooled with a common-effect (inverse-variance) model.");
@@ -243,7 +267,9 @@ pub fn methods_paragraph(results: &[&AnalysisResult]) -> Vec<String> {
             let _ = write!(p, "; {level}% prediction intervals are reported");
         }
         p.push('.');
-        p.push_str(" No resampling (bootstrap or permutation) was used, so no random seed was involved.");
+        p.push_str(
+            " No resampling (bootstrap or permutation) was used, so no random seed was involved.",
+        );
         let _ = write!(
             p,
             " Analyses were run with {} {} (numbers checked against R metafor 3.8-1); {} analysis(es) used these options.",
@@ -259,7 +285,15 @@ pub fn methods_paragraph(results: &[&AnalysisResult]) -> Vec<String> {
 /// A Table 3-style summary: one row per analysis.
 pub fn summary_table(results: &[(&str, &AnalysisResult)]) -> TableData {
     let headers = [
-        "Outcome", "Measure", "k", "Estimate", "CI", "p", "I² (%)", "τ²", "Prediction interval",
+        "Outcome",
+        "Measure",
+        "k",
+        "Estimate",
+        "CI",
+        "p",
+        "I² (%)",
+        "τ²",
+        "Prediction interval",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -268,8 +302,22 @@ pub fn summary_table(results: &[(&str, &AnalysisResult)]) -> TableData {
         .iter()
         .map(|(name, r)| {
             let (est, lo, hi, pl, pu, scale) = match &r.transformed {
-                Some(t) => (t.estimate, t.ci_lower, t.ci_upper, t.pi_lower, t.pi_upper, t.scale.clone()),
-                None => (r.estimate, r.ci_lower, r.ci_upper, r.pi_lower, r.pi_upper, r.measure.clone()),
+                Some(t) => (
+                    t.estimate,
+                    t.ci_lower,
+                    t.ci_upper,
+                    t.pi_lower,
+                    t.pi_upper,
+                    t.scale.clone(),
+                ),
+                None => (
+                    r.estimate,
+                    r.ci_lower,
+                    r.ci_upper,
+                    r.pi_lower,
+                    r.pi_upper,
+                    r.measure.clone(),
+                ),
             };
             let level = crate::axis::tick_label(r.level);
             vec![
@@ -278,7 +326,10 @@ pub fn summary_table(results: &[(&str, &AnalysisResult)]) -> TableData {
                 r.k.to_string(),
                 num(est, 2),
                 format!("{level}% {} to {}", num(lo, 2), num(hi, 2)),
-                pval(r.pval).trim_start_matches("p ").replace("= ", "").to_string(),
+                pval(r.pval)
+                    .trim_start_matches("p ")
+                    .replace("= ", "")
+                    .to_string(),
                 num(r.i2, 0),
                 if matches!(r.method.as_str(), "FE" | "EE" | "CE") {
                     "–".to_string()
@@ -300,7 +351,10 @@ pub fn summary_table(results: &[(&str, &AnalysisResult)]) -> TableData {
 pub fn provenance_rows(results: &[(&str, &AnalysisResult)]) -> Vec<(String, String)> {
     let mut rows = Vec::new();
     if let Some((_, r)) = results.first() {
-        rows.push(("Tool".to_string(), format!("{} {}", r.provenance.tool, r.provenance.version)));
+        rows.push((
+            "Tool".to_string(),
+            format!("{} {}", r.provenance.tool, r.provenance.version),
+        ));
     }
     for (name, r) in results {
         let o = &r.provenance.options;
@@ -313,13 +367,18 @@ pub fn provenance_rows(results: &[(&str, &AnalysisResult)]) -> Vec<(String, Stri
                 o.test,
                 o.level,
                 o.tau2_ci,
-                o.add.map(|a| a.to_string()).unwrap_or_else(|| "default".into()),
+                o.add
+                    .map(|a| a.to_string())
+                    .unwrap_or_else(|| "default".into()),
                 o.to
             ),
         ));
         rows.push((
             format!("{name}: input"),
-            format!("{} (SHA-256 {})", r.provenance.input, r.provenance.input_sha256),
+            format!(
+                "{} (SHA-256 {})",
+                r.provenance.input, r.provenance.input_sha256
+            ),
         ));
     }
     rows

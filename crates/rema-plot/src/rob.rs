@@ -135,28 +135,57 @@ pub fn risk_of_bias_svg(r: &RiskOfBias) -> String {
     let header_h = line;
     let grid_top = top + header_h + 4.0;
     let grid_h = cell * r.studies.len() as f64;
-    let total_h = grid_top + grid_h + fs + domain_lines.len() as f64 * line + fs * 0.5 + key_rows.len() as f64 * (2.0 * radius + 6.0) + pad;
-    let mut svg = Svg::new(total_w, total_h, r.title.as_deref().unwrap_or("Risk of bias"));
+    let total_h = grid_top
+        + grid_h
+        + fs
+        + domain_lines.len() as f64 * line
+        + fs * 0.5
+        + key_rows.len() as f64 * (2.0 * radius + 6.0)
+        + pad;
+    let mut svg = Svg::new(
+        total_w,
+        total_h,
+        r.title.as_deref().unwrap_or("Risk of bias"),
+    );
     let mut y = pad;
     for l in &title_lines {
         y += fs * 1.75;
-        svg.text(&Text::new(pad, y - fs * 0.5, l, fs * 1.25).bold(true).class("title"));
+        svg.text(
+            &Text::new(pad, y - fs * 0.5, l, fs * 1.25)
+                .bold(true)
+                .class("title"),
+        );
     }
     let hb = top + header_h - fs * 0.35;
     svg.text(&Text::new(pad, hb, "Study", fs).bold(true).class("header"));
     for j in 0..r.domains.len() {
         let cx = x_grid + cell * (j as f64 + 0.5);
         let label = format!("D{}", j + 1);
-        svg.text(&Text::new(cx, hb, &label, fs).bold(true).anchor(Anchor::Middle).class("header"));
+        svg.text(
+            &Text::new(cx, hb, &label, fs)
+                .bold(true)
+                .anchor(Anchor::Middle)
+                .class("header"),
+        );
     }
     let off = (font::ascent(fs) - font::descent(fs)) / 2.0;
     for (i, study) in r.studies.iter().enumerate() {
         let cy = grid_top + cell * (i as f64 + 0.5);
         if i % 2 == 0 {
-            svg.rect(pad, cy - cell / 2.0, x_grid + grid_w - pad, cell, "fill=\"#f4f4f4\"");
+            svg.rect(
+                pad,
+                cy - cell / 2.0,
+                x_grid + grid_w - pad,
+                cell,
+                "fill=\"#f4f4f4\"",
+            );
         }
         let (shown, cut) = font::truncate(study, fs, false, w_label);
-        svg.text(&Text::new(pad, cy + off, &shown, fs).class("study-label").title(cut.then_some(study)));
+        svg.text(
+            &Text::new(pad, cy + off, &shown, fs)
+                .class("study-label")
+                .title(cut.then_some(study)),
+        );
         for j in 0..r.domains.len() {
             let cx = x_grid + cell * (j as f64 + 0.5);
             match r.judgements.get(i).and_then(|row| row.get(j)).copied().flatten() {
@@ -186,12 +215,31 @@ pub fn risk_of_bias_svg(r: &RiskOfBias) -> String {
 
 fn draw_mark(svg: &mut Svg, cx: f64, cy: f64, r: f64, j: Judgement, title: &str) {
     let (fill, symbol) = j.style();
-    svg.raw(&format!("<g class=\"judgement\" data-judgement=\"{}\"><title>{}</title>\n", escape(j.label()), escape(title)));
-    svg.circle(cx, cy, r, &format!("fill=\"{fill}\" stroke=\"#333\" stroke-width=\"0.8\""));
+    svg.raw(&format!(
+        "<g class=\"judgement\" data-judgement=\"{}\"><title>{}</title>\n",
+        escape(j.label()),
+        escape(title)
+    ));
+    svg.circle(
+        cx,
+        cy,
+        r,
+        &format!("fill=\"{fill}\" stroke=\"#333\" stroke-width=\"0.8\""),
+    );
     let size = r * 1.5;
     let off = (font::ascent(size) - font::descent(size)) / 2.0;
-    let colour = if j == Judgement::NotApplicable { "#000" } else { "#fff" };
-    svg.text(&Text::new(cx, cy + off, symbol, size).bold(true).anchor(Anchor::Middle).class("symbol").fill(colour));
+    let colour = if j == Judgement::NotApplicable {
+        "#000"
+    } else {
+        "#fff"
+    };
+    svg.text(
+        &Text::new(cx, cy + off, symbol, size)
+            .bold(true)
+            .anchor(Anchor::Middle)
+            .class("symbol")
+            .fill(colour),
+    );
     svg.raw("</g>\n");
 }
 
@@ -205,7 +253,13 @@ pub fn risk_of_bias_html(r: &RiskOfBias) -> String {
     for (i, s) in r.studies.iter().enumerate() {
         let _ = write!(h, "<tr><th scope=\"row\">{}</th>", escape(s));
         for j in 0..r.domains.len() {
-            match r.judgements.get(i).and_then(|row| row.get(j)).copied().flatten() {
+            match r
+                .judgements
+                .get(i)
+                .and_then(|row| row.get(j))
+                .copied()
+                .flatten()
+            {
                 Some(jd) => {
                     let (fill, symbol) = jd.style();
                     let _ = write!(

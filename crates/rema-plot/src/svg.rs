@@ -148,7 +148,9 @@ impl Svg {
             format!(" class=\"{}\"", t.class)
         };
         let weight = if t.bold { "bold" } else { "normal" };
-        let open = t.title.map(|full| format!("<g><title>{}</title>", escape(full)));
+        let open = t
+            .title
+            .map(|full| format!("<g><title>{}</title>", escape(full)));
         if let Some(o) = &open {
             self.body.push_str(o);
         }
@@ -167,7 +169,14 @@ impl Svg {
         }
     }
 
-    pub fn line(&mut self, x1: f64, y1: f64, x2: f64, y2: f64, stroke: &str, width: f64, extra: &str) {
+    pub fn line(
+        &mut self,
+        (x1, y1): (f64, f64),
+        (x2, y2): (f64, f64),
+        stroke: &str,
+        width: f64,
+        extra: &str,
+    ) {
         let _ = writeln!(
             self.body,
             "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{stroke}\" stroke-width=\"{}\"{extra}/>",
@@ -191,7 +200,10 @@ impl Svg {
     }
 
     pub fn polygon(&mut self, points: &[(f64, f64)], attrs: &str) {
-        let pts: Vec<String> = points.iter().map(|(x, y)| format!("{},{}", n(*x), n(*y))).collect();
+        let pts: Vec<String> = points
+            .iter()
+            .map(|(x, y)| format!("{},{}", n(*x), n(*y)))
+            .collect();
         let _ = writeln!(self.body, "<polygon points=\"{}\" {attrs}/>", pts.join(" "));
     }
 

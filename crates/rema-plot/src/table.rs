@@ -59,7 +59,9 @@ pub fn table_svg(t: &TableData) -> String {
         .iter()
         .map(|r| (0..ncol).map(|j| wrapped(&cell(r, j), j, false)).collect())
         .collect();
-    let height_of = |cells: &Vec<Vec<String>>| cells.iter().map(Vec::len).max().unwrap_or(1).max(1) as f64 * line + 2.0 * cpad;
+    let height_of = |cells: &Vec<Vec<String>>| {
+        cells.iter().map(Vec::len).max().unwrap_or(1).max(1) as f64 * line + 2.0 * cpad
+    };
     let title_lines = t
         .title
         .as_deref()
@@ -72,7 +74,11 @@ pub fn table_svg(t: &TableData) -> String {
     let mut y = pad;
     for l in &title_lines {
         y += fs * 1.75;
-        svg.text(&Text::new(pad, y - fs * 0.5, l, fs * 1.25).bold(true).class("title"));
+        svg.text(
+            &Text::new(pad, y - fs * 0.5, l, fs * 1.25)
+                .bold(true)
+                .class("title"),
+        );
     }
     let xs: Vec<f64> = widths
         .iter()
@@ -94,7 +100,7 @@ pub fn table_svg(t: &TableData) -> String {
     svg.rect(pad, y, total_w - 2.0 * pad, head_h, "fill=\"#e8eef5\"");
     draw_row(&mut svg, &head, y, true, "header");
     y += head_h;
-    svg.line(pad, y, total_w - pad, y, "#000", 1.0, "");
+    svg.line((pad, y), (total_w - pad, y), "#000", 1.0, "");
     for (i, cells) in body.iter().enumerate() {
         let h = height_of(cells);
         if i % 2 == 1 {
@@ -103,7 +109,7 @@ pub fn table_svg(t: &TableData) -> String {
         draw_row(&mut svg, cells, y, false, "cell");
         y += h;
     }
-    svg.line(pad, y, total_w - pad, y, "#000", 1.0, "");
+    svg.line((pad, y), (total_w - pad, y), "#000", 1.0, "");
     svg.finish()
 }
 
@@ -121,7 +127,11 @@ pub fn table_html(t: &TableData) -> String {
     for r in &t.rows {
         h.push_str("<tr>");
         for j in 0..t.headers.len() {
-            let _ = write!(h, "<td>{}</td>", escape(r.get(j).map(String::as_str).unwrap_or("")));
+            let _ = write!(
+                h,
+                "<td>{}</td>",
+                escape(r.get(j).map(String::as_str).unwrap_or(""))
+            );
         }
         h.push_str("</tr>\n");
     }

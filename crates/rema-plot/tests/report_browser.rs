@@ -35,12 +35,19 @@ fn example_report() -> String {
                 csv += &format!("ref {},{},{}\n", r.cells[0], r.cells[2], r.cells[3]);
             }
         }
-        let table = Table::from_str(&csv, "examples/bkp/safety_inputs.csv (retrospective cement leakage)").unwrap();
+        let table = Table::from_str(
+            &csv,
+            "examples/bkp/safety_inputs.csv (retrospective cement leakage)",
+        )
+        .unwrap();
         let mut spec = AnalysisSpec::new("PR");
         spec.method = "DL".into();
         analyze(&table, &spec, "bkp").unwrap()
     };
-    let results = [("BCG: tuberculosis (RR)", &bcg), ("BKP: cement leakage, retrospective studies", &leak)];
+    let results = [
+        ("BCG: tuberculosis (RR)", &bcg),
+        ("BKP: cement leakage, retrospective studies", &leak),
+    ];
     let mut funnel = FunnelData::from(&bcg);
     funnel.title = Some("BCG: funnel plot".into());
     let mut leak_forest = ForestData::from(&leak);
@@ -59,7 +66,11 @@ fn example_report() -> String {
                 caption: "BCG vaccine: risk of tuberculosis by allocation".into(),
                 svg: forest_svg(&bcg_forest_by_alloc()),
             },
-            Figure { id: "funnel-bcg".into(), caption: "BCG vaccine: funnel plot".into(), svg: funnel_svg(&funnel) },
+            Figure {
+                id: "funnel-bcg".into(),
+                caption: "BCG vaccine: funnel plot".into(),
+                svg: funnel_svg(&funnel),
+            },
             Figure {
                 id: "forest-leak".into(),
                 caption: "BKP: cement leakage, retrospective studies".into(),
@@ -79,10 +90,20 @@ fn example_report() -> String {
 fn report_is_self_contained_and_says_what_was_done() {
     let html = example_report();
     // Offline: no scripts, no external resources.
-    for bad in ["<script", "src=\"http", "href=\"http", "@import", "url(http"] {
+    for bad in [
+        "<script",
+        "src=\"http",
+        "href=\"http",
+        "@import",
+        "url(http",
+    ] {
         assert!(!html.contains(bad), "report contains {bad}");
     }
-    assert_eq!(html.matches("<svg").count(), 5, "four figures and the risk-of-bias figure");
+    assert_eq!(
+        html.matches("<svg").count(),
+        5,
+        "four figures and the risk-of-bias figure"
+    );
     assert!(html.contains("restricted maximum likelihood"));
     assert!(html.contains("DerSimonian–Laird"));
     assert!(html.contains("adding 0.5 to the cells of studies with a zero cell"));
@@ -114,7 +135,10 @@ fn find_chromium() -> Option<PathBuf> {
 fn run(chromium: &Path, args: &[String]) -> (bool, String, String) {
     let dir = std::env::temp_dir();
     let tag = format!("{}-{}", std::process::id(), args.len());
-    let (out_p, err_p) = (dir.join(format!("rema-chr-{tag}.out")), dir.join(format!("rema-chr-{tag}.err")));
+    let (out_p, err_p) = (
+        dir.join(format!("rema-chr-{tag}.out")),
+        dir.join(format!("rema-chr-{tag}.err")),
+    );
     let mut child = Command::new(chromium)
         .args(args)
         .stdin(Stdio::null())
@@ -144,7 +168,9 @@ fn run(chromium: &Path, args: &[String]) -> (bool, String, String) {
 fn console_errors(stderr: &str) -> Vec<&str> {
     stderr
         .lines()
-        .filter(|l| l.contains(":CONSOLE") || l.contains("Uncaught") || l.contains("Refused to load"))
+        .filter(|l| {
+            l.contains(":CONSOLE") || l.contains("Uncaught") || l.contains("Refused to load")
+        })
         .collect()
 }
 
@@ -188,15 +214,27 @@ fn report_renders_in_headless_chromium() {
     assert!(ok, "chromium --screenshot failed:\n{err}");
     let png = std::fs::read(&shot).expect("chromium wrote the screenshot");
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
-    assert!(png.len() > 20_000, "screenshot is suspiciously small ({} bytes)", png.len());
-    assert!(console_errors(&err).is_empty(), "console errors: {:?}", console_errors(&err));
+    assert!(
+        png.len() > 20_000,
+        "screenshot is suspiciously small ({} bytes)",
+        png.len()
+    );
+    assert!(
+        console_errors(&err).is_empty(),
+        "console errors: {:?}",
+        console_errors(&err)
+    );
 
     let mut args = common("profile-dom");
     args.push("--dump-dom".into());
     args.push(url);
     let (ok, dom, err) = run(&chromium, &args);
     assert!(ok, "chromium --dump-dom failed:\n{err}");
-    assert!(console_errors(&err).is_empty(), "console errors: {:?}", console_errors(&err));
+    assert!(
+        console_errors(&err).is_empty(),
+        "console errors: {:?}",
+        console_errors(&err)
+    );
     for needle in [
         "<h1>rema report: examples</h1>",
         "id=\"summary\"",

@@ -37,11 +37,23 @@ pub fn bcg_result() -> AnalysisResult {
 /// dat.bcg, and the same per `alloc` subset: (estimate, ci.lb, ci.ub) on the
 /// log scale (Rscript, tests/golden-free: printed with 12 decimals).
 pub const METAFOR_BCG: (f64, f64, f64) = (-0.714532348365, -1.066897675740, -0.362167020990);
+/// metafor: `rma(b, sei = se, method = "FE")` over the three subgroup fits: QE, QEp.
+pub const METAFOR_BCG_QBETWEEN: (f64, f64) = (1.8614461412, 0.3942685233);
 pub const METAFOR_BCG_PI: (f64, f64) = (-1.866692346607, 0.437627649877);
 pub const METAFOR_BCG_ALLOC: [(&str, f64, f64, f64); 3] = [
     ("random", -0.970964475758, -1.511827712045, -0.430101239472),
-    ("alternate", -0.540792961849, -1.092721981521, 0.011136057823),
-    ("systematic", -0.424207342954, -1.129295345802, 0.280880659893),
+    (
+        "alternate",
+        -0.540792961849,
+        -1.092721981521,
+        0.011136057823,
+    ),
+    (
+        "systematic",
+        -0.424207342954,
+        -1.129295345802,
+        0.280880659893,
+    ),
 ];
 
 /// BCG as a RevMan-style forest with subgroups by allocation, each level
@@ -59,7 +71,10 @@ pub fn bcg_forest_by_alloc() -> ForestData {
             format!("{}/{}", ci[i], n(&ci[i], &di[i])),
         ];
     }
-    d.data_headers = vec!["Vaccinated\nevents/total".into(), "Control\nevents/total".into()];
+    d.data_headers = vec![
+        "Vaccinated\nevents/total".into(),
+        "Control\nevents/total".into(),
+    ];
     let tr = adapt::DisplayTransform::for_result(&res);
     let labels: Vec<String> = res.studies.iter().map(|s| s.study.clone()).collect();
     let level_of = |label: &str| alloc[labels.iter().position(|l| l == label).unwrap()].clone();
@@ -78,17 +93,43 @@ pub fn bcg_forest_by_alloc() -> ForestData {
         let e = f.estimate();
         let p = f.prediction();
         let w: f64 = g.rows.iter().filter_map(|r| r.weight).sum();
-        g.subtotal = Some(tr.pooled("Subtotal (95% CI)", e.estimate, e.ci_lower, e.ci_upper, Some(w), Some((p.pi_lower, p.pi_upper))));
-        g.heterogeneity = Some(Heterogeneity { tau2: Some(f.tau2), q: f.q, df: f.q_df, pval: f.q_pval, i2: f.i2 });
-        g.test = Some(EffectTest { statistic: "z".into(), value: e.stat, df: None, pval: e.pval });
+        g.subtotal = Some(tr.pooled(
+            "Subtotal (95% CI)",
+            e.estimate,
+            e.ci_lower,
+            e.ci_upper,
+            Some(w),
+            Some((p.pi_lower, p.pi_upper)),
+        ));
+        g.heterogeneity = Some(Heterogeneity {
+            tau2: Some(f.tau2),
+            q: f.q,
+            df: f.q_df,
+            pval: f.q_pval,
+            i2: f.i2,
+        });
+        g.test = Some(EffectTest {
+            statistic: "z".into(),
+            value: e.stat,
+            df: None,
+            pval: e.pval,
+        });
         ests.push((e.estimate, e.se));
     }
     // Test for subgroup differences: Q between the subgroup estimates.
     let w: Vec<f64> = ests.iter().map(|(_, se)| 1.0 / (se * se)).collect();
     let mean = ests.iter().zip(&w).map(|((e, _), w)| e * w).sum::<f64>() / w.iter().sum::<f64>();
-    let q: f64 = ests.iter().zip(&w).map(|((e, _), w)| w * (e - mean).powi(2)).sum();
+    let q: f64 = ests
+        .iter()
+        .zip(&w)
+        .map(|((e, _), w)| w * (e - mean).powi(2))
+        .sum();
     let df = (ests.len() - 1) as f64;
-    d.subgroup_test = Some(SubgroupTest { q, df, pval: 1.0 - ChiSquared::new(df).unwrap().cdf(q) });
+    d.subgroup_test = Some(SubgroupTest {
+        q,
+        df,
+        pval: 1.0 - ChiSquared::new(df).unwrap().cdf(q),
+    });
     d.subgroups = groups;
     d.title = Some("BCG vaccine and tuberculosis: risk ratio by allocation".into());
     d.favours = Some(("Favours vaccine".into(), "Favours control".into()));
@@ -119,15 +160,25 @@ pub fn bkp_flow() -> FlowCounts {
         included: Some(FlowCount::with_note(included, &inc_note)),
         ..FlowCounts::default()
     };
-    c.labels.push(("other_sources".into(), "Additional studies from hand searching".into()));
-    c.labels.push(("assessed".into(), "Publications assessed".into()));
+    c.labels.push((
+        "other_sources".into(),
+        "Additional studies from hand searching".into(),
+    ));
+    c.labels
+        .push(("assessed".into(), "Publications assessed".into()));
     c
 }
 
 fn humanise(s: &str) -> String {
-    let s = s.replace("pct", "%").replace("followup", "follow-up").replace("bkp", "BKP").replace('_', " ");
+    let s = s
+        .replace("pct", "%")
+        .replace("followup", "follow-up")
+        .replace("bkp", "BKP")
+        .replace('_', " ");
     let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
 }
 
 fn bkp_study_names() -> Vec<(String, String)> {
@@ -135,7 +186,10 @@ fn bkp_study_names() -> Vec<(String, String)> {
     let refs = col(&t, "ref");
     let a = col(&t, "first_author");
     let y = col(&t, "year");
-    refs.iter().zip(a.iter().zip(&y)).map(|(r, (a, y))| (r.clone(), format!("{a} {y} [{r}]"))).collect()
+    refs.iter()
+        .zip(a.iter().zip(&y))
+        .map(|(r, (a, y))| (r.clone(), format!("{a} {y} [{r}]")))
+        .collect()
 }
 
 /// The BKP quality items (examples/bkp/quality.csv, the paper's Table 2).
@@ -148,21 +202,44 @@ pub fn bkp_rob() -> RiskOfBias {
         studies: t
             .rows
             .iter()
-            .map(|r| names.iter().find(|(k, _)| *k == r.cells[0]).map(|(_, n)| n.clone()).unwrap_or_else(|| r.cells[0].clone()))
+            .map(|r| {
+                names
+                    .iter()
+                    .find(|(k, _)| *k == r.cells[0])
+                    .map(|(_, n)| n.clone())
+                    .unwrap_or_else(|| r.cells[0].clone())
+            })
             .collect(),
         domains,
-        judgements: t.rows.iter().map(|r| r.cells[1..].iter().map(|c| Judgement::parse(c)).collect()).collect(),
+        judgements: t
+            .rows
+            .iter()
+            .map(|r| r.cells[1..].iter().map(|c| Judgement::parse(c)).collect())
+            .collect(),
     }
 }
 
 /// The BKP study characteristics (examples/bkp/studies.csv, Table 1).
 pub fn bkp_characteristics() -> TableData {
     let t = table("examples/bkp/studies.csv");
-    let keep = ["first_author", "year", "country", "design", "etiology", "bkp_patients", "bkp_levels", "followup_months", "inclusion"];
+    let keep = [
+        "first_author",
+        "year",
+        "country",
+        "design",
+        "etiology",
+        "bkp_patients",
+        "bkp_levels",
+        "followup_months",
+        "inclusion",
+    ];
     let idx: Vec<usize> = keep.iter().map(|k| t.column(k).unwrap()).collect();
     let mut td = TableData::new(
         keep.iter().map(|k| humanise(k)).collect(),
-        t.rows.iter().map(|r| idx.iter().map(|&j| r.cells[j].clone()).collect()).collect(),
+        t.rows
+            .iter()
+            .map(|r| idx.iter().map(|&j| r.cells[j].clone()).collect())
+            .collect(),
     );
     td.title = Some("Characteristics of the included studies".into());
     td
@@ -172,14 +249,17 @@ pub fn bkp_characteristics() -> TableData {
 pub fn synthetic(k: usize) -> AnalysisResult {
     let mut state: u64 = 0x9e3779b97f4a7c15;
     let mut u = || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((state >> 11) as f64) / ((1u64 << 53) as f64)
     };
     let mut csv = String::from("study,yi,vi\n");
     for i in 0..k {
         let vi = 0.01 + 0.2 * u();
         // Box-Muller normals: true effects N(0.3, 0.2^2), sampling error N(0, vi).
-        let mut normal = || (-2.0 * (1.0 - u()).ln()).sqrt() * (2.0 * std::f64::consts::PI * u()).cos();
+        let mut normal =
+            || (-2.0 * (1.0 - u()).ln()).sqrt() * (2.0 * std::f64::consts::PI * u()).cos();
         let yi = 0.3 + 0.2 * normal() + vi.sqrt() * normal();
         let label = if i % 37 == 5 {
             format!("Study {:03}: a deliberately very long label from a multicentre trial that must be cut", i + 1)
@@ -271,8 +351,18 @@ pub fn overlaps(boxes: &[TextBox]) -> Vec<(String, String)> {
 
 /// Texts that stick out of the SVG's width.
 pub fn outside(doc: &roxmltree::Document<'_>, boxes: &[TextBox]) -> Vec<String> {
-    let w: f64 = doc.root_element().attribute("width").unwrap().parse().unwrap();
-    let h: f64 = doc.root_element().attribute("height").unwrap().parse().unwrap();
+    let w: f64 = doc
+        .root_element()
+        .attribute("width")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let h: f64 = doc
+        .root_element()
+        .attribute("height")
+        .unwrap()
+        .parse()
+        .unwrap();
     boxes
         .iter()
         .filter(|b| b.x0 < -0.5 || b.x1 > w + 0.5 || b.y0 < -0.5 || b.y1 > h + 0.5)
