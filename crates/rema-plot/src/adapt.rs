@@ -160,7 +160,8 @@ impl From<&AnalysisResult> for ForestData {
         let t = DisplayTransform::for_result(r);
         let mut d = ForestData::new(t.scale());
         let level = crate::axis::tick_label(r.level);
-        d.effect_header = format!("{}\n{}, {level}% CI", t.effect_name(), r.method);
+        let test = if r.test == "knha" { ", HKSJ" } else { "" };
+        d.effect_header = format!("{}\n{}{test}, {level}% CI", t.effect_name(), r.method);
         d.rows = r.studies.iter().map(|s| t.row(s)).collect();
         let pi = (!is_common_effect(r) && r.k >= 2).then_some((r.pi_lower, r.pi_upper));
         let mut overall = t.pooled(
@@ -180,7 +181,7 @@ impl From<&AnalysisResult> for ForestData {
             }
         }
         d.overall = Some(overall);
-        d.heterogeneity = Some(heterogeneity(r));
+        d.heterogeneity = (r.k >= 2).then(|| heterogeneity(r));
         d.overall_test = Some(effect_test(r));
         d
     }

@@ -810,8 +810,13 @@ pub fn forest_svg(d: &ForestData) -> String {
             .map(|r| axis.pos(r))
             .unwrap_or((plot_x0 + plot_x1) / 2.0);
         let fy = y + font::ascent(fs) + fs * 0.1;
-        let (l, lcut) = font::truncate(left, fs, false, xr - fs * 0.5 - pad);
-        let (r, rcut) = font::truncate(right, fs, false, total_w - pad - xr - fs * 0.5);
+        // Keep the labels next to the line of no effect, but slide the split
+        // point inwards when one label would run off the figure.
+        let half = fs * 0.5;
+        let (wl, wr) = (rw(left), rw(right));
+        let xr = xr.min(total_w - pad - wr - half).max(pad + wl + half);
+        let (l, lcut) = font::truncate(left, fs, false, xr - half - pad);
+        let (r, rcut) = font::truncate(right, fs, false, total_w - pad - xr - half);
         svg.text(
             &Text::new(xr - fs * 0.5, fy, &l, fs)
                 .anchor(Anchor::End)
@@ -857,6 +862,68 @@ fn draw_ci(svg: &mut Svg, axis: &Axis, lo: f64, hi: f64, cy: f64, class: &str) {
         svg.polygon(
             &[(x1, cy), (x1 - a, cy - a * 0.6), (x1 - a, cy + a * 0.6)],
             "class=\"arrow\" fill=\"#000\"",
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(label: &str, e: f64, l: f64, u: f64) -> ForestRow {
+        ForestRow {
+            label: label.into(),
+            data: vec![],
+            estimate: e,
+            ci_lower: l,
+            ci_upper: u,
+            weight: Some(50.0),
+        }
+    }
+
+    /// Regression guard: degenerate input draws a figure, never panics.
+    #[test]
+    fn degenerate_input_still_draws() {
+        let empty = forest_svg(&ForestData::new(Scale::Log));
+        assert!(empty.starts_with("<svg"));
+        let mut d = ForestData::new(Scale::Log);
+        d.rows = vec![
+            row("zero ratio", 0.0, 0.0, 1.0),
+            row("not a number", f64::NAN, f64::NAN, f64::NAN),
+            row("infinite CI", 2.0, 0.5, f64::INFINITY),
+            row("", 1.0, 1.0, 1.0),
+        ];
+        let svg = forest_svg(&d);
+        assert!(svg.contains(">NA [NA, NA]</text>"));
+        // One square for each plottable estimate (2.0 and 1.0).
+        assert_eq!(svg.matches("study-square").count(), 2);
+        let mut p = ForestData::new(Scale::Percent);
+        p.rows = vec![row("only study", 5.0, -1.0, 12.0)];
+        assert!(forest_svg(&p).contains("class=\"arrow\""));
+    }
+
+    #[test]
+    fn footer_lines_read_as_revman_prints_them() {
+        let h = Heterogeneity {
+            tau2: Some(0.3132),
+            q: 152.233,
+            df: 12.0,
+            pval: 1e-20,
+            i2: 92.22,
+        };
+        assert_eq!(
+            heterogeneity_text(&h),
+            "Heterogeneity: τ² = 0.31; Q = 152.23, df = 12 (p < 0.001); I² = 92%"
+        );
+        let t = EffectTest {
+            statistic: "t".into(),
+            value: -2.5,
+            df: Some(12.0),
+            pval: 0.028,
+        };
+        assert_eq!(
+            effect_test_text("Test for overall effect", &t),
+            "Test for overall effect: t(12) = -2.50 (p = 0.028)"
         );
     }
 }

@@ -35,4 +35,4 @@ pub use report::{
     methods_paragraph, provenance_rows, render_report, summary_table, Figure, ReportInput,
 };
 pub use rob::{risk_of_bias_html, risk_of_bias_svg, Judgement, RiskOfBias};
-pub use table::{table_csv, table_html, table_svg, TableData};
+pub use table::{table_csv, table_html, table_markdown, table_svg, TableData};

@@ -139,6 +139,31 @@ pub fn table_html(t: &TableData) -> String {
     h
 }
 
+/// The table as a Markdown (GitHub) table; `|` in cells is escaped.
+pub fn table_markdown(t: &TableData) -> String {
+    let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+    let mut out = String::new();
+    if let Some(c) = &t.title {
+        out += &format!("**{}**\n\n", cell(c));
+    }
+    out += &format!(
+        "| {} |\n",
+        t.headers
+            .iter()
+            .map(|h| cell(h))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
+    out += &format!("|{}\n", "---|".repeat(t.headers.len()));
+    for r in &t.rows {
+        let cells: Vec<String> = (0..t.headers.len())
+            .map(|j| cell(r.get(j).map(String::as_str).unwrap_or("")))
+            .collect();
+        out += &format!("| {} |\n", cells.join(" | "));
+    }
+    out
+}
+
 /// The table as CSV (RFC 4180 quoting).
 pub fn table_csv(t: &TableData) -> String {
     let q = |s: &str| {
@@ -154,4 +179,33 @@ pub fn table_csv(t: &TableData) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t() -> TableData {
+        TableData::new(
+            vec!["Study".into(), "Note".into()],
+            vec![vec!["A, 2001".into(), "x | y".into()], vec!["B".into()]],
+        )
+    }
+
+    #[test]
+    fn markdown_and_csv_quote_what_needs_quoting() {
+        let md = table_markdown(&t());
+        assert_eq!(
+            md,
+            "| Study | Note |\n|---|---|\n| A, 2001 | x \\| y |\n| B |  |\n"
+        );
+        assert_eq!(table_csv(&t()), "Study,Note\n\"A, 2001\",x | y\nB\n");
+    }
+
+    #[test]
+    fn html_escapes_cells() {
+        let mut x = t();
+        x.rows[0][1] = "<b>".into();
+        assert!(table_html(&x).contains("<td>&lt;b&gt;</td>"));
+    }
 }
