@@ -218,25 +218,27 @@ pub fn methods_paragraph(results: &[&AnalysisResult]) -> Vec<String> {
             "none" => "",
             _ => "studies with a zero cell",
         };
-        match (spec.add, binary_or_prop, to.is_empty()) {
-            (_, _, true) => p.push_str(", with no continuity correction."),
-            (Some(a), _, false) if a > 0.0 => {
-                let _ = write!(p, ", adding {} to the cells of {to}.", num(a, 2));
-            }
-            (None, true, false) => {
-                let _ = write!(p, ", adding 0.5 to the cells of {to} (metafor's default).");
-            }
-            _ => p.push('.'),
-        }
         let corrected: usize = same
             .iter()
             .map(|x| x.studies.iter().filter(|s| s.corrected).count())
             .sum();
-        if corrected > 0 {
-            let _ = write!(
-                p,
-                " A continuity correction was applied to {corrected} study estimate(s)."
-            );
+        let applied = match corrected {
+            0 => " (no study needed it)".to_string(),
+            1 => " (applied to 1 study)".to_string(),
+            n => format!(" (applied to {n} studies)"),
+        };
+        match (spec.add, binary_or_prop, to.is_empty()) {
+            (_, _, true) => p.push_str(", with no continuity correction."),
+            (Some(a), _, false) if a > 0.0 => {
+                let _ = write!(p, ", adding {} to the cells of {to}{applied}.", num(a, 2));
+            }
+            (None, true, false) => {
+                let _ = write!(
+                    p,
+                    ", adding 0.5 to the cells of {to}, metafor's default{applied}."
+                );
+            }
+            _ => p.push('.'),
         }
         if matches!(r.method.as_str(), "FE" | "EE" | "CE") {
             p.push_str(" Studies were pooled with a common-effect (inverse-variance) model.");
@@ -272,10 +274,10 @@ pub fn methods_paragraph(results: &[&AnalysisResult]) -> Vec<String> {
         );
         let _ = write!(
             p,
-            " Analyses were run with {} {} (numbers checked against R metafor 3.8-1); {} analysis(es) used these options.",
+            " Analyses were run with {} {} (numbers checked against R metafor 3.8-1); {} used these options.",
             r.provenance.tool,
             r.provenance.version,
-            same.len()
+            if same.len() == 1 { "1 analysis".to_string() } else { format!("{} analyses", same.len()) }
         );
         paras.push(p);
     }

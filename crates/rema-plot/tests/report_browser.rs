@@ -15,7 +15,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
-use rema_data::{analyze, AnalysisSpec, Table};
+use rema_data::{analyze, sha256_hex, AnalysisSpec, Table};
 use rema_plot::{
     flow_svg, forest_svg, funnel_svg, methods_paragraph, provenance_rows, render_report,
     summary_table, Figure, ForestData, FunnelData, ReportInput,
@@ -42,7 +42,7 @@ fn example_report() -> String {
         .unwrap();
         let mut spec = AnalysisSpec::new("PR");
         spec.method = "DL".into();
-        analyze(&table, &spec, "bkp").unwrap()
+        analyze(&table, &spec, &sha256_hex(csv.as_bytes())).unwrap()
     };
     let results = [
         ("BCG: tuberculosis (RR)", &bcg),
@@ -80,7 +80,10 @@ fn example_report() -> String {
         characteristics: Some(bkp_characteristics()),
         risk_of_bias: Some(bkp_rob()),
         methods: methods_paragraph(&[&bcg, &leak]),
-        notes: bcg.notes.iter().chain(&leak.notes).cloned().collect(),
+        notes: results
+            .iter()
+            .flat_map(|(name, r)| r.notes.iter().map(move |n| format!("{name}: {n}")))
+            .collect(),
         provenance: provenance_rows(&results),
     };
     render_report(&input)
@@ -106,8 +109,11 @@ fn report_is_self_contained_and_says_what_was_done() {
     );
     assert!(html.contains("restricted maximum likelihood"));
     assert!(html.contains("DerSimonian–Laird"));
-    assert!(html.contains("adding 0.5 to the cells of studies with a zero cell"));
-    assert!(html.contains("A continuity correction was applied to 3 study estimate(s)."));
+    assert!(html.contains("adding 0.5 to the cells of studies with a zero cell, metafor&#39;s default (applied to 3 studies)."));
+    assert!(
+        html.contains("metafor&#39;s default (no study needed it)."),
+        "BCG has no zero cell"
+    );
     assert!(html.contains("no random seed"));
     assert!(html.contains("0.49"), "BCG pooled RR in the summary");
     assert!(html.contains("0.51"), "the paper's 0.51% cement leakage");

@@ -29,8 +29,9 @@ pub fn col(t: &Table, name: &str) -> Vec<String> {
 
 /// The BCG trials pooled as RR by REML (metafor's dat.bcg).
 pub fn bcg_result() -> AnalysisResult {
-    let t = table("examples/bcg/bcg.csv");
-    analyze(&t, &AnalysisSpec::new("RR"), "test").expect("BCG analyses")
+    let bytes = std::fs::read(repo().join("examples/bcg/bcg.csv")).unwrap();
+    let t = Table::from_bytes(&bytes, "examples/bcg/bcg.csv").unwrap();
+    analyze(&t, &AnalysisSpec::new("RR"), &rema_data::sha256_hex(&bytes)).expect("BCG analyses")
 }
 
 /// metafor 3.8-1, `rma(yi, vi, method = "REML")` on `escalc("RR", ...)` of
