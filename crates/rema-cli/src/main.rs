@@ -8,6 +8,9 @@ mod audit;
 mod bias;
 mod exit;
 mod run;
+mod figure;
+mod forest;
+mod funnel;
 mod text;
 mod text_sensitivity;
 
@@ -35,6 +38,8 @@ enum Command {
     Audit(audit::AuditArgs),
     Run(run::RunArgs),
     Bias(bias::BiasArgs),
+    Forest(forest::ForestArgs),
+    Funnel(funnel::FunnelArgs),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +50,8 @@ fn main() -> ExitCode {
         Command::Audit(args) => audit::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Bias(args) => bias::run(&args),
+        Command::Forest(args) => forest::run(&args),
+        Command::Funnel(args) => funnel::run(&args),
     });
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,

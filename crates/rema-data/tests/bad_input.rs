@@ -23,7 +23,10 @@ fn run_bytes(bytes: &[u8], measure: &str, edit: impl FnOnce(&mut AnalysisSpec)) 
 }
 
 fn plan_error(plan: &str, name: &str) -> DataError {
-    let dir = std::env::temp_dir().join(format!("rema-bad-input-{}-{name}", std::process::id()));
+    // Tests run in parallel and each builds the catalogue: a directory per call.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("rema-bad-input-{}-{n}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
         dir.join("t.csv"),
@@ -306,10 +309,20 @@ fn errors_md_quotes_every_message() {
     );
 }
 
-/// Replaces the process id in the temporary folder names by PID.
+/// Replaces the process id and call counter in the temporary folder names by PID.
 fn regex_pid(m: &str) -> String {
-    let pid = std::process::id().to_string();
-    m.replace(&format!("-{pid}-"), "-PID-")
+    let marker = format!("rema-bad-input-{}-", std::process::id());
+    let mut out = String::new();
+    let mut rest = m;
+    while let Some(i) = rest.find(&marker) {
+        out.push_str(&rest[..i]);
+        out.push_str("rema-bad-input-PID-");
+        let after = &rest[i + marker.len()..];
+        let digits = after.chars().take_while(|c| c.is_ascii_digit()).count();
+        rest = after[digits..].strip_prefix('-').unwrap_or(&after[digits..]);
+    }
+    out.push_str(rest);
+    out
 }
 
 /// What spreadsheets write is read as it is: BOM, CRLF, semicolons with

@@ -1,0 +1,230 @@
+//! From rema-data's [`AnalysisResult`] to the plots' inputs.
+//!
+//! Per-study effects and CIs are mapped to the display scale: exp for
+//! ratio measures (log axis), back-transformed and ×100 for proportions
+//! (percent axis; Freeman–Tukey studies at their own n, recovered exactly
+//! from vᵢ = 1/(4nᵢ + 2)), unchanged otherwise. The pooled estimate, CI and
+//! PI come from the result's own `transformed` block when it has one.
+//!
+//! Subgroups (`--by`, issue 4a) map onto [`ForestGroup`]s in a few lines;
+//! see the doc of [`ForestGroup`] and [`DisplayTransform::pooled`].
+
+use rema_core::transform::back_transform;
+use rema_core::{BackTransform, Measure};
+use rema_data::{AnalysisResult, StudyEffect};
+
+use crate::forest::{EffectTest, ForestData, ForestGroup, ForestRow, Heterogeneity, Pooled, Scale};
+use crate::funnel::FunnelData;
+
+/// The map from the analysis scale to the display scale of one measure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DisplayTransform {
+    kind: BackTransform,
+    scale: Scale,
+    /// Freeman–Tukey: harmonic mean of the studies' n, for pooled values.
+    nhm: Option<f64>,
+    measure: Option<Measure>,
+}
+
+impl DisplayTransform {
+    /// The transform for `r.measure` (identity for an unknown measure).
+    pub fn for_result(r: &AnalysisResult) -> DisplayTransform {
+        let measure: Option<Measure> = r.measure.parse().ok();
+        let kind = measure
+            .map(Measure::back_transform)
+            .unwrap_or(BackTransform::Identity);
+        let proportion = measure.is_some_and(Measure::is_proportion);
+        let scale = if proportion {
+            Scale::Percent
+        } else if kind == BackTransform::Exp {
+            Scale::Log
+        } else {
+            Scale::Linear
+        };
+        let nhm =
+            (kind == BackTransform::InverseFreemanTukey && !r.studies.is_empty()).then(|| {
+                let inv: f64 = r.studies.iter().map(|s| 1.0 / pft_n(s.vi)).sum();
+                r.studies.len() as f64 / inv
+            });
+        DisplayTransform {
+            kind,
+            scale,
+            nhm,
+            measure,
+        }
+    }
+
+    pub fn scale(&self) -> Scale {
+        self.scale
+    }
+
+    /// A pooled-scale value (estimate, CI or PI bound) on the display scale.
+    pub fn apply(&self, x: f64) -> f64 {
+        let n = self.nhm.map(|n| vec![n]);
+        self.map(x, n.as_deref())
+    }
+
+    fn map(&self, x: f64, ni: Option<&[f64]>) -> f64 {
+        let y = back_transform(self.kind, x, ni);
+        if self.scale == Scale::Percent {
+            100.0 * y
+        } else {
+            y
+        }
+    }
+
+    /// One study's row (no data columns).
+    pub fn row(&self, s: &StudyEffect) -> ForestRow {
+        let n = [pft_n(s.vi)];
+        let ni = (self.kind == BackTransform::InverseFreemanTukey).then_some(&n[..]);
+        ForestRow {
+            label: s.study.clone(),
+            data: Vec::new(),
+            estimate: self.map(s.yi, ni),
+            ci_lower: self.map(s.ci_lower, ni),
+            ci_upper: self.map(s.ci_upper, ni),
+            weight: Some(s.weight),
+        }
+    }
+
+    /// A pooled estimate given on the analysis scale.
+    pub fn pooled(
+        &self,
+        label: &str,
+        estimate: f64,
+        ci_lower: f64,
+        ci_upper: f64,
+        weight: Option<f64>,
+        prediction: Option<(f64, f64)>,
+    ) -> Pooled {
+        Pooled {
+            label: label.to_string(),
+            estimate: self.apply(estimate),
+            ci_lower: self.apply(ci_lower),
+            ci_upper: self.apply(ci_upper),
+            weight,
+            prediction: prediction
+                .filter(|(a, b)| a.is_finite() && b.is_finite())
+                .map(|(a, b)| (self.apply(a), self.apply(b))),
+        }
+    }
+
+    /// The measure's name for axis and column headers.
+    pub fn effect_name(&self) -> &'static str {
+        match self.measure {
+            Some(Measure::Rr) => "Risk ratio",
+            Some(Measure::Or) => "Odds ratio",
+            Some(Measure::Rd) => "Risk difference",
+            Some(Measure::Md) => "Mean difference",
+            Some(Measure::Smd) => "Std. mean difference",
+            Some(Measure::Mc) => "Mean change",
+            Some(Measure::Smcc) | Some(Measure::Smcr) => "Std. mean change",
+            Some(m) if m.is_proportion() => "Proportion (%)",
+            _ => "Estimate",
+        }
+    }
+}
+
+/// n from a Freeman–Tukey variance 1/(4n + 2).
+fn pft_n(vi: f64) -> f64 {
+    (1.0 / vi - 2.0) / 4.0
+}
+
+fn is_common_effect(r: &AnalysisResult) -> bool {
+    matches!(r.method.as_str(), "FE" | "EE" | "CE")
+}
+
+/// The test of the pooled effect, as printed in the footer.
+pub fn effect_test(r: &AnalysisResult) -> EffectTest {
+    EffectTest {
+        statistic: if r.df.is_some() { "t" } else { "z" }.to_string(),
+        value: r.stat,
+        df: r.df,
+        pval: r.pval,
+    }
+}
+
+/// Heterogeneity of the whole analysis.
+pub fn heterogeneity(r: &AnalysisResult) -> Heterogeneity {
+    Heterogeneity {
+        tau2: (!is_common_effect(r)).then_some(r.tau2),
+        q: r.q,
+        df: r.q_df,
+        pval: r.q_pval,
+        i2: r.i2,
+    }
+}
+
+impl From<&AnalysisResult> for ForestData {
+    fn from(r: &AnalysisResult) -> ForestData {
+        let t = DisplayTransform::for_result(r);
+        let mut d = ForestData::new(t.scale());
+        let level = crate::axis::tick_label(r.level);
+        let test = if r.test == "knha" { ", HKSJ" } else { "" };
+        d.effect_header = format!("{}\n{}{test}, {level}% CI", t.effect_name(), r.method);
+        d.rows = r.studies.iter().map(|s| t.row(s)).collect();
+        let pi = (!is_common_effect(r) && r.k >= 2).then_some((r.pi_lower, r.pi_upper));
+        let mut overall = t.pooled(
+            &format!("Total ({level}% CI)"),
+            r.estimate,
+            r.ci_lower,
+            r.ci_upper,
+            Some(100.0),
+            pi,
+        );
+        if let Some(tr) = &r.transformed {
+            overall.estimate = tr.estimate;
+            overall.ci_lower = tr.ci_lower;
+            overall.ci_upper = tr.ci_upper;
+            if overall.prediction.is_some() && tr.pi_lower.is_finite() && tr.pi_upper.is_finite() {
+                overall.prediction = Some((tr.pi_lower, tr.pi_upper));
+            }
+        }
+        d.overall = Some(overall);
+        d.heterogeneity = (r.k >= 2).then(|| heterogeneity(r));
+        d.overall_test = Some(effect_test(r));
+        d
+    }
+}
+
+/// Splits study rows into subgroups by `level_of(study label)`, in order of
+/// first appearance, without subtotals: a convenience for callers that fit
+/// each level themselves and then fill `subtotal`, `heterogeneity`, `test`.
+pub fn group_rows(rows: Vec<ForestRow>, level_of: impl Fn(&str) -> String) -> Vec<ForestGroup> {
+    let mut groups: Vec<ForestGroup> = Vec::new();
+    for row in rows {
+        let level = level_of(&row.label);
+        match groups.iter_mut().find(|g| g.name == level) {
+            Some(g) => g.rows.push(row),
+            None => groups.push(ForestGroup {
+                name: level,
+                rows: vec![row],
+                subtotal: None,
+                heterogeneity: None,
+                test: None,
+            }),
+        }
+    }
+    groups
+}
+
+impl From<&AnalysisResult> for FunnelData {
+    /// Effects on the analysis scale; `filled` stays empty (trim-and-fill,
+    /// issue 4b, supplies it: `filled = yi.zip(vi.sqrt())`, and
+    /// `adjusted_estimate`).
+    fn from(r: &AnalysisResult) -> FunnelData {
+        let t = DisplayTransform::for_result(r);
+        let mut f = FunnelData::new(
+            r.studies.iter().map(|s| s.yi).collect(),
+            r.studies.iter().map(|s| s.vi.sqrt()).collect(),
+            r.estimate,
+        );
+        f.ratio = t.scale() == Scale::Log;
+        f.x_label = match t.scale() {
+            Scale::Log => format!("{} (log scale)", t.effect_name()),
+            Scale::Percent => format!("{} on the analysis scale", r.measure),
+            Scale::Linear => t.effect_name().to_string(),
+        };
+        f
+    }
+}

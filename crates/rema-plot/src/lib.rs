@@ -1,0 +1,38 @@
+//! rema-plot: rema's figures and report.
+//!
+//! Plain input types in, SVG text out: the forest plot ([`forest_svg`]), the
+//! funnel plot ([`funnel_svg`]), the PRISMA 2020 selection flow
+//! ([`flow_svg`]), the risk-of-bias traffic lights ([`risk_of_bias_svg`]) and
+//! tables ([`table_svg`], [`table_html`]); [`svg_to_png`] rasterises any of
+//! them with resvg and the bundled DejaVu Sans; [`render_report`] puts them
+//! into one self-contained HTML file. [`adapt`] builds the inputs from
+//! rema-data's `AnalysisResult`.
+//!
+//! Layout is computed from the bundled font's metrics ([`font`]), so texts
+//! never overlap, whatever the number of studies.
+
+pub mod adapt;
+pub mod axis;
+pub mod flow;
+pub mod font;
+pub mod forest;
+pub mod funnel;
+pub mod png;
+pub mod report;
+pub mod rob;
+pub mod svg;
+pub mod table;
+
+pub use adapt::DisplayTransform;
+pub use flow::{flow_svg, FlowCount, FlowCounts};
+pub use forest::{
+    forest_svg, EffectTest, ForestData, ForestGroup, ForestOptions, ForestRow, Heterogeneity,
+    Pooled, Scale, SubgroupTest,
+};
+pub use funnel::{funnel_svg, FunnelData};
+pub use png::{svg_to_png, PlotError};
+pub use report::{
+    methods_paragraph, provenance_rows, render_report, summary_table, Figure, ReportInput,
+};
+pub use rob::{risk_of_bias_html, risk_of_bias_svg, Judgement, RiskOfBias};
+pub use table::{table_csv, table_html, table_markdown, table_svg, TableData};

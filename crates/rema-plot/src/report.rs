@@ -1,0 +1,387 @@
+//! The report: one self-contained HTML file (inline SVG, inline CSS, no
+//! scripts, no external resources) that opens offline in any browser.
+//!
+//! Sections: the summary of results (Table 3-style), the figures, the study
+//! characteristics, the risk of bias (figure and table), the methods
+//! paragraph written from the options the analyses actually used, notes,
+//! and provenance (tool version, options, input hashes).
+
+use std::fmt::Write;
+
+use rema_data::AnalysisResult;
+
+use crate::rob::{risk_of_bias_html, risk_of_bias_svg, RiskOfBias};
+use crate::svg::{escape, num, pval};
+use crate::table::{table_html, TableData};
+
+/// A figure: an SVG document and its caption.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figure {
+    /// Anchor id (letters, digits, `-`).
+    pub id: String,
+    pub caption: String,
+    pub svg: String,
+}
+
+/// Everything the report shows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ReportInput {
+    pub title: String,
+    pub summary: Option<TableData>,
+    pub figures: Vec<Figure>,
+    pub characteristics: Option<TableData>,
+    pub risk_of_bias: Option<RiskOfBias>,
+    /// Paragraphs of the methods section (see [`methods_paragraph`]).
+    pub methods: Vec<String>,
+    pub notes: Vec<String>,
+    /// Key–value lines: tool, version, options, input hashes.
+    pub provenance: Vec<(String, String)>,
+}
+
+const CSS: &str = "body{font-family:'DejaVu Sans',Verdana,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#111;line-height:1.45}
+h1{font-size:1.6em}h2{font-size:1.25em;border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}
+table{border-collapse:collapse;margin:1em 0;font-size:.9em}th,td{border:1px solid #bbb;padding:.3em .5em;vertical-align:top;text-align:left}
+thead th{background:#e8eef5}caption{font-weight:bold;text-align:left;margin-bottom:.3em}
+figure{margin:1.5em 0;overflow-x:auto}figure svg{max-width:100%;height:auto}figcaption{font-size:.9em;color:#333;margin-top:.4em}
+.mark{display:inline-block;width:1.3em;height:1.3em;border-radius:50%;color:#fff;text-align:center;font-weight:bold;line-height:1.3em}
+dl.prov{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em;font-size:.85em}dl.prov dt{font-weight:bold}dl.prov dd{margin:0;word-break:break-all}
+nav ul{columns:2}";
+
+fn anchor(id: &str) -> String {
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+/// Strips anything before the `<svg` root (an XML declaration).
+fn inline_svg(svg: &str) -> &str {
+    svg.find("<svg").map(|i| &svg[i..]).unwrap_or(svg)
+}
+
+/// Renders the report as one HTML document.
+pub fn render_report(r: &ReportInput) -> String {
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>\n{CSS}\n</style>\n</head>\n<body>\n<h1>{}</h1>\n",
+        escape(&r.title),
+        escape(&r.title)
+    );
+    // Contents.
+    h.push_str("<nav><ul>\n");
+    let mut toc = Vec::new();
+    if r.summary.is_some() {
+        toc.push(("summary", "Summary of results".to_string()));
+    }
+    for f in &r.figures {
+        toc.push(("", f.caption.clone()));
+    }
+    if r.characteristics.is_some() {
+        toc.push(("characteristics", "Study characteristics".to_string()));
+    }
+    if r.risk_of_bias.is_some() {
+        toc.push(("risk-of-bias", "Risk of bias".to_string()));
+    }
+    toc.push(("methods", "Methods".to_string()));
+    toc.push(("provenance", "Provenance".to_string()));
+    let mut fig = r.figures.iter();
+    for (id, label) in &toc {
+        let id = if id.is_empty() {
+            fig.next().map(|f| anchor(&f.id)).unwrap_or_default()
+        } else {
+            id.to_string()
+        };
+        let _ = writeln!(h, "<li><a href=\"#{id}\">{}</a></li>", escape(label));
+    }
+    h.push_str("</ul></nav>\n");
+
+    if let Some(s) = &r.summary {
+        h.push_str("<section id=\"summary\">\n<h2>Summary of results</h2>\n");
+        h.push_str(&table_html(s));
+        h.push_str("</section>\n");
+    }
+    for (i, f) in r.figures.iter().enumerate() {
+        let _ = write!(
+            h,
+            "<section id=\"{}\">\n<h2>Figure {}. {}</h2>\n<figure>\n{}\n<figcaption>Figure {}. {}</figcaption>\n</figure>\n</section>\n",
+            anchor(&f.id),
+            i + 1,
+            escape(&f.caption),
+            inline_svg(&f.svg),
+            i + 1,
+            escape(&f.caption)
+        );
+    }
+    if let Some(c) = &r.characteristics {
+        h.push_str("<section id=\"characteristics\">\n<h2>Study characteristics</h2>\n");
+        h.push_str(&table_html(c));
+        h.push_str("</section>\n");
+    }
+    if let Some(rob) = &r.risk_of_bias {
+        h.push_str("<section id=\"risk-of-bias\">\n<h2>Risk of bias</h2>\n<figure>\n");
+        h.push_str(inline_svg(&risk_of_bias_svg(rob)));
+        h.push_str("<figcaption>Judgements per study and domain.</figcaption>\n</figure>\n");
+        h.push_str(&risk_of_bias_html(rob));
+        h.push_str("</section>\n");
+    }
+    h.push_str("<section id=\"methods\">\n<h2>Methods</h2>\n");
+    for p in &r.methods {
+        let _ = writeln!(h, "<p>{}</p>", escape(p));
+    }
+    if !r.notes.is_empty() {
+        h.push_str("<h3>Notes</h3>\n<ul>\n");
+        for n in &r.notes {
+            let _ = writeln!(h, "<li>{}</li>", escape(n));
+        }
+        h.push_str("</ul>\n");
+    }
+    h.push_str(
+        "</section>\n<section id=\"provenance\">\n<h2>Provenance</h2>\n<dl class=\"prov\">\n",
+    );
+    for (k, v) in &r.provenance {
+        let _ = writeln!(h, "<dt>{}</dt><dd>{}</dd>", escape(k), escape(v));
+    }
+    h.push_str("</dl>\n</section>\n</body>\n</html>\n");
+    h
+}
+
+fn estimator_name(method: &str) -> &'static str {
+    match method {
+        "DL" => "the DerSimonian–Laird estimator",
+        "HE" => "the Hedges (variance component) estimator",
+        "HS" => "the Hunter–Schmidt estimator",
+        "SJ" => "the Sidik–Jonkman estimator",
+        "ML" => "maximum likelihood",
+        "REML" => "restricted maximum likelihood (REML)",
+        "EB" => "the empirical Bayes estimator",
+        "PM" => "the Paule–Mandel estimator",
+        _ => "an unnamed estimator",
+    }
+}
+
+fn measure_description(measure: &str) -> &'static str {
+    match measure {
+        "RR" => "log risk ratios from the 2×2 tables",
+        "OR" => "log odds ratios from the 2×2 tables",
+        "RD" => "risk differences from the 2×2 tables",
+        "MD" => "raw mean differences",
+        "SMD" => "standardised mean differences (Hedges' g, bias-corrected)",
+        "MC" => "raw mean changes from pre/post means with the pre/post correlation",
+        "SMCC" => "standardised mean changes (change-score standardisation)",
+        "SMCR" => "standardised mean changes (raw-score standardisation by the pre-treatment SD)",
+        "PR" => "raw proportions",
+        "PLN" => "log proportions",
+        "PLO" => "logit proportions",
+        "PAS" => "arcsine square-root proportions",
+        "PFT" => "Freeman–Tukey double-arcsine proportions",
+        "GEN" => "the effect sizes and variances given in the input",
+        _ => "the given measure",
+    }
+}
+
+/// The methods paragraph(s), one per distinct set of options, written from
+/// what the analyses actually used: measure and conversion, continuity
+/// correction, model and τ² estimator, test, confidence level, heterogeneity
+/// statistics and intervals, resampling seeds, and the software version.
+pub fn methods_paragraph(results: &[&AnalysisResult]) -> Vec<String> {
+    let mut paras: Vec<String> = Vec::new();
+    let mut seen: Vec<&rema_data::AnalysisSpec> = Vec::new();
+    for r in results {
+        let spec = &r.provenance.options;
+        if seen.contains(&spec) {
+            continue;
+        }
+        seen.push(spec);
+        let same: Vec<&&AnalysisResult> = results
+            .iter()
+            .filter(|x| &x.provenance.options == spec)
+            .collect();
+        let mut p = String::new();
+        let _ = write!(
+            p,
+            "Effect sizes were computed as {}",
+            measure_description(&r.measure)
+        );
+        let binary_or_prop = matches!(
+            r.measure.as_str(),
+            "RR" | "OR" | "RD" | "PR" | "PLN" | "PLO"
+        );
+        let to = match spec.to.as_str() {
+            "all" => "all studies",
+            "if0all" => "all studies when any study had a zero cell",
+            "none" => "",
+            _ => "studies with a zero cell",
+        };
+        let corrected: usize = same
+            .iter()
+            .map(|x| x.studies.iter().filter(|s| s.corrected).count())
+            .sum();
+        let applied = match corrected {
+            0 => " (no study needed it)".to_string(),
+            1 => " (applied to 1 study)".to_string(),
+            n => format!(" (applied to {n} studies)"),
+        };
+        match (spec.add, binary_or_prop, to.is_empty()) {
+            (_, _, true) => p.push_str(", with no continuity correction."),
+            (Some(a), _, false) if a > 0.0 => {
+                let _ = write!(p, ", adding {} to the cells of {to}{applied}.", num(a, 2));
+            }
+            (None, true, false) => {
+                let _ = write!(
+                    p,
+                    ", adding 0.5 to the cells of {to}, metafor's default{applied}."
+                );
+            }
+            _ => p.push('.'),
+        }
+        if matches!(r.method.as_str(), "FE" | "EE" | "CE") {
+            p.push_str(" Studies were pooled with a common-effect (inverse-variance) model.");
+        } else {
+            let _ = write!(
+                p,
+                " Studies were pooled with a random-effects model, the between-study variance τ² estimated by {}.",
+                estimator_name(&r.method)
+            );
+        }
+        let level = crate::axis::tick_label(r.level);
+        if r.test == "knha" {
+            let _ = write!(
+                p,
+                " The pooled effect was tested, and its {level}% confidence interval built, with the Hartung–Knapp–Sidik–Jonkman method (t distribution with k − 1 degrees of freedom)."
+            );
+        } else {
+            let _ = write!(
+                p,
+                " The pooled effect was tested with a Wald z test, with {level}% confidence intervals."
+            );
+        }
+        p.push_str(" Heterogeneity was quantified with Cochran's Q, I² and H²");
+        if spec.tau2_ci {
+            p.push_str(", with Q-profile confidence intervals for τ² and I²");
+        }
+        if !matches!(r.method.as_str(), "FE" | "EE" | "CE") {
+            let _ = write!(p, "; {level}% prediction intervals are reported");
+        }
+        p.push('.');
+        p.push_str(
+            " No resampling (bootstrap or permutation) was used, so no random seed was involved.",
+        );
+        let _ = write!(
+            p,
+            " Analyses were run with {} {} (numbers checked against R metafor 3.8-1); {} used these options.",
+            r.provenance.tool,
+            r.provenance.version,
+            if same.len() == 1 { "1 analysis".to_string() } else { format!("{} analyses", same.len()) }
+        );
+        paras.push(p);
+    }
+    paras
+}
+
+/// A Table 3-style summary: one row per analysis.
+pub fn summary_table(results: &[(&str, &AnalysisResult)]) -> TableData {
+    let headers = [
+        "Outcome",
+        "Measure",
+        "k",
+        "Estimate",
+        "CI",
+        "p",
+        "I² (%)",
+        "τ²",
+        "Prediction interval",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let rows = results
+        .iter()
+        .map(|(name, r)| {
+            let (est, lo, hi, pl, pu, scale) = match &r.transformed {
+                Some(t) => (
+                    t.estimate,
+                    t.ci_lower,
+                    t.ci_upper,
+                    t.pi_lower,
+                    t.pi_upper,
+                    t.scale.clone(),
+                ),
+                None => (
+                    r.estimate,
+                    r.ci_lower,
+                    r.ci_upper,
+                    r.pi_lower,
+                    r.pi_upper,
+                    r.measure.clone(),
+                ),
+            };
+            let level = crate::axis::tick_label(r.level);
+            vec![
+                name.to_string(),
+                format!("{scale}, {}", r.method),
+                r.k.to_string(),
+                num(est, 2),
+                format!("{level}% {} to {}", num(lo, 2), num(hi, 2)),
+                pval(r.pval)
+                    .trim_start_matches("p ")
+                    .replace("= ", "")
+                    .to_string(),
+                num(r.i2, 0),
+                if matches!(r.method.as_str(), "FE" | "EE" | "CE") {
+                    "–".to_string()
+                } else {
+                    num(r.tau2, 4)
+                },
+                if matches!(r.method.as_str(), "FE" | "EE" | "CE") {
+                    "–".to_string()
+                } else {
+                    format!("{} to {}", num(pl, 2), num(pu, 2))
+                },
+            ]
+        })
+        .collect();
+    TableData::new(headers, rows)
+}
+
+/// Provenance lines for a set of analyses.
+pub fn provenance_rows(results: &[(&str, &AnalysisResult)]) -> Vec<(String, String)> {
+    let mut rows = Vec::new();
+    if let Some((_, r)) = results.first() {
+        rows.push((
+            "Tool".to_string(),
+            format!("{} {}", r.provenance.tool, r.provenance.version),
+        ));
+    }
+    for (name, r) in results {
+        let o = &r.provenance.options;
+        rows.push((
+            format!("{name}: options"),
+            format!(
+                "measure={} method={} test={} level={} tau2_ci={} add={} to={}",
+                o.measure,
+                o.method,
+                o.test,
+                o.level,
+                o.tau2_ci,
+                o.add
+                    .map(|a| a.to_string())
+                    .unwrap_or_else(|| "default".into()),
+                o.to
+            ),
+        ));
+        rows.push((
+            format!("{name}: input"),
+            format!(
+                "{} (SHA-256 {})",
+                r.provenance.input, r.provenance.input_sha256
+            ),
+        ));
+    }
+    rows
+}
