@@ -8,5 +8,5 @@ pub use rema_core as core;
 pub use rema_data as data;
 
 pub mod golden;
-pub mod verify;
 pub mod golden_sensitivity;
+pub mod verify;

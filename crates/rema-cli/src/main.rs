@@ -7,10 +7,10 @@ mod analyze;
 mod audit;
 mod bias;
 mod exit;
-mod run;
 mod figure;
 mod forest;
 mod funnel;
+mod run;
 mod text;
 mod text_sensitivity;
 

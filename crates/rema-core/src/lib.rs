@@ -14,9 +14,9 @@
 //! ```
 
 pub mod audit;
+pub mod bias;
 pub mod confint;
 pub mod convert;
-pub mod bias;
 pub mod cumulative;
 pub mod effect;
 mod error;

@@ -32,7 +32,14 @@ pub fn analyze(table: &Table, spec: &AnalysisSpec, input_sha256: &str) -> Result
     let eff_opts = spec.effect_options()?;
     let conv = crate::convert::apply(table, measure, &spec.conversion_options()?)?;
     let studies = read_studies(&conv.table, measure)?;
-    let mut result = analyze_studies(&conv.table, &studies, spec, input_sha256, fit_opts, eff_opts)?;
+    let mut result = analyze_studies(
+        &conv.table,
+        &studies,
+        spec,
+        input_sha256,
+        fit_opts,
+        eff_opts,
+    )?;
     result.notes.splice(0..0, conv.notes);
     result.conversions = conv.conversions;
     Ok(result)

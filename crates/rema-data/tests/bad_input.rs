@@ -26,7 +26,8 @@ fn plan_error(plan: &str, name: &str) -> DataError {
     // Tests run in parallel and each builds the catalogue: a directory per call.
     static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("rema-bad-input-{}-{n}-{name}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("rema-bad-input-{}-{n}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
         dir.join("t.csv"),
@@ -319,7 +320,9 @@ fn regex_pid(m: &str) -> String {
         out.push_str("rema-bad-input-PID-");
         let after = &rest[i + marker.len()..];
         let digits = after.chars().take_while(|c| c.is_ascii_digit()).count();
-        rest = after[digits..].strip_prefix('-').unwrap_or(&after[digits..]);
+        rest = after[digits..]
+            .strip_prefix('-')
+            .unwrap_or(&after[digits..]);
     }
     out.push_str(rest);
     out
