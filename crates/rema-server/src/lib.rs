@@ -86,7 +86,7 @@ pub struct AppState {
     pub compute: Arc<Semaphore>,
     /// Slots of requests in flight ([`Limits::max_in_flight`]).
     pub in_flight: Arc<Semaphore>,
-    /// Draws forest plots; `None` until a plotting crate is wired in.
+    /// Draws forest plots (rema-plot by default); `None` answers 404.
     pub forest: Option<ForestRenderer>,
 }
 

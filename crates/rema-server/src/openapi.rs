@@ -25,6 +25,8 @@ use crate::error::{ErrorBody, ErrorDetail};
     components(schemas(
         crate::Health,
         api::AnalysisRequest,
+        api::AuditRequest,
+        rema_data::audit::AuditRecord,
         api::CreatedAnalysis,
         api::StoredAnalysisBody,
         api::StoredInput,

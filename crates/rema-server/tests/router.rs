@@ -270,8 +270,32 @@ async fn bad_page_parameters_are_400_naming_them() {
 }
 
 #[tokio::test]
-async fn forest_plot_is_404_plots_unavailable_in_this_build() {
+async fn forest_plot_is_drawn_by_rema_plot() {
     let r = app(AppState::in_memory());
+    let id = post_json(&r, bcg_request()).await.json()["id"].clone();
+    let a = get(
+        &r,
+        &format!("/v1/analyses/{}/forest.svg", id.as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert_eq!(a.headers[header::CONTENT_TYPE], "image/svg+xml");
+    let svg = String::from_utf8(a.body).unwrap();
+    assert!(
+        svg.starts_with("<svg") || svg.starts_with("<?xml"),
+        "{}",
+        &svg[..80.min(svg.len())]
+    );
+    for label in ["Aronson 1948", "Comstock et al 1976"] {
+        assert!(svg.contains(label), "{label} missing from the forest plot");
+    }
+}
+
+#[tokio::test]
+async fn forest_plot_is_404_plots_unavailable_without_a_renderer() {
+    let mut state = AppState::in_memory();
+    state.forest = None;
+    let r = app(state);
     let id = post_json(&r, bcg_request()).await.json()["id"].clone();
     let id = id.as_str().unwrap();
     get(&r, &format!("/v1/analyses/{id}/forest.svg"))
@@ -323,12 +347,62 @@ async fn a_fault_of_the_server_is_500_without_internal_details() {
     assert!(!text.contains("panic"), "{text}");
 }
 
+const TABLE3: &str = include_str!("../../../examples/bkp/table3_published.csv");
+
 #[tokio::test]
-async fn audit_is_501_until_it_lands() {
+async fn audit_answers_as_rema_audit() {
     let r = app(AppState::in_memory());
-    post(&r, "/v1/audit", "{}")
+    let body = json!({"csv": TABLE3}).to_string();
+    let a = post(&r, "/v1/audit", body).await;
+    assert_eq!(a.status, StatusCode::OK);
+    let rows = a.json();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 12);
+    let bad: Vec<_> = rows
+        .iter()
+        .filter(|r| r["status"] == "inconsistent")
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(bad, ["cobb_post"]);
+    // Same records as the library (and so as `rema audit --format json`).
+    let table = Table::from_str(TABLE3, "csv").unwrap();
+    let lib = rema_data::audit::audit_table(&table, 95.0).unwrap();
+    for (l, r) in lib.iter().zip(rows) {
+        assert_eq!(
+            (l.id.as_str(), l.status.as_str(), l.message.as_str()),
+            (
+                r["id"].as_str().unwrap(),
+                r["status"].as_str().unwrap(),
+                r["message"].as_str().unwrap()
+            )
+        );
+        // JSON numbers round-trip to within an ulp.
+        let p = r["implied_p"].as_f64().unwrap();
+        assert!(
+            (l.implied_p - p).abs() <= 1e-12 * p.abs(),
+            "{} {p}",
+            l.implied_p
+        );
+    }
+}
+
+#[tokio::test]
+async fn audit_errors_name_the_field() {
+    let r = app(AppState::in_memory());
+    let e = post(&r, "/v1/audit", "{}")
         .await
-        .error(StatusCode::NOT_IMPLEMENTED, "not_implemented");
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request");
+    assert!(e["message"].as_str().unwrap().contains("csv"), "{e}");
+    let body = json!({"csv": "id,measure,estimate,ci_lower,ci_upper,p_reported\nx,FOO,1,0,2,.5\n"})
+        .to_string();
+    let e = post(&r, "/v1/audit", body)
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_data");
+    assert!(e["message"].as_str().unwrap().contains("FOO"), "{e}");
+    let body = json!({"csv": TABLE3, "level": 120}).to_string();
+    post(&r, "/v1/audit", body)
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request");
 }
 
 #[tokio::test]
