@@ -59,8 +59,6 @@ pub enum AppError {
     MethodNotAllowed,
     /// This build cannot draw plots (404 `plots_unavailable`).
     PlotsUnavailable,
-    /// A route whose capability has not landed yet (501 `not_implemented`).
-    NotImplemented { message: String },
     /// Too many requests in flight (503 `overloaded`).
     Overloaded,
     /// No compute worker became free before the deadline (503 `busy`).
@@ -87,7 +85,6 @@ impl AppError {
             AppError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::NotFound { .. } | AppError::PlotsUnavailable => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            AppError::NotImplemented { .. } => StatusCode::NOT_IMPLEMENTED,
             AppError::Overloaded | AppError::Busy { .. } | AppError::Timeout { .. } => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -126,7 +123,6 @@ impl AppError {
                 "forest plots are not available in this build of rema-server yet; the analysis itself is at GET /v1/analyses/{id}".to_string(),
                 None,
             ),
-            AppError::NotImplemented { message } => ("not_implemented", message.clone(), None),
             AppError::Overloaded => (
                 "overloaded",
                 "the server has too many requests in flight; retry shortly".to_string(),
