@@ -10,6 +10,7 @@ mod exit;
 mod figure;
 mod forest;
 mod funnel;
+mod report;
 mod run;
 mod text;
 mod text_sensitivity;

@@ -24,6 +24,9 @@ use crate::exit::CliError;
 ///   summary.md     outcome, comparison, studies, n, effect and CI, p, I²
 ///   summary.csv    the same, full precision
 ///   review.json    the review read from the CSV files (lossless)
+///   report.html    one self-contained page: summary, forest plots, selection
+///                  flow, characteristics, risk of bias, methods, provenance
+///   figures/       each figure as SVG and PNG (forest_<id>, flow, risk_of_bias)
 /// and prints summary.md.
 ///
 /// Examples:
@@ -44,7 +47,8 @@ pub struct RunArgs {
 
 pub fn run(args: &RunArgs) -> Result<(), CliError> {
     let out = run_plan(&args.plan)?;
-    let written = write_outputs(&out, &args.out)?;
+    let mut written = write_outputs(&out, &args.out)?;
+    written.extend(crate::report::write_report(&out, &args.out)?);
     if !args.quiet {
         print!("{}", summary_markdown(&out.results));
         let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();

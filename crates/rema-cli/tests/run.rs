@@ -263,3 +263,89 @@ fn conversions_example_lists_each_estimate() {
     assert!((v["conversions"][0]["value"].as_f64().unwrap() - 3.1).abs() < 1e-12);
     assert_eq!(v["notes"].as_array().unwrap().len(), 7);
 }
+
+/// `rema run` writes the report bundle: the figures as SVG and PNG and one
+/// self-contained report.html with the selection flow (208 → 11 → 7), the
+/// 0.51% subgroup, the characteristics and risk-of-bias tables; the report
+/// renders in headless Chromium (installed by .ci/run) with no console errors.
+#[test]
+fn bkp_plan_writes_the_report_bundle() {
+    let (_, dir) = run_plan("examples/bkp/bkp.toml", "report");
+    for f in ["flow", "risk_of_bias", "forest_leak_retrospective"] {
+        let svg = std::fs::read_to_string(dir.join("figures").join(format!("{f}.svg"))).unwrap();
+        assert!(
+            svg.contains("<svg") && svg.trim_end().ends_with("</svg>"),
+            "{f}.svg"
+        );
+        let png = std::fs::read(dir.join("figures").join(format!("{f}.png"))).unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{f}.png");
+    }
+    let flow = std::fs::read_to_string(dir.join("figures/flow.svg")).unwrap();
+    for n in ["208", "11", "4", "7"].map(|n| format!("(n\u{a0}=\u{a0}{n})")) {
+        assert!(flow.contains(&n), "flow lacks {n}");
+    }
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    for needle in [
+        "Selection of studies",
+        "0.51",
+        "Characteristics of the included studies",
+        "Risk of bias",
+        "Lieberman",
+        "DerSimonian",
+    ] {
+        assert!(html.contains(needle), "report.html lacks {needle}");
+    }
+    assert!(
+        !html.contains("src=\"http") && !html.contains("<script src"),
+        "the report must open offline"
+    );
+
+    let chromium = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|c| {
+            Command::new(c)
+                .arg("--version")
+                .output()
+                .map(|o| o.status.success())
+                .unwrap_or(false)
+        });
+    let Some(chromium) = chromium else {
+        if std::env::var("REMA_SKIP_BROWSER").as_deref() == Ok("1") {
+            return;
+        }
+        panic!(
+            "chromium not found: install it (apt-get install chromium) or set REMA_SKIP_BROWSER=1"
+        );
+    };
+    let out = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--no-first-run",
+            "--enable-logging=stderr",
+            "--v=0",
+            &format!("--user-data-dir={}", dir.join("chromium-profile").display()),
+            "--dump-dom",
+            &format!("file://{}", dir.join("report.html").display()),
+        ])
+        .output()
+        .expect("chromium runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        dom.contains("Selection of studies") && dom.contains("<svg"),
+        "the rendered DOM lacks the figures"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !err.lines()
+            .any(|l| l.contains(":CONSOLE") || l.contains("Uncaught")),
+        "console errors: {err}"
+    );
+}
