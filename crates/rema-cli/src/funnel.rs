@@ -13,12 +13,14 @@ use crate::figure::{self, OutArgs};
 /// around the null (Peters et al. 2008). Ratios are drawn on the log scale
 /// with ratio tick labels. (--format is ignored here.)
 ///
-/// Studies filled in by trim-and-fill are drawn hollow once `rema bias`
-/// provides them (see FunnelData::filled).
+/// With --trimfill, the studies that trim-and-fill (metafor `trimfill`, L0,
+/// as `rema bias`) imputes are drawn hollow, with the adjusted estimate as a
+/// dashed line.
 ///
 /// Examples:
 ///   rema funnel examples/bcg/bcg.csv --measure RR --out funnel.svg
 ///   rema funnel examples/bcg/bcg.csv -m RR --significance --out funnel.png
+///   rema funnel examples/bcg/bcg.csv -m RR --trimfill --out funnel.png
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct FunnelArgs {
@@ -33,6 +35,9 @@ pub struct FunnelArgs {
     /// instead of pseudo-confidence lines around the estimate.
     #[arg(long)]
     pub significance: bool,
+    /// Draw the studies imputed by trim-and-fill and the adjusted estimate.
+    #[arg(long)]
+    pub trimfill: bool,
 }
 
 pub fn run(args: &FunnelArgs) -> Result<(), CliError> {
@@ -56,7 +61,7 @@ pub fn run(args: &FunnelArgs) -> Result<(), CliError> {
             code: exit::USAGE,
         });
     };
-    let (_, result) = figure::analysis(&args.analysis)?;
+    let (table, result) = figure::analysis(&args.analysis)?;
     let mut f = FunnelData::from(&result);
     f.contours = levels;
     f.contour_center = args.significance.then_some(0.0);
@@ -67,9 +72,16 @@ pub fn run(args: &FunnelArgs) -> Result<(), CliError> {
     if let Some(h) = args.out.height {
         f.height = h.max(200.0);
     }
-    // Trim-and-fill (issue 4b): when `rema bias` returns the filled studies,
-    // set f.filled = filled.iter().map(|s| (s.yi, s.vi.sqrt())) and
-    // f.adjusted_estimate = Some(adjusted.estimate) here, behind a
-    // `--trimfill` flag. Nothing is drawn for it until then.
+    if args.trimfill {
+        let b = rema_data::bias::bias(
+            &table,
+            &args.analysis.spec(),
+            &result.provenance.input_sha256,
+        )?;
+        if let Some(tf) = b.trimfill {
+            f.filled = tf.filled.iter().map(|s| (s.yi, s.vi.sqrt())).collect();
+            f.adjusted_estimate = Some(tf.estimate);
+        }
+    }
     figure::write(&funnel_svg(&f), &args.out)
 }

@@ -108,3 +108,40 @@ fn bad_figure_options_are_usage_errors() {
     assert_eq!(o.status.code(), Some(2));
     assert!(!svg.exists());
 }
+
+/// `--trimfill` draws the study trim-and-fill imputes for BCG (metafor:
+/// k0 = 1, on the right) hollow, at the filled yi and SE that `rema bias`
+/// reports.
+#[test]
+fn funnel_draws_the_trim_and_fill_studies() {
+    let out = tmp("funnel_tf.svg");
+    let r = rema(&[
+        "funnel",
+        "examples/bcg/bcg.csv",
+        "-m",
+        "RR",
+        "--trimfill",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let svg = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(
+        svg.matches("class=\"filled-point\"").count(),
+        1,
+        "one imputed study, drawn hollow"
+    );
+    assert!(svg.contains("adjusted-line"), "no adjusted estimate line");
+    let plain = tmp("funnel_plain.svg");
+    let r = rema(&[
+        "funnel",
+        "examples/bcg/bcg.csv",
+        "-m",
+        "RR",
+        "--out",
+        plain.to_str().unwrap(),
+    ]);
+    assert!(r.status.success());
+    let plain = std::fs::read_to_string(&plain).unwrap();
+    assert!(!plain.contains("adjusted-line") && !plain.contains("filled-point"));
+}
