@@ -61,6 +61,10 @@ pub enum Error {
         detail: String,
     },
 
+    /// A resampling run was stopped by its cancellation flag (Ctrl-C).
+    #[error("stopped after {done} of {total} iterations")]
+    Cancelled { done: u64, total: u64 },
+
     /// An option is out of range.
     #[error("invalid option `{option}`: {message}")]
     InvalidOption {
