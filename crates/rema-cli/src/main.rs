@@ -5,6 +5,7 @@
 
 mod analyze;
 mod exit;
+mod progress;
 mod text;
 
 use std::process::ExitCode;

@@ -8,13 +8,19 @@
 pub mod analyze;
 pub mod columns;
 pub mod error;
+mod extended;
+pub mod moderators;
 pub mod result;
 pub mod spec;
 pub mod table;
 
-pub use analyze::{analyze, sha256_hex, VERSION};
+pub use analyze::{analyze, analyze_with, sha256_hex, VERSION};
 pub use columns::{read_studies, StudyTable};
 pub use error::{DataError, Location, Result};
-pub use result::{AnalysisResult, Provenance, StudyEffect, Transformed};
+pub use result::{
+    AnalysisResult, BootIntervalResult, BootStatResult, BootstrapResult, CoefficientResult,
+    HeterogeneityTestResult, PermutationResult, Provenance, StatisticTestResult, StudyEffect,
+    SubgroupResult, Transformed,
+};
 pub use spec::AnalysisSpec;
 pub use table::Table;
