@@ -32,6 +32,7 @@ use std::str::FromStr;
 use rayon::prelude::*;
 use statrs::distribution::{ContinuousCDF, Normal};
 
+use super::fast::{intercept_only, Fast};
 use super::rng::Stream;
 use super::{Hooks, CHUNK};
 use crate::error::{Error, Result};
@@ -161,8 +162,8 @@ pub fn bootstrap(
         let end = (start + CHUNK).min(n);
         // par_extend keeps the order of the indices, whatever the threads.
         chunk.par_extend((start..end).into_par_iter().map_init(
-                || (vec![0.0; k], vec![0.0; k]),
-                |(y, v), idx| {
+                || (vec![0.0; k], vec![0.0; k], vec![0.0; k]),
+                |(y, v, w), idx| {
                     let mut rng = Stream::new(b.seed, idx);
                     match b.kind {
                         BootstrapType::Nonparametric => {
@@ -181,7 +182,13 @@ pub fn bootstrap(
                             }
                         }
                     }
-                    fit(y, v, opts).map_or([f64::NAN; 4], |f| stats(&f))
+                    match intercept_only(y, v, opts, w) {
+                        Fast::Done(f) => [f.estimate, f.tau2, f.i2, f.h2],
+                        Fast::Failed => [f64::NAN; 4],
+                        Fast::Unsupported => {
+                            fit(y, v, opts).map_or([f64::NAN; 4], |f| stats(&f))
+                        }
+                    }
                 },
             ));
         reps.append(&mut chunk);

@@ -22,6 +22,7 @@
 
 use rayon::prelude::*;
 
+use super::fast::{intercept_only, Fast};
 use super::rng::Stream;
 use super::{Hooks, Iterations, CHUNK, COMPTOL, MAX_EXACT};
 use crate::error::{Error, Result};
@@ -335,8 +336,8 @@ pub fn permutest(
 ) -> Result<PermutationTest> {
     let k = yi.len();
     let p = x.cols();
-    let intercept_only = x.is_intercept_only();
-    let scheme = if intercept_only {
+    let int_only = x.is_intercept_only();
+    let scheme = if int_only {
         Scheme::Signs { k }
     } else {
         // Tie classes of identical rows; the class representative rows.
@@ -378,14 +379,23 @@ pub fn permutest(
         perm.seed,
         &obs,
         hooks,
-        || (vec![0.0; k], x.clone()),
-        |arr, (y, xs), out| {
+        || (vec![0.0; k], x.clone(), vec![0.0; k]),
+        |arr, (y, xs, w), out| {
             let res = match arr {
                 Arrangement::Signs(s) => {
                     for ((yo, yi), s) in y.iter_mut().zip(yi).zip(s.iter()) {
                         *yo = yi * s;
                     }
-                    fit_with_moderators(y, vi, x, opts)
+                    // The allocation-free refit when it covers the method.
+                    match intercept_only(y, vi, opts, w) {
+                        Fast::Done(f) => {
+                            out[0] = f.stat.abs();
+                            out[1] = f.qm;
+                            return !(out[0].is_nan() || out[1].is_nan());
+                        }
+                        Fast::Failed => return false,
+                        Fast::Unsupported => fit_with_moderators(y, vi, x, opts),
+                    }
                 }
                 Arrangement::Labels(l) => {
                     let data = xs.data_mut();
