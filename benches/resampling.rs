@@ -108,8 +108,15 @@ fn bootstrap_bench(c: &mut Criterion) {
                     &k,
                     |bch, _| {
                         bch.iter(|| {
-                            bootstrap(black_box(&yi), black_box(&vi), &opts, &obs, &b, &Hooks::default())
-                                .expect("bootstrap")
+                            bootstrap(
+                                black_box(&yi),
+                                black_box(&vi),
+                                &opts,
+                                &obs,
+                                &b,
+                                &Hooks::default(),
+                            )
+                            .expect("bootstrap")
                         })
                     },
                 );

@@ -12,7 +12,14 @@ use std::path::Path;
 use rema::data::{analyze, AnalysisSpec, BootIntervalResult, BootStatResult, Table};
 use serde_json::Value;
 
-fn close(what: &str, ours: f64, ours_mcse: f64, theirs: f64, theirs_mcse: f64, failures: &mut Vec<String>) {
+fn close(
+    what: &str,
+    ours: f64,
+    ours_mcse: f64,
+    theirs: f64,
+    theirs_mcse: f64,
+    failures: &mut Vec<String>,
+) {
     let tol = 4.0 * (ours_mcse.powi(2) + theirs_mcse.powi(2)).sqrt() + 1e-9;
     let ok = (ours - theirs).abs() <= tol;
     eprintln!(
@@ -27,21 +34,53 @@ fn close(what: &str, ours: f64, ours_mcse: f64, theirs: f64, theirs_mcse: f64, f
 
 fn interval(what: &str, ours: &BootIntervalResult, theirs: &Value, failures: &mut Vec<String>) {
     let f = |k: &str| theirs[k].as_f64().unwrap();
-    close(&format!("{what}.lower"), ours.lower, ours.mcse_lower, f("lower"), f("mcse_lower"), failures);
-    close(&format!("{what}.upper"), ours.upper, ours.mcse_upper, f("upper"), f("mcse_upper"), failures);
+    close(
+        &format!("{what}.lower"),
+        ours.lower,
+        ours.mcse_lower,
+        f("lower"),
+        f("mcse_lower"),
+        failures,
+    );
+    close(
+        &format!("{what}.upper"),
+        ours.upper,
+        ours.mcse_upper,
+        f("upper"),
+        f("mcse_upper"),
+        failures,
+    );
 }
 
 fn stat(what: &str, ours: &BootStatResult, theirs: &Value, failures: &mut Vec<String>) {
     let r_se = theirs["se"].as_f64().unwrap();
     let r_n = theirs["replicates"].as_f64().unwrap();
-    assert!((ours.observed - theirs["observed"].as_f64().unwrap()).abs() < 1e-4 * ours.observed.abs().max(1e-6));
-    close(&format!("{what}.mean"), ours.mean, ours.mcse_mean, theirs["mean"].as_f64().unwrap(), r_se / r_n.sqrt(), failures);
+    assert!(
+        (ours.observed - theirs["observed"].as_f64().unwrap()).abs()
+            < 1e-4 * ours.observed.abs().max(1e-6)
+    );
+    close(
+        &format!("{what}.mean"),
+        ours.mean,
+        ours.mcse_mean,
+        theirs["mean"].as_f64().unwrap(),
+        r_se / r_n.sqrt(),
+        failures,
+    );
     let rel = (ours.se - r_se).abs() / r_se.max(1e-12);
-    eprintln!("{what}.se: rema {:.5} boot {r_se:.5} (rel {rel:.3})", ours.se);
+    eprintln!(
+        "{what}.se: rema {:.5} boot {r_se:.5} (rel {rel:.3})",
+        ours.se
+    );
     if rel > 0.10 {
         failures.push(format!("{what}.se"));
     }
-    interval(&format!("{what}.percentile"), &ours.percentile, &theirs["percentile"], failures);
+    interval(
+        &format!("{what}.percentile"),
+        &ours.percentile,
+        &theirs["percentile"],
+        failures,
+    );
     match (&ours.bca, theirs.get("bca")) {
         (Some(o), Some(t)) if !t.is_null() => interval(&format!("{what}.bca"), o, t, failures),
         (None, None) => {}
@@ -70,8 +109,18 @@ fn bootstrap_agrees_with_boot_by_distribution() {
         let r = analyze(&table, &spec, "test").unwrap();
         let b = r.bootstrap.as_ref().unwrap();
         assert_eq!((b.replicates, b.seed, b.kind.as_str()), (4000, 2026, kind));
-        for (name, ours) in [("estimate", &b.estimate), ("tau2", &b.tau2), ("i2", &b.i2), ("h2", &b.h2)] {
-            stat(&format!("{method} {kind} {name}"), ours, &case[name], &mut failures);
+        for (name, ours) in [
+            ("estimate", &b.estimate),
+            ("tau2", &b.tau2),
+            ("i2", &b.i2),
+            ("h2", &b.h2),
+        ] {
+            stat(
+                &format!("{method} {kind} {name}"),
+                ours,
+                &case[name],
+                &mut failures,
+            );
         }
     }
     assert!(failures.is_empty(), "{failures:?}");

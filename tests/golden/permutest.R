@@ -6,7 +6,8 @@
 # - dat.hine1989, risk differences (metafor's test_misc_permutest.r): the
 #   random-effects model, exact p = 0.0625 with k = 6 (2^6 sign flips), every
 #   method x test; and the mixed-effects model with metafor's fake moderator
-#   mod = c(3,1,2,2,4,5) (6! = 720 row permutations), every method x test.
+#   mod = c(3,1,2,2,4,5) (6!/2! = 360 distinct row permutations: two tied rows),
+#   every method x test.
 # - dat.bcg, log risk ratios: rma(mods = ~ alloc) by REML, 13!/(2!7!4!) = 25740
 #   distinct arrangements of the tied rows; and the intercept-only DL model
 #   (2^13 = 8192 sign flips).
@@ -37,7 +38,7 @@ cases <- list()
 fits <- list(); for (m in methods) for (t in tests) fits[[length(fits) + 1]] <- run(hine_es, NULL, m, t, 64)
 cases[[length(cases) + 1]] <- list(id = "hine1989_RD_intercept", csv = "tests/golden/data/hine1989.csv", measure = "RD",
                                    mods = list(), fits = fits)
-fits <- list(); for (m in methods) for (t in tests) fits[[length(fits) + 1]] <- run(hine_es, "mod", m, t, 720)
+fits <- list(); for (m in methods) for (t in tests) fits[[length(fits) + 1]] <- run(hine_es, "mod", m, t, 360)
 cases[[length(cases) + 1]] <- list(id = "hine1989_RD_mod", csv = "tests/golden/data/hine1989.csv", measure = "RD",
                                    mods = list("mod"), fits = fits)
 cases[[length(cases) + 1]] <- list(id = "bcg_RR_alloc", csv = "examples/bcg/bcg.csv", measure = "RR", mods = list("alloc"),

@@ -118,12 +118,18 @@ impl AnalyzeArgs {
             to: self.to.clone(),
             by: self.by.clone(),
             tau2_common: self.tau2_common,
-            mods: self.mods.iter().map(|m| m.trim().to_string()).filter(|m| !m.is_empty()).collect(),
+            mods: self
+                .mods
+                .iter()
+                .map(|m| m.trim().to_string())
+                .filter(|m| !m.is_empty())
+                .collect(),
             permutations: self.permutations.clone(),
             bootstrap: self.bootstrap,
             bootstrap_type: self.bootstrap_type.clone(),
             seed: self.seed.or_else(|| {
-                (self.permutations.is_some() || self.bootstrap.is_some()).then(crate::progress::fresh_seed)
+                (self.permutations.is_some() || self.bootstrap.is_some())
+                    .then(crate::progress::fresh_seed)
             }),
         }
     }

@@ -36,8 +36,10 @@ pub fn with_hooks<T>(long: bool, f: impl FnOnce(&Hooks) -> T) -> T {
         ProgressDrawTarget::stderr(),
     ));
     bar.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} iterations ({per_sec}, eta {eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} iterations ({per_sec}, eta {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let b = Arc::clone(&bar);
     let progress = move |done: u64, total: u64| {

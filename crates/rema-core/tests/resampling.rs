@@ -18,7 +18,9 @@ const VI: [f64; 13] = [
     0.3255848, 0.1945811, 0.4153680, 0.0200000, 0.0512101, 0.0069056, 0.2230172, 0.0039626,
     0.0564342, 0.0730248, 0.0124157, 0.5325058, 0.0714047,
 ];
-const ABLAT: [f64; 13] = [44., 55., 42., 52., 13., 44., 19., 13., 27., 42., 18., 33., 33.];
+const ABLAT: [f64; 13] = [
+    44., 55., 42., 52., 13., 44., 19., 13., 27., 42., 18., 33., 33.,
+];
 const ALLOC: [usize; 13] = [1, 0, 1, 1, 2, 2, 1, 1, 2, 2, 0, 2, 2];
 
 fn design() -> Design {
@@ -53,8 +55,18 @@ fn all_runs(method: Method) -> String {
     let a = permutest(&YI, &VI, &x, &opts, &me, &perm, &hooks).unwrap();
     let b = permutest(&YI, &VI, &Design::intercept(13), &opts, &re, &perm, &hooks).unwrap();
     let s = rema_core::subgroup::subgroups(&YI, &VI, &ALLOC, 3, &opts, false).unwrap();
-    let c = permutest_subgroups(&YI, &VI, &ALLOC, 3, &opts, false, s.q_between, &perm, &hooks)
-        .unwrap();
+    let c = permutest_subgroups(
+        &YI,
+        &VI,
+        &ALLOC,
+        3,
+        &opts,
+        false,
+        s.q_between,
+        &perm,
+        &hooks,
+    )
+    .unwrap();
     let d = tau2_test(&YI, &VI, &x, &opts, &me, 2000, 42, &hooks).unwrap();
     let e = bootstrap(
         &YI,
@@ -116,7 +128,16 @@ fn cancellation_stops_a_run_and_progress_is_reported() {
     assert_eq!(last.load(Ordering::Relaxed), 3000);
     cancel.store(true, Ordering::Relaxed);
     let e = bootstrap(&YI, &VI, &opts, &re, &b, &hooks);
-    assert!(matches!(e, Err(Error::Cancelled { done: 0, total: 3000 })), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            Err(Error::Cancelled {
+                done: 0,
+                total: 3000
+            })
+        ),
+        "{e:?}"
+    );
 }
 
 #[test]

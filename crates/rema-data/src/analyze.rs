@@ -1,8 +1,8 @@
 //! One analysis from a table: effect sizes, the model fit, intervals and
 //! back-transformation, assembled into an [`AnalysisResult`].
 
-use rema_core::transform::back_transform;
 use rema_core::resample::Hooks;
+use rema_core::transform::back_transform;
 use rema_core::{effect_sizes, fit_with_moderators, q_profile, BackTransform, Design};
 use sha2::{Digest, Sha256};
 
@@ -104,8 +104,7 @@ fn analyze_studies(
                 "--tau2-ci: a confidence interval for tau^2 needs at least 2 studies".to_string(),
             );
         } else {
-            let ci = q_profile(&es.yi, &es.vi, &x, &f)
-                .map_err(|e| st.core_error(e))?;
+            let ci = q_profile(&es.yi, &es.vi, &x, &f).map_err(|e| st.core_error(e))?;
             notes.extend(ci.notes.iter().cloned());
             result_ci = [
                 Some(ci.tau2_lower),

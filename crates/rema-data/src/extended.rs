@@ -38,8 +38,7 @@ pub(crate) fn extend(r: &mut AnalysisResult, inp: &Inputs, hooks: &Hooks) -> Res
     let opts = inp.fit_opts;
     let err = |e| st.core_error(e);
     let perm = spec.permutation_iterations()?;
-    if perm.is_none() && spec.bootstrap.is_none() && inp.mods.is_none() && inp.grouping.is_none()
-    {
+    if perm.is_none() && spec.bootstrap.is_none() && inp.mods.is_none() && inp.grouping.is_none() {
         return Ok(());
     }
     let measure = spec.measure()?;
@@ -120,14 +119,15 @@ pub(crate) fn extend(r: &mut AnalysisResult, inp: &Inputs, hooks: &Hooks) -> Res
                 hooks,
             )
             .map_err(err)?;
-            r.permutation.get_or_insert_with(|| empty_perm(seed)).q_between =
-                Some(StatisticTestResult {
-                    pval: t.pval,
-                    iterations: t.iterations,
-                    exact: t.exact,
-                    seed: t.seed,
-                    failed: t.failed,
-                });
+            r.permutation
+                .get_or_insert_with(|| empty_perm(seed))
+                .q_between = Some(StatisticTestResult {
+                pval: t.pval,
+                iterations: t.iterations,
+                exact: t.exact,
+                seed: t.seed,
+                failed: t.failed,
+            });
         }
     }
 

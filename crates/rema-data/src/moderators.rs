@@ -40,12 +40,14 @@ fn level_order(a: &str, b: &str) -> std::cmp::Ordering {
 }
 
 fn column_index(table: &Table, name: &str, what: &str) -> Result<usize> {
-    table.column(name).ok_or_else(|| DataError::UnknownModerator {
-        file: table.source.clone(),
-        column: name.to_string(),
-        what: what.to_string(),
-        available: table.headers.join(", "),
-    })
+    table
+        .column(name)
+        .ok_or_else(|| DataError::UnknownModerator {
+            file: table.source.clone(),
+            column: name.to_string(),
+            what: what.to_string(),
+            available: table.headers.join(", "),
+        })
 }
 
 /// The cells of column `c`, one per study; a blank or `NA` cell is an error.
@@ -115,7 +117,11 @@ pub fn design(table: &Table, st: &StudyTable, mods: &[String]) -> Result<Moderat
         let cells = cells(table, st, c, name)?;
         let numeric: Vec<Option<f64>> = cells
             .iter()
-            .map(|s| parse_number(s, table.decimal_comma, Location::default).ok().flatten())
+            .map(|s| {
+                parse_number(s, table.decimal_comma, Location::default)
+                    .ok()
+                    .flatten()
+            })
             .collect();
         if numeric.iter().all(Option::is_some) {
             names.push(name.to_string());
@@ -137,7 +143,12 @@ pub fn design(table: &Table, st: &StudyTable, mods: &[String]) -> Result<Moderat
             }
             for (l, level) in levels.iter().enumerate().skip(1) {
                 names.push(format!("{name}{level}"));
-                columns.push(groups.iter().map(|&g| f64::from(u8::from(g == l))).collect());
+                columns.push(
+                    groups
+                        .iter()
+                        .map(|&g| f64::from(u8::from(g == l)))
+                        .collect(),
+                );
             }
         }
     }

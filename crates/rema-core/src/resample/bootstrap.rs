@@ -162,35 +162,33 @@ pub fn bootstrap(
         let end = (start + CHUNK).min(n);
         // par_extend keeps the order of the indices, whatever the threads.
         chunk.par_extend((start..end).into_par_iter().map_init(
-                || (vec![0.0; k], vec![0.0; k], vec![0.0; k]),
-                |(y, v, w), idx| {
-                    let mut rng = Stream::new(b.seed, idx);
-                    match b.kind {
-                        BootstrapType::Nonparametric => {
-                            for (yo, vo) in y.iter_mut().zip(v.iter_mut()) {
-                                let j = rng.below(k as u64) as usize;
-                                *yo = yi[j];
-                                *vo = vi[j];
-                            }
-                        }
-                        BootstrapType::Parametric => {
-                            for ((yo, vo), (s, vs)) in
-                                y.iter_mut().zip(v.iter_mut()).zip(sd.iter().zip(vi))
-                            {
-                                *yo = mu + s * rng.normal();
-                                *vo = *vs;
-                            }
+            || (vec![0.0; k], vec![0.0; k], vec![0.0; k]),
+            |(y, v, w), idx| {
+                let mut rng = Stream::new(b.seed, idx);
+                match b.kind {
+                    BootstrapType::Nonparametric => {
+                        for (yo, vo) in y.iter_mut().zip(v.iter_mut()) {
+                            let j = rng.below(k as u64) as usize;
+                            *yo = yi[j];
+                            *vo = vi[j];
                         }
                     }
-                    match intercept_only(y, v, opts, w) {
-                        Fast::Done(f) => [f.estimate, f.tau2, f.i2, f.h2],
-                        Fast::Failed => [f64::NAN; 4],
-                        Fast::Unsupported => {
-                            fit(y, v, opts).map_or([f64::NAN; 4], |f| stats(&f))
+                    BootstrapType::Parametric => {
+                        for ((yo, vo), (s, vs)) in
+                            y.iter_mut().zip(v.iter_mut()).zip(sd.iter().zip(vi))
+                        {
+                            *yo = mu + s * rng.normal();
+                            *vo = *vs;
                         }
                     }
-                },
-            ));
+                }
+                match intercept_only(y, v, opts, w) {
+                    Fast::Done(f) => [f.estimate, f.tau2, f.i2, f.h2],
+                    Fast::Failed => [f64::NAN; 4],
+                    Fast::Unsupported => fit(y, v, opts).map_or([f64::NAN; 4], |f| stats(&f)),
+                }
+            },
+        ));
         reps.append(&mut chunk);
         start = end;
         hooks.report(start, n)?;

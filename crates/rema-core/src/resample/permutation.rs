@@ -248,7 +248,11 @@ where
                                 for (j, s) in acc.signs.iter_mut().enumerate() {
                                     *s = if (idx >> j) & 1 == 1 { -1.0 } else { 1.0 };
                                 }
-                                stat(&Arrangement::Signs(&acc.signs), &mut acc.scratch, &mut acc.stats)
+                                stat(
+                                    &Arrangement::Signs(&acc.signs),
+                                    &mut acc.scratch,
+                                    &mut acc.stats,
+                                )
                             }
                             Scheme::Labels { .. } => {
                                 let off = (idx - start) as usize * k;
@@ -265,12 +269,20 @@ where
                                     for s in acc.signs.iter_mut() {
                                         *s = rng.sign();
                                     }
-                                    stat(&Arrangement::Signs(&acc.signs), &mut acc.scratch, &mut acc.stats)
+                                    stat(
+                                        &Arrangement::Signs(&acc.signs),
+                                        &mut acc.scratch,
+                                        &mut acc.stats,
+                                    )
                                 }
                                 Scheme::Labels { .. } => {
                                     acc.labels.copy_from_slice(base_ref);
                                     rng.shuffle(&mut acc.labels);
-                                    stat(&Arrangement::Labels(&acc.labels), &mut acc.scratch, &mut acc.stats)
+                                    stat(
+                                        &Arrangement::Labels(&acc.labels),
+                                        &mut acc.scratch,
+                                        &mut acc.stats,
+                                    )
                                 }
                             };
                             if ok {
