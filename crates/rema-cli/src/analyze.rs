@@ -149,7 +149,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<(), CliError> {
     })?;
     let out = match args.format {
         Format::Json => serde_json::to_string_pretty(&result).expect("results serialise") + "\n",
-        Format::Text => text::summary(&result),
+        Format::Text => text::summary(&result) + &crate::text_heterogeneity::sections(&result),
         Format::Csv => text::csv_line(&result),
     };
     print!("{out}");

@@ -7,6 +7,7 @@ mod analyze;
 mod exit;
 mod progress;
 mod text;
+mod text_heterogeneity;
 
 use std::process::ExitCode;
 
