@@ -204,14 +204,22 @@ pub fn bootstrap(
     // Jackknife values for the BCa acceleration (nonparametric only).
     let jack: Option<Vec<[f64; 4]>> = (b.kind == BootstrapType::Nonparametric)
         .then(|| {
-            (0..k)
-                .map(|i| {
-                    let y: Vec<f64> = (0..k).filter(|&j| j != i).map(|j| yi[j]).collect();
-                    let v: Vec<f64> = (0..k).filter(|&j| j != i).map(|j| vi[j]).collect();
-                    fit(&y, &v, opts).map(|f| stats(&f))
-                })
-                .collect::<Result<Vec<_>>>()
-                .ok()
+            let mut out: Vec<Option<[f64; 4]>> = Vec::with_capacity(k);
+            out.par_extend((0..k).into_par_iter().map_init(
+                || (vec![0.0; k - 1], vec![0.0; k - 1], vec![0.0; k - 1]),
+                |(y, v, w), i| {
+                    for (n, j) in (0..k).filter(|&j| j != i).enumerate() {
+                        y[n] = yi[j];
+                        v[n] = vi[j];
+                    }
+                    match intercept_only(y, v, opts, w) {
+                        Fast::Done(f) => Some([f.estimate, f.tau2, f.i2, f.h2]),
+                        Fast::Failed => None,
+                        Fast::Unsupported => fit(y, v, opts).ok().map(|f| stats(&f)),
+                    }
+                },
+            ));
+            out.into_iter().collect::<Option<Vec<_>>>()
         })
         .flatten();
     if b.kind == BootstrapType::Nonparametric && jack.is_none() {
