@@ -1,5 +1,5 @@
 //! The bootstrap against metafor's documented recipe with R's boot package
-//! (tests/golden/bootstrap.json, R = 20,000 replicates, made by
+//! (tests/golden/bootstrap.json, R = 10,000 replicates, made by
 //! tests/golden/bootstrap.R), compared by distribution since the random
 //! numbers differ across languages.
 //!

@@ -3,7 +3,13 @@
 # https://www.metafor-project.org/doku.php/tips:bootstrapping_with_ma).
 #
 # Regenerate: Rscript tests/golden/bootstrap.R   (from the workspace root; a few minutes)
-# Data: examples/bcg/bcg.csv, log risk ratios. R = 20000 replicates each.
+# Data: examples/bcg/bcg.csv, log risk ratios. R = 10000 replicates each.
+#
+# The nonparametric statistic refits on dat[indices, ]. A statistic written
+# as rma(yi, vi, data = dat, subset = indices) is not a bootstrap in metafor
+# 3.8: an integer `subset` selects each study at most once (duplicated indices
+# are dropped; rma(..., subset = c(1,1,1,2,...))$k counts distinct studies), so
+# it resamples distinct studies. Rows are taken explicitly here.
 # Statistics per replicate: the pooled estimate, tau^2, I^2, H^2.
 # Intervals: boot.ci(type = "perc") and boot.ci(type = "bca") with jackknife
 # influence values, L = empinf(type = "jack") (boot's default estimates them by
@@ -15,7 +21,7 @@ suppressPackageStartupMessages({ library(metafor); library(boot); library(jsonli
 num <- function(x) unname(as.numeric(x))
 bcg <- read.csv("examples/bcg/bcg.csv")
 es <- escalc(measure = "RR", ai = ai, bi = bi, ci = ci, di = di, data = bcg)
-R <- 20000
+R <- 10000
 
 stat_of <- function(res) c(coef(res), res$tau2, res$I2, res$H2)
 qmcse <- function(t, q) {
@@ -45,7 +51,7 @@ cases <- list()
 for (method in c("DL", "REML")) {
   res <- rma(yi, vi, data = es, method = method)
   f_np <- function(dat, indices) {
-    r <- try(suppressWarnings(rma(yi, vi, data = dat, subset = indices, method = method)), silent = TRUE)
+    r <- try(suppressWarnings(rma(yi, vi, data = dat[indices, ], method = method)), silent = TRUE)
     if (inherits(r, "try-error")) rep(NA_real_, 4) else stat_of(r)
   }
   set.seed(20261127)
