@@ -22,7 +22,7 @@
 
 use rayon::prelude::*;
 
-use super::fast::{intercept_only, Fast};
+use super::fast::{intercept_only, with_moderators, Fast, Workspace};
 use super::rng::Stream;
 use super::{Hooks, Iterations, CHUNK, COMPTOL, MAX_EXACT};
 use crate::error::{Error, Result};
@@ -391,8 +391,8 @@ pub fn permutest(
         perm.seed,
         &obs,
         hooks,
-        || (vec![0.0; k], x.clone(), vec![0.0; k]),
-        |arr, (y, xs, w), out| {
+        || (vec![0.0; k], x.clone(), vec![0.0; k], Workspace::new(k, p)),
+        |arr, (y, xs, w, ws), out| {
             let res = match arr {
                 Arrangement::Signs(s) => {
                     for ((yo, yi), s) in y.iter_mut().zip(yi).zip(s.iter()) {
@@ -414,7 +414,12 @@ pub fn permutest(
                     for (i, &c) in l.iter().enumerate() {
                         data[i * p..(i + 1) * p].copy_from_slice(&class_rows[c]);
                     }
-                    fit_with_moderators(yi, vi, xs, opts)
+                    // The allocation-free refit when it covers the method.
+                    match with_moderators(yi, vi, xs, opts, ws, out) {
+                        Some(Some(_)) => return out.iter().all(|v| !v.is_nan()),
+                        Some(None) => return false,
+                        None => fit_with_moderators(yi, vi, xs, opts),
+                    }
                 }
             };
             match res {
