@@ -450,8 +450,8 @@ fn wls_p(y: &[f64], x: &Design, ws: &mut Workspace) -> Option<f64> {
     for r in 0..p {
         ws.beta[r] = (0..p).map(|c| ws.a[r * p + c] * ws.xtwy[c]).sum();
     }
-    for i in 0..x.rows() {
-        ws.resid[i] = y[i]
+    for (i, (r, yi)) in ws.resid.iter_mut().zip(y).enumerate() {
+        *r = yi
             - x.row(i)
                 .iter()
                 .zip(&ws.beta)
@@ -584,9 +584,9 @@ pub(crate) fn with_moderators(
     for a in ws.a.iter_mut() {
         *a *= s2w;
     }
-    for j in 0..p {
+    for (j, o) in out.iter_mut().enumerate().take(p) {
         let se = ws.a[j * p + j].sqrt();
-        out[j] = (ws.beta[j] / se).abs();
+        *o = (ws.beta[j] / se).abs();
     }
     // QM over the moderators (all coefficients but the intercept).
     let m = p - 1;
@@ -716,6 +716,7 @@ mod tests_moderators {
     /// The meta-regression refit gives `fit_with_moderators`'s |z|, QM and
     /// τ², bit for bit, with one to three moderators.
     #[test]
+    #[allow(clippy::same_item_push)]
     fn fast_moderator_refit_is_bit_identical_to_fit() {
         let mut n_checked = 0;
         for seed in 0..200u64 {
@@ -758,10 +759,10 @@ mod tests_moderators {
                                 f.tau2.to_bits(),
                                 "{method} {test} seed {seed}"
                             );
-                            for j in 0..p {
-                                let s = f.coefficients[j].stat.abs();
+                            for (j, (o, c)) in out.iter().zip(&f.coefficients).enumerate() {
+                                let s = c.stat.abs();
                                 assert_eq!(
-                                    out[j].to_bits(),
+                                    o.to_bits(),
                                     s.to_bits(),
                                     "{method} {test} seed {seed} coef {j}"
                                 );
