@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use rema_data::{analyze, sha256_hex, AnalysisSpec, DataError, Table};
+use rema_data::{analyze_with, sha256_hex, AnalysisSpec, DataError, Table};
 
 use crate::exit::CliError;
 use crate::text;
@@ -40,6 +40,19 @@ use crate::text;
 /// random-intercept model by maximum likelihood with 7-point adaptive
 /// Gauss-Hermite quadrature, as metafor's rma.glmm(measure = "PLO"); it suits
 /// rare events and studies with zero events.
+///
+/// Heterogeneity (other columns of the file are study characteristics):
+///   rema analyze bcg.csv -m RR --by alloc                 subgroups, separate tau^2
+///   rema analyze bcg.csv -m RR --by alloc --tau2-common   subgroups, one tau^2
+///   rema analyze bcg.csv -m RR --mods ablat,year,alloc    meta-regression
+///   rema analyze bcg.csv -m RR --mods ablat --permutations 1000 --seed 42
+///   rema analyze bcg.csv -m RR --permutations exact       exact sign-flip test
+///   rema analyze bcg.csv -m RR --bootstrap 5000 --seed 7 --bootstrap-type parametric
+///
+/// Resampling runs in parallel (RAYON_NUM_THREADS sets the threads); a given
+/// --seed gives identical output at any number of threads. Without --seed a
+/// seed is drawn and recorded in the JSON output (provenance.options.seed).
+/// A progress bar is shown on a terminal; Ctrl-C stops a run cleanly.
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct AnalyzeArgs {
@@ -77,6 +90,36 @@ pub struct AnalyzeArgs {
     /// SD from a range: wan2014 (default), hozo2005 or walter_yao2007.
     #[arg(long, value_parser = ["wan2014", "hozo2005", "walter_yao2007"])]
     pub sd_method: Option<String>,
+    /// Subgroup analysis: a fit within each level of COLUMN and the test for
+    /// subgroup differences (Q-between of the subgroup estimates).
+    #[arg(long, value_name = "COLUMN")]
+    pub by: Option<String>,
+    /// With --by: one tau^2 common to all subgroups (metafor
+    /// rma(mods = ~ factor(by) - 1)) instead of a separate tau^2 per subgroup.
+    #[arg(long, requires = "by")]
+    pub tau2_common: bool,
+    /// Meta-regression on these columns (comma-separated), as metafor
+    /// rma(mods = ~ A + B). Numeric columns enter as they are; text columns
+    /// are dummy-coded against their first level (sorted as R's factor()).
+    #[arg(long, value_name = "A,B", value_delimiter = ',')]
+    pub mods: Vec<String>,
+    /// Permutation tests (metafor permutest): a number of iterations
+    /// (counting the observed data), or `exact` for complete enumeration. An
+    /// exact test is run whenever it needs no more iterations than asked.
+    /// Adds a test of subgroup differences with --by and a resampling test of
+    /// tau^2 = 0.
+    #[arg(long, value_name = "N|exact")]
+    pub permutations: Option<String>,
+    /// Bootstrap with N replicates: percentile and BCa intervals for the
+    /// pooled estimate, tau^2, I^2 and H^2.
+    #[arg(long, value_name = "N")]
+    pub bootstrap: Option<u64>,
+    /// How bootstrap replicates are drawn.
+    #[arg(long, default_value = "nonparametric", value_parser = ["nonparametric", "parametric"])]
+    pub bootstrap_type: String,
+    /// Seed of the permutation tests and the bootstrap.
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -124,6 +167,21 @@ impl AnalyzeArgs {
             influence: self.influence,
             cumulative: self.cumulative,
             order: self.order.clone(),
+            by: self.by.clone(),
+            tau2_common: self.tau2_common,
+            mods: self
+                .mods
+                .iter()
+                .map(|m| m.trim().to_string())
+                .filter(|m| !m.is_empty())
+                .collect(),
+            permutations: self.permutations.clone(),
+            bootstrap: self.bootstrap,
+            bootstrap_type: self.bootstrap_type.clone(),
+            seed: self.seed.or_else(|| {
+                (self.permutations.is_some() || self.bootstrap.is_some())
+                    .then(crate::progress::fresh_seed)
+            }),
         }
     }
 }
@@ -135,10 +193,18 @@ pub fn run(args: &AnalyzeArgs) -> Result<(), CliError> {
         source,
     })?;
     let table = Table::from_bytes(&bytes, &name)?;
-    let result = analyze(&table, &args.spec(), &sha256_hex(&bytes))?;
+    let spec = args.spec();
+    let long = spec.permutations.is_some() || spec.bootstrap.is_some();
+    let result = crate::progress::with_hooks(long, |hooks| {
+        analyze_with(&table, &spec, &sha256_hex(&bytes), hooks)
+    })?;
     let out = match args.format {
         Format::Json => serde_json::to_string_pretty(&result).expect("results serialise") + "\n",
-        Format::Text => text::summary(&result) + &crate::text_sensitivity::sections(&result),
+        Format::Text => {
+            text::summary(&result)
+                + &crate::text_heterogeneity::sections(&result)
+                + &crate::text_sensitivity::sections(&result)
+        }
         Format::Csv => text::csv_line(&result),
     };
     print!("{out}");

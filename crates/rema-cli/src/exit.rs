@@ -8,6 +8,8 @@ pub const USAGE: u8 = 2;
 pub const DATA: u8 = 3;
 /// The model cannot be estimated from valid data.
 pub const ESTIMATION: u8 = 4;
+/// Stopped by Ctrl-C (128 + SIGINT, as shells report it).
+pub const INTERRUPTED: u8 = 130;
 /// An internal error (a bug).
 pub const INTERNAL: u8 = 70;
 
@@ -35,6 +37,10 @@ impl From<DataError> for CliError {
         use rema_core::Error as E;
         let code = match &e {
             DataError::Option { .. } => USAGE,
+            DataError::Core {
+                source: E::Cancelled { .. },
+                ..
+            } => INTERRUPTED,
             DataError::Core {
                 source:
                     E::NotConverged { .. }

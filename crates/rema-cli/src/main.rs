@@ -10,9 +10,11 @@ mod exit;
 mod figure;
 mod forest;
 mod funnel;
+mod progress;
 mod report;
 mod run;
 mod text;
+mod text_heterogeneity;
 mod text_sensitivity;
 
 use std::process::ExitCode;

@@ -271,3 +271,107 @@ fn audit_catches_planted_errors_and_scale_traps() {
     );
     std::fs::remove_file(tmp).ok();
 }
+
+/// Resampling through the binary: the same seed gives the same JSON at 1 and
+/// 2 threads, and the seed and iterations are recorded.
+#[test]
+fn seeded_resampling_is_reproducible_across_thread_counts() {
+    let run = |threads: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_rema"))
+            .args([
+                "analyze",
+                "examples/bcg/bcg.csv",
+                "-m",
+                "RR",
+                "--mods",
+                "ablat",
+                "--permutations",
+                "300",
+                "--seed",
+                "11",
+                "-f",
+                "json",
+            ])
+            .env("RAYON_NUM_THREADS", threads)
+            .current_dir(root())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let one = run("1");
+    assert_eq!(one, run("2"));
+    let v: Value = serde_json::from_str(&one).unwrap();
+    assert_eq!(v["permutation"]["seed"], 11);
+    assert_eq!(v["permutation"]["iterations"], 300);
+    assert_eq!(v["provenance"]["options"]["seed"], 11);
+    assert_eq!(v["coefficients"][1]["name"], "ablat");
+    assert!(v["coefficients"][1]["pval_perm"].as_f64().is_some());
+}
+
+#[test]
+fn heterogeneity_flags_report_bad_usage_and_bad_columns() {
+    // --tau2-common needs --by: a usage error.
+    let out = rema(&[
+        "analyze",
+        "examples/bcg/bcg.csv",
+        "-m",
+        "RR",
+        "--tau2-common",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    // An unknown moderator column: a data error naming the column.
+    let out = rema(&[
+        "analyze",
+        "examples/bcg/bcg.csv",
+        "-m",
+        "RR",
+        "--mods",
+        "latitude",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("latitude"));
+    // A bad permutation count.
+    let out = rema(&[
+        "analyze",
+        "examples/bcg/bcg.csv",
+        "-m",
+        "RR",
+        "--permutations",
+        "lots",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn text_output_shows_subgroups_and_bootstrap() {
+    let out = rema(&[
+        "analyze",
+        "examples/bcg/bcg.csv",
+        "-m",
+        "RR",
+        "--by",
+        "alloc",
+        "--bootstrap",
+        "200",
+        "--seed",
+        "3",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Test for subgroup differences"), "{text}");
+    assert!(
+        text.contains("Bootstrap (200 nonparametric replicates, seed 3"),
+        "{text}"
+    );
+    // Piped: no progress bar on stderr.
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

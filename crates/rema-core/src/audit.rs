@@ -23,8 +23,6 @@
 //! Nothing in metafor does this; the z-test arithmetic is that of
 //! `metafor::rma` with `test = "z"`.
 
-use statrs::distribution::{ContinuousCDF, Normal};
-
 /// A number as printed, with the half-width of its rounding.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Printed {
@@ -211,9 +209,8 @@ pub fn audit_result(
             upper: u,
         });
     }
-    let crit = Normal::standard().inverse_cdf(1.0 - (1.0 - level / 100.0) / 2.0);
-    let norm = Normal::standard();
-    let p_of = |z: f64| 2.0 * norm.sf(z.abs());
+    let crit = crate::dist::norm_quantile(1.0 - (1.0 - level / 100.0) / 2.0);
+    let p_of = |z: f64| 2.0 * crate::dist::norm_sf(z.abs());
 
     let se = (tr(u) - tr(l)) / (2.0 * crit);
     let z = tr(e) / se;

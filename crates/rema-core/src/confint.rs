@@ -6,8 +6,6 @@
 //! below its quantile. I² and H² bounds map each τ² bound through
 //! I² = 100τ²/(ṽ + τ²), H² = τ²/ṽ + 1.
 
-use statrs::distribution::{ChiSquared, ContinuousCDF};
-
 use crate::error::{Error, Result};
 use crate::fit::Fit;
 use crate::linalg::Design;
@@ -40,12 +38,14 @@ pub fn q_profile(yi: &[f64], vi: &[f64], x: &Design, fit: &Fit) -> Result<Hetero
     }
     let df = (k - p) as f64;
     let alpha = 1.0 - fit.options.level / 100.0;
-    let chi = ChiSquared::new(df).map_err(|e| Error::InvalidOption {
-        option: "level",
-        message: e.to_string(),
-    })?;
-    let crit_upper = chi.inverse_cdf(1.0 - alpha / 2.0);
-    let crit_lower = chi.inverse_cdf(alpha / 2.0);
+    if !(alpha > 0.0 && alpha < 1.0) {
+        return Err(Error::InvalidOption {
+            option: "level",
+            message: format!("{} must lie strictly between 0 and 100", fit.options.level),
+        });
+    }
+    let crit_upper = crate::dist::chisq_quantile(1.0 - alpha / 2.0, df);
+    let crit_lower = crate::dist::chisq_quantile(alpha / 2.0, df);
     let pr = Problem { y: yi, v: vi, x };
     let mut notes = Vec::new();
     // metafor searches [0, max(100, 10·τ̂²)] and reports the limit when a

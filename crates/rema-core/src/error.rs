@@ -70,6 +70,9 @@ pub enum Error {
     /// every value is tied).
     #[error("{what} is undefined for these data: {reason}")]
     Undefined { what: &'static str, reason: String },
+    /// A resampling run was stopped by its cancellation flag (Ctrl-C).
+    #[error("stopped after {done} of {total} iterations")]
+    Cancelled { done: u64, total: u64 },
 
     /// An option is out of range.
     #[error("invalid option `{option}`: {message}")]

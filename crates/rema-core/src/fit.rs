@@ -13,7 +13,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use statrs::distribution::{ChiSquared, ContinuousCDF, FisherSnedecor, Normal, StudentsT};
+use crate::dist;
 
 use crate::error::{Error, Result};
 use crate::linalg::{Design, SymMatrix};
@@ -225,10 +225,8 @@ impl Fit {
 pub fn critical_value(level: f64, df: Option<f64>) -> f64 {
     let alpha = 1.0 - level / 100.0;
     match df {
-        Some(df) => StudentsT::new(0.0, 1.0, df)
-            .map(|t| t.inverse_cdf(1.0 - alpha / 2.0))
-            .unwrap_or(f64::NAN),
-        None => Normal::standard().inverse_cdf(1.0 - alpha / 2.0),
+        Some(df) => dist::t_quantile(1.0 - alpha / 2.0, df),
+        None => dist::norm_quantile(1.0 - alpha / 2.0),
     }
 }
 
@@ -355,10 +353,8 @@ pub fn fit_with_moderators(yi: &[f64], vi: &[f64], x: &Design, opts: &FitOptions
             let se = vb.get(j, j).sqrt();
             let stat = b / se;
             let pval = match df {
-                Some(df) => StudentsT::new(0.0, 1.0, df)
-                    .map(|t| 2.0 * t.sf(stat.abs()))
-                    .unwrap_or(f64::NAN),
-                None => 2.0 * Normal::standard().sf(stat.abs()),
+                Some(df) => 2.0 * dist::t_sf(stat.abs(), df),
+                None => 2.0 * dist::norm_sf(stat.abs()),
             };
             Coefficient {
                 estimate: b,
@@ -392,18 +388,10 @@ pub fn fit_with_moderators(yi: &[f64], vi: &[f64], x: &Design, opts: &FitOptions
     let (qm, qm_df, qm_pval) = match (qm_raw, df) {
         (Some(q), Some(df)) => {
             let f = q / m as f64;
-            let pv = FisherSnedecor::new(m as f64, df)
-                .map(|d| d.sf(f))
-                .unwrap_or(f64::NAN);
+            let pv = dist::f_sf(f, m as f64, df);
             (f, (m as f64, Some(df)), pv)
         }
-        (Some(q), None) => (
-            q,
-            (m as f64, None),
-            ChiSquared::new(m as f64)
-                .map(|d| d.sf(q))
-                .unwrap_or(f64::NAN),
-        ),
+        (Some(q), None) => (q, (m as f64, None), dist::chisq_sf(q, m as f64)),
         (None, _) => (f64::NAN, (m as f64, df), f64::NAN),
     };
 
@@ -412,9 +400,7 @@ pub fn fit_with_moderators(yi: &[f64], vi: &[f64], x: &Design, opts: &FitOptions
         let w_fe: Vec<f64> = vi.iter().map(|v| 1.0 / v).collect();
         let fe = wls(yi, x, &w_fe)?;
         let q = fe.rss.max(0.0);
-        let q_pval = ChiSquared::new(df_resid)
-            .map(|d| d.sf(q))
-            .unwrap_or(f64::NAN);
+        let q_pval = dist::chisq_sf(q, df_resid);
         let vt = df_resid / trace_p(x, &w_fe, &fe.a);
         let (i2, h2) = if opts.method.is_random() {
             (100.0 * tau2 / (vt + tau2), tau2 / vt + 1.0)

@@ -39,7 +39,6 @@
 //! - I² = 100τ̂²/(ṽ + τ̂²), H² = τ̂²/ṽ + 1 with ṽ = (k − 1)/tr(P) from the
 //!   `escalc` variances of the logits (the caller's continuity correction).
 
-use statrs::distribution::{ChiSquared, ContinuousCDF, Normal};
 use statrs::function::gamma::ln_gamma;
 
 use crate::error::{Error, Result};
@@ -519,7 +518,7 @@ pub fn glmm_plo(xi: &[f64], ni: &[f64], vi: &[f64], opts: &GlmmOptions) -> Resul
         estimate: mu,
         se,
         stat,
-        pval: 2.0 * Normal::standard().sf(stat.abs()),
+        pval: 2.0 * crate::dist::norm_sf(stat.abs()),
         ci_lower: mu - crit * se,
         ci_upper: mu + crit * se,
     };
@@ -539,10 +538,6 @@ pub fn glmm_plo(xi: &[f64], ni: &[f64], vi: &[f64], opts: &GlmmOptions) -> Resul
     let df = k.saturating_sub(1);
     let (mut qe_wald, mut qe_wald_pval, mut qe_lrt, mut qe_lrt_pval) = (None, None, None, None);
     if k > 1 {
-        let chi = ChiSquared::new(df as f64).map_err(|e| Error::InvalidOption {
-            option: "GLMM",
-            message: e.to_string(),
-        })?;
         let xlogy = |x: f64, y: f64| if x == 0.0 { 0.0 } else { x * (x / y).ln() };
         let lrt: f64 = 2.0
             * xi.iter()
@@ -551,7 +546,7 @@ pub fn glmm_plo(xi: &[f64], ni: &[f64], vi: &[f64], opts: &GlmmOptions) -> Resul
                 .sum::<f64>();
         let lrt = lrt.max(0.0);
         qe_lrt = Some(lrt);
-        qe_lrt_pval = Some(chi.sf(lrt));
+        qe_lrt_pval = Some(crate::dist::chisq_sf(lrt, df as f64));
         // Studies with 0 or nᵢ events have an infinite saturated coefficient
         // with infinite variance: they add nothing to the Wald statistic (the
         // limit metafor's glm() approaches).
@@ -573,7 +568,7 @@ pub fn glmm_plo(xi: &[f64], ni: &[f64], vi: &[f64], opts: &GlmmOptions) -> Resul
                 .max(0.0)
         };
         qe_wald = Some(q);
-        qe_wald_pval = Some(chi.sf(q));
+        qe_wald_pval = Some(crate::dist::chisq_sf(q, df as f64));
         if inner.len() < k {
             notes.push(format!(
                 "GLMM: {} studies with 0 events or only events add nothing to the Wald test of heterogeneity (their saturated-model coefficients are infinite), as in metafor; the likelihood-ratio test uses them",

@@ -20,8 +20,6 @@
 //! or the χ²(m) cdf of Cook's distance exceeds 0.5, or hᵢ > 3p/k, or any
 //! |DFBETAS| > 1.
 
-use statrs::distribution::{ChiSquared, ContinuousCDF};
-
 use crate::error::{Error, Result};
 use crate::fit::{fit_with_moderators, Fit, FitOptions};
 use crate::linalg::{weighted_crossprod, Design, SymMatrix};
@@ -112,10 +110,6 @@ pub fn influence(yi: &[f64], vi: &[f64], x: &Design, full: &Fit) -> Result<Vec<S
             }
         })
         .collect();
-    let chi = ChiSquared::new(m as f64).map_err(|e| Error::InvalidOption {
-        option: "influence",
-        message: e.to_string(),
-    })?;
     let dffits_cut = 3.0 * (p as f64 / (k as f64 - p as f64)).sqrt();
 
     let mut out = Vec::with_capacity(k);
@@ -178,7 +172,7 @@ pub fn influence(yi: &[f64], vi: &[f64], x: &Design, full: &Fit) -> Result<Vec<S
         let seresid = (vi[i] * s2w + vdelpred + tau2_del * s2w).sqrt();
         let rstudent = resid / seresid;
         let influential = dffits.abs() > dffits_cut
-            || chi.cdf(cook_d) > 0.5
+            || crate::dist::chisq_cdf(cook_d, m as f64) > 0.5
             || hat[i] > 3.0 * p as f64 / k as f64
             || dfbetas.iter().any(|d| d.abs() > 1.0);
         out.push(StudyInfluence {

@@ -41,6 +41,11 @@ impl Design {
         &self.data[i * self.cols..(i + 1) * self.cols]
     }
 
+    /// The row-major data, for filling a reused design in place.
+    pub fn data_mut(&mut self) -> &mut [f64] {
+        &mut self.data
+    }
+
     /// True when the design is a single column of ones.
     pub fn is_intercept_only(&self) -> bool {
         self.cols == 1 && self.data.iter().all(|&x| x == 1.0)

@@ -179,3 +179,30 @@ fn wrong_data_for_measure_is_an_option_error() {
         Err(Error::InvalidOption { .. })
     ));
 }
+
+/// Regression (found by the raw-floats property test): overflowing data made
+/// the t statistic NaN, and statrs's t distribution panics on NaN. Every
+/// probability now goes through `rema_core::dist`, which is total.
+#[test]
+fn overflowing_data_never_reach_a_panicking_distribution() {
+    let cases: [(&[f64], &[f64]); 3] = [
+        (&[1e308, -1e308, 1e308], &[1e-300, 1e-300, 1e-300]),
+        (&[1e308, 1e308], &[f64::MIN_POSITIVE, 1e300]),
+        (&[-1.7e308, 1.7e308, 0.0], &[1e-320, 1e-320, 1e-320]),
+    ];
+    for (yi, vi) in cases {
+        for m in Method::ALL {
+            for t in [Test::Z, Test::Knha] {
+                let _ = fit(
+                    yi,
+                    vi,
+                    &FitOptions {
+                        method: m,
+                        test: t,
+                        ..FitOptions::default()
+                    },
+                );
+            }
+        }
+    }
+}

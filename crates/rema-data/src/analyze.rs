@@ -1,8 +1,9 @@
 //! One analysis from a table: effect sizes, the model fit, intervals and
 //! back-transformation, assembled into an [`AnalysisResult`].
 
+use rema_core::resample::Hooks;
 use rema_core::transform::back_transform;
-use rema_core::{effect_sizes, fit, q_profile, BackTransform, Design};
+use rema_core::{effect_sizes, fit_with_moderators, q_profile, BackTransform, Design};
 use sha2::{Digest, Sha256};
 
 use crate::columns::{read_studies, StudyTable};
@@ -24,24 +25,60 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// Runs `spec` on `table`. `input_sha256` is the hash of the bytes the table
 /// was read from.
 pub fn analyze(table: &Table, spec: &AnalysisSpec, input_sha256: &str) -> Result<AnalysisResult> {
+    analyze_with(table, spec, input_sha256, &Hooks::default())
+}
+
+/// [`analyze`] with progress and cancellation hooks for the resampling runs.
+pub fn analyze_with(
+    table: &Table,
+    spec: &AnalysisSpec,
+    input_sha256: &str,
+    hooks: &Hooks,
+) -> Result<AnalysisResult> {
     let measure = spec.measure()?;
     if spec.is_glmm() {
         return crate::sensitivity::analyze_glmm(table, spec, input_sha256);
     }
     let fit_opts = spec.fit_options()?;
     let eff_opts = spec.effect_options()?;
+    spec.permutation_iterations()?;
+    spec.bootstrap_kind()?;
     let conv = crate::convert::apply(table, measure, &spec.conversion_options()?)?;
-    let studies = read_studies(&conv.table, measure)?;
+    let table = &conv.table;
+    let studies = read_studies(table, measure)?;
+    let mods = if spec.mods.is_empty() {
+        None
+    } else {
+        Some(crate::moderators::design(table, &studies, &spec.mods)?)
+    };
+    let grouping = spec
+        .by
+        .as_deref()
+        .map(|c| crate::moderators::grouping(table, &studies, c))
+        .transpose()?;
     let mut result = analyze_studies(
-        &conv.table,
+        table,
         &studies,
         spec,
         input_sha256,
         fit_opts,
         eff_opts,
+        mods.as_ref().map(|m| &m.design),
     )?;
     result.notes.splice(0..0, conv.notes);
     result.conversions = conv.conversions;
+    crate::extended::extend(
+        &mut result,
+        &crate::extended::Inputs {
+            st: &studies,
+            spec,
+            fit_opts,
+            eff_opts,
+            mods: mods.as_ref(),
+            grouping: grouping.as_ref(),
+        },
+        hooks,
+    )?;
     Ok(result)
 }
 
@@ -52,10 +89,14 @@ fn analyze_studies(
     input_sha256: &str,
     fit_opts: rema_core::FitOptions,
     eff_opts: rema_core::EffectOptions,
+    design: Option<&Design>,
 ) -> Result<AnalysisResult> {
     let measure = spec.measure()?;
     let es = effect_sizes(measure, &st.data, &eff_opts).map_err(|e| st.core_error(e))?;
-    let f = fit(&es.yi, &es.vi, &fit_opts).map_err(|e| st.core_error(e))?;
+    let x = design
+        .cloned()
+        .unwrap_or_else(|| Design::intercept(es.yi.len()));
+    let f = fit_with_moderators(&es.yi, &es.vi, &x, &fit_opts).map_err(|e| st.core_error(e))?;
     let est = f.estimate();
     let pred = f.prediction();
     let mut notes = es.notes.clone();
@@ -73,8 +114,7 @@ fn analyze_studies(
                 "--tau2-ci: a confidence interval for tau^2 needs at least 2 studies".to_string(),
             );
         } else {
-            let ci = q_profile(&es.yi, &es.vi, &Design::intercept(f.k), &f)
-                .map_err(|e| st.core_error(e))?;
+            let ci = q_profile(&es.yi, &es.vi, &x, &f).map_err(|e| st.core_error(e))?;
             notes.extend(ci.notes.iter().cloned());
             result_ci = [
                 Some(ci.tau2_lower),
@@ -87,23 +127,7 @@ fn analyze_studies(
         }
     }
 
-    let kind = measure.back_transform();
-    let transformed = (kind != BackTransform::Identity || measure.is_proportion()).then(|| {
-        let scale = if measure.is_proportion() { 100.0 } else { 1.0 };
-        let t = |x: f64| scale * back_transform(kind, x, es.ni.as_deref());
-        Transformed {
-            scale: if measure.is_proportion() {
-                "proportion (%)".to_string()
-            } else {
-                measure.name().to_string()
-            },
-            estimate: t(est.estimate),
-            ci_lower: t(est.ci_lower),
-            ci_upper: t(est.ci_upper),
-            pi_lower: t(pred.pi_lower),
-            pi_upper: t(pred.pi_upper),
-        }
-    });
+    let transformed = transformed(measure, es.ni.as_deref(), est, &pred);
 
     let leave_one_out = spec
         .leave_one_out
@@ -181,6 +205,21 @@ fn analyze_studies(
         tau2_iterations: f.tau2_iterations,
         transformed,
         studies,
+        coefficients: None,
+        qm: None,
+        qm_df: None,
+        qm_pval: None,
+        qe: None,
+        qe_pval: None,
+        r2: None,
+        pval_perm: None,
+        subgroups: None,
+        q_between: None,
+        q_between_df: None,
+        q_between_pval: None,
+        tau2_common: None,
+        permutation: None,
+        bootstrap: None,
         notes,
         conversions: Vec::new(),
         provenance: Provenance {
@@ -194,5 +233,31 @@ fn analyze_studies(
         influence,
         cumulative,
         glmm: None,
+    })
+}
+
+/// The summary back-transformed, for ratio and proportion measures.
+pub(crate) fn transformed(
+    measure: rema_core::Measure,
+    ni: Option<&[f64]>,
+    est: &rema_core::Coefficient,
+    pred: &rema_core::Prediction,
+) -> Option<Transformed> {
+    let kind = measure.back_transform();
+    (kind != BackTransform::Identity || measure.is_proportion()).then(|| {
+        let scale = if measure.is_proportion() { 100.0 } else { 1.0 };
+        let t = |x: f64| scale * back_transform(kind, x, ni);
+        Transformed {
+            scale: if measure.is_proportion() {
+                "proportion (%)".to_string()
+            } else {
+                measure.name().to_string()
+            },
+            estimate: t(est.estimate),
+            ci_lower: t(est.ci_lower),
+            ci_upper: t(est.ci_upper),
+            pi_lower: t(pred.pi_lower),
+            pi_upper: t(pred.pi_upper),
+        }
     })
 }

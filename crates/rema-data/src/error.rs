@@ -101,6 +101,14 @@ pub enum DataError {
         second: u64,
     },
 
+    #[error("{file}: there is no column `{column}` for {what}; the columns are {available}")]
+    UnknownModerator {
+        file: String,
+        column: String,
+        what: String,
+        available: String,
+    },
+
     #[error("{message}")]
     Option { message: String },
 

@@ -11,6 +11,8 @@ pub mod bias;
 pub mod columns;
 pub mod convert;
 pub mod error;
+mod extended;
+pub mod moderators;
 pub mod plan;
 pub mod result;
 pub mod review;
@@ -19,13 +21,17 @@ pub mod sensitivity;
 pub mod spec;
 pub mod table;
 
-pub use analyze::{analyze, sha256_hex, VERSION};
+pub use analyze::{analyze, analyze_with, sha256_hex, VERSION};
 pub use bias::{bias, BiasResult};
 pub use columns::{read_studies, StudyTable};
 pub use convert::{Conversion, ConversionOptions};
 pub use error::{DataError, Location, Result};
 pub use plan::Plan;
-pub use result::{AnalysisResult, Provenance, StudyEffect, Transformed};
+pub use result::{
+    AnalysisResult, BootIntervalResult, BootStatResult, BootstrapResult, CoefficientResult,
+    HeterogeneityTestResult, PermutationResult, Provenance, StatisticTestResult, StudyEffect,
+    SubgroupResult, Transformed,
+};
 pub use review::Review;
 pub use run::{run_plan, RunOutput, RunResults};
 pub use spec::AnalysisSpec;

@@ -52,10 +52,35 @@ pub struct AnalysisSpec {
     /// order when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<String>,
+    /// Subgroup analysis by the levels of this column (`--by`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    /// Subgroups share one tau^2 (`--tau2-common`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tau2_common: bool,
+    /// Moderator columns of a meta-regression (`--mods`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mods: Vec<String>,
+    /// Permutation tests: a number of iterations or `exact` (`--permutations`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permutations: Option<String>,
+    /// Bootstrap replicates (`--bootstrap`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bootstrap: Option<u64>,
+    /// nonparametric or parametric (`--bootstrap-type`).
+    #[serde(default = "default_bootstrap_type")]
+    pub bootstrap_type: String,
+    /// Seed of the permutation tests and the bootstrap (`--seed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
 }
 
 fn is_false(b: &bool) -> bool {
     !*b
+}
+
+fn default_bootstrap_type() -> String {
+    "nonparametric".to_string()
 }
 
 fn default_method() -> String {
@@ -88,6 +113,13 @@ impl AnalysisSpec {
             influence: false,
             cumulative: false,
             order: None,
+            by: None,
+            tau2_common: false,
+            mods: Vec::new(),
+            permutations: None,
+            bootstrap: None,
+            bootstrap_type: default_bootstrap_type(),
+            seed: None,
         }
     }
 
@@ -117,6 +149,33 @@ impl AnalysisSpec {
     /// `glmm` module (not one of rma.uni's tau^2 estimators).
     pub fn is_glmm(&self) -> bool {
         self.method.trim().eq_ignore_ascii_case("GLMM")
+    }
+
+    /// The permutation iterations, if asked for.
+    pub fn permutation_iterations(&self) -> Result<Option<rema_core::resample::Iterations>> {
+        use rema_core::resample::Iterations;
+        let Some(p) = &self.permutations else {
+            return Ok(None);
+        };
+        let p = p.trim();
+        if p.eq_ignore_ascii_case("exact") {
+            return Ok(Some(Iterations::Exact));
+        }
+        match p.parse::<u64>() {
+            Ok(n) if n >= 2 => Ok(Some(Iterations::Random(n))),
+            _ => Err(DataError::Option {
+                message: format!(
+                    "permutations `{p}`: give a whole number of at least 2, or `exact`"
+                ),
+            }),
+        }
+    }
+
+    /// The bootstrap type.
+    pub fn bootstrap_kind(&self) -> Result<rema_core::resample::bootstrap::BootstrapType> {
+        self.bootstrap_type
+            .parse()
+            .map_err(|message| DataError::Option { message })
     }
 
     pub fn measure(&self) -> Result<Measure> {
@@ -172,5 +231,42 @@ impl AnalysisSpec {
             }
         }
         Ok(EffectOptions { add: self.add, to })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Specs written before subgroups, moderators and resampling still parse.
+    #[test]
+    fn older_specs_parse_with_defaults() {
+        let s: AnalysisSpec = serde_json::from_str(
+            r#"{"measure":"RR","method":"DL","test":"z","level":95.0,"tau2_ci":false,"to":"only0"}"#,
+        )
+        .unwrap();
+        assert_eq!(s, {
+            let mut n = AnalysisSpec::new("RR");
+            n.method = "DL".to_string();
+            n
+        });
+    }
+
+    #[test]
+    fn permutations_parse_numbers_and_exact() {
+        use rema_core::resample::Iterations;
+        let mut s = AnalysisSpec::new("RR");
+        s.permutations = Some("exact".into());
+        assert_eq!(s.permutation_iterations().unwrap(), Some(Iterations::Exact));
+        s.permutations = Some("999".into());
+        assert_eq!(
+            s.permutation_iterations().unwrap(),
+            Some(Iterations::Random(999))
+        );
+        s.permutations = Some("1".into());
+        assert!(matches!(
+            s.permutation_iterations(),
+            Err(DataError::Option { .. })
+        ));
     }
 }

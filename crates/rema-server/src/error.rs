@@ -233,7 +233,8 @@ impl InputKind {
                 };
                 ("analysis_failed", field)
             }
-            DataError::UnknownColumn { column, .. } => (
+            DataError::UnknownColumn { column, .. }
+            | DataError::UnknownModerator { column, .. } => (
                 "invalid_data",
                 Some(match self {
                     InputKind::Rows => format!("rows[].{column}"),

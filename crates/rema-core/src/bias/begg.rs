@@ -14,8 +14,6 @@
 //! (Kendall 1970, *Rank Correlation Methods*, ch. 4), without continuity
 //! correction.
 
-use statrs::distribution::{ContinuousCDF, Normal};
-
 use crate::error::{Error, Result};
 
 /// The rank correlation test.
@@ -144,8 +142,7 @@ pub fn kendall(x: &[f64], y: &[f64]) -> Result<RankTest> {
             + v1 / (2.0 * nf * (nf - 1.0))
             + v2 / (9.0 * nf * (nf - 1.0) * (nf - 2.0));
         let z = s / var_s.sqrt();
-        let nd = Normal::standard();
-        2.0 * nd.cdf(z).min(nd.sf(z))
+        2.0 * crate::dist::norm_cdf(z).min(crate::dist::norm_sf(z))
     };
     Ok(RankTest {
         tau,

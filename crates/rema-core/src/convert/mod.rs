@@ -30,8 +30,6 @@ pub mod wan2014;
 use std::fmt;
 use std::str::FromStr;
 
-use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
-
 /// A reported summary that cannot be converted.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ConvertError {
@@ -186,17 +184,15 @@ pub(crate) fn ordered(names: &[&str], values: &[f64]) -> Result<()> {
 
 /// The standard normal quantile function Φ⁻¹ (R `qnorm`).
 pub fn qnorm(p: f64) -> f64 {
-    Normal::standard().inverse_cdf(p)
+    crate::dist::norm_quantile(p)
 }
 
 /// The standard normal distribution function Φ (R `pnorm`).
 pub fn pnorm(x: f64) -> f64 {
-    Normal::standard().cdf(x)
+    crate::dist::norm_cdf(x)
 }
 
 /// The t quantile with `df` degrees of freedom (R `qt`).
 pub fn qt(p: f64, df: f64) -> f64 {
-    StudentsT::new(0.0, 1.0, df)
-        .map(|t| t.inverse_cdf(p))
-        .unwrap_or(f64::NAN)
+    crate::dist::t_quantile(p, df)
 }

@@ -1,0 +1,148 @@
+//! Total wrappers of statrs's distribution functions.
+//!
+//! statrs panics when a probability function is given NaN (its incomplete beta
+//! and gamma functions check their arguments), and its constructors fail for
+//! invalid parameters. A statistic computed from extreme data can be NaN or
+//! infinite; these wrappers return NaN for NaN and for invalid parameters, and
+//! the exact limits at ±∞, so no input reaches a panic.
+
+use statrs::distribution::{ChiSquared, ContinuousCDF, FisherSnedecor, Normal, StudentsT};
+
+fn valid_p(p: f64) -> bool {
+    (0.0..=1.0).contains(&p)
+}
+
+/// Upper tail of the standard normal, P(Z > x).
+pub fn norm_sf(x: f64) -> f64 {
+    if x.is_nan() {
+        f64::NAN
+    } else {
+        Normal::standard().sf(x)
+    }
+}
+
+/// P(Z ≤ x) of the standard normal.
+pub fn norm_cdf(x: f64) -> f64 {
+    if x.is_nan() {
+        f64::NAN
+    } else {
+        Normal::standard().cdf(x)
+    }
+}
+
+/// The standard normal quantile.
+pub fn norm_quantile(p: f64) -> f64 {
+    if valid_p(p) {
+        Normal::standard().inverse_cdf(p)
+    } else {
+        f64::NAN
+    }
+}
+
+/// Upper tail of Student's t with `df` degrees of freedom.
+pub fn t_sf(x: f64, df: f64) -> f64 {
+    if x.is_nan() || !(df > 0.0) {
+        return f64::NAN;
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { 0.0 } else { 1.0 };
+    }
+    StudentsT::new(0.0, 1.0, df)
+        .map(|t| t.sf(x))
+        .unwrap_or(f64::NAN)
+}
+
+/// The quantile of Student's t with `df` degrees of freedom.
+pub fn t_quantile(p: f64, df: f64) -> f64 {
+    if !valid_p(p) || !(df > 0.0) {
+        return f64::NAN;
+    }
+    StudentsT::new(0.0, 1.0, df)
+        .map(|t| t.inverse_cdf(p))
+        .unwrap_or(f64::NAN)
+}
+
+/// Upper tail of the χ² distribution with `df` degrees of freedom.
+pub fn chisq_sf(x: f64, df: f64) -> f64 {
+    if x.is_nan() || !(df > 0.0) {
+        return f64::NAN;
+    }
+    if x <= 0.0 {
+        return 1.0;
+    }
+    if x.is_infinite() {
+        return 0.0;
+    }
+    ChiSquared::new(df).map(|d| d.sf(x)).unwrap_or(f64::NAN)
+}
+
+/// P(X ≤ x) of the χ² distribution with `df` degrees of freedom.
+pub fn chisq_cdf(x: f64, df: f64) -> f64 {
+    if x.is_nan() || !(df > 0.0) {
+        return f64::NAN;
+    }
+    if x <= 0.0 {
+        return 0.0;
+    }
+    if x.is_infinite() {
+        return 1.0;
+    }
+    ChiSquared::new(df).map(|d| d.cdf(x)).unwrap_or(f64::NAN)
+}
+
+/// The quantile of the χ² distribution with `df` degrees of freedom.
+pub fn chisq_quantile(p: f64, df: f64) -> f64 {
+    if !valid_p(p) || !(df > 0.0) {
+        return f64::NAN;
+    }
+    ChiSquared::new(df)
+        .map(|d| d.inverse_cdf(p))
+        .unwrap_or(f64::NAN)
+}
+
+/// Upper tail of the F distribution with `d1`, `d2` degrees of freedom.
+pub fn f_sf(x: f64, d1: f64, d2: f64) -> f64 {
+    if x.is_nan() || !(d1 > 0.0) || !(d2 > 0.0) {
+        return f64::NAN;
+    }
+    if x <= 0.0 {
+        return 1.0;
+    }
+    if x.is_infinite() {
+        return 0.0;
+    }
+    FisherSnedecor::new(d1, d2)
+        .map(|d| d.sf(x))
+        .unwrap_or(f64::NAN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nan_and_infinite_arguments_do_not_panic() {
+        for x in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -1.0, 0.0] {
+            let _ = (
+                t_sf(x, 3.0),
+                chisq_sf(x, 2.0),
+                chisq_cdf(x, 2.0),
+                f_sf(x, 1.0, 4.0),
+                norm_sf(x),
+            );
+            let _ = (t_quantile(x, 3.0), chisq_quantile(x, 2.0), norm_quantile(x));
+        }
+        assert!(t_sf(f64::NAN, 3.0).is_nan());
+        assert_eq!(t_sf(f64::INFINITY, 3.0), 0.0);
+        assert_eq!(chisq_sf(f64::INFINITY, 3.0), 0.0);
+        assert!(t_sf(1.0, 0.0).is_nan());
+    }
+
+    #[test]
+    fn agrees_with_known_values() {
+        // Values from R: 2*pnorm(-qnorm(.975)), qchisq(.95, 1), 2*pt(2, 10, lower.tail = FALSE).
+        assert!((2.0 * norm_sf(1.959963984540054) - 0.05).abs() < 1e-9, "{}", 2.0 * norm_sf(1.959963984540054));
+        assert!((chisq_quantile(0.95, 1.0) - 3.841458820694124).abs() < 1e-9);
+        assert!((2.0 * t_sf(2.0, 10.0) - 0.07338803477074039).abs() < 1e-9);
+    }
+}

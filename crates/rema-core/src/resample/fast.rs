@@ -1,0 +1,792 @@
+//! An allocation-free refit of the intercept-only model for the resampling
+//! loops (sign-flip permutation tests and the bootstrap).
+//!
+//! It computes exactly what [`crate::fit::fit`] computes for an
+//! intercept-only model — the same operations in the same order, so the same
+//! bits — but only the statistics a resampling run keeps (estimate, test
+//! statistic, QM, τ², I², H²) and into a caller-owned buffer. Methods: FE,
+//! DL, HE, HS, SJ, ML, REML, EB; PM falls back to the general fit. The
+//! unit test below checks bit-identity with `fit` on random data.
+
+use crate::fit::{FitOptions, Test};
+use crate::linalg::Design;
+use crate::tau2::Method;
+
+/// The statistics a resampling replicate keeps.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct FastStats {
+    pub estimate: f64,
+    pub stat: f64,
+    pub qm: f64,
+    pub tau2: f64,
+    pub i2: f64,
+    pub h2: f64,
+}
+
+/// The outcome of a fast refit.
+pub(crate) enum Fast {
+    Done(FastStats),
+    /// The general fit would fail (e.g. no convergence).
+    Failed,
+    /// Not covered here: use the general fit.
+    Unsupported,
+}
+
+/// Weighted mean, residual sum of squares Σw(y − b)², and Σw.
+#[inline]
+fn wls1(y: &[f64], w: &[f64]) -> (f64, f64, f64) {
+    let sw: f64 = w.iter().sum();
+    let b = w.iter().zip(y).map(|(w, y)| w * y).sum::<f64>() / sw;
+    let rss = y
+        .iter()
+        .zip(w)
+        .map(|(y, w)| {
+            let e = y - b;
+            w * e * e
+        })
+        .sum();
+    (b, rss, sw)
+}
+
+#[inline]
+fn sum_sq(w: &[f64]) -> f64 {
+    w.iter().map(|w| w * w).sum()
+}
+
+/// Refits the intercept-only model to `y`, `v` with `opts`, using `w` (length
+/// k) as scratch. k ≥ 2 and valid data are the caller's responsibility.
+pub(crate) fn intercept_only(y: &[f64], v: &[f64], opts: &FitOptions, w: &mut [f64]) -> Fast {
+    let k = y.len();
+    if k < 2 || w.len() != k {
+        return Fast::Unsupported;
+    }
+    let df = (k - 1) as f64;
+    let control = &opts.control;
+    if control.tau2_init.is_some() {
+        return Fast::Unsupported;
+    }
+    // The common-effect fit: Q and the typical within-study variance.
+    for (w, v) in w.iter_mut().zip(v) {
+        *w = 1.0 / v;
+    }
+    let (_, q_fe, sw_fe) = wls1(y, w);
+    let tr_p_fe = sw_fe - (1.0 / sw_fe) * sum_sq(w);
+    let tau2 = match opts.method {
+        Method::Fe => 0.0,
+        Method::Dl => ((q_fe - df) / tr_p_fe).max(0.0),
+        Method::Hs => ((q_fe - k as f64) / sw_fe).max(0.0),
+        Method::He => he_raw(y, v, w).max(0.0),
+        Method::Sj => {
+            let kf = k as f64;
+            let mean = y.iter().sum::<f64>() / kf;
+            let tau0 = y.iter().map(|y| (y - mean) * (y - mean)).sum::<f64>() / kf;
+            if tau0 <= 0.0 {
+                0.0
+            } else {
+                for (w, v) in w.iter_mut().zip(v) {
+                    *w = 1.0 / (v + tau0);
+                }
+                let (_, rss, _) = wls1(y, w);
+                (tau0 * rss / df).max(0.0)
+            }
+        }
+        Method::Ml | Method::Reml | Method::Eb => match fisher(y, v, opts, w) {
+            Some(t) => t,
+            None => return Fast::Failed,
+        },
+        Method::Pm => return Fast::Unsupported,
+    };
+    for (w, v) in w.iter_mut().zip(v) {
+        *w = 1.0 / (v + tau2);
+    }
+    let (b, rss, sw) = wls1(y, w);
+    if !(sw > 0.0 && sw.is_finite() && b.is_finite()) {
+        return Fast::Failed;
+    }
+    let s2w = match opts.test {
+        Test::Z => 1.0,
+        Test::Knha => {
+            if rss <= f64::EPSILON {
+                0.0
+            } else {
+                rss / df
+            }
+        }
+    };
+    let vb = (1.0 / sw) * s2w;
+    let se = vb.sqrt();
+    let stat = b / se;
+    // QM = b·(vb)⁻¹·b through the 1 × 1 Cholesky inverse, as the general fit.
+    let qm = if vb > vb.abs() * 1e-13 && vb.is_finite() {
+        let li = 1.0 / vb.sqrt();
+        let inv = 0.0 + li * li;
+        0.0 + b * inv * b
+    } else {
+        f64::NAN
+    };
+    let q = q_fe.max(0.0);
+    let vt = df / tr_p_fe;
+    let (i2, h2) = if opts.method.is_random() {
+        (100.0 * tau2 / (vt + tau2), tau2 / vt + 1.0)
+    } else {
+        ((100.0 * (q - df) / q).max(0.0), q / df)
+    };
+    Fast::Done(FastStats {
+        estimate: b,
+        stat,
+        qm,
+        tau2,
+        i2,
+        h2,
+    })
+}
+
+/// The raw Hedges estimate (OLS residuals), as `tau2::hedges::raw`.
+fn he_raw(y: &[f64], v: &[f64], w: &mut [f64]) -> f64 {
+    let k = y.len();
+    for w in w.iter_mut() {
+        *w = 1.0;
+    }
+    let (_, rss, sw) = wls1(y, w);
+    let sv: f64 = v.iter().map(|v| v * 1.0).sum::<f64>();
+    let tr_pv = v.iter().sum::<f64>() - (1.0 / sw) * sv;
+    (rss - tr_pv) / (k - 1) as f64
+}
+
+/// Fisher scoring for ML, REML and EB, as `tau2::fisher_scoring`, with the
+/// likelihood check at τ² = 0. `None` when it does not converge.
+fn fisher(y: &[f64], v: &[f64], opts: &FitOptions, w: &mut [f64]) -> Option<f64> {
+    let control = &opts.control;
+    let method = opts.method;
+    let k = y.len() as f64;
+    let df = k - 1.0;
+    let mut tau2 = he_raw(y, v, w).max(0.0);
+    let mut change = control.threshold + 1.0;
+    let mut iter = 0usize;
+    while change > control.threshold {
+        iter += 1;
+        let old = tau2;
+        for (w, v) in w.iter_mut().zip(v) {
+            *w = 1.0 / (v + tau2);
+        }
+        let (b, rss, sw) = wls1(y, w);
+        if !(sw > 0.0 && sw.is_finite() && b.is_finite()) {
+            return None;
+        }
+        let ypp_y: f64 = y
+            .iter()
+            .zip(w.iter())
+            .map(|(y, w)| {
+                let e = y - b;
+                w * w * e * e
+            })
+            .sum();
+        let mut adj = match method {
+            Method::Ml => (ypp_y - sw) / sum_sq(w),
+            Method::Reml => {
+                let a = 1.0 / sw;
+                let sw2 = sum_sq(w);
+                let sw3: f64 = w.iter().map(|w| w * w * w).sum();
+                let tr_p = sw - a * sw2;
+                let m = a * sw2;
+                let tr_pp = sw2 - 2.0 * (a * sw3) + m * m;
+                (ypp_y - tr_p) / tr_pp
+            }
+            _ => (rss * k / df - k) / sw,
+        };
+        adj *= control.step_adj;
+        if adj.is_nan() {
+            adj = 0.0;
+        }
+        while tau2 + adj < 0.0 {
+            adj /= 2.0;
+        }
+        tau2 += adj;
+        change = (old - tau2).abs();
+        if iter > control.max_iter {
+            return None;
+        }
+    }
+    if control.ll0_check && method != Method::Eb {
+        let ll0 = log_likelihood(y, v, method, 0.0, w)?;
+        let ll = log_likelihood(y, v, method, tau2, w)?;
+        if ll0 - ll > f64::EPSILON.powf(0.25) && tau2 > control.threshold {
+            tau2 = 0.0;
+        }
+    }
+    Some(tau2.max(0.0))
+}
+
+fn log_likelihood(y: &[f64], v: &[f64], method: Method, tau2: f64, w: &mut [f64]) -> Option<f64> {
+    for (w, v) in w.iter_mut().zip(v) {
+        *w = 1.0 / (v + tau2);
+    }
+    let (_, rss, sw) = wls1(y, w);
+    let log_v: f64 = v.iter().map(|v| (v + tau2).ln()).sum();
+    let two_pi = (2.0 * std::f64::consts::PI).ln();
+    let k = y.len() as f64;
+    Some(match method {
+        Method::Reml => {
+            if !(sw > 0.0) || !sw.is_finite() {
+                return None;
+            }
+            let log_det = 0.0 + 2.0 * sw.sqrt().ln();
+            -0.5 * (k - 1.0) * two_pi - 0.5 * log_v - 0.5 * log_det - 0.5 * rss
+        }
+        _ => -0.5 * k * two_pi - 0.5 * log_v - 0.5 * rss,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fit::fit;
+    use crate::resample::rng::Stream;
+
+    /// The fast refit gives the general fit's numbers, bit for bit.
+    #[test]
+    fn fast_refit_is_bit_identical_to_fit() {
+        let mut n_checked = 0;
+        for seed in 0..300u64 {
+            let mut r = Stream::new(seed, 0);
+            let k = 2 + r.below(15) as usize;
+            let v: Vec<f64> = (0..k).map(|_| 0.005 + 0.5 * r.next_f64()).collect();
+            let spread = if seed % 3 == 0 { 0.0 } else { 0.6 };
+            let y: Vec<f64> = v
+                .iter()
+                .map(|v| -0.4 + spread * r.normal() + v.sqrt() * r.normal())
+                .collect();
+            let mut w = vec![0.0; k];
+            for method in Method::ALL {
+                for test in [Test::Z, Test::Knha] {
+                    let opts = FitOptions {
+                        method,
+                        test,
+                        ..FitOptions::default()
+                    };
+                    let general = fit(&y, &v, &opts);
+                    match (intercept_only(&y, &v, &opts, &mut w), general) {
+                        (Fast::Done(s), Ok(f)) => {
+                            let e = f.estimate();
+                            let pairs = [
+                                (s.estimate, e.estimate),
+                                (s.stat, e.stat),
+                                (s.qm, f.qm),
+                                (s.tau2, f.tau2),
+                                (s.i2, f.i2),
+                                (s.h2, f.h2),
+                            ];
+                            for (a, b) in pairs {
+                                assert!(
+                                    a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
+                                    "{method} {test} k={k} seed={seed}: fast {s:?} vs fit {f:?}"
+                                );
+                            }
+                            n_checked += 1;
+                        }
+                        (Fast::Failed, Err(_)) | (Fast::Unsupported, _) => {}
+                        (Fast::Done(s), Err(e)) => panic!("{method}: fast {s:?}, fit failed: {e}"),
+                        (Fast::Failed, Ok(f)) => panic!("{method}: fast failed, fit gave {f:?}"),
+                    }
+                }
+            }
+        }
+        assert!(n_checked > 4000, "{n_checked}");
+    }
+}
+
+/// Buffers of the allocation-free meta-regression refit (k studies, p columns).
+#[derive(Debug, Clone)]
+pub(crate) struct Workspace {
+    p: usize,
+    w: Vec<f64>,
+    aux: Vec<f64>,
+    resid: Vec<f64>,
+    beta: Vec<f64>,
+    xtwy: Vec<f64>,
+    xtwx: Vec<f64>,
+    a: Vec<f64>,
+    b2: Vec<f64>,
+    b3: Vec<f64>,
+    m: Vec<f64>,
+    l: Vec<f64>,
+    li: Vec<f64>,
+    sub: Vec<f64>,
+    inv: Vec<f64>,
+}
+
+impl Workspace {
+    pub(crate) fn new(k: usize, p: usize) -> Workspace {
+        let pp = p * p;
+        Workspace {
+            p,
+            w: vec![0.0; k],
+            aux: vec![0.0; k],
+            resid: vec![0.0; k],
+            beta: vec![0.0; p],
+            xtwy: vec![0.0; p],
+            xtwx: vec![0.0; pp],
+            a: vec![0.0; pp],
+            b2: vec![0.0; pp],
+            b3: vec![0.0; pp],
+            m: vec![0.0; pp],
+            l: vec![0.0; pp],
+            li: vec![0.0; pp],
+            sub: vec![0.0; pp],
+            inv: vec![0.0; pp],
+        }
+    }
+}
+
+/// X'·diag(w)·X into `m`, as `linalg::weighted_crossprod`.
+fn crossprod(x: &Design, w: &[f64], m: &mut [f64]) {
+    let p = x.cols();
+    m.iter_mut().for_each(|v| *v = 0.0);
+    for (i, &wi) in w.iter().enumerate() {
+        let r = x.row(i);
+        for a in 0..p {
+            let ra = wi * r[a];
+            for (b, rb) in r.iter().enumerate().take(a + 1) {
+                m[a * p + b] += ra * rb;
+            }
+        }
+    }
+    for a in 0..p {
+        for b in 0..a {
+            m[b * p + a] = m[a * p + b];
+        }
+    }
+}
+
+/// The inverse of the n × n matrix `s` into `inv`, as
+/// `SymMatrix::cholesky_inverse`; false when not positive definite.
+fn chol_inv(s: &[f64], n: usize, l: &mut [f64], li: &mut [f64], inv: &mut [f64]) -> bool {
+    let get = |i: usize, j: usize| s[i * n + j];
+    l[..n * n].iter_mut().for_each(|v| *v = 0.0);
+    let scale = (0..n).map(|i| get(i, i).abs()).fold(0.0, f64::max);
+    for j in 0..n {
+        let mut d = get(j, j);
+        for m in 0..j {
+            d -= l[j * n + m] * l[j * n + m];
+        }
+        if !(d > scale * 1e-13) || !d.is_finite() {
+            return false;
+        }
+        let d = d.sqrt();
+        l[j * n + j] = d;
+        for i in j + 1..n {
+            let mut t = get(i, j);
+            for m in 0..j {
+                t -= l[i * n + m] * l[j * n + m];
+            }
+            l[i * n + j] = t / d;
+        }
+    }
+    li[..n * n].iter_mut().for_each(|v| *v = 0.0);
+    for i in 0..n {
+        li[i * n + i] = 1.0 / l[i * n + i];
+        for j in 0..i {
+            let mut t = 0.0;
+            for m in j..i {
+                t -= l[i * n + m] * li[m * n + j];
+            }
+            li[i * n + j] = t / l[i * n + i];
+        }
+    }
+    for i in 0..n {
+        for j in 0..=i {
+            let mut t = 0.0;
+            for m in i..n {
+                t += li[m * n + i] * li[m * n + j];
+            }
+            inv[i * n + j] = t;
+            inv[j * n + i] = t;
+        }
+    }
+    true
+}
+
+/// log|s| by Cholesky, as `SymMatrix::log_det`.
+fn log_det(s: &[f64], n: usize, l: &mut [f64]) -> Option<f64> {
+    l[..n * n].iter_mut().for_each(|v| *v = 0.0);
+    let mut ld = 0.0;
+    for j in 0..n {
+        let mut d = s[j * n + j];
+        for m in 0..j {
+            d -= l[j * n + m] * l[j * n + m];
+        }
+        if !(d > 0.0) || !d.is_finite() {
+            return None;
+        }
+        let d = d.sqrt();
+        ld += 2.0 * d.ln();
+        l[j * n + j] = d;
+        for i in j + 1..n {
+            let mut t = s[i * n + j];
+            for m in 0..j {
+                t -= l[i * n + m] * l[j * n + m];
+            }
+            l[i * n + j] = t / d;
+        }
+    }
+    Some(ld)
+}
+
+/// Weighted least squares with the weights in `ws.w`, as `wls::wls` for a
+/// design that is not intercept-only: fills `ws.a`, `ws.beta`, `ws.resid`
+/// and returns the residual sum of squares, `None` when rank deficient.
+fn wls_p(y: &[f64], x: &Design, ws: &mut Workspace) -> Option<f64> {
+    let p = ws.p;
+    crossprod(x, &ws.w, &mut ws.xtwx);
+    if !chol_inv(&ws.xtwx, p, &mut ws.l, &mut ws.li, &mut ws.a) {
+        return None;
+    }
+    ws.xtwy.iter_mut().for_each(|v| *v = 0.0);
+    for (i, (&wi, &yi)) in ws.w.iter().zip(y).enumerate() {
+        for (acc, xij) in ws.xtwy.iter_mut().zip(x.row(i)) {
+            *acc += wi * xij * yi;
+        }
+    }
+    for r in 0..p {
+        ws.beta[r] = (0..p).map(|c| ws.a[r * p + c] * ws.xtwy[c]).sum();
+    }
+    for (i, (r, yi)) in ws.resid.iter_mut().zip(y).enumerate() {
+        *r = yi
+            - x.row(i)
+                .iter()
+                .zip(&ws.beta)
+                .map(|(xij, b)| xij * b)
+                .sum::<f64>();
+    }
+    Some(ws.resid.iter().zip(&ws.w).map(|(e, w)| w * e * e).sum())
+}
+
+fn trace_product(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(a, b)| a * b).sum()
+}
+
+/// tr(P) with the weights in `ws.w` and A in `ws.a`, as `wls::trace_p`.
+fn trace_p_ws(x: &Design, ws: &mut Workspace) -> f64 {
+    let sw: f64 = ws.w.iter().sum();
+    for (a, w) in ws.aux.iter_mut().zip(&ws.w) {
+        *a = w * w;
+    }
+    crossprod(x, &ws.aux, &mut ws.b2);
+    sw - trace_product(&ws.a, &ws.b2)
+}
+
+/// tr(PP), as `wls::trace_pp`.
+fn trace_pp_ws(x: &Design, ws: &mut Workspace) -> f64 {
+    let p = ws.p;
+    for (a, w) in ws.aux.iter_mut().zip(&ws.w) {
+        *a = w * w;
+    }
+    let sw2: f64 = ws.aux.iter().sum();
+    crossprod(x, &ws.aux, &mut ws.b2);
+    for (a, w) in ws.aux.iter_mut().zip(&ws.w) {
+        *a = w * w * w;
+    }
+    crossprod(x, &ws.aux, &mut ws.b3);
+    ws.m.iter_mut().for_each(|v| *v = 0.0);
+    for i in 0..p {
+        for l in 0..p {
+            let a = ws.a[i * p + l];
+            for j in 0..p {
+                ws.m[i * p + j] += a * ws.b2[l * p + j];
+            }
+        }
+    }
+    let mut tr_mm = 0.0;
+    for i in 0..p {
+        for j in 0..p {
+            tr_mm += ws.m[i * p + j] * ws.m[j * p + i];
+        }
+    }
+    sw2 - 2.0 * trace_product(&ws.a, &ws.b3) + tr_mm
+}
+
+/// Refits the mixed-effects model with design `x` (not intercept-only) and
+/// writes |z| (or |t|) of every coefficient, then QM, into `out` (length
+/// p + 1), as `fit_with_moderators` computes them. Returns τ̂².
+pub(crate) fn with_moderators(
+    y: &[f64],
+    v: &[f64],
+    x: &Design,
+    opts: &FitOptions,
+    ws: &mut Workspace,
+    out: &mut [f64],
+) -> Option<Option<f64>> {
+    let k = y.len();
+    let p = ws.p;
+    if x.cols() != p || k <= p || opts.control.tau2_init.is_some() {
+        return None;
+    }
+    let df = (k - p) as f64;
+    let kf = k as f64;
+    let fixed_w = |ws: &mut Workspace, t: f64| {
+        for (w, v) in ws.w.iter_mut().zip(v) {
+            *w = 1.0 / (v + t);
+        }
+    };
+    let tau2 = match opts.method {
+        Method::Fe => 0.0,
+        Method::Dl | Method::Hs => {
+            for (w, v) in ws.w.iter_mut().zip(v) {
+                *w = 1.0 / v;
+            }
+            let Some(rss) = wls_p(y, x, ws) else {
+                return Some(None);
+            };
+            if opts.method == Method::Dl {
+                ((rss - df) / trace_p_ws(x, ws)).max(0.0)
+            } else {
+                let sw: f64 = ws.w.iter().sum();
+                ((rss - kf) / sw).max(0.0)
+            }
+        }
+        Method::He => match he_raw_p(y, v, x, ws) {
+            Some(t) => t.max(0.0),
+            None => return Some(None),
+        },
+        Method::Sj => {
+            let mean = y.iter().sum::<f64>() / kf;
+            let tau0 = y.iter().map(|y| (y - mean) * (y - mean)).sum::<f64>() / kf;
+            if tau0 <= 0.0 {
+                0.0
+            } else {
+                fixed_w(ws, tau0);
+                let Some(rss) = wls_p(y, x, ws) else {
+                    return Some(None);
+                };
+                (tau0 * rss / df).max(0.0)
+            }
+        }
+        Method::Ml | Method::Reml | Method::Eb => match fisher_p(y, v, x, opts, ws) {
+            Some(t) => t,
+            None => return Some(None),
+        },
+        Method::Pm => return None,
+    };
+    fixed_w(ws, tau2);
+    let Some(rss) = wls_p(y, x, ws) else {
+        return Some(None);
+    };
+    let s2w = match opts.test {
+        Test::Z => 1.0,
+        Test::Knha => {
+            if rss <= f64::EPSILON {
+                0.0
+            } else {
+                rss / df
+            }
+        }
+    };
+    for a in ws.a.iter_mut() {
+        *a *= s2w;
+    }
+    for (j, o) in out.iter_mut().enumerate().take(p) {
+        let se = ws.a[j * p + j].sqrt();
+        *o = (ws.beta[j] / se).abs();
+    }
+    // QM over the moderators (all coefficients but the intercept).
+    let m = p - 1;
+    for a in 0..m {
+        for b in 0..m {
+            ws.sub[a * m + b] = ws.a[(a + 1) * p + (b + 1)];
+        }
+    }
+    let qm = if chol_inv(&ws.sub[..m * m], m, &mut ws.l, &mut ws.li, &mut ws.inv) {
+        let mut s = 0.0;
+        for a in 0..m {
+            for b in 0..m {
+                s += ws.beta[a + 1] * ws.inv[a * m + b] * ws.beta[b + 1];
+            }
+        }
+        match opts.test {
+            Test::Z => s,
+            Test::Knha => s / m as f64,
+        }
+    } else {
+        f64::NAN
+    };
+    out[p] = qm;
+    Some(Some(tau2))
+}
+
+fn he_raw_p(y: &[f64], v: &[f64], x: &Design, ws: &mut Workspace) -> Option<f64> {
+    ws.w.iter_mut().for_each(|w| *w = 1.0);
+    let rss = wls_p(y, x, ws)?;
+    crossprod(x, v, &mut ws.b2);
+    let tr_pv = v.iter().sum::<f64>() - trace_product(&ws.a, &ws.b2);
+    Some((rss - tr_pv) / (y.len() - ws.p) as f64)
+}
+
+fn fisher_p(
+    y: &[f64],
+    v: &[f64],
+    x: &Design,
+    opts: &FitOptions,
+    ws: &mut Workspace,
+) -> Option<f64> {
+    let control = &opts.control;
+    let method = opts.method;
+    let k = y.len() as f64;
+    let df = (y.len() - ws.p) as f64;
+    let mut tau2 = he_raw_p(y, v, x, ws)?.max(0.0);
+    let mut change = control.threshold + 1.0;
+    let mut iter = 0usize;
+    while change > control.threshold {
+        iter += 1;
+        let old = tau2;
+        for (w, v) in ws.w.iter_mut().zip(v) {
+            *w = 1.0 / (v + tau2);
+        }
+        let rss = wls_p(y, x, ws)?;
+        let ypp_y: f64 = ws.resid.iter().zip(&ws.w).map(|(e, w)| w * w * e * e).sum();
+        let mut adj = match method {
+            Method::Ml => {
+                let sw: f64 = ws.w.iter().sum();
+                let sw2: f64 = ws.w.iter().map(|w| w * w).sum();
+                (ypp_y - sw) / sw2
+            }
+            Method::Reml => {
+                let tp = trace_p_ws(x, ws);
+                (ypp_y - tp) / trace_pp_ws(x, ws)
+            }
+            _ => {
+                let sw: f64 = ws.w.iter().sum();
+                (rss * k / df - k) / sw
+            }
+        };
+        adj *= control.step_adj;
+        if adj.is_nan() {
+            adj = 0.0;
+        }
+        while tau2 + adj < 0.0 {
+            adj /= 2.0;
+        }
+        tau2 += adj;
+        change = (old - tau2).abs();
+        if iter > control.max_iter {
+            return None;
+        }
+    }
+    if control.ll0_check && method != Method::Eb {
+        let ll0 = log_lik_p(y, v, x, method, 0.0, ws)?;
+        let ll = log_lik_p(y, v, x, method, tau2, ws)?;
+        if ll0 - ll > f64::EPSILON.powf(0.25) && tau2 > control.threshold {
+            tau2 = 0.0;
+        }
+    }
+    Some(tau2.max(0.0))
+}
+
+fn log_lik_p(
+    y: &[f64],
+    v: &[f64],
+    x: &Design,
+    method: Method,
+    tau2: f64,
+    ws: &mut Workspace,
+) -> Option<f64> {
+    for (w, v) in ws.w.iter_mut().zip(v) {
+        *w = 1.0 / (v + tau2);
+    }
+    let rss = wls_p(y, x, ws)?;
+    let log_v: f64 = v.iter().map(|v| (v + tau2).ln()).sum();
+    let two_pi = (2.0 * std::f64::consts::PI).ln();
+    let k = y.len() as f64;
+    let df = (y.len() - ws.p) as f64;
+    Some(match method {
+        Method::Reml => {
+            crossprod(x, &ws.w, &mut ws.xtwx);
+            let ld = log_det(&ws.xtwx, ws.p, &mut ws.l)?;
+            -0.5 * df * two_pi - 0.5 * log_v - 0.5 * ld - 0.5 * rss
+        }
+        _ => -0.5 * k * two_pi - 0.5 * log_v - 0.5 * rss,
+    })
+}
+
+#[cfg(test)]
+mod tests_moderators {
+    use super::*;
+    use crate::fit::fit_with_moderators;
+    use crate::resample::rng::Stream;
+
+    /// The meta-regression refit gives `fit_with_moderators`'s |z|, QM and
+    /// τ², bit for bit, with one to three moderators.
+    #[test]
+    #[allow(clippy::same_item_push)]
+    fn fast_moderator_refit_is_bit_identical_to_fit() {
+        let mut n_checked = 0;
+        for seed in 0..200u64 {
+            let mut r = Stream::new(seed, 1);
+            let p = 2 + r.below(3) as usize;
+            let k = p + 2 + r.below(14) as usize;
+            let v: Vec<f64> = (0..k).map(|_| 0.005 + 0.5 * r.next_f64()).collect();
+            let mut data = Vec::with_capacity(k * p);
+            for _ in 0..k {
+                data.push(1.0);
+                for j in 1..p {
+                    data.push(if j == 1 {
+                        10.0 * r.next_f64()
+                    } else {
+                        r.below(2) as f64
+                    });
+                }
+            }
+            let x = Design::from_row_major(k, p, data).unwrap();
+            let y: Vec<f64> = (0..k)
+                .map(|i| -0.4 + 0.05 * x.row(i)[1] + 0.4 * r.normal() + v[i].sqrt() * r.normal())
+                .collect();
+            let mut ws = Workspace::new(k, p);
+            let mut out = vec![0.0; p + 1];
+            for method in Method::ALL {
+                for test in [Test::Z, Test::Knha] {
+                    let opts = FitOptions {
+                        method,
+                        test,
+                        ..FitOptions::default()
+                    };
+                    let general = fit_with_moderators(&y, &v, &x, &opts);
+                    match (
+                        with_moderators(&y, &v, &x, &opts, &mut ws, &mut out),
+                        general,
+                    ) {
+                        (Some(Some(t)), Ok(f)) => {
+                            assert_eq!(
+                                t.to_bits(),
+                                f.tau2.to_bits(),
+                                "{method} {test} seed {seed}"
+                            );
+                            for (j, (o, c)) in out.iter().zip(&f.coefficients).enumerate() {
+                                let s = c.stat.abs();
+                                assert_eq!(
+                                    o.to_bits(),
+                                    s.to_bits(),
+                                    "{method} {test} seed {seed} coef {j}"
+                                );
+                            }
+                            assert!(
+                                out[p].to_bits() == f.qm.to_bits()
+                                    || (out[p].is_nan() && f.qm.is_nan()),
+                                "{method} {test} seed {seed}: QM {} vs {}",
+                                out[p],
+                                f.qm
+                            );
+                            n_checked += 1;
+                        }
+                        (Some(None), Err(_)) | (None, _) => {}
+                        (Some(Some(t)), Err(e)) => {
+                            panic!("{method} seed {seed}: fast {t}, fit failed: {e}")
+                        }
+                        (Some(None), Ok(f)) => {
+                            panic!("{method} seed {seed}: fast failed, fit {}", f.tau2)
+                        }
+                    }
+                }
+            }
+        }
+        assert!(n_checked > 3000, "{n_checked}");
+    }
+}

@@ -1,0 +1,154 @@
+//! A resampling test of residual heterogeneity, H₀: τ² = 0 (beyond metafor,
+//! whose `permutest` tests only the coefficients).
+//!
+//! Under H₀ the studies share the fixed part of the model, yᵢ ~ N(xᵢ'β, vᵢ).
+//! No permutation of the data leaves that null invariant while moving τ̂²
+//! (sign flips and permutations of standardised residuals leave Q almost
+//! unchanged, and vᵢ belongs to its study), so rema uses the parametric
+//! version of the same Monte Carlo test: data are drawn from the fitted null,
+//! yᵢ* = xᵢ'β̂_FE + √vᵢ·εᵢ, εᵢ ~ N(0, 1), the model is refitted with the same τ²
+//! estimator, and the p-value is the share of the `iterations` (the observed
+//! data counted as the first, as in metafor's permutation tests) with
+//! τ̂²* ≥ τ̂² − comptol. The statistic is the estimator's τ̂² (for DL, a
+//! monotone function of Q, so the test reproduces the Q test up to Monte Carlo
+//! error; for ML/REML it is a parametric-bootstrap likelihood-based test).
+
+use rayon::prelude::*;
+
+use super::fast::{intercept_only, with_moderators, Fast, Workspace};
+use super::rng::Stream;
+use super::{Hooks, CHUNK, COMPTOL};
+use crate::error::{Error, Result};
+use crate::fit::{fit_with_moderators, Fit, FitOptions, Test};
+use crate::linalg::Design;
+use crate::tau2::Method;
+
+/// The result of the test of τ² = 0.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HeterogeneityTest {
+    /// The observed τ̂².
+    pub tau2: f64,
+    pub pval: f64,
+    pub iterations: u64,
+    pub seed: u64,
+    pub failed: u64,
+}
+
+/// Tests τ² = 0 in the model `observed` (a random-effects method), with
+/// `iterations` ≥ 2 counting the observed data.
+#[allow(clippy::too_many_arguments)]
+pub fn tau2_test(
+    yi: &[f64],
+    vi: &[f64],
+    x: &Design,
+    opts: &FitOptions,
+    observed: &Fit,
+    iterations: u64,
+    seed: u64,
+    hooks: &Hooks,
+) -> Result<HeterogeneityTest> {
+    if !opts.method.is_random() {
+        return Err(Error::InvalidOption {
+            option: "method",
+            message: "the test of tau^2 = 0 needs a random-effects method (not FE)".to_string(),
+        });
+    }
+    if iterations < 2 {
+        return Err(Error::InvalidOption {
+            option: "permutations",
+            message: format!("{iterations} iterations; give at least 2"),
+        });
+    }
+    let k = yi.len();
+    let fe = fit_with_moderators(
+        yi,
+        vi,
+        x,
+        &FitOptions {
+            method: Method::Fe,
+            test: Test::Z,
+            ..*opts
+        },
+    )?;
+    let mean: Vec<f64> = (0..k)
+        .map(|i| {
+            x.row(i)
+                .iter()
+                .zip(&fe.coefficients)
+                .map(|(x, c)| x * c.estimate)
+                .sum()
+        })
+        .collect();
+    let sd: Vec<f64> = vi.iter().map(|v| v.sqrt()).collect();
+    let seed_h = seed ^ 0x4865_7465_726F_6765;
+    let p = x.cols();
+    let int_only = x.is_intercept_only();
+
+    let obs = observed.tau2;
+    let mut exceed = 1u64;
+    let mut valid = 1u64;
+    let mut failed = 0u64;
+    let mut start = 1u64;
+    hooks.report(0, iterations)?;
+    while start < iterations {
+        let end = (start + CHUNK).min(iterations);
+        let (e, v, f) = (start..end)
+            .into_par_iter()
+            .fold(
+                || {
+                    (
+                        (0u64, 0u64, 0u64),
+                        vec![0.0; k],
+                        Workspace::new(k, p),
+                        vec![0.0; p + 1],
+                        vec![0.0; k],
+                    )
+                },
+                |((mut e, mut v, mut f), mut y, mut ws, mut out, mut w), idx| {
+                    let mut rng = Stream::new(seed_h, idx);
+                    for ((y, m), s) in y.iter_mut().zip(&mean).zip(&sd) {
+                        *y = m + s * rng.normal();
+                    }
+                    // The allocation-free refits when they cover the method.
+                    let tau2 = if int_only {
+                        match intercept_only(&y, vi, opts, &mut w) {
+                            Fast::Done(s) => Some(s.tau2),
+                            Fast::Failed => None,
+                            Fast::Unsupported => {
+                                fit_with_moderators(&y, vi, x, opts).ok().map(|r| r.tau2)
+                            }
+                        }
+                    } else {
+                        match with_moderators(&y, vi, x, opts, &mut ws, &mut out) {
+                            Some(t) => t,
+                            None => fit_with_moderators(&y, vi, x, opts).ok().map(|r| r.tau2),
+                        }
+                    };
+                    match tau2 {
+                        Some(t) => {
+                            v += 1;
+                            if t >= obs - COMPTOL {
+                                e += 1;
+                            }
+                        }
+                        None => f += 1,
+                    }
+                    ((e, v, f), y, ws, out, w)
+                },
+            )
+            .map(|(c, _, _, _, _)| c)
+            .reduce(|| (0, 0, 0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
+        exceed += e;
+        valid += v;
+        failed += f;
+        start = end;
+        hooks.report(start, iterations)?;
+    }
+    Ok(HeterogeneityTest {
+        tau2: obs,
+        pval: exceed as f64 / valid as f64,
+        iterations,
+        seed,
+        failed,
+    })
+}

@@ -1,0 +1,539 @@
+//! Permutation tests of a meta-analytic model, as metafor 3.8
+//! `permutest.rma.uni` (Follmann & Proschan 1999; Higgins & Thompson 2004),
+//! plus a permutation test of the subgroup difference.
+//!
+//! - Intercept-only model: the signs of the effects are flipped at random
+//!   (exactly: all 2^k sign vectors), the model is refitted with the same τ²
+//!   estimator and test, and the p-value is the share of arrangements with
+//!   |z*| ≥ |z| − comptol (comptol = √ε), the omnibus p the share with
+//!   QM* ≥ QM − comptol.
+//! - Meta-regression: the rows of the model matrix are permuted among the
+//!   studies (exactly: the k!/∏nⱼ! distinct arrangements of the distinct rows,
+//!   each tie class j of size nⱼ), with the same p-values per coefficient.
+//! - Random tests count the observed arrangement as the first of the
+//!   `iterations`, as metafor does; a refit that fails is redrawn (random) or
+//!   left out of the denominator (exact), as metafor's `na.rm = TRUE`.
+//! - An exact test is run when asked for or when it needs no more
+//!   arrangements than the iterations asked for (metafor's rule).
+//! - Subgroups (beyond metafor): the subgroup labels are permuted among the
+//!   studies (exactly: the multinomial number of distinct labellings), the
+//!   subgroups refitted and Q_between recomputed; p is the share with
+//!   Q_b* ≥ Q_b − comptol.
+
+use rayon::prelude::*;
+
+use super::fast::{intercept_only, with_moderators, Fast, Workspace};
+use super::rng::Stream;
+use super::{Hooks, Iterations, CHUNK, COMPTOL, MAX_EXACT};
+use crate::error::{Error, Result};
+use crate::fit::{fit_with_moderators, Fit, FitOptions};
+use crate::linalg::Design;
+use crate::subgroup::subgroups;
+
+/// Iterations and seed of a permutation test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PermutationOptions {
+    pub iterations: Iterations,
+    pub seed: u64,
+}
+
+/// The result of a permutation test of a model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PermutationTest {
+    /// Permutation p-value of each coefficient (intercept first).
+    pub pval: Vec<f64>,
+    /// Permutation p-value of the omnibus test QM.
+    pub qm_pval: f64,
+    /// Arrangements evaluated (with the observed one for a random test).
+    pub iterations: u64,
+    pub exact: bool,
+    pub seed: u64,
+    /// Refits that failed (left out of an exact test's denominator).
+    pub failed: u64,
+}
+
+/// The result of a single-statistic permutation test (Q_between).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StatisticTest {
+    pub pval: f64,
+    pub iterations: u64,
+    pub exact: bool,
+    pub seed: u64,
+    pub failed: u64,
+}
+
+/// What is rearranged.
+#[derive(Debug, Clone)]
+pub(crate) enum Scheme {
+    /// Signs of k effects.
+    Signs { k: usize },
+    /// A multiset of labels (tie classes), permuted among positions.
+    Labels { labels: Vec<usize> },
+}
+
+/// One arrangement handed to the statistic.
+pub(crate) enum Arrangement<'a> {
+    Signs(&'a [f64]),
+    Labels(&'a [usize]),
+}
+
+impl Scheme {
+    fn k(&self) -> usize {
+        match self {
+            Scheme::Signs { k } => *k,
+            Scheme::Labels { labels } => labels.len(),
+        }
+    }
+
+    /// The number of distinct arrangements, `None` beyond u64.
+    pub(crate) fn exact_count(&self) -> Option<u64> {
+        match self {
+            Scheme::Signs { k } => (*k < 64).then(|| 1u64 << k),
+            Scheme::Labels { labels } => {
+                let mut counts = std::collections::BTreeMap::new();
+                for &l in labels {
+                    *counts.entry(l).or_insert(0u64) += 1;
+                }
+                // Multinomial coefficient as a product of binomials.
+                let mut total: u128 = 1;
+                let mut n: u64 = 0;
+                for &c in counts.values() {
+                    for j in 1..=c {
+                        n += 1;
+                        total = total.checked_mul(u128::from(n))? / u128::from(j);
+                    }
+                }
+                u64::try_from(total).ok()
+            }
+        }
+    }
+}
+
+/// How many arrangements and whether exactly.
+pub(crate) fn plan(scheme: &Scheme, it: Iterations) -> Result<(u64, bool)> {
+    let exact_n = scheme.exact_count();
+    match it {
+        Iterations::Exact => match exact_n {
+            Some(n) if n <= MAX_EXACT => Ok((n, true)),
+            _ => Err(Error::InvalidOption {
+                option: "permutations",
+                message: format!(
+                    "an exact test needs {} arrangements, more than the limit of {MAX_EXACT}; give a number of random permutations instead, e.g. --permutations 10000",
+                    exact_n.map_or("more than 1.8e19".to_string(), |n| n.to_string())
+                ),
+            }),
+        },
+        Iterations::Random(n) => {
+            if n < 2 {
+                return Err(Error::InvalidOption {
+                    option: "permutations",
+                    message: format!("{n} iterations; give at least 2 (metafor's minimum)"),
+                });
+            }
+            match exact_n {
+                Some(e) if e <= n => Ok((e, true)),
+                _ => Ok((n, false)),
+            }
+        }
+    }
+}
+
+/// Lexicographic next permutation; false when `v` was the last one.
+fn next_permutation(v: &mut [usize]) -> bool {
+    let n = v.len();
+    if n < 2 {
+        return false;
+    }
+    let mut i = n - 1;
+    while i > 0 && v[i - 1] >= v[i] {
+        i -= 1;
+    }
+    if i == 0 {
+        return false;
+    }
+    let mut j = n - 1;
+    while v[j] <= v[i - 1] {
+        j -= 1;
+    }
+    v.swap(i - 1, j);
+    v[i..].reverse();
+    true
+}
+
+struct Acc<S> {
+    counts: Vec<u64>,
+    valid: u64,
+    failed: u64,
+    scratch: S,
+    signs: Vec<f64>,
+    labels: Vec<usize>,
+    stats: Vec<f64>,
+}
+
+/// Evaluates `stat` on every arrangement and counts, per statistic, how
+/// often it reaches the observed value (stat* ≥ observed − comptol).
+/// Returns (counts, valid arrangements, failed refits).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn run<S, I, E>(
+    scheme: &Scheme,
+    n: u64,
+    exact: bool,
+    seed: u64,
+    observed: &[f64],
+    hooks: &Hooks,
+    init: I,
+    stat: E,
+) -> Result<(Vec<u64>, u64, u64)>
+where
+    S: Send,
+    I: Fn() -> S + Sync,
+    E: Fn(&Arrangement, &mut S, &mut [f64]) -> bool + Sync,
+{
+    let m = observed.len();
+    let k = scheme.k();
+    let mut counts = vec![0u64; m];
+    let mut valid = 0u64;
+    let mut failed = 0u64;
+    let base_labels: Vec<usize> = match scheme {
+        Scheme::Labels { labels } => {
+            let mut l = labels.clone();
+            l.sort_unstable();
+            l
+        }
+        Scheme::Signs { .. } => Vec::new(),
+    };
+    // Exact label arrangements are enumerated sequentially, a chunk at a time.
+    let mut enum_state = base_labels.clone();
+    let mut enum_buf: Vec<usize> = Vec::new();
+    let mut start = 0u64;
+    if !exact {
+        // The observed arrangement is the first of a random test.
+        for c in counts.iter_mut() {
+            *c += 1;
+        }
+        valid += 1;
+        start = 1;
+    }
+    hooks.report(0, n)?;
+    while start < n {
+        let end = (start + CHUNK).min(n);
+        let len = (end - start) as usize;
+        if exact {
+            if let Scheme::Labels { .. } = scheme {
+                enum_buf.clear();
+                for _ in 0..len {
+                    enum_buf.extend_from_slice(&enum_state);
+                    next_permutation(&mut enum_state);
+                }
+            }
+        }
+        let enum_buf_ref = &enum_buf;
+        let base_ref = &base_labels;
+        let (c, v, f) = (start..end)
+            .into_par_iter()
+            .fold(
+                || Acc {
+                    counts: vec![0u64; m],
+                    valid: 0,
+                    failed: 0,
+                    scratch: init(),
+                    signs: vec![1.0; k],
+                    labels: base_ref.clone(),
+                    stats: vec![0.0; m],
+                },
+                |mut acc, idx| {
+                    let ok = if exact {
+                        match scheme {
+                            Scheme::Signs { .. } => {
+                                for (j, s) in acc.signs.iter_mut().enumerate() {
+                                    *s = if (idx >> j) & 1 == 1 { -1.0 } else { 1.0 };
+                                }
+                                stat(
+                                    &Arrangement::Signs(&acc.signs),
+                                    &mut acc.scratch,
+                                    &mut acc.stats,
+                                )
+                            }
+                            Scheme::Labels { .. } => {
+                                let off = (idx - start) as usize * k;
+                                let l = &enum_buf_ref[off..off + k];
+                                stat(&Arrangement::Labels(l), &mut acc.scratch, &mut acc.stats)
+                            }
+                        }
+                    } else {
+                        let mut rng = Stream::new(seed, idx);
+                        let mut ok = false;
+                        for _ in 0..100 {
+                            ok = match scheme {
+                                Scheme::Signs { .. } => {
+                                    for s in acc.signs.iter_mut() {
+                                        *s = rng.sign();
+                                    }
+                                    stat(
+                                        &Arrangement::Signs(&acc.signs),
+                                        &mut acc.scratch,
+                                        &mut acc.stats,
+                                    )
+                                }
+                                Scheme::Labels { .. } => {
+                                    acc.labels.copy_from_slice(base_ref);
+                                    rng.shuffle(&mut acc.labels);
+                                    stat(
+                                        &Arrangement::Labels(&acc.labels),
+                                        &mut acc.scratch,
+                                        &mut acc.stats,
+                                    )
+                                }
+                            };
+                            if ok {
+                                break;
+                            }
+                            acc.failed += 1;
+                        }
+                        ok
+                    };
+                    if ok {
+                        acc.valid += 1;
+                        for ((c, s), o) in acc.counts.iter_mut().zip(&acc.stats).zip(observed) {
+                            if *s >= o - COMPTOL {
+                                *c += 1;
+                            }
+                        }
+                    } else if exact {
+                        acc.failed += 1;
+                    }
+                    acc
+                },
+            )
+            .map(|a| (a.counts, a.valid, a.failed))
+            .reduce(
+                || (vec![0u64; m], 0, 0),
+                |(mut c1, v1, f1), (c2, v2, f2)| {
+                    for (a, b) in c1.iter_mut().zip(c2) {
+                        *a += b;
+                    }
+                    (c1, v1 + v2, f1 + f2)
+                },
+            );
+        for (a, b) in counts.iter_mut().zip(c) {
+            *a += b;
+        }
+        valid += v;
+        failed += f;
+        start = end;
+        hooks.report(start, n)?;
+    }
+    Ok((counts, valid, failed))
+}
+
+/// The statistics compared by metafor: |z| (or |t|) of each coefficient, then QM.
+fn model_stats(f: &Fit, out: &mut [f64]) {
+    let p = f.coefficients.len();
+    for (o, c) in out.iter_mut().zip(&f.coefficients) {
+        *o = c.stat.abs();
+    }
+    out[p] = f.qm;
+}
+
+/// metafor `permutest()` of the model `observed`, fitted to `yi`, `vi` with
+/// design `x` and options `opts`.
+pub fn permutest(
+    yi: &[f64],
+    vi: &[f64],
+    x: &Design,
+    opts: &FitOptions,
+    observed: &Fit,
+    perm: &PermutationOptions,
+    hooks: &Hooks,
+) -> Result<PermutationTest> {
+    let k = yi.len();
+    let p = x.cols();
+    let int_only = x.is_intercept_only();
+    let scheme = if int_only {
+        Scheme::Signs { k }
+    } else {
+        // Tie classes of identical rows; the class representative rows.
+        let mut reps: Vec<usize> = Vec::new();
+        let mut labels = Vec::with_capacity(k);
+        for i in 0..k {
+            let row = x.row(i);
+            match reps.iter().position(|&r| x.row(r) == row) {
+                Some(c) => labels.push(c),
+                None => {
+                    labels.push(reps.len());
+                    reps.push(i);
+                }
+            }
+        }
+        let _ = reps;
+        Scheme::Labels { labels }
+    };
+    let (n, exact) = plan(&scheme, perm.iterations)?;
+    let mut obs = vec![0.0; p + 1];
+    model_stats(observed, &mut obs);
+    // Representative rows of each tie class, by class label.
+    let class_rows: Vec<Vec<f64>> = match &scheme {
+        Scheme::Labels { labels } => {
+            let classes = labels.iter().max().map_or(0, |m| m + 1);
+            (0..classes)
+                .map(|c| {
+                    let i = labels.iter().position(|&l| l == c).unwrap_or(0);
+                    x.row(i).to_vec()
+                })
+                .collect()
+        }
+        Scheme::Signs { .. } => Vec::new(),
+    };
+    let (counts, valid, failed) = run(
+        &scheme,
+        n,
+        exact,
+        perm.seed,
+        &obs,
+        hooks,
+        || (vec![0.0; k], x.clone(), vec![0.0; k], Workspace::new(k, p)),
+        |arr, (y, xs, w, ws), out| {
+            let res = match arr {
+                Arrangement::Signs(s) => {
+                    for ((yo, yi), s) in y.iter_mut().zip(yi).zip(s.iter()) {
+                        *yo = yi * s;
+                    }
+                    // The allocation-free refit when it covers the method.
+                    match intercept_only(y, vi, opts, w) {
+                        Fast::Done(f) => {
+                            out[0] = f.stat.abs();
+                            out[1] = f.qm;
+                            return !(out[0].is_nan() || out[1].is_nan());
+                        }
+                        Fast::Failed => return false,
+                        Fast::Unsupported => fit_with_moderators(y, vi, x, opts),
+                    }
+                }
+                Arrangement::Labels(l) => {
+                    let data = xs.data_mut();
+                    for (i, &c) in l.iter().enumerate() {
+                        data[i * p..(i + 1) * p].copy_from_slice(&class_rows[c]);
+                    }
+                    // The allocation-free refit when it covers the method.
+                    match with_moderators(yi, vi, xs, opts, ws, out) {
+                        Some(Some(_)) => return out.iter().all(|v| !v.is_nan()),
+                        Some(None) => return false,
+                        None => fit_with_moderators(yi, vi, xs, opts),
+                    }
+                }
+            };
+            match res {
+                Ok(f) => {
+                    model_stats(&f, out);
+                    out.iter().all(|v| !v.is_nan())
+                }
+                Err(_) => false,
+            }
+        },
+    )?;
+    let share = |c: u64| {
+        if valid == 0 {
+            f64::NAN
+        } else {
+            (c as f64 / valid as f64).min(1.0)
+        }
+    };
+    Ok(PermutationTest {
+        pval: counts[..p].iter().map(|&c| share(c)).collect(),
+        qm_pval: share(counts[p]),
+        iterations: n,
+        exact,
+        seed: perm.seed,
+        failed,
+    })
+}
+
+/// Permutation test of the subgroup difference: the subgroup labels are
+/// permuted among the studies and Q_between recomputed.
+#[allow(clippy::too_many_arguments)]
+pub fn permutest_subgroups(
+    yi: &[f64],
+    vi: &[f64],
+    groups: &[usize],
+    levels: usize,
+    opts: &FitOptions,
+    common_tau2: bool,
+    q_between: f64,
+    perm: &PermutationOptions,
+    hooks: &Hooks,
+) -> Result<StatisticTest> {
+    let scheme = Scheme::Labels {
+        labels: groups.to_vec(),
+    };
+    let (n, exact) = plan(&scheme, perm.iterations)?;
+    // A different stream family from the model test with the same seed.
+    let seed = perm.seed ^ 0x5375_6267_726F_7570;
+    let (counts, valid, failed) = run(
+        &scheme,
+        n,
+        exact,
+        seed,
+        &[q_between],
+        hooks,
+        || (),
+        |arr, _, out| {
+            let Arrangement::Labels(l) = arr else {
+                return false;
+            };
+            match subgroups(yi, vi, l, levels, opts, common_tau2) {
+                Ok(s) if s.q_between.is_finite() => {
+                    out[0] = s.q_between;
+                    true
+                }
+                _ => false,
+            }
+        },
+    )?;
+    Ok(StatisticTest {
+        pval: if valid == 0 {
+            f64::NAN
+        } else {
+            counts[0] as f64 / valid as f64
+        },
+        iterations: n,
+        exact,
+        seed: perm.seed,
+        failed,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multinomial_counts() {
+        let s = Scheme::Labels {
+            labels: vec![0, 0, 1, 1, 1, 2],
+        };
+        assert_eq!(s.exact_count(), Some(60)); // 6!/(2!3!1!)
+        assert_eq!(Scheme::Signs { k: 6 }.exact_count(), Some(64));
+    }
+
+    #[test]
+    fn next_permutation_enumerates_distinct_arrangements() {
+        let mut v = vec![0, 0, 1, 1, 1, 2];
+        let mut n = 1;
+        while next_permutation(&mut v) {
+            n += 1;
+        }
+        assert_eq!(n, 60);
+    }
+
+    #[test]
+    fn too_many_exact_arrangements_is_an_error() {
+        let e = plan(&Scheme::Signs { k: 40 }, Iterations::Exact);
+        assert!(matches!(
+            e,
+            Err(Error::InvalidOption {
+                option: "permutations",
+                ..
+            })
+        ));
+    }
+}

@@ -1,0 +1,208 @@
+//! Subgroup analysis and the test for subgroup differences, as RevMan and
+//! R meta compute it, checked against metafor.
+//!
+//! - Separate τ² (the default): each level is fitted on its own, as
+//!   `rma(yi, vi, subset = g == level, method, test)`.
+//! - Common τ²: one mixed-effects model with the grouping factor as the only
+//!   moderator and no intercept, `rma(yi, vi, mods = ~ factor(g) - 1, method,
+//!   test)`; the level estimates are its coefficients (under Knapp–Hartung,
+//!   with that model's s² and k − G degrees of freedom). Within-level Q, I²
+//!   and H² use the level's studies with the common τ².
+//!
+//! Test for subgroup differences (Borenstein et al. 2009, ch. 19; RevMan;
+//! meta's `Q.b`): the level estimates θ̂_g with standard errors s_g are pooled
+//! by the common-effect model, Q_b = Σ (θ̂_g − θ̄)²/s_g², θ̄ = Σ(θ̂_g/s_g²)/Σ(1/s_g²),
+//! χ² on G − 1 df: metafor `rma(estimates, sei = ses, method = "FE")$QE`.
+
+use crate::error::{Error, Result};
+use crate::fit::{fit, fit_with_moderators, Coefficient, Fit, FitOptions};
+use crate::linalg::{Design, SymMatrix};
+use crate::tau2::Method;
+
+/// One fit per level plus the test for subgroup differences.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subgroups {
+    /// The fit of each level, in level order.
+    pub fits: Vec<Fit>,
+    /// The studies of each level (positions in the input).
+    pub members: Vec<Vec<usize>>,
+    pub q_between: f64,
+    pub q_between_df: f64,
+    pub q_between_pval: f64,
+    /// The common τ² (with `common_tau2`).
+    pub tau2_common: Option<f64>,
+}
+
+/// Cochran's Q of estimates with standard errors, pooled by inverse variance:
+/// (Q, df, p-value).
+pub fn q_between(estimates: &[f64], ses: &[f64]) -> (f64, f64, f64) {
+    let w: Vec<f64> = ses.iter().map(|s| 1.0 / (s * s)).collect();
+    let sw: f64 = w.iter().sum();
+    let mean = w.iter().zip(estimates).map(|(w, y)| w * y).sum::<f64>() / sw;
+    let q: f64 = w
+        .iter()
+        .zip(estimates)
+        .map(|(w, y)| w * (y - mean) * (y - mean))
+        .sum();
+    let df = estimates.len().saturating_sub(1) as f64;
+    let p = crate::dist::chisq_sf(q, df);
+    (q, df, p)
+}
+
+/// Splits study positions by level; `groups[i]` is the level of study i in `0..levels`.
+pub fn members(groups: &[usize], levels: usize) -> Vec<Vec<usize>> {
+    let mut m = vec![Vec::new(); levels];
+    for (i, &g) in groups.iter().enumerate() {
+        if g < levels {
+            m[g].push(i);
+        }
+    }
+    m
+}
+
+/// Fits every level of `groups` (level indices `0..levels`, each non-empty)
+/// and tests for subgroup differences.
+pub fn subgroups(
+    yi: &[f64],
+    vi: &[f64],
+    groups: &[usize],
+    levels: usize,
+    opts: &FitOptions,
+    common_tau2: bool,
+) -> Result<Subgroups> {
+    if groups.len() != yi.len() {
+        return Err(Error::LengthMismatch {
+            what: format!("{} studies but {} subgroup labels", yi.len(), groups.len()),
+        });
+    }
+    let members = members(groups, levels);
+    if levels < 2 || members.iter().any(|m| m.is_empty()) {
+        return Err(Error::InvalidOption {
+            option: "by",
+            message: "a subgroup analysis needs at least two non-empty levels".to_string(),
+        });
+    }
+    let pick = |idx: &[usize], v: &[f64]| idx.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+    let (fits, tau2_common) = if common_tau2 {
+        let k = yi.len();
+        let mut data = vec![0.0; k * levels];
+        for (i, &g) in groups.iter().enumerate() {
+            data[i * levels + g] = 1.0;
+        }
+        let x = Design::from_row_major(k, levels, data).ok_or(Error::RankDeficient)?;
+        let model = fit_with_moderators(yi, vi, &x, opts)?;
+        let mut fits = Vec::with_capacity(levels);
+        for (g, idx) in members.iter().enumerate() {
+            fits.push(level_with_common_tau2(
+                &pick(idx, yi),
+                &pick(idx, vi),
+                &model,
+                g,
+                opts,
+            )?);
+        }
+        (fits, Some(model.tau2))
+    } else {
+        let mut fits = Vec::with_capacity(levels);
+        for idx in &members {
+            fits.push(fit(&pick(idx, yi), &pick(idx, vi), opts)?);
+        }
+        (fits, None)
+    };
+    let est: Vec<f64> = fits.iter().map(|f| f.estimate().estimate).collect();
+    let se: Vec<f64> = fits.iter().map(|f| f.estimate().se).collect();
+    let (q, df, p) = q_between(&est, &se);
+    Ok(Subgroups {
+        fits,
+        members,
+        q_between: q,
+        q_between_df: df,
+        q_between_pval: p,
+        tau2_common,
+    })
+}
+
+/// The fit of one level under the common τ² of `model` (coefficient `g`).
+fn level_with_common_tau2(
+    y: &[f64],
+    v: &[f64],
+    model: &Fit,
+    g: usize,
+    opts: &FitOptions,
+) -> Result<Fit> {
+    let tau2 = model.tau2;
+    // Q, its df and ṽ of the level do not depend on τ²: take them from the
+    // level's common-effect fit.
+    let fe = fit(
+        y,
+        v,
+        &FitOptions {
+            method: Method::Fe,
+            test: crate::fit::Test::Z,
+            ..*opts
+        },
+    )?;
+    let c: Coefficient = model.coefficients[g];
+    let w: Vec<f64> = v.iter().map(|v| 1.0 / (v + tau2)).collect();
+    let sw: f64 = w.iter().sum();
+    let k = y.len();
+    let (i2, h2) = if k > 1 && opts.method.is_random() {
+        (100.0 * tau2 / (fe.vt + tau2), tau2 / fe.vt + 1.0)
+    } else {
+        (fe.i2, fe.h2)
+    };
+    let mut vb = SymMatrix::zeros(1);
+    vb.set(0, 0, c.se * c.se);
+    let mut notes = vec![format!(
+        "tau^2 = {tau2:.6} is common to all subgroups (estimated from the model with the subgroup as moderator)"
+    )];
+    notes.extend(fe.notes.iter().cloned());
+    Ok(Fit {
+        k,
+        p: 1,
+        options: *opts,
+        coefficients: vec![c],
+        vb,
+        df: model.df,
+        tau2,
+        tau2_iterations: model.tau2_iterations,
+        q: fe.q,
+        q_df: fe.q_df,
+        q_pval: fe.q_pval,
+        i2,
+        h2,
+        vt: fe.vt,
+        qm: (c.estimate / c.se).powi(2),
+        qm_df: (1.0, model.df),
+        qm_pval: c.pval,
+        s2w: model.s2w,
+        weights: w.iter().map(|w| 100.0 * w / sw).collect(),
+        notes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn q_between_of_equal_estimates_is_zero() {
+        let (q, df, p) = q_between(&[0.3, 0.3, 0.3], &[0.1, 0.2, 0.3]);
+        assert!(q.abs() < 1e-15);
+        assert_eq!(df, 2.0);
+        assert!((p - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn one_level_is_an_error() {
+        let e = subgroups(
+            &[0.1, 0.2, 0.3],
+            &[0.1, 0.1, 0.1],
+            &[0, 0, 0],
+            1,
+            &FitOptions::default(),
+            false,
+        );
+        assert!(matches!(e, Err(Error::InvalidOption { option: "by", .. })));
+    }
+}

@@ -1,0 +1,166 @@
+//! Resampling runs: identical at 1 and 2 threads for the same seed, stopped
+//! by the cancellation flag, and reporting progress.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use rema_core::resample::bootstrap::{bootstrap, BootstrapOptions, BootstrapType};
+use rema_core::resample::heterogeneity::tau2_test;
+use rema_core::resample::permutation::{permutest, permutest_subgroups, PermutationOptions};
+use rema_core::resample::{Hooks, Iterations};
+use rema_core::{fit, fit_with_moderators, Design, Error, FitOptions, Method, Test};
+
+/// dat.bcg log risk ratios and absolute latitudes.
+const YI: [f64; 13] = [
+    -0.8893113, -1.5853887, -1.3480731, -1.4415512, -0.2175473, -0.7861156, -1.6208982, 0.0119509,
+    -0.4694176, -1.3713448, -0.3393640, 0.4459134, -0.0173139,
+];
+const VI: [f64; 13] = [
+    0.3255848, 0.1945811, 0.4153680, 0.0200000, 0.0512101, 0.0069056, 0.2230172, 0.0039626,
+    0.0564342, 0.0730248, 0.0124157, 0.5325058, 0.0714047,
+];
+const ABLAT: [f64; 13] = [
+    44., 55., 42., 52., 13., 44., 19., 13., 27., 42., 18., 33., 33.,
+];
+const ALLOC: [usize; 13] = [1, 0, 1, 1, 2, 2, 1, 1, 2, 2, 0, 2, 2];
+
+fn design() -> Design {
+    let data = ABLAT.iter().flat_map(|&a| [1.0, a]).collect();
+    Design::from_row_major(13, 2, data).unwrap()
+}
+
+fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+        .install(f)
+}
+
+/// Debug strings show every bit of every f64 that matters (shortest
+/// round-trip representation), so equal strings mean identical results.
+fn all_runs(method: Method) -> String {
+    let opts = FitOptions {
+        method,
+        test: Test::Knha,
+        ..FitOptions::default()
+    };
+    let hooks = Hooks::default();
+    let x = design();
+    let me = fit_with_moderators(&YI, &VI, &x, &opts).unwrap();
+    let re = fit(&YI, &VI, &opts).unwrap();
+    let perm = PermutationOptions {
+        iterations: Iterations::Random(3000),
+        seed: 42,
+    };
+    let a = permutest(&YI, &VI, &x, &opts, &me, &perm, &hooks).unwrap();
+    let b = permutest(&YI, &VI, &Design::intercept(13), &opts, &re, &perm, &hooks).unwrap();
+    let s = rema_core::subgroup::subgroups(&YI, &VI, &ALLOC, 3, &opts, false).unwrap();
+    let c = permutest_subgroups(
+        &YI,
+        &VI,
+        &ALLOC,
+        3,
+        &opts,
+        false,
+        s.q_between,
+        &perm,
+        &hooks,
+    )
+    .unwrap();
+    let d = tau2_test(&YI, &VI, &x, &opts, &me, 2000, 42, &hooks).unwrap();
+    let e = bootstrap(
+        &YI,
+        &VI,
+        &opts,
+        &re,
+        &BootstrapOptions {
+            replicates: 2500,
+            seed: 42,
+            kind: BootstrapType::Nonparametric,
+        },
+        &hooks,
+    )
+    .unwrap();
+    let f = bootstrap(
+        &YI,
+        &VI,
+        &opts,
+        &re,
+        &BootstrapOptions {
+            replicates: 1500,
+            seed: 7,
+            kind: BootstrapType::Parametric,
+        },
+        &hooks,
+    )
+    .unwrap();
+    format!("{a:?}\n{b:?}\n{c:?}\n{d:?}\n{e:?}\n{f:?}")
+}
+
+#[test]
+fn seeded_runs_are_identical_at_one_and_two_threads() {
+    for method in [Method::Dl, Method::Reml] {
+        let one = in_pool(1, || all_runs(method));
+        let two = in_pool(2, || all_runs(method));
+        assert_eq!(one, two, "{method}");
+        // And a different seed gives a different bootstrap.
+        assert!(one.contains("seed: 42"));
+    }
+}
+
+#[test]
+fn cancellation_stops_a_run_and_progress_is_reported() {
+    let opts = FitOptions::new(Method::Dl);
+    let re = fit(&YI, &VI, &opts).unwrap();
+    let last = AtomicU64::new(0);
+    let progress = |done: u64, _total: u64| last.store(done, Ordering::Relaxed);
+    let cancel = AtomicBool::new(false);
+    let b = BootstrapOptions {
+        replicates: 3000,
+        seed: 1,
+        kind: BootstrapType::Nonparametric,
+    };
+    let hooks = Hooks {
+        progress: Some(&progress),
+        cancel: Some(&cancel),
+    };
+    bootstrap(&YI, &VI, &opts, &re, &b, &hooks).unwrap();
+    assert_eq!(last.load(Ordering::Relaxed), 3000);
+    cancel.store(true, Ordering::Relaxed);
+    let e = bootstrap(&YI, &VI, &opts, &re, &b, &hooks);
+    assert!(
+        matches!(
+            e,
+            Err(Error::Cancelled {
+                done: 0,
+                total: 3000
+            })
+        ),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn a_random_test_becomes_exact_when_enumeration_is_cheaper() {
+    // k = 6 studies: 2^6 = 64 sign flips <= 1000 iterations, as metafor.
+    let (y, v) = (&YI[..6], &VI[..6]);
+    let opts = FitOptions::new(Method::Reml);
+    let re = fit(y, v, &opts).unwrap();
+    let t = permutest(
+        y,
+        v,
+        &Design::intercept(6),
+        &opts,
+        &re,
+        &PermutationOptions {
+            iterations: Iterations::Random(1000),
+            seed: 3,
+        },
+        &Hooks::default(),
+    )
+    .unwrap();
+    assert!(t.exact);
+    assert_eq!(t.iterations, 64);
+    // Every p-value of an exact sign-flip test is a multiple of 1/64.
+    assert_eq!((t.pval[0] * 64.0).fract(), 0.0);
+}
