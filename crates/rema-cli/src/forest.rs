@@ -52,8 +52,6 @@ pub fn run(args: &ForestArgs) -> Result<(), CliError> {
     if let Some(x) = &args.xlim {
         d.options.xlim = Some(parse_pair(x, "--xlim")?);
     }
-    // With subgroups (`--by`, issue 4a) map result.subgroups onto
-    // d.subgroups as documented on rema_plot::ForestGroup.
     figure::write(&forest_svg(&d), &args.out)
 }
 
@@ -141,10 +139,21 @@ fn add_data_columns(d: &mut ForestData, table: &Table, r: &AnalysisResult) {
         ),
         _ => return,
     };
-    let rows: Option<Vec<Vec<String>>> = r.studies.iter().map(|s| cells(s.line)).collect();
+    let rows: Option<Vec<(String, Vec<String>)>> = r
+        .studies
+        .iter()
+        .map(|s| cells(s.line).map(|c| (s.study.clone(), c)))
+        .collect();
     if let Some(rows) = rows {
-        for (row, data) in d.rows.iter_mut().zip(rows) {
-            row.data = data;
+        // Rows sit in d.rows, or in the subgroups with --by; labels are unique.
+        let all = d
+            .rows
+            .iter_mut()
+            .chain(d.subgroups.iter_mut().flat_map(|g| g.rows.iter_mut()));
+        for row in all {
+            if let Some((_, data)) = rows.iter().find(|(label, _)| *label == row.label) {
+                row.data = data.clone();
+            }
         }
         d.data_headers = headers.into_iter().map(str::to_string).collect();
     }

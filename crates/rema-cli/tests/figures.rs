@@ -145,3 +145,40 @@ fn funnel_draws_the_trim_and_fill_studies() {
     let plain = std::fs::read_to_string(&plain).unwrap();
     assert!(!plain.contains("adjusted-line") && !plain.contains("filled-point"));
 }
+
+/// `--by` draws one block per subgroup with its subtotal diamond and the test
+/// for subgroup differences; metafor on dat.bcg by allocation (separate τ²,
+/// REML): Q-between = 1.8614 on 2 df, p = 0.3943 (tests/golden/subgroups.json).
+#[test]
+fn forest_by_draws_subgroups_with_the_test_for_differences() {
+    let out = tmp("forest_by.svg");
+    let r = rema(&[
+        "forest",
+        "examples/bcg/bcg.csv",
+        "-m",
+        "RR",
+        "--by",
+        "alloc",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let svg = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(svg.matches(">Subtotal (95% CI)<").count(), 3);
+    for level in [">alternate<", ">random<", ">systematic<"] {
+        assert!(svg.contains(level), "{level}");
+    }
+    assert!(
+        svg.contains("Test for subgroup differences: Q = 1.86, df = 2 (p = 0.394)"),
+        "no Q-between line"
+    );
+    // Every study with its data columns, inside its block.
+    for cell in [
+        ">Aronson 1948<",
+        ">4/123<",
+        ">Comstock et al 1976<",
+        ">27/16913<",
+    ] {
+        assert!(svg.contains(cell), "{cell}");
+    }
+}

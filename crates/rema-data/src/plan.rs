@@ -30,7 +30,7 @@
 //! mean_method = "luo2018"      # or hozo2005
 //! sd_method = "wan2014"        # or hozo2005, walter_yao2007
 //! subset = { alloc = ["random", "alternate"] }   # keep rows whose column matches
-//! subgroup = "alloc"           # also one analysis per level of the column
+//! subgroup = "alloc"           # subgroups + Q-between (as --by), and one analysis per level
 //! ```
 //!
 //! Relative paths are taken from the plan's folder.

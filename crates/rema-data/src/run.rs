@@ -117,9 +117,16 @@ pub fn run_plan(path: &Path) -> Result<RunOutput> {
             (None, None) => unreachable!("load returns a table or a review"),
         };
         let prepared = subset(prepared, a, &plan_name)?;
+        // Check the subgroup column before anything runs.
+        let subgroup_col = match &a.subgroup {
+            Some(col) => Some((
+                col,
+                column(&prepared.table, col, a, "subgroup", &plan_name)?,
+            )),
+            None => None,
+        };
         run_one(&mut out, a, &a.id, &prepared, &plan_name)?;
-        if let Some(col) = &a.subgroup {
-            let c = column(&prepared.table, col, a, "subgroup", &plan_name)?;
+        if let Some((col, c)) = subgroup_col {
             let mut levels: Vec<String> = Vec::new();
             for row in &prepared.table.rows {
                 let v = row.cells[c].trim().to_string();
@@ -443,7 +450,13 @@ fn run_one(
     plan_name: &str,
 ) -> Result<()> {
     out.order.push(id.to_string());
-    let spec = a.spec();
+    let mut spec = a.spec();
+    // The analysis over all levels carries the subgroup analysis (`by`):
+    // per-level fits and the test for subgroup differences; each level's own
+    // analysis (`id:column=level`) is a plain fit.
+    if id == a.id {
+        spec.by = a.subgroup.clone();
+    }
     let studies = study_labels(&p.table);
     let unit = {
         let mut u: Vec<&String> = p.units.iter().flatten().collect();

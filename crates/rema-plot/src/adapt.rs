@@ -6,14 +6,17 @@
 //! from vᵢ = 1/(4nᵢ + 2)), unchanged otherwise. The pooled estimate, CI and
 //! PI come from the result's own `transformed` block when it has one.
 //!
-//! Subgroups (`--by`, issue 4a) map onto [`ForestGroup`]s in a few lines;
-//! see the doc of [`ForestGroup`] and [`DisplayTransform::pooled`].
+//! An analysis with subgroups (`--by`) becomes one [`ForestGroup`] per level,
+//! with its subtotal diamond, prediction interval, heterogeneity and test, and
+//! the test for subgroup differences.
 
 use rema_core::transform::back_transform;
 use rema_core::{BackTransform, Measure};
 use rema_data::{AnalysisResult, StudyEffect};
 
-use crate::forest::{EffectTest, ForestData, ForestGroup, ForestRow, Heterogeneity, Pooled, Scale};
+use crate::forest::{
+    EffectTest, ForestData, ForestGroup, ForestRow, Heterogeneity, Pooled, Scale, SubgroupTest,
+};
 use crate::funnel::FunnelData;
 
 /// The map from the analysis scale to the display scale of one measure.
@@ -183,6 +186,63 @@ impl From<&AnalysisResult> for ForestData {
         d.overall = Some(overall);
         d.heterogeneity = (r.k >= 2).then(|| heterogeneity(r));
         d.overall_test = Some(effect_test(r));
+        if let Some(subgroups) = r.subgroups.as_ref().filter(|s| !s.is_empty()) {
+            let rows = std::mem::take(&mut d.rows);
+            d.subgroups = subgroups
+                .iter()
+                .map(|sg| {
+                    let rows: Vec<ForestRow> = rows
+                        .iter()
+                        .filter(|row| sg.studies.contains(&row.label))
+                        .cloned()
+                        .collect();
+                    let weight: f64 = rows.iter().filter_map(|row| row.weight).sum();
+                    let pi =
+                        (!is_common_effect(r) && sg.k >= 2).then_some((sg.pi_lower, sg.pi_upper));
+                    let mut subtotal = t.pooled(
+                        &format!("Subtotal ({level}% CI)"),
+                        sg.estimate,
+                        sg.ci_lower,
+                        sg.ci_upper,
+                        Some(weight),
+                        pi,
+                    );
+                    if let Some(tr) = &sg.transformed {
+                        subtotal.estimate = tr.estimate;
+                        subtotal.ci_lower = tr.ci_lower;
+                        subtotal.ci_upper = tr.ci_upper;
+                        if subtotal.prediction.is_some()
+                            && tr.pi_lower.is_finite()
+                            && tr.pi_upper.is_finite()
+                        {
+                            subtotal.prediction = Some((tr.pi_lower, tr.pi_upper));
+                        }
+                    }
+                    ForestGroup {
+                        name: sg.level.clone(),
+                        rows,
+                        subtotal: Some(subtotal),
+                        heterogeneity: (sg.k >= 2).then(|| Heterogeneity {
+                            tau2: (!is_common_effect(r)).then_some(sg.tau2),
+                            q: sg.q,
+                            df: sg.q_df,
+                            pval: sg.q_pval,
+                            i2: sg.i2,
+                        }),
+                        test: Some(EffectTest {
+                            statistic: if sg.df.is_some() { "t" } else { "z" }.to_string(),
+                            value: sg.stat,
+                            df: sg.df,
+                            pval: sg.pval,
+                        }),
+                    }
+                })
+                .collect();
+            if let (Some(q), Some(df), Some(pval)) = (r.q_between, r.q_between_df, r.q_between_pval)
+            {
+                d.subgroup_test = Some(SubgroupTest { q, df, pval });
+            }
+        }
         d
     }
 }

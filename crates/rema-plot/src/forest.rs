@@ -92,16 +92,9 @@ pub struct SubgroupTest {
 
 /// A block of studies with its own subtotal.
 ///
-/// Mapping from an analysis with `--by` (issue 4a's `AnalysisResult.subgroups`),
-/// for each subgroup `sg` (with `t = DisplayTransform::for_result(&result)`):
-/// `name = sg.level`, `rows` = the studies of that level through
-/// `t.row(study)`, `subtotal = Some(t.pooled("Subtotal (95% CI)", sg.estimate,
-/// sg.ci_lower, sg.ci_upper, Some(sg_weight_sum), Some((sg.pi_lower, sg.pi_upper))))`,
-/// `heterogeneity = Some(Heterogeneity { tau2: Some(sg.tau2), q: sg.q, df:
-/// (sg.k - 1) as f64, pval: sg.q_pval, i2: sg.i2 })`, `test =
-/// Some(EffectTest { statistic, value: sg.estimate / sg.se, df, pval: sg.pval })`;
-/// then `ForestData::subgroup_test = Some(SubgroupTest { q: result.q_between,
-/// df: result.q_between_df, pval: result.q_between_pval })` and `rows` emptied.
+/// `From<&AnalysisResult>` fills the groups from an analysis run with `--by`
+/// (its `subgroups`, each with its studies, subtotal, heterogeneity and test)
+/// and the test for subgroup differences from `q_between`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ForestGroup {
     pub name: String,
