@@ -28,7 +28,7 @@ pub use convert::{Conversion, ConversionOptions};
 pub use error::{DataError, Location, Result};
 pub use plan::Plan;
 pub use result::{
-    AnalysisResult, BootIntervalResult, BootStatResult, BootstrapResult, CoefficientResult,
+    AnalysisResult, BootCoefficientResult, BootIntervalResult, BootStatResult, BootstrapResult, CoefficientResult,
     HeterogeneityTestResult, PermutationResult, Provenance, StatisticTestResult, StudyEffect,
     SubgroupResult, Transformed,
 };

@@ -11,6 +11,7 @@
 //! and a cancellation flag is checked between chunks; nothing here prints.
 
 pub mod bootstrap;
+pub mod bootstrap_mods;
 mod fast;
 pub mod heterogeneity;
 pub mod permutation;
