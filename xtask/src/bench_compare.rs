@@ -377,3 +377,30 @@ pub fn bench_compare(root: &Path, args: &[String]) -> Result<()> {
     }
     Ok(())
 }
+
+/// `cargo xtask bench-loop <permutation|bootstrap> <DL|REML> <iterations> [k]`:
+/// one workload once on one thread, for a profiler
+/// (`valgrind --tool=callgrind target/release/xtask bench-loop permutation REML 2000`).
+pub fn bench_loop(args: &[String]) -> Result<()> {
+    let w = match args.first().map(String::as_str) {
+        Some("permutation") => Workload::Permutation,
+        Some("bootstrap") => Workload::Bootstrap,
+        _ => bail!("usage: bench-loop <permutation|bootstrap> <DL|REML> <iterations> [k]"),
+    };
+    let method: Method = args
+        .get(1)
+        .map_or("REML", String::as_str)
+        .parse()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let n: u64 = args.get(2).map_or(Ok(2000), |s| s.parse())?;
+    let k: usize = args.get(3).map_or(Ok(50), |s| s.parse())?;
+    let d = Data::new(k);
+    let t0 = Instant::now();
+    let (ran, _) = pool(1)?.install(|| run_once(&d, method, w, n, 7));
+    println!(
+        "{w:?} {} k={k}: {ran} iterations, {} per iteration",
+        method.name(),
+        us(t0.elapsed().as_secs_f64() / ran as f64)
+    );
+    Ok(())
+}

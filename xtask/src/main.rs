@@ -35,6 +35,7 @@ fn main() -> Result<()> {
         Some("check-goldens") => check_goldens().map(|_| ()),
         Some("verify") => verify(),
         Some("bench-compare") => bench_compare::bench_compare(&root(), &args[1..]),
+        Some("bench-loop") => bench_compare::bench_loop(&args[1..]),
         _ => {
             eprintln!("usage: cargo xtask <verify | goldens | check-goldens | bench-compare [--quick] [--keep]>");
             std::process::exit(2);

@@ -14,6 +14,7 @@ pub mod bootstrap;
 pub mod bootstrap_mods;
 mod fast;
 pub mod heterogeneity;
+mod one_moderator;
 pub mod permutation;
 pub mod rng;
 
