@@ -20,6 +20,10 @@
 //! [`super::bootstrap`] (percentile by `norm.inter`, BCa with jackknife
 //! influence values, not defined for the parametric bootstrap).
 //!
+//! With one moderator (`mods = ~ x`, FE/DL/ML/REML/EB) the refit is the
+//! closed-form one of `one_moderator` (same numbers to 1e-9); otherwise the
+//! general allocation-free refit of `fast`, or `fit_with_moderators` (PM).
+//!
 //! Memory: the replicates of the p + 3 statistics are kept (the percentile
 //! and BCa bounds are order statistics of them), nothing else per
 //! iteration; the refits reuse one workspace per thread and allocate nothing.
@@ -28,6 +32,7 @@ use rayon::prelude::*;
 
 use super::bootstrap::{summarise, BootSummary, BootstrapOptions, BootstrapType};
 use super::fast::{i2_h2_p, with_moderators, Workspace};
+use super::one_moderator::{self, Studies};
 use super::rng::Stream;
 use super::{Hooks, CHUNK};
 use crate::error::{Error, Result};
@@ -51,6 +56,14 @@ pub struct ModeratorBootstrap {
     pub notes: Vec<String>,
 }
 
+/// One moderator: the centre and the per-study constants of the
+/// closed-form refit (centred moderator, ln v).
+struct OneMod {
+    c: f64,
+    xc: Vec<f64>,
+    lnv: Vec<f64>,
+}
+
 /// Per-thread buffers of a replicate.
 struct Scratch {
     y: Vec<f64>,
@@ -58,6 +71,9 @@ struct Scratch {
     x: Design,
     ws: Workspace,
     out: Vec<f64>,
+    /// Gathered centred moderator and ln v (one moderator only).
+    xc: Vec<f64>,
+    lnv: Vec<f64>,
 }
 
 impl Scratch {
@@ -75,14 +91,36 @@ impl Scratch {
             },
             ws: Workspace::new(k, p),
             out: vec![0.0; p + 1],
+            xc: vec![0.0; k],
+            lnv: vec![0.0; k],
         }
     }
 }
 
 /// Refits the model to the data in `s` and writes β̂, τ̂², I², H² into `dst`
 /// (length p + 3); false when the refit fails.
-fn refit(s: &mut Scratch, opts: &FitOptions, dst: &mut [f64]) -> bool {
+fn refit(s: &mut Scratch, opts: &FitOptions, one: Option<&OneMod>, dst: &mut [f64]) -> bool {
     let p = s.x.cols();
+    if let Some(one) = one {
+        let st = Studies {
+            y: &s.y,
+            v: &s.v,
+            x: &s.xc,
+            lnv: &s.lnv,
+            c: one.c,
+        };
+        return match one_moderator::refit(&st, opts) {
+            one_moderator::Outcome::Done(m) => {
+                dst[0] = m.beta[0];
+                dst[1] = m.beta[1];
+                dst[2] = m.tau2;
+                dst[3] = m.i2;
+                dst[4] = m.h2;
+                dst.iter().all(|d| d.is_finite())
+            }
+            _ => false,
+        };
+    }
     let random = opts.method.is_random();
     match with_moderators(&s.y, &s.v, &s.x, opts, &mut s.ws, &mut s.out) {
         Some(Some(tau2)) => {
@@ -147,6 +185,14 @@ pub fn bootstrap_moderators(
         .map(|i| x.row(i).iter().zip(&beta).map(|(a, b)| a * b).sum())
         .collect();
     let sd: Vec<f64> = vi.iter().map(|v| (v + observed.tau2).sqrt()).collect();
+    let one = one_moderator::moderator_column(x, opts).map(|col| {
+        let c = one_moderator::centre(&col);
+        OneMod {
+            c,
+            xc: col.iter().map(|x| x - c).collect(),
+            lnv: vi.iter().map(|v| v.ln()).collect(),
+        }
+    });
     let n = b.replicates;
     let mut reps: Vec<f64> = Vec::with_capacity(n as usize * width);
     let mut chunk: Vec<f64> = Vec::with_capacity(CHUNK as usize * width);
@@ -164,23 +210,37 @@ pub fn bootstrap_moderators(
                 let mut rng = Stream::new(b.seed, start + off as u64);
                 match b.kind {
                     BootstrapType::Nonparametric => {
-                        let data = s.x.data_mut();
-                        for i in 0..k {
-                            let j = rng.below(k as u64) as usize;
-                            s.y[i] = yi[j];
-                            s.v[i] = vi[j];
-                            data[i * p..(i + 1) * p].copy_from_slice(x.row(j));
+                        if let Some(o) = &one {
+                            for i in 0..k {
+                                let j = rng.below(k as u64) as usize;
+                                s.y[i] = yi[j];
+                                s.v[i] = vi[j];
+                                s.xc[i] = o.xc[j];
+                                s.lnv[i] = o.lnv[j];
+                            }
+                        } else {
+                            let data = s.x.data_mut();
+                            for i in 0..k {
+                                let j = rng.below(k as u64) as usize;
+                                s.y[i] = yi[j];
+                                s.v[i] = vi[j];
+                                data[i * p..(i + 1) * p].copy_from_slice(x.row(j));
+                            }
                         }
                     }
                     BootstrapType::Parametric => {
                         // The design and the variances stay those observed.
                         s.v.copy_from_slice(vi);
+                        if let Some(o) = &one {
+                            s.xc.copy_from_slice(&o.xc);
+                            s.lnv.copy_from_slice(&o.lnv);
+                        }
                         for ((y, f), sd) in s.y.iter_mut().zip(&fitted).zip(&sd) {
                             *y = f + sd * rng.normal();
                         }
                     }
                 }
-                if !refit(s, opts, dst) {
+                if !refit(s, opts, one.as_ref(), dst) {
                     dst.iter_mut().for_each(|d| *d = f64::NAN);
                 }
             },
@@ -209,9 +269,13 @@ pub fn bootstrap_moderators(
                         s.y[n] = yi[j];
                         s.v[n] = vi[j];
                         data[n * p..(n + 1) * p].copy_from_slice(x.row(j));
+                        if let Some(o) = &one {
+                            s.xc[n] = o.xc[j];
+                            s.lnv[n] = o.lnv[j];
+                        }
                     }
                     let mut dst = vec![f64::NAN; width];
-                    refit(s, opts, &mut dst).then_some(dst)
+                    refit(s, opts, one.as_ref(), &mut dst).then_some(dst)
                 },
             )
             .collect();
