@@ -5,7 +5,8 @@
 //!    and writes them as CSV (`yi,vi,x`) to a temporary directory.
 //! 2. When `Rscript` is found, runs `xtask/bench/metafor_timing.R` on each
 //!    file for DL and REML: `permutest(rma(yi, vi, mods = ~ x), iter = N)`
-//!    and `boot()` over `rma(..., data = d[i, ])`, median of 3 repeats.
+//!    and `boot()` over `rma(..., data = d[i, ])`, median of 3 repeats (at
+//!    k = 1000 only with `--r-large`: metafor takes minutes there).
 //! 3. Runs rema's permutation test and nonparametric bootstrap of the same
 //!    model on the same data in-process, on one thread (the per-iteration
 //!    comparison) and on two (the parallel speed-up, with the outputs checked
@@ -263,7 +264,10 @@ pub fn bench_compare(root: &Path, args: &[String]) -> Result<()> {
         let x: Vec<f64> = (0..k).map(|i| d.x.row(i)[1]).collect();
         write_csv(&csv, &d.yi, &d.vi, &x)?;
         for method in methods {
-            let r_fig = if r.is_some() {
+            // metafor at k = 1000 takes minutes (REML permutest: about
+            // 0.1 s per iteration on 2 shared cores); only with --r-large.
+            let r_large = args.iter().any(|a| a == "--r-large");
+            let r_fig = if r.is_some() && (k <= 100 || r_large) {
                 // metafor costs ms per iteration at k = 50 (more at 1000).
                 let iter = match k {
                     0..=100 => 200,
@@ -297,7 +301,15 @@ pub fn bench_compare(root: &Path, args: &[String]) -> Result<()> {
     );
     println!(
         "{:>5} {:<5} {:<12} {:>12} {:>12} {:>9} {:>12} {:>8} {:>9}",
-        "k", "tau2", "workload", "metafor", "rema 1 thr", "ratio", "rema 2 thr", "speedup", "identical"
+        "k",
+        "tau2",
+        "workload",
+        "metafor",
+        "rema 1 thr",
+        "ratio",
+        "rema 2 thr",
+        "speedup",
+        "identical"
     );
     let mut below = Vec::new();
     for (k, method, w, f, m) in &table {

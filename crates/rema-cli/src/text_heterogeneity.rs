@@ -166,11 +166,7 @@ pub fn sections(r: &AnalysisResult) -> String {
         } else {
             let _ = writeln!(s, "{}", row("estimate", &b.estimate));
         }
-        for (n, x) in [
-            ("tau^2", &b.tau2),
-            ("I^2", &b.i2),
-            ("H^2", &b.h2),
-        ] {
+        for (n, x) in [("tau^2", &b.tau2), ("I^2", &b.i2), ("H^2", &b.h2)] {
             let _ = writeln!(s, "{}", row(n, x));
         }
     }

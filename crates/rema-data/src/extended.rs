@@ -16,8 +16,9 @@ use crate::columns::StudyTable;
 use crate::error::Result;
 use crate::moderators::{Grouping, ModeratorDesign};
 use crate::result::{
-    AnalysisResult, BootCoefficientResult, BootIntervalResult, BootStatResult, BootstrapResult, CoefficientResult,
-    HeterogeneityTestResult, PermutationResult, StatisticTestResult, SubgroupResult,
+    AnalysisResult, BootCoefficientResult, BootIntervalResult, BootStatResult, BootstrapResult,
+    CoefficientResult, HeterogeneityTestResult, PermutationResult, StatisticTestResult,
+    SubgroupResult,
 };
 use crate::spec::AnalysisSpec;
 

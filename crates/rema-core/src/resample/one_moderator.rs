@@ -146,11 +146,10 @@ fn add(acc: &mut [[f64; 2]; 15], l: usize, w: f64, x: f64, y: f64, traces: bool)
 #[inline]
 fn pass(s: &Studies, tau2: f64, traces: bool) -> Sums {
     let mut acc = [[0.0f64; 2]; 15];
-    let pairs = s
-        .y
-        .chunks_exact(2)
-        .zip(s.x.chunks_exact(2))
-        .zip(s.v.chunks_exact(2));
+    let pairs =
+        s.y.chunks_exact(2)
+            .zip(s.x.chunks_exact(2))
+            .zip(s.v.chunks_exact(2));
     for ((y, x), v) in pairs {
         let w0 = 1.0 / (v[0] + tau2);
         let w1 = 1.0 / (v[1] + tau2);
@@ -272,15 +271,14 @@ fn hedges(s: &Studies) -> Option<f64> {
     let k = s.y.len() as f64;
     let (a, _) = inv2(k, s1, s2)?;
     let b = [a[0] * sy + a[1] * sxy, a[1] * sy + a[2] * sxy];
-    let rss: f64 = s
-        .x
-        .iter()
-        .zip(s.y)
-        .map(|(&x, &y)| {
-            let e = y - b[0] - b[1] * x;
-            e * e
-        })
-        .sum();
+    let rss: f64 =
+        s.x.iter()
+            .zip(s.y)
+            .map(|(&x, &y)| {
+                let e = y - b[0] - b[1] * x;
+                e * e
+            })
+            .sum();
     let tr_pv = v0 - (a[0] * v0 + 2.0 * a[1] * v1 + a[2] * v2);
     Some((rss - tr_pv) / (k - 2.0))
 }
@@ -512,9 +510,6 @@ mod tests {
             c: 5.0,
         };
         let opts = FitOptions::new(Method::Reml);
-        assert!(matches!(
-            refit(&s, &opts),
-            Outcome::Failed
-        ));
+        assert!(matches!(refit(&s, &opts), Outcome::Failed));
     }
 }
