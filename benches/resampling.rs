@@ -1,6 +1,7 @@
 //! Criterion benchmarks of the resampling loops: the permutation test
 //! (intercept-only sign flips, and row permutations of one moderator) and the
-//! bootstrap (nonparametric and parametric), with DL and REML at k = 7, 50
+//! bootstrap (nonparametric and parametric, intercept-only; nonparametric
+//! with one moderator), with DL and REML at k = 7, 50
 //! and 1,000. Throughput is reported in iterations (refits) per second.
 //!
 //! Run: `cargo bench --bench resampling` (RAYON_NUM_THREADS=1 for the
@@ -10,6 +11,7 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rema::core::resample::bootstrap::{bootstrap, BootstrapOptions, BootstrapType};
+use rema::core::resample::bootstrap_mods::bootstrap_moderators;
 use rema::core::resample::permutation::{permutest, PermutationOptions};
 use rema::core::resample::{Hooks, Iterations};
 use rema::core::{fit_with_moderators, Design, FitOptions, Method};
@@ -92,11 +94,38 @@ fn bootstrap_bench(c: &mut Criterion) {
     group.sample_size(10);
     for method in [Method::Dl, Method::Reml] {
         for k in [7usize, 50, 1000] {
-            let (yi, vi, _) = studies(k, 42);
+            let (yi, vi, xi) = studies(k, 42);
             let opts = FitOptions::new(method);
             let obs = fit_with_moderators(&yi, &vi, &Design::intercept(k), &opts).expect("fit");
             let n = iterations_for(k);
             group.throughput(Throughput::Elements(n));
+            // One moderator: case resampling of the meta-regression.
+            let x = Design::from_row_major(k, 2, xi.iter().flat_map(|&x| [1.0, x]).collect())
+                .expect("design");
+            let obs_mod = fit_with_moderators(&yi, &vi, &x, &opts).expect("fit");
+            let b = BootstrapOptions {
+                replicates: n,
+                seed: 1,
+                kind: BootstrapType::Nonparametric,
+            };
+            group.bench_with_input(
+                BenchmarkId::new(format!("{}/one_moderator", method.name()), k),
+                &k,
+                |bch, _| {
+                    bch.iter(|| {
+                        bootstrap_moderators(
+                            black_box(&yi),
+                            black_box(&vi),
+                            &x,
+                            &opts,
+                            &obs_mod,
+                            &b,
+                            &Hooks::default(),
+                        )
+                        .expect("bootstrap")
+                    })
+                },
+            );
             for kind in [BootstrapType::Nonparametric, BootstrapType::Parametric] {
                 let b = BootstrapOptions {
                     replicates: n,

@@ -125,3 +125,50 @@ fn bootstrap_agrees_with_boot_by_distribution() {
     }
     assert!(failures.is_empty(), "{failures:?}");
 }
+
+/// The bootstrap of a meta-regression (`--mods ablat`) against
+/// tests/golden/bootstrap_mods.json (tests/golden/bootstrap_mods.R: boot over
+/// rma(yi, vi, mods = ~ ablat), R = 10,000), with the same tolerance as the
+/// intercept-only cases above, for both coefficients, tau^2, I^2 and H^2.
+#[test]
+fn moderator_bootstrap_agrees_with_boot_by_distribution() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let g: Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("tests/golden/bootstrap_mods.json")).unwrap(),
+    )
+    .unwrap();
+    let table = Table::read_path(&root.join(g["csv"].as_str().unwrap())).unwrap();
+    let mut failures = Vec::new();
+    for case in g["cases"].as_array().unwrap() {
+        let method = case["method"].as_str().unwrap();
+        let kind = case["type"].as_str().unwrap();
+        let mut spec = AnalysisSpec::new(g["measure"].as_str().unwrap());
+        spec.method = method.to_string();
+        spec.mods = vec![g["mods"].as_str().unwrap().to_string()];
+        spec.bootstrap = Some(4000);
+        spec.bootstrap_type = kind.to_string();
+        spec.seed = Some(2026);
+        let r = analyze(&table, &spec, "test").unwrap();
+        let b = r.bootstrap.as_ref().unwrap();
+        assert_eq!((b.replicates, b.seed, b.kind.as_str()), (4000, 2026, kind));
+        let cs = b.coefficients.as_ref().unwrap();
+        assert_eq!(cs[0].name, "intrcpt");
+        assert_eq!(cs[1].name, "ablat");
+        assert_eq!(b.estimate, cs[0].stat);
+        for (name, ours) in [
+            ("intrcpt", &cs[0].stat),
+            ("ablat", &cs[1].stat),
+            ("tau2", &b.tau2),
+            ("i2", &b.i2),
+            ("h2", &b.h2),
+        ] {
+            stat(
+                &format!("{method} {kind} {name}"),
+                ours,
+                &case[name],
+                &mut failures,
+            );
+        }
+    }
+    assert!(failures.is_empty(), "{failures:?}");
+}

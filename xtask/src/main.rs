@@ -7,10 +7,15 @@
 //!   audited, against the expected statuses, then the golden suite.
 //! - `check-goldens`: compare rema with the committed goldens offline and
 //!   print the largest relative error per kind of quantity.
+//! - `bench-compare [--quick] [--keep] [--r-large]`: rema's permutation test and
+//!   bootstrap against R metafor per iteration, side by side on the same
+//!   generated data (see `bench_compare.rs`, docs/PERFORMANCE.md).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+mod bench_compare;
 
 use anyhow::{bail, Context, Result};
 use rema::golden::{run_core, Kind};
@@ -29,8 +34,10 @@ fn main() -> Result<()> {
         Some("goldens") => goldens(),
         Some("check-goldens") => check_goldens().map(|_| ()),
         Some("verify") => verify(),
+        Some("bench-compare") => bench_compare::bench_compare(&root(), &args[1..]),
+        Some("bench-loop") => bench_compare::bench_loop(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <verify | goldens | check-goldens>");
+            eprintln!("usage: cargo xtask <verify | goldens | check-goldens | bench-compare [--quick] [--keep] [--r-large]>");
             std::process::exit(2);
         }
     }

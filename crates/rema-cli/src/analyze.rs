@@ -48,6 +48,7 @@ use crate::text;
 ///   rema analyze bcg.csv -m RR --mods ablat --permutations 1000 --seed 42
 ///   rema analyze bcg.csv -m RR --permutations exact       exact sign-flip test
 ///   rema analyze bcg.csv -m RR --bootstrap 5000 --seed 7 --bootstrap-type parametric
+///   rema analyze bcg.csv -m RR --mods ablat --bootstrap 5000 --seed 7   bootstrap of a meta-regression
 ///
 /// Resampling runs in parallel (RAYON_NUM_THREADS sets the threads); a given
 /// --seed gives identical output at any number of threads. Without --seed a
@@ -111,7 +112,9 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "N|exact")]
     pub permutations: Option<String>,
     /// Bootstrap with N replicates: percentile and BCa intervals for the
-    /// pooled estimate, tau^2, I^2 and H^2.
+    /// pooled estimate, tau^2, I^2 and H^2. With --mods, for every
+    /// coefficient and the residual tau^2, I^2 and H^2 (studies resampled
+    /// with their moderators; parametric: y* = X b + N(0, vi + tau^2)).
     #[arg(long, value_name = "N")]
     pub bootstrap: Option<u64>,
     /// How bootstrap replicates are drawn.

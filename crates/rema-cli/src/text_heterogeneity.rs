@@ -159,12 +159,14 @@ pub fn sections(r: &AnalysisResult) -> String {
                     .unwrap_or_else(|| format!("{:>23}", "-"))
             )
         };
-        for (n, x) in [
-            ("estimate", &b.estimate),
-            ("tau^2", &b.tau2),
-            ("I^2", &b.i2),
-            ("H^2", &b.h2),
-        ] {
+        if let Some(cs) = &b.coefficients {
+            for c in cs {
+                let _ = writeln!(s, "{}", row(&c.name, &c.stat));
+            }
+        } else {
+            let _ = writeln!(s, "{}", row("estimate", &b.estimate));
+        }
+        for (n, x) in [("tau^2", &b.tau2), ("I^2", &b.i2), ("H^2", &b.h2)] {
             let _ = writeln!(s, "{}", row(n, x));
         }
     }

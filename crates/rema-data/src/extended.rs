@@ -2,6 +2,7 @@
 //! an [`AnalysisResult`] when the spec asks for them.
 
 use rema_core::resample::bootstrap::{bootstrap, BootInterval, BootSummary, BootstrapOptions};
+use rema_core::resample::bootstrap_mods::bootstrap_moderators;
 use rema_core::resample::heterogeneity::tau2_test;
 use rema_core::resample::permutation::{permutest, permutest_subgroups, PermutationOptions};
 use rema_core::resample::{Hooks, Iterations};
@@ -12,11 +13,12 @@ use rema_core::{
 
 use crate::analyze::transformed;
 use crate::columns::StudyTable;
-use crate::error::{DataError, Result};
+use crate::error::Result;
 use crate::moderators::{Grouping, ModeratorDesign};
 use crate::result::{
-    AnalysisResult, BootIntervalResult, BootStatResult, BootstrapResult, CoefficientResult,
-    HeterogeneityTestResult, PermutationResult, StatisticTestResult, SubgroupResult,
+    AnalysisResult, BootCoefficientResult, BootIntervalResult, BootStatResult, BootstrapResult,
+    CoefficientResult, HeterogeneityTestResult, PermutationResult, StatisticTestResult,
+    SubgroupResult,
 };
 use crate::spec::AnalysisSpec;
 
@@ -199,36 +201,52 @@ pub(crate) fn extend(r: &mut AnalysisResult, inp: &Inputs, hooks: &Hooks) -> Res
 
     // Bootstrap.
     if let Some(n) = spec.bootstrap {
-        if inp.mods.is_some() {
-            return Err(DataError::Option {
-                message: "--bootstrap applies to the intercept-only model; drop --mods".to_string(),
+        let bopts = BootstrapOptions {
+            replicates: n,
+            seed,
+            kind: spec.bootstrap_kind()?,
+        };
+        if let Some(m) = inp.mods {
+            let b = bootstrap_moderators(&es.yi, &es.vi, &x, &opts, &main, &bopts, hooks)
+                .map_err(err)?;
+            r.notes.extend(b.notes.iter().cloned());
+            r.bootstrap = Some(BootstrapResult {
+                replicates: b.replicates,
+                seed: b.seed,
+                kind: b.kind.name().to_string(),
+                level: b.level,
+                failed: b.failed,
+                estimate: boot_stat(&b.coefficients[0]),
+                tau2: boot_stat(&b.tau2),
+                i2: boot_stat(&b.i2),
+                h2: boot_stat(&b.h2),
+                coefficients: Some(
+                    m.names
+                        .iter()
+                        .zip(&b.coefficients)
+                        .map(|(name, s)| BootCoefficientResult {
+                            name: name.clone(),
+                            stat: boot_stat(s),
+                        })
+                        .collect(),
+                ),
+            });
+        } else {
+            let b = bootstrap(&es.yi, &es.vi, &opts, &main, &bopts, hooks).map_err(err)?;
+            r.notes.extend(b.notes.iter().cloned());
+            r.bootstrap = Some(BootstrapResult {
+                replicates: b.replicates,
+                seed: b.seed,
+                kind: b.kind.name().to_string(),
+                level: b.level,
+                failed: b.failed,
+                estimate: boot_stat(&b.estimate),
+                tau2: boot_stat(&b.tau2),
+                i2: boot_stat(&b.i2),
+                h2: boot_stat(&b.h2),
+                coefficients: None,
             });
         }
-        let b = bootstrap(
-            &es.yi,
-            &es.vi,
-            &opts,
-            &main,
-            &BootstrapOptions {
-                replicates: n,
-                seed,
-                kind: spec.bootstrap_kind()?,
-            },
-            hooks,
-        )
-        .map_err(err)?;
-        r.notes.extend(b.notes.iter().cloned());
-        r.bootstrap = Some(BootstrapResult {
-            replicates: b.replicates,
-            seed: b.seed,
-            kind: b.kind.name().to_string(),
-            level: b.level,
-            failed: b.failed,
-            estimate: boot_stat(&b.estimate),
-            tau2: boot_stat(&b.tau2),
-            i2: boot_stat(&b.i2),
-            h2: boot_stat(&b.h2),
-        });
     }
     Ok(())
 }

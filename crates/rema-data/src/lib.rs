@@ -28,9 +28,9 @@ pub use convert::{Conversion, ConversionOptions};
 pub use error::{DataError, Location, Result};
 pub use plan::Plan;
 pub use result::{
-    AnalysisResult, BootIntervalResult, BootStatResult, BootstrapResult, CoefficientResult,
-    HeterogeneityTestResult, PermutationResult, Provenance, StatisticTestResult, StudyEffect,
-    SubgroupResult, Transformed,
+    AnalysisResult, BootCoefficientResult, BootIntervalResult, BootStatResult, BootstrapResult,
+    CoefficientResult, HeterogeneityTestResult, PermutationResult, Provenance, StatisticTestResult,
+    StudyEffect, SubgroupResult, Transformed,
 };
 pub use review::Review;
 pub use run::{run_plan, RunOutput, RunResults};

@@ -223,6 +223,20 @@ pub struct BootstrapResult {
     pub tau2: BootStatResult,
     pub i2: BootStatResult,
     pub h2: BootStatResult,
+    /// With `--mods`: the bootstrap of every coefficient, intercept first
+    /// (`estimate` is then the intercept's; `tau2`, `i2`, `h2` are residual).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coefficients: Option<Vec<BootCoefficientResult>>,
+}
+
+/// The bootstrap distribution of one meta-regression coefficient.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BootCoefficientResult {
+    /// The coefficient's name, as in `coefficients` (`intrcpt`, a moderator).
+    pub name: String,
+    #[serde(flatten)]
+    pub stat: BootStatResult,
 }
 
 /// The bootstrap distribution of one statistic.

@@ -298,7 +298,7 @@ fn quantile_mcse(t: &[f64], q: f64) -> f64 {
     (t[hi] - t[lo]) / (2.0 * 1.96)
 }
 
-fn summarise(
+pub(crate) fn summarise(
     t: &mut [f64],
     observed: f64,
     level: f64,

@@ -316,6 +316,12 @@ pub(crate) struct Workspace {
 }
 
 impl Workspace {
+    /// The coefficients of the last weighted least-squares solve (after
+    /// [`with_moderators`], the model's β̂).
+    pub(crate) fn beta(&self) -> &[f64] {
+        &self.beta
+    }
+
     pub(crate) fn new(k: usize, p: usize) -> Workspace {
         let pp = p * p;
         Workspace {
@@ -611,6 +617,30 @@ pub(crate) fn with_moderators(
     };
     out[p] = qm;
     Some(Some(tau2))
+}
+
+/// Residual I² and H² of a meta-regression with τ̂² = `tau2`, as
+/// `fit_with_moderators`: ṽ = (k − p)/tr(P) at the common-effect weights.
+/// Overwrites the workspace; `None` when the design is rank deficient.
+pub(crate) fn i2_h2_p(
+    v: &[f64],
+    y: &[f64],
+    x: &Design,
+    random: bool,
+    tau2: f64,
+    ws: &mut Workspace,
+) -> Option<(f64, f64)> {
+    let df = (y.len() - ws.p) as f64;
+    for (w, v) in ws.w.iter_mut().zip(v) {
+        *w = 1.0 / v;
+    }
+    let q = wls_p(y, x, ws)?.max(0.0);
+    let vt = df / trace_p_ws(x, ws);
+    Some(if random {
+        (100.0 * tau2 / (vt + tau2), tau2 / vt + 1.0)
+    } else {
+        ((100.0 * (q - df) / q).max(0.0), q / df)
+    })
 }
 
 fn he_raw_p(y: &[f64], v: &[f64], x: &Design, ws: &mut Workspace) -> Option<f64> {

@@ -11,8 +11,10 @@
 //! and a cancellation flag is checked between chunks; nothing here prints.
 
 pub mod bootstrap;
+pub mod bootstrap_mods;
 mod fast;
 pub mod heterogeneity;
+mod one_moderator;
 pub mod permutation;
 pub mod rng;
 

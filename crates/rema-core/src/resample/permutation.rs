@@ -23,6 +23,7 @@
 use rayon::prelude::*;
 
 use super::fast::{intercept_only, with_moderators, Fast, Workspace};
+use super::one_moderator::{self, Studies};
 use super::rng::Stream;
 use super::{Hooks, Iterations, CHUNK, COMPTOL, MAX_EXACT};
 use crate::error::{Error, Result};
@@ -384,6 +385,14 @@ pub fn permutest(
         }
         Scheme::Signs { .. } => Vec::new(),
     };
+    // One moderator: the closed-form refit on the centred moderator, with
+    // the per-study constant ln v computed once.
+    let one_mod = one_moderator::moderator_column(x, opts).map(|col| {
+        let c = one_moderator::centre(&col);
+        let class_xc: Vec<f64> = class_rows.iter().map(|r| r[1] - c).collect();
+        let lnv: Vec<f64> = vi.iter().map(|v| v.ln()).collect();
+        (c, class_xc, lnv)
+    });
     let (counts, valid, failed) = run(
         &scheme,
         n,
@@ -393,6 +402,28 @@ pub fn permutest(
         hooks,
         || (vec![0.0; k], x.clone(), vec![0.0; k], Workspace::new(k, p)),
         |arr, (y, xs, w, ws), out| {
+            if let (Some((c, class_xc, lnv)), Arrangement::Labels(l)) = (&one_mod, arr) {
+                // y is free here: it holds the permuted, centred moderator.
+                for (xo, &cl) in y.iter_mut().zip(l.iter()) {
+                    *xo = class_xc[cl];
+                }
+                let s = Studies {
+                    y: yi,
+                    v: vi,
+                    x: y,
+                    lnv,
+                    c: *c,
+                };
+                return match one_moderator::refit(&s, opts) {
+                    one_moderator::Outcome::Done(m) => {
+                        out[0] = m.stat[0].abs();
+                        out[1] = m.stat[1].abs();
+                        out[2] = m.qm;
+                        out.iter().all(|v| !v.is_nan())
+                    }
+                    _ => false,
+                };
+            }
             let res = match arr {
                 Arrangement::Signs(s) => {
                     for ((yo, yi), s) in y.iter_mut().zip(yi).zip(s.iter()) {
