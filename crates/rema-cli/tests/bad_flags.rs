@@ -56,10 +56,13 @@ fn rema(args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// The line that says what is wrong: the first `error: ` line, or (for a
+/// bare `rema`, which prints its help) the usage line.
 fn first_line(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .next()
+    let err = String::from_utf8_lossy(&out.stderr);
+    err.lines()
+        .find(|l| l.starts_with("error: "))
+        .or_else(|| err.lines().find(|l| l.starts_with("Usage: ")))
         .unwrap_or("")
         .to_string()
 }
@@ -70,7 +73,11 @@ fn each_bad_invocation_gets_its_exit_code_and_no_panic() {
         let out = rema(args);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(*code), "{name}: {err}");
-        assert!(first_line(&out).starts_with("error: "), "{name}: {err}");
+        let line = first_line(&out);
+        assert!(
+            line.starts_with("error: ") || line.starts_with("Usage: rema"),
+            "{name}: {err}"
+        );
         assert!(!err.contains("panicked") && !err.contains("internal error"), "{name}: {err}");
         assert!(out.stdout.is_empty() || *code == 2, "{name}: nothing on stdout");
     }

@@ -196,7 +196,7 @@ fn catalogue() -> Vec<(&'static str, DataError)> {
         ),
         (
             "confidence level out of range",
-            run_bytes(b"study,yi,vi\nA,1,1\n", "GEN", |s| s.level = 1.5),
+            run_bytes(b"study,yi,vi\nA,1,1\n", "GEN", |s| s.level = 150.0),
         ),
         (
             "correlation out of range",
