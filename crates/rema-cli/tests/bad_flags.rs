@@ -12,7 +12,13 @@ const CASES: &[(&str, &[&str], i32)] = &[
     ("no subcommand", &[], 2),
     (
         "unknown flag",
-        &["analyze", "examples/bcg/bcg.csv", "--measure", "RR", "--bogus"],
+        &[
+            "analyze",
+            "examples/bcg/bcg.csv",
+            "--measure",
+            "RR",
+            "--bogus",
+        ],
         2,
     ),
     (
@@ -22,23 +28,57 @@ const CASES: &[(&str, &[&str], i32)] = &[
     ),
     (
         "unknown method on the command line",
-        &["analyze", "examples/bcg/bcg.csv", "--measure", "RR", "--method", "QUICK"],
+        &[
+            "analyze",
+            "examples/bcg/bcg.csv",
+            "--measure",
+            "RR",
+            "--method",
+            "QUICK",
+        ],
         2,
     ),
     ("missing --measure", &["analyze", "examples/bcg/bcg.csv"], 2),
     (
         "seed that is not a number",
-        &["analyze", "examples/bcg/bcg.csv", "--measure", "RR", "--mods", "ablat", "--permutations", "100", "--seed", "abc"],
+        &[
+            "analyze",
+            "examples/bcg/bcg.csv",
+            "--measure",
+            "RR",
+            "--mods",
+            "ablat",
+            "--permutations",
+            "100",
+            "--seed",
+            "abc",
+        ],
         2,
     ),
     (
         "too few permutations",
-        &["analyze", "examples/bcg/bcg.csv", "--measure", "RR", "--mods", "ablat", "--permutations", "1"],
+        &[
+            "analyze",
+            "examples/bcg/bcg.csv",
+            "--measure",
+            "RR",
+            "--mods",
+            "ablat",
+            "--permutations",
+            "1",
+        ],
         2,
     ),
     (
         "moderator that is not a column",
-        &["analyze", "examples/bcg/bcg.csv", "--measure", "RR", "--mods", "latitude"],
+        &[
+            "analyze",
+            "examples/bcg/bcg.csv",
+            "--measure",
+            "RR",
+            "--mods",
+            "latitude",
+        ],
         3,
     ),
     (
@@ -78,8 +118,14 @@ fn each_bad_invocation_gets_its_exit_code_and_no_panic() {
             line.starts_with("error: ") || line.starts_with("Usage: rema"),
             "{name}: {err}"
         );
-        assert!(!err.contains("panicked") && !err.contains("internal error"), "{name}: {err}");
-        assert!(out.stdout.is_empty() || *code == 2, "{name}: nothing on stdout");
+        assert!(
+            !err.contains("panicked") && !err.contains("internal error"),
+            "{name}: {err}"
+        );
+        assert!(
+            out.stdout.is_empty() || *code == 2,
+            "{name}: nothing on stdout"
+        );
     }
 }
 
@@ -92,9 +138,16 @@ fn errors_md_quotes_every_flag_error() {
         let line = line.strip_prefix("error: ").unwrap_or(&line).to_string();
         let heading = format!("## {name}\n");
         let section = doc.split(&heading).nth(1).unwrap_or("");
-        if section.is_empty() || !section.contains(&line) || !section.contains(&format!("Exit code {code}.")) {
+        if section.is_empty()
+            || !section.contains(&line)
+            || !section.contains(&format!("Exit code {code}."))
+        {
             missing.push(format!("## {name} (exit {code})\n{line}"));
         }
     }
-    assert!(missing.is_empty(), "docs/ERRORS.md lacks:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "docs/ERRORS.md lacks:\n{}",
+        missing.join("\n")
+    );
 }

@@ -141,7 +141,11 @@ mod tests {
     #[test]
     fn agrees_with_known_values() {
         // Values from R: 2*pnorm(-qnorm(.975)), qchisq(.95, 1), 2*pt(2, 10, lower.tail = FALSE).
-        assert!((2.0 * norm_sf(1.959963984540054) - 0.05).abs() < 1e-9, "{}", 2.0 * norm_sf(1.959963984540054));
+        assert!(
+            (2.0 * norm_sf(1.959963984540054) - 0.05).abs() < 1e-9,
+            "{}",
+            2.0 * norm_sf(1.959963984540054)
+        );
         assert!((chisq_quantile(0.95, 1.0) - 3.841458820694124).abs() < 1e-9);
         assert!((2.0 * t_sf(2.0, 10.0) - 0.07338803477074039).abs() < 1e-9);
     }

@@ -119,10 +119,17 @@ fn non_convergence_falls_back_to_step_halving_with_a_note() {
     };
     let r = fit(&yi, &vi, &o).unwrap();
     let full = fit(&yi, &vi, &opts(Method::Reml)).unwrap();
-    assert!((r.tau2 - full.tau2).abs() < 1e-4, "{} vs {}", r.tau2, full.tau2);
+    assert!(
+        (r.tau2 - full.tau2).abs() < 1e-4,
+        "{} vs {}",
+        r.tau2,
+        full.tau2
+    );
     assert!(
         r.notes.iter().any(|n| n.contains("REML did not converge")
-            && n.contains("converged when retried with step-halving (stepadj = 0.5, maxiter = 20)")),
+            && n.contains(
+                "converged when retried with step-halving (stepadj = 0.5, maxiter = 20)"
+            )),
         "{:?}",
         r.notes
     );
@@ -148,7 +155,10 @@ fn non_convergence_of_the_retry_falls_back_to_dl_with_a_note() {
         let r = fit(&yi, &vi, &o).unwrap();
         let dl = fit(&yi, &vi, &opts(Method::Dl)).unwrap();
         assert_eq!(r.tau2, dl.tau2, "{m}");
-        assert!(r.estimate().estimate.is_finite() && r.estimate().se.is_finite(), "{m}");
+        assert!(
+            r.estimate().estimate.is_finite() && r.estimate().se.is_finite(),
+            "{m}"
+        );
         assert!(
             r.notes
                 .iter()

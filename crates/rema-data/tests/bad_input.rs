@@ -374,7 +374,10 @@ fn each_bad_input_is_its_own_error_variant() {
         assert!(matches!(kind(option), DataError::Option { .. }), "{option}");
     }
     assert!(
-        matches!(kind("zero cells without a continuity correction"), DataError::Core { .. }),
+        matches!(
+            kind("zero cells without a continuity correction"),
+            DataError::Core { .. }
+        ),
         "{:?}",
         kind("zero cells without a continuity correction")
     );

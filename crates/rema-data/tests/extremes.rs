@@ -36,8 +36,15 @@ fn assert_finite_or_noted(r: &AnalysisResult, what: &str) {
     for (name, v) in [("estimate", r.estimate), ("se", r.se), ("tau2", r.tau2)] {
         assert!(v.is_finite(), "{what}: {name} = {v}");
     }
-    assert!(r.ci_lower <= r.estimate && r.estimate <= r.ci_upper, "{what}");
-    assert!((0.0..=100.0).contains(&r.i2) || r.i2.is_nan(), "{what}: i2 {}", r.i2);
+    assert!(
+        r.ci_lower <= r.estimate && r.estimate <= r.ci_upper,
+        "{what}"
+    );
+    assert!(
+        (0.0..=100.0).contains(&r.i2) || r.i2.is_nan(),
+        "{what}: i2 {}",
+        r.i2
+    );
 }
 
 fn counts(rows: &[(u32, u32, u32, u32)]) -> String {
@@ -58,7 +65,9 @@ fn all_zero_events_get_the_continuity_correction_and_a_note() {
             let r = run(&csv, m, method).unwrap();
             assert_finite_or_noted(&r, &format!("{m} {method}, all zero"));
             assert!(
-                r.notes.iter().any(|n| n.contains("0.5 added to each cell of 3 studies")),
+                r.notes
+                    .iter()
+                    .any(|n| n.contains("0.5 added to each cell of 3 studies")),
                 "{m} {method}: {:?}",
                 r.notes
             );
@@ -69,7 +78,10 @@ fn all_zero_events_get_the_continuity_correction_and_a_note() {
     let mut spec = AnalysisSpec::new("OR");
     spec.add = Some(0.0);
     let e = analyze(&table, &spec, "sha").unwrap_err();
-    assert!(e.to_string().contains("study `S0`") && e.to_string().contains("continuity correction"), "{e}");
+    assert!(
+        e.to_string().contains("study `S0`") && e.to_string().contains("continuity correction"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -86,7 +98,10 @@ fn events_equal_to_n_get_a_correction_and_a_note() {
                 Ok(r) => assert_finite_or_noted(&r, &format!("{m} {method}")),
                 Err(e) => {
                     let msg = e.to_string();
-                    assert!(msg.contains("study") || msg.contains("zero"), "{m} {method}: {msg}");
+                    assert!(
+                        msg.contains("study") || msg.contains("zero"),
+                        "{m} {method}: {msg}"
+                    );
                 }
             }
         }
@@ -101,7 +116,11 @@ fn one_and_two_studies_give_finite_numbers_with_notes() {
         assert_eq!(r.estimate, 0.3);
         assert_eq!(r.tau2, 0.0);
         if method != "FE" {
-            assert!(r.notes.iter().any(|n| n.contains("one study")), "{method}: {:?}", r.notes);
+            assert!(
+                r.notes.iter().any(|n| n.contains("one study")),
+                "{method}: {:?}",
+                r.notes
+            );
         }
         assert_finite_or_noted(&r, method);
         let r = run("study,yi,vi\nA,0.3,0.02\nB,-0.1,0.05\n", "GEN", method).unwrap();

@@ -9,8 +9,8 @@ const MEASURES: [&str; 14] = [
     "RR", "OR", "RD", "MD", "SMD", "MC", "SMCC", "SMCR", "PR", "PLN", "PLO", "PAS", "PFT", "GEN",
 ];
 const COLUMNS: [&str; 16] = [
-    "study", "ai", "bi", "ci", "di", "n1i", "n2i", "m1i", "sd1i", "m2i", "sd2i", "xi", "ni",
-    "yi", "vi", "sei",
+    "study", "ai", "bi", "ci", "di", "n1i", "n2i", "m1i", "sd1i", "m2i", "sd2i", "xi", "ni", "yi",
+    "vi", "sei",
 ];
 
 /// A cell: numbers of every sign and size, blanks, NA, text, non-finite.

@@ -356,8 +356,8 @@ impl ParsedRequest {
     pub fn table(&self, max_studies: usize) -> Result<(Table, String, String), AppError> {
         let (table, input, sha) = match (&self.csv, &self.rows) {
             (Some(csv), _) => {
-                let table = Table::from_str(csv, &self.name)
-                    .map_err(|e| InputKind::Csv.data_error(e))?;
+                let table =
+                    Table::from_str(csv, &self.name).map_err(|e| InputKind::Csv.data_error(e))?;
                 (table, csv.clone(), sha256_hex(csv.as_bytes()))
             }
             (None, Some(rows)) => {

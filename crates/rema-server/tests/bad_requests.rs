@@ -23,7 +23,13 @@ struct Case {
     field: Option<&'static str>,
 }
 
-fn post(name: &'static str, body: impl ToString, status: u16, code: &'static str, field: Option<&'static str>) -> Case {
+fn post(
+    name: &'static str,
+    body: impl ToString,
+    status: u16,
+    code: &'static str,
+    field: Option<&'static str>,
+) -> Case {
     Case {
         name,
         method: Method::POST,
@@ -38,8 +44,20 @@ fn post(name: &'static str, body: impl ToString, status: u16, code: &'static str
 fn cases() -> Vec<Case> {
     let bcg = |spec: Value| json!({"csv": BCG, "spec": spec});
     vec![
-        post("body that is not JSON", "{\"csv\": ", 400, "invalid_json", None),
-        post("body that is a JSON array", "[1, 2, 3]", 422, "invalid_request", None),
+        post(
+            "body that is not JSON",
+            "{\"csv\": ",
+            400,
+            "invalid_json",
+            None,
+        ),
+        post(
+            "body that is a JSON array",
+            "[1, 2, 3]",
+            422,
+            "invalid_request",
+            None,
+        ),
         post(
             "unknown field in the body",
             json!({"csv": BCG, "spec": {"measure": "RR"}, "colour": "red"}),
@@ -190,9 +208,14 @@ async fn answers() -> Vec<(&'static str, String)> {
             .unwrap();
         let res = router.clone().oneshot(req).await.unwrap();
         let status = res.status().as_u16();
-        let body = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+        let body = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .unwrap();
         let v: Value = serde_json::from_slice(&body).unwrap();
-        if status != c.status || v["error"]["code"] != c.code || v["error"]["field"].as_str() != c.field {
+        if status != c.status
+            || v["error"]["code"] != c.code
+            || v["error"]["field"].as_str() != c.field
+        {
             wrong.push(format!("{}: {status} {v}", c.name));
         }
         out.push((c.name, v["error"]["message"].as_str().unwrap().to_string()));
@@ -209,15 +232,18 @@ async fn each_bad_request_gets_its_status_code_and_field() {
 /// docs/ERRORS.md quotes every message verbatim, under the case's name.
 #[tokio::test]
 async fn errors_md_quotes_every_server_message() {
-    let doc = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/ERRORS.md"),
-    )
-    .unwrap();
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/ERRORS.md"))
+            .unwrap();
     let mut missing = Vec::new();
     for (name, m) in answers().await {
         if !doc.contains(&format!("## {name}\n")) || !doc.contains(&m) {
             missing.push(format!("## {name}\n{m}"));
         }
     }
-    assert!(missing.is_empty(), "docs/ERRORS.md lacks:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "docs/ERRORS.md lacks:\n{}",
+        missing.join("\n")
+    );
 }

@@ -46,7 +46,8 @@ fn a_client_trickling_its_body_is_cut_off_with_408_and_nothing_is_stored() {
         if s.write_all(&[*b]).is_err() {
             break;
         }
-        s.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+        s.set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
         match s.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => {
@@ -67,7 +68,10 @@ fn a_client_trickling_its_body_is_cut_off_with_408_and_nothing_is_stored() {
     );
     assert_eq!(total(&server), 0);
     // The server still serves others.
-    assert_eq!(server.request("POST", "/v1/analyses", Some(&body)).status, 201);
+    assert_eq!(
+        server.request("POST", "/v1/analyses", Some(&body)).status,
+        201
+    );
 }
 
 #[test]
@@ -86,7 +90,10 @@ fn a_client_that_disconnects_mid_request_leaves_nothing_behind() {
     assert_eq!(total(&server), 0, "a disconnected request stored nothing");
     let (status, log) = server.terminate();
     assert!(status.success(), "{log:?}");
-    assert!(log.iter().any(|l| l.contains("rema-server stopped")), "{log:?}");
+    assert!(
+        log.iter().any(|l| l.contains("rema-server stopped")),
+        "{log:?}"
+    );
 }
 
 #[test]
@@ -111,7 +118,10 @@ fn kill_9_in_a_loop_under_concurrent_writes_loses_no_acknowledged_analysis() {
                             break;
                         };
                         if res.status == 201 {
-                            acked.lock().unwrap().push(res.json()["id"].as_str().unwrap().into());
+                            acked
+                                .lock()
+                                .unwrap()
+                                .push(res.json()["id"].as_str().unwrap().into());
                         }
                     }
                 })
@@ -168,10 +178,12 @@ fn exit_codes_of_the_server_binary() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--compute-workers must be at least 1"));
     let out = run(&["--body-timeout-secs", "0"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--body-timeout-secs must be a positive number"));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("--body-timeout-secs must be a positive number"));
     let out = run(&["--db", "/no/such/dir/rema.db"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot open the database /no/such/dir/rema.db"));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("cannot open the database /no/such/dir/rema.db"));
     let out = run(&["--bind", "256.0.0.1:80", "--db", ":memory:"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot listen on 256.0.0.1:80"));
