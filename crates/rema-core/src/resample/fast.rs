@@ -92,8 +92,6 @@ pub(crate) fn intercept_only(y: &[f64], v: &[f64], opts: &FitOptions, w: &mut [f
         }
         Method::Ml | Method::Reml | Method::Eb => match fisher(y, v, opts, w) {
             Some(t) => t,
-            // The general fit falls back (tau2::Control::fallback): let it.
-            None if opts.control.fallback => return Fast::Unsupported,
             None => return Fast::Failed,
         },
         Method::Pm => return Fast::Unsupported,
@@ -565,8 +563,6 @@ pub(crate) fn with_moderators(
         }
         Method::Ml | Method::Reml | Method::Eb => match fisher_p(y, v, x, opts, ws) {
             Some(t) => t,
-            // The general fit falls back (tau2::Control::fallback): let it.
-            None if opts.control.fallback => return None,
             None => return Some(None),
         },
         Method::Pm => return None,
