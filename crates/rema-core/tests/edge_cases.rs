@@ -276,3 +276,17 @@ fn overflowing_data_never_reach_a_panicking_distribution() {
         }
     }
 }
+
+/// Regression (fuzz target `estimators`): a test statistic so small that its
+/// square is subnormal made statrs' χ² tail panic.
+#[test]
+fn subnormal_chi_square_statistic_does_not_panic() {
+    let yi = [5.573587777438182e-223];
+    let vi = [7.802133696584988e-122];
+    for m in Method::ALL {
+        let r = fit(&yi, &vi, &opts(m)).unwrap();
+        assert_eq!(r.estimate().pval, 1.0, "{m}");
+    }
+    assert_eq!(rema_core::dist::chisq_sf(5e-324, 1.0), 1.0);
+    assert_eq!(rema_core::dist::chisq_cdf(5e-324, 1.0).min(1e-100), rema_core::dist::chisq_cdf(5e-324, 1.0));
+}

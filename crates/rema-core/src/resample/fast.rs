@@ -259,9 +259,15 @@ mod tests {
             let mut w = vec![0.0; k];
             for method in Method::ALL {
                 for test in [Test::Z, Test::Knha] {
+                    // Replicates do not fall back (as metafor's permutest
+                    // drops a permutation that does not converge).
                     let opts = FitOptions {
                         method,
                         test,
+                        control: crate::tau2::Control {
+                            fallback: false,
+                            ..Default::default()
+                        },
                         ..FitOptions::default()
                     };
                     let general = fit(&y, &v, &opts);
@@ -743,9 +749,15 @@ mod tests_moderators {
             let mut out = vec![0.0; p + 1];
             for method in Method::ALL {
                 for test in [Test::Z, Test::Knha] {
+                    // Replicates do not fall back (as metafor's permutest
+                    // drops a permutation that does not converge).
                     let opts = FitOptions {
                         method,
                         test,
+                        control: crate::tau2::Control {
+                            fallback: false,
+                            ..Default::default()
+                        },
                         ..FitOptions::default()
                     };
                     let general = fit_with_moderators(&y, &v, &x, &opts);
