@@ -288,5 +288,8 @@ fn subnormal_chi_square_statistic_does_not_panic() {
         assert_eq!(r.estimate().pval, 1.0, "{m}");
     }
     assert_eq!(rema_core::dist::chisq_sf(5e-324, 1.0), 1.0);
-    assert_eq!(rema_core::dist::chisq_cdf(5e-324, 1.0).min(1e-100), rema_core::dist::chisq_cdf(5e-324, 1.0));
+    assert_eq!(
+        rema_core::dist::chisq_cdf(5e-324, 1.0).min(1e-100),
+        rema_core::dist::chisq_cdf(5e-324, 1.0)
+    );
 }
