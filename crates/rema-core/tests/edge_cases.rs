@@ -293,3 +293,15 @@ fn subnormal_chi_square_statistic_does_not_panic() {
         rema_core::dist::chisq_cdf(5e-324, 1.0)
     );
 }
+
+/// Regression (fuzz target `estimators`): a Fisher-scoring step of -inf was
+/// halved for ever while it kept tau^2 negative.
+#[test]
+fn infinite_negative_fisher_step_does_not_hang() {
+    let yi = [8.006986627763368e-308, 2.2766220293680423e130];
+    let vi = [7.346955619397389e-305, 2.03e-322];
+    for m in [Method::Ml, Method::Reml, Method::Eb] {
+        // An error or numbers; the point is that it returns.
+        let _ = fit(&yi, &vi, &opts(m));
+    }
+}

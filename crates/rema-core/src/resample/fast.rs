@@ -198,6 +198,10 @@ fn fisher(y: &[f64], v: &[f64], opts: &FitOptions, w: &mut [f64]) -> Option<f64>
         if adj.is_nan() {
             adj = 0.0;
         }
+        // Halving -inf never ends (found by the `estimators` fuzz target).
+        if adj == f64::NEG_INFINITY {
+            adj = -tau2;
+        }
         while tau2 + adj < 0.0 {
             adj /= 2.0;
         }
@@ -667,6 +671,10 @@ fn fisher_p(
         adj *= control.step_adj;
         if adj.is_nan() {
             adj = 0.0;
+        }
+        // Halving -inf never ends (found by the `estimators` fuzz target).
+        if adj == f64::NEG_INFINITY {
+            adj = -tau2;
         }
         while tau2 + adj < 0.0 {
             adj /= 2.0;

@@ -102,6 +102,10 @@ pub(super) fn estimate(method: Method, pr: &Problem, control: &Control) -> Resul
         if adj.is_nan() {
             adj = 0.0;
         }
+        // Halving -inf never ends (found by the `estimators` fuzz target).
+        if adj == f64::NEG_INFINITY {
+            adj = -tau2;
+        }
         while tau2 + adj < 0.0 {
             adj /= 2.0;
         }
