@@ -11,7 +11,7 @@ for t in $targets; do
   echo "== fuzzing $t for ${secs}s"
   seeds=""
   [ -d "fuzz/seeds/$t" ] && seeds="fuzz/seeds/$t"
-  cargo fuzz run --fuzz-dir fuzz "$t" "fuzz/corpus/$t" $seeds -- -max_total_time="$secs" -max_len=4096 -rss_limit_mb=2048 2>&1 | grep -E "^(#[0-9]+.*(DONE|pulse)|Done|==|SUMMARY|ERROR|panicked)" || true
+  cargo fuzz run --fuzz-dir fuzz "$t" "fuzz/corpus/$t" $seeds -- -max_total_time="$secs" -timeout=10 -max_len=4096 -rss_limit_mb=2048 2>&1 | grep -E "^(#[0-9]+.*(DONE|pulse)|Done|==|SUMMARY|ERROR|panicked)" || true
   if [ -n "$(ls -A "fuzz/artifacts/$t" 2>/dev/null)" ]; then
     echo "fuzz target $t found a crash: see fuzz/artifacts/$t" >&2
     exit 1
