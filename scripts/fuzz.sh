@@ -5,11 +5,13 @@ cd "$(dirname "$0")/.."
 secs="${1:-60}"
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 export RUSTC_BOOTSTRAP=1
-targets=$(cargo fuzz list --fuzz-dir fuzz)
+targets="${FUZZ_TARGETS:-$(cargo fuzz list --fuzz-dir fuzz)}"
 for t in $targets; do
   mkdir -p "fuzz/corpus/$t"
   echo "== fuzzing $t for ${secs}s"
-  cargo fuzz run --fuzz-dir fuzz "$t" "fuzz/corpus/$t" -- -max_total_time="$secs" -max_len=4096 -rss_limit_mb=2048 2>&1 | grep -E "^(#[0-9]+.*(DONE|pulse)|Done|==|SUMMARY|ERROR|panicked)" || true
+  seeds=""
+  [ -d "fuzz/seeds/$t" ] && seeds="fuzz/seeds/$t"
+  cargo fuzz run --fuzz-dir fuzz "$t" "fuzz/corpus/$t" $seeds -- -max_total_time="$secs" -timeout=10 -max_len=4096 -rss_limit_mb=2048 2>&1 | grep -E "^(#[0-9]+.*(DONE|pulse)|Done|==|SUMMARY|ERROR|panicked)" || true
   if [ -n "$(ls -A "fuzz/artifacts/$t" 2>/dev/null)" ]; then
     echo "fuzz target $t found a crash: see fuzz/artifacts/$t" >&2
     exit 1

@@ -88,6 +88,7 @@ fn non_convergence_is_reported_not_hidden() {
         control: Control {
             max_iter: 1,
             threshold: 1e-14,
+            fallback: false,
             ..Control::default()
         },
         ..opts(Method::Reml)
@@ -98,6 +99,75 @@ fn non_convergence_is_reported_not_hidden() {
         "{err}"
     );
     assert!(err.to_string().contains("did not converge"));
+}
+
+#[test]
+fn non_convergence_falls_back_to_step_halving_with_a_note() {
+    let yi = [
+        -0.89, -1.59, -1.35, -1.44, -0.22, -0.79, -1.62, 0.01, -0.47, -1.37, -0.34, 0.45, -0.02,
+    ];
+    let vi = [
+        0.33, 0.19, 0.42, 0.02, 0.05, 0.01, 0.22, 0.004, 0.06, 0.07, 0.01, 0.53, 0.07,
+    ];
+    // Two iterations are too few at stepadj 1; twenty at stepadj 0.5 suffice.
+    let o = FitOptions {
+        control: Control {
+            max_iter: 2,
+            ..Control::default()
+        },
+        ..opts(Method::Reml)
+    };
+    let r = fit(&yi, &vi, &o).unwrap();
+    let full = fit(&yi, &vi, &opts(Method::Reml)).unwrap();
+    assert!(
+        (r.tau2 - full.tau2).abs() < 1e-4,
+        "{} vs {}",
+        r.tau2,
+        full.tau2
+    );
+    assert!(
+        r.notes.iter().any(|n| n.contains("REML did not converge")
+            && n.contains(
+                "converged when retried with step-halving (stepadj = 0.5, maxiter = 20)"
+            )),
+        "{:?}",
+        r.notes
+    );
+}
+
+#[test]
+fn non_convergence_of_the_retry_falls_back_to_dl_with_a_note() {
+    let yi = [
+        -0.89, -1.59, -1.35, -1.44, -0.22, -0.79, -1.62, 0.01, -0.47, -1.37, -0.34, 0.45, -0.02,
+    ];
+    let vi = [
+        0.33, 0.19, 0.42, 0.02, 0.05, 0.01, 0.22, 0.004, 0.06, 0.07, 0.01, 0.53, 0.07,
+    ];
+    for m in [Method::Ml, Method::Reml, Method::Eb] {
+        let o = FitOptions {
+            control: Control {
+                max_iter: 1,
+                threshold: 1e-300,
+                ..Control::default()
+            },
+            ..opts(m)
+        };
+        let r = fit(&yi, &vi, &o).unwrap();
+        let dl = fit(&yi, &vi, &opts(Method::Dl)).unwrap();
+        assert_eq!(r.tau2, dl.tau2, "{m}");
+        assert!(
+            r.estimate().estimate.is_finite() && r.estimate().se.is_finite(),
+            "{m}"
+        );
+        assert!(
+            r.notes
+                .iter()
+                .any(|n| n.contains(&format!("{m} did not converge"))
+                    && n.contains("the DerSimonian-Laird estimate of tau^2 is used instead")),
+            "{m}: {:?}",
+            r.notes
+        );
+    }
 }
 
 #[test]
@@ -204,5 +274,34 @@ fn overflowing_data_never_reach_a_panicking_distribution() {
                 );
             }
         }
+    }
+}
+
+/// Regression (fuzz target `estimators`): a test statistic so small that its
+/// square is subnormal made statrs' χ² tail panic.
+#[test]
+fn subnormal_chi_square_statistic_does_not_panic() {
+    let yi = [5.573587777438182e-223];
+    let vi = [7.802133696584988e-122];
+    for m in Method::ALL {
+        let r = fit(&yi, &vi, &opts(m)).unwrap();
+        assert_eq!(r.estimate().pval, 1.0, "{m}");
+    }
+    assert_eq!(rema_core::dist::chisq_sf(5e-324, 1.0), 1.0);
+    assert_eq!(
+        rema_core::dist::chisq_cdf(5e-324, 1.0).min(1e-100),
+        rema_core::dist::chisq_cdf(5e-324, 1.0)
+    );
+}
+
+/// Regression (fuzz target `estimators`): a Fisher-scoring step of -inf was
+/// halved for ever while it kept tau^2 negative.
+#[test]
+fn infinite_negative_fisher_step_does_not_hang() {
+    let yi = [8.006986627763368e-308, 2.2766220293680423e130];
+    let vi = [7.346955619397389e-305, 2.03e-322];
+    for m in [Method::Ml, Method::Reml, Method::Eb] {
+        // An error or numbers; the point is that it returns.
+        let _ = fit(&yi, &vi, &opts(m));
     }
 }

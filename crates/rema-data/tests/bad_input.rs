@@ -131,6 +131,89 @@ fn catalogue() -> Vec<(&'static str, DataError)> {
             )
             .unwrap_err(),
         ),
+        (
+            "plan that is not TOML",
+            Plan::from_toml("[data\ntable = 't.csv'\n", "p.toml").unwrap_err(),
+        ),
+        (
+            "plan with two data sources",
+            Plan::from_toml(
+                "[data]\ntable = 't.csv'\nreview = 'r.json'\n[[analysis]]\nid = 'rr'\nmeasure = 'RR'\n",
+                "p.toml",
+            )
+            .unwrap_err(),
+        ),
+        (
+            "plan with review files but no data file",
+            Plan::from_toml(
+                "[data]\nstudies = 's.csv'\n[[analysis]]\nid = 'rr'\noutcome = 'x'\nmeasure = 'RR'\n",
+                "p.toml",
+            )
+            .unwrap_err(),
+        ),
+        (
+            "plan without analyses",
+            Plan::from_toml("[data]\ntable = 't.csv'\n", "p.toml").unwrap_err(),
+        ),
+        (
+            "plan with a duplicate analysis id",
+            Plan::from_toml(
+                "[data]\ntable = 't.csv'\n[[analysis]]\nid = 'rr'\nmeasure = 'RR'\n[[analysis]]\nid = 'rr'\nmeasure = 'OR'\n",
+                "p.toml",
+            )
+            .unwrap_err(),
+        ),
+        (
+            "plan with a slash in an analysis id",
+            Plan::from_toml(
+                "[data]\ntable = 't.csv'\n[[analysis]]\nid = 'a/b'\nmeasure = 'RR'\n",
+                "p.toml",
+            )
+            .unwrap_err(),
+        ),
+        (
+            "plan with an unknown measure",
+            Plan::from_toml(
+                "[data]\ntable = 't.csv'\n[[analysis]]\nid = 'rr'\nmeasure = 'RRR'\n",
+                "p.toml",
+            )
+            .unwrap_err(),
+        ),
+        (
+            "plan analysis of a review without an outcome",
+            Plan::from_toml(
+                "[data]\nstudies = 's.csv'\ndata = 'd.csv'\n[[analysis]]\nid = 'pr'\nmeasure = 'PR'\n",
+                "p.toml",
+            )
+            .unwrap_err(),
+        ),
+        (
+            "plan naming a missing table",
+            plan_error(
+                "[data]\ntable = 'nothere.csv'\n[[analysis]]\nid = 'rr'\nmeasure = 'RR'\n",
+                "missing",
+            ),
+        ),
+        (
+            "confidence level out of range",
+            run_bytes(b"study,yi,vi\nA,1,1\n", "GEN", |s| s.level = 150.0),
+        ),
+        (
+            "correlation out of range",
+            run_bytes(
+                b"study,m_pre,sd_pre,m_post,sd_post,ni\nA,5,1,4,1,10\n",
+                "MC",
+                |s| s.ri = Some(-2.0),
+            ),
+        ),
+        (
+            "unknown test",
+            run_bytes(b"study,yi,vi\nA,1,1\n", "GEN", |s| s.test = "t".into()),
+        ),
+        (
+            "zero cells without a continuity correction",
+            run_bytes(b"study,ai,bi,ci,di\nA,0,10,3,7\n", "OR", |s| s.add = Some(0.0)),
+        ),
     ]
 }
 
@@ -264,6 +347,40 @@ fn each_bad_input_is_its_own_error_variant() {
         kind("plan with an unknown field"),
         DataError::Plan { .. }
     ));
+    for plan in [
+        "plan that is not TOML",
+        "plan with two data sources",
+        "plan with review files but no data file",
+        "plan without analyses",
+        "plan with a duplicate analysis id",
+        "plan with a slash in an analysis id",
+        "plan analysis of a review without an outcome",
+    ] {
+        assert!(matches!(kind(plan), DataError::Plan { .. }), "{plan}");
+    }
+    assert!(matches!(
+        kind("plan with an unknown measure"),
+        DataError::Option { .. }
+    ));
+    assert!(matches!(
+        kind("plan naming a missing table"),
+        DataError::Io { .. }
+    ));
+    for option in [
+        "confidence level out of range",
+        "correlation out of range",
+        "unknown test",
+    ] {
+        assert!(matches!(kind(option), DataError::Option { .. }), "{option}");
+    }
+    assert!(
+        matches!(
+            kind("zero cells without a continuity correction"),
+            DataError::Core { .. }
+        ),
+        "{:?}",
+        kind("zero cells without a continuity correction")
+    );
 }
 
 /// Messages are one line; those about a row name the file, line, column and study.

@@ -20,7 +20,7 @@ use utoipa::ToSchema;
 use crate::error::{AppError, ErrorBody, InputKind};
 use crate::rows::{rows_to_table, JsonRow};
 use crate::store::NewAnalysis;
-use crate::{created, run_compute, run_store, AppState};
+use crate::{created, run_compute, run_store, AppState, Limits};
 
 /// The body of `POST /v1/analyses`: exactly one of `csv` and `rows`, and a spec.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -121,7 +121,12 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+        let limit = state.limits.body_timeout;
+        let read = tokio::time::timeout(limit, Bytes::from_request(req, state));
+        let bytes = read.await.map_err(|_| AppError::BodyTimeout {
+            seconds: limit.as_secs_f64(),
+        })?;
+        let bytes = bytes.map_err(|e| {
             if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                 AppError::BodyTooLarge {
                     limit: state.limits.max_body_bytes,
@@ -139,6 +144,16 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
 /// Parses JSON; a syntax error is 400, a wrong shape or type 422 naming the
 /// path of the field (`spec.level`, `rows[3]`).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    // Every body is an object; say so rather than serde's view of an array.
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|b| *b != b'{')
+        && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok()
+    {
+        return Err(AppError::InvalidRequest {
+            field: None,
+            message: "the body must be a JSON object, such as {\"csv\": \"study,yi,vi\\n...\", \"spec\": {\"measure\": \"GEN\"}}".to_string(),
+        });
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -184,10 +199,10 @@ fn join_path(a: &str, b: &str) -> String {
 /// is parsed, so a request over a cap is refused whatever else it holds.
 /// `permutations` and `bootstrap` may be a count or an object holding one
 /// (`n`, `replicates` or `iterations`).
-fn check_resampling_caps(spec: &Value, state: &AppState) -> Result<(), AppError> {
+fn check_resampling_caps(spec: &Value, limits: &Limits) -> Result<(), AppError> {
     let caps = [
-        ("permutations", state.limits.max_permutations),
-        ("bootstrap", state.limits.max_bootstrap),
+        ("permutations", limits.max_permutations),
+        ("bootstrap", limits.max_bootstrap),
     ];
     for (key, cap) in caps {
         let Some(v) = spec.get(key) else { continue };
@@ -236,6 +251,62 @@ pub async fn create_analysis(
     State(state): State<AppState>,
     JsonBody(req): JsonBody<AnalysisRequest>,
 ) -> Result<Response, AppError> {
+    let parsed = check_request(req, &state.limits)?;
+    let max_studies = state.limits.max_studies;
+    let computed = run_compute(&state, move || -> Result<NewAnalysis, AppError> {
+        let (table, input, sha) = parsed.table(max_studies)?;
+        let result = analyze(&table, &parsed.spec, &sha).map_err(|e| parsed.kind.data_error(e))?;
+        Ok(NewAnalysis {
+            input_kind: parsed.kind.name().to_string(),
+            input,
+            input_sha256: sha,
+            input_name: parsed.name,
+            options: serde_json::to_string(&parsed.spec).map_err(AppError::internal)?,
+            seed: parsed.seed,
+            version: rema_data::VERSION.to_string(),
+            measure: result.measure.clone(),
+            method: result.method.clone(),
+            k: result.k,
+            result: serde_json::to_string(&result).map_err(AppError::internal)?,
+        })
+    })
+    .await??;
+
+    let stored = computed.clone();
+    let (id, created_at) = run_store(&state, move |s| s.insert(&stored)).await?;
+    tracing::info!(%id, measure = %computed.measure, k = computed.k, "analysis stored");
+    let result = RawValue::from_string(computed.result).map_err(AppError::internal)?;
+    Ok(created(
+        format!("/v1/analyses/{id}"),
+        CreatedAnalysis {
+            id,
+            result,
+            created_at,
+        },
+    ))
+}
+
+/// A `POST /v1/analyses` body checked and its spec parsed, before any
+/// computation: what [`parse_request`] returns.
+#[derive(Debug)]
+pub struct ParsedRequest {
+    pub kind: InputKind,
+    /// The name of the input in messages and provenance.
+    pub name: String,
+    pub csv: Option<String>,
+    pub rows: Option<Vec<JsonRow>>,
+    pub spec: AnalysisSpec,
+    pub seed: Option<u64>,
+}
+
+/// Parses the body of `POST /v1/analyses` as the route does, without I/O:
+/// JSON syntax (400), shape, exactly one of `csv`/`rows`, the spec, and the
+/// caps of `limits` (422). The fuzz target `server_request` feeds it any bytes.
+pub fn parse_request(bytes: &[u8], limits: &Limits) -> Result<ParsedRequest, AppError> {
+    check_request(parse_json(bytes)?, limits)
+}
+
+fn check_request(req: AnalysisRequest, limits: &Limits) -> Result<ParsedRequest, AppError> {
     let (kind, name) =
         match (&req.csv, &req.rows) {
             (Some(_), None) => (InputKind::Csv, req.name.clone().unwrap_or("csv".into())),
@@ -260,71 +331,53 @@ pub async fn create_analysis(
                 .to_string(),
         });
     }
-    check_resampling_caps(&req.spec, &state)?;
+    check_resampling_caps(&req.spec, limits)?;
     let seed = seed_of(&req.spec);
     let spec: AnalysisSpec = serde_path_to_error::deserialize(&req.spec).map_err(|e| {
         let path = e.path().to_string();
         json_error(&path, "spec", e.into_inner())
     })?;
     if let Some(rows) = &req.rows {
-        check_k(rows.len(), kind, &state)?;
+        check_k(rows.len(), kind, limits)?;
     }
+    Ok(ParsedRequest {
+        kind,
+        name,
+        csv: req.csv,
+        rows: req.rows,
+        spec,
+        seed,
+    })
+}
 
-    let max_studies = state.limits.max_studies;
-    let computed = run_compute(&state, move || -> Result<NewAnalysis, AppError> {
-        let (table, input, sha) = match kind {
-            InputKind::Csv => {
-                let csv = req.csv.expect("kind is csv");
+impl ParsedRequest {
+    /// The studies as a table, the input as stored (CSV text or compact JSON
+    /// rows) and its SHA-256; at most `max_studies` studies (422 above).
+    pub fn table(&self, max_studies: usize) -> Result<(Table, String, String), AppError> {
+        let (table, input, sha) = match (&self.csv, &self.rows) {
+            (Some(csv), _) => {
                 let table =
-                    Table::from_str(&csv, &name).map_err(|e| InputKind::Csv.data_error(e))?;
-                let sha = sha256_hex(csv.as_bytes());
-                (table, csv, sha)
+                    Table::from_str(csv, &self.name).map_err(|e| InputKind::Csv.data_error(e))?;
+                (table, csv.clone(), sha256_hex(csv.as_bytes()))
             }
-            InputKind::Rows => {
-                let rows = req.rows.expect("kind is rows");
-                let table = rows_to_table(&rows, &name)?;
-                let json = serde_json::to_string(&rows).map_err(AppError::internal)?;
+            (None, Some(rows)) => {
+                let table = rows_to_table(rows, &self.name)?;
+                let json = serde_json::to_string(rows).map_err(AppError::internal)?;
                 let sha = sha256_hex(json.as_bytes());
                 (table, json, sha)
             }
+            (None, None) => return Err(AppError::internal("a parsed request without studies")),
         };
         if table.rows.len() > max_studies {
-            return Err(k_error(table.rows.len(), kind, max_studies));
+            return Err(k_error(table.rows.len(), self.kind, max_studies));
         }
-        let result = analyze(&table, &spec, &sha).map_err(|e| kind.data_error(e))?;
-        Ok(NewAnalysis {
-            input_kind: kind.name().to_string(),
-            input,
-            input_sha256: sha,
-            input_name: name,
-            options: serde_json::to_string(&spec).map_err(AppError::internal)?,
-            seed,
-            version: rema_data::VERSION.to_string(),
-            measure: result.measure.clone(),
-            method: result.method.clone(),
-            k: result.k,
-            result: serde_json::to_string(&result).map_err(AppError::internal)?,
-        })
-    })
-    .await??;
-
-    let stored = computed.clone();
-    let (id, created_at) = run_store(&state, move |s| s.insert(&stored)).await?;
-    tracing::info!(%id, measure = %computed.measure, k = computed.k, "analysis stored");
-    let result = RawValue::from_string(computed.result).map_err(AppError::internal)?;
-    Ok(created(
-        format!("/v1/analyses/{id}"),
-        CreatedAnalysis {
-            id,
-            result,
-            created_at,
-        },
-    ))
+        Ok((table, input, sha))
+    }
 }
 
-fn check_k(k: usize, kind: InputKind, state: &AppState) -> Result<(), AppError> {
-    if k > state.limits.max_studies {
-        Err(k_error(k, kind, state.limits.max_studies))
+fn check_k(k: usize, kind: InputKind, limits: &Limits) -> Result<(), AppError> {
+    if k > limits.max_studies {
+        Err(k_error(k, kind, limits.max_studies))
     } else {
         Ok(())
     }

@@ -51,6 +51,8 @@ pub enum AppError {
     },
     /// The body is larger than the configured cap (413 `body_too_large`).
     BodyTooLarge { limit: usize },
+    /// The body did not arrive within the body timeout (408 `body_timeout`).
+    BodyTimeout { seconds: f64 },
     /// A configured cap on k or on resampling was exceeded (422 `limit_exceeded`).
     LimitExceeded { field: String, message: String },
     /// No such analysis or route (404 `not_found`).
@@ -83,6 +85,7 @@ impl AppError {
             | AppError::Data { .. }
             | AppError::LimitExceeded { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             AppError::NotFound { .. } | AppError::PlotsUnavailable => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Overloaded | AppError::Busy { .. } | AppError::Timeout { .. } => {
@@ -107,6 +110,11 @@ impl AppError {
             AppError::BodyTooLarge { limit } => (
                 "body_too_large",
                 format!("the request body is larger than the limit of {limit} bytes; send fewer studies or ask the operator to raise REMA_MAX_BODY_BYTES"),
+                None,
+            ),
+            AppError::BodyTimeout { seconds } => (
+                "body_timeout",
+                format!("the request body did not arrive within {seconds} s; send it at once, or ask the operator to raise REMA_BODY_TIMEOUT_SECS"),
                 None,
             ),
             AppError::LimitExceeded { field, message } => {

@@ -59,6 +59,10 @@ pub struct Limits {
     pub compute_workers: usize,
     /// Requests to `/v1` in flight at once; more are answered 503.
     pub max_in_flight: usize,
+    /// Time a client has to send the whole request body once the headers are
+    /// in (408 past it), so a client trickling its body cannot hold a
+    /// connection and a request slot for ever.
+    pub body_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -73,6 +77,7 @@ impl Default for Limits {
                 .map(|n| n.get())
                 .unwrap_or(2),
             max_in_flight: 1024,
+            body_timeout: Duration::from_secs(30),
         }
     }
 }

@@ -52,6 +52,10 @@ struct Args {
     /// Requests to /v1 in flight at once; more are answered 503 at once.
     #[arg(long, env = "REMA_MAX_IN_FLIGHT", default_value_t = Limits::default().max_in_flight)]
     max_in_flight: usize,
+    /// Seconds a client has to send the request body once its headers are
+    /// in; a slower client is answered 408 and disconnected.
+    #[arg(long, env = "REMA_BODY_TIMEOUT_SECS", default_value_t = Limits::default().body_timeout.as_secs_f64())]
+    body_timeout_secs: f64,
 }
 
 impl Args {
@@ -62,6 +66,10 @@ impl Args {
             .context(
                 "--compute-timeout-secs must be a positive number of seconds, at most 86400",
             )?;
+        let body_timeout = Duration::try_from_secs_f64(self.body_timeout_secs)
+            .ok()
+            .filter(|d| !d.is_zero() && d.as_secs() <= 86_400)
+            .context("--body-timeout-secs must be a positive number of seconds, at most 86400")?;
         anyhow::ensure!(
             self.compute_workers > 0,
             "--compute-workers must be at least 1"
@@ -75,6 +83,7 @@ impl Args {
             compute_timeout,
             compute_workers: self.compute_workers,
             max_in_flight: self.max_in_flight,
+            body_timeout,
         })
     }
 }

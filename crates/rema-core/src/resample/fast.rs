@@ -198,6 +198,10 @@ fn fisher(y: &[f64], v: &[f64], opts: &FitOptions, w: &mut [f64]) -> Option<f64>
         if adj.is_nan() {
             adj = 0.0;
         }
+        // Halving -inf never ends (found by the `estimators` fuzz target).
+        if adj == f64::NEG_INFINITY {
+            adj = -tau2;
+        }
         while tau2 + adj < 0.0 {
             adj /= 2.0;
         }
@@ -259,9 +263,15 @@ mod tests {
             let mut w = vec![0.0; k];
             for method in Method::ALL {
                 for test in [Test::Z, Test::Knha] {
+                    // Replicates do not fall back (as metafor's permutest
+                    // drops a permutation that does not converge).
                     let opts = FitOptions {
                         method,
                         test,
+                        control: crate::tau2::Control {
+                            fallback: false,
+                            ..Default::default()
+                        },
                         ..FitOptions::default()
                     };
                     let general = fit(&y, &v, &opts);
@@ -692,6 +702,10 @@ fn fisher_p(
         if adj.is_nan() {
             adj = 0.0;
         }
+        // Halving -inf never ends (found by the `estimators` fuzz target).
+        if adj == f64::NEG_INFINITY {
+            adj = -tau2;
+        }
         while tau2 + adj < 0.0 {
             adj /= 2.0;
         }
@@ -773,9 +787,15 @@ mod tests_moderators {
             let mut out = vec![0.0; p + 1];
             for method in Method::ALL {
                 for test in [Test::Z, Test::Knha] {
+                    // Replicates do not fall back (as metafor's permutest
+                    // drops a permutation that does not converge).
                     let opts = FitOptions {
                         method,
                         test,
+                        control: crate::tau2::Control {
+                            fallback: false,
+                            ..Default::default()
+                        },
                         ..FitOptions::default()
                     };
                     let general = fit_with_moderators(&y, &v, &x, &opts);

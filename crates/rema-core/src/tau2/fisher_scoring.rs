@@ -7,14 +7,66 @@
 //! - EB (Morris 1983; Berkey et al. 1995): δ = (y'Py · k/(k−p) − k) / Σwᵢ
 //!
 //! with wᵢ = 1/(vᵢ + τ²), halving δ while τ² + δ < 0, until |Δτ²| ≤ threshold
-//! (1e-5) or more than `max_iter` (100) steps, which is an error. For ML and
+//! (1e-5) or more than `max_iter` (100) steps. For ML and
 //! REML the log-likelihood at τ² = 0 is then compared with that at the
 //! estimate, and τ² = 0 is taken if it is higher (metafor's `ll0check`).
+//!
+//! Non-convergence is an error in metafor, whose `help(rma)` advises a smaller
+//! `stepadj` and a larger `maxiter`. With [`Control::fallback`] (the default)
+//! rema does that itself: it retries with `stepadj` halved and `maxiter` × 10,
+//! and if that fails too it takes the DerSimonian-Laird estimate
+//! (`rma(method = "DL")`). Either step is written into the notes; without the
+//! fallback non-convergence is [`Error::NotConverged`].
 
 use super::{hedges, Control, Method, Problem, Tau2Estimate};
 use crate::error::{Error, Result};
 use crate::linalg::weighted_crossprod;
 use crate::wls::{trace_p, trace_pp, wls};
+
+/// [`estimate`], then metafor's remedy, then DL, as [`Control::fallback`] says.
+pub(super) fn estimate_with_fallback(
+    method: Method,
+    pr: &Problem,
+    control: &Control,
+) -> Result<Tau2Estimate> {
+    let first = match estimate(method, pr, control) {
+        Err(Error::NotConverged {
+            iterations, detail, ..
+        }) if control.fallback => {
+            format!("{method} did not converge in {iterations} iterations ({detail})")
+        }
+        other => return other,
+    };
+    let retry = Control {
+        step_adj: control.step_adj / 2.0,
+        max_iter: control.max_iter.saturating_mul(10),
+        ..*control
+    };
+    match estimate(method, pr, &retry) {
+        Ok(mut est) => {
+            est.notes.insert(
+                0,
+                format!(
+                    "{first}; it converged when retried with step-halving (stepadj = {}, maxiter = {}), as metafor's help(rma) advises",
+                    retry.step_adj, retry.max_iter
+                ),
+            );
+            Ok(est)
+        }
+        Err(Error::NotConverged { detail, .. }) => {
+            let mut est = super::dersimonian_laird::estimate(pr)?;
+            est.notes.insert(
+                0,
+                format!(
+                    "{first}; retried with step-halving (stepadj = {}, maxiter = {}) it did not converge either ({}); the DerSimonian-Laird estimate of tau^2 is used instead (fallback)",
+                    retry.step_adj, retry.max_iter, detail
+                ),
+            );
+            Ok(est)
+        }
+        Err(e) => Err(e),
+    }
+}
 
 pub(super) fn estimate(method: Method, pr: &Problem, control: &Control) -> Result<Tau2Estimate> {
     let k = pr.k() as f64;
@@ -49,6 +101,10 @@ pub(super) fn estimate(method: Method, pr: &Problem, control: &Control) -> Resul
         adj *= control.step_adj;
         if adj.is_nan() {
             adj = 0.0;
+        }
+        // Halving -inf never ends (found by the `estimators` fuzz target).
+        if adj == f64::NEG_INFINITY {
+            adj = -tau2;
         }
         while tau2 + adj < 0.0 {
             adj /= 2.0;

@@ -135,6 +135,11 @@ pub struct Control {
     /// For ML and REML, compare the likelihood at τ² = 0 with that at the
     /// estimate and take 0 if it is higher (metafor `ll0check`).
     pub ll0_check: bool,
+    /// When Fisher scoring (ML, REML, EB) does not converge: retry with
+    /// metafor's remedy (`stepadj` halved, `maxiter` × 10) and, if that fails
+    /// too, take the DerSimonian-Laird estimate; each step is noted. `false`
+    /// makes non-convergence an error, as in metafor.
+    pub fallback: bool,
 }
 
 impl Default for Control {
@@ -145,6 +150,7 @@ impl Default for Control {
             step_adj: 1.0,
             tau2_init: None,
             ll0_check: true,
+            fallback: true,
         }
     }
 }
@@ -212,7 +218,7 @@ pub(crate) fn estimate(
         Method::Hs => hunter_schmidt::estimate(problem),
         Method::Sj => sidik_jonkman::estimate(problem, control),
         Method::Ml | Method::Reml | Method::Eb => {
-            fisher_scoring::estimate(method, problem, control)
+            fisher_scoring::estimate_with_fallback(method, problem, control)
         }
         Method::Pm => paule_mandel::estimate(problem),
     }

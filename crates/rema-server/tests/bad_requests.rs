@@ -1,0 +1,249 @@
+//! The server's part of the bad-input catalogue (docs/ERRORS.md, "Server
+//! requests"): each bad request gets its HTTP status, its error code, its
+//! field, and the message the catalogue quotes verbatim. Driven through the
+//! router with `oneshot`; the body timeout is in `faults.rs`.
+
+use std::path::Path;
+
+use axum::body::Body;
+use axum::http::{header, Method, Request};
+use rema_server::{app, AppState, Limits, Store};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+const BCG: &str = include_str!("../../../examples/bcg/bcg.csv");
+
+struct Case {
+    name: &'static str,
+    method: Method,
+    path: &'static str,
+    body: String,
+    status: u16,
+    code: &'static str,
+    field: Option<&'static str>,
+}
+
+fn post(
+    name: &'static str,
+    body: impl ToString,
+    status: u16,
+    code: &'static str,
+    field: Option<&'static str>,
+) -> Case {
+    Case {
+        name,
+        method: Method::POST,
+        path: "/v1/analyses",
+        body: body.to_string(),
+        status,
+        code,
+        field,
+    }
+}
+
+fn cases() -> Vec<Case> {
+    let bcg = |spec: Value| json!({"csv": BCG, "spec": spec});
+    vec![
+        post(
+            "body that is not JSON",
+            "{\"csv\": ",
+            400,
+            "invalid_json",
+            None,
+        ),
+        post(
+            "body that is a JSON array",
+            "[1, 2, 3]",
+            422,
+            "invalid_request",
+            None,
+        ),
+        post(
+            "unknown field in the body",
+            json!({"csv": BCG, "spec": {"measure": "RR"}, "colour": "red"}),
+            422,
+            "invalid_request",
+            Some("colour"),
+        ),
+        post(
+            "studies sent twice",
+            json!({"csv": BCG, "rows": [], "spec": {"measure": "RR"}}),
+            422,
+            "invalid_request",
+            Some("rows"),
+        ),
+        post(
+            "studies missing",
+            json!({"spec": {"measure": "RR"}}),
+            422,
+            "invalid_request",
+            Some("csv"),
+        ),
+        post(
+            "spec missing",
+            json!({"csv": BCG}),
+            422,
+            "invalid_request",
+            Some("spec"),
+        ),
+        post(
+            "spec that is not an object",
+            json!({"csv": BCG, "spec": "RR"}),
+            422,
+            "invalid_request",
+            Some("spec"),
+        ),
+        post(
+            "spec option of the wrong type",
+            bcg(json!({"measure": "RR", "level": "high"})),
+            422,
+            "invalid_request",
+            Some("spec.level"),
+        ),
+        post(
+            "csv that is not a string",
+            json!({"csv": 5, "spec": {"measure": "RR"}}),
+            422,
+            "invalid_request",
+            Some("csv"),
+        ),
+        post(
+            "unknown measure in a request",
+            json!({"csv": "study,yi,vi\nA,1,1\n", "spec": {"measure": "NOPE"}}),
+            422,
+            "invalid_option",
+            Some("spec"),
+        ),
+        post(
+            "bad cell in csv",
+            json!({"csv": "study,ai,bi,ci,di\nA,1,2,x,4\n", "spec": {"measure": "RR"}}),
+            422,
+            "invalid_data",
+            Some("csv, line 2, column `ci`"),
+        ),
+        post(
+            "row value that is not a number",
+            json!({"rows": [{"study": "A", "yi": "big", "vi": 0.1}], "spec": {"measure": "GEN"}}),
+            422,
+            "invalid_data",
+            Some("rows[0].yi"),
+        ),
+        post(
+            "permutations over the cap",
+            bcg(json!({"measure": "RR", "mods": ["ablat"], "permutations": 200})),
+            422,
+            "limit_exceeded",
+            Some("spec.permutations"),
+        ),
+        post(
+            "more studies than the cap",
+            bcg(json!({"measure": "RR"})),
+            422,
+            "limit_exceeded",
+            Some("csv"),
+        ),
+        post(
+            "body over the cap",
+            json!({"csv": "x".repeat(5000), "spec": {"measure": "RR"}}),
+            413,
+            "body_too_large",
+            None,
+        ),
+        Case {
+            name: "unknown route",
+            method: Method::GET,
+            path: "/v2/analyses",
+            body: String::new(),
+            status: 404,
+            code: "not_found",
+            field: None,
+        },
+        Case {
+            name: "unknown analysis id",
+            method: Method::GET,
+            path: "/v1/analyses/nope",
+            body: String::new(),
+            status: 404,
+            code: "not_found",
+            field: None,
+        },
+        Case {
+            name: "wrong HTTP method",
+            method: Method::DELETE,
+            path: "/v1/analyses",
+            body: String::new(),
+            status: 405,
+            code: "method_not_allowed",
+            field: None,
+        },
+        Case {
+            name: "bad page size",
+            method: Method::GET,
+            path: "/v1/analyses?limit=0",
+            body: String::new(),
+            status: 400,
+            code: "invalid_query",
+            field: None,
+        },
+    ]
+}
+
+/// Runs every case; returns (name, message).
+async fn answers() -> Vec<(&'static str, String)> {
+    let limits = Limits {
+        max_body_bytes: 4096,
+        max_studies: 12,
+        max_permutations: 100,
+        ..Limits::default()
+    };
+    let router = app(AppState::new(Store::in_memory().unwrap(), limits));
+    let mut out = Vec::new();
+    let mut wrong = Vec::new();
+    for c in cases() {
+        let req = Request::builder()
+            .method(c.method.clone())
+            .uri(c.path)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(c.body.clone()))
+            .unwrap();
+        let res = router.clone().oneshot(req).await.unwrap();
+        let status = res.status().as_u16();
+        let body = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        if status != c.status
+            || v["error"]["code"] != c.code
+            || v["error"]["field"].as_str() != c.field
+        {
+            wrong.push(format!("{}: {status} {v}", c.name));
+        }
+        out.push((c.name, v["error"]["message"].as_str().unwrap().to_string()));
+    }
+    assert!(wrong.is_empty(), "wrong answers:\n{}", wrong.join("\n"));
+    out
+}
+
+#[tokio::test]
+async fn each_bad_request_gets_its_status_code_and_field() {
+    assert!(answers().await.len() >= 19);
+}
+
+/// docs/ERRORS.md quotes every message verbatim, under the case's name.
+#[tokio::test]
+async fn errors_md_quotes_every_server_message() {
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/ERRORS.md"))
+            .unwrap();
+    let mut missing = Vec::new();
+    for (name, m) in answers().await {
+        if !doc.contains(&format!("## {name}\n")) || !doc.contains(&m) {
+            missing.push(format!("## {name}\n{m}"));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "docs/ERRORS.md lacks:\n{}",
+        missing.join("\n")
+    );
+}
