@@ -25,4 +25,5 @@ for t in $targets; do
     exit 1
   fi
 done
-echo "fuzzing done: $(echo $targets | wc -w) targets, ${FUZZ_RUNS:+$FUZZ_RUNS runs}${FUZZ_RUNS:-${secs}s} each, no crash"
+if [ -n "${FUZZ_RUNS:-}" ]; then each="$FUZZ_RUNS runs"; else each="${secs}s"; fi
+echo "fuzzing done: $(echo $targets | wc -w) targets, $each each, no crash"
