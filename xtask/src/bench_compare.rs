@@ -135,32 +135,45 @@ fn run_once(d: &Data, method: Method, w: Workload, n: u64, seed: u64) -> (u64, S
     }
 }
 
-/// Iterations per call: enough that the per-call set-up (the observed fit,
-/// the summaries) is a small share.
+/// Iterations per call: the 10,000 of a typical permutation test or
+/// bootstrap (1,000 at k = 1000, where a call already takes 0.01–0.4 s), so
+/// that the per-call set-up (the observed fit, the summaries) is the share
+/// it is in use.
 fn iterations_for(k: usize) -> u64 {
     match k {
-        0..=10 => 1000,
-        11..=100 => 4000,
-        _ => 400,
+        0..=100 => 10_000,
+        _ => 1000,
     }
 }
 
 struct RemaFigures {
     one: f64,
     two: f64,
+    /// Median of the paired one-thread / two-thread ratios.
+    speedup: f64,
     identical: bool,
 }
 
 fn rema_figures(d: &Data, method: Method, w: Workload, repeats: usize) -> Result<RemaFigures> {
     let n = iterations_for(d.yi.len());
     let (p1, p2) = (pool(1)?, pool(2)?);
-    let one = p1.install(|| per_iteration(repeats, || run_once(d, method, w, n, 7).0));
-    let two = p2.install(|| per_iteration(repeats, || run_once(d, method, w, n, 7).0));
+    // One- and two-thread repeats alternate, so that a slow spell of this
+    // shared machine falls on both; the speed-up is the median of the
+    // per-pair ratios.
+    let (mut one, mut two, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..repeats {
+        let a = p1.install(|| per_iteration(1, || run_once(d, method, w, n, 7).0));
+        let b = p2.install(|| per_iteration(1, || run_once(d, method, w, n, 7).0));
+        one.push(a);
+        two.push(b);
+        ratio.push(a / b);
+    }
     let a = p1.install(|| run_once(d, method, w, n, 7).1);
     let b = p2.install(|| run_once(d, method, w, n, 7).1);
     Ok(RemaFigures {
-        one,
-        two,
+        one: median(one),
+        two: median(two),
+        speedup: median(ratio),
         identical: a == b,
     })
 }
@@ -242,7 +255,7 @@ pub fn bench_compare(root: &Path, args: &[String]) -> Result<()> {
         return Ok(());
     }
     let quick = args.iter().any(|a| a == "--quick");
-    let repeats = if quick { 3 } else { 5 };
+    let repeats = if quick { 3 } else { 7 };
     let dir = std::env::temp_dir().join(format!("rema-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     println!(
@@ -251,7 +264,11 @@ pub fn bench_compare(root: &Path, args: &[String]) -> Result<()> {
         machine(),
         dir.display()
     );
-    let r = rscript();
+    let r = if args.iter().any(|a| a == "--no-r") {
+        None
+    } else {
+        rscript()
+    };
     if r.is_none() {
         println!("Rscript not found: rema's figures only (install R with metafor, boot and jsonlite for the comparison)");
     }
@@ -297,7 +314,7 @@ pub fn bench_compare(root: &Path, args: &[String]) -> Result<()> {
         }
     }
     println!(
-        "\nPer iteration, one moderator (yi ~ 1 + x), median of {repeats} repeats (metafor: median of 3, 1 at k = 1000)\n"
+        "\nPer iteration, one moderator (yi ~ 1 + x); rema: calls of 10,000 iterations (1,000 at k = 1000), median of {repeats} repeats, 1 and 2 threads alternating, speed-up = median of the paired ratios (metafor: median of 3, 1 at k = 1000)\n"
     );
     println!(
         "{:>5} {:<5} {:<12} {:>12} {:>12} {:>9} {:>12} {:>8} {:>9}",
@@ -333,7 +350,7 @@ pub fn bench_compare(root: &Path, args: &[String]) -> Result<()> {
             us(f.one),
             ratio.map_or("-".to_string(), |r| format!("{r:.0}x")),
             us(f.two),
-            f.one / f.two,
+            f.speedup,
             if f.identical { "yes" } else { "NO" }
         );
     }
@@ -373,6 +390,12 @@ pub fn bench_compare(root: &Path, args: &[String]) -> Result<()> {
         big.display()
     );
 
+    let slowest = table
+        .iter()
+        .filter(|t| t.0 == 50)
+        .map(|t| t.3.speedup)
+        .fold(f64::INFINITY, f64::min);
+    println!("\nSmallest 2-thread speed-up at k = 50: {slowest:.2}x");
     let par_bad: Vec<_> = table.iter().filter(|t| !t.3.identical).collect();
     if !par_bad.is_empty() {
         bail!("outputs differ between 1 and 2 threads");
@@ -390,14 +413,16 @@ pub fn bench_compare(root: &Path, args: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// `cargo xtask bench-loop <permutation|bootstrap> <DL|REML> <iterations> [k]`:
-/// one workload once on one thread, for a profiler
+/// `cargo xtask bench-loop <permutation|bootstrap> <DL|REML> <iterations> [k] [threads]`:
+/// one workload once (on one thread unless told), for a profiler
 /// (`valgrind --tool=callgrind target/release/xtask bench-loop permutation REML 2000`).
 pub fn bench_loop(args: &[String]) -> Result<()> {
     let w = match args.first().map(String::as_str) {
         Some("permutation") => Workload::Permutation,
         Some("bootstrap") => Workload::Bootstrap,
-        _ => bail!("usage: bench-loop <permutation|bootstrap> <DL|REML> <iterations> [k]"),
+        _ => {
+            bail!("usage: bench-loop <permutation|bootstrap> <DL|REML> <iterations> [k] [threads]")
+        }
     };
     let method: Method = args
         .get(1)
@@ -408,9 +433,10 @@ pub fn bench_loop(args: &[String]) -> Result<()> {
     let k: usize = args.get(3).map_or(Ok(50), |s| s.parse())?;
     let d = Data::new(k);
     let t0 = Instant::now();
-    let (ran, _) = pool(1)?.install(|| run_once(&d, method, w, n, 7));
+    let threads: usize = args.get(4).map_or(Ok(1), |s| s.parse())?;
+    let (ran, _) = pool(threads)?.install(|| run_once(&d, method, w, n, 7));
     println!(
-        "{w:?} {} k={k}: {ran} iterations, {} per iteration",
+        "{w:?} {} k={k}, {threads} thread(s): {ran} iterations, {} per iteration",
         method.name(),
         us(t0.elapsed().as_secs_f64() / ran as f64)
     );

@@ -7,7 +7,7 @@
 //!   audited, against the expected statuses, then the golden suite.
 //! - `check-goldens`: compare rema with the committed goldens offline and
 //!   print the largest relative error per kind of quantity.
-//! - `bench-compare [--quick] [--keep] [--r-large]`: rema's permutation test and
+//! - `bench-compare [--quick] [--keep] [--r-large] [--no-r]`: rema's permutation test and
 //!   bootstrap against R metafor per iteration, side by side on the same
 //!   generated data (see `bench_compare.rs`, docs/PERFORMANCE.md).
 
@@ -37,7 +37,7 @@ fn main() -> Result<()> {
         Some("bench-compare") => bench_compare::bench_compare(&root(), &args[1..]),
         Some("bench-loop") => bench_compare::bench_loop(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <verify | goldens | check-goldens | bench-compare [--quick] [--keep] [--r-large]>");
+            eprintln!("usage: cargo xtask <verify | goldens | check-goldens | bench-compare [--quick] [--keep] [--r-large] [--no-r]>");
             std::process::exit(2);
         }
     }

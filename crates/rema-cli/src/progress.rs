@@ -2,7 +2,7 @@
 //!
 //! The bar is drawn on stderr only when stderr is a terminal (indicatif hides
 //! itself otherwise), so piped and redirected runs stay quiet. Ctrl-C sets a
-//! flag that rema-core checks between chunks of iterations; the run then
+//! flag that rema-core checks between blocks of iterations; the run then
 //! stops with a "stopped after N of M iterations" error and exit code 130.
 
 use std::sync::atomic::{AtomicBool, Ordering};

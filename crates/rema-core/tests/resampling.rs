@@ -140,6 +140,61 @@ fn cancellation_stops_a_run_and_progress_is_reported() {
     );
 }
 
+/// On two threads progress only grows, ends at the total (the bootstrap's
+/// jackknife refits are not counted), and a flag set part-way stops the
+/// run with the count done so far.
+#[test]
+fn progress_grows_and_a_flag_stops_a_parallel_run_part_way() {
+    let opts = FitOptions::new(Method::Reml);
+    let re = fit_with_moderators(&YI, &VI, &design(), &opts).unwrap();
+    let b = BootstrapOptions {
+        replicates: 20_000,
+        seed: 4,
+        kind: BootstrapType::Nonparametric,
+    };
+    let seen = std::sync::Mutex::new(Vec::new());
+    let progress = |done: u64, total: u64| seen.lock().unwrap().push((done, total));
+    let hooks = Hooks {
+        progress: Some(&progress),
+        cancel: None,
+    };
+    in_pool(2, || {
+        rema_core::resample::bootstrap_mods::bootstrap_moderators(
+            &YI, &VI, &design(), &opts, &re, &b, &hooks,
+        )
+    })
+    .unwrap();
+    let seen = seen.into_inner().unwrap();
+    assert!(seen.len() > 10, "{} reports", seen.len());
+    assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0), "{seen:?}");
+    assert!(seen.iter().all(|&(d, t)| t == 20_000 && d <= t));
+    assert_eq!(seen.last(), Some(&(20_000, 20_000)));
+
+    // Stop once a quarter is done.
+    let cancel = AtomicBool::new(false);
+    let stop_at = |done: u64, total: u64| {
+        if done >= total / 4 {
+            cancel.store(true, Ordering::Relaxed);
+        }
+    };
+    let hooks = Hooks {
+        progress: Some(&stop_at),
+        cancel: Some(&cancel),
+    };
+    let e = in_pool(2, || {
+        rema_core::resample::bootstrap_mods::bootstrap_moderators(
+            &YI, &VI, &design(), &opts, &re, &b, &hooks,
+        )
+    });
+    match e {
+        Err(Error::Cancelled { done, total }) => {
+            assert_eq!(total, 20_000);
+            assert!((5_000..20_000).contains(&done), "{done}");
+        }
+        other => panic!("expected a cancelled run, got {other:?}"),
+    }
+}
+
 #[test]
 fn a_random_test_becomes_exact_when_enumeration_is_cheaper() {
     // k = 6 studies: 2^6 = 64 sign flips <= 1000 iterations, as metafor.

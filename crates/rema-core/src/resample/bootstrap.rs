@@ -33,7 +33,7 @@ use rayon::prelude::*;
 
 use super::fast::{intercept_only, Fast};
 use super::rng::Stream;
-use super::{Hooks, CHUNK};
+use super::Hooks;
 use crate::error::{Error, Result};
 use crate::fit::{fit, Fit, FitOptions};
 
@@ -153,16 +153,37 @@ pub fn bootstrap(
     let mu = observed.estimate().estimate;
     let sd: Vec<f64> = vi.iter().map(|v| (v + observed.tau2).sqrt()).collect();
     let n = b.replicates;
-    let mut reps: Vec<[f64; 4]> = Vec::with_capacity(n as usize);
-    let mut chunk: Vec<[f64; 4]> = Vec::with_capacity(CHUNK as usize);
-    let mut start = 0u64;
+    // The k leave-one-out refits of the BCa jackknife (nonparametric only)
+    // run in the same parallel pass as the replicates, as items n..n + k.
+    let extra = if b.kind == BootstrapType::Nonparametric {
+        k as u64
+    } else {
+        0
+    };
+    let refit = |y: &[f64], v: &[f64], w: &mut [f64]| match intercept_only(y, v, opts, w) {
+        Fast::Done(f) => [f.estimate, f.tau2, f.i2, f.h2],
+        Fast::Failed => [f64::NAN; 4],
+        Fast::Unsupported => fit(y, v, opts).map_or([f64::NAN; 4], |f| stats(&f)),
+    };
     hooks.report(0, n)?;
-    while start < n {
-        let end = (start + CHUNK).min(n);
-        // par_extend keeps the order of the indices, whatever the threads.
-        chunk.par_extend((start..end).into_par_iter().map_init(
-            || (vec![0.0; k], vec![0.0; k], vec![0.0; k]),
-            |(y, v, w), idx| {
+    let blocks = super::par_blocks(
+        0..n + extra,
+        n,
+        hooks,
+        || (vec![0.0; k], vec![0.0; k], vec![0.0; k]),
+        |(y, v, w), range| {
+            // Each item is pushed in index order, whatever the threads.
+            let mut out: Vec<[f64; 4]> = Vec::with_capacity((range.end - range.start) as usize);
+            for idx in range {
+                if idx >= n {
+                    let i = (idx - n) as usize;
+                    for (m, j) in (0..k).filter(|&j| j != i).enumerate() {
+                        y[m] = yi[j];
+                        v[m] = vi[j];
+                    }
+                    out.push(refit(&y[..k - 1], &v[..k - 1], &mut w[..k - 1]));
+                    continue;
+                }
                 let mut rng = Stream::new(b.seed, idx);
                 match b.kind {
                     BootstrapType::Nonparametric => {
@@ -181,17 +202,20 @@ pub fn bootstrap(
                         }
                     }
                 }
-                match intercept_only(y, v, opts, w) {
-                    Fast::Done(f) => [f.estimate, f.tau2, f.i2, f.h2],
-                    Fast::Failed => [f64::NAN; 4],
-                    Fast::Unsupported => fit(y, v, opts).map_or([f64::NAN; 4], |f| stats(&f)),
-                }
-            },
-        ));
-        reps.append(&mut chunk);
-        start = end;
-        hooks.report(start, n)?;
-    }
+                out.push(refit(y, v, w));
+            }
+            out
+        },
+    )?;
+    let mut reps: Vec<[f64; 4]> = blocks.concat();
+    hooks.report(n, n)?;
+    // Jackknife values for the BCa acceleration; all or none.
+    let jack: Option<Vec<[f64; 4]>> = if extra > 0 {
+        let j = reps.split_off(n as usize);
+        j.iter().all(|r| !r[0].is_nan()).then_some(j)
+    } else {
+        None
+    };
     let failed = reps.iter().filter(|r| r[0].is_nan()).count() as u64;
     let mut notes = Vec::new();
     if failed > 0 {
@@ -200,27 +224,6 @@ pub fn bootstrap(
         ));
     }
 
-    // Jackknife values for the BCa acceleration (nonparametric only).
-    let jack: Option<Vec<[f64; 4]>> = (b.kind == BootstrapType::Nonparametric)
-        .then(|| {
-            let mut out: Vec<Option<[f64; 4]>> = Vec::with_capacity(k);
-            out.par_extend((0..k).into_par_iter().map_init(
-                || (vec![0.0; k - 1], vec![0.0; k - 1], vec![0.0; k - 1]),
-                |(y, v, w), i| {
-                    for (n, j) in (0..k).filter(|&j| j != i).enumerate() {
-                        y[n] = yi[j];
-                        v[n] = vi[j];
-                    }
-                    match intercept_only(y, v, opts, w) {
-                        Fast::Done(f) => Some([f.estimate, f.tau2, f.i2, f.h2]),
-                        Fast::Failed => None,
-                        Fast::Unsupported => fit(y, v, opts).ok().map(|f| stats(&f)),
-                    }
-                },
-            ));
-            out.into_iter().collect::<Option<Vec<_>>>()
-        })
-        .flatten();
     if b.kind == BootstrapType::Nonparametric && jack.is_none() {
         notes.push(
             "bootstrap: a leave-one-out refit failed, so no BCa intervals (they need the jackknife)"
@@ -235,13 +238,21 @@ pub fn bootstrap(
     }
     let obs = stats(observed);
     let names = ["estimate", "tau2", "i2", "h2"];
+    // The statistics are summarised in parallel (each sorts its replicates).
+    let summaries: Vec<(BootSummary, Option<String>)> = (0..4)
+        .into_par_iter()
+        .map(|s| {
+            let mut t: Vec<f64> = reps
+                .iter()
+                .map(|r| r[s])
+                .filter(|x| x.is_finite())
+                .collect();
+            let jack_s: Option<Vec<f64>> = jack.as_ref().map(|j| j.iter().map(|r| r[s]).collect());
+            summarise(&mut t, obs[s], observed.options.level, jack_s.as_deref())
+        })
+        .collect();
     let mut sums = Vec::with_capacity(4);
-    let mut t: Vec<f64> = Vec::with_capacity(n as usize);
-    for s in 0..4 {
-        t.clear();
-        t.extend(reps.iter().map(|r| r[s]).filter(|x| x.is_finite()));
-        let jack_s: Option<Vec<f64>> = jack.as_ref().map(|j| j.iter().map(|r| r[s]).collect());
-        let (sum, note) = summarise(&mut t, obs[s], observed.options.level, jack_s.as_deref());
+    for (s, (sum, note)) in summaries.into_iter().enumerate() {
         if let Some(note) = note {
             notes.push(format!("bootstrap {}: {note}", names[s]));
         }
@@ -263,48 +274,99 @@ pub fn bootstrap(
 
 /// boot's `norm.inter`: the value at probability `alpha` of sorted `t`.
 pub fn norm_inter(t: &[f64], alpha: f64) -> f64 {
-    let r = t.len();
+    norm_inter_at(t.len(), alpha, &mut |i| t[i])
+}
+
+/// [`norm_inter`] of `r` sorted values read through `t(i)` (the i-th
+/// smallest), so that the order statistics it reads can be listed first.
+fn norm_inter_at(r: usize, alpha: f64, t: &mut impl FnMut(usize) -> f64) -> f64 {
     if r == 0 {
         return f64::NAN;
     }
     let rk = (r as f64 + 1.0) * alpha;
     let k = rk.trunc() as usize;
     if k == 0 {
-        return t[0];
+        return t(0);
     }
     if k >= r {
-        return t[r - 1];
+        return t(r - 1);
     }
     if (k as f64) == rk {
-        return t[k - 1];
+        return t(k - 1);
     }
     let z = crate::dist::norm_quantile(alpha);
     let z1 = crate::dist::norm_quantile(k as f64 / (r as f64 + 1.0));
     let z2 = crate::dist::norm_quantile((k as f64 + 1.0) / (r as f64 + 1.0));
-    let (tk, tk1) = (t[k - 1], t[k]);
+    let (tk, tk1) = (t(k - 1), t(k));
     tk + (z - z1) / (z2 - z1) * (tk1 - tk)
 }
 
-/// Monte Carlo SE of the quantile of sorted `t` at probability `q`.
-fn quantile_mcse(t: &[f64], q: f64) -> f64 {
-    let r = t.len() as f64;
-    if t.len() < 2 {
+/// Monte Carlo SE of the quantile at probability `q` of `r` sorted values
+/// read through `t(i)`: the half-width of the order-statistic interval
+/// around it (rank r·q ± 1.96·√(r·q·(1−q))) divided by 2 × 1.96.
+fn quantile_mcse_at(r: usize, q: f64, t: &mut impl FnMut(usize) -> f64) -> f64 {
+    if r < 2 {
         return f64::NAN;
     }
-    let half = 1.96 * (r * q * (1.0 - q)).sqrt();
-    let idx = |x: f64| (x.round().max(1.0).min(r) as usize) - 1;
-    let lo = idx(r * q - half);
-    let hi = idx(r * q + half);
-    (t[hi] - t[lo]) / (2.0 * 1.96)
+    let rf = r as f64;
+    let half = 1.96 * (rf * q * (1.0 - q)).sqrt();
+    let idx = |x: f64| (x.round().max(1.0).min(rf) as usize) - 1;
+    let lo = idx(rf * q - half);
+    let hi = idx(rf * q + half);
+    (t(hi) - t(lo)) / (2.0 * 1.96)
 }
 
+/// A bootstrap interval at probabilities `lo`, `hi` of `r` sorted values
+/// read through `t(i)`.
+fn interval_at(r: usize, lo: f64, hi: f64, t: &mut impl FnMut(usize) -> f64) -> BootInterval {
+    BootInterval {
+        lower: norm_inter_at(r, lo, t),
+        upper: norm_inter_at(r, hi, t),
+        mcse_lower: quantile_mcse_at(r, lo, t),
+        mcse_upper: quantile_mcse_at(r, hi, t),
+    }
+}
+
+/// Moves the order statistic of each of `ranks` (sorted, 0-based, counted
+/// in the whole array of which `t` starts at `offset`) to its place, as a
+/// full sort would put it, in O(n log m) for m ranks. Under `total_cmp` only
+/// bit-equal values tie, so each placed value is the one a sort gives.
+fn select_ranks(t: &mut [f64], offset: usize, ranks: &[usize]) {
+    if ranks.is_empty() || t.len() < 2 {
+        return;
+    }
+    let mid = ranks.len() / 2;
+    let at = ranks[mid] - offset;
+    let (left, _, right) = t.select_nth_unstable_by(at, f64::total_cmp);
+    select_ranks(left, offset, &ranks[..mid]);
+    select_ranks(right, offset + at + 1, &ranks[mid + 1..]);
+}
+
+/// Moves the finite values of `t` to its front, in their order, and
+/// returns how many there are (boot.ci leaves out failed replicates).
+pub(crate) fn compact_finite(t: &mut [f64]) -> usize {
+    let mut w = 0;
+    for i in 0..t.len() {
+        if t[i].is_finite() {
+            t[w] = t[i];
+            w += 1;
+        }
+    }
+    w
+}
+
+/// Summarises the replicates `t` of one statistic (finite values, in any
+/// order; reordered in place): mean, bias and SE, the percentile interval
+/// and, given the jackknife values `jack`, the BCa interval (boot.ci).
+///
+/// The intervals need a handful of order statistics, so they are selected
+/// (`select_ranks`) rather than the replicates sorted.
 pub(crate) fn summarise(
     t: &mut [f64],
     observed: f64,
     level: f64,
     jack: Option<&[f64]>,
 ) -> (BootSummary, Option<String>) {
-    t.sort_by(|a, b| a.total_cmp(b));
     let r = t.len();
     let rf = r as f64;
     let mean = t.iter().sum::<f64>() / rf;
@@ -312,21 +374,19 @@ pub(crate) fn summarise(
     let se = var.sqrt();
     let conf = level / 100.0;
     let (a1, a2) = ((1.0 - conf) / 2.0, (1.0 + conf) / 2.0);
-    let percentile = BootInterval {
-        lower: norm_inter(t, a1),
-        upper: norm_inter(t, a2),
-        mcse_lower: quantile_mcse(t, a1),
-        mcse_upper: quantile_mcse(t, a2),
-    };
     let mut note = None;
-    let bca = jack.and_then(|jk| {
+    // The BCa probabilities (boot.ci's bca.ci).
+    let bca_levels = jack.and_then(|jk| {
         let below = t.iter().filter(|&&x| x < observed).count() as f64;
         let z0 = crate::dist::norm_quantile(below / rf);
         let m = jk.len() as f64;
         let jm = jk.iter().sum::<f64>() / m;
-        let l: Vec<f64> = jk.iter().map(|x| (m - 1.0) * (jm - x)).collect();
-        let s2: f64 = l.iter().map(|x| x * x).sum();
-        let s3: f64 = l.iter().map(|x| x * x * x).sum();
+        let (mut s2, mut s3) = (0.0, 0.0);
+        for x in jk {
+            let l = (m - 1.0) * (jm - x);
+            s2 += l * l;
+            s3 += l * l * l;
+        }
         let a = s3 / (6.0 * s2.powf(1.5));
         if !z0.is_finite() || !a.is_finite() {
             note = Some(format!(
@@ -338,14 +398,24 @@ pub(crate) fn summarise(
             let za = crate::dist::norm_quantile(alpha);
             crate::dist::norm_cdf(z0 + (z0 + za) / (1.0 - a * (z0 + za)))
         };
-        let (b1, b2) = (adj(a1), adj(a2));
-        Some(BootInterval {
-            lower: norm_inter(t, b1),
-            upper: norm_inter(t, b2),
-            mcse_lower: quantile_mcse(t, b1),
-            mcse_upper: quantile_mcse(t, b2),
-        })
+        Some((adj(a1), adj(a2)))
     });
+    // List the order statistics the intervals read, place them, then read.
+    let mut ranks = Vec::with_capacity(16);
+    let mut record = |i: usize| {
+        ranks.push(i);
+        0.0
+    };
+    interval_at(r, a1, a2, &mut record);
+    if let Some((b1, b2)) = bca_levels {
+        interval_at(r, b1, b2, &mut record);
+    }
+    ranks.sort_unstable();
+    ranks.dedup();
+    select_ranks(t, 0, &ranks);
+    let mut read = |i: usize| t[i];
+    let percentile = interval_at(r, a1, a2, &mut read);
+    let bca = bca_levels.map(|(b1, b2)| interval_at(r, b1, b2, &mut read));
     (
         BootSummary {
             observed,
@@ -372,5 +442,36 @@ mod tests {
         assert_eq!(norm_inter(&t, 0.025), 1.0);
         assert_eq!(norm_inter(&t, 0.5), 5.0);
         assert_eq!(norm_inter(&t, 0.975), 9.0);
+    }
+
+    /// The selected order statistics and the summary equal those of a fully
+    /// sorted copy, ties and all.
+    #[test]
+    fn selection_gives_the_sorted_order_statistics() {
+        let mut s = Stream::new(3, 0);
+        for r in [2usize, 3, 10, 99, 1000, 4001] {
+            // Rounded draws, so that there are ties.
+            let t: Vec<f64> = (0..r).map(|_| (s.normal() * 20.0).round() / 20.0).collect();
+            let mut sorted = t.clone();
+            sorted.sort_by(f64::total_cmp);
+            let jack: Vec<f64> = (0..12).map(|_| s.normal()).collect();
+            let mut work = t.clone();
+            let (got, _) = summarise(&mut work, 0.01, 95.0, Some(&jack));
+            let mut all = sorted.clone();
+            let (want_sorted, _) = summarise(&mut all, 0.01, 95.0, Some(&jack));
+            assert_eq!(got.percentile, want_sorted.percentile, "r = {r}");
+            assert_eq!(got.bca, want_sorted.bca, "r = {r}");
+            // And against the textbook reading of the sorted array (at the
+            // probabilities summarise derives from the level).
+            let (a1, a2) = ((1.0 - 0.95) / 2.0, (1.0 + 0.95) / 2.0);
+            assert_eq!(got.percentile.lower, norm_inter(&sorted, a1), "r = {r}");
+            assert_eq!(got.percentile.upper, norm_inter(&sorted, a2), "r = {r}");
+            let ranks: Vec<usize> = vec![0, r / 3, r / 2, r - 1];
+            let mut w = t.clone();
+            select_ranks(&mut w, 0, &ranks);
+            for &i in &ranks {
+                assert_eq!(w[i].to_bits(), sorted[i].to_bits(), "rank {i} of {r}");
+            }
+        }
     }
 }

@@ -30,11 +30,11 @@
 
 use rayon::prelude::*;
 
-use super::bootstrap::{summarise, BootSummary, BootstrapOptions, BootstrapType};
+use super::bootstrap::{compact_finite, summarise, BootSummary, BootstrapOptions, BootstrapType};
 use super::fast::{i2_h2_p, with_moderators, Workspace};
 use super::one_moderator::{self, Studies};
 use super::rng::Stream;
-use super::{Hooks, CHUNK};
+use super::Hooks;
 use crate::error::{Error, Result};
 use crate::fit::{fit_with_moderators, Fit, FitOptions};
 use crate::linalg::Design;
@@ -152,6 +152,28 @@ fn refit(s: &mut Scratch, opts: &FitOptions, one: Option<&OneMod>, dst: &mut [f6
     }
 }
 
+/// Fills `s` with the studies other than `i` (a jackknife data set).
+fn leave_one_out(
+    s: &mut Scratch,
+    yi: &[f64],
+    vi: &[f64],
+    x: &Design,
+    one: Option<&OneMod>,
+    i: usize,
+) {
+    let p = x.cols();
+    let data = s.x.data_mut();
+    for (n, j) in (0..yi.len()).filter(|&j| j != i).enumerate() {
+        s.y[n] = yi[j];
+        s.v[n] = vi[j];
+        data[n * p..(n + 1) * p].copy_from_slice(x.row(j));
+        if let Some(o) = one {
+            s.xc[n] = o.xc[j];
+            s.lnv[n] = o.lnv[j];
+        }
+    }
+}
+
 /// Bootstraps the meta-regression `observed`, fitted to `yi`, `vi` with
 /// design `x` (intercept first) and options `opts`.
 pub fn bootstrap_moderators(
@@ -194,99 +216,95 @@ pub fn bootstrap_moderators(
         }
     });
     let n = b.replicates;
-    let mut reps: Vec<f64> = Vec::with_capacity(n as usize * width);
-    let mut chunk: Vec<f64> = Vec::with_capacity(CHUNK as usize * width);
-    let mut start = 0u64;
+    // The k leave-one-out refits of the BCa jackknife (nonparametric only)
+    // run in the same parallel pass as the replicates, as items n..n + k:
+    // one fork-join per call.
+    let extra = if b.kind == BootstrapType::Nonparametric {
+        k as u64
+    } else {
+        0
+    };
+    // Column-major results: column s holds statistic s of replicate i at
+    // row i and of leave-one-out refit i at row n + i. Each block writes
+    // its own rows of every column, so the order is the index order,
+    // whatever the threads, and nothing is copied afterwards.
+    let rows = (n + extra) as usize;
+    let mut cols = vec![f64::NAN; rows * width];
+    let plan = super::Blocks::new(0..n + extra);
+    let outs = super::column_blocks(&mut cols, rows, &plan);
     hooks.report(0, n)?;
-    while start < n {
-        let end = (start + CHUNK).min(n);
-        chunk.clear();
-        chunk.resize((end - start) as usize * width, f64::NAN);
-        // Each replicate writes its own slot: the order is the index order,
-        // whatever the threads.
-        chunk.par_chunks_mut(width).enumerate().for_each_init(
-            || Scratch::new(k, x),
-            |s, (off, dst)| {
-                let mut rng = Stream::new(b.seed, start + off as u64);
-                match b.kind {
-                    BootstrapType::Nonparametric => {
-                        if let Some(o) = &one {
-                            for i in 0..k {
-                                let j = rng.below(k as u64) as usize;
-                                s.y[i] = yi[j];
-                                s.v[i] = vi[j];
-                                s.xc[i] = o.xc[j];
-                                s.lnv[i] = o.lnv[j];
+    super::par_blocks_into(
+        &plan,
+        n,
+        hooks,
+        outs,
+        || (Scratch::new(k, x), None::<Scratch>, vec![f64::NAN; width]),
+        |(s, loo, row), range, mut out| {
+            let lo = range.start;
+            for idx in range {
+                let ok = if idx >= n {
+                    let s = loo.get_or_insert_with(|| Scratch::new(k - 1, x));
+                    leave_one_out(s, yi, vi, x, one.as_ref(), (idx - n) as usize);
+                    refit(s, opts, one.as_ref(), row)
+                } else {
+                    let mut rng = Stream::new(b.seed, idx);
+                    match b.kind {
+                        BootstrapType::Nonparametric => {
+                            if let Some(o) = &one {
+                                for i in 0..k {
+                                    let j = rng.below(k as u64) as usize;
+                                    s.y[i] = yi[j];
+                                    s.v[i] = vi[j];
+                                    s.xc[i] = o.xc[j];
+                                    s.lnv[i] = o.lnv[j];
+                                }
+                            } else {
+                                let data = s.x.data_mut();
+                                for i in 0..k {
+                                    let j = rng.below(k as u64) as usize;
+                                    s.y[i] = yi[j];
+                                    s.v[i] = vi[j];
+                                    data[i * p..(i + 1) * p].copy_from_slice(x.row(j));
+                                }
                             }
-                        } else {
-                            let data = s.x.data_mut();
-                            for i in 0..k {
-                                let j = rng.below(k as u64) as usize;
-                                s.y[i] = yi[j];
-                                s.v[i] = vi[j];
-                                data[i * p..(i + 1) * p].copy_from_slice(x.row(j));
+                        }
+                        BootstrapType::Parametric => {
+                            // The design and the variances stay those observed.
+                            s.v.copy_from_slice(vi);
+                            if let Some(o) = &one {
+                                s.xc.copy_from_slice(&o.xc);
+                                s.lnv.copy_from_slice(&o.lnv);
+                            }
+                            for ((y, f), sd) in s.y.iter_mut().zip(&fitted).zip(&sd) {
+                                *y = f + sd * rng.normal();
                             }
                         }
                     }
-                    BootstrapType::Parametric => {
-                        // The design and the variances stay those observed.
-                        s.v.copy_from_slice(vi);
-                        if let Some(o) = &one {
-                            s.xc.copy_from_slice(&o.xc);
-                            s.lnv.copy_from_slice(&o.lnv);
-                        }
-                        for ((y, f), sd) in s.y.iter_mut().zip(&fitted).zip(&sd) {
-                            *y = f + sd * rng.normal();
-                        }
-                    }
+                    refit(s, opts, one.as_ref(), row)
+                };
+                let at = (idx - lo) as usize;
+                for (col, v) in out.iter_mut().zip(row.iter()) {
+                    col[at] = if ok { *v } else { f64::NAN };
                 }
-                if !refit(s, opts, one.as_ref(), dst) {
-                    dst.iter_mut().for_each(|d| *d = f64::NAN);
-                }
-            },
-        );
-        reps.append(&mut chunk);
-        start = end;
-        hooks.report(start, n)?;
-    }
-    let failed = reps.chunks_exact(width).filter(|r| r[0].is_nan()).count() as u64;
+            }
+        },
+    )?;
+    hooks.report(n, n)?;
+    let n_rows = n as usize;
+    // Leave-one-out values for the BCa acceleration: all or none.
+    let jack_ok = extra > 0
+        && cols
+            .chunks_exact(rows)
+            .all(|c| c[n_rows..].iter().all(|v| !v.is_nan()));
+    let failed = cols[..n_rows].iter().filter(|v| v.is_nan()).count() as u64;
     let mut notes = Vec::new();
     if failed > 0 {
         notes.push(format!(
             "bootstrap: {failed} of {n} refits failed (rank-deficient resample or no convergence) and were left out, as boot.ci drops NA"
         ));
     }
-
-    // Leave-one-out refits for the BCa acceleration (nonparametric only).
-    let jack: Option<Vec<f64>> = if b.kind == BootstrapType::Nonparametric {
-        let rows: Vec<Option<Vec<f64>>> = (0..k)
-            .into_par_iter()
-            .map_init(
-                || Scratch::new(k - 1, x),
-                |s, i| {
-                    let data = s.x.data_mut();
-                    for (n, j) in (0..k).filter(|&j| j != i).enumerate() {
-                        s.y[n] = yi[j];
-                        s.v[n] = vi[j];
-                        data[n * p..(n + 1) * p].copy_from_slice(x.row(j));
-                        if let Some(o) = &one {
-                            s.xc[n] = o.xc[j];
-                            s.lnv[n] = o.lnv[j];
-                        }
-                    }
-                    let mut dst = vec![f64::NAN; width];
-                    refit(s, opts, one.as_ref(), &mut dst).then_some(dst)
-                },
-            )
-            .collect();
-        rows.into_iter()
-            .collect::<Option<Vec<Vec<f64>>>>()
-            .map(|r| r.concat())
-    } else {
-        None
-    };
     match b.kind {
-        BootstrapType::Nonparametric if jack.is_none() => notes.push(
+        BootstrapType::Nonparametric if !jack_ok => notes.push(
             "bootstrap: a leave-one-out refit failed, so no BCa intervals (they need the jackknife)"
                 .to_string(),
         ),
@@ -298,19 +316,19 @@ pub fn bootstrap_moderators(
     }
     let mut obs = beta.clone();
     obs.extend([observed.tau2, observed.i2, observed.h2]);
+    // The statistics are summarised in parallel, each in place in its column.
+    let level = observed.options.level;
+    let summaries: Vec<(BootSummary, Option<String>)> = cols
+        .par_chunks_mut(rows)
+        .zip(obs.par_iter())
+        .map(|(col, &o)| {
+            let (reps, jack) = col.split_at_mut(n_rows);
+            let finite = compact_finite(reps);
+            summarise(&mut reps[..finite], o, level, jack_ok.then_some(&*jack))
+        })
+        .collect();
     let mut sums = Vec::with_capacity(width);
-    let mut t: Vec<f64> = Vec::with_capacity(n as usize);
-    for s in 0..width {
-        t.clear();
-        t.extend(
-            reps.chunks_exact(width)
-                .map(|r| r[s])
-                .filter(|v| v.is_finite()),
-        );
-        let jack_s: Option<Vec<f64>> = jack
-            .as_ref()
-            .map(|j| j.chunks_exact(width).map(|r| r[s]).collect());
-        let (sum, note) = summarise(&mut t, obs[s], observed.options.level, jack_s.as_deref());
+    for (s, (sum, note)) in summaries.into_iter().enumerate() {
         if let Some(note) = note {
             let name = match s.checked_sub(p) {
                 None => format!("coefficient {}", s + 1),

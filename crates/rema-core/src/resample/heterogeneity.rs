@@ -13,11 +13,9 @@
 //! monotone function of Q, so the test reproduces the Q test up to Monte Carlo
 //! error; for ML/REML it is a parametric-bootstrap likelihood-based test).
 
-use rayon::prelude::*;
-
 use super::fast::{intercept_only, with_moderators, Fast, Workspace};
 use super::rng::Stream;
-use super::{Hooks, CHUNK, COMPTOL};
+use super::{Hooks, COMPTOL};
 use crate::error::{Error, Result};
 use crate::fit::{fit_with_moderators, Fit, FitOptions, Test};
 use crate::linalg::Design;
@@ -85,65 +83,59 @@ pub fn tau2_test(
     let int_only = x.is_intercept_only();
 
     let obs = observed.tau2;
-    let mut exceed = 1u64;
-    let mut valid = 1u64;
-    let mut failed = 0u64;
-    let mut start = 1u64;
+    // The observed data set counts as the first of the iterations.
     hooks.report(0, iterations)?;
-    while start < iterations {
-        let end = (start + CHUNK).min(iterations);
-        let (e, v, f) = (start..end)
-            .into_par_iter()
-            .fold(
-                || {
-                    (
-                        (0u64, 0u64, 0u64),
-                        vec![0.0; k],
-                        Workspace::new(k, p),
-                        vec![0.0; p + 1],
-                        vec![0.0; k],
-                    )
-                },
-                |((mut e, mut v, mut f), mut y, mut ws, mut out, mut w), idx| {
-                    let mut rng = Stream::new(seed_h, idx);
-                    for ((y, m), s) in y.iter_mut().zip(&mean).zip(&sd) {
-                        *y = m + s * rng.normal();
-                    }
-                    // The allocation-free refits when they cover the method.
-                    let tau2 = if int_only {
-                        match intercept_only(&y, vi, opts, &mut w) {
-                            Fast::Done(s) => Some(s.tau2),
-                            Fast::Failed => None,
-                            Fast::Unsupported => {
-                                fit_with_moderators(&y, vi, x, opts).ok().map(|r| r.tau2)
-                            }
-                        }
-                    } else {
-                        match with_moderators(&y, vi, x, opts, &mut ws, &mut out) {
-                            Some(t) => t,
-                            None => fit_with_moderators(&y, vi, x, opts).ok().map(|r| r.tau2),
-                        }
-                    };
-                    match tau2 {
-                        Some(t) => {
-                            v += 1;
-                            if t >= obs - COMPTOL {
-                                e += 1;
-                            }
-                        }
-                        None => f += 1,
-                    }
-                    ((e, v, f), y, ws, out, w)
-                },
+    let blocks = super::par_blocks(
+        1..iterations,
+        iterations,
+        hooks,
+        || {
+            (
+                vec![0.0; k],
+                Workspace::new(k, p),
+                vec![0.0; p + 1],
+                vec![0.0; k],
             )
-            .map(|(c, _, _, _, _)| c)
-            .reduce(|| (0, 0, 0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
-        exceed += e;
-        valid += v;
-        failed += f;
-        start = end;
-        hooks.report(start, iterations)?;
-    }
+        },
+        |(y, ws, out, w), range| {
+            let (mut e, mut v, mut f) = (0u64, 0u64, 0u64);
+            for idx in range {
+                let mut rng = Stream::new(seed_h, idx);
+                for ((y, m), s) in y.iter_mut().zip(&mean).zip(&sd) {
+                    *y = m + s * rng.normal();
+                }
+                // The allocation-free refits when they cover the method.
+                let tau2 = if int_only {
+                    match intercept_only(y, vi, opts, w) {
+                        Fast::Done(s) => Some(s.tau2),
+                        Fast::Failed => None,
+                        Fast::Unsupported => {
+                            fit_with_moderators(y, vi, x, opts).ok().map(|r| r.tau2)
+                        }
+                    }
+                } else {
+                    match with_moderators(y, vi, x, opts, ws, out) {
+                        Some(t) => t,
+                        None => fit_with_moderators(y, vi, x, opts).ok().map(|r| r.tau2),
+                    }
+                };
+                match tau2 {
+                    Some(t) => {
+                        v += 1;
+                        if t >= obs - COMPTOL {
+                            e += 1;
+                        }
+                    }
+                    None => f += 1,
+                }
+            }
+            (e, v, f)
+        },
+    )?;
+    let (exceed, valid, failed) = blocks
+        .into_iter()
+        .fold((1u64, 1u64, 0u64), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
+    hooks.report(iterations, iterations)?;
     Ok(HeterogeneityTest {
         tau2: obs,
         pval: exceed as f64 / valid as f64,

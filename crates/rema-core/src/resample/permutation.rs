@@ -20,12 +20,10 @@
 //!   subgroups refitted and Q_between recomputed; p is the share with
 //!   Q_b* ≥ Q_b − comptol.
 
-use rayon::prelude::*;
-
 use super::fast::{intercept_only, with_moderators, Fast, Workspace};
 use super::one_moderator::{self, Studies};
 use super::rng::Stream;
-use super::{Hooks, Iterations, CHUNK, COMPTOL, MAX_EXACT};
+use super::{Hooks, Iterations, COMPTOL, MAX_EXACT};
 use crate::error::{Error, Result};
 use crate::fit::{fit_with_moderators, Fit, FitOptions};
 use crate::linalg::Design;
@@ -161,14 +159,76 @@ fn next_permutation(v: &mut [usize]) -> bool {
     true
 }
 
-struct Acc<S> {
-    counts: Vec<u64>,
-    valid: u64,
-    failed: u64,
+/// Writes into `out` the arrangement of rank `r` (0-based) in the
+/// lexicographic order of the distinct permutations of the sorted multiset
+/// `sorted` — the order [`next_permutation`] walks — so that a block of an
+/// exact test starts where it should without enumerating what comes before.
+/// `r` must be below the number of distinct permutations.
+fn nth_permutation(sorted: &[usize], mut r: u64, out: &mut [usize]) {
+    let mut classes: Vec<(usize, u64)> = Vec::new();
+    for &l in sorted {
+        match classes.last_mut() {
+            Some((v, c)) if *v == l => *c += 1,
+            _ => classes.push((l, 1)),
+        }
+    }
+    // m = the number of distinct arrangements of what is left.
+    let mut left = sorted.len() as u128;
+    let mut m: u128 = 1;
+    let mut n = 0u128;
+    for &(_, c) in &classes {
+        for j in 1..=u128::from(c) {
+            n += 1;
+            m = m * n / j;
+        }
+    }
+    for slot in out.iter_mut() {
+        for (v, c) in classes.iter_mut() {
+            if *c == 0 {
+                continue;
+            }
+            // Arrangements of the rest that start with v.
+            let with_v = m * u128::from(*c) / left;
+            if u128::from(r) < with_v {
+                *slot = *v;
+                *c -= 1;
+                m = with_v;
+                left -= 1;
+                break;
+            }
+            r -= with_v as u64;
+        }
+    }
+}
+
+/// A worker's buffers, made once per rayon task.
+struct Worker<S> {
     scratch: S,
     signs: Vec<f64>,
     labels: Vec<usize>,
     stats: Vec<f64>,
+}
+
+/// A block's counts.
+struct Tally {
+    counts: Vec<u64>,
+    valid: u64,
+    failed: u64,
+}
+
+impl Tally {
+    fn add(&mut self, ok: bool, exact: bool, stats: &[f64], observed: &[f64]) {
+        if ok {
+            self.valid += 1;
+            for ((c, s), o) in self.counts.iter_mut().zip(stats).zip(observed) {
+                if *s >= o - COMPTOL {
+                    *c += 1;
+                }
+            }
+        } else if exact {
+            self.failed += 1;
+        }
+    }
 }
 
 /// Evaluates `stat` on every arrangement and counts, per statistic, how
@@ -187,14 +247,11 @@ pub(crate) fn run<S, I, E>(
 ) -> Result<(Vec<u64>, u64, u64)>
 where
     S: Send,
-    I: Fn() -> S + Sync,
-    E: Fn(&Arrangement, &mut S, &mut [f64]) -> bool + Sync,
+    I: Fn() -> S + Sync + Send,
+    E: Fn(&Arrangement, &mut S, &mut [f64]) -> bool + Sync + Send,
 {
     let m = observed.len();
     let k = scheme.k();
-    let mut counts = vec![0u64; m];
-    let mut valid = 0u64;
-    let mut failed = 0u64;
     let base_labels: Vec<usize> = match scheme {
         Scheme::Labels { labels } => {
             let mut l = labels.clone();
@@ -203,127 +260,97 @@ where
         }
         Scheme::Signs { .. } => Vec::new(),
     };
-    // Exact label arrangements are enumerated sequentially, a chunk at a time.
-    let mut enum_state = base_labels.clone();
-    let mut enum_buf: Vec<usize> = Vec::new();
-    let mut start = 0u64;
-    if !exact {
-        // The observed arrangement is the first of a random test.
-        for c in counts.iter_mut() {
-            *c += 1;
-        }
-        valid += 1;
-        start = 1;
-    }
+    // A random test counts the observed arrangement as its first.
+    let start = u64::from(!exact);
     hooks.report(0, n)?;
-    while start < n {
-        let end = (start + CHUNK).min(n);
-        let len = (end - start) as usize;
-        if exact {
-            if let Scheme::Labels { .. } = scheme {
-                enum_buf.clear();
-                for _ in 0..len {
-                    enum_buf.extend_from_slice(&enum_state);
-                    next_permutation(&mut enum_state);
-                }
-            }
-        }
-        let enum_buf_ref = &enum_buf;
-        let base_ref = &base_labels;
-        let (c, v, f) = (start..end)
-            .into_par_iter()
-            .fold(
-                || Acc {
-                    counts: vec![0u64; m],
-                    valid: 0,
-                    failed: 0,
-                    scratch: init(),
-                    signs: vec![1.0; k],
-                    labels: base_ref.clone(),
-                    stats: vec![0.0; m],
-                },
-                |mut acc, idx| {
-                    let ok = if exact {
-                        match scheme {
-                            Scheme::Signs { .. } => {
-                                for (j, s) in acc.signs.iter_mut().enumerate() {
-                                    *s = if (idx >> j) & 1 == 1 { -1.0 } else { 1.0 };
-                                }
-                                stat(
-                                    &Arrangement::Signs(&acc.signs),
-                                    &mut acc.scratch,
-                                    &mut acc.stats,
-                                )
-                            }
-                            Scheme::Labels { .. } => {
-                                let off = (idx - start) as usize * k;
-                                let l = &enum_buf_ref[off..off + k];
-                                stat(&Arrangement::Labels(l), &mut acc.scratch, &mut acc.stats)
-                            }
+    let blocks = super::par_blocks(
+        start..n,
+        n,
+        hooks,
+        || Worker {
+            scratch: init(),
+            signs: vec![1.0; k],
+            labels: base_labels.clone(),
+            stats: vec![0.0; m],
+        },
+        |w, range| {
+            let mut t = Tally {
+                counts: vec![0u64; m],
+                valid: 0,
+                failed: 0,
+            };
+            match (exact, scheme) {
+                (true, Scheme::Signs { .. }) => {
+                    for idx in range {
+                        for (j, s) in w.signs.iter_mut().enumerate() {
+                            *s = if (idx >> j) & 1 == 1 { -1.0 } else { 1.0 };
                         }
-                    } else {
+                        let ok = stat(&Arrangement::Signs(&w.signs), &mut w.scratch, &mut w.stats);
+                        t.add(ok, exact, &w.stats, observed);
+                    }
+                }
+                (true, Scheme::Labels { .. }) => {
+                    // The block's first arrangement by rank, the rest in turn.
+                    nth_permutation(&base_labels, range.start, &mut w.labels);
+                    for _ in range {
+                        let ok = stat(
+                            &Arrangement::Labels(&w.labels),
+                            &mut w.scratch,
+                            &mut w.stats,
+                        );
+                        t.add(ok, exact, &w.stats, observed);
+                        next_permutation(&mut w.labels);
+                    }
+                }
+                (false, _) => {
+                    for idx in range {
                         let mut rng = Stream::new(seed, idx);
                         let mut ok = false;
+                        // A failed refit is redrawn from the same stream.
                         for _ in 0..100 {
                             ok = match scheme {
                                 Scheme::Signs { .. } => {
-                                    for s in acc.signs.iter_mut() {
+                                    for s in w.signs.iter_mut() {
                                         *s = rng.sign();
                                     }
                                     stat(
-                                        &Arrangement::Signs(&acc.signs),
-                                        &mut acc.scratch,
-                                        &mut acc.stats,
+                                        &Arrangement::Signs(&w.signs),
+                                        &mut w.scratch,
+                                        &mut w.stats,
                                     )
                                 }
                                 Scheme::Labels { .. } => {
-                                    acc.labels.copy_from_slice(base_ref);
-                                    rng.shuffle(&mut acc.labels);
+                                    w.labels.copy_from_slice(&base_labels);
+                                    rng.shuffle(&mut w.labels);
                                     stat(
-                                        &Arrangement::Labels(&acc.labels),
-                                        &mut acc.scratch,
-                                        &mut acc.stats,
+                                        &Arrangement::Labels(&w.labels),
+                                        &mut w.scratch,
+                                        &mut w.stats,
                                     )
                                 }
                             };
                             if ok {
                                 break;
                             }
-                            acc.failed += 1;
+                            t.failed += 1;
                         }
-                        ok
-                    };
-                    if ok {
-                        acc.valid += 1;
-                        for ((c, s), o) in acc.counts.iter_mut().zip(&acc.stats).zip(observed) {
-                            if *s >= o - COMPTOL {
-                                *c += 1;
-                            }
-                        }
-                    } else if exact {
-                        acc.failed += 1;
+                        t.add(ok, exact, &w.stats, observed);
                     }
-                    acc
-                },
-            )
-            .map(|a| (a.counts, a.valid, a.failed))
-            .reduce(
-                || (vec![0u64; m], 0, 0),
-                |(mut c1, v1, f1), (c2, v2, f2)| {
-                    for (a, b) in c1.iter_mut().zip(c2) {
-                        *a += b;
-                    }
-                    (c1, v1 + v2, f1 + f2)
-                },
-            );
-        for (a, b) in counts.iter_mut().zip(c) {
+                }
+            }
+            t
+        },
+    )?;
+    let mut counts = vec![start; m];
+    let (mut valid, mut failed) = (start, 0u64);
+    for t in blocks {
+        for (a, b) in counts.iter_mut().zip(t.counts) {
             *a += b;
         }
-        valid += v;
-        failed += f;
-        start = end;
-        hooks.report(start, n)?;
+        valid += t.valid;
+        failed += t.failed;
     }
+    hooks.report(n, n)?;
     Ok((counts, valid, failed))
 }
 
@@ -544,6 +571,33 @@ mod tests {
         };
         assert_eq!(s.exact_count(), Some(60)); // 6!/(2!3!1!)
         assert_eq!(Scheme::Signs { k: 6 }.exact_count(), Some(64));
+    }
+
+    /// The arrangement of rank r is the r-th that `next_permutation` walks
+    /// to from the sorted labels, for every r, so blocks of an exact test
+    /// can start anywhere.
+    #[test]
+    fn nth_permutation_is_the_enumeration_order() {
+        for labels in [
+            vec![0, 0, 1, 1, 1, 2],
+            vec![0, 1, 2, 3, 4],
+            vec![3, 3, 3, 3],
+            vec![0, 0, 0, 0, 0, 1, 1, 1, 2, 2],
+        ] {
+            let total = Scheme::Labels {
+                labels: labels.clone(),
+            }
+            .exact_count()
+            .unwrap();
+            let mut walk = labels.clone();
+            let mut out = vec![usize::MAX; labels.len()];
+            for r in 0..total {
+                nth_permutation(&labels, r, &mut out);
+                assert_eq!(out, walk, "rank {r} of {labels:?}");
+                let more = next_permutation(&mut walk);
+                assert_eq!(more, r + 1 < total, "rank {r} of {labels:?}");
+            }
+        }
     }
 
     #[test]
