@@ -160,7 +160,13 @@ fn progress_grows_and_a_flag_stops_a_parallel_run_part_way() {
     };
     in_pool(2, || {
         rema_core::resample::bootstrap_mods::bootstrap_moderators(
-            &YI, &VI, &design(), &opts, &re, &b, &hooks,
+            &YI,
+            &VI,
+            &design(),
+            &opts,
+            &re,
+            &b,
+            &hooks,
         )
     })
     .unwrap();
@@ -183,7 +189,13 @@ fn progress_grows_and_a_flag_stops_a_parallel_run_part_way() {
     };
     let e = in_pool(2, || {
         rema_core::resample::bootstrap_mods::bootstrap_moderators(
-            &YI, &VI, &design(), &opts, &re, &b, &hooks,
+            &YI,
+            &VI,
+            &design(),
+            &opts,
+            &re,
+            &b,
+            &hooks,
         )
     });
     match e {

@@ -335,7 +335,22 @@ fn select_ranks(t: &mut [f64], offset: usize, ranks: &[usize]) {
     if ranks.is_empty() || t.len() < 2 {
         return;
     }
-    let mid = ranks.len() / 2;
+    // Split at the rank nearest the middle of the slice: when the ranks
+    // cluster in the two tails (an interval's bounds and their MCSE
+    // neighbours), two passes over the whole array isolate both clusters.
+    let centre = offset + t.len() / 2;
+    let mid = match ranks.binary_search(&centre) {
+        Ok(i) => i,
+        Err(i) if i == ranks.len() => i - 1,
+        Err(0) => 0,
+        Err(i) => {
+            if centre - ranks[i - 1] <= ranks[i] - centre {
+                i - 1
+            } else {
+                i
+            }
+        }
+    };
     let at = ranks[mid] - offset;
     let (left, _, right) = t.select_nth_unstable_by(at, f64::total_cmp);
     select_ranks(left, offset, &ranks[..mid]);
@@ -345,8 +360,10 @@ fn select_ranks(t: &mut [f64], offset: usize, ranks: &[usize]) {
 /// Moves the finite values of `t` to its front, in their order, and
 /// returns how many there are (boot.ci leaves out failed replicates).
 pub(crate) fn compact_finite(t: &mut [f64]) -> usize {
-    let mut w = 0;
-    for i in 0..t.len() {
+    let Some(mut w) = t.iter().position(|v| !v.is_finite()) else {
+        return t.len();
+    };
+    for i in w + 1..t.len() {
         if t[i].is_finite() {
             t[w] = t[i];
             w += 1;
@@ -442,6 +459,17 @@ mod tests {
         assert_eq!(norm_inter(&t, 0.025), 1.0);
         assert_eq!(norm_inter(&t, 0.5), 5.0);
         assert_eq!(norm_inter(&t, 0.975), 9.0);
+    }
+
+    /// Failed replicates (NaN) are left out and the rest keep their order.
+    #[test]
+    fn compaction_keeps_the_finite_values_in_order() {
+        let mut t = [1.0, f64::NAN, 2.0, f64::INFINITY, 3.0, f64::NAN];
+        let n = compact_finite(&mut t);
+        assert_eq!(&t[..n], &[1.0, 2.0, 3.0]);
+        let mut u = [4.0, 5.0];
+        assert_eq!(compact_finite(&mut u), 2);
+        assert_eq!(compact_finite(&mut []), 0);
     }
 
     /// The selected order statistics and the summary equal those of a fully

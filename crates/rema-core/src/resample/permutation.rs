@@ -380,20 +380,21 @@ pub fn permutest(
     let scheme = if int_only {
         Scheme::Signs { k }
     } else {
-        // Tie classes of identical rows; the class representative rows.
-        let mut reps: Vec<usize> = Vec::new();
-        let mut labels = Vec::with_capacity(k);
-        for i in 0..k {
-            let row = x.row(i);
-            match reps.iter().position(|&r| x.row(r) == row) {
-                Some(c) => labels.push(c),
-                None => {
-                    labels.push(reps.len());
-                    reps.push(i);
-                }
-            }
-        }
-        let _ = reps;
+        // Tie classes of equal rows (−0 equal to 0, as `==`), numbered in
+        // order of first appearance; a hash map keeps this linear in k.
+        let mut seen: std::collections::HashMap<Vec<u64>, usize> =
+            std::collections::HashMap::with_capacity(k);
+        let labels = (0..k)
+            .map(|i| {
+                let key: Vec<u64> = x
+                    .row(i)
+                    .iter()
+                    .map(|&v| if v == 0.0 { 0 } else { v.to_bits() })
+                    .collect();
+                let next = seen.len();
+                *seen.entry(key).or_insert(next)
+            })
+            .collect();
         Scheme::Labels { labels }
     };
     let (n, exact) = plan(&scheme, perm.iterations)?;
@@ -402,13 +403,14 @@ pub fn permutest(
     // Representative rows of each tie class, by class label.
     let class_rows: Vec<Vec<f64>> = match &scheme {
         Scheme::Labels { labels } => {
-            let classes = labels.iter().max().map_or(0, |m| m + 1);
-            (0..classes)
-                .map(|c| {
-                    let i = labels.iter().position(|&l| l == c).unwrap_or(0);
-                    x.row(i).to_vec()
-                })
-                .collect()
+            // Classes are numbered in order of first appearance.
+            let mut rows: Vec<Vec<f64>> = Vec::new();
+            for (i, &l) in labels.iter().enumerate() {
+                if l == rows.len() {
+                    rows.push(x.row(i).to_vec());
+                }
+            }
+            rows
         }
         Scheme::Signs { .. } => Vec::new(),
     };
