@@ -7,6 +7,15 @@
 //! statistic, QM, τ², I², H²) and into a caller-owned buffer. Methods: FE,
 //! DL, HE, HS, SJ, ML, REML, EB; PM falls back to the general fit. The
 //! unit test below checks bit-identity with `fit` on random data.
+//!
+//! Speed without changing a bit: the weighted sums of a fit or a Fisher step
+//! (Σw, Σwy, Σw², Σw³, then Σw(y − b)², Σw²(y − b)²) are accumulated in two
+//! fused passes, each sum in study order from the same identity as its own
+//! pass would be, so the addition chains overlap instead of running one
+//! after another; the ll0check's Σ ln(vᵢ + τ²) is taken one log per product
+//! of 16 terms, and term by term only when the decision is within 1e-9 of
+//! the cut-off, or not at all when τ² is below the convergence threshold
+//! (where the check cannot change it).
 
 use crate::fit::{FitOptions, Test};
 use crate::linalg::Design;
@@ -32,6 +41,54 @@ pub(crate) enum Fast {
     Unsupported,
 }
 
+/// The weighted sums one Fisher step (or a weighted fit) needs, from the
+/// weights wᵢ = 1/(vᵢ + τ²), which are also written to `w`.
+///
+/// Each sum is accumulated in study order with the expression the separate
+/// passes use (`w * y`, `w * w`, `w * w * w`), from the identity of
+/// `f64: Sum`, so every sum has the bits of its own pass (`wls1`, `sum_sq`,
+/// …): fusing them only lets the independent addition chains overlap.
+#[derive(Debug, Clone, Copy)]
+struct Sums {
+    sw: f64,
+    swy: f64,
+    sw2: f64,
+    sw3: f64,
+}
+
+#[inline]
+fn weighted_sums(y: &[f64], v: &[f64], tau2: f64, w: &mut [f64]) -> Sums {
+    let zero: f64 = std::iter::empty::<f64>().sum();
+    let mut s = Sums {
+        sw: zero,
+        swy: zero,
+        sw2: zero,
+        sw3: zero,
+    };
+    for ((w, v), y) in w.iter_mut().zip(v).zip(y) {
+        let wi = 1.0 / (v + tau2);
+        *w = wi;
+        s.sw += wi;
+        s.swy += wi * y;
+        s.sw2 += wi * wi;
+        s.sw3 += wi * wi * wi;
+    }
+    s
+}
+
+/// Σw(y − b)² and Σw²(y − b)² in one pass, each with the bits of its own.
+#[inline]
+fn residual_sums(y: &[f64], w: &[f64], b: f64) -> (f64, f64) {
+    let zero: f64 = std::iter::empty::<f64>().sum();
+    let (mut rss, mut ypp) = (zero, zero);
+    for (y, w) in y.iter().zip(w) {
+        let e = y - b;
+        rss += w * e * e;
+        ypp += w * w * e * e;
+    }
+    (rss, ypp)
+}
+
 /// Weighted mean, residual sum of squares Σw(y − b)², and Σw.
 #[inline]
 fn wls1(y: &[f64], w: &[f64]) -> (f64, f64, f64) {
@@ -48,11 +105,6 @@ fn wls1(y: &[f64], w: &[f64]) -> (f64, f64, f64) {
     (b, rss, sw)
 }
 
-#[inline]
-fn sum_sq(w: &[f64]) -> f64 {
-    w.iter().map(|w| w * w).sum()
-}
-
 /// Refits the intercept-only model to `y`, `v` with `opts`, using `w` (length
 /// k) as scratch. k ≥ 2 and valid data are the caller's responsibility.
 pub(crate) fn intercept_only(y: &[f64], v: &[f64], opts: &FitOptions, w: &mut [f64]) -> Fast {
@@ -66,11 +118,11 @@ pub(crate) fn intercept_only(y: &[f64], v: &[f64], opts: &FitOptions, w: &mut [f
         return Fast::Unsupported;
     }
     // The common-effect fit: Q and the typical within-study variance.
-    for (w, v) in w.iter_mut().zip(v) {
-        *w = 1.0 / v;
-    }
-    let (_, q_fe, sw_fe) = wls1(y, w);
-    let tr_p_fe = sw_fe - (1.0 / sw_fe) * sum_sq(w);
+    // 1/(v + 0) is 1/v to the bit (v > 0).
+    let fe = weighted_sums(y, v, 0.0, w);
+    let sw_fe = fe.sw;
+    let (q_fe, _) = residual_sums(y, w, fe.swy / sw_fe);
+    let tr_p_fe = sw_fe - (1.0 / sw_fe) * fe.sw2;
     let tau2 = match opts.method {
         Method::Fe => 0.0,
         Method::Dl => ((q_fe - df) / tr_p_fe).max(0.0),
@@ -96,13 +148,13 @@ pub(crate) fn intercept_only(y: &[f64], v: &[f64], opts: &FitOptions, w: &mut [f
         },
         Method::Pm => return Fast::Unsupported,
     };
-    for (w, v) in w.iter_mut().zip(v) {
-        *w = 1.0 / (v + tau2);
-    }
-    let (b, rss, sw) = wls1(y, w);
+    let fin = weighted_sums(y, v, tau2, w);
+    let sw = fin.sw;
+    let b = fin.swy / sw;
     if !(sw > 0.0 && sw.is_finite() && b.is_finite()) {
         return Fast::Failed;
     }
+    let (rss, _) = residual_sums(y, w, b);
     let s2w = match opts.test {
         Test::Z => 1.0,
         Test::Knha => {
@@ -166,27 +218,21 @@ fn fisher(y: &[f64], v: &[f64], opts: &FitOptions, w: &mut [f64]) -> Option<f64>
     while change > control.threshold {
         iter += 1;
         let old = tau2;
-        for (w, v) in w.iter_mut().zip(v) {
-            *w = 1.0 / (v + tau2);
-        }
-        let (b, rss, sw) = wls1(y, w);
+        // Two passes per step: the weights and their sums, then the
+        // residual sums (the same bits as wls1, sum_sq and the rest).
+        let sums = weighted_sums(y, v, tau2, w);
+        let sw = sums.sw;
+        let b = sums.swy / sw;
         if !(sw > 0.0 && sw.is_finite() && b.is_finite()) {
             return None;
         }
-        let ypp_y: f64 = y
-            .iter()
-            .zip(w.iter())
-            .map(|(y, w)| {
-                let e = y - b;
-                w * w * e * e
-            })
-            .sum();
+        let (rss, ypp_y) = residual_sums(y, w, b);
         let mut adj = match method {
-            Method::Ml => (ypp_y - sw) / sum_sq(w),
+            Method::Ml => (ypp_y - sw) / sums.sw2,
             Method::Reml => {
                 let a = 1.0 / sw;
-                let sw2 = sum_sq(w);
-                let sw3: f64 = w.iter().map(|w| w * w * w).sum();
+                let sw2 = sums.sw2;
+                let sw3 = sums.sw3;
                 let tr_p = sw - a * sw2;
                 let m = a * sw2;
                 let tr_pp = sw2 - 2.0 * (a * sw3) + m * m;
@@ -212,21 +258,67 @@ fn fisher(y: &[f64], v: &[f64], opts: &FitOptions, w: &mut [f64]) -> Option<f64>
         }
     }
     if control.ll0_check && method != Method::Eb {
-        let ll0 = log_likelihood(y, v, method, 0.0, w)?;
-        let ll = log_likelihood(y, v, method, tau2, w)?;
-        if ll0 - ll > f64::EPSILON.powf(0.25) && tau2 > control.threshold {
-            tau2 = 0.0;
+        // metafor's ll0check: τ² = 0 when its likelihood is higher by more
+        // than ε^¼. The log terms are only needed when the answer matters
+        // (τ² above the threshold); Σ ln(vᵢ + τ²) is first taken one log per
+        // product of 16 terms, and only when that puts the difference
+        // within 1e-9 of the cut-off is it recomputed term by term, as the
+        // general fit does, so the decision is always the general fit's.
+        let logs = tau2 > control.threshold;
+        let cut = f64::EPSILON.powf(0.25);
+        let ll0 = log_likelihood(y, v, method, 0.0, w, logs, false)?;
+        let ll = log_likelihood(y, v, method, tau2, w, logs, false)?;
+        if logs {
+            let diff = ll0 - ll;
+            let drop = if (diff - cut).abs() > 1e-9 * (1.0 + ll0.abs() + ll.abs()) {
+                diff > cut
+            } else {
+                let ll0 = log_likelihood(y, v, method, 0.0, w, true, true)?;
+                let ll = log_likelihood(y, v, method, tau2, w, true, true)?;
+                ll0 - ll > cut
+            };
+            if drop {
+                tau2 = 0.0;
+            }
         }
     }
     Some(tau2.max(0.0))
 }
 
-fn log_likelihood(y: &[f64], v: &[f64], method: Method, tau2: f64, w: &mut [f64]) -> Option<f64> {
-    for (w, v) in w.iter_mut().zip(v) {
-        *w = 1.0 / (v + tau2);
+/// Σ ln(vᵢ + τ²): term by term when `exact`, else one log per product of
+/// 16 terms (a term-by-term sum for a product outside the normal range).
+fn sum_log(v: &[f64], tau2: f64, exact: bool) -> f64 {
+    if exact {
+        return v.iter().map(|v| (v + tau2).ln()).sum();
     }
-    let (_, rss, sw) = wls1(y, w);
-    let log_v: f64 = v.iter().map(|v| (v + tau2).ln()).sum();
+    let mut total = 0.0;
+    for chunk in v.chunks(16) {
+        let p: f64 = chunk.iter().map(|v| v + tau2).product();
+        total += if p.is_normal() {
+            p.ln()
+        } else {
+            chunk.iter().map(|v| (v + tau2).ln()).sum()
+        };
+    }
+    total
+}
+
+/// The (restricted) log-likelihood at `tau2`, as the general fit's; without
+/// the Σ ln(vᵢ + τ²) term when not `logs` (only the failure checks matter
+/// then). `None` where the general fit fails.
+fn log_likelihood(
+    y: &[f64],
+    v: &[f64],
+    method: Method,
+    tau2: f64,
+    w: &mut [f64],
+    logs: bool,
+    exact: bool,
+) -> Option<f64> {
+    let sums = weighted_sums(y, v, tau2, w);
+    let sw = sums.sw;
+    let (rss, _) = residual_sums(y, w, sums.swy / sw);
+    let log_v = if logs { sum_log(v, tau2, exact) } else { 0.0 };
     let two_pi = (2.0 * std::f64::consts::PI).ln();
     let k = y.len() as f64;
     Some(match method {
@@ -246,6 +338,25 @@ mod tests {
     use super::*;
     use crate::fit::fit;
     use crate::resample::rng::Stream;
+
+    /// Σ ln by products of 16 is the term-by-term sum to rounding, also
+    /// when a product leaves the normal range (tiny or huge variances).
+    #[test]
+    fn product_log_sum_matches_the_term_sum() {
+        let mut r = Stream::new(9, 0);
+        for scale in [1e-30, 1e-8, 1e-2, 1.0, 1e3, 1e25] {
+            for k in [1usize, 15, 16, 17, 50, 1000] {
+                let v: Vec<f64> = (0..k).map(|_| scale * (0.5 + r.next_f64())).collect();
+                for tau2 in [0.0, 1e-3, 0.3] {
+                    let (fast, exact) = (sum_log(&v, tau2, false), sum_log(&v, tau2, true));
+                    assert!(
+                        (fast - exact).abs() <= 1e-12 * (1.0 + exact.abs()),
+                        "scale {scale} k {k} tau2 {tau2}: {fast} vs {exact}"
+                    );
+                }
+            }
+        }
+    }
 
     /// The fast refit gives the general fit's numbers, bit for bit.
     #[test]
