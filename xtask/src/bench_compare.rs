@@ -255,7 +255,7 @@ pub fn bench_compare(root: &Path, args: &[String]) -> Result<()> {
         return Ok(());
     }
     let quick = args.iter().any(|a| a == "--quick");
-    let repeats = if quick { 3 } else { 7 };
+    let repeats = if quick { 3 } else { 11 };
     let dir = std::env::temp_dir().join(format!("rema-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     println!(

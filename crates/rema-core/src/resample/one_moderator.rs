@@ -484,8 +484,17 @@ mod tests {
                             (Outcome::Done(m), Err(e)) => {
                                 panic!("{method} seed {seed}: {m:?}, fit failed: {e}")
                             }
+                            // The general fit retries a Fisher scoring that
+                            // does not converge (stepadj/2, then DL); a
+                            // resampling refit drops it, as metafor's
+                            // permutest does with a refit that errors.
+                            (Outcome::Failed, Ok(f))
+                                if f.notes.iter().any(|n| n.contains("did not converge")) => {}
                             (Outcome::Failed, Ok(f)) => {
-                                panic!("{method} seed {seed}: failed, fit {}", f.tau2)
+                                panic!(
+                                    "{method} seed {seed}: failed, fit {} notes {:?}",
+                                    f.tau2, f.notes
+                                )
                             }
                             (Outcome::Unsupported, _) => panic!("{method} unsupported"),
                         }

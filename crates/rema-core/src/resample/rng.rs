@@ -15,10 +15,15 @@ pub fn splitmix64(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// A xoshiro256++ generator.
+/// A xoshiro256++ generator, with the unused half of its last normal pair
+/// and the unused bits of its last sign word (both belong to this stream
+/// only, so a replicate's draws still depend on (seed, index) alone).
 #[derive(Debug, Clone)]
 pub struct Stream {
     s: [u64; 4],
+    spare_normal: Option<f64>,
+    sign_bits: u64,
+    sign_left: u32,
 }
 
 impl Stream {
@@ -36,7 +41,12 @@ impl Stream {
         if s == [0; 4] {
             s[0] = 1;
         }
-        Stream { s }
+        Stream {
+            s,
+            spare_normal: None,
+            sign_bits: 0,
+            sign_left: 0,
+        }
     }
 
     pub fn next_u64(&mut self) -> u64 {
@@ -71,22 +81,39 @@ impl Stream {
         (m >> 64) as u64
     }
 
-    /// A random sign, +1 or −1, with equal probability.
+    /// A random sign, +1 or −1, with equal probability: one bit of a
+    /// 64-bit draw, the next draw when the bits are used up.
     pub fn sign(&mut self) -> f64 {
-        if self.next_u64() >> 63 == 0 {
+        if self.sign_left == 0 {
+            self.sign_bits = self.next_u64();
+            self.sign_left = 64;
+        }
+        let bit = self.sign_bits & 1;
+        self.sign_bits >>= 1;
+        self.sign_left -= 1;
+        if bit == 0 {
             1.0
         } else {
             -1.0
         }
     }
 
-    /// A standard normal variate (Box–Muller; one of the pair is used, so a
-    /// replicate's draws do not depend on buffered state).
+    /// A standard normal variate: Marsaglia's polar method, which gives a
+    /// pair; the second is kept for the next call on this stream.
     pub fn normal(&mut self) -> f64 {
-        // u1 in (0, 1] so that ln(u1) is finite.
-        let u1 = 1.0 - self.next_f64();
-        let u2 = self.next_f64();
-        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+        if let Some(z) = self.spare_normal.take() {
+            return z;
+        }
+        loop {
+            let u = 2.0 * self.next_f64() - 1.0;
+            let v = 2.0 * self.next_f64() - 1.0;
+            let s = u * u + v * v;
+            if s > 0.0 && s < 1.0 {
+                let m = (-2.0 * s.ln() / s).sqrt();
+                self.spare_normal = Some(v * m);
+                return u * m;
+            }
+        }
     }
 
     /// Fisher–Yates shuffle of `v`.
@@ -124,6 +151,29 @@ mod tests {
         m2 /= n as f64;
         assert!(m.abs() < 0.01, "mean {m}");
         assert!((m2 - 1.0).abs() < 0.02, "variance {m2}");
+        // Tails and the pairing: P(Z < −1), P(|Z| > 1.96), and no
+        // correlation between the two halves of a polar pair.
+        let (mut below, mut outside, mut cross) = (0u32, 0u32, 0.0);
+        for _ in 0..n / 2 {
+            let (a, b) = (s.normal(), s.normal());
+            below += u32::from(a < -1.0) + u32::from(b < -1.0);
+            outside += u32::from(a.abs() > 1.96) + u32::from(b.abs() > 1.96);
+            cross += a * b;
+        }
+        let nf = n as f64;
+        assert!((f64::from(below) / nf - 0.158_655).abs() < 0.004, "{below}");
+        assert!(
+            (f64::from(outside) / nf - 0.049_996).abs() < 0.002,
+            "{outside}"
+        );
+        assert!((cross / (nf / 2.0)).abs() < 0.01, "{cross}");
+        // Signs: balanced, and consecutive signs (bits of one word and
+        // across words) uncorrelated.
+        let signs: Vec<f64> = (0..n).map(|_| s.sign()).collect();
+        let plus = signs.iter().filter(|&&x| x > 0.0).count() as f64 / nf;
+        assert!((plus - 0.5).abs() < 0.004, "{plus}");
+        let lag: f64 = signs.windows(2).map(|w| w[0] * w[1]).sum::<f64>() / nf;
+        assert!(lag.abs() < 0.01, "{lag}");
         let mut counts = [0u32; 6];
         for _ in 0..60_000 {
             counts[s.below(6) as usize] += 1;
