@@ -10,7 +10,9 @@
 //! 3. Runs rema's permutation test and nonparametric bootstrap of the same
 //!    model on the same data in-process, on one thread (the per-iteration
 //!    comparison) and on two (the parallel speed-up, with the outputs checked
-//!    bit-identical), median of 5 repeats.
+//!    bit-identical): batches of back-to-back calls alternate between the
+//!    two pools in ABBA order for a fixed time; medians, and the median of
+//!    the per-pair ratios.
 //! 4. Pools 100,000 generated studies by REML end to end from CSV.
 //!
 //! It measures an optimised build: run from a debug build, it re-runs
@@ -62,21 +64,6 @@ fn median(mut v: Vec<f64>) -> f64 {
     } else {
         0.5 * (v[n / 2 - 1] + v[n / 2])
     }
-}
-
-/// Seconds per iteration of `run` (which returns the iterations it ran):
-/// each repeat calls it until 0.3 s have passed; the median of the repeats.
-fn per_iteration<F: FnMut() -> u64>(repeats: usize, mut run: F) -> f64 {
-    let mut out = Vec::with_capacity(repeats);
-    for _ in 0..repeats {
-        let t0 = Instant::now();
-        let mut iters = 0u64;
-        while t0.elapsed() < Duration::from_millis(300) {
-            iters += run();
-        }
-        out.push(t0.elapsed().as_secs_f64() / iters as f64);
-    }
-    median(out)
 }
 
 fn pool(threads: usize) -> Result<rayon::ThreadPool> {
@@ -151,22 +138,49 @@ struct RemaFigures {
     two: f64,
     /// Median of the paired one-thread / two-thread ratios.
     speedup: f64,
+    /// Pairs of calls measured.
+    pairs: usize,
     identical: bool,
 }
 
-fn rema_figures(d: &Data, method: Method, w: Workload, repeats: usize) -> Result<RemaFigures> {
+fn rema_figures(d: &Data, method: Method, w: Workload, budget: Duration) -> Result<RemaFigures> {
     let n = iterations_for(d.yi.len());
     let (p1, p2) = (pool(1)?, pool(2)?);
-    // One- and two-thread repeats alternate, so that a slow spell of this
-    // shared machine falls on both; the speed-up is the median of the
-    // per-pair ratios.
+    // Seconds per iteration over a batch of back-to-back calls (at least
+    // 0.25 s), as a grid of analyses runs. The batch's first call is not
+    // timed: it wakes the pool's threads, lets the other pool's idle worker
+    // (which yields for a while before it sleeps, sharing a core) fall
+    // asleep, and brings the cores up from idle, which on this VM takes
+    // milliseconds.
+    let batch = |p: &rayon::ThreadPool| {
+        p.install(|| {
+            run_once(d, method, w, n, 7);
+            let t0 = Instant::now();
+            let mut iters = 0u64;
+            while t0.elapsed() < Duration::from_millis(250) {
+                iters += run_once(d, method, w, n, 7).0;
+            }
+            t0.elapsed().as_secs_f64() / iters as f64
+        })
+    };
+    // One- and two-thread batches alternate in ABBA order, so that a slow
+    // spell of this shared machine falls on both members of a pair; the
+    // speed-up is the median of the per-pair ratios.
     let (mut one, mut two, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..repeats {
-        let a = p1.install(|| per_iteration(1, || run_once(d, method, w, n, 7).0));
-        let b = p2.install(|| per_iteration(1, || run_once(d, method, w, n, 7).0));
+    let t0 = Instant::now();
+    let mut i = 0;
+    while t0.elapsed() < budget || i < 5 {
+        let (a, b) = if i % 2 == 0 {
+            let a = batch(&p1);
+            (a, batch(&p2))
+        } else {
+            let b = batch(&p2);
+            (batch(&p1), b)
+        };
         one.push(a);
         two.push(b);
         ratio.push(a / b);
+        i += 1;
     }
     let a = p1.install(|| run_once(d, method, w, n, 7).1);
     let b = p2.install(|| run_once(d, method, w, n, 7).1);
@@ -174,6 +188,7 @@ fn rema_figures(d: &Data, method: Method, w: Workload, repeats: usize) -> Result
         one: median(one),
         two: median(two),
         speedup: median(ratio),
+        pairs: i,
         identical: a == b,
     })
 }
@@ -255,7 +270,7 @@ pub fn bench_compare(root: &Path, args: &[String]) -> Result<()> {
         return Ok(());
     }
     let quick = args.iter().any(|a| a == "--quick");
-    let repeats = if quick { 3 } else { 11 };
+    let budget = Duration::from_secs_f64(if quick { 2.0 } else { 6.0 });
     let dir = std::env::temp_dir().join(format!("rema-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     println!(
@@ -307,17 +322,18 @@ pub fn bench_compare(root: &Path, args: &[String]) -> Result<()> {
                 .into_iter()
                 .enumerate()
             {
-                let f = rema_figures(&d, method, w, repeats)?;
+                let f = rema_figures(&d, method, w, budget)?;
                 let m = r_fig.map(|(p, b)| if wi == 0 { p } else { b });
                 table.push((k, method, w, f, m));
             }
         }
     }
     println!(
-        "\nPer iteration, one moderator (yi ~ 1 + x); rema: calls of 10,000 iterations (1,000 at k = 1000), median of {repeats} repeats, 1 and 2 threads alternating, speed-up = median of the paired ratios (metafor: median of 3, 1 at k = 1000)\n"
+        "\nPer iteration, one moderator (yi ~ 1 + x). rema: calls of 10,000 iterations (1,000 at k = 1000), one- and two-thread batches of back-to-back calls (0.25 s, first call untimed) alternating (ABBA) for {:.0} s per workload (at least 5 pairs); medians of the batches, speed-up = median of the per-pair ratios. metafor: median of 3 (1 at k = 1000).\n",
+        budget.as_secs_f64()
     );
     println!(
-        "{:>5} {:<5} {:<12} {:>12} {:>12} {:>9} {:>12} {:>8} {:>9}",
+        "{:>5} {:<5} {:<12} {:>12} {:>12} {:>9} {:>12} {:>8} {:>6} {:>9}",
         "k",
         "tau2",
         "workload",
@@ -326,6 +342,7 @@ pub fn bench_compare(root: &Path, args: &[String]) -> Result<()> {
         "ratio",
         "rema 2 thr",
         "speedup",
+        "pairs",
         "identical"
     );
     let mut below = Vec::new();
@@ -339,7 +356,7 @@ pub fn bench_compare(root: &Path, args: &[String]) -> Result<()> {
             }
         }
         println!(
-            "{:>5} {:<5} {:<12} {:>12} {:>12} {:>9} {:>12} {:>7.2}x {:>9}",
+            "{:>5} {:<5} {:<12} {:>12} {:>12} {:>9} {:>12} {:>7.2}x {:>6} {:>9}",
             k,
             method.name(),
             match w {
@@ -351,6 +368,7 @@ pub fn bench_compare(root: &Path, args: &[String]) -> Result<()> {
             ratio.map_or("-".to_string(), |r| format!("{r:.0}x")),
             us(f.two),
             f.speedup,
+            f.pairs,
             if f.identical { "yes" } else { "NO" }
         );
     }
