@@ -23,7 +23,8 @@
 //! studies), falling back to a log per study if a product leaves the
 //! normal range.
 //!
-//! Methods: FE, DL, ML, REML, EB; the others use the general refit.
+//! Methods: FE, DL, ML, REML, EB, PM (Brent on the one-pass Q); the others
+//! use the general refit.
 
 use crate::fit::{FitOptions, Test};
 use crate::linalg::Design;
@@ -66,7 +67,7 @@ pub(crate) enum Outcome {
 pub(crate) fn moderator_column(x: &Design, opts: &FitOptions) -> Option<Vec<f64>> {
     let covered = matches!(
         opts.method,
-        Method::Fe | Method::Dl | Method::Ml | Method::Reml | Method::Eb
+        Method::Fe | Method::Dl | Method::Ml | Method::Reml | Method::Eb | Method::Pm
     ) && opts.control.tau2_init.is_none();
     (covered && x.cols() == 2 && x.rows() > 2 && (0..x.rows()).all(|i| x.row(i)[0] == 1.0))
         .then(|| (0..x.rows()).map(|i| x.row(i)[1]).collect())
@@ -283,6 +284,27 @@ fn hedges(s: &Studies) -> Option<f64> {
     Some((rss - tr_pv) / (k - 2.0))
 }
 
+/// Paule–Mandel τ²: the root of Q(τ²) = k − 2 (`target`), truncated at 0,
+/// by the general fit's Brent search from a bracket starting at 100 rather
+/// than max(100, 10·mad(y)²) (no median per refit); the same root to the
+/// search's tolerance.
+fn paule_mandel(s: &Studies, target: f64) -> Option<f64> {
+    let q = |t: f64| wls(s, t, false).map_or(f64::NAN, |f| f.rss) - target;
+    if q(0.0) < 0.0 {
+        return Some(0.0);
+    }
+    let mut hi = 100.0;
+    let mut widenings = 0;
+    while q(hi) > 0.0 {
+        hi *= 10.0;
+        widenings += 1;
+        if widenings > 30 || !hi.is_finite() {
+            return None;
+        }
+    }
+    crate::roots::brent(q, 0.0, hi)
+}
+
 /// Fisher scoring for ML, REML and EB from `tau2`, as
 /// `tau2::fisher_scoring`; `None` when it does not converge.
 fn scoring(s: &Studies, opts: &FitOptions, mut tau2: f64) -> Option<f64> {
@@ -346,6 +368,10 @@ pub(crate) fn refit(s: &Studies, opts: &FitOptions) -> Outcome {
                 None => return Outcome::Failed,
             }
         }
+        Method::Pm => match paule_mandel(s, df) {
+            Some(t) => t,
+            None => return Outcome::Failed,
+        },
         _ => return Outcome::Unsupported,
     };
     // The fit at tau2 (the common-effect fit when tau2 = 0).
@@ -451,7 +477,14 @@ mod tests {
             };
             let design =
                 Design::from_row_major(k, 2, xs.iter().flat_map(|&x| [1.0, x]).collect()).unwrap();
-            for method in [Method::Fe, Method::Dl, Method::Ml, Method::Reml, Method::Eb] {
+            for method in [
+                Method::Fe,
+                Method::Dl,
+                Method::Ml,
+                Method::Reml,
+                Method::Eb,
+                Method::Pm,
+            ] {
                 for test in [Test::Z, Test::Knha] {
                     let opts = FitOptions {
                         method,
