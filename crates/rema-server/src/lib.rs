@@ -20,6 +20,7 @@ pub mod error;
 pub mod openapi;
 pub mod plots;
 pub mod rows;
+pub mod serve;
 pub mod store;
 
 use std::sync::Arc;

@@ -56,9 +56,20 @@ struct Args {
     /// in; a slower client is answered 408 and disconnected.
     #[arg(long, env = "REMA_BODY_TIMEOUT_SECS", default_value_t = Limits::default().body_timeout.as_secs_f64())]
     body_timeout_secs: f64,
+    /// Seconds a client has to send a request's headers; a connection whose
+    /// headers are not all in by then is closed.
+    #[arg(long, env = "REMA_HEADER_TIMEOUT_SECS", default_value_t = 30.0)]
+    header_timeout_secs: f64,
 }
 
 impl Args {
+    fn header_timeout(&self) -> anyhow::Result<Duration> {
+        Duration::try_from_secs_f64(self.header_timeout_secs)
+            .ok()
+            .filter(|d| !d.is_zero() && d.as_secs() <= 86_400)
+            .context("--header-timeout-secs must be a positive number of seconds, at most 86400")
+    }
+
     fn limits(&self) -> anyhow::Result<Limits> {
         let compute_timeout = Duration::try_from_secs_f64(self.compute_timeout_secs)
             .ok()
@@ -100,6 +111,7 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let args = Args::parse();
     let limits = args.limits()?;
+    let header_timeout = args.header_timeout()?;
     let store = Store::open(&args.db)
         .with_context(|| format!("cannot open the database {}", args.db.display()))?;
     let listener = tokio::net::TcpListener::bind(&args.bind)
@@ -109,11 +121,16 @@ async fn main() -> anyhow::Result<()> {
         bind = %listener.local_addr()?,
         db = %args.db.display(),
         ?limits,
+        ?header_timeout,
         "rema-server listening"
     );
-    axum::serve(listener, app(AppState::new(store, limits)))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    rema_server::serve::serve(
+        listener,
+        app(AppState::new(store, limits)),
+        header_timeout,
+        shutdown_signal(),
+    )
+    .await;
     tracing::info!("rema-server stopped");
     Ok(())
 }

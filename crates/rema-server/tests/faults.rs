@@ -1,5 +1,6 @@
 //! Faults, on the real binary over loopback: a client that trickles its body
-//! is cut off after the body timeout; a client that disconnects mid-request
+//! is cut off after the body timeout, and one that trickles its headers
+//! after the header timeout; a client that disconnects mid-request
 //! leaves nothing stored; kill -9 in a loop under concurrent writes leaves
 //! the SQLite file consistent with every acknowledged (201) analysis in it.
 
@@ -72,6 +73,50 @@ fn a_client_trickling_its_body_is_cut_off_with_408_and_nothing_is_stored() {
         server.request("POST", "/v1/analyses", Some(&body)).status,
         201
     );
+}
+
+#[test]
+fn a_client_trickling_its_headers_is_disconnected_after_the_header_timeout() {
+    let dir = TempDir::new("slow-headers");
+    let server = Server::start(&dir.0.join("rema.db"), &[("REMA_HEADER_TIMEOUT_SECS", "1")]);
+    let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .unwrap();
+    // One header byte every 200 ms, never the blank line that ends them:
+    // the server closes the connection after about 1 s (within 15 here).
+    let mut closed = false;
+    let mut buf = [0u8; 1024];
+    for _ in 0..75 {
+        if s.write_all(b"X").is_err() {
+            closed = true;
+            break;
+        }
+        s.set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        match s.read(&mut buf) {
+            // EOF, or hyper's 408 before it closes: either way, cut off.
+            Ok(_) => {
+                closed = true;
+                break;
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => {
+                closed = true;
+                break;
+            }
+        }
+    }
+    assert!(
+        closed,
+        "a connection trickling its headers was still open after 15 s"
+    );
+    // The server still serves others, and a client that sends its headers
+    // at once is answered.
+    assert_eq!(server.request("GET", "/healthz", None).status, 200);
 }
 
 #[test]
