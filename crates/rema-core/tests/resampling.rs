@@ -152,24 +152,27 @@ fn progress_grows_and_a_flag_stops_a_parallel_run_part_way() {
         seed: 4,
         kind: BootstrapType::Nonparametric,
     };
+    // The run on two threads, with the given hooks.
+    let run = |hooks: &Hooks| {
+        in_pool(2, || {
+            rema_core::resample::bootstrap_mods::bootstrap_moderators(
+                &YI,
+                &VI,
+                &design(),
+                &opts,
+                &re,
+                &b,
+                hooks,
+            )
+        })
+    };
     let seen = std::sync::Mutex::new(Vec::new());
     let progress = |done: u64, total: u64| seen.lock().unwrap().push((done, total));
     let hooks = Hooks {
         progress: Some(&progress),
         cancel: None,
     };
-    in_pool(2, || {
-        rema_core::resample::bootstrap_mods::bootstrap_moderators(
-            &YI,
-            &VI,
-            &design(),
-            &opts,
-            &re,
-            &b,
-            &hooks,
-        )
-    })
-    .unwrap();
+    run(&hooks).unwrap();
     let seen = seen.into_inner().unwrap();
     assert!(seen.len() > 10, "{} reports", seen.len());
     assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0), "{seen:?}");
@@ -187,17 +190,7 @@ fn progress_grows_and_a_flag_stops_a_parallel_run_part_way() {
         progress: Some(&stop_at),
         cancel: Some(&cancel),
     };
-    let e = in_pool(2, || {
-        rema_core::resample::bootstrap_mods::bootstrap_moderators(
-            &YI,
-            &VI,
-            &design(),
-            &opts,
-            &re,
-            &b,
-            &hooks,
-        )
-    });
+    let e = run(&hooks);
     match e {
         Err(Error::Cancelled { done, total }) => {
             assert_eq!(total, 20_000);

@@ -205,23 +205,13 @@ pub(crate) fn intercept_only(y: &[f64], v: &[f64], opts: &FitOptions, w: &mut [f
 /// the two agree to the search's tolerance (tested at 1e-9), not bit for bit.
 fn paule_mandel(y: &[f64], v: &[f64], w: &mut [f64]) -> Option<f64> {
     let target = (y.len() - 1) as f64;
-    let mut q = |t: f64| {
+    let q = |t: f64| {
         let s = weighted_sums(y, v, t, w);
         residual_sums(y, w, s.swy / s.sw).0 - target
     };
-    if q(0.0) < 0.0 {
-        return Some(0.0);
-    }
-    let mut hi = 100.0;
-    let mut widenings = 0;
-    while q(hi) > 0.0 {
-        hi *= 10.0;
-        widenings += 1;
-        if widenings > 30 || !hi.is_finite() {
-            return None;
-        }
-    }
-    crate::roots::brent(q, 0.0, hi)
+    crate::tau2::paule_mandel::decreasing_root(q, 100.0)
+        .ok()
+        .map(|t| t.unwrap_or(0.0))
 }
 
 /// The raw Hedges estimate (OLS residuals), as `tau2::hedges::raw`.
@@ -318,7 +308,7 @@ fn fisher(y: &[f64], v: &[f64], opts: &FitOptions, w: &mut [f64]) -> Option<f64>
 
 /// Σ ln(vᵢ + τ²): term by term when `exact`, else one log per product of
 /// 16 terms (a term-by-term sum for a product outside the normal range).
-fn sum_log(v: &[f64], tau2: f64, exact: bool) -> f64 {
+pub(crate) fn sum_log(v: &[f64], tau2: f64, exact: bool) -> f64 {
     if exact {
         return v.iter().map(|v| (v + tau2).ln()).sum();
     }

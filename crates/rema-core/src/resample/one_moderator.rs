@@ -239,21 +239,13 @@ fn trace_pp(f: &Wls) -> f64 {
     s.t0 - 2.0 * ab3 + (m00 * m00 + 2.0 * m01 * m10 + m11 * m11)
 }
 
-/// Σ ln(vᵢ + τ²).
+/// Σ ln(vᵢ + τ²): Σ ln vᵢ from the per-study constants at τ² = 0, else one
+/// log per product of 16 terms (`fast::sum_log`).
 fn sum_log(s: &Studies, tau2: f64) -> f64 {
     if tau2 == 0.0 {
         return s.lnv.iter().sum();
     }
-    let mut total = 0.0;
-    for chunk in s.v.chunks(16) {
-        let p: f64 = chunk.iter().map(|v| v + tau2).product();
-        total += if p.is_normal() {
-            p.ln()
-        } else {
-            chunk.iter().map(|v| (v + tau2).ln()).sum()
-        };
-    }
-    total
+    super::fast::sum_log(s.v, tau2, false)
 }
 
 /// The Hedges estimate (unit weights), unclipped.
@@ -290,19 +282,9 @@ fn hedges(s: &Studies) -> Option<f64> {
 /// search's tolerance.
 fn paule_mandel(s: &Studies, target: f64) -> Option<f64> {
     let q = |t: f64| wls(s, t, false).map_or(f64::NAN, |f| f.rss) - target;
-    if q(0.0) < 0.0 {
-        return Some(0.0);
-    }
-    let mut hi = 100.0;
-    let mut widenings = 0;
-    while q(hi) > 0.0 {
-        hi *= 10.0;
-        widenings += 1;
-        if widenings > 30 || !hi.is_finite() {
-            return None;
-        }
-    }
-    crate::roots::brent(q, 0.0, hi)
+    crate::tau2::paule_mandel::decreasing_root(q, 100.0)
+        .ok()
+        .map(|t| t.unwrap_or(0.0))
 }
 
 /// Fisher scoring for ML, REML and EB from `tau2`, as

@@ -8,7 +8,7 @@ mod dersimonian_laird;
 mod fisher_scoring;
 mod hedges;
 mod hunter_schmidt;
-mod paule_mandel;
+pub(crate) mod paule_mandel;
 mod sidik_jonkman;
 
 use std::fmt;

@@ -24,34 +24,57 @@ pub fn generalised_q(y: &[f64], v: &[f64], x: &Design, tau2: f64) -> f64 {
     wls(y, x, &w).map(|f| f.rss).unwrap_or(f64::NAN)
 }
 
-/// Solves Q(τ²) = target for τ² ≥ 0. `Ok(None)` when Q(0) is already below
-/// the target (the solution is truncated at 0).
-pub(crate) fn solve_q(pr: &Problem, target: f64, what: &'static str) -> Result<Option<f64>> {
-    let q = |t: f64| generalised_q(pr.y, pr.v, pr.x, t) - target;
-    let q0 = q(0.0);
-    if q0 < 0.0 {
+/// Why [`decreasing_root`] found no root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RootFailure {
+    /// q stays positive up to 1e32 (or hi overflowed).
+    NoBracket { widenings: usize },
+    /// Brent's search did not converge (or q was not finite at the ends).
+    NoConvergence,
+}
+
+/// The root τ² ≥ 0 of a decreasing q: `Ok(None)` when q(0) < 0 already
+/// (the solution is truncated at 0); otherwise the bracket [0, `hi`] is
+/// widened ×10 until q(hi) ≤ 0 (at most 30 times) and the root found by
+/// Brent's method to near machine precision. Shared by the general fit and
+/// the resampling refits, which differ only in q and the first `hi`.
+pub(crate) fn decreasing_root(
+    mut q: impl FnMut(f64) -> f64,
+    mut hi: f64,
+) -> std::result::Result<Option<f64>, RootFailure> {
+    if q(0.0) < 0.0 {
         return Ok(None);
     }
-    let mut hi = (10.0 * mad(pr.y).powi(2)).max(100.0);
     let mut widenings = 0;
     while q(hi) > 0.0 {
         hi *= 10.0;
         widenings += 1;
         if widenings > 30 || !hi.is_finite() {
-            return Err(Error::NotConverged {
-                method: what,
-                iterations: widenings,
-                detail: "no tau^2 below 1e32 solves the Q equation".to_string(),
-            });
+            return Err(RootFailure::NoBracket { widenings });
         }
     }
     brent(q, 0.0, hi)
         .map(Some)
-        .ok_or_else(|| Error::NotConverged {
+        .ok_or(RootFailure::NoConvergence)
+}
+
+/// Solves Q(τ²) = target for τ² ≥ 0. `Ok(None)` when Q(0) is already below
+/// the target (the solution is truncated at 0).
+pub(crate) fn solve_q(pr: &Problem, target: f64, what: &'static str) -> Result<Option<f64>> {
+    let q = |t: f64| generalised_q(pr.y, pr.v, pr.x, t) - target;
+    let hi = (10.0 * mad(pr.y).powi(2)).max(100.0);
+    decreasing_root(q, hi).map_err(|e| match e {
+        RootFailure::NoBracket { widenings } => Error::NotConverged {
+            method: what,
+            iterations: widenings,
+            detail: "no tau^2 below 1e32 solves the Q equation".to_string(),
+        },
+        RootFailure::NoConvergence => Error::NotConverged {
             method: what,
             iterations: 200,
             detail: "Brent root search".to_string(),
-        })
+        },
+    })
 }
 
 pub(super) fn estimate(pr: &Problem) -> Result<Tau2Estimate> {
