@@ -509,7 +509,7 @@ mod tests {
     #[test]
     fn selection_gives_the_sorted_order_statistics() {
         let mut s = Stream::new(3, 0);
-        for r in [2usize, 3, 10, 99, 1000, 4001] {
+        for r in [2usize, 3, 10, 99, 1000, 4001, 10_007] {
             // Rounded draws, so that there are ties.
             let t: Vec<f64> = (0..r).map(|_| (s.normal() * 20.0).round() / 20.0).collect();
             let mut sorted = t.clone();
