@@ -248,7 +248,7 @@ fn fisher(y: &[f64], v: &[f64], opts: &FitOptions, w: &mut [f64]) -> Option<f64>
             return None;
         }
         let (rss, ypp_y) = residual_sums(y, w, b);
-        let mut adj = match method {
+        let adj = match method {
             Method::Ml => (ypp_y - sw) / sums.sw2,
             Method::Reml => {
                 let a = 1.0 / sw;
@@ -261,18 +261,7 @@ fn fisher(y: &[f64], v: &[f64], opts: &FitOptions, w: &mut [f64]) -> Option<f64>
             }
             _ => (rss * k / df - k) / sw,
         };
-        adj *= control.step_adj;
-        if adj.is_nan() {
-            adj = 0.0;
-        }
-        // Halving -inf never ends (found by the `estimators` fuzz target).
-        if adj == f64::NEG_INFINITY {
-            adj = -tau2;
-        }
-        while tau2 + adj < 0.0 {
-            adj /= 2.0;
-        }
-        tau2 += adj;
+        tau2 = crate::tau2::fisher_scoring::take_step(tau2, adj, control.step_adj);
         change = (old - tau2).abs();
         if iter > control.max_iter {
             return None;
@@ -822,7 +811,7 @@ fn fisher_p(
         }
         let rss = wls_p(y, x, ws)?;
         let ypp_y: f64 = ws.resid.iter().zip(&ws.w).map(|(e, w)| w * w * e * e).sum();
-        let mut adj = match method {
+        let adj = match method {
             Method::Ml => {
                 let sw: f64 = ws.w.iter().sum();
                 let sw2: f64 = ws.w.iter().map(|w| w * w).sum();
@@ -837,18 +826,7 @@ fn fisher_p(
                 (rss * k / df - k) / sw
             }
         };
-        adj *= control.step_adj;
-        if adj.is_nan() {
-            adj = 0.0;
-        }
-        // Halving -inf never ends (found by the `estimators` fuzz target).
-        if adj == f64::NEG_INFINITY {
-            adj = -tau2;
-        }
-        while tau2 + adj < 0.0 {
-            adj /= 2.0;
-        }
-        tau2 += adj;
+        tau2 = crate::tau2::fisher_scoring::take_step(tau2, adj, control.step_adj);
         change = (old - tau2).abs();
         if iter > control.max_iter {
             return None;

@@ -301,19 +301,12 @@ fn scoring(s: &Studies, opts: &FitOptions, mut tau2: f64) -> Option<f64> {
         let old = tau2;
         let f = wls(s, tau2, method == Method::Reml)?;
         let (rss, ypp_y) = (f.rss, f.ypp_y);
-        let mut adj = match method {
+        let adj = match method {
             Method::Ml => (ypp_y - f.sums.s0) / f.sums.t0,
             Method::Reml => (ypp_y - trace_p(&f)) / trace_pp(&f),
             _ => (rss * kf / df - kf) / f.sums.s0,
         };
-        adj *= control.step_adj;
-        if adj.is_nan() {
-            adj = 0.0;
-        }
-        while tau2 + adj < 0.0 {
-            adj /= 2.0;
-        }
-        tau2 += adj;
+        tau2 = crate::tau2::fisher_scoring::take_step(tau2, adj, control.step_adj);
         change = (old - tau2).abs();
         if iter > control.max_iter {
             return None;

@@ -85,7 +85,7 @@ pub(super) fn estimate(method: Method, pr: &Problem, control: &Control) -> Resul
         }
         let fit = wls(pr.y, pr.x, &w)?;
         let ypp_y: f64 = fit.resid.iter().zip(&w).map(|(e, w)| w * w * e * e).sum();
-        let mut adj = match method {
+        let adj = match method {
             Method::Ml => {
                 let sw: f64 = w.iter().sum();
                 let sw2: f64 = w.iter().map(|w| w * w).sum();
@@ -98,18 +98,7 @@ pub(super) fn estimate(method: Method, pr: &Problem, control: &Control) -> Resul
             }
             _ => unreachable!("fisher_scoring::estimate called with {method}"),
         };
-        adj *= control.step_adj;
-        if adj.is_nan() {
-            adj = 0.0;
-        }
-        // Halving -inf never ends (found by the `estimators` fuzz target).
-        if adj == f64::NEG_INFINITY {
-            adj = -tau2;
-        }
-        while tau2 + adj < 0.0 {
-            adj /= 2.0;
-        }
-        tau2 += adj;
+        tau2 = take_step(tau2, adj, control.step_adj);
         change = (old - tau2).abs();
         if iter > control.max_iter {
             return Err(Error::NotConverged {
@@ -152,4 +141,42 @@ pub(crate) fn log_likelihood(method: Method, pr: &Problem, tau2: f64) -> Result<
         }
         _ => -0.5 * pr.k() as f64 * two_pi - 0.5 * log_v - 0.5 * fit.rss,
     })
+}
+
+/// One Fisher-scoring update of τ², as metafor's `rma.uni`: the step `adj`
+/// scaled by `step_adj`, a NaN step taken as 0, and the step halved until τ²
+/// stays at or above 0 (a step of −∞, which halving never shortens, is first
+/// set to −τ²; found by the `estimators` fuzz target). Shared by the general
+/// fit and the resampling refits so that they take the same steps.
+#[inline]
+pub(crate) fn take_step(tau2: f64, adj: f64, step_adj: f64) -> f64 {
+    let mut adj = adj * step_adj;
+    if adj.is_nan() {
+        adj = 0.0;
+    }
+    if adj == f64::NEG_INFINITY {
+        adj = -tau2;
+    }
+    while tau2 + adj < 0.0 {
+        adj /= 2.0;
+    }
+    tau2 + adj
+}
+
+#[cfg(test)]
+mod tests {
+    use super::take_step;
+
+    /// The step rules, including the two that once hung or broke a refit:
+    /// a step of −∞ ends at τ² = 0, and a NaN step leaves τ² where it was.
+    #[test]
+    fn a_step_is_scaled_halved_and_never_hangs() {
+        assert_eq!(take_step(0.2, 0.1, 1.0), 0.30000000000000004);
+        assert_eq!(take_step(0.2, 0.1, 0.5), 0.25);
+        // −1 is halved four times to −0.0625.
+        assert_eq!(take_step(0.1, -1.0, 1.0), 0.1 - 0.0625);
+        assert_eq!(take_step(0.3, f64::NEG_INFINITY, 1.0), 0.0);
+        assert_eq!(take_step(0.0, f64::NEG_INFINITY, 1.0), 0.0);
+        assert_eq!(take_step(0.3, f64::NAN, 1.0), 0.3);
+    }
 }

@@ -5,7 +5,7 @@
 //! intercept-only model) and truncate τ² at zero.
 
 mod dersimonian_laird;
-mod fisher_scoring;
+pub(crate) mod fisher_scoring;
 mod hedges;
 mod hunter_schmidt;
 pub(crate) mod paule_mandel;
