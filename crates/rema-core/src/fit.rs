@@ -330,14 +330,7 @@ pub fn fit_with_moderators(yi: &[f64], vi: &[f64], x: &Design, opts: &FitOptions
                     "the Knapp-Hartung method is not meant for the common-effect model".to_string(),
                 );
             }
-            (
-                if re.rss <= f64::EPSILON {
-                    0.0
-                } else {
-                    re.rss / df_resid
-                },
-                Some(df_resid),
-            )
+            (s2w(Test::Knha, re.rss, df_resid), Some(df_resid))
         }
     };
     let mut vb = re.a.clone();
@@ -437,4 +430,21 @@ pub fn fit_with_moderators(yi: &[f64], vi: &[f64], x: &Design, opts: &FitOptions
         weights,
         notes,
     })
+}
+
+/// The multiplier of the coefficients' covariance: 1 for z tests; for
+/// Knapp–Hartung, RSS/(k − p), taken as 0 when RSS ≤ ε (metafor's
+/// `rma.uni`: `s2w <- ifelse(RSS <= .Machine$double.eps, 0, RSS / (k - p))`).
+/// Shared by the general fit and the resampling refits.
+pub(crate) fn s2w(test: Test, rss: f64, df: f64) -> f64 {
+    match test {
+        Test::Z => 1.0,
+        Test::Knha => {
+            if rss <= f64::EPSILON {
+                0.0
+            } else {
+                rss / df
+            }
+        }
+    }
 }

@@ -159,16 +159,7 @@ pub(crate) fn intercept_only(y: &[f64], v: &[f64], opts: &FitOptions, w: &mut [f
         return Fast::Failed;
     }
     let (rss, _) = residual_sums(y, w, b);
-    let s2w = match opts.test {
-        Test::Z => 1.0,
-        Test::Knha => {
-            if rss <= f64::EPSILON {
-                0.0
-            } else {
-                rss / df
-            }
-        }
-    };
+    let s2w = crate::fit::s2w(opts.test, rss, df);
     let vb = (1.0 / sw) * s2w;
     let se = vb.sqrt();
     let stat = b / se;
@@ -715,16 +706,7 @@ pub(crate) fn with_moderators(
     let Some(rss) = wls_p(y, x, ws) else {
         return Some(None);
     };
-    let s2w = match opts.test {
-        Test::Z => 1.0,
-        Test::Knha => {
-            if rss <= f64::EPSILON {
-                0.0
-            } else {
-                rss / df
-            }
-        }
-    };
+    let s2w = crate::fit::s2w(opts.test, rss, df);
     for a in ws.a.iter_mut() {
         *a *= s2w;
     }

@@ -26,7 +26,7 @@
 //! Methods: FE, DL, ML, REML, EB, PM (Brent on the one-pass Q); the others
 //! use the general refit.
 
-use crate::fit::{FitOptions, Test};
+use crate::fit::FitOptions;
 use crate::linalg::Design;
 use crate::tau2::Method;
 
@@ -377,16 +377,7 @@ pub(crate) fn refit(s: &Studies, opts: &FitOptions) -> Outcome {
     } else {
         (f, rss, tau2)
     };
-    let s2w = match opts.test {
-        Test::Z => 1.0,
-        Test::Knha => {
-            if rss <= f64::EPSILON {
-                0.0
-            } else {
-                rss / df
-            }
-        }
-    };
+    let s2w = crate::fit::s2w(opts.test, rss, df);
     let c = s.c;
     let slope = f.b[1];
     let intercept = f.b[0] - slope * c;
@@ -418,7 +409,7 @@ pub(crate) fn refit(s: &Studies, opts: &FitOptions) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fit::fit_with_moderators;
+    use crate::fit::{fit_with_moderators, Test};
     use crate::resample::rng::Stream;
 
     fn close(a: f64, b: f64, tol: f64) -> bool {
