@@ -7,6 +7,8 @@
 //!   audited, against the expected statuses, then the golden suite.
 //! - `check-goldens`: compare rema with the committed goldens offline and
 //!   print the largest relative error per kind of quantity.
+//! - `tidy`: rules no compiler checks (no module cycle in any crate, every
+//!   file opens with `//!`, no should-panic test); also a `#[test]`.
 //! - `bench-compare [--quick] [--keep] [--r-large] [--no-r]`: rema's permutation test and
 //!   bootstrap against R metafor per iteration, side by side on the same
 //!   generated data (see `bench_compare.rs`, docs/PERFORMANCE.md).
@@ -16,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 mod bench_compare;
+mod tidy;
 
 use anyhow::{bail, Context, Result};
 use rema::golden::{run_core, Kind};
@@ -36,8 +39,20 @@ fn main() -> Result<()> {
         Some("verify") => verify(),
         Some("bench-compare") => bench_compare::bench_compare(&root(), &args[1..]),
         Some("bench-loop") => bench_compare::bench_loop(&args[1..]),
+        Some("tidy") => {
+            let problems = tidy::problems(&root());
+            for p in &problems {
+                eprintln!("{p}");
+            }
+            if problems.is_empty() {
+                println!("tidy: no module cycle, every file opens with //!, no should-panic test");
+                Ok(())
+            } else {
+                bail!("tidy: {} problem(s)", problems.len())
+            }
+        }
         _ => {
-            eprintln!("usage: cargo xtask <verify | goldens | check-goldens | bench-compare [--quick] [--keep] [--r-large] [--no-r]>");
+            eprintln!("usage: cargo xtask <verify | goldens | check-goldens | tidy | bench-compare [--quick] [--keep] [--r-large] [--no-r]>");
             std::process::exit(2);
         }
     }
