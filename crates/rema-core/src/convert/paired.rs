@@ -36,12 +36,7 @@ pub fn sd_change_from_t(mean_change: f64, t: f64, n: f64) -> Result<f64> {
         mean_change != 0.0,
         "a zero mean change gives no information on the SD",
     )?;
-    check(
-        "t",
-        t,
-        t != 0.0,
-        "a t statistic must be a finite number other than 0",
-    )?;
+    check_t(t)?;
     check_n(n, 2.0)?;
     Ok((mean_change / t).abs() * n.sqrt())
 }
@@ -61,12 +56,7 @@ pub fn sd_from_two_group_t(md: f64, t: f64, n1: f64, n2: f64) -> Result<f64> {
         md != 0.0,
         "a zero difference gives no information on the SD",
     )?;
-    check(
-        "t",
-        t,
-        t != 0.0,
-        "a t statistic must be a finite number other than 0",
-    )?;
+    check_t(t)?;
     check_n(n1, 1.0)?;
     check_n(n2, 1.0)?;
     Ok((md / t).abs() / (1.0 / n1 + 1.0 / n2).sqrt())
@@ -99,4 +89,14 @@ pub fn implied_correlation(sd_pre: f64, sd_post: f64, sd_change: f64) -> Result<
         });
     }
     Ok(r)
+}
+
+/// A t statistic must be finite and other than 0.
+fn check_t(t: f64) -> Result<()> {
+    check(
+        "t",
+        t,
+        t != 0.0,
+        "a t statistic must be a finite number other than 0",
+    )
 }

@@ -41,22 +41,10 @@ pub(super) fn compute(
         )?;
     }
     let has_zero = |s: &BinaryStudy| s.ai == 0.0 || s.bi == 0.0 || s.ci == 0.0 || s.di == 0.0;
-    let any_zero = studies.iter().any(has_zero);
-    let mut corrected = Vec::new();
+    let (added, corrected) = super::continuity(studies, add, to, has_zero);
     let mut yi = Vec::with_capacity(studies.len());
     let mut vi = Vec::with_capacity(studies.len());
-    for (i, s) in studies.iter().enumerate() {
-        let apply = add > 0.0
-            && match to {
-                AddTo::OnlyZero => has_zero(s),
-                AddTo::All => true,
-                AddTo::IfAnyZero => any_zero,
-                AddTo::None => false,
-            };
-        let a = if apply { add } else { 0.0 };
-        if apply {
-            corrected.push(i);
-        }
+    for (s, &a) in studies.iter().zip(&added) {
         let (ai, bi, ci, di) = (s.ai + a, s.bi + a, s.ci + a, s.di + a);
         let (n1, n2) = (ai + bi, ci + di);
         let (p1, p2) = (ai / n1, ci / n2);

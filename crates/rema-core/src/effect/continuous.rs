@@ -56,12 +56,5 @@ pub(super) fn compute(measure: Measure, studies: &[ContinuousStudy]) -> Result<E
         }
     }
     let ni = studies.iter().map(|s| s.n1 + s.n2).collect();
-    Ok(EffectSizes {
-        measure,
-        yi,
-        vi,
-        ni: Some(ni),
-        corrected: Vec::new(),
-        notes: Vec::new(),
-    })
+    Ok(EffectSizes::plain(measure, yi, vi, ni))
 }

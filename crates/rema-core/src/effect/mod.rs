@@ -113,6 +113,46 @@ pub enum AddTo {
     None,
 }
 
+impl AddTo {
+    /// Whether a study receives a correction of `add`, given whether it has a
+    /// zero cell and whether any study has one (metafor's `to` argument).
+    pub fn applies(self, add: f64, has_zero: bool, any_zero: bool) -> bool {
+        add > 0.0
+            && match self {
+                AddTo::OnlyZero => has_zero,
+                AddTo::All => true,
+                AddTo::IfAnyZero => any_zero,
+                AddTo::None => false,
+            }
+    }
+}
+
+/// The amount added to each study's cells by the continuity correction `add`
+/// under the rule `to` (0 where it does not apply), and the studies it was
+/// added to. `has_zero` says whether a study has a zero cell.
+pub(crate) fn continuity<T>(
+    studies: &[T],
+    add: f64,
+    to: AddTo,
+    has_zero: impl Fn(&T) -> bool,
+) -> (Vec<f64>, Vec<usize>) {
+    let any_zero = studies.iter().any(&has_zero);
+    let mut corrected = Vec::new();
+    let added = studies
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            if to.applies(add, has_zero(s), any_zero) {
+                corrected.push(i);
+                add
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    (added, corrected)
+}
+
 /// Options of the effect-size computation.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct EffectOptions {
@@ -134,6 +174,20 @@ pub struct EffectSizes {
     pub corrected: Vec<usize>,
     /// Every adjustment made, in words.
     pub notes: Vec<String>,
+}
+
+impl EffectSizes {
+    /// Effect sizes that needed no correction and carry no notes.
+    pub(crate) fn plain(measure: Measure, yi: Vec<f64>, vi: Vec<f64>, ni: Vec<f64>) -> Self {
+        EffectSizes {
+            measure,
+            yi,
+            vi,
+            ni: Some(ni),
+            corrected: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
 }
 
 /// Computes effect sizes and sampling variances for `measure` from raw data.

@@ -83,12 +83,5 @@ pub(super) fn compute(measure: Measure, studies: &[PrePostStudy]) -> Result<Effe
         }
     }
     let ni = studies.iter().map(|s| s.n).collect();
-    Ok(EffectSizes {
-        measure,
-        yi,
-        vi,
-        ni: Some(ni),
-        corrected: Vec::new(),
-        notes: Vec::new(),
-    })
+    Ok(EffectSizes::plain(measure, yi, vi, ni))
 }

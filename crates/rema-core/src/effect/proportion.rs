@@ -48,22 +48,10 @@ pub(super) fn compute(
         )?;
     }
     let has_zero = |s: &ProportionStudy| s.x == 0.0 || s.x == s.n;
-    let any_zero = studies.iter().any(has_zero);
-    let mut corrected = Vec::new();
+    let (added, corrected) = super::continuity(studies, add, to, has_zero);
     let mut yi = Vec::with_capacity(studies.len());
     let mut vi = Vec::with_capacity(studies.len());
-    for (i, s) in studies.iter().enumerate() {
-        let apply = add > 0.0
-            && match to {
-                AddTo::OnlyZero => has_zero(s),
-                AddTo::All => true,
-                AddTo::IfAnyZero => any_zero,
-                AddTo::None => false,
-            };
-        let a = if apply { add } else { 0.0 };
-        if apply {
-            corrected.push(i);
-        }
+    for (s, &a) in studies.iter().zip(&added) {
         let x = s.x + a;
         let m = s.n - s.x + a;
         let n = x + m;
