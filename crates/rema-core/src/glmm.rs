@@ -160,7 +160,19 @@ struct Problem<'a> {
     log_weights: Vec<f64>,
 }
 
-impl Problem<'_> {
+impl<'a> Problem<'a> {
+    /// The problem of `x` events out of `n` with the `n_agq`-point rule.
+    fn new(x: &'a [f64], n: &'a [f64], n_agq: usize) -> Self {
+        let (nodes, weights) = gauss_hermite(n_agq);
+        Problem {
+            x,
+            n,
+            lchoose: lchoose(x, n),
+            nodes,
+            log_weights: weights.iter().map(|w| w.ln()).collect(),
+        }
+    }
+
     /// log L at (μ, τ); τ = 0 gives the common-effect binomial likelihood.
     fn loglik(&self, mu: f64, tau: f64) -> f64 {
         let mut total = 0.0;
@@ -223,15 +235,7 @@ impl Problem<'_> {
 /// adaptive Gauss–Hermite quadrature (with the binomial constants), the
 /// function [`glmm_plo`] maximises. Counts are not validated here.
 pub fn glmm_loglik(xi: &[f64], ni: &[f64], mu: f64, tau2: f64, n_agq: usize) -> f64 {
-    let (nodes, weights) = gauss_hermite(n_agq.max(1));
-    let pr = Problem {
-        x: xi,
-        n: ni,
-        lchoose: lchoose(xi, ni),
-        nodes,
-        log_weights: weights.iter().map(|w| w.ln()).collect(),
-    };
-    pr.loglik(mu, tau2.max(0.0).sqrt())
+    Problem::new(xi, ni, n_agq.max(1)).loglik(mu, tau2.max(0.0).sqrt())
 }
 
 fn lchoose(xi: &[f64], ni: &[f64]) -> Vec<f64> {
@@ -369,6 +373,46 @@ fn newton(pr: &Problem, start: [f64; 2], max_iter: usize) -> Result<Option<([f64
 /// Fits the binomial-normal model to `xi` events out of `ni`, with `vi` the
 /// sampling variances of the logits (`escalc(measure = "PLO")`, for I²).
 pub fn glmm_plo(xi: &[f64], ni: &[f64], vi: &[f64], opts: &GlmmOptions) -> Result<GlmmFit> {
+    validate(xi, ni, vi, opts)?;
+    let k = xi.len();
+    let pr = Problem::new(xi, ni, opts.n_agq);
+    let mut notes = Vec::new();
+    let (mu, tau, se, iterations, loglik) = maximise(&pr, opts.max_iter, &mut notes)?;
+    let tau2 = tau * tau;
+    let crit = critical_value(opts.level, None);
+    let stat = mu / se;
+    let estimate = Coefficient {
+        estimate: mu,
+        se,
+        stat,
+        pval: 2.0 * crate::dist::norm_sf(stat.abs()),
+        ci_lower: mu - crit * se,
+        ci_upper: mu + crit * se,
+    };
+    let (vt, i2, h2) = i2_h2(vi, tau2);
+    let het = heterogeneity_tests(xi, ni, &mut notes);
+    Ok(GlmmFit {
+        k,
+        estimate,
+        tau2,
+        i2,
+        h2,
+        vt,
+        loglik,
+        qe_wald: Some(het.wald),
+        qe_wald_pval: Some(het.wald_pval),
+        qe_lrt: Some(het.lrt),
+        qe_lrt_pval: Some(het.lrt_pval),
+        qe_df: k - 1,
+        iterations,
+        notes,
+    })
+}
+
+/// The checks of [`glmm_plo`]'s input: matching lengths, k ≥ 2, a level in
+/// (0, 100), 1 to 100 quadrature points, counts within totals, positive
+/// variances, and events that are neither all absent nor all present.
+fn validate(xi: &[f64], ni: &[f64], vi: &[f64], opts: &GlmmOptions) -> Result<()> {
     let k = xi.len();
     if ni.len() != k || vi.len() != k {
         return Err(Error::LengthMismatch {
@@ -439,59 +483,60 @@ pub fn glmm_plo(xi: &[f64], ni: &[f64], vi: &[f64], opts: &GlmmOptions) -> Resul
             ),
         });
     }
-    let (nodes, weights) = gauss_hermite(opts.n_agq);
-    let pr = Problem {
-        x: xi,
-        n: ni,
-        lchoose: lchoose(xi, ni),
-        nodes,
-        log_weights: weights.iter().map(|w| w.ln()).collect(),
-    };
-    let mut notes = Vec::new();
+    Ok(())
+}
 
+/// The maximum-likelihood (μ̂, τ̂, SE of μ̂, Newton iterations, log L):
+/// Newton's method from three starting values of τ, or the boundary τ = 0
+/// when no interior maximum beats it (with a note).
+fn maximise(
+    pr: &Problem,
+    max_iter: usize,
+    notes: &mut Vec<String>,
+) -> Result<(f64, f64, f64, usize, f64)> {
     // The boundary solution τ = 0 and the score for τ² there.
+    let sx: f64 = pr.x.iter().sum();
+    let sn: f64 = pr.n.iter().sum();
     let p_fe = sx / sn;
     let mu_fe = (p_fe / (1.0 - p_fe)).ln();
     let ll_fe = pr.loglik(mu_fe, 0.0);
     let score: f64 = 0.5
-        * xi.iter()
-            .zip(ni)
+        * pr.x
+            .iter()
+            .zip(pr.n)
             .map(|(&x, &n)| (x - n * p_fe).powi(2) - n * p_fe * (1.0 - p_fe))
             .sum::<f64>();
 
     let mut best: Option<([f64; 2], usize, f64)> = None;
     let mut last_err = None;
-    if k > 1 {
-        for tau0 in [1.0, 0.3, 3.0] {
-            match newton(&pr, [mu_fe, f64::ln(tau0)], opts.max_iter) {
-                Ok(Some((th, it))) => {
-                    let ll = -objective(&pr, th);
-                    if best.is_none_or(|b| ll > b.2) {
-                        best = Some((th, it, ll));
-                    }
-                    if score > 0.0 {
-                        break;
-                    }
+    for tau0 in [1.0, 0.3, 3.0] {
+        match newton(pr, [mu_fe, f64::ln(tau0)], max_iter) {
+            Ok(Some((th, it))) => {
+                let ll = -objective(pr, th);
+                if best.is_none_or(|b| ll > b.2) {
+                    best = Some((th, it, ll));
                 }
-                Ok(None) => {
-                    if score <= 0.0 {
-                        break;
-                    }
+                if score > 0.0 {
+                    break;
                 }
-                Err(e) => last_err = Some(e),
             }
+            Ok(None) => {
+                if score <= 0.0 {
+                    break;
+                }
+            }
+            Err(e) => last_err = Some(e),
         }
     }
     let interior = best.filter(|b| b.2 > ll_fe + 1e-12 && b.0[1].exp() > 1e-6);
-    if interior.is_none() && score > 0.0 && k > 1 {
+    if interior.is_none() && score > 0.0 {
         if let Some(e) = last_err {
             return Err(e);
         }
     }
-    let crit = critical_value(opts.level, None);
-    let (mu, tau, se, iterations, loglik) = match interior {
+    match interior {
         Some((th, it, ll)) => {
-            let obj = |t: [f64; 2]| objective(&pr, t);
+            let obj = |t: [f64; 2]| objective(pr, t);
             let h = hessian_precise(&obj, th, [th[0].abs().max(1.0), 1.0]);
             let det = h[0][0] * h[1][1] - h[0][1] * h[1][0];
             if !(h[0][0] > 0.0 && det > 0.0) {
@@ -502,97 +547,82 @@ pub fn glmm_plo(xi: &[f64], ni: &[f64], vi: &[f64], opts: &GlmmOptions) -> Resul
                         .to_string(),
                 });
             }
-            (th[0], th[1].exp(), (h[1][1] / det).sqrt(), it, ll)
+            Ok((th[0], th[1].exp(), (h[1][1] / det).sqrt(), it, ll))
         }
         None => {
             notes.push(
                 "GLMM: the maximum likelihood estimate of tau^2 is at the boundary 0".to_string(),
             );
             let info = sn * p_fe * (1.0 - p_fe);
-            (mu_fe, 0.0, 1.0 / info.sqrt(), 0, ll_fe)
+            Ok((mu_fe, 0.0, 1.0 / info.sqrt(), 0, ll_fe))
         }
-    };
-    let tau2 = tau * tau;
-    let stat = mu / se;
-    let estimate = Coefficient {
-        estimate: mu,
-        se,
-        stat,
-        pval: 2.0 * crate::dist::norm_sf(stat.abs()),
-        ci_lower: mu - crit * se,
-        ci_upper: mu + crit * se,
-    };
+    }
+}
 
-    // I² from the escalc variances.
+/// ṽ, I² (percent) and H² at τ² from the `escalc` variances (k ≥ 2).
+fn i2_h2(vi: &[f64], tau2: f64) -> (f64, f64, f64) {
+    let k = vi.len();
     let w: Vec<f64> = vi.iter().map(|v| 1.0 / v).collect();
     let sw: f64 = w.iter().sum();
     let sw2: f64 = w.iter().map(|w| w * w).sum();
-    let (vt, i2, h2) = if k > 1 {
-        let vt = (k as f64 - 1.0) / (sw - sw2 / sw);
-        (vt, 100.0 * tau2 / (vt + tau2), tau2 / vt + 1.0)
-    } else {
-        (f64::NAN, 0.0, 1.0)
-    };
+    let vt = (k as f64 - 1.0) / (sw - sw2 / sw);
+    (vt, 100.0 * tau2 / (vt + tau2), tau2 / vt + 1.0)
+}
 
-    // Heterogeneity tests of the fixed-effects models.
-    let df = k.saturating_sub(1);
-    let (mut qe_wald, mut qe_wald_pval, mut qe_lrt, mut qe_lrt_pval) = (None, None, None, None);
-    if k > 1 {
-        let xlogy = |x: f64, y: f64| if x == 0.0 { 0.0 } else { x * (x / y).ln() };
-        let lrt: f64 = 2.0
-            * xi.iter()
-                .zip(ni)
-                .map(|(&x, &n)| xlogy(x, n * p_fe) + xlogy(n - x, n * (1.0 - p_fe)))
-                .sum::<f64>();
-        let lrt = lrt.max(0.0);
-        qe_lrt = Some(lrt);
-        qe_lrt_pval = Some(crate::dist::chisq_sf(lrt, df as f64));
-        // Studies with 0 or nᵢ events have an infinite saturated coefficient
-        // with infinite variance: they add nothing to the Wald statistic (the
-        // limit metafor's glm() approaches).
-        let inner: Vec<(f64, f64)> = xi
-            .iter()
+/// The Wald and likelihood-ratio tests of heterogeneity of the fixed-effects
+/// models, on k − 1 df.
+struct HeterogeneityTests {
+    wald: f64,
+    wald_pval: f64,
+    lrt: f64,
+    lrt_pval: f64,
+}
+
+fn heterogeneity_tests(xi: &[f64], ni: &[f64], notes: &mut Vec<String>) -> HeterogeneityTests {
+    let k = xi.len();
+    let df = (k - 1) as f64;
+    let sx: f64 = xi.iter().sum();
+    let sn: f64 = ni.iter().sum();
+    let p_fe = sx / sn;
+    let xlogy = |x: f64, y: f64| if x == 0.0 { 0.0 } else { x * (x / y).ln() };
+    let lrt: f64 = 2.0
+        * xi.iter()
             .zip(ni)
-            .filter(|(&x, &n)| x > 0.0 && x < n)
-            .map(|(&x, &n)| ((x / (n - x)).ln(), 1.0 / (1.0 / x + 1.0 / (n - x))))
-            .collect();
-        let q = if inner.is_empty() {
-            0.0
-        } else {
-            let swt: f64 = inner.iter().map(|(_, w)| w).sum();
-            let bar = inner.iter().map(|(t, w)| t * w).sum::<f64>() / swt;
-            inner
-                .iter()
-                .map(|(t, w)| w * (t - bar).powi(2))
-                .sum::<f64>()
-                .max(0.0)
-        };
-        qe_wald = Some(q);
-        qe_wald_pval = Some(crate::dist::chisq_sf(q, df as f64));
-        if inner.len() < k {
-            notes.push(format!(
-                "GLMM: {} studies with 0 events or only events add nothing to the Wald test of heterogeneity (their saturated-model coefficients are infinite), as in metafor; the likelihood-ratio test uses them",
-                k - inner.len()
-            ));
-        }
+            .map(|(&x, &n)| xlogy(x, n * p_fe) + xlogy(n - x, n * (1.0 - p_fe)))
+            .sum::<f64>();
+    let lrt = lrt.max(0.0);
+    // Studies with 0 or nᵢ events have an infinite saturated coefficient
+    // with infinite variance: they add nothing to the Wald statistic (the
+    // limit metafor's glm() approaches).
+    let inner: Vec<(f64, f64)> = xi
+        .iter()
+        .zip(ni)
+        .filter(|(&x, &n)| x > 0.0 && x < n)
+        .map(|(&x, &n)| ((x / (n - x)).ln(), 1.0 / (1.0 / x + 1.0 / (n - x))))
+        .collect();
+    let wald = if inner.is_empty() {
+        0.0
+    } else {
+        let swt: f64 = inner.iter().map(|(_, w)| w).sum();
+        let bar = inner.iter().map(|(t, w)| t * w).sum::<f64>() / swt;
+        inner
+            .iter()
+            .map(|(t, w)| w * (t - bar).powi(2))
+            .sum::<f64>()
+            .max(0.0)
+    };
+    if inner.len() < k {
+        notes.push(format!(
+            "GLMM: {} studies with 0 events or only events add nothing to the Wald test of heterogeneity (their saturated-model coefficients are infinite), as in metafor; the likelihood-ratio test uses them",
+            k - inner.len()
+        ));
     }
-
-    Ok(GlmmFit {
-        k,
-        estimate,
-        tau2,
-        i2,
-        h2,
-        vt,
-        loglik,
-        qe_wald,
-        qe_wald_pval,
-        qe_lrt,
-        qe_lrt_pval,
-        qe_df: df,
-        iterations,
-        notes,
-    })
+    HeterogeneityTests {
+        wald,
+        wald_pval: crate::dist::chisq_sf(wald, df),
+        lrt,
+        lrt_pval: crate::dist::chisq_sf(lrt, df),
+    }
 }
 
 #[cfg(test)]
