@@ -64,36 +64,29 @@ pub fn t_quantile(p: f64, df: f64) -> f64 {
 
 /// Upper tail of the χ² distribution with `df` degrees of freedom.
 pub fn chisq_sf(x: f64, df: f64) -> f64 {
-    if x.is_nan() || !(df > 0.0) {
-        return f64::NAN;
-    }
-    if x <= 0.0 {
-        return 1.0;
-    }
-    if x.is_infinite() {
-        return 0.0;
-    }
-    // statrs halves x and panics when that underflows to 0 (a subnormal x,
-    // found by the `estimators` fuzz target); the tail is the same there.
-    let x = x.max(4.0 * f64::MIN_POSITIVE);
-    ChiSquared::new(df).map(|d| d.sf(x)).unwrap_or(f64::NAN)
+    chisq_tail(x, df, true)
 }
 
 /// P(X ≤ x) of the χ² distribution with `df` degrees of freedom.
 pub fn chisq_cdf(x: f64, df: f64) -> f64 {
+    chisq_tail(x, df, false)
+}
+
+/// The upper (`upper`) or lower tail of the χ² distribution at `x`.
+fn chisq_tail(x: f64, df: f64, upper: bool) -> f64 {
     if x.is_nan() || !(df > 0.0) {
         return f64::NAN;
     }
-    if x <= 0.0 {
-        return 0.0;
-    }
-    if x.is_infinite() {
-        return 1.0;
+    if x <= 0.0 || x.is_infinite() {
+        // All of the mass lies above 0, and none above +∞.
+        return if (x <= 0.0) == upper { 1.0 } else { 0.0 };
     }
     // statrs halves x and panics when that underflows to 0 (a subnormal x,
     // found by the `estimators` fuzz target); the tail is the same there.
     let x = x.max(4.0 * f64::MIN_POSITIVE);
-    ChiSquared::new(df).map(|d| d.cdf(x)).unwrap_or(f64::NAN)
+    ChiSquared::new(df)
+        .map(|d| if upper { d.sf(x) } else { d.cdf(x) })
+        .unwrap_or(f64::NAN)
 }
 
 /// The quantile of the χ² distribution with `df` degrees of freedom.
