@@ -12,8 +12,9 @@ use std::path::PathBuf;
 use rema_core::resample::bootstrap::{bootstrap, BootstrapOptions, BootstrapType};
 use rema_core::resample::bootstrap_mods::bootstrap_moderators;
 use rema_core::resample::heterogeneity::tau2_test;
-use rema_core::resample::permutation::{permutest, PermutationOptions};
+use rema_core::resample::permutation::{permutest, permutest_subgroups, PermutationOptions};
 use rema_core::resample::{Hooks, Iterations};
+use rema_core::subgroup::subgroups;
 use rema_core::{
     cumulative, egger, fit, fit_with_moderators, influence, leave_one_out, q_profile,
     rank_correlation, trim_and_fill, BackTransform, Design, Error, FitOptions, Level, Method,
@@ -311,6 +312,7 @@ const VI: [f64; 13] = [
 const ABLAT: [f64; 13] = [
     44., 55., 42., 52., 13., 44., 19., 13., 27., 42., 18., 33., 33.,
 ];
+const ALLOC: [usize; 13] = [1, 0, 1, 1, 2, 2, 1, 1, 2, 2, 0, 2, 2];
 
 fn ablat() -> Design {
     Design::from_row_major(13, 2, ABLAT.iter().flat_map(|&a| [1.0, a]).collect()).unwrap()
@@ -381,6 +383,14 @@ fn follow_ups_equal_the_free_functions() {
             mods.permutest(&run, &hooks),
             permutest(&YI, &VI, &x, &o, &free, &perm, &hooks)
         );
+        for common in [false, true] {
+            let sg = int.subgroups(&ALLOC, 3, common).unwrap();
+            assert_eq!(sg, subgroups(&YI, &VI, &ALLOC, 3, &o, common).unwrap());
+            assert_eq!(
+                int.permutest_subgroups(&sg, &run, &hooks),
+                permutest_subgroups(&YI, &VI, &ALLOC, 3, &o, common, sg.q_between, &perm, &hooks)
+            );
+        }
         if m.is_random() {
             assert_eq!(
                 mods.tau2_test(&run, &hooks),
@@ -445,6 +455,7 @@ fn what_metafor_refuses_for_a_meta_regression_is_refused() {
         m.trim_and_fill(None).unwrap_err(),
         m.rank_correlation().unwrap_err(),
         m.egger().unwrap_err(),
+        m.subgroups(&ALLOC, 3, false).unwrap_err(),
     ] {
         assert!(
             matches!(e, Error::InvalidOption { option: "mods", .. }),

@@ -80,7 +80,7 @@ impl TryFrom<&EffectSizes> for Studies {
     }
 }
 
-/// [`TryFrom<&EffectSizes>`](Studies#impl-TryFrom<%26EffectSizes>-for-Studies), keeping the vectors.
+/// As `Studies::try_from(&es)`, keeping the vectors.
 impl TryFrom<EffectSizes> for Studies {
     type Error = Error;
     fn try_from(es: EffectSizes) -> Result<Studies> {

@@ -25,10 +25,11 @@
 //! | [`RmaFit::permutest`] | `permutest(res, iter, exact)` |
 //! | [`RmaFit::bootstrap`] | metafor's `boot` recipes, any design |
 //! | [`RmaFit::tau2_test`] | beyond metafor: a Monte Carlo test of τ² = 0 |
+//! | [`RmaFit::subgroups`], [`RmaFit::permutest_subgroups`] | `rma(…, subset = g == level)` per level; beyond metafor: a permutation test of Q_between |
 //! | [`RmaFit::egger`], [`RmaFit::rank_correlation`], [`RmaFit::trim_and_fill`] | `regtest(res)`, `ranktest(res)`, `trimfill(res)` |
 //!
 //! The free functions ([`crate::fit_with_moderators`], [`crate::q_profile`],
-//! [`crate::influence`], …) remain; the methods call them.
+//! [`crate::influence()`], …) remain; the methods call them.
 
 mod input;
 mod predict;
@@ -49,8 +50,9 @@ use crate::linalg::Design;
 use crate::resample::bootstrap::Bootstrap;
 use crate::resample::bootstrap_mods::ModeratorBootstrap;
 use crate::resample::heterogeneity::HeterogeneityTest;
-use crate::resample::permutation::PermutationTest;
+use crate::resample::permutation::{PermutationTest, StatisticTest};
 use crate::resample::Hooks;
+use crate::subgroup::Subgroups;
 use crate::tau2::{Control, Method};
 
 /// What a model is fitted with: the τ² estimator, the test of the
@@ -349,7 +351,7 @@ impl RmaFit {
     /// metafor `influence(res)`: hat values, studentised residuals, DFFITS,
     /// DFBETAS, Cook's distances, covariance ratios, τ̂² and Q without each
     /// study, refitting the model with its moderators, X₍₋ᵢ₎ (see
-    /// [`crate::influence`]).
+    /// [`crate::influence()`]).
     ///
     /// ```
     /// use rema_core::{Error, Method, Rma, Studies};
@@ -511,7 +513,7 @@ impl RmaFit {
     }
 
     /// metafor `regtest(res)`: Egger's regression test, the model refitted
-    /// with √vᵢ as a moderator (see [`crate::egger`]). For the model without
+    /// with √vᵢ as a moderator (see [`crate::egger()`]). For the model without
     /// moderators only: rema's result carries the limit estimate, which
     /// metafor gives only then.
     ///
@@ -565,6 +567,89 @@ impl RmaFit {
             "trim and fill is defined for the model without moderators only (as metafor's trimfill())",
         )?;
         crate::bias::trim_and_fill(self.yi(), self.vi(), &self.fit.options, side)
+    }
+
+    /// Subgroup analysis: the model fitted to each level of `groups`
+    /// (study i in level `groups[i]`, levels `0..levels`, each non-empty),
+    /// with separate τ² or one τ² common to all levels, and the test for
+    /// subgroup differences (see [`crate::subgroup::subgroups`]). For the
+    /// model without moderators only: the levels are fitted without them.
+    ///
+    /// ```
+    /// use rema_core::{Error, Method, Rma, Studies};
+    /// let studies = Studies::new(&[0.1, 0.2, 0.6, 0.7], &[0.01, 0.02, 0.01, 0.02])?;
+    /// let sg = Rma::new(Method::Dl).fit(&studies)?.subgroups(&[0, 0, 1, 1], 2, false)?;
+    /// assert_eq!(sg.members, vec![vec![0, 1], vec![2, 3]]);
+    /// assert!(sg.q_between_pval < 0.01);
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn subgroups(
+        &self,
+        groups: &[usize],
+        levels: usize,
+        common_tau2: bool,
+    ) -> Result<Subgroups> {
+        self.without_moderators("a subgroup analysis fits each level without the moderators")?;
+        crate::subgroup::subgroups(
+            self.yi(),
+            self.vi(),
+            groups,
+            levels,
+            &self.fit.options,
+            common_tau2,
+        )
+    }
+
+    /// The permutation test of the subgroup difference of `sg` (made by
+    /// [`RmaFit::subgroups`] on this model): the subgroup labels are permuted
+    /// among the studies and Q_between recomputed, with `run` random or
+    /// exact permutations (see [`crate::resample::permutation::permutest_subgroups`]).
+    ///
+    /// ```
+    /// use rema_core::resample::Hooks;
+    /// use rema_core::{Error, Method, Resampling, Rma, Studies};
+    /// let studies = Studies::new(&[0.1, 0.2, 0.6, 0.7], &[0.01, 0.02, 0.01, 0.02])?;
+    /// let fit = Rma::new(Method::Dl).fit(&studies)?;
+    /// let sg = fit.subgroups(&[0, 0, 1, 1], 2, false)?;
+    /// let t = fit.permutest_subgroups(&sg, &Resampling::exact(), &Hooks::default())?;
+    /// assert!(t.exact && t.iterations == 6); // 4!/(2!2!) labellings
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn permutest_subgroups(
+        &self,
+        sg: &Subgroups,
+        run: &Resampling,
+        hooks: &Hooks,
+    ) -> Result<StatisticTest> {
+        let k = self.studies.len();
+        let mut groups = vec![usize::MAX; k];
+        for (g, idx) in sg.members.iter().enumerate() {
+            for &i in idx {
+                if let Some(slot) = groups.get_mut(i) {
+                    *slot = g;
+                }
+            }
+        }
+        if groups.contains(&usize::MAX) || sg.members.iter().map(Vec::len).sum::<usize>() != k {
+            return Err(Error::InvalidOption {
+                option: "by",
+                message: format!(
+                    "the subgroups do not place each of the model's {k} studies in one level; make them with subgroups() on this model"
+                ),
+            });
+        }
+        let perm = run.permutation_options()?;
+        crate::resample::permutation::permutest_subgroups(
+            self.yi(),
+            self.vi(),
+            &groups,
+            sg.members.len(),
+            &self.fit.options,
+            sg.tau2_common.is_some(),
+            sg.q_between,
+            &perm,
+            hooks,
+        )
     }
 
     fn without_moderators(&self, why: &str) -> Result<()> {
