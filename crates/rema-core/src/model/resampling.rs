@@ -115,7 +115,12 @@ impl Resampling {
         let iterations = match self.kind {
             ResamplingKind::Random => Iterations::Random(self.iterations),
             ResamplingKind::Exact => Iterations::Exact,
-            ResamplingKind::Bootstrap(_) => return Err(self.wrong("a permutation test")),
+            ResamplingKind::Bootstrap(_) => {
+                return Err(self.wrong(
+                    "a permutation test",
+                    "Resampling::random or Resampling::exact",
+                ))
+            }
         };
         Ok(PermutationOptions {
             iterations,
@@ -138,7 +143,10 @@ impl Resampling {
                 seed: self.seed,
                 kind,
             }),
-            _ => Err(self.wrong("a bootstrap")),
+            _ => Err(self.wrong(
+                "a bootstrap",
+                "Resampling::nonparametric or Resampling::parametric",
+            )),
         }
     }
 
@@ -147,16 +155,12 @@ impl Resampling {
     pub(crate) fn random_draws(&self, what: &str) -> Result<u64> {
         match self.kind {
             ResamplingKind::Random => Ok(self.iterations),
-            _ => Err(self.wrong(what)),
+            _ => Err(self.wrong(what, "Resampling::random")),
         }
     }
 
-    fn wrong(&self, what: &str) -> Error {
-        let fits = match what {
-            "a bootstrap" => "Resampling::nonparametric or Resampling::parametric",
-            "a permutation test" => "Resampling::random or Resampling::exact",
-            _ => "Resampling::random",
-        };
+    /// `what` cannot use this kind of run; `fits` says which would do.
+    fn wrong(&self, what: &str, fits: &str) -> Error {
         Error::InvalidOption {
             option: "resampling",
             message: format!("{what} cannot run {}; give {fits}", self.kind.name()),
