@@ -54,7 +54,7 @@ pub enum Error {
     RankDeficient,
 
     /// An iterative estimator did not converge.
-    #[error("the {method} estimator did not converge after {iterations} iterations ({detail}); try another --method, or raise the iteration limit")]
+    #[error("the {method} estimator did not converge after {iterations} iterations ({detail}); try another `method`, or raise the iteration limit (`max_iter`)")]
     NotConverged {
         method: &'static str,
         iterations: usize,

@@ -476,7 +476,7 @@ fn validate(xi: &[f64], ni: &[f64], vi: &[f64], opts: &GlmmOptions) -> Result<()
     if sx == 0.0 || sx == sn {
         return Err(Error::NoFiniteEstimate {
             reason: format!(
-                "{} studies have {} events: the likelihood keeps increasing as the logit goes to {}; pool these studies with a continuity-corrected proportion (--measure PR or PLO with another --method) instead",
+                "{} studies have {} events: the likelihood keeps increasing as the logit goes to {}; pool these studies with a continuity-corrected proportion (`measure` PR or PLO with another `method`) instead",
                 if k == 1 { "the only study has".to_string() } else { format!("all {k}") },
                 if sx == 0.0 { "no" } else { "only" },
                 if sx == 0.0 { "-infinity" } else { "+infinity" }

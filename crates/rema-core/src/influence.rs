@@ -10,15 +10,19 @@
 //!   (yᵢ − xᵢ'β̂₍ᵢ₎)/√(s²₍ᵢ₎(vᵢ + τ̂²₍ᵢ₎) + xᵢ'Var₍ᵢ₎xᵢ);
 //! - DFFITS: (xᵢ'β̂ − xᵢ'β̂₍ᵢ₎)/√(s²₍ᵢ₎·hᵢ·(τ̂²₍ᵢ₎ + vᵢ));
 //! - DFBETAS: (β̂ − β̂₍ᵢ₎)/√(s²₍ᵢ₎·diag((X'W₍ᵢ₎X)⁻¹)), W₍ᵢ₎ = diag(1/(vⱼ + τ̂²₍ᵢ₎)) over all k studies;
-//! - Cook's distance: (β̂ − β̂₍ᵢ₎)'Var(β̂)⁻¹(β̂ − β̂₍ᵢ₎) over the tested coefficients
-//!   (the moderators, or the intercept of an intercept-only model);
+//! - Cook's distance: (β̂ − β̂₍ᵢ₎)'Var(β̂)⁻¹(β̂ − β̂₍ᵢ₎) over all p coefficients,
+//!   the intercept included (metafor's `influence()` default, `btt = 1:p`);
 //! - COVRATIO: det Var₍ᵢ₎ / det Var over the same coefficients;
 //! - τ̂²₍ᵢ₎ and the residual heterogeneity Q₍ᵢ₎ without the study;
 //! - the weight in percent.
 //!
 //! A study is flagged influential (metafor's rule) when |DFFITS| > 3√(p/(k − p)),
-//! or the χ²(m) cdf of Cook's distance exceeds 0.5, or hᵢ > 3p/k, or any
+//! or the χ²(p) cdf of Cook's distance exceeds 0.5, or hᵢ > 3p/k, or any
 //! |DFBETAS| > 1.
+//!
+//! With moderators, each refit without study i uses the rows X₍₋ᵢ₎ of the
+//! model matrix (metafor: `rma(yi, vi, mods = X, intercept = FALSE, subset = -i)`);
+//! a refit whose model matrix is no longer of full rank gives NaN, as metafor's `NA`.
 
 use crate::error::{Error, Result};
 use crate::fit::{fit_with_moderators, Fit, FitOptions};
@@ -89,7 +93,9 @@ pub fn influence(yi: &[f64], vi: &[f64], x: &Design, full: &Fit) -> Result<Vec<S
     let p = x.cols();
     let opts: FitOptions = crate::leave_one_out::single_study_options(&full.options, k - 1);
     let beta: Vec<f64> = full.coefficients.iter().map(|c| c.estimate).collect();
-    let btt: Vec<usize> = if p > 1 { (1..p).collect() } else { vec![0] };
+    // Every coefficient, the intercept included: metafor's influence() sets
+    // btt with int.incl = FALSE (unlike the omnibus test of the fit).
+    let btt: Vec<usize> = (0..p).collect();
     let m = btt.len();
     let vb_btt = sub_matrix(&full.vb, &btt);
     let svb = vb_btt.cholesky_inverse().ok_or(Error::RankDeficient)?;

@@ -79,6 +79,17 @@ pub struct LeaveOneOut {
     pub fit: std::result::Result<PooledSummary, Error>,
 }
 
+/// The full fit without one study, for a model with or without moderators
+/// ([`crate::RmaFit::leave_one_out`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeaveOneOutFit {
+    /// 0-based index of the omitted study.
+    pub omitted: usize,
+    /// The model refitted to the other studies, or why the refit failed
+    /// (metafor reports `NA`).
+    pub fit: std::result::Result<Fit, Error>,
+}
+
 /// Fits the intercept-only model k times, each time without one study.
 ///
 /// Needs at least two studies (metafor: "Stopped because k = 1").

@@ -4,14 +4,28 @@
 //! I/O, knows nothing of files, serde, clap or axum, and never panics on user
 //! data: bad input is an [`Error`] naming the study and what would fix it.
 //!
+//! A model is fitted as metafor's `rma()` fits it: the data and the options
+//! are checked once ([`Studies::new`], [`Level::new`]), and every follow-up
+//! is a method of the fitted [`RmaFit`] ([`model`] lists them):
+//!
 //! ```
-//! use rema_core::{fit, FitOptions, Method};
-//! // Effects and sampling variances of three studies.
-//! let yi = [0.1, 0.3, 0.35];
-//! let vi = [0.01, 0.02, 0.015];
-//! let res = fit(&yi, &vi, &FitOptions::new(Method::Dl)).unwrap();
-//! assert!(res.estimate().ci_lower < res.estimate().estimate);
+//! use rema_core::{Error, Level, Method, Rma, Studies, Test};
+//! # fn main() -> Result<(), Error> {
+//! # let (yi, vi) = ([-0.89, -1.59, -1.35, -1.44, -0.22], [0.33, 0.19, 0.42, 0.02, 0.05]);
+//! let studies = Studies::new(&yi, &vi)?;
+//! let fit = Rma::new(Method::Reml).test(Test::Knha).level(Level::new(95.0)?).fit(&studies)?;
+//! let (average, tau2_ci, diagnostics) = (fit.predict()[0], fit.confint()?, fit.influence()?);
+//! # assert!(average.ci_lower < average.pred && tau2_ci.tau2_lower <= fit.fit().tau2);
+//! # assert_eq!(diagnostics.len(), 5);
+//! # Ok(())
+//! # }
 //! ```
+//!
+//! With moderators, [`Rma::fit_mods`] takes the model matrix ([`Design`]),
+//! and [`RmaFit::predict_new`] predicts at new moderator values. The free
+//! functions the methods call ([`fit()`], [`fit_with_moderators`],
+//! [`q_profile`], [`influence()`], [`leave_one_out()`], [`cumulative()`],
+//! [`resample`]'s tests, [`bias`]'s tests) remain public.
 
 pub mod audit;
 pub mod bias;
@@ -27,6 +41,7 @@ pub mod influence;
 pub mod leave_one_out;
 pub mod linalg;
 pub mod measure;
+pub mod model;
 pub mod resample;
 mod roots;
 pub mod subgroup;
@@ -42,7 +57,8 @@ pub use error::{Error, Result};
 pub use fit::{fit, fit_with_moderators, Coefficient, Fit, FitOptions, Prediction, Test};
 pub use glmm::{glmm_loglik, glmm_plo, GlmmFit, GlmmOptions};
 pub use influence::{influence, StudyInfluence};
-pub use leave_one_out::{leave_one_out, LeaveOneOut, PooledSummary};
+pub use leave_one_out::{leave_one_out, LeaveOneOut, LeaveOneOutFit, PooledSummary};
 pub use linalg::Design;
 pub use measure::{BackTransform, DataKind, Measure};
+pub use model::{Level, Resampling, ResamplingKind, Rma, RmaFit, Studies, TransformedPrediction};
 pub use tau2::{Control, Method};

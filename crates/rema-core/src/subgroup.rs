@@ -75,6 +75,14 @@ pub fn subgroups(
             what: format!("{} studies but {} subgroup labels", yi.len(), groups.len()),
         });
     }
+    if let Some((i, &g)) = groups.iter().enumerate().find(|(_, &g)| g >= levels) {
+        return Err(Error::InvalidOption {
+            option: "by",
+            message: format!(
+                "study {i} has subgroup level {g}, but the levels are 0..{levels}; number the levels from 0"
+            ),
+        });
+    }
     let members = members(groups, levels);
     if levels < 2 || members.iter().any(|m| m.is_empty()) {
         return Err(Error::InvalidOption {
@@ -191,6 +199,21 @@ mod tests {
         assert!(q.abs() < 1e-15);
         assert_eq!(df, 2.0);
         assert!((p - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_level_out_of_range_is_an_error() {
+        for common in [false, true] {
+            let e = subgroups(
+                &[0.1, 0.2, 0.3],
+                &[0.1, 0.1, 0.1],
+                &[0, 1, 2],
+                2,
+                &FitOptions::default(),
+                common,
+            );
+            assert!(matches!(e, Err(Error::InvalidOption { option: "by", .. })));
+        }
     }
 
     #[test]

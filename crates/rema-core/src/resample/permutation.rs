@@ -117,7 +117,7 @@ pub(crate) fn plan(scheme: &Scheme, it: Iterations) -> Result<(u64, bool)> {
             _ => Err(Error::InvalidOption {
                 option: "permutations",
                 message: format!(
-                    "an exact test needs {} arrangements, more than the limit of {MAX_EXACT}; give a number of random permutations instead, e.g. --permutations 10000",
+                    "an exact test needs {} arrangements, more than the limit of {MAX_EXACT}; give a number of random permutations instead (`permutations`, e.g. 10000)",
                     exact_n.map_or("more than 1.8e19".to_string(), |n| n.to_string())
                 ),
             }),

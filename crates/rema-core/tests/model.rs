@@ -1,0 +1,518 @@
+//! The fitted-model API against R metafor 3.8 (tests/golden/model.json, from
+//! tests/golden/model.R): predictions at new moderator values, fitted values,
+//! influence diagnostics and leave-one-out refits of meta-regressions on
+//! dat.bcg; then the methods against the free functions they wrap.
+//!
+//! Tolerances (as the workspace golden suites): 1e-6 relative for closed-form
+//! fits (FE, DL), 1e-4 for iterative ones (REML); differences below 1e-10
+//! count as zero.
+
+use std::path::PathBuf;
+
+use rema_core::resample::bootstrap::{bootstrap, BootstrapOptions, BootstrapType};
+use rema_core::resample::bootstrap_mods::bootstrap_moderators;
+use rema_core::resample::heterogeneity::tau2_test;
+use rema_core::resample::permutation::{permutest, permutest_subgroups, PermutationOptions};
+use rema_core::resample::{Hooks, Iterations};
+use rema_core::subgroup::subgroups;
+use rema_core::{
+    cumulative, egger, fit, fit_with_moderators, influence, leave_one_out, q_profile,
+    rank_correlation, trim_and_fill, BackTransform, Design, Error, FitOptions, Level, Method,
+    PooledSummary, Resampling, Rma, RmaFit, Studies, Test,
+};
+use serde_json::Value;
+
+const ABS_FLOOR: f64 = 1e-10;
+
+fn golden() -> Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/model.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).expect("model.json is JSON")
+}
+
+fn num(v: &Value) -> f64 {
+    v.as_f64().unwrap_or(f64::NAN)
+}
+
+fn nums(v: &Value) -> Vec<f64> {
+    v.as_array().expect("an array").iter().map(num).collect()
+}
+
+fn rows(v: &Value) -> Vec<Vec<f64>> {
+    v.as_array().expect("an array").iter().map(nums).collect()
+}
+
+/// Collects disagreements so that one run reports all of them.
+struct Checker {
+    tol: f64,
+    failures: Vec<String>,
+    checked: usize,
+}
+
+impl Checker {
+    fn close(&mut self, what: &str, actual: f64, expected: f64) {
+        self.checked += 1;
+        let d = (actual - expected).abs();
+        let ok = if expected.is_nan() {
+            actual.is_nan()
+        } else {
+            d <= ABS_FLOOR || d / expected.abs().max(ABS_FLOOR) <= self.tol
+        };
+        if !ok {
+            self.failures
+                .push(format!("{what}: rema {actual:e}, metafor {expected:e}"));
+        }
+    }
+}
+
+struct Case {
+    id: String,
+    fit: RmaFit,
+    g: Value,
+}
+
+fn cases() -> Vec<Case> {
+    let g = golden();
+    let gen = &g["generator"];
+    assert_eq!(
+        gen["metafor"], "3.8.1",
+        "the golden values come from metafor 3.8.1"
+    );
+    g["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .map(|c| {
+            let method: Method = c["method"].as_str().unwrap().parse().unwrap();
+            let test: Test = c["test"].as_str().unwrap().parse().unwrap();
+            // A level of 90 is given as the proportion 0.9, as metafor reads it.
+            let level = num(&c["level"]);
+            let level = Level::new(if level == 90.0 { 0.9 } else { level }).unwrap();
+            let studies = Studies::new(&nums(&c["yi"]), &nums(&c["vi"])).unwrap();
+            let x = rows(&c["x"]);
+            let (k, p) = (x.len(), x[0].len());
+            let x = Design::from_row_major(k, p, x.concat()).unwrap();
+            let fit = Rma::new(method)
+                .test(test)
+                .level(level)
+                .fit_mods(&studies, &x)
+                .unwrap();
+            Case {
+                id: c["id"].as_str().unwrap().to_string(),
+                fit,
+                g: c.clone(),
+            }
+        })
+        .collect()
+}
+
+fn checker(case: &Case) -> Checker {
+    let tol = match case.fit.options().method {
+        Method::Fe | Method::Dl => 1e-6,
+        _ => 1e-4,
+    };
+    Checker {
+        tol,
+        failures: Vec::new(),
+        checked: 0,
+    }
+}
+
+fn finish(all: Vec<Checker>, at_least: usize) {
+    let checked: usize = all.iter().map(|c| c.checked).sum();
+    let failures: Vec<String> = all.into_iter().flat_map(|c| c.failures).collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} disagree:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(checked >= at_least, "only {checked} comparisons");
+}
+
+#[test]
+fn fits_match_metafor() {
+    let mut all = Vec::new();
+    for case in cases() {
+        let mut c = checker(&case);
+        let f = case.fit.fit();
+        let g = &case.g["fit"];
+        for (j, (b, se)) in nums(&g["beta"]).iter().zip(nums(&g["se"])).enumerate() {
+            c.close(
+                &format!("{} beta[{j}]", case.id),
+                f.coefficients[j].estimate,
+                *b,
+            );
+            c.close(&format!("{} se[{j}]", case.id), f.coefficients[j].se, se);
+        }
+        c.close(&format!("{} tau2", case.id), f.tau2, num(&g["tau2"]));
+        c.close(&format!("{} QM", case.id), f.qm, num(&g["qm"]));
+        c.close(&format!("{} QE", case.id), f.q, num(&g["qe"]));
+        all.push(c);
+    }
+    finish(all, 6 * 7);
+}
+
+fn check_prediction(c: &mut Checker, what: &str, g: &Value, i: usize, p: [f64; 6]) {
+    let names = ["pred", "se", "ci_lower", "ci_upper", "pi_lower", "pi_upper"];
+    for (name, actual) in names.iter().zip(p) {
+        match g.get(*name).and_then(Value::as_array) {
+            // metafor gives no prediction interval for the common-effect
+            // model: there it is the confidence interval (tau^2 = 0).
+            Some(v) if v.is_empty() => {
+                let ci = if *name == "pi_lower" { p[2] } else { p[3] };
+                assert_eq!(actual, ci, "{what}[{i}].{name}");
+            }
+            Some(v) => c.close(&format!("{what}[{i}].{name}"), actual, num(&v[i])),
+            None => {}
+        }
+    }
+}
+
+#[test]
+fn predictions_at_new_moderator_values_match_metafor() {
+    let mut all = Vec::new();
+    for case in cases() {
+        let mut c = checker(&case);
+        for (i, x0) in rows(&case.g["newmods"]).iter().enumerate() {
+            // The moderator values alone: the intercept is added.
+            let p = case.fit.predict_new(x0).unwrap();
+            let what = format!("{} predict_new", case.id);
+            let g = &case.g["predict_new"];
+            let a = [p.pred, p.se, p.ci_lower, p.ci_upper, p.pi_lower, p.pi_upper];
+            check_prediction(&mut c, &what, g, i, a);
+            // A full row of the model matrix gives the same prediction.
+            let full: Vec<f64> = std::iter::once(1.0).chain(x0.iter().copied()).collect();
+            assert_eq!(case.fit.predict_new(&full).unwrap(), p, "{what}");
+            let t = p.back_transform(BackTransform::Exp, None);
+            let what = format!("{} predict_new(transf = exp)", case.id);
+            let g = &case.g["predict_new_exp"];
+            let a = [
+                t.pred,
+                f64::NAN,
+                t.ci_lower,
+                t.ci_upper,
+                t.pi_lower,
+                t.pi_upper,
+            ];
+            check_prediction(&mut c, &what, g, i, a);
+        }
+        let fitted = case.fit.predict();
+        assert_eq!(fitted.len(), case.fit.studies().len());
+        for (i, p) in fitted.iter().enumerate() {
+            let what = format!("{} predict", case.id);
+            let a = [p.pred, p.se, p.ci_lower, p.ci_upper, p.pi_lower, p.pi_upper];
+            check_prediction(&mut c, &what, &case.g["fitted"], i, a);
+        }
+        all.push(c);
+    }
+    // 6 cases × 3 new rows × (6 + 5) values and 13 × 6 fitted values each,
+    // less the prediction intervals metafor leaves out for the FE model.
+    finish(all, 6 * (3 * 11 + 13 * 6) - (3 * 4 + 13 * 2));
+}
+
+#[test]
+fn influence_of_a_meta_regression_matches_metafor() {
+    let mut all = Vec::new();
+    for case in cases() {
+        let mut c = checker(&case);
+        let inf = case.fit.influence().unwrap();
+        let g = &case.g["influence"];
+        let dfbetas = rows(&g["dfbetas"]);
+        for (i, s) in inf.iter().enumerate() {
+            let id = &case.id;
+            c.close(
+                &format!("{id} rstudent[{i}]"),
+                s.rstudent,
+                num(&g["rstudent"][i]),
+            );
+            c.close(&format!("{id} dffits[{i}]"), s.dffits, num(&g["dffits"][i]));
+            c.close(&format!("{id} cook.d[{i}]"), s.cook_d, num(&g["cook_d"][i]));
+            c.close(&format!("{id} cov.r[{i}]"), s.cov_r, num(&g["cov_r"][i]));
+            c.close(
+                &format!("{id} tau2.del[{i}]"),
+                s.tau2_del,
+                num(&g["tau2_del"][i]),
+            );
+            c.close(&format!("{id} QE.del[{i}]"), s.qe_del, num(&g["qe_del"][i]));
+            c.close(&format!("{id} hat[{i}]"), s.hat, num(&g["hat"][i]));
+            c.close(&format!("{id} weight[{i}]"), s.weight, num(&g["weight"][i]));
+            for (j, d) in dfbetas[i].iter().enumerate() {
+                c.close(&format!("{id} dfbetas[{i}][{j}]"), s.dfbetas[j], *d);
+            }
+            assert_eq!(
+                s.influential,
+                g["influential"][i].as_bool().unwrap(),
+                "{id} influential[{i}]"
+            );
+        }
+        all.push(c);
+    }
+    finish(all, 6 * 13 * 10);
+}
+
+#[test]
+fn leave_one_out_of_a_meta_regression_matches_metafor() {
+    let mut all = Vec::new();
+    for case in cases() {
+        let mut c = checker(&case);
+        let loo = case.fit.leave_one_out().unwrap();
+        let g = &case.g["leave1out"];
+        for (i, l) in loo.iter().enumerate() {
+            assert_eq!(l.omitted, i);
+            let id = format!("{} without study {i}", case.id);
+            if g["beta"][i].is_null() {
+                assert!(l.fit.is_err(), "{id}: metafor's refit failed");
+                continue;
+            }
+            let f = l.fit.as_ref().unwrap_or_else(|e| panic!("{id}: {e}"));
+            assert_eq!(f.k, case.fit.studies().len() - 1);
+            for (name, pick) in [
+                (
+                    "beta",
+                    (|c| c.estimate) as fn(&rema_core::Coefficient) -> f64,
+                ),
+                ("se", |c| c.se),
+                ("stat", |c| c.stat),
+                ("pval", |c| c.pval),
+                ("ci_lower", |c| c.ci_lower),
+                ("ci_upper", |c| c.ci_upper),
+            ] {
+                for (j, e) in nums(&g[name][i]).iter().enumerate() {
+                    c.close(&format!("{id} {name}[{j}]"), pick(&f.coefficients[j]), *e);
+                }
+            }
+            for (name, actual) in [
+                ("tau2", f.tau2),
+                ("q", f.q),
+                ("q_pval", f.q_pval),
+                ("i2", f.i2),
+                ("h2", f.h2),
+                ("qm", f.qm),
+                ("qm_pval", f.qm_pval),
+            ] {
+                c.close(&format!("{id} {name}"), actual, num(&g[name][i]));
+            }
+        }
+        all.push(c);
+    }
+    finish(all, 6 * 13 * 19);
+}
+
+// The methods against the free functions they wrap, on dat.bcg.
+
+const YI: [f64; 13] = [
+    -0.8893113, -1.5853887, -1.3480731, -1.4415512, -0.2175473, -0.7861156, -1.6208982, 0.0119509,
+    -0.4694176, -1.3713448, -0.3393640, 0.4459134, -0.0173139,
+];
+const VI: [f64; 13] = [
+    0.3255848, 0.1945811, 0.4153680, 0.0200000, 0.0512101, 0.0069056, 0.2230172, 0.0039626,
+    0.0564342, 0.0730248, 0.0124157, 0.5325058, 0.0714047,
+];
+const ABLAT: [f64; 13] = [
+    44., 55., 42., 52., 13., 44., 19., 13., 27., 42., 18., 33., 33.,
+];
+const ALLOC: [usize; 13] = [1, 0, 1, 1, 2, 2, 1, 1, 2, 2, 0, 2, 2];
+
+fn ablat() -> Design {
+    Design::from_row_major(13, 2, ABLAT.iter().flat_map(|&a| [1.0, a]).collect()).unwrap()
+}
+
+fn opts(method: Method) -> FitOptions {
+    FitOptions {
+        method,
+        test: Test::Knha,
+        ..FitOptions::default()
+    }
+}
+
+fn model(method: Method, x: Option<&Design>) -> RmaFit {
+    let studies = Studies::new(&YI, &VI).unwrap();
+    let rma = Rma::new(method).test(Test::Knha);
+    match x {
+        Some(x) => rma.fit_mods(&studies, x).unwrap(),
+        None => rma.fit(&studies).unwrap(),
+    }
+}
+
+#[test]
+fn the_model_is_the_free_fit() {
+    for m in [Method::Dl, Method::Reml, Method::Pm] {
+        assert_eq!(*model(m, None).fit(), fit(&YI, &VI, &opts(m)).unwrap());
+        let x = ablat();
+        assert_eq!(
+            *model(m, Some(&x)).fit(),
+            fit_with_moderators(&YI, &VI, &x, &opts(m)).unwrap()
+        );
+    }
+}
+
+#[test]
+fn follow_ups_equal_the_free_functions() {
+    let hooks = Hooks::default();
+    for m in [Method::Fe, Method::Dl, Method::Reml] {
+        let o = opts(m);
+        let int = model(m, None);
+        let x1 = Design::intercept(13);
+        let free = fit(&YI, &VI, &o).unwrap();
+        assert_eq!(int.confint(), q_profile(&YI, &VI, &x1, &free));
+        assert_eq!(int.influence(), influence(&YI, &VI, &x1, &free));
+        let order: Vec<usize> = (0..13).rev().collect();
+        assert_eq!(int.cumulative(&order), cumulative(&YI, &VI, &order, &o));
+        assert_eq!(int.egger(), egger(&YI, &VI, &o));
+        assert_eq!(int.rank_correlation(), rank_correlation(&YI, &VI));
+        assert_eq!(int.trim_and_fill(None), trim_and_fill(&YI, &VI, &o, None));
+        // Leave-one-out of the intercept-only model: the free function's rows.
+        let rows = leave_one_out(&YI, &VI, &o).unwrap();
+        for (a, b) in int.leave_one_out().unwrap().iter().zip(&rows) {
+            assert_eq!(a.omitted, b.omitted);
+            assert_eq!(a.fit.clone().map(|f| PooledSummary::from_fit(&f)), b.fit);
+        }
+        let x = ablat();
+        let mods = model(m, Some(&x));
+        let free = fit_with_moderators(&YI, &VI, &x, &o).unwrap();
+        assert_eq!(mods.confint(), q_profile(&YI, &VI, &x, &free));
+        assert_eq!(mods.influence(), influence(&YI, &VI, &x, &free));
+        // Seeded resampling: the same bits as the free functions.
+        let perm = PermutationOptions {
+            iterations: Iterations::Random(300),
+            seed: 42,
+        };
+        let run = Resampling::random(300).seed(42);
+        assert_eq!(
+            mods.permutest(&run, &hooks),
+            permutest(&YI, &VI, &x, &o, &free, &perm, &hooks)
+        );
+        for common in [false, true] {
+            let sg = int.subgroups(&ALLOC, 3, common).unwrap();
+            assert_eq!(sg, subgroups(&YI, &VI, &ALLOC, 3, &o, common).unwrap());
+            assert_eq!(
+                int.permutest_subgroups(&sg, &run, &hooks),
+                permutest_subgroups(&YI, &VI, &ALLOC, 3, &o, common, sg.q_between, &perm, &hooks)
+            );
+        }
+        if m.is_random() {
+            assert_eq!(
+                mods.tau2_test(&run, &hooks),
+                tau2_test(&YI, &VI, &x, &o, &free, 300, 42, &hooks)
+            );
+        }
+        for kind in [BootstrapType::Nonparametric, BootstrapType::Parametric] {
+            let b = BootstrapOptions {
+                replicates: 200,
+                seed: 7,
+                kind,
+            };
+            let run = Resampling::bootstrap(200, kind).seed(7);
+            assert_eq!(
+                mods.bootstrap(&run, &hooks),
+                bootstrap_moderators(&YI, &VI, &x, &o, &free, &b, &hooks)
+            );
+            let one = bootstrap(&YI, &VI, &o, int.fit(), &b, &hooks).unwrap();
+            let via = int.bootstrap(&run, &hooks).unwrap();
+            assert_eq!(via.coefficients, vec![one.estimate]);
+            assert_eq!((via.tau2, via.i2, via.h2), (one.tau2, one.i2, one.h2));
+            assert_eq!((via.replicates, via.failed, via.seed), (200, one.failed, 7));
+            assert_eq!(via.notes, one.notes);
+        }
+    }
+}
+
+#[test]
+fn moderated_leave_one_out_refits_with_the_moderators() {
+    let x = ablat();
+    let m = model(Method::Reml, Some(&x));
+    for l in m.leave_one_out().unwrap() {
+        let keep: Vec<usize> = (0..13).filter(|&j| j != l.omitted).collect();
+        let y: Vec<f64> = keep.iter().map(|&j| YI[j]).collect();
+        let v: Vec<f64> = keep.iter().map(|&j| VI[j]).collect();
+        let direct = fit_with_moderators(&y, &v, &x.select_rows(&keep), &opts(Method::Reml));
+        assert_eq!(l.fit, direct);
+        assert_eq!(l.fit.unwrap().coefficients.len(), 2);
+    }
+}
+
+#[test]
+fn a_refit_without_a_dummy_level_keeps_its_error() {
+    // Study 0 is the only one with the dummy set: without it the dummy is
+    // constant (all zero) and the model matrix is rank deficient.
+    let data: Vec<f64> = (0..13)
+        .flat_map(|i| [1.0, if i == 0 { 1.0 } else { 0.0 }])
+        .collect();
+    let x = Design::from_row_major(13, 2, data).unwrap();
+    let m = model(Method::Dl, Some(&x));
+    let loo = m.leave_one_out().unwrap();
+    assert_eq!(loo[0].fit, Err(Error::RankDeficient));
+    assert!(loo[1..].iter().all(|l| l.fit.is_ok()));
+}
+
+#[test]
+fn what_metafor_refuses_for_a_meta_regression_is_refused() {
+    let m = model(Method::Reml, Some(&ablat()));
+    let order: Vec<usize> = (0..13).collect();
+    for e in [
+        m.cumulative(&order).unwrap_err(),
+        m.trim_and_fill(None).unwrap_err(),
+        m.rank_correlation().unwrap_err(),
+        m.egger().unwrap_err(),
+        m.subgroups(&ALLOC, 3, false).unwrap_err(),
+    ] {
+        assert!(
+            matches!(e, Error::InvalidOption { option: "mods", .. }),
+            "{e}"
+        );
+    }
+    let int = model(Method::Reml, None);
+    assert!(matches!(
+        int.predict_new(&[1.0]),
+        Err(Error::InvalidOption {
+            option: "newmods",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn bad_new_moderator_values_name_the_option() {
+    let m = model(Method::Dl, Some(&ablat()));
+    for bad in [&[][..], &[1.0, 2.0, 3.0], &[f64::NAN]] {
+        assert!(
+            matches!(
+                m.predict_new(bad),
+                Err(Error::InvalidOption {
+                    option: "newmods",
+                    ..
+                })
+            ),
+            "{bad:?}"
+        );
+    }
+}
+
+#[test]
+fn a_non_finite_moderator_names_the_study() {
+    let studies = Studies::new(&YI, &VI).unwrap();
+    let mut data: Vec<f64> = ABLAT.iter().flat_map(|&a| [1.0, a]).collect();
+    data[2 * 4 + 1] = f64::INFINITY;
+    let x = Design::from_row_major(13, 2, data).unwrap();
+    let e = Rma::new(Method::Dl).fit_mods(&studies, &x).unwrap_err();
+    assert!(matches!(
+        e,
+        Error::InvalidValue {
+            study: 4,
+            column: "mods",
+            ..
+        }
+    ));
+}
+
+#[test]
+fn the_wrong_resampling_kind_is_refused() {
+    let m = model(Method::Dl, None);
+    let hooks = Hooks::default();
+    assert!(m
+        .permutest(&Resampling::nonparametric(100), &hooks)
+        .is_err());
+    assert!(m.bootstrap(&Resampling::random(100), &hooks).is_err());
+    assert!(m.tau2_test(&Resampling::exact(), &hooks).is_err());
+}
