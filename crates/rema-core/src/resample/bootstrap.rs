@@ -31,7 +31,7 @@ use std::str::FromStr;
 
 use rayon::prelude::*;
 
-use super::fast::{intercept_only, Fast};
+use super::refit::{self, Route};
 use super::rng::Stream;
 use super::Hooks;
 use crate::error::{Error, Result};
@@ -160,10 +160,14 @@ pub fn bootstrap(
     } else {
         0
     };
-    let refit = |y: &[f64], v: &[f64], w: &mut [f64]| match intercept_only(y, v, opts, w) {
-        Fast::Done(f) => [f.estimate, f.tau2, f.i2, f.h2],
-        Fast::Failed => [f64::NAN; 4],
-        Fast::Unsupported => fit(y, v, opts).map_or([f64::NAN; 4], |f| stats(&f)),
+    let fast = Route::of(&crate::linalg::Design::intercept(k), opts) == Route::InterceptOnly;
+    let refit = |y: &[f64], v: &[f64], w: &mut [f64]| {
+        if fast && y.len() >= 2 {
+            refit::intercept_only(y, v, opts, w)
+                .map_or([f64::NAN; 4], |f| [f.estimate, f.tau2, f.i2, f.h2])
+        } else {
+            fit(y, v, opts).map_or([f64::NAN; 4], |f| stats(&f))
+        }
     };
     hooks.report(0, n)?;
     let blocks = super::par_blocks(

@@ -31,13 +31,14 @@
 use rayon::prelude::*;
 
 use super::bootstrap::{compact_finite, summarise, BootSummary, BootstrapOptions, BootstrapType};
-use super::fast::{i2_h2_p, with_moderators, Workspace};
-use super::one_moderator::{self, Studies};
+use super::refit::{self, CentredModerator, Route};
 use super::rng::Stream;
 use super::Hooks;
 use crate::error::{Error, Result};
-use crate::fit::{fit_with_moderators, Fit, FitOptions};
+use crate::fit::{Fit, FitOptions};
 use crate::linalg::Design;
+use crate::tau2::kernel::general::Workspace;
+use crate::tau2::kernel::one_moderator::OneModerator;
 
 /// A bootstrap of a meta-regression: every coefficient, τ², I² and H².
 #[derive(Debug, Clone, PartialEq)]
@@ -56,14 +57,6 @@ pub struct ModeratorBootstrap {
     pub notes: Vec<String>,
 }
 
-/// One moderator: the centre and the per-study constants of the
-/// closed-form refit (centred moderator, ln v).
-struct OneMod {
-    c: f64,
-    xc: Vec<f64>,
-    lnv: Vec<f64>,
-}
-
 /// Per-thread buffers of a replicate.
 struct Scratch {
     y: Vec<f64>,
@@ -71,6 +64,7 @@ struct Scratch {
     x: Design,
     ws: Workspace,
     out: Vec<f64>,
+    w: Vec<f64>,
     /// Gathered centred moderator and ln v (one moderator only).
     xc: Vec<f64>,
     lnv: Vec<f64>,
@@ -91,65 +85,67 @@ impl Scratch {
             },
             ws: Workspace::new(k, p),
             out: vec![0.0; p + 1],
+            w: vec![0.0; k],
             xc: vec![0.0; k],
             lnv: vec![0.0; k],
         }
     }
 }
 
-/// Refits the model to the data in `s` and writes β̂, τ̂², I², H² into `dst`
-/// (length p + 3); false when the refit fails.
-fn refit(s: &mut Scratch, opts: &FitOptions, one: Option<&OneMod>, dst: &mut [f64]) -> bool {
+/// Refits the model to the data in `s` through `route` and writes β̂, τ̂²,
+/// I², H² into `dst` (length p + 3); false when the refit fails.
+fn refit(
+    s: &mut Scratch,
+    opts: &FitOptions,
+    route: Route,
+    one: Option<&CentredModerator>,
+    dst: &mut [f64],
+) -> bool {
     let p = s.x.cols();
-    if let Some(one) = one {
-        let st = Studies {
-            y: &s.y,
-            v: &s.v,
-            x: &s.xc,
-            lnv: &s.lnv,
-            c: one.c,
-        };
-        return match one_moderator::refit(&st, opts) {
-            one_moderator::Outcome::Done(m) => {
+    let k = s.y.len();
+    let done = match (route, one) {
+        (Route::OneModerator, Some(one)) => {
+            let st = OneModerator {
+                y: &s.y,
+                v: &s.v,
+                x: &s.xc,
+                lnv: &s.lnv,
+                c: one.c,
+            };
+            refit::one_moderator(&st, opts, true).is_ok_and(|m| {
                 dst[0] = m.beta[0];
                 dst[1] = m.beta[1];
                 dst[2] = m.tau2;
                 dst[3] = m.i2;
                 dst[4] = m.h2;
-                dst.iter().all(|d| d.is_finite())
-            }
-            _ => false,
-        };
-    }
-    let random = opts.method.is_random();
-    match with_moderators(&s.y, &s.v, &s.x, opts, &mut s.ws, &mut s.out) {
-        Some(Some(tau2)) => {
-            dst[..p].copy_from_slice(s.ws.beta());
-            dst[p] = tau2;
-            match i2_h2_p(&s.v, &s.y, &s.x, random, tau2, &mut s.ws) {
-                Some((i2, h2)) => {
-                    dst[p + 1] = i2;
-                    dst[p + 2] = h2;
-                    dst.iter().all(|d| d.is_finite())
-                }
-                None => false,
-            }
+                true
+            })
         }
-        Some(None) => false,
-        // Methods the fast refit does not cover (PM): the general fit.
-        None => match fit_with_moderators(&s.y, &s.v, &s.x, opts) {
-            Ok(f) => {
-                for (d, c) in dst.iter_mut().zip(&f.coefficients) {
-                    *d = c.estimate;
-                }
-                dst[p] = f.tau2;
-                dst[p + 1] = f.i2;
-                dst[p + 2] = f.h2;
-                dst.iter().all(|d| d.is_finite())
+        (Route::InterceptOnly, _) if k >= 2 => refit::intercept_only(&s.y, &s.v, opts, &mut s.w)
+            .is_ok_and(|f| {
+                dst.copy_from_slice(&[f.estimate, f.tau2, f.i2, f.h2]);
+                true
+            }),
+        (Route::General | Route::OneModerator, _) if k > p => {
+            refit::general(&s.y, &s.v, &s.x, opts, &mut s.ws, true, &mut s.out).is_ok_and(|g| {
+                dst[..p].copy_from_slice(s.ws.beta());
+                dst[p] = g.tau2;
+                dst[p + 1] = g.i2;
+                dst[p + 2] = g.h2;
+                true
+            })
+        }
+        _ => refit::full(&s.y, &s.v, &s.x, opts).is_ok_and(|f| {
+            for (d, c) in dst.iter_mut().zip(&f.coefficients) {
+                *d = c.estimate;
             }
-            Err(_) => false,
-        },
-    }
+            dst[p] = f.tau2;
+            dst[p + 1] = f.i2;
+            dst[p + 2] = f.h2;
+            true
+        }),
+    };
+    done && dst.iter().all(|d| d.is_finite())
 }
 
 /// Fills `s` with the studies other than `i` (a jackknife data set).
@@ -158,7 +154,7 @@ fn leave_one_out(
     yi: &[f64],
     vi: &[f64],
     x: &Design,
-    one: Option<&OneMod>,
+    one: Option<&CentredModerator>,
     i: usize,
 ) {
     let p = x.cols();
@@ -207,14 +203,12 @@ pub fn bootstrap_moderators(
         .map(|i| x.row(i).iter().zip(&beta).map(|(a, b)| a * b).sum())
         .collect();
     let sd: Vec<f64> = vi.iter().map(|v| (v + observed.tau2).sqrt()).collect();
-    let one = one_moderator::moderator_column(x, opts).map(|col| {
-        let c = one_moderator::centre(&col);
-        OneMod {
-            c,
-            xc: col.iter().map(|x| x - c).collect(),
-            lnv: vi.iter().map(|v| v.ln()).collect(),
-        }
-    });
+    let route = Route::of(x, opts);
+    let one = if route == Route::OneModerator {
+        CentredModerator::new(x, vi)
+    } else {
+        None
+    };
     let n = b.replicates;
     // The k leave-one-out refits of the BCa jackknife (nonparametric only)
     // run in the same parallel pass as the replicates, as items n..n + k:
@@ -245,7 +239,7 @@ pub fn bootstrap_moderators(
                 let ok = if idx >= n {
                     let s = loo.get_or_insert_with(|| Scratch::new(k - 1, x));
                     leave_one_out(s, yi, vi, x, one.as_ref(), (idx - n) as usize);
-                    refit(s, opts, one.as_ref(), row)
+                    refit(s, opts, route, one.as_ref(), row)
                 } else {
                     let mut rng = Stream::new(b.seed, idx);
                     match b.kind {
@@ -280,7 +274,7 @@ pub fn bootstrap_moderators(
                             }
                         }
                     }
-                    refit(s, opts, one.as_ref(), row)
+                    refit(s, opts, route, one.as_ref(), row)
                 };
                 let at = (idx - lo) as usize;
                 for (col, v) in out.iter_mut().zip(row.iter()) {
@@ -360,6 +354,7 @@ pub fn bootstrap_moderators(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fit::fit_with_moderators;
     use crate::tau2::Method;
 
     fn data(k: usize) -> (Vec<f64>, Vec<f64>, Design) {
