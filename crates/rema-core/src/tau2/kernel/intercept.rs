@@ -35,7 +35,7 @@ struct Sums {
 }
 
 #[inline]
-fn weighted_sums(y: &[f64], v: &[f64], tau2: f64, w: &mut [f64]) -> Sums {
+fn weighted_sums<const W3: bool>(y: &[f64], v: &[f64], tau2: f64, w: &mut [f64]) -> Sums {
     let zero: f64 = std::iter::empty::<f64>().sum();
     let mut s = Sums {
         sw: zero,
@@ -49,22 +49,27 @@ fn weighted_sums(y: &[f64], v: &[f64], tau2: f64, w: &mut [f64]) -> Sums {
         s.sw += wi;
         s.swy += wi * y;
         s.sw2 += wi * wi;
-        s.sw3 += wi * wi * wi;
+        if W3 {
+            s.sw3 += wi * wi * wi;
+        }
     }
     s
 }
 
-/// Σw(y − b)² and Σw²(y − b)² in one pass, each with the bits of its own.
+/// Σw(y − b)² and (with `YPP`) Σw²(y − b)² in one pass, each with the
+/// bits of its own.
 #[inline]
-fn residual_sums(y: &[f64], w: &[f64], b: f64) -> (f64, f64) {
+fn residual_sums<const YPP: bool>(y: &[f64], w: &[f64], b: f64) -> (f64, f64) {
     let zero: f64 = std::iter::empty::<f64>().sum();
     let (mut rss, mut ypp) = (zero, zero);
     for (y, w) in y.iter().zip(w) {
         let e = y - b;
         rss += w * e * e;
-        ypp += w * w * e * e;
+        if YPP {
+            ypp += w * w * e * e;
+        }
     }
-    (rss, ypp)
+    (rss, if YPP { ypp } else { f64::NAN })
 }
 
 /// Σ ln(vᵢ + τ²): term by term when `exact`, else one log per product of
@@ -103,13 +108,21 @@ impl Kernel for InterceptOnly<'_> {
 
     #[inline]
     fn wls(&mut self, tau2: f64, need: Need) -> Option<Wls<f64>> {
-        let s = weighted_sums(self.y, self.v, tau2, self.w);
+        let s = if need.tr_pp {
+            weighted_sums::<true>(self.y, self.v, tau2, self.w)
+        } else {
+            weighted_sums::<false>(self.y, self.v, tau2, self.w)
+        };
         let sw = s.sw;
         let b = s.swy / sw;
         if !(sw > 0.0 && sw.is_finite() && b.is_finite()) {
             return None;
         }
-        let (rss, ypp) = residual_sums(self.y, self.w, b);
+        let (rss, ypp) = if need.sw2 || need.tr_pp {
+            residual_sums::<true>(self.y, self.w, b)
+        } else {
+            residual_sums::<false>(self.y, self.w, b)
+        };
         let a = 1.0 / sw;
         let m = a * s.sw2;
         Some(Wls {
@@ -119,7 +132,11 @@ impl Kernel for InterceptOnly<'_> {
             sw,
             sw2: s.sw2,
             tr_p: sw - m,
-            tr_pp: s.sw2 - 2.0 * (a * s.sw3) + m * m,
+            tr_pp: if need.tr_pp {
+                s.sw2 - 2.0 * (a * s.sw3) + m * m
+            } else {
+                f64::NAN
+            },
             log_det: if need.log_det {
                 0.0 + 2.0 * sw.sqrt().ln()
             } else {

@@ -277,6 +277,7 @@ fn at_zero<K: Kernel>(
 /// common-effect fit when the caller has formed it (with at least
 /// [`need_at_zero`]). Non-convergence is a [`Failure`]: the general fit's
 /// fallback (`Control::fallback`) is applied by `tau2::estimate`.
+#[inline]
 pub(crate) fn estimate<K: Kernel>(
     method: Method,
     k: &mut K,
@@ -397,6 +398,7 @@ pub(crate) struct Refit<E> {
 /// resampling replicate that fails is dropped, as metafor's `permutest`
 /// drops a permutation whose refit errors). I² and H² (NaN otherwise) when
 /// `heterogeneity`.
+#[inline]
 pub(crate) fn refit<K: Kernel>(
     k: &mut K,
     opts: &crate::fit::FitOptions,
