@@ -215,6 +215,20 @@ mod tests {
     use crate::resample::rng::Stream;
     use crate::tau2::kernel::intercept::sum_log;
 
+    /// Replicates do not fall back (as metafor's permutest drops a
+    /// permutation that does not converge).
+    fn replicate_options(method: Method, test: Test) -> FitOptions {
+        FitOptions {
+            method,
+            test,
+            control: crate::tau2::Control {
+                fallback: false,
+                ..Default::default()
+            },
+            ..FitOptions::default()
+        }
+    }
+
     /// Σ ln by products of 16 is the term-by-term sum to rounding, also
     /// when a product leaves the normal range (tiny or huge variances).
     #[test]
@@ -250,17 +264,7 @@ mod tests {
             let mut w = vec![0.0; k];
             for method in Method::ALL {
                 for test in [Test::Z, Test::Knha] {
-                    // Replicates do not fall back (as metafor's permutest
-                    // drops a permutation that does not converge).
-                    let opts = FitOptions {
-                        method,
-                        test,
-                        control: crate::tau2::Control {
-                            fallback: false,
-                            ..Default::default()
-                        },
-                        ..FitOptions::default()
-                    };
+                    let opts = replicate_options(method, test);
                     let general = fit(&y, &v, &opts);
                     match (intercept_only(&y, &v, &opts, &mut w), general) {
                         (Ok(s), Ok(f)) => {
@@ -328,17 +332,7 @@ mod tests {
             let mut out = vec![0.0; p + 1];
             for method in Method::ALL {
                 for test in [Test::Z, Test::Knha] {
-                    // Replicates do not fall back (as metafor's permutest
-                    // drops a permutation that does not converge).
-                    let opts = FitOptions {
-                        method,
-                        test,
-                        control: crate::tau2::Control {
-                            fallback: false,
-                            ..Default::default()
-                        },
-                        ..FitOptions::default()
-                    };
+                    let opts = replicate_options(method, test);
                     let general = fit_with_moderators(&y, &v, &x, &opts);
                     match (
                         super::general(&y, &v, &x, &opts, &mut ws, true, &mut out),

@@ -247,10 +247,6 @@ impl Kernel for General<'_> {
     /// The coefficients stay in the workspace ([`General::beta`]).
     type Extra = ();
 
-    fn k(&self) -> usize {
-        self.y.len()
-    }
-
     fn p(&self) -> usize {
         self.ws.p
     }

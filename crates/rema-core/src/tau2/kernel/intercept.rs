@@ -94,10 +94,6 @@ impl Kernel for InterceptOnly<'_> {
     /// β̂.
     type Extra = f64;
 
-    fn k(&self) -> usize {
-        self.y.len()
-    }
-
     fn p(&self) -> usize {
         1
     }

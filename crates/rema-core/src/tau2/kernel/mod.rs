@@ -116,8 +116,6 @@ pub(crate) struct Wls<E> {
 pub(crate) trait Kernel {
     /// What the kernel keeps of a fit for the coefficients.
     type Extra: Copy;
-    /// The number of studies k.
-    fn k(&self) -> usize;
     /// The number of coefficients p.
     fn p(&self) -> usize;
     /// The effects.
@@ -133,6 +131,11 @@ pub(crate) trait Kernel {
     fn sum_log(&self, tau2: f64, exact: bool) -> f64;
     /// The first upper end of the Paule–Mandel root search.
     fn pm_bracket(&mut self) -> f64;
+
+    /// The number of studies k.
+    fn k(&self) -> usize {
+        self.y().len()
+    }
 
     /// Degrees of freedom k − p.
     fn df(&self) -> f64 {
@@ -291,28 +294,17 @@ pub(crate) fn estimate<K: Kernel>(
             note: None,
             at: None,
         }),
-        Method::Dl => {
-            let fe = at_zero(
-                k,
-                fe,
-                need_at_zero(method, control, false).unwrap_or_default(),
-            )?;
-            Ok(Estimate::closed_form(
-                method,
-                super::dersimonian_laird::raw(k, &fe),
-            ))
-        }
         Method::He => Ok(Estimate::closed_form(method, super::hedges::raw(k)?)),
-        Method::Hs => {
-            let fe = at_zero(
-                k,
-                fe,
-                need_at_zero(method, control, false).unwrap_or_default(),
-            )?;
-            Ok(Estimate::closed_form(
-                method,
-                super::hunter_schmidt::raw(k, &fe),
-            ))
+        // The moment estimators of the common-effect fit.
+        Method::Dl | Method::Hs => {
+            let need = need_at_zero(method, control, false).unwrap_or_default();
+            let fe = at_zero(k, fe, need)?;
+            let raw = if method == Method::Dl {
+                super::dersimonian_laird::raw(k, &fe)
+            } else {
+                super::hunter_schmidt::raw(k, &fe)
+            };
+            Ok(Estimate::closed_form(method, raw))
         }
         Method::Sj => super::sidik_jonkman::estimate(k, control),
         Method::Ml | Method::Reml | Method::Eb => {

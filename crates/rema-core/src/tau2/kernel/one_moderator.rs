@@ -156,10 +156,6 @@ fn pass(s: &OneModerator, tau2: f64, traces: bool) -> Sums {
 impl Kernel for OneModerator<'_> {
     type Extra = Solve;
 
-    fn k(&self) -> usize {
-        self.y.len()
-    }
-
     fn p(&self) -> usize {
         2
     }
