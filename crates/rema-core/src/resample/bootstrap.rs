@@ -10,7 +10,7 @@
 //! Replicates whose refit fails are dropped per statistic, as `boot.ci` drops
 //! non-finite values.
 //!
-//! One driver ([`replicate`]) draws, refits and summarises the bootstrap of
+//! One driver (`replicate`) draws, refits and summarises the bootstrap of
 //! any design, this one and the meta-regression's
 //! ([`super::bootstrap_mods`]); the refits run on the τ² kernel of the
 //! design (intercept-only here).

@@ -4,7 +4,7 @@
 //!
 //! Every run takes a seed. Iteration `i` draws from its own random stream
 //! ([`rng::Stream::new`]`(seed, i)`), iterations are evaluated in parallel
-//! with rayon in contiguous blocks ([`par_blocks`]), and per-iteration
+//! with rayon in contiguous blocks (`par_blocks`), and per-iteration
 //! results are combined either by integer counts (permutation p-values) or
 //! in index order (bootstrap replicates), so a seeded run gives bit-identical
 //! output at any thread count. Progress is reported through a callback after

@@ -62,10 +62,7 @@ pub(super) fn estimate<K: Kernel>(
     let mut at = None;
     if control.ll0_check && method != Method::Eb && control.tau2_init.is_none() {
         let need = Need::likelihood(method);
-        let at0 = match fe {
-            Some(f) => *f,
-            None => k.wls(0.0, need).ok_or(Failure::RankDeficient)?,
-        };
+        let at0 = kernel::at_zero(k, fe, need)?;
         let a = if tau2 == 0.0 {
             at0
         } else {

@@ -3,7 +3,7 @@
 //!
 //! All estimators work with a moderator matrix X (k × p; p = 1 for the
 //! intercept-only model) and truncate τ² at zero. Each is written once,
-//! against the weighted-least-squares [`kernel`], so that the general fit and
+//! against the weighted-least-squares `kernel`, so that the general fit and
 //! every resampling refit run the same estimating equations.
 //!
 //! Adding an estimator: its module here (a function generic over
@@ -54,7 +54,7 @@ pub enum Method {
 impl Method {
     /// Every method with metafor's name and a long name for reports: one
     /// row per method.
-    const TABLE: [(Method, &'static str, &'static str); 9] = [
+    const TABLE: &'static [(Method, &'static str, &'static str)] = &[
         (Method::Fe, "FE", "common-effect (inverse-variance) model"),
         (
             Method::Dl,
@@ -98,11 +98,14 @@ impl Method {
         ),
     ];
 
-    /// Every method, in the order of [`Method::TABLE`].
-    pub const ALL: [Method; 9] = {
-        let mut all = [Method::Fe; 9];
+    /// The number of methods.
+    const COUNT: usize = Method::TABLE.len();
+
+    /// Every method, in the order of `Method::TABLE`.
+    pub const ALL: [Method; Method::COUNT] = {
+        let mut all = [Method::Fe; Method::COUNT];
         let mut i = 0;
-        while i < 9 {
+        while i < Method::COUNT {
             all[i] = Method::TABLE[i].0;
             i += 1;
         }

@@ -265,7 +265,7 @@ pub(crate) fn need_at_zero(method: Method, control: &Control, heterogeneity: boo
 }
 
 /// The common-effect fit `fe` if formed, else formed now with `need`.
-fn at_zero<K: Kernel>(
+pub(crate) fn at_zero<K: Kernel>(
     k: &mut K,
     fe: Option<&Wls<K::Extra>>,
     need: Need,
