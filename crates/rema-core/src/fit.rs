@@ -17,8 +17,9 @@ use crate::dist;
 
 use crate::error::{Error, Result};
 use crate::linalg::{Design, SymMatrix};
+use crate::tau2::kernel::general::{General, Workspace};
+use crate::tau2::kernel::{Kernel, Need};
 use crate::tau2::{self, Control, Method, Problem};
-use crate::wls::{trace_p, wls};
 
 /// The test of the coefficients.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -320,7 +321,14 @@ pub fn fit_with_moderators(yi: &[f64], vi: &[f64], x: &Design, opts: &FitOptions
 
     // Coefficients.
     let w: Vec<f64> = vi.iter().map(|v| 1.0 / (v + tau2)).collect();
-    let re = wls(yi, x, &w)?;
+    let mut ws = Workspace::new(k, p);
+    let mut kern = General::new(yi, vi, x, &mut ws);
+    let re_rss = kern.wls(tau2, Need::NONE).ok_or(Error::RankDeficient)?.rss;
+    let re_beta = kern.beta().to_vec();
+    let re_a = SymMatrix {
+        n: p,
+        data: kern.a().to_vec(),
+    };
     let df_resid = (k - p) as f64;
     let (s2w, df) = match opts.test {
         Test::Z => (1.0, None),
@@ -330,16 +338,15 @@ pub fn fit_with_moderators(yi: &[f64], vi: &[f64], x: &Design, opts: &FitOptions
                     "the Knapp-Hartung method is not meant for the common-effect model".to_string(),
                 );
             }
-            (s2w(Test::Knha, re.rss, df_resid), Some(df_resid))
+            (s2w(Test::Knha, re_rss, df_resid), Some(df_resid))
         }
     };
-    let mut vb = re.a.clone();
+    let mut vb = re_a;
     for v in vb.data.iter_mut() {
         *v *= s2w;
     }
     let crit = critical_value(opts.level, df);
-    let coefficients: Vec<Coefficient> = re
-        .beta
+    let coefficients: Vec<Coefficient> = re_beta
         .iter()
         .enumerate()
         .map(|(j, &b)| {
@@ -373,7 +380,7 @@ pub fn fit_with_moderators(yi: &[f64], vi: &[f64], x: &Design, opts: &FitOptions
         let mut s = 0.0;
         for (a, &i) in btt.iter().enumerate() {
             for (b, &j) in btt.iter().enumerate() {
-                s += re.beta[i] * inv.get(a, b) * re.beta[j];
+                s += re_beta[i] * inv.get(a, b) * re_beta[j];
             }
         }
         s
@@ -390,16 +397,15 @@ pub fn fit_with_moderators(yi: &[f64], vi: &[f64], x: &Design, opts: &FitOptions
 
     // Heterogeneity from the common-effect fit.
     let (q, q_pval, i2, h2, vt) = if k > p {
-        let w_fe: Vec<f64> = vi.iter().map(|v| 1.0 / v).collect();
-        let fe = wls(yi, x, &w_fe)?;
+        let need = Need {
+            tr_p: true,
+            ..Need::NONE
+        };
+        let fe = kern.wls(0.0, need).ok_or(Error::RankDeficient)?;
         let q = fe.rss.max(0.0);
         let q_pval = dist::chisq_sf(q, df_resid);
-        let vt = df_resid / trace_p(x, &w_fe, &fe.a);
-        let (i2, h2) = if opts.method.is_random() {
-            (100.0 * tau2 / (vt + tau2), tau2 / vt + 1.0)
-        } else {
-            ((100.0 * (q - df_resid) / q).max(0.0), q / df_resid)
-        };
+        let vt = df_resid / fe.tr_p;
+        let (i2, h2) = tau2::kernel::i2_h2(opts.method.is_random(), tau2, q, df_resid, vt);
         (q, q_pval, i2, h2, vt)
     } else {
         (0.0, 1.0, 0.0, 1.0, 0.0)

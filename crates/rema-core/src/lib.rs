@@ -47,7 +47,6 @@ mod roots;
 pub mod subgroup;
 pub mod tau2;
 pub mod transform;
-mod wls;
 
 pub use bias::{egger, rank_correlation, trim_and_fill, EggerTest, RankTest, Side, TrimFill};
 pub use confint::{q_profile, HeterogeneityCi};

@@ -97,120 +97,131 @@ impl SymMatrix {
         self.data.iter().zip(&other.data).map(|(a, b)| a * b).sum()
     }
 
-    /// The matrix product A·B (not symmetric in general; returned row-major).
-    pub(crate) fn product(&self, other: &SymMatrix) -> Vec<f64> {
-        let n = self.n;
-        let mut out = vec![0.0; n * n];
-        for i in 0..n {
-            for l in 0..n {
-                let a = self.get(i, l);
-                for j in 0..n {
-                    out[i * n + j] += a * other.get(l, j);
-                }
-            }
-        }
-        out
-    }
-
     /// Natural log of the determinant, by Cholesky; `None` when the matrix is
     /// not positive definite.
     pub fn log_det(&self) -> Option<f64> {
-        let n = self.n;
-        let mut l = vec![0.0; n * n];
-        let mut ld = 0.0;
-        for j in 0..n {
-            let mut d = self.get(j, j);
-            for m in 0..j {
-                d -= l[j * n + m] * l[j * n + m];
-            }
-            if !(d > 0.0) || !d.is_finite() {
-                return None;
-            }
-            let d = d.sqrt();
-            ld += 2.0 * d.ln();
-            l[j * n + j] = d;
-            for i in j + 1..n {
-                let mut s = self.get(i, j);
-                for m in 0..j {
-                    s -= l[i * n + m] * l[j * n + m];
-                }
-                l[i * n + j] = s / d;
-            }
-        }
-        Some(ld)
+        let mut l = vec![0.0; self.n * self.n];
+        log_det_in_place(&self.data, self.n, &mut l)
     }
 
     /// Inverse by Cholesky decomposition. `None` when the matrix is not
     /// numerically positive definite (a rank-deficient design).
     pub fn cholesky_inverse(&self) -> Option<SymMatrix> {
         let n = self.n;
-        // Lower-triangular L with A = L Lᵀ.
-        let mut l = vec![0.0; n * n];
-        let scale = (0..n).map(|i| self.get(i, i).abs()).fold(0.0, f64::max);
-        for j in 0..n {
-            let mut d = self.get(j, j);
-            for m in 0..j {
-                d -= l[j * n + m] * l[j * n + m];
-            }
-            if !(d > scale * 1e-13) || !d.is_finite() {
-                return None;
-            }
-            let d = d.sqrt();
-            l[j * n + j] = d;
-            for i in j + 1..n {
-                let mut s = self.get(i, j);
-                for m in 0..j {
-                    s -= l[i * n + m] * l[j * n + m];
-                }
-                l[i * n + j] = s / d;
-            }
-        }
-        // Invert L (lower triangular), then A⁻¹ = L⁻ᵀ L⁻¹.
-        let mut li = vec![0.0; n * n];
-        for i in 0..n {
-            li[i * n + i] = 1.0 / l[i * n + i];
-            for j in 0..i {
-                let mut s = 0.0;
-                for m in j..i {
-                    s -= l[i * n + m] * li[m * n + j];
-                }
-                li[i * n + j] = s / l[i * n + i];
-            }
-        }
+        let (mut l, mut li) = (vec![0.0; n * n], vec![0.0; n * n]);
         let mut inv = SymMatrix::zeros(n);
-        for i in 0..n {
-            for j in 0..=i {
-                let mut s = 0.0;
-                for m in i..n {
-                    s += li[m * n + i] * li[m * n + j];
-                }
-                inv.set(i, j, s);
-                inv.set(j, i, s);
-            }
-        }
-        Some(inv)
+        cholesky_inverse_in_place(&self.data, n, &mut l, &mut li, &mut inv.data).then_some(inv)
     }
+}
+
+/// The Cholesky factor L (lower triangular, A = LLᵀ) of the n × n row-major
+/// matrix `s` into `l`, pivot by pivot; `None` at the first pivot `d` with
+/// `!(d > floor)` or not finite. With `LOG`, returns log|A| = 2Σ ln Lⱼⱼ
+/// (else 0).
+#[inline]
+fn cholesky_in_place<const LOG: bool>(
+    s: &[f64],
+    n: usize,
+    l: &mut [f64],
+    floor: f64,
+) -> Option<f64> {
+    l[..n * n].iter_mut().for_each(|v| *v = 0.0);
+    let mut ld = 0.0;
+    for j in 0..n {
+        let mut d = s[j * n + j];
+        for m in 0..j {
+            d -= l[j * n + m] * l[j * n + m];
+        }
+        if !(d > floor) || !d.is_finite() {
+            return None;
+        }
+        let d = d.sqrt();
+        if LOG {
+            ld += 2.0 * d.ln();
+        }
+        l[j * n + j] = d;
+        for i in j + 1..n {
+            let mut t = s[i * n + j];
+            for m in 0..j {
+                t -= l[i * n + m] * l[j * n + m];
+            }
+            l[i * n + j] = t / d;
+        }
+    }
+    Some(ld)
+}
+
+/// ln|A| of the n × n row-major matrix `s` by Cholesky, with `l` (n × n) as
+/// scratch; `None` when not positive definite.
+pub(crate) fn log_det_in_place(s: &[f64], n: usize, l: &mut [f64]) -> Option<f64> {
+    cholesky_in_place::<true>(s, n, l, 0.0)
+}
+
+/// The inverse of the n × n row-major symmetric matrix `s` into `inv` by
+/// Cholesky, with `l` and `li` (n × n) as scratch; false when `s` is not
+/// numerically positive definite (a pivot below 1e-13 × its largest
+/// diagonal entry: a rank-deficient design).
+pub(crate) fn cholesky_inverse_in_place(
+    s: &[f64],
+    n: usize,
+    l: &mut [f64],
+    li: &mut [f64],
+    inv: &mut [f64],
+) -> bool {
+    let scale = (0..n).map(|i| s[i * n + i].abs()).fold(0.0, f64::max);
+    if cholesky_in_place::<false>(s, n, l, scale * 1e-13).is_none() {
+        return false;
+    }
+    // Invert L (lower triangular), then A⁻¹ = L⁻ᵀ L⁻¹.
+    li[..n * n].iter_mut().for_each(|v| *v = 0.0);
+    for i in 0..n {
+        li[i * n + i] = 1.0 / l[i * n + i];
+        for j in 0..i {
+            let mut t = 0.0;
+            for m in j..i {
+                t -= l[i * n + m] * li[m * n + j];
+            }
+            li[i * n + j] = t / l[i * n + i];
+        }
+    }
+    for i in 0..n {
+        for j in 0..=i {
+            let mut t = 0.0;
+            for m in i..n {
+                t += li[m * n + i] * li[m * n + j];
+            }
+            inv[i * n + j] = t;
+            inv[j * n + i] = t;
+        }
+    }
+    true
 }
 
 /// Cross products X'·diag(w)·X of a design with weights.
 pub(crate) fn weighted_crossprod(x: &Design, w: &[f64]) -> SymMatrix {
+    let mut m = SymMatrix::zeros(x.cols);
+    weighted_crossprod_in_place(x, w, &mut m.data);
+    m
+}
+
+/// X'·diag(w)·X into `m` (p × p, row-major, overwritten).
+pub(crate) fn weighted_crossprod_in_place(x: &Design, w: &[f64], m: &mut [f64]) {
     let p = x.cols;
-    let mut m = SymMatrix::zeros(p);
+    m.iter_mut().for_each(|v| *v = 0.0);
     for (i, &wi) in w.iter().enumerate() {
         let r = x.row(i);
         for a in 0..p {
             let ra = wi * r[a];
             for (b, rb) in r.iter().enumerate().take(a + 1) {
-                m.data[a * p + b] += ra * rb;
+                m[a * p + b] += ra * rb;
             }
         }
     }
     for a in 0..p {
         for b in 0..a {
-            m.data[b * p + a] = m.data[a * p + b];
+            m[b * p + a] = m[a * p + b];
         }
     }
-    m
 }
 
 #[cfg(test)]

@@ -10,6 +10,11 @@
 //! Replicates whose refit fails are dropped per statistic, as `boot.ci` drops
 //! non-finite values.
 //!
+//! One driver (`replicate`) draws, refits and summarises the bootstrap of
+//! any design, this one and the meta-regression's
+//! ([`super::bootstrap_mods`]); the refits run on the τ² kernel of the
+//! design (intercept-only here).
+//!
 //! Intervals (Davison & Hinkley 1997, ch. 5; `boot.ci`):
 //! - percentile: the α/2 and 1 − α/2 quantiles of the replicates by `boot`'s
 //!   `norm.inter` (the (R+1)α-th order statistic, interpolated on the normal
@@ -31,11 +36,14 @@ use std::str::FromStr;
 
 use rayon::prelude::*;
 
-use super::fast::{intercept_only, Fast};
+use super::refit::{self, CentredModerator, Route};
 use super::rng::Stream;
 use super::Hooks;
 use crate::error::{Error, Result};
-use crate::fit::{fit, Fit, FitOptions};
+use crate::fit::{Fit, FitOptions};
+use crate::linalg::Design;
+use crate::tau2::kernel::general::Workspace;
+use crate::tau2::kernel::one_moderator::OneModerator;
 
 /// How replicates are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -123,10 +131,6 @@ pub struct Bootstrap {
     pub notes: Vec<String>,
 }
 
-fn stats(f: &Fit) -> [f64; 4] {
-    [f.estimate().estimate, f.tau2, f.i2, f.h2]
-}
-
 /// Bootstraps the intercept-only model `observed` of `yi`, `vi`.
 pub fn bootstrap(
     yi: &[f64],
@@ -137,12 +141,7 @@ pub fn bootstrap(
     hooks: &Hooks,
 ) -> Result<Bootstrap> {
     let k = yi.len();
-    if b.replicates < 2 {
-        return Err(Error::InvalidOption {
-            option: "bootstrap",
-            message: format!("{} replicates; give at least 2", b.replicates),
-        });
-    }
+    check_replicates(b)?;
     if k < 2 {
         return Err(Error::TooFewStudies {
             k,
@@ -150,124 +149,360 @@ pub fn bootstrap(
             what: "a bootstrap",
         });
     }
-    let mu = observed.estimate().estimate;
+    let shape = Shape {
+        whole_rows: false,
+        failed_note: |failed, n| {
+            format!("bootstrap: {failed} of {n} refits failed and were left out")
+        },
+        name: |s, _| ["estimate", "tau2", "i2", "h2"][s].to_string(),
+    };
+    let x = Design::intercept(k);
+    let model = Model {
+        yi,
+        vi,
+        x: &x,
+        opts,
+        observed,
+    };
+    let r = replicate(&model, b, hooks, &shape)?;
+    let [estimate, tau2, i2, h2] = r.summaries[..] else {
+        unreachable!("an intercept-only bootstrap has four statistics")
+    };
+    Ok(Bootstrap {
+        replicates: b.replicates,
+        failed: r.failed,
+        seed: b.seed,
+        kind: b.kind,
+        level: observed.options.level,
+        estimate,
+        tau2,
+        i2,
+        h2,
+        notes: r.notes,
+    })
+}
+
+/// Per-thread buffers of a replicate.
+struct Scratch {
+    y: Vec<f64>,
+    v: Vec<f64>,
+    x: Design,
+    ws: Workspace,
+    out: Vec<f64>,
+    w: Vec<f64>,
+    /// Gathered centred moderator and ln v (one moderator only).
+    xc: Vec<f64>,
+    lnv: Vec<f64>,
+}
+
+impl Scratch {
+    fn new(k: usize, x: &Design) -> Scratch {
+        let p = x.cols();
+        Scratch {
+            y: vec![0.0; k],
+            v: vec![0.0; k],
+            // The full design (kept as is by the parametric bootstrap), or a
+            // buffer for the k − 1 rows of a leave-one-out refit.
+            x: if k == x.rows() {
+                x.clone()
+            } else {
+                Design::from_row_major(k, p, vec![0.0; k * p]).unwrap_or_else(|| x.clone())
+            },
+            ws: Workspace::new(k, p),
+            out: vec![0.0; p + 1],
+            w: vec![0.0; k],
+            xc: vec![0.0; k],
+            lnv: vec![0.0; k],
+        }
+    }
+}
+
+/// Refits the model to the data in `s` through `route` and writes β̂, τ̂²,
+/// I², H² into `dst` (length p + 3); false when the refit fails.
+fn refit(
+    s: &mut Scratch,
+    opts: &FitOptions,
+    route: Route,
+    one: Option<&CentredModerator>,
+    dst: &mut [f64],
+) -> bool {
+    let p = s.x.cols();
+    let k = s.y.len();
+    match (route, one) {
+        (Route::OneModerator, Some(one)) => {
+            let st = OneModerator {
+                y: &s.y,
+                v: &s.v,
+                x: &s.xc,
+                lnv: &s.lnv,
+                c: one.c,
+            };
+            refit::one_moderator(&st, opts, true).is_ok_and(|m| {
+                dst.copy_from_slice(&[m.beta[0], m.beta[1], m.tau2, m.i2, m.h2]);
+                true
+            })
+        }
+        (Route::InterceptOnly, _) if k >= 2 => refit::intercept_only(&s.y, &s.v, opts, &mut s.w)
+            .is_ok_and(|f| {
+                dst.copy_from_slice(&[f.estimate, f.tau2, f.i2, f.h2]);
+                true
+            }),
+        (Route::General | Route::OneModerator, _) if k > p => {
+            refit::general(&s.y, &s.v, &s.x, opts, &mut s.ws, true, &mut s.out).is_ok_and(|g| {
+                dst[..p].copy_from_slice(s.ws.beta());
+                dst[p..].copy_from_slice(&[g.tau2, g.i2, g.h2]);
+                true
+            })
+        }
+        _ => refit::full(&s.y, &s.v, &s.x, opts).is_ok_and(|f| {
+            for (d, c) in dst.iter_mut().zip(&f.coefficients) {
+                *d = c.estimate;
+            }
+            dst[p..].copy_from_slice(&[f.tau2, f.i2, f.h2]);
+            true
+        }),
+    }
+}
+
+/// Fills `s` with the studies `pick(0), pick(1), …` (k of them): effect and
+/// variance, the rows of the design when `design`, the centred moderator and
+/// ln v with `one`. Each branch has its own loop, so that the intercept-only
+/// bootstrap copies only what it reads.
+#[inline]
+fn gather(
+    s: &mut Scratch,
+    (yi, vi, x): (&[f64], &[f64], &Design),
+    design: bool,
+    one: Option<&CentredModerator>,
+    mut pick: impl FnMut(usize) -> usize,
+) {
+    let p = x.cols();
+    let studies = s.y.iter_mut().zip(s.v.iter_mut()).enumerate();
+    if let Some(o) = one {
+        for (n, (y, v)) in studies {
+            let j = pick(n);
+            *y = yi[j];
+            *v = vi[j];
+            s.xc[n] = o.xc[j];
+            s.lnv[n] = o.lnv[j];
+        }
+    } else if design {
+        let data = s.x.data_mut();
+        for (n, (y, v)) in studies {
+            let j = pick(n);
+            *y = yi[j];
+            *v = vi[j];
+            data[n * p..(n + 1) * p].copy_from_slice(x.row(j));
+        }
+    } else {
+        for (n, (y, v)) in studies {
+            let j = pick(n);
+            *y = yi[j];
+            *v = vi[j];
+        }
+    }
+}
+
+/// A nonparametric draw: k studies with replacement, one `rng.below(k)`
+/// per study in order.
+fn draw_studies(
+    s: &mut Scratch,
+    rng: &mut Stream,
+    data: (&[f64], &[f64], &Design),
+    design: bool,
+    one: Option<&CentredModerator>,
+) {
+    let k = data.0.len() as u64;
+    gather(s, data, design, one, |_| rng.below(k) as usize);
+}
+
+/// The studies other than `i` (a jackknife data set).
+fn leave_one_out(
+    s: &mut Scratch,
+    data: (&[f64], &[f64], &Design),
+    design: bool,
+    one: Option<&CentredModerator>,
+    i: usize,
+) {
+    gather(s, data, design, one, |n| if n < i { n } else { n + 1 });
+}
+
+/// Refuses fewer than two replicates.
+pub(crate) fn check_replicates(b: &BootstrapOptions) -> Result<()> {
+    if b.replicates < 2 {
+        return Err(Error::InvalidOption {
+            option: "bootstrap",
+            message: format!("{} replicates; give at least 2", b.replicates),
+        });
+    }
+    Ok(())
+}
+
+/// What differs between the bootstrap of the intercept-only model and that
+/// of a meta-regression.
+pub(crate) struct Shape {
+    /// A replicate with any statistic not finite is dropped whole (else
+    /// each statistic keeps its finite values).
+    pub whole_rows: bool,
+    /// The note on `failed` of `n` refits.
+    pub failed_note: fn(u64, u64) -> String,
+    /// The name of statistic `s` (of p + 3) in notes, for p coefficients.
+    pub name: fn(usize, usize) -> String,
+}
+
+/// The summaries of a bootstrap (β̂ⱼ, then τ², I², H²), its failed refits and notes.
+pub(crate) struct Replicated {
+    pub summaries: Vec<BootSummary>,
+    pub failed: u64,
+    pub notes: Vec<String>,
+}
+
+/// A fitted model: the data, design (intercept first) and options of the
+/// fit `observed`.
+pub(crate) struct Model<'a> {
+    pub yi: &'a [f64],
+    pub vi: &'a [f64],
+    pub x: &'a Design,
+    pub opts: &'a FitOptions,
+    pub observed: &'a Fit,
+}
+
+/// The bootstrap of `model`, for any design: draws the
+/// replicates (and, nonparametric, the k leave-one-out refits of the BCa
+/// jackknife, as items n..n + k of the same parallel pass), refits each
+/// through the kernel of [`Route::of`] and summarises every statistic.
+/// The caller has checked `b` and k.
+pub(crate) fn replicate(
+    model: &Model,
+    b: &BootstrapOptions,
+    hooks: &Hooks,
+    shape: &Shape,
+) -> Result<Replicated> {
+    let &Model {
+        yi,
+        vi,
+        x,
+        opts,
+        observed,
+    } = model;
+    let k = yi.len();
+    let p = x.cols();
+    let width = p + 3;
+    // The fitted values x_i'beta and the marginal SDs of the parametric draw.
+    let beta: Vec<f64> = observed.coefficients.iter().map(|c| c.estimate).collect();
+    let fitted: Vec<f64> = (0..k)
+        .map(|i| x.row(i).iter().zip(&beta).map(|(a, b)| a * b).sum())
+        .collect();
     let sd: Vec<f64> = vi.iter().map(|v| (v + observed.tau2).sqrt()).collect();
+    let route = Route::of(x, opts);
+    let one = if route == Route::OneModerator {
+        CentredModerator::new(x, vi)
+    } else {
+        None
+    };
+    // Only the general kernel and the general fit read the design.
+    let design = matches!(route, Route::General | Route::Fit);
     let n = b.replicates;
-    // The k leave-one-out refits of the BCa jackknife (nonparametric only)
-    // run in the same parallel pass as the replicates, as items n..n + k.
     let extra = if b.kind == BootstrapType::Nonparametric {
         k as u64
     } else {
         0
     };
-    let refit = |y: &[f64], v: &[f64], w: &mut [f64]| match intercept_only(y, v, opts, w) {
-        Fast::Done(f) => [f.estimate, f.tau2, f.i2, f.h2],
-        Fast::Failed => [f64::NAN; 4],
-        Fast::Unsupported => fit(y, v, opts).map_or([f64::NAN; 4], |f| stats(&f)),
-    };
+    // Column-major results: column s holds statistic s of replicate i at
+    // row i and of leave-one-out refit i at row n + i. Each block writes
+    // its own rows of every column, so the order is the index order,
+    // whatever the threads, and nothing is copied afterwards.
+    let rows = (n + extra) as usize;
+    let mut cols = vec![f64::NAN; rows * width];
+    let plan = super::Blocks::new(0..n + extra);
+    let outs = super::column_blocks(&mut cols, rows, &plan);
     hooks.report(0, n)?;
-    let blocks = super::par_blocks(
-        0..n + extra,
+    super::par_blocks_into(
+        &plan,
         n,
         hooks,
-        || (vec![0.0; k], vec![0.0; k], vec![0.0; k]),
-        |(y, v, w), range| {
-            // Each item is pushed in index order, whatever the threads.
-            let mut out: Vec<[f64; 4]> = Vec::with_capacity((range.end - range.start) as usize);
+        outs,
+        || (Scratch::new(k, x), None::<Scratch>, vec![f64::NAN; width]),
+        |(s, loo, row), range, mut out| {
+            let lo = range.start;
             for idx in range {
-                if idx >= n {
+                let done = if idx >= n {
+                    let s = loo.get_or_insert_with(|| Scratch::new(k - 1, x));
                     let i = (idx - n) as usize;
-                    for (m, j) in (0..k).filter(|&j| j != i).enumerate() {
-                        y[m] = yi[j];
-                        v[m] = vi[j];
-                    }
-                    out.push(refit(&y[..k - 1], &v[..k - 1], &mut w[..k - 1]));
-                    continue;
-                }
-                let mut rng = Stream::new(b.seed, idx);
-                match b.kind {
-                    BootstrapType::Nonparametric => {
-                        for (yo, vo) in y.iter_mut().zip(v.iter_mut()) {
-                            let j = rng.below(k as u64) as usize;
-                            *yo = yi[j];
-                            *vo = vi[j];
+                    leave_one_out(s, (yi, vi, x), design, one.as_ref(), i);
+                    refit(s, opts, route, one.as_ref(), row)
+                } else {
+                    let mut rng = Stream::new(b.seed, idx);
+                    match b.kind {
+                        BootstrapType::Nonparametric => {
+                            draw_studies(s, &mut rng, (yi, vi, x), design, one.as_ref());
+                        }
+                        BootstrapType::Parametric => {
+                            // The design and the variances stay those observed.
+                            s.v.copy_from_slice(vi);
+                            if let Some(o) = &one {
+                                s.xc.copy_from_slice(&o.xc);
+                                s.lnv.copy_from_slice(&o.lnv);
+                            }
+                            for ((y, f), sd) in s.y.iter_mut().zip(&fitted).zip(&sd) {
+                                *y = f + sd * rng.normal();
+                            }
                         }
                     }
-                    BootstrapType::Parametric => {
-                        for ((yo, vo), (s, vs)) in
-                            y.iter_mut().zip(v.iter_mut()).zip(sd.iter().zip(vi))
-                        {
-                            *yo = mu + s * rng.normal();
-                            *vo = *vs;
-                        }
-                    }
+                    refit(s, opts, route, one.as_ref(), row)
+                };
+                let ok = done && !(shape.whole_rows && row.iter().any(|d| !d.is_finite()));
+                let at = (idx - lo) as usize;
+                for (col, v) in out.iter_mut().zip(row.iter()) {
+                    col[at] = if ok { *v } else { f64::NAN };
                 }
-                out.push(refit(y, v, w));
             }
-            out
         },
     )?;
-    let mut reps: Vec<[f64; 4]> = blocks.concat();
     hooks.report(n, n)?;
-    // Jackknife values for the BCa acceleration; all or none.
-    let jack: Option<Vec<[f64; 4]>> = if extra > 0 {
-        let j = reps.split_off(n as usize);
-        j.iter().all(|r| !r[0].is_nan()).then_some(j)
-    } else {
-        None
-    };
-    let failed = reps.iter().filter(|r| r[0].is_nan()).count() as u64;
+    let n_rows = n as usize;
+    // Leave-one-out values for the BCa acceleration: all or none (a failed
+    // refit leaves its whole row NaN).
+    let jack_ok = extra > 0 && cols[n_rows..rows].iter().all(|v| !v.is_nan());
+    let failed = cols[..n_rows].iter().filter(|v| v.is_nan()).count() as u64;
     let mut notes = Vec::new();
     if failed > 0 {
-        notes.push(format!(
-            "bootstrap: {failed} of {n} refits failed and were left out"
-        ));
+        notes.push((shape.failed_note)(failed, n));
     }
-
-    if b.kind == BootstrapType::Nonparametric && jack.is_none() {
-        notes.push(
+    match b.kind {
+        BootstrapType::Nonparametric if !jack_ok => notes.push(
             "bootstrap: a leave-one-out refit failed, so no BCa intervals (they need the jackknife)"
                 .to_string(),
-        );
-    }
-    if b.kind == BootstrapType::Parametric {
-        notes.push(
+        ),
+        BootstrapType::Parametric => notes.push(
             "bootstrap: BCa intervals are not defined for the parametric bootstrap (as boot.ci)"
                 .to_string(),
-        );
+        ),
+        _ => {}
     }
-    let obs = stats(observed);
-    let names = ["estimate", "tau2", "i2", "h2"];
-    // The statistics are summarised in parallel (each sorts its replicates).
-    let summaries: Vec<(BootSummary, Option<String>)> = (0..4)
-        .into_par_iter()
-        .map(|s| {
-            let mut t: Vec<f64> = reps
-                .iter()
-                .map(|r| r[s])
-                .filter(|x| x.is_finite())
-                .collect();
-            let jack_s: Option<Vec<f64>> = jack.as_ref().map(|j| j.iter().map(|r| r[s]).collect());
-            summarise(&mut t, obs[s], observed.options.level, jack_s.as_deref())
+    let mut obs = beta;
+    obs.extend([observed.tau2, observed.i2, observed.h2]);
+    // The statistics are summarised in parallel, each in place in its column.
+    let level = observed.options.level;
+    let summaries: Vec<(BootSummary, Option<String>)> = cols
+        .par_chunks_mut(rows)
+        .zip(obs.par_iter())
+        .map(|(col, &o)| {
+            let (reps, jack) = col.split_at_mut(n_rows);
+            let finite = compact_finite(reps);
+            summarise(&mut reps[..finite], o, level, jack_ok.then_some(&*jack))
         })
         .collect();
-    let mut sums = Vec::with_capacity(4);
+    let mut sums = Vec::with_capacity(width);
     for (s, (sum, note)) in summaries.into_iter().enumerate() {
         if let Some(note) = note {
-            notes.push(format!("bootstrap {}: {note}", names[s]));
+            notes.push(format!("bootstrap {}: {note}", (shape.name)(s, p)));
         }
         sums.push(sum);
     }
-    Ok(Bootstrap {
-        replicates: n,
+    Ok(Replicated {
+        summaries: sums,
         failed,
-        seed: b.seed,
-        kind: b.kind,
-        level: observed.options.level,
-        estimate: sums[0],
-        tau2: sums[1],
-        i2: sums[2],
-        h2: sums[3],
         notes,
     })
 }

@@ -20,23 +20,23 @@
 //! [`super::bootstrap`] (percentile by `norm.inter`, BCa with jackknife
 //! influence values, not defined for the parametric bootstrap).
 //!
-//! With one moderator (`mods = ~ x`, FE/DL/ML/REML/EB) the refit is the
-//! closed-form one of `one_moderator` (same numbers to 1e-9); otherwise the
-//! general allocation-free refit of `fast`, or `fit_with_moderators` (PM).
+//! The draws, the refits and the summaries are the bootstrap driver of
+//! [`super::bootstrap`], which serves every design: with one moderator
+//! (`mods = ~ x`, FE/DL/ML/REML/EB/PM) the refit runs on the closed-form
+//! one-moderator kernel (same numbers to 1e-9), otherwise on the general
+//! kernel. Unlike the intercept-only bootstrap, a replicate with any
+//! statistic not finite is left out whole.
 //!
 //! Memory: the replicates of the p + 3 statistics are kept (the percentile
 //! and BCa bounds are order statistics of them), nothing else per
 //! iteration; the refits reuse one workspace per thread and allocate nothing.
 
-use rayon::prelude::*;
-
-use super::bootstrap::{compact_finite, summarise, BootSummary, BootstrapOptions, BootstrapType};
-use super::fast::{i2_h2_p, with_moderators, Workspace};
-use super::one_moderator::{self, Studies};
-use super::rng::Stream;
+use super::bootstrap::{
+    check_replicates, replicate, BootSummary, BootstrapOptions, BootstrapType, Model, Shape,
+};
 use super::Hooks;
 use crate::error::{Error, Result};
-use crate::fit::{fit_with_moderators, Fit, FitOptions};
+use crate::fit::{Fit, FitOptions};
 use crate::linalg::Design;
 
 /// A bootstrap of a meta-regression: every coefficient, τ², I² and H².
@@ -56,124 +56,6 @@ pub struct ModeratorBootstrap {
     pub notes: Vec<String>,
 }
 
-/// One moderator: the centre and the per-study constants of the
-/// closed-form refit (centred moderator, ln v).
-struct OneMod {
-    c: f64,
-    xc: Vec<f64>,
-    lnv: Vec<f64>,
-}
-
-/// Per-thread buffers of a replicate.
-struct Scratch {
-    y: Vec<f64>,
-    v: Vec<f64>,
-    x: Design,
-    ws: Workspace,
-    out: Vec<f64>,
-    /// Gathered centred moderator and ln v (one moderator only).
-    xc: Vec<f64>,
-    lnv: Vec<f64>,
-}
-
-impl Scratch {
-    fn new(k: usize, x: &Design) -> Scratch {
-        let p = x.cols();
-        Scratch {
-            y: vec![0.0; k],
-            v: vec![0.0; k],
-            // The full design (kept as is by the parametric bootstrap), or a
-            // buffer for the k − 1 rows of a leave-one-out refit.
-            x: if k == x.rows() {
-                x.clone()
-            } else {
-                Design::from_row_major(k, p, vec![0.0; k * p]).unwrap_or_else(|| x.clone())
-            },
-            ws: Workspace::new(k, p),
-            out: vec![0.0; p + 1],
-            xc: vec![0.0; k],
-            lnv: vec![0.0; k],
-        }
-    }
-}
-
-/// Refits the model to the data in `s` and writes β̂, τ̂², I², H² into `dst`
-/// (length p + 3); false when the refit fails.
-fn refit(s: &mut Scratch, opts: &FitOptions, one: Option<&OneMod>, dst: &mut [f64]) -> bool {
-    let p = s.x.cols();
-    if let Some(one) = one {
-        let st = Studies {
-            y: &s.y,
-            v: &s.v,
-            x: &s.xc,
-            lnv: &s.lnv,
-            c: one.c,
-        };
-        return match one_moderator::refit(&st, opts) {
-            one_moderator::Outcome::Done(m) => {
-                dst[0] = m.beta[0];
-                dst[1] = m.beta[1];
-                dst[2] = m.tau2;
-                dst[3] = m.i2;
-                dst[4] = m.h2;
-                dst.iter().all(|d| d.is_finite())
-            }
-            _ => false,
-        };
-    }
-    let random = opts.method.is_random();
-    match with_moderators(&s.y, &s.v, &s.x, opts, &mut s.ws, &mut s.out) {
-        Some(Some(tau2)) => {
-            dst[..p].copy_from_slice(s.ws.beta());
-            dst[p] = tau2;
-            match i2_h2_p(&s.v, &s.y, &s.x, random, tau2, &mut s.ws) {
-                Some((i2, h2)) => {
-                    dst[p + 1] = i2;
-                    dst[p + 2] = h2;
-                    dst.iter().all(|d| d.is_finite())
-                }
-                None => false,
-            }
-        }
-        Some(None) => false,
-        // Methods the fast refit does not cover (PM): the general fit.
-        None => match fit_with_moderators(&s.y, &s.v, &s.x, opts) {
-            Ok(f) => {
-                for (d, c) in dst.iter_mut().zip(&f.coefficients) {
-                    *d = c.estimate;
-                }
-                dst[p] = f.tau2;
-                dst[p + 1] = f.i2;
-                dst[p + 2] = f.h2;
-                dst.iter().all(|d| d.is_finite())
-            }
-            Err(_) => false,
-        },
-    }
-}
-
-/// Fills `s` with the studies other than `i` (a jackknife data set).
-fn leave_one_out(
-    s: &mut Scratch,
-    yi: &[f64],
-    vi: &[f64],
-    x: &Design,
-    one: Option<&OneMod>,
-    i: usize,
-) {
-    let p = x.cols();
-    let data = s.x.data_mut();
-    for (n, j) in (0..yi.len()).filter(|&j| j != i).enumerate() {
-        s.y[n] = yi[j];
-        s.v[n] = vi[j];
-        data[n * p..(n + 1) * p].copy_from_slice(x.row(j));
-        if let Some(o) = one {
-            s.xc[n] = o.xc[j];
-            s.lnv[n] = o.lnv[j];
-        }
-    }
-}
-
 /// Bootstraps the meta-regression `observed`, fitted to `yi`, `vi` with
 /// design `x` (intercept first) and options `opts`.
 pub fn bootstrap_moderators(
@@ -187,13 +69,7 @@ pub fn bootstrap_moderators(
 ) -> Result<ModeratorBootstrap> {
     let k = yi.len();
     let p = x.cols();
-    let width = p + 3;
-    if b.replicates < 2 {
-        return Err(Error::InvalidOption {
-            option: "bootstrap",
-            message: format!("{} replicates; give at least 2", b.replicates),
-        });
-    }
+    check_replicates(b)?;
     if k < p + 2 {
         return Err(Error::TooFewStudies {
             k,
@@ -201,151 +77,35 @@ pub fn bootstrap_moderators(
             what: "a bootstrap of a meta-regression (k > p + 1)",
         });
     }
-    // The fitted values x_i'beta and the marginal SDs of the parametric draw.
-    let beta: Vec<f64> = observed.coefficients.iter().map(|c| c.estimate).collect();
-    let fitted: Vec<f64> = (0..k)
-        .map(|i| x.row(i).iter().zip(&beta).map(|(a, b)| a * b).sum())
-        .collect();
-    let sd: Vec<f64> = vi.iter().map(|v| (v + observed.tau2).sqrt()).collect();
-    let one = one_moderator::moderator_column(x, opts).map(|col| {
-        let c = one_moderator::centre(&col);
-        OneMod {
-            c,
-            xc: col.iter().map(|x| x - c).collect(),
-            lnv: vi.iter().map(|v| v.ln()).collect(),
-        }
-    });
-    let n = b.replicates;
-    // The k leave-one-out refits of the BCa jackknife (nonparametric only)
-    // run in the same parallel pass as the replicates, as items n..n + k:
-    // one fork-join per call.
-    let extra = if b.kind == BootstrapType::Nonparametric {
-        k as u64
-    } else {
-        0
-    };
-    // Column-major results: column s holds statistic s of replicate i at
-    // row i and of leave-one-out refit i at row n + i. Each block writes
-    // its own rows of every column, so the order is the index order,
-    // whatever the threads, and nothing is copied afterwards.
-    let rows = (n + extra) as usize;
-    let mut cols = vec![f64::NAN; rows * width];
-    let plan = super::Blocks::new(0..n + extra);
-    let outs = super::column_blocks(&mut cols, rows, &plan);
-    hooks.report(0, n)?;
-    super::par_blocks_into(
-        &plan,
-        n,
-        hooks,
-        outs,
-        || (Scratch::new(k, x), None::<Scratch>, vec![f64::NAN; width]),
-        |(s, loo, row), range, mut out| {
-            let lo = range.start;
-            for idx in range {
-                let ok = if idx >= n {
-                    let s = loo.get_or_insert_with(|| Scratch::new(k - 1, x));
-                    leave_one_out(s, yi, vi, x, one.as_ref(), (idx - n) as usize);
-                    refit(s, opts, one.as_ref(), row)
-                } else {
-                    let mut rng = Stream::new(b.seed, idx);
-                    match b.kind {
-                        BootstrapType::Nonparametric => {
-                            if let Some(o) = &one {
-                                for i in 0..k {
-                                    let j = rng.below(k as u64) as usize;
-                                    s.y[i] = yi[j];
-                                    s.v[i] = vi[j];
-                                    s.xc[i] = o.xc[j];
-                                    s.lnv[i] = o.lnv[j];
-                                }
-                            } else {
-                                let data = s.x.data_mut();
-                                for i in 0..k {
-                                    let j = rng.below(k as u64) as usize;
-                                    s.y[i] = yi[j];
-                                    s.v[i] = vi[j];
-                                    data[i * p..(i + 1) * p].copy_from_slice(x.row(j));
-                                }
-                            }
-                        }
-                        BootstrapType::Parametric => {
-                            // The design and the variances stay those observed.
-                            s.v.copy_from_slice(vi);
-                            if let Some(o) = &one {
-                                s.xc.copy_from_slice(&o.xc);
-                                s.lnv.copy_from_slice(&o.lnv);
-                            }
-                            for ((y, f), sd) in s.y.iter_mut().zip(&fitted).zip(&sd) {
-                                *y = f + sd * rng.normal();
-                            }
-                        }
-                    }
-                    refit(s, opts, one.as_ref(), row)
-                };
-                let at = (idx - lo) as usize;
-                for (col, v) in out.iter_mut().zip(row.iter()) {
-                    col[at] = if ok { *v } else { f64::NAN };
-                }
-            }
-        },
-    )?;
-    hooks.report(n, n)?;
-    let n_rows = n as usize;
-    // Leave-one-out values for the BCa acceleration: all or none.
-    let jack_ok = extra > 0
-        && cols
-            .chunks_exact(rows)
-            .all(|c| c[n_rows..].iter().all(|v| !v.is_nan()));
-    let failed = cols[..n_rows].iter().filter(|v| v.is_nan()).count() as u64;
-    let mut notes = Vec::new();
-    if failed > 0 {
-        notes.push(format!(
+    let shape = Shape {
+        whole_rows: true,
+        failed_note: |failed, n| {
+            format!(
             "bootstrap: {failed} of {n} refits failed (rank-deficient resample or no convergence) and were left out, as boot.ci drops NA"
-        ));
-    }
-    match b.kind {
-        BootstrapType::Nonparametric if !jack_ok => notes.push(
-            "bootstrap: a leave-one-out refit failed, so no BCa intervals (they need the jackknife)"
-                .to_string(),
-        ),
-        BootstrapType::Parametric => notes.push(
-            "bootstrap: BCa intervals are not defined for the parametric bootstrap (as boot.ci)"
-                .to_string(),
-        ),
-        _ => {}
-    }
-    let mut obs = beta.clone();
-    obs.extend([observed.tau2, observed.i2, observed.h2]);
-    // The statistics are summarised in parallel, each in place in its column.
-    let level = observed.options.level;
-    let summaries: Vec<(BootSummary, Option<String>)> = cols
-        .par_chunks_mut(rows)
-        .zip(obs.par_iter())
-        .map(|(col, &o)| {
-            let (reps, jack) = col.split_at_mut(n_rows);
-            let finite = compact_finite(reps);
-            summarise(&mut reps[..finite], o, level, jack_ok.then_some(&*jack))
-        })
-        .collect();
-    let mut sums = Vec::with_capacity(width);
-    for (s, (sum, note)) in summaries.into_iter().enumerate() {
-        if let Some(note) = note {
-            let name = match s.checked_sub(p) {
-                None => format!("coefficient {}", s + 1),
-                Some(0) => "tau2".to_string(),
-                Some(1) => "i2".to_string(),
-                Some(_) => "h2".to_string(),
-            };
-            notes.push(format!("bootstrap {name}: {note}"));
-        }
-        sums.push(sum);
-    }
+        )
+        },
+        name: |s, p| match s.checked_sub(p) {
+            None => format!("coefficient {}", s + 1),
+            Some(0) => "tau2".to_string(),
+            Some(1) => "i2".to_string(),
+            Some(_) => "h2".to_string(),
+        },
+    };
+    let model = Model {
+        yi,
+        vi,
+        x,
+        opts,
+        observed,
+    };
+    let r = replicate(&model, b, hooks, &shape)?;
+    let mut sums = r.summaries;
     let h2 = sums.pop().expect("p + 3 statistics");
     let i2 = sums.pop().expect("p + 3 statistics");
     let tau2 = sums.pop().expect("p + 3 statistics");
     Ok(ModeratorBootstrap {
-        replicates: n,
-        failed,
+        replicates: b.replicates,
+        failed: r.failed,
         seed: b.seed,
         kind: b.kind,
         level: observed.options.level,
@@ -353,13 +113,15 @@ pub fn bootstrap_moderators(
         tau2,
         i2,
         h2,
-        notes,
+        notes: r.notes,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fit::fit_with_moderators;
+    use crate::resample::rng::Stream;
     use crate::tau2::Method;
 
     fn data(k: usize) -> (Vec<f64>, Vec<f64>, Design) {

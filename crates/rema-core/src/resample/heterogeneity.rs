@@ -13,12 +13,13 @@
 //! monotone function of Q, so the test reproduces the Q test up to Monte Carlo
 //! error; for ML/REML it is a parametric-bootstrap likelihood-based test).
 
-use super::fast::{intercept_only, with_moderators, Fast, Workspace};
+use super::refit::{self, Route};
 use super::rng::Stream;
 use super::{Hooks, COMPTOL};
 use crate::error::{Error, Result};
 use crate::fit::{fit_with_moderators, Fit, FitOptions, Test};
 use crate::linalg::Design;
+use crate::tau2::kernel::general::Workspace;
 use crate::tau2::Method;
 
 /// The result of the test of τ² = 0.
@@ -80,7 +81,7 @@ pub fn tau2_test(
     let sd: Vec<f64> = vi.iter().map(|v| v.sqrt()).collect();
     let seed_h = seed ^ 0x4865_7465_726F_6765;
     let p = x.cols();
-    let int_only = x.is_intercept_only();
+    let route = Route::of(x, opts);
 
     let obs = observed.tau2;
     // The observed data set counts as the first of the iterations.
@@ -104,20 +105,16 @@ pub fn tau2_test(
                 for ((y, m), s) in y.iter_mut().zip(&mean).zip(&sd) {
                     *y = m + s * rng.normal();
                 }
-                // The allocation-free refits when they cover the method.
-                let tau2 = if int_only {
-                    match intercept_only(y, vi, opts, w) {
-                        Fast::Done(s) => Some(s.tau2),
-                        Fast::Failed => None,
-                        Fast::Unsupported => {
-                            fit_with_moderators(y, vi, x, opts).ok().map(|r| r.tau2)
-                        }
+                let tau2 = match route {
+                    Route::InterceptOnly if k >= 2 => {
+                        refit::intercept_only(y, vi, opts, w).ok().map(|s| s.tau2)
                     }
-                } else {
-                    match with_moderators(y, vi, x, opts, ws, out) {
-                        Some(t) => t,
-                        None => fit_with_moderators(y, vi, x, opts).ok().map(|r| r.tau2),
+                    Route::OneModerator | Route::General if k > p => {
+                        refit::general(y, vi, x, opts, ws, false, out)
+                            .ok()
+                            .map(|s| s.tau2)
                     }
+                    _ => refit::full(y, vi, x, opts).ok().map(|r| r.tau2),
                 };
                 match tau2 {
                     Some(t) => {

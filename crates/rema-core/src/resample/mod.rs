@@ -4,7 +4,7 @@
 //!
 //! Every run takes a seed. Iteration `i` draws from its own random stream
 //! ([`rng::Stream::new`]`(seed, i)`), iterations are evaluated in parallel
-//! with rayon in contiguous blocks ([`par_blocks`]), and per-iteration
+//! with rayon in contiguous blocks (`par_blocks`), and per-iteration
 //! results are combined either by integer counts (permutation p-values) or
 //! in index order (bootstrap replicates), so a seeded run gives bit-identical
 //! output at any thread count. Progress is reported through a callback after
@@ -13,10 +13,9 @@
 
 pub mod bootstrap;
 pub mod bootstrap_mods;
-mod fast;
 pub mod heterogeneity;
-mod one_moderator;
 pub mod permutation;
+mod refit;
 pub mod rng;
 
 use std::ops::Range;
@@ -38,9 +37,8 @@ const MIN_BLOCK: u64 = 16;
 /// Blocks per thread: enough that the last block, which one thread may
 /// finish alone, is short (at 10,000 DL iterations, k = 50, about 30 µs)
 /// and that rayon evens out uneven blocks (REML refits differ in their
-/// number of Fisher steps); each block costs a task and a progress report.
-/// 64 measured better than 16 for short calls (DL bootstrap at k = 50,
-/// 2 threads: 1.72–1.83× → 1.81–1.82×), no worse elsewhere.
+/// number of Fisher steps); each block costs a task and a progress report
+/// (docs/PERFORMANCE.md has the measurements).
 const BLOCKS_PER_THREAD: u64 = 64;
 
 /// Observers of a long run: a progress callback `(done, total)` called after

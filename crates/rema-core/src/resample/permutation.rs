@@ -20,14 +20,15 @@
 //!   subgroups refitted and Q_between recomputed; p is the share with
 //!   Q_b* ≥ Q_b − comptol.
 
-use super::fast::{intercept_only, with_moderators, Fast, Workspace};
-use super::one_moderator::{self, Studies};
+use super::refit::{self, CentredModerator, Route};
 use super::rng::Stream;
 use super::{Hooks, Iterations, COMPTOL, MAX_EXACT};
 use crate::error::{Error, Result};
-use crate::fit::{fit_with_moderators, Fit, FitOptions};
+use crate::fit::{Fit, FitOptions};
 use crate::linalg::Design;
 use crate::subgroup::subgroups;
+use crate::tau2::kernel::general::Workspace;
+use crate::tau2::kernel::one_moderator::OneModerator;
 
 /// Iterations and seed of a permutation test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -414,14 +415,17 @@ pub fn permutest(
         }
         Scheme::Signs { .. } => Vec::new(),
     };
-    // One moderator: the closed-form refit on the centred moderator, with
-    // the per-study constant ln v computed once.
-    let one_mod = one_moderator::moderator_column(x, opts).map(|col| {
-        let c = one_moderator::centre(&col);
-        let class_xc: Vec<f64> = class_rows.iter().map(|r| r[1] - c).collect();
-        let lnv: Vec<f64> = vi.iter().map(|v| v.ln()).collect();
-        (c, class_xc, lnv)
-    });
+    // The kernel of the refits; with one moderator, the centred moderator
+    // of each tie class and the per-study constant ln v, computed once.
+    let route = Route::of(x, opts);
+    let one_mod = if route == Route::OneModerator {
+        CentredModerator::new(x, vi).map(|m| {
+            let class_xc: Vec<f64> = class_rows.iter().map(|r| r[1] - m.c).collect();
+            (m.c, class_xc, m.lnv)
+        })
+    } else {
+        None
+    };
     let (counts, valid, failed) = run(
         &scheme,
         n,
@@ -436,21 +440,21 @@ pub fn permutest(
                 for (xo, &cl) in y.iter_mut().zip(l.iter()) {
                     *xo = class_xc[cl];
                 }
-                let s = Studies {
+                let s = OneModerator {
                     y: yi,
                     v: vi,
                     x: y,
                     lnv,
                     c: *c,
                 };
-                return match one_moderator::refit(&s, opts) {
-                    one_moderator::Outcome::Done(m) => {
+                return match refit::one_moderator(&s, opts, false) {
+                    Ok(m) => {
                         out[0] = m.stat[0].abs();
                         out[1] = m.stat[1].abs();
                         out[2] = m.qm;
                         out.iter().all(|v| !v.is_nan())
                     }
-                    _ => false,
+                    Err(_) => false,
                 };
             }
             let res = match arr {
@@ -458,28 +462,28 @@ pub fn permutest(
                     for ((yo, yi), s) in y.iter_mut().zip(yi).zip(s.iter()) {
                         *yo = yi * s;
                     }
-                    // The allocation-free refit when it covers the method.
-                    match intercept_only(y, vi, opts, w) {
-                        Fast::Done(f) => {
-                            out[0] = f.stat.abs();
-                            out[1] = f.qm;
-                            return !(out[0].is_nan() || out[1].is_nan());
-                        }
-                        Fast::Failed => return false,
-                        Fast::Unsupported => fit_with_moderators(y, vi, x, opts),
+                    if route != Route::Fit && k >= 2 {
+                        return match refit::intercept_only(y, vi, opts, w) {
+                            Ok(f) => {
+                                out[0] = f.stat.abs();
+                                out[1] = f.qm;
+                                !(out[0].is_nan() || out[1].is_nan())
+                            }
+                            Err(_) => false,
+                        };
                     }
+                    refit::full(y, vi, x, opts)
                 }
                 Arrangement::Labels(l) => {
                     let data = xs.data_mut();
                     for (i, &c) in l.iter().enumerate() {
                         data[i * p..(i + 1) * p].copy_from_slice(&class_rows[c]);
                     }
-                    // The allocation-free refit when it covers the method.
-                    match with_moderators(yi, vi, xs, opts, ws, out) {
-                        Some(Some(_)) => return out.iter().all(|v| !v.is_nan()),
-                        Some(None) => return false,
-                        None => fit_with_moderators(yi, vi, xs, opts),
+                    if route != Route::Fit && k > p {
+                        return refit::general(yi, vi, xs, opts, ws, false, out)
+                            .is_ok_and(|_| out.iter().all(|v| !v.is_nan()));
                     }
+                    refit::full(yi, vi, xs, opts)
                 }
             };
             match res {

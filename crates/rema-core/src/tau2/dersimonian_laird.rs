@@ -5,16 +5,10 @@
 //!
 //! Matches metafor `rma.uni(method = "DL")`.
 
-use super::{Method, Problem, Tau2Estimate};
-use crate::error::Result;
-use crate::wls::{trace_p, wls};
+use super::kernel::{Kernel, Wls};
 
-pub(super) fn estimate(pr: &Problem) -> Result<Tau2Estimate> {
-    let w: Vec<f64> = pr.v.iter().map(|v| 1.0 / v).collect();
-    let fit = wls(pr.y, pr.x, &w)?;
-    let tr = trace_p(pr.x, &w, &fit.a);
-    Ok(Tau2Estimate::closed_form(
-        (fit.rss - pr.df()) / tr,
-        Method::Dl,
-    ))
+/// The raw (untruncated) estimate from the common-effect fit `fe` (with tr P).
+#[inline]
+pub(super) fn raw<K: Kernel>(k: &K, fe: &Wls<K::Extra>) -> f64 {
+    (fe.rss - k.df()) / fe.tr_p
 }

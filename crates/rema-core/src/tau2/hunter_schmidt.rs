@@ -4,16 +4,10 @@
 //!
 //! Matches metafor `rma.uni(method = "HS")`.
 
-use super::{Method, Problem, Tau2Estimate};
-use crate::error::Result;
-use crate::wls::wls;
+use super::kernel::{Kernel, Wls};
 
-pub(super) fn estimate(pr: &Problem) -> Result<Tau2Estimate> {
-    let w: Vec<f64> = pr.v.iter().map(|v| 1.0 / v).collect();
-    let fit = wls(pr.y, pr.x, &w)?;
-    let sw: f64 = w.iter().sum();
-    Ok(Tau2Estimate::closed_form(
-        (fit.rss - pr.k() as f64) / sw,
-        Method::Hs,
-    ))
+/// The raw (untruncated) estimate from the common-effect fit `fe` (with Σw).
+#[inline]
+pub(super) fn raw<K: Kernel>(k: &K, fe: &Wls<K::Extra>) -> f64 {
+    (fe.rss - k.k() as f64) / fe.sw
 }

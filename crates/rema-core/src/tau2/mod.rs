@@ -2,12 +2,20 @@
 //! each as metafor 3.8 `rma.uni(method = ...)` defines it.
 //!
 //! All estimators work with a moderator matrix X (k × p; p = 1 for the
-//! intercept-only model) and truncate τ² at zero.
+//! intercept-only model) and truncate τ² at zero. Each is written once,
+//! against the weighted-least-squares `kernel`, so that the general fit and
+//! every resampling refit run the same estimating equations.
+//!
+//! Adding an estimator: its module here (a function generic over
+//! `K: kernel::Kernel`), its row in [`Method`] (the variant, a line of
+//! `Method::TABLE`, an arm of `kernel::estimate`), and its reference values
+//! in the R script of the heterogeneity goldens.
 
 mod dersimonian_laird;
 pub(crate) mod fisher_scoring;
 mod hedges;
 mod hunter_schmidt;
+pub(crate) mod kernel;
 pub(crate) mod paule_mandel;
 mod sidik_jonkman;
 
@@ -44,31 +52,76 @@ pub enum Method {
 }
 
 impl Method {
-    pub const ALL: [Method; 9] = [
-        Method::Fe,
-        Method::Dl,
-        Method::He,
-        Method::Hs,
-        Method::Sj,
-        Method::Ml,
-        Method::Reml,
-        Method::Eb,
-        Method::Pm,
+    /// Every method with metafor's name and a long name for reports: one
+    /// row per method.
+    const TABLE: &'static [(Method, &'static str, &'static str)] = &[
+        (Method::Fe, "FE", "common-effect (inverse-variance) model"),
+        (
+            Method::Dl,
+            "DL",
+            "random-effects model, DerSimonian-Laird estimator of tau^2",
+        ),
+        (
+            Method::He,
+            "HE",
+            "random-effects model, Hedges estimator of tau^2",
+        ),
+        (
+            Method::Hs,
+            "HS",
+            "random-effects model, Hunter-Schmidt estimator of tau^2",
+        ),
+        (
+            Method::Sj,
+            "SJ",
+            "random-effects model, Sidik-Jonkman estimator of tau^2",
+        ),
+        (
+            Method::Ml,
+            "ML",
+            "random-effects model, maximum-likelihood estimator of tau^2",
+        ),
+        (
+            Method::Reml,
+            "REML",
+            "random-effects model, restricted maximum-likelihood estimator of tau^2",
+        ),
+        (
+            Method::Eb,
+            "EB",
+            "random-effects model, empirical Bayes estimator of tau^2",
+        ),
+        (
+            Method::Pm,
+            "PM",
+            "random-effects model, Paule-Mandel estimator of tau^2",
+        ),
     ];
+
+    /// The number of methods.
+    const COUNT: usize = Method::TABLE.len();
+
+    /// Every method, in the order of `Method::TABLE`.
+    pub const ALL: [Method; Method::COUNT] = {
+        let mut all = [Method::Fe; Method::COUNT];
+        let mut i = 0;
+        while i < Method::COUNT {
+            all[i] = Method::TABLE[i].0;
+            i += 1;
+        }
+        all
+    };
+
+    fn row(self) -> &'static (Method, &'static str, &'static str) {
+        Method::TABLE
+            .iter()
+            .find(|r| r.0 == self)
+            .unwrap_or(&Method::TABLE[0])
+    }
 
     /// metafor's name of the method.
     pub fn name(self) -> &'static str {
-        match self {
-            Method::Fe => "FE",
-            Method::Dl => "DL",
-            Method::He => "HE",
-            Method::Hs => "HS",
-            Method::Sj => "SJ",
-            Method::Ml => "ML",
-            Method::Reml => "REML",
-            Method::Eb => "EB",
-            Method::Pm => "PM",
-        }
+        self.row().1
     }
 
     /// True for every method but the common-effect model.
@@ -78,19 +131,7 @@ impl Method {
 
     /// A long name for reports.
     pub fn description(self) -> &'static str {
-        match self {
-            Method::Fe => "common-effect (inverse-variance) model",
-            Method::Dl => "random-effects model, DerSimonian-Laird estimator of tau^2",
-            Method::He => "random-effects model, Hedges estimator of tau^2",
-            Method::Hs => "random-effects model, Hunter-Schmidt estimator of tau^2",
-            Method::Sj => "random-effects model, Sidik-Jonkman estimator of tau^2",
-            Method::Ml => "random-effects model, maximum-likelihood estimator of tau^2",
-            Method::Reml => {
-                "random-effects model, restricted maximum-likelihood estimator of tau^2"
-            }
-            Method::Eb => "random-effects model, empirical Bayes estimator of tau^2",
-            Method::Pm => "random-effects model, Paule-Mandel estimator of tau^2",
-        }
+        self.row().2
     }
 }
 
@@ -170,10 +211,6 @@ impl Problem<'_> {
     pub fn p(&self) -> usize {
         self.x.cols()
     }
-    /// Degrees of freedom k − p.
-    pub fn df(&self) -> f64 {
-        (self.k() - self.p()) as f64
-    }
 }
 
 /// An estimate of τ², with how it was reached.
@@ -185,41 +222,57 @@ pub struct Tau2Estimate {
     pub notes: Vec<String>,
 }
 
-impl Tau2Estimate {
-    fn closed_form(raw: f64, method: Method) -> Tau2Estimate {
-        let mut notes = Vec::new();
-        if raw < 0.0 {
-            notes.push(format!(
-                "the {method} estimate of tau^2 ({raw:.6}) was negative and was truncated at 0"
-            ));
-        }
-        Tau2Estimate {
-            tau2: raw.max(0.0),
-            iterations: None,
-            notes,
-        }
-    }
-}
-
-/// Estimates τ² with `method`. The caller guarantees k > p (and k ≥ 2).
+/// Estimates τ² with `method` on the general kernel, with the fallback of
+/// [`Control::fallback`] for a Fisher scoring that does not converge. The
+/// caller guarantees k > p (and k ≥ 2).
 pub(crate) fn estimate(
     method: Method,
     problem: &Problem,
     control: &Control,
 ) -> Result<Tau2Estimate> {
-    match method {
-        Method::Fe => Ok(Tau2Estimate {
-            tau2: 0.0,
-            iterations: None,
-            notes: Vec::new(),
-        }),
-        Method::Dl => dersimonian_laird::estimate(problem),
-        Method::He => hedges::estimate(problem),
-        Method::Hs => hunter_schmidt::estimate(problem),
-        Method::Sj => sidik_jonkman::estimate(problem, control),
-        Method::Ml | Method::Reml | Method::Eb => {
-            fisher_scoring::estimate_with_fallback(method, problem, control)
+    let mut ws = kernel::general::Workspace::new(problem.k(), problem.p());
+    let mut k = kernel::general::General::new(problem.y, problem.v, problem.x, &mut ws);
+    let words = |e: kernel::Estimate<()>| Tau2Estimate {
+        tau2: e.tau2,
+        iterations: e.iterations,
+        notes: e.note.map(kernel::Note::text).into_iter().collect(),
+    };
+    let first = match kernel::estimate(method, &mut k, control, None) {
+        Ok(e) => return Ok(words(e)),
+        Err(kernel::Failure::NotConverged {
+            iterations, change, ..
+        }) if control.fallback => format!(
+            "{method} did not converge in {iterations} iterations (Fisher scoring; last change in tau^2 was {change:.3e})"
+        ),
+        Err(f) => return Err(f.into_error(method.name())),
+    };
+    // metafor's remedy, then DL.
+    let retry = Control {
+        step_adj: control.step_adj / 2.0,
+        max_iter: control.max_iter.saturating_mul(10),
+        ..*control
+    };
+    let (mut est, note) = match kernel::estimate(method, &mut k, &retry, None) {
+        Ok(e) => (
+            words(e),
+            format!(
+                "{first}; it converged when retried with step-halving (stepadj = {}, maxiter = {}), as metafor's help(rma) advises",
+                retry.step_adj, retry.max_iter
+            ),
+        ),
+        Err(kernel::Failure::NotConverged { change, .. }) => {
+            let dl = kernel::estimate(Method::Dl, &mut k, control, None)
+                .map_err(|f| f.into_error(Method::Dl.name()))?;
+            (
+                words(dl),
+                format!(
+                    "{first}; retried with step-halving (stepadj = {}, maxiter = {}) it did not converge either (Fisher scoring; last change in tau^2 was {change:.3e}); the DerSimonian-Laird estimate of tau^2 is used instead (fallback)",
+                    retry.step_adj, retry.max_iter
+                ),
+            )
         }
-        Method::Pm => paule_mandel::estimate(problem),
-    }
+        Err(f) => return Err(f.into_error(method.name())),
+    };
+    est.notes.insert(0, note);
+    Ok(est)
 }

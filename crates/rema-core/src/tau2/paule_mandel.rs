@@ -11,17 +11,20 @@
 //! rema solves to near machine precision and widens the bracket when needed,
 //! so it agrees with metafor run at a tight `control = list(tol = ...)`.
 
-use super::{Problem, Tau2Estimate};
-use crate::error::{Error, Result};
+use super::kernel::general::{General, Workspace};
+use super::kernel::{Estimate, Failure, Kernel, Need, Note};
+use super::Problem;
+use crate::error::Result;
 use crate::linalg::Design;
 use crate::roots::brent;
-use crate::wls::wls;
 
 /// The generalised Q statistic Q(τ²) = Σ wᵢ eᵢ² with wᵢ = 1/(vᵢ + τ²)
 /// (metafor's internal `.QE.func`).
 pub fn generalised_q(y: &[f64], v: &[f64], x: &Design, tau2: f64) -> f64 {
-    let w: Vec<f64> = v.iter().map(|v| 1.0 / (v + tau2)).collect();
-    wls(y, x, &w).map(|f| f.rss).unwrap_or(f64::NAN)
+    let mut ws = Workspace::new(y.len(), x.cols());
+    General::new(y, v, x, &mut ws)
+        .wls(tau2, Need::NONE)
+        .map_or(f64::NAN, |f| f.rss)
 }
 
 /// Why [`decreasing_root`] found no root.
@@ -36,8 +39,7 @@ pub(crate) enum RootFailure {
 /// The root τ² ≥ 0 of a decreasing q: `Ok(None)` when q(0) < 0 already
 /// (the solution is truncated at 0); otherwise the bracket [0, `hi`] is
 /// widened ×10 until q(hi) ≤ 0 (at most 30 times) and the root found by
-/// Brent's method to near machine precision. Shared by the general fit and
-/// the resampling refits, which differ only in q and the first `hi`.
+/// Brent's method to near machine precision.
 pub(crate) fn decreasing_root(
     mut q: impl FnMut(f64) -> f64,
     mut hi: f64,
@@ -58,40 +60,38 @@ pub(crate) fn decreasing_root(
         .ok_or(RootFailure::NoConvergence)
 }
 
-/// Solves Q(τ²) = target for τ² ≥ 0. `Ok(None)` when Q(0) is already below
-/// the target (the solution is truncated at 0).
-pub(crate) fn solve_q(pr: &Problem, target: f64, what: &'static str) -> Result<Option<f64>> {
-    let q = |t: f64| generalised_q(pr.y, pr.v, pr.x, t) - target;
-    let hi = (10.0 * mad(pr.y).powi(2)).max(100.0);
+/// The τ² ≥ 0 with Q(τ²) = `target` through the kernel `k`, from the
+/// kernel's first bracket; `Ok(None)` when Q(0) is already below the target.
+fn root<K: Kernel>(k: &mut K, target: f64) -> std::result::Result<Option<f64>, Failure> {
+    let hi = k.pm_bracket();
+    let q = |t: f64| k.wls(t, Need::NONE).map_or(f64::NAN, |f| f.rss) - target;
     decreasing_root(q, hi).map_err(|e| match e {
-        RootFailure::NoBracket { widenings } => Error::NotConverged {
-            method: what,
-            iterations: widenings,
-            detail: "no tau^2 below 1e32 solves the Q equation".to_string(),
-        },
-        RootFailure::NoConvergence => Error::NotConverged {
-            method: what,
-            iterations: 200,
-            detail: "Brent root search".to_string(),
-        },
+        RootFailure::NoBracket { widenings } => Failure::NoBracket { widenings },
+        RootFailure::NoConvergence => Failure::NoRoot,
     })
 }
 
-pub(super) fn estimate(pr: &Problem) -> Result<Tau2Estimate> {
-    let tau2 = solve_q(pr, pr.df(), "PM")?;
-    let mut notes = Vec::new();
-    if tau2.is_none() {
-        notes.push("Q(0) is below k - p, so the PM estimate of tau^2 is 0".to_string());
-    }
-    Ok(Tau2Estimate {
+/// Solves Q(τ²) = target for τ² ≥ 0 on the general kernel. `Ok(None)` when
+/// Q(0) is already below the target (the solution is truncated at 0).
+pub(crate) fn solve_q(pr: &Problem, target: f64, what: &'static str) -> Result<Option<f64>> {
+    let mut ws = Workspace::new(pr.k(), pr.p());
+    let mut k = General::new(pr.y, pr.v, pr.x, &mut ws);
+    root(&mut k, target).map_err(|f| f.into_error(what))
+}
+
+pub(super) fn estimate<K: Kernel>(k: &mut K) -> std::result::Result<Estimate<K::Extra>, Failure> {
+    let target = k.df();
+    let tau2 = root(k, target)?;
+    Ok(Estimate {
         tau2: tau2.unwrap_or(0.0),
         iterations: None,
-        notes,
+        note: tau2.is_none().then_some(Note::PmZero),
+        at: None,
     })
 }
 
 /// R's `mad()`: 1.4826 × the median absolute deviation from the median.
-fn mad(y: &[f64]) -> f64 {
+pub(crate) fn mad(y: &[f64]) -> f64 {
     fn median(v: &mut [f64]) -> f64 {
         v.sort_by(|a, b| a.total_cmp(b));
         let n = v.len();

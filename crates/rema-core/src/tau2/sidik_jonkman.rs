@@ -5,23 +5,22 @@
 //! Matches metafor `rma.uni(method = "SJ")`, including its starting value: the
 //! variance of the effects about their unweighted mean, whatever the moderators.
 
-use super::{Control, Method, Problem, Tau2Estimate};
-use crate::error::Result;
-use crate::wls::wls;
+use super::kernel::{Estimate, Failure, Kernel, Need};
+use super::{Control, Method};
 
-pub(super) fn estimate(pr: &Problem, control: &Control) -> Result<Tau2Estimate> {
-    let k = pr.k() as f64;
+pub(super) fn estimate<K: Kernel>(
+    k: &mut K,
+    control: &Control,
+) -> Result<Estimate<K::Extra>, Failure> {
     let tau0 = control.tau2_init.unwrap_or_else(|| {
-        let mean = pr.y.iter().sum::<f64>() / k;
-        pr.y.iter().map(|y| (y - mean) * (y - mean)).sum::<f64>() / k
+        let y = k.y();
+        let n = y.len() as f64;
+        let mean = y.iter().sum::<f64>() / n;
+        y.iter().map(|y| (y - mean) * (y - mean)).sum::<f64>() / n
     });
     if tau0 <= 0.0 {
-        return Ok(Tau2Estimate::closed_form(0.0, Method::Sj));
+        return Ok(Estimate::closed_form(Method::Sj, 0.0));
     }
-    let w: Vec<f64> = pr.v.iter().map(|v| 1.0 / (v + tau0)).collect();
-    let fit = wls(pr.y, pr.x, &w)?;
-    Ok(Tau2Estimate::closed_form(
-        tau0 * fit.rss / pr.df(),
-        Method::Sj,
-    ))
+    let fit = k.wls(tau0, Need::NONE).ok_or(Failure::RankDeficient)?;
+    Ok(Estimate::closed_form(Method::Sj, tau0 * fit.rss / k.df()))
 }
