@@ -566,7 +566,8 @@ fn i2_h2(vi: &[f64], tau2: f64) -> (f64, f64, f64) {
     let sw: f64 = w.iter().sum();
     let sw2: f64 = w.iter().map(|w| w * w).sum();
     let vt = (k as f64 - 1.0) / (sw - sw2 / sw);
-    (vt, 100.0 * tau2 / (vt + tau2), tau2 / vt + 1.0)
+    let (i2, h2) = crate::tau2::kernel::i2_h2(true, tau2, f64::NAN, f64::NAN, vt);
+    (vt, i2, h2)
 }
 
 /// The Wald and likelihood-ratio tests of heterogeneity of the fixed-effects
