@@ -21,6 +21,14 @@ fn cell(t: &Table, r: usize, c: Option<usize>) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
+/// The trimmed cell of row `r` in column `c` (named `column`), which must
+/// not be blank.
+fn required(t: &Table, r: usize, c: usize, column: &str, study: Option<&str>) -> Result<String> {
+    cell(t, r, Some(c)).ok_or_else(|| DataError::Missing {
+        at: loc(t, r, column, study),
+    })
+}
+
 fn id_column(t: &Table) -> Result<usize> {
     ID_COLUMNS
         .iter()
@@ -186,14 +194,15 @@ impl Review {
         })
     }
 
-    /// A row names a listed study.
-    fn check_study(&self, t: &Table, r: usize, column: &str, id: &str) -> Result<()> {
-        if self.study_ids().contains(id) {
-            Ok(())
+    /// The study id of row `r` (column `idc`), which must be a listed study.
+    fn listed_study(&self, t: &Table, r: usize, idc: usize) -> Result<String> {
+        let id = cell(t, r, Some(idc)).unwrap_or_default();
+        if self.study_ids().contains(id.as_str()) {
+            Ok(id)
         } else {
             Err(DataError::UnknownStudy {
-                at: loc(t, r, column, Some(id)),
-                study: id.to_string(),
+                at: loc(t, r, &t.headers[idc], Some(&id)),
+                study: id,
             })
         }
     }
@@ -204,14 +213,9 @@ impl Review {
         let idc = id_column(t)?;
         let c = require(t, &["arm", "unit", "n"], "arms")?;
         for r in 0..t.rows.len() {
-            let id = cell(t, r, Some(idc)).unwrap_or_default();
-            self.check_study(t, r, &t.headers[idc], &id)?;
-            let arm = cell(t, r, Some(c[0])).ok_or_else(|| DataError::Missing {
-                at: loc(t, r, "arm", Some(&id)),
-            })?;
-            let unit = cell(t, r, Some(c[1])).ok_or_else(|| DataError::Missing {
-                at: loc(t, r, "unit", Some(&id)),
-            })?;
+            let id = self.listed_study(t, r, idc)?;
+            let arm = required(t, r, c[0], "arm", Some(&id))?;
+            let unit = required(t, r, c[1], "unit", Some(&id))?;
             let n = parse_number(&t.rows[r].cells[c[2]], t.decimal_comma, || {
                 loc(t, r, "n", Some(&id))
             })?
@@ -250,8 +254,7 @@ impl Review {
         let long = t.column("domain").is_some() && t.column("judgement").is_some();
         let mut rob = RiskOfBias::default();
         for r in 0..t.rows.len() {
-            let id = cell(t, r, Some(idc)).unwrap_or_default();
-            self.check_study(t, r, &t.headers[idc], &id)?;
+            let id = self.listed_study(t, r, idc)?;
             if long {
                 let d = cell(t, r, t.column("domain")).unwrap_or_default();
                 let j = cell(t, r, t.column("judgement")).unwrap_or_default();
@@ -313,9 +316,7 @@ impl Review {
     pub fn add_outcomes(&mut self, t: &Table) -> Result<()> {
         let c = require(t, &["outcome"], "outcomes")?;
         for r in 0..t.rows.len() {
-            let id = cell(t, r, Some(c[0])).ok_or_else(|| DataError::Missing {
-                at: loc(t, r, "outcome", None),
-            })?;
+            let id = required(t, r, c[0], "outcome", None)?;
             if self.outcomes.iter().any(|o| o.id == id) {
                 return Err(DataError::Invalid {
                     at: loc(t, r, "outcome", None),
@@ -358,11 +359,8 @@ impl Review {
             .collect();
         let mut seen: BTreeMap<(String, String, Option<String>), u64> = BTreeMap::new();
         for r in 0..t.rows.len() {
-            let id = cell(t, r, Some(idc)).unwrap_or_default();
-            self.check_study(t, r, &t.headers[idc], &id)?;
-            let outcome = cell(t, r, Some(c[0])).ok_or_else(|| DataError::Missing {
-                at: loc(t, r, "outcome", Some(&id)),
-            })?;
+            let id = self.listed_study(t, r, idc)?;
+            let outcome = required(t, r, c[0], "outcome", Some(&id))?;
             let timepoint = cell(t, r, t.column("timepoint"));
             let status = match cell(t, r, t.column("status")).as_deref() {
                 None | Some("reported") => Status::Reported,

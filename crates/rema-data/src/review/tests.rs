@@ -67,37 +67,21 @@ fn csv_review_round_trips_through_json_losslessly() {
 #[test]
 fn review_errors_name_the_problem() {
     let r = sample();
-    let e = r
-        .clone()
-        .add_data(&t("study,outcome,xi,ni\n9,leak,1,2\n", "d.csv"))
-        .unwrap_err();
+    let data = |csv: &str| r.clone().add_data(&t(csv, "d.csv")).unwrap_err();
+    let rob = |csv: &str| r.clone().add_risk_of_bias(&t(csv, "rob.csv")).unwrap_err();
+    let e = data("study,outcome,xi,ni\n9,leak,1,2\n");
     assert!(matches!(e, DataError::UnknownStudy { .. }), "{e}");
-    let e = r
-        .clone()
-        .add_risk_of_bias(&t("ref,blinding\n1,maybe\n", "rob.csv"))
-        .unwrap_err();
+    let e = rob("ref,blinding\n1,maybe\n");
     assert!(matches!(e, DataError::Judgement { .. }), "{e}");
-    let e = r
-        .clone()
-        .add_risk_of_bias(&t("ref,blinding\n1,yes\n2,high\n", "rob.csv"))
-        .unwrap_err();
+    let e = rob("ref,blinding\n1,yes\n2,high\n");
     assert!(matches!(e, DataError::Invalid { .. }), "{e}");
     let e = Review::from_studies(&t("ref,year\n1,2001\n1,2002\n", "s.csv")).unwrap_err();
     assert!(matches!(e, DataError::DuplicateStudy { .. }), "{e}");
-    let e = r
-        .clone()
-        .add_data(&t("study,outcome,status,xi\n1,leak,maybe,3\n", "d.csv"))
-        .unwrap_err();
+    let e = data("study,outcome,status,xi\n1,leak,maybe,3\n");
     assert!(matches!(e, DataError::Invalid { .. }), "{e}");
-    let e = r
-        .clone()
-        .add_data(&t("study,outcome,xi\n1,nope,3\n", "d.csv"))
-        .unwrap_err();
+    let e = data("study,outcome,xi\n1,nope,3\n");
     assert!(matches!(e, DataError::Plan { .. }), "{e}");
-    let e = r
-        .clone()
-        .add_data(&t("study,outcome,xi\n1,leak,NaN\n", "d.csv"))
-        .unwrap_err();
+    let e = data("study,outcome,xi\n1,leak,NaN\n");
     assert!(matches!(e, DataError::NotFinite { .. }), "{e}");
 }
 

@@ -8,20 +8,20 @@ use crate::svg::title_lines;
 
 /// The fixed geometry of the diagram.
 pub(super) struct Geometry {
-    pub fs: f64,
+    pub(super) fs: f64,
     /// Size of the notes.
-    pub small: f64,
-    pub pad: f64,
-    pub line: f64,
-    pub main_w: f64,
-    pub side_w: f64,
-    pub vgap: f64,
+    pub(super) small: f64,
+    pub(super) pad: f64,
+    pub(super) line: f64,
+    pub(super) main_w: f64,
+    pub(super) side_w: f64,
+    pub(super) vgap: f64,
     /// Padding inside a box.
-    pub inner: f64,
-    pub phase_w: f64,
-    pub x_main: f64,
-    pub x_side: f64,
-    pub total_w: f64,
+    pub(super) inner: f64,
+    pub(super) phase_w: f64,
+    pub(super) x_main: f64,
+    pub(super) x_side: f64,
+    pub(super) total_w: f64,
 }
 
 impl Geometry {
@@ -63,29 +63,29 @@ impl Geometry {
 
 /// A box: its lines (text, whether in the small size), height and class.
 pub(super) struct Boxed {
-    pub lines: Vec<(String, bool)>,
-    pub height: f64,
-    pub class: &'static str,
+    pub(super) lines: Vec<(String, bool)>,
+    pub(super) height: f64,
+    pub(super) class: &'static str,
 }
 
 /// One row of the diagram: its phase, the main box and the exclusions box
 /// to its right, and the height of the taller.
 pub(super) struct Stage {
-    pub phase: &'static str,
-    pub main: Option<Boxed>,
-    pub side: Option<Boxed>,
-    pub height: f64,
+    pub(super) phase: &'static str,
+    pub(super) main: Option<Boxed>,
+    pub(super) side: Option<Boxed>,
+    pub(super) height: f64,
 }
 
 /// The computed geometry of one diagram.
 pub(super) struct Layout {
-    pub g: Geometry,
+    pub(super) g: Geometry,
     /// The stages with at least one box.
-    pub stages: Vec<Stage>,
-    pub title_lines: Vec<String>,
+    pub(super) stages: Vec<Stage>,
+    pub(super) title_lines: Vec<String>,
     /// Where the first stage starts.
-    pub top: f64,
-    pub total_h: f64,
+    pub(super) top: f64,
+    pub(super) total_h: f64,
 }
 
 /// Lays out the diagram of `c` under `title`.

@@ -12,48 +12,48 @@ use crate::font::{self, text_width};
 
 /// The computed geometry of one forest plot.
 pub(super) struct Layout<'a> {
-    pub d: &'a ForestData,
-    pub rows: &'a [Row<'a>],
+    pub(super) d: &'a ForestData,
+    pub(super) rows: &'a [Row<'a>],
     /// Font sizes: the body, the notes and footer, the title.
-    pub fs: f64,
-    pub small: f64,
-    pub title_size: f64,
+    pub(super) fs: f64,
+    pub(super) small: f64,
+    pub(super) title_size: f64,
     /// Margin around the figure.
-    pub pad: f64,
+    pub(super) pad: f64,
     /// Line heights of body and small text.
-    pub line: f64,
-    pub line_small: f64,
-    pub cols: Columns,
+    pub(super) line: f64,
+    pub(super) line_small: f64,
+    pub(super) cols: Columns,
     /// Left and right ends of the plot panel.
-    pub plot_x0: f64,
-    pub plot_x1: f64,
-    pub plot_w: f64,
-    pub total_w: f64,
-    pub total_h: f64,
+    pub(super) plot_x0: f64,
+    pub(super) plot_x1: f64,
+    pub(super) plot_w: f64,
+    pub(super) total_w: f64,
+    pub(super) total_h: f64,
     /// Width available to texts spanning the figure.
-    pub span_w: f64,
-    pub axis: Axis,
+    pub(super) span_w: f64,
+    pub(super) axis: Axis,
     /// Candidate ticks (some may fall just outside the limits).
-    pub ticks: Vec<f64>,
-    pub title_lines: Vec<String>,
-    pub footer: Vec<String>,
+    pub(super) ticks: Vec<f64>,
+    pub(super) title_lines: Vec<String>,
+    pub(super) footer: Vec<String>,
     /// Lines of the tallest header.
-    pub nhead: usize,
+    pub(super) nhead: usize,
     /// Height of a row with graphics (study, pooled, heading, prediction).
-    pub row_h: f64,
+    pub(super) row_h: f64,
     /// Height of the favours line (0 without one).
-    pub favours_h: f64,
+    pub(super) favours_h: f64,
 }
 
 /// The text columns: widths and right edges (the label column is left-aligned
 /// at `x_label`, every other column right-aligned at its edge).
 pub(super) struct Columns {
-    pub x_label: f64,
-    pub w_label: f64,
-    pub x_data: Vec<f64>,
-    pub has_weight: bool,
-    pub x_weight: f64,
-    pub x_effect: f64,
+    pub(super) x_label: f64,
+    pub(super) w_label: f64,
+    pub(super) x_data: Vec<f64>,
+    pub(super) has_weight: bool,
+    pub(super) x_weight: f64,
+    pub(super) x_effect: f64,
 }
 
 /// The lines of a header; `\n` splits it.

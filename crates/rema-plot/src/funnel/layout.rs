@@ -9,41 +9,41 @@ use crate::svg::{num, title_lines};
 
 /// The computed geometry of one funnel plot.
 pub(super) struct Layout<'a> {
-    pub d: &'a FunnelData,
-    pub fs: f64,
-    pub pad: f64,
-    pub line: f64,
+    pub(super) d: &'a FunnelData,
+    pub(super) fs: f64,
+    pub(super) pad: f64,
+    pub(super) line: f64,
     /// Contour levels in (0, 100), ascending.
-    pub levels: Vec<f64>,
+    pub(super) levels: Vec<f64>,
     /// The x of the contours' apex: the null value or the estimate.
-    pub center: f64,
+    pub(super) center: f64,
     /// The largest standard error on the axis.
-    pub se_hi: f64,
-    pub y_ticks: Vec<f64>,
-    pub y_labels: Vec<String>,
-    pub x_ticks: Vec<f64>,
-    pub xa: Axis,
-    pub ya: Axis,
-    pub title_lines: Vec<String>,
+    pub(super) se_hi: f64,
+    pub(super) y_ticks: Vec<f64>,
+    pub(super) y_labels: Vec<String>,
+    pub(super) x_ticks: Vec<f64>,
+    pub(super) xa: Axis,
+    pub(super) ya: Axis,
+    pub(super) title_lines: Vec<String>,
     /// The plot panel: top, left, right and bottom edges.
-    pub top: f64,
-    pub left: f64,
-    pub right: f64,
-    pub plot_bottom: f64,
-    pub total_h: f64,
-    pub legend: Vec<LegendItem>,
+    pub(super) top: f64,
+    pub(super) left: f64,
+    pub(super) right: f64,
+    pub(super) plot_bottom: f64,
+    pub(super) total_h: f64,
+    pub(super) legend: Vec<LegendItem>,
     /// Indices into `legend`, one list per legend row.
-    pub legend_rows: Vec<Vec<usize>>,
+    pub(super) legend_rows: Vec<Vec<usize>>,
     /// Width of a legend swatch.
-    pub swatch: f64,
+    pub(super) swatch: f64,
     /// Radius of a study's point.
-    pub r: f64,
+    pub(super) r: f64,
 }
 
 /// One entry of the legend.
 pub(super) struct LegendItem {
-    pub text: String,
-    pub kind: LegendKind,
+    pub(super) text: String,
+    pub(super) kind: LegendKind,
 }
 
 /// What a legend entry's swatch shows.
