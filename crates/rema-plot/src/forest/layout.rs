@@ -266,9 +266,46 @@ fn heights(l: &Layout<'_>) -> (f64, f64) {
 /// (then they end in arrows).
 fn axis_limits(d: &ForestData) -> (f64, f64, Vec<f64>) {
     let log = d.scale == Scale::Log;
-    let ok = |v: f64| v.is_finite() && (!log || v > 0.0);
     let t = |v: f64| if log { v.ln() } else { v };
     let u = |v: f64| if log { v.exp() } else { v };
+    if let Some((a, b)) = d.options.xlim {
+        let (a, b) = (u(t(a)), u(t(b)));
+        let ticks = if log {
+            log_ticks(a, b).2
+        } else {
+            linear_ticks(a, b, 5).2
+        };
+        let ticks = ticks.into_iter().filter(|v| *v >= a && *v <= b).collect();
+        return (a, b, ticks);
+    }
+    let (mut lo, mut hi) = data_limits(d, log);
+    if d.scale == Scale::Percent {
+        lo = lo.max(0.0);
+        hi = hi.min(100.0);
+    }
+    if log {
+        log_ticks(u(lo), u(hi))
+    } else {
+        let (a, b, ticks) = linear_ticks(lo, hi, 5);
+        if d.scale == Scale::Percent {
+            let ticks: Vec<f64> = ticks
+                .into_iter()
+                .filter(|v| (0.0..=100.0).contains(v))
+                .collect();
+            (a.max(0.0), b.min(100.0), ticks)
+        } else {
+            (a, b, ticks)
+        }
+    }
+}
+
+/// The limits the data ask for, on the axis's own scale (ln for a log axis):
+/// the core values (estimates, pooled CIs, the reference) widened by the
+/// study CIs and prediction intervals, but by no more than the core's range
+/// either side.
+fn data_limits(d: &ForestData, log: bool) -> (f64, f64) {
+    let ok = |v: f64| v.is_finite() && (!log || v > 0.0);
+    let t = |v: f64| if log { v.ln() } else { v };
     let mut core: Vec<f64> = Vec::new();
     let mut full: Vec<f64> = Vec::new();
     let studies = d
@@ -299,48 +336,17 @@ fn axis_limits(d: &ForestData) -> (f64, f64, Vec<f64>) {
         .map(t)
         .chain(core.iter().copied())
         .collect();
-    let (mut lo, mut hi) = if let Some((a, b)) = d.options.xlim {
-        (t(a), t(b))
-    } else if core.is_empty() {
-        if log {
+    if core.is_empty() {
+        return if log {
             (0.1f64.ln(), 10f64.ln())
         } else {
             (-1.0, 1.0)
-        }
-    } else {
-        let cmin = core.iter().copied().fold(f64::INFINITY, f64::min);
-        let cmax = core.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let fmin = full.iter().copied().fold(f64::INFINITY, f64::min);
-        let fmax = full.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let cw = (cmax - cmin).max(if log { 0.5 } else { 1e-9 });
-        (fmin.max(cmin - cw), fmax.min(cmax + cw))
-    };
-    if d.options.xlim.is_some() {
-        let (a, b) = (u(lo), u(hi));
-        let ticks = if log {
-            log_ticks(a, b).2
-        } else {
-            linear_ticks(a, b, 5).2
         };
-        let ticks = ticks.into_iter().filter(|v| *v >= a && *v <= b).collect();
-        return (a, b, ticks);
     }
-    if d.scale == Scale::Percent {
-        lo = lo.max(0.0);
-        hi = hi.min(100.0);
-    }
-    if log {
-        log_ticks(u(lo), u(hi))
-    } else {
-        let (a, b, ticks) = linear_ticks(lo, hi, 5);
-        if d.scale == Scale::Percent {
-            let ticks: Vec<f64> = ticks
-                .into_iter()
-                .filter(|v| (0.0..=100.0).contains(v))
-                .collect();
-            (a.max(0.0), b.min(100.0), ticks)
-        } else {
-            (a, b, ticks)
-        }
-    }
+    let cmin = core.iter().copied().fold(f64::INFINITY, f64::min);
+    let cmax = core.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let fmin = full.iter().copied().fold(f64::INFINITY, f64::min);
+    let fmax = full.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let cw = (cmax - cmin).max(if log { 0.5 } else { 1e-9 });
+    (fmin.max(cmin - cw), fmax.min(cmax + cw))
 }
