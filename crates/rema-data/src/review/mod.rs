@@ -2,7 +2,7 @@
 //! outcomes and the per-study summary data, read from CSV files or JSON and
 //! written back to JSON losslessly.
 //!
-//! CSV layouts (each file read by [`Table`], so BOMs, CRLF, semicolons and
+//! CSV layouts (each file read by [`Table`](crate::Table), so BOMs, CRLF, semicolons and
 //! quotes are fine):
 //! - studies: an id column (`study`, `study_id`, `id` or `ref`), optional
 //!   `label` (else `first_author` and `year`, else the id), `year`, `design`,
@@ -111,13 +111,21 @@ pub struct RobJudgement {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Judgement {
+    /// Checklist: the item is met.
     Yes,
+    /// Checklist: the item is not met.
     No,
+    /// Checklist: the report does not say.
     NotReported,
+    /// Low risk of bias.
     Low,
+    /// Some concerns.
     SomeConcerns,
+    /// High risk of bias.
     High,
+    /// Unclear (RoB 1's third level); either scale.
     Unclear,
+    /// The item does not apply to the study; either scale.
     NotApplicable,
 }
 

@@ -19,13 +19,16 @@ use crate::table::TableData;
 pub struct FigureFile {
     /// The file name without extension: `flow`, `forest_<id>`, `risk_of_bias`.
     pub stem: String,
+    /// The SVG document.
     pub svg: String,
 }
 
 /// The figures of a run in the order they are written, and the report.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunReport {
+    /// The flow, the forest plots and the risk of bias, when there are any.
     pub figures: Vec<FigureFile>,
+    /// What [`render_report`](crate::render_report) turns into `report.html`.
     pub report: ReportInput,
 }
 
@@ -48,6 +51,16 @@ pub fn file_stem(id: &str) -> String {
 /// titled by its outcome, and the risk of bias (when judged); the report
 /// shows the summary, these figures, the characteristics, the risk of bias,
 /// the methods, the analyses that did not run and the provenance.
+///
+/// ```no_run
+/// use rema_plot::adapt::run::run_report;
+///
+/// let out = rema_data::run_plan(std::path::Path::new("examples/bcg/bcg.toml")).unwrap();
+/// let run = run_report(&out);
+/// assert_eq!(run.figures[0].stem, "forest_rr_reml");
+/// let html = rema_plot::render_report(&run.report);
+/// # let _ = html;
+/// ```
 pub fn run_report(out: &RunOutput) -> RunReport {
     let ran: Vec<(&str, &AnalysisResult)> = out
         .results
