@@ -30,6 +30,15 @@ fn assert_clean_layout(name: &str, svg: &str) {
     assert!(out.is_empty(), "{name}: texts outside the figure: {out:?}");
 }
 
+/// Every text of `doc`, joined by `sep`.
+fn joined_texts(doc: &roxmltree::Document<'_>, sep: &str) -> String {
+    texts(doc)
+        .iter()
+        .map(|b| b.text.clone())
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
 /// Every study of `res` has its label among the texts, shown or (when cut)
 /// as the title.
 fn assert_every_study_label(boxes: &[TextBox], res: &rema_data::AnalysisResult) {
@@ -301,11 +310,7 @@ fn bkp_flow_shows_the_papers_counts() {
     let svg = flow_svg(&bkp_flow(), Some("Selection of studies (PRISMA 2020)"));
     assert_clean_layout("flow", &svg);
     let doc = parse(&svg);
-    let all: String = texts(&doc)
-        .iter()
-        .map(|b| b.text.clone())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let all = joined_texts(&doc, " ");
     for needle in [
         "(n\u{a0}=\u{a0}208)",
         "(n\u{a0}=\u{a0}11)",
@@ -380,11 +385,7 @@ fn bkp_risk_of_bias_has_every_judgement() {
     assert_eq!(count(Judgement::Yes), n_in_csv("yes") + 1);
     assert_eq!(count(Judgement::No), n_in_csv("no") + 1);
     assert_eq!(count(Judgement::NotReported), n_in_csv("not_reported") + 1);
-    let all: String = texts(&doc)
-        .iter()
-        .map(|b| b.text.clone())
-        .collect::<Vec<_>>()
-        .join("|");
+    let all = joined_texts(&doc, "|");
     assert!(all.contains("Lieberman 2003 [25]"));
     assert!(all.contains("D7: Follow-up over 80%"));
 }
@@ -395,11 +396,7 @@ fn characteristics_table_keeps_every_cell() {
     let svg = table_svg(&t);
     assert_clean_layout("characteristics", &svg);
     let doc = parse(&svg);
-    let all: String = texts(&doc)
-        .iter()
-        .map(|b| b.text.clone())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let all = joined_texts(&doc, " ");
     for row in &t.rows {
         for cell in row {
             for word in cell.split_whitespace() {
