@@ -185,3 +185,64 @@ pub fn characteristics(review: &Review) -> Option<TableData> {
     t.title = Some("Characteristics of the included studies".to_string());
     Some(t)
 }
+
+#[cfg(test)]
+mod tests {
+    use rema_data::review::Judgement;
+    use rema_data::{Review, Table};
+
+    use super::*;
+    use crate::rob::risk_of_bias_svg;
+
+    fn review() -> Review {
+        let t = |text: &str| Table::from_str(text, "t.csv").unwrap();
+        let mut r = Review::from_studies(&t(
+            "ref,first_author,year,followup_pct\n1,Smith,2001,90\n2,Jones,2003,\n",
+        ))
+        .unwrap();
+        r.add_risk_of_bias(&t(
+            "study,domain,judgement\n2,blinding,unclear\n1,blinding,yes\n1,followup,na\n",
+        ))
+        .unwrap();
+        r
+    }
+
+    /// Regression guard for the one judgement vocabulary: a review's
+    /// judgements reach the figure unchanged, unclear and not applicable
+    /// included, studies in the order of their first judgement.
+    #[test]
+    fn risk_of_bias_keeps_every_judgement() {
+        let rob = risk_of_bias(&review()).unwrap();
+        assert_eq!(rob.studies, ["Jones 2003", "Smith 2001"]);
+        assert_eq!(rob.domains, ["Blinding", "Follow-up"]);
+        assert_eq!(
+            rob.judgements,
+            [
+                vec![Some(Judgement::Unclear), None],
+                vec![Some(Judgement::Yes), Some(Judgement::NotApplicable)],
+            ]
+        );
+        let svg = risk_of_bias_svg(&rob);
+        assert!(svg.contains("data-judgement=\"Not applicable\""));
+        assert!(svg.contains("data-judgement=\"Unclear\""));
+    }
+
+    #[test]
+    fn characteristics_list_every_characteristic() {
+        let t = characteristics(&review()).unwrap();
+        assert_eq!(
+            t.headers,
+            [
+                "Study",
+                "Year",
+                "Design",
+                "Etiology",
+                "First author",
+                "Follow-up %"
+            ]
+        );
+        assert_eq!(t.rows[0], ["Smith 2001", "2001", "", "", "Smith", "90"]);
+        assert_eq!(t.rows[1][5], "");
+        assert!(flow_counts(&review()).is_none());
+    }
+}

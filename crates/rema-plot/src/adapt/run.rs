@@ -210,3 +210,14 @@ pub fn summary(out: &RunOutput) -> TableData {
     t.title = Some("Summary of the analyses".to_string());
     t
 }
+
+#[cfg(test)]
+mod tests {
+    use super::file_stem;
+
+    #[test]
+    fn file_stems_keep_only_safe_characters() {
+        assert_eq!(file_stem("rr_reml:alloc=random"), "rr_reml_alloc_random");
+        assert_eq!(file_stem("leak-all"), "leak-all");
+    }
+}
