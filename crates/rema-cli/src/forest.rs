@@ -1,7 +1,6 @@
 //! `rema forest`: a RevMan-style forest plot of one analysis.
 
 use clap::Args;
-use rema_data::{AnalysisResult, Table};
 use rema_plot::{forest_svg, ForestData};
 
 use crate::analyze::AnalyzeArgs;
@@ -42,7 +41,7 @@ pub fn run(args: &ForestArgs) -> Result<(), CliError> {
     figure::kind_of(&args.out.out)?;
     let (table, result) = figure::analysis(&args.analysis)?;
     let mut d = ForestData::from(&result);
-    add_data_columns(&mut d, &table, &result);
+    d.add_data_columns(&table, &result);
     d.title = args.out.title.clone();
     d.options.width = args.out.width;
     d.options.height = args.out.height;
@@ -81,80 +80,5 @@ fn parse_pair(s: &str, flag: &str) -> Result<(f64, f64), CliError> {
         _ => Err(usage(format!(
             "{flag} \"{s}\": give two increasing numbers separated by a comma, e.g. {flag} \"0.1,10\""
         ))),
-    }
-}
-
-/// The data cells of the study at a line of the input.
-type CellsOf<'a> = Box<dyn Fn(Option<u64>) -> Option<Vec<String>> + 'a>;
-
-/// The raw data of each study as text columns, found by the study's line.
-fn add_data_columns(d: &mut ForestData, table: &Table, r: &AnalysisResult) {
-    let has = |c: &str| table.column(c).is_some();
-    let get = |line: Option<u64>, c: &str| -> Option<String> {
-        let j = table.column(c)?;
-        let row = table.rows.iter().find(|row| Some(row.line) == line)?;
-        row.cells.get(j).map(|s| s.trim().to_string())
-    };
-    let total = |line: Option<u64>, e: &str, other: &str, n: &str| -> Option<String> {
-        if has(n) {
-            return get(line, n);
-        }
-        let a: f64 = get(line, e)?.parse().ok()?;
-        let b: f64 = get(line, other)?.parse().ok()?;
-        Some(rema_plot::axis::tick_label(a + b))
-    };
-    let kind = r.measure.as_str();
-    let (headers, cells): (Vec<&str>, CellsOf<'_>) = match kind {
-        "RR" | "OR" | "RD" => (
-            vec!["Group 1\nevents/total", "Group 2\nevents/total"],
-            Box::new(|l| {
-                Some(vec![
-                    format!("{}/{}", get(l, "ai")?, total(l, "ai", "bi", "n1i")?),
-                    format!("{}/{}", get(l, "ci")?, total(l, "ci", "di", "n2i")?),
-                ])
-            }),
-        ),
-        "MD" | "SMD" => (
-            vec!["Group 1\nmean (SD), n", "Group 2\nmean (SD), n"],
-            Box::new(|l| {
-                Some(vec![
-                    format!(
-                        "{} ({}), {}",
-                        get(l, "m1i")?,
-                        get(l, "sd1i")?,
-                        get(l, "n1i")?
-                    ),
-                    format!(
-                        "{} ({}), {}",
-                        get(l, "m2i")?,
-                        get(l, "sd2i")?,
-                        get(l, "n2i")?
-                    ),
-                ])
-            }),
-        ),
-        "PR" | "PLN" | "PLO" | "PAS" | "PFT" => (
-            vec!["Events/\ntotal"],
-            Box::new(|l| Some(vec![format!("{}/{}", get(l, "xi")?, get(l, "ni")?)])),
-        ),
-        _ => return,
-    };
-    let rows: Option<Vec<(String, Vec<String>)>> = r
-        .studies
-        .iter()
-        .map(|s| cells(s.line).map(|c| (s.study.clone(), c)))
-        .collect();
-    if let Some(rows) = rows {
-        // Rows sit in d.rows, or in the subgroups with --by; labels are unique.
-        let all = d
-            .rows
-            .iter_mut()
-            .chain(d.subgroups.iter_mut().flat_map(|g| g.rows.iter_mut()));
-        for row in all {
-            if let Some((_, data)) = rows.iter().find(|(label, _)| *label == row.label) {
-                row.data = data.clone();
-            }
-        }
-        d.data_headers = headers.into_iter().map(str::to_string).collect();
     }
 }

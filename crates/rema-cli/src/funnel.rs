@@ -78,9 +78,8 @@ pub fn run(args: &FunnelArgs) -> Result<(), CliError> {
             &args.analysis.spec(),
             &result.provenance.input_sha256,
         )?;
-        if let Some(tf) = b.trimfill {
-            f.filled = tf.filled.iter().map(|s| (s.yi, s.vi.sqrt())).collect();
-            f.adjusted_estimate = Some(tf.estimate);
+        if let Some(tf) = &b.trimfill {
+            f.add_trimfill(tf);
         }
     }
     figure::write(&funnel_svg(&f), &args.out)

@@ -2,10 +2,9 @@
 //! of `rema`"): each bad invocation gets its exit code and a first line of
 //! standard error that the catalogue quotes verbatim, and never a panic.
 
-use std::path::Path;
-use std::process::Command;
+mod common;
 
-const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+use common::{rema, root};
 
 /// (name, arguments, exit code)
 const CASES: &[(&str, &[&str], i32)] = &[
@@ -88,14 +87,6 @@ const CASES: &[(&str, &[&str], i32)] = &[
     ),
 ];
 
-fn rema(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_rema"))
-        .args(args)
-        .current_dir(ROOT)
-        .output()
-        .unwrap()
-}
-
 /// The line that says what is wrong: the first `error: ` line, or (for a
 /// bare `rema`, which prints its help) the usage line.
 fn first_line(out: &std::process::Output) -> String {
@@ -131,7 +122,7 @@ fn each_bad_invocation_gets_its_exit_code_and_no_panic() {
 
 #[test]
 fn errors_md_quotes_every_flag_error() {
-    let doc = std::fs::read_to_string(Path::new(ROOT).join("docs/ERRORS.md")).unwrap();
+    let doc = std::fs::read_to_string(root().join("docs/ERRORS.md")).unwrap();
     let mut missing = Vec::new();
     for (name, args, code) in CASES {
         let line = first_line(&rema(args));

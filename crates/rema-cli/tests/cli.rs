@@ -1,37 +1,18 @@
 //! End-to-end tests of the `rema` binary: its JSON against metafor's golden
 //! values, its exit codes and its messages.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::process::Command;
+
+use common::*;
 use serde_json::Value;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn rema(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rema"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("rema runs")
-}
-
-fn golden() -> Value {
-    let text = std::fs::read_to_string(root().join("tests/golden/core.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
-}
-
-fn close(a: f64, b: f64, rtol: f64) -> bool {
-    (a - b).abs() <= rtol * b.abs().max(1e-10) || (a - b).abs() <= 1e-10
-}
 
 /// Every golden case through the binary, with REML/z and DL/knha: the JSON
 /// matches metafor (iterative tolerance 1e-4, closed form 1e-6).
 #[test]
 fn analyze_json_matches_metafor_for_every_measure() {
-    let g = golden();
+    let g = golden("core.json");
     let mut checked = 0;
     for case in g["cases"].as_array().unwrap() {
         let Some(csv) = case["csv"].as_str() else {
@@ -48,25 +29,7 @@ fn analyze_json_matches_metafor_for_every_measure() {
             {
                 continue;
             }
-            let out = rema(&[
-                "analyze",
-                csv,
-                "--measure",
-                measure,
-                "--method",
-                method,
-                "--test",
-                test,
-                "--tau2-ci",
-                "--format",
-                "json",
-            ]);
-            assert!(
-                out.status.success(),
-                "{csv}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+            let r = model_json("analyze", csv, [measure, method, test], &["--tau2-ci"]);
             let ex = &fit["expected"];
             let rtol = if method == "REML" { 1e-4 } else { 1e-6 };
             for key in [
@@ -114,14 +77,7 @@ fn analyze_json_matches_metafor_for_every_measure() {
 
 #[test]
 fn text_output_reads_like_print_rma() {
-    let out = rema(&[
-        "analyze",
-        "examples/bcg/bcg.csv",
-        "--measure",
-        "RR",
-        "--method",
-        "REML",
-    ]);
+    let out = analyze("examples/bcg/bcg.csv", "RR", &["--method", "REML"]);
     assert!(out.status.success());
     let s = String::from_utf8(out.stdout).unwrap();
     assert!(
@@ -134,16 +90,11 @@ fn text_output_reads_like_print_rma() {
 
 #[test]
 fn csv_output_has_a_header_and_one_row() {
-    let out = rema(&[
-        "analyze",
+    let out = analyze(
         "examples/bcg/bcg.csv",
-        "--measure",
         "RR",
-        "--method",
-        "DL",
-        "--format",
-        "csv",
-    ]);
+        &["--method", "DL", "--format", "csv"],
+    );
     assert!(out.status.success());
     let s = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<_> = s.lines().collect();
@@ -154,23 +105,18 @@ fn csv_output_has_a_header_and_one_row() {
 
 #[test]
 fn exit_codes_are_as_documented() {
-    let tmp = std::env::temp_dir().join(format!("rema-cli-test-{}", std::process::id()));
-    std::fs::create_dir_all(&tmp).unwrap();
-    let write = |name: &str, text: &str| {
-        let p = tmp.join(name);
-        std::fs::write(&p, text).unwrap();
-        p.display().to_string()
-    };
+    let tmp = scratch("exit-codes");
+    let write = |name: &str, text: &str| write_file(&tmp, name, text);
     // Bad usage: an unknown measure is refused by the argument parser.
-    let out = rema(&["analyze", "examples/bcg/bcg.csv", "--measure", "XYZ"]);
+    let out = analyze("examples/bcg/bcg.csv", "XYZ", &[]);
     assert_eq!(out.status.code(), Some(2));
     // A missing file.
-    let out = rema(&["analyze", "does/not/exist.csv", "--measure", "RR"]);
+    let out = analyze("does/not/exist.csv", "RR", &[]);
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("does/not/exist.csv"));
     // A zero variance names the line and the study.
     let f = write("zero.csv", "study,yi,vi\nA,0.1,0.02\nB,0.2,0\n");
-    let out = rema(&["analyze", &f, "--measure", "GEN"]);
+    let out = analyze(&f, "GEN", &[]);
     assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -179,17 +125,17 @@ fn exit_codes_are_as_documented() {
     );
     // A missing column says which.
     let f = write("missing.csv", "study,ai,bi,ci\nA,1,2,3\n");
-    let out = rema(&["analyze", &f, "--measure", "RR"]);
+    let out = analyze(&f, "RR", &[]);
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("`di`"));
     // Text where a number belongs.
     let f = write("text.csv", "study,yi,vi\nA,0.1,0.02\nB,abc,0.01\n");
-    let out = rema(&["analyze", &f, "--measure", "GEN"]);
+    let out = analyze(&f, "GEN", &[]);
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("`abc` is not a number"));
     // One study cannot carry a Knapp-Hartung test: an estimation error.
     let f = write("one.csv", "study,yi,vi\nA,0.1,0.02\n");
-    let out = rema(&["analyze", &f, "--measure", "GEN", "--test", "knha"]);
+    let out = analyze(&f, "GEN", &["--test", "knha"]);
     assert_eq!(out.status.code(), Some(4));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
     std::fs::remove_dir_all(&tmp).ok();
@@ -203,12 +149,7 @@ fn audit_finds_the_seed_papers_inconsistent_p_value() {
         "--format",
         "json",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json(&out);
     let rows = v.as_array().unwrap();
     assert_eq!(rows.len(), 12);
     let bad: Vec<_> = rows
@@ -316,51 +257,24 @@ fn seeded_resampling_is_reproducible_across_thread_counts() {
 #[test]
 fn heterogeneity_flags_report_bad_usage_and_bad_columns() {
     // --tau2-common needs --by: a usage error.
-    let out = rema(&[
-        "analyze",
-        "examples/bcg/bcg.csv",
-        "-m",
-        "RR",
-        "--tau2-common",
-    ]);
+    let out = analyze("examples/bcg/bcg.csv", "RR", &["--tau2-common"]);
     assert_eq!(out.status.code(), Some(2));
     // An unknown moderator column: a data error naming the column.
-    let out = rema(&[
-        "analyze",
-        "examples/bcg/bcg.csv",
-        "-m",
-        "RR",
-        "--mods",
-        "latitude",
-    ]);
+    let out = analyze("examples/bcg/bcg.csv", "RR", &["--mods", "latitude"]);
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("latitude"));
     // A bad permutation count.
-    let out = rema(&[
-        "analyze",
-        "examples/bcg/bcg.csv",
-        "-m",
-        "RR",
-        "--permutations",
-        "lots",
-    ]);
+    let out = analyze("examples/bcg/bcg.csv", "RR", &["--permutations", "lots"]);
     assert_eq!(out.status.code(), Some(2));
 }
 
 #[test]
 fn text_output_shows_subgroups_and_bootstrap() {
-    let out = rema(&[
-        "analyze",
+    let out = analyze(
         "examples/bcg/bcg.csv",
-        "-m",
         "RR",
-        "--by",
-        "alloc",
-        "--bootstrap",
-        "200",
-        "--seed",
-        "3",
-    ]);
+        &["--by", "alloc", "--bootstrap", "200", "--seed", "3"],
+    );
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("Test for subgroup differences"), "{text}");

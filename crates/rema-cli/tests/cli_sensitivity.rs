@@ -2,40 +2,9 @@
 //! `rema analyze --method GLMM` and `rema bias`: their JSON against metafor's
 //! golden values (tests/golden/{influence,bias,glmm}.json), exit codes and messages.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-use serde_json::Value;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn rema(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rema"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("rema runs")
-}
-
-fn golden(name: &str) -> Value {
-    let text = std::fs::read_to_string(root().join("tests/golden").join(name)).unwrap();
-    serde_json::from_str(&text).unwrap()
-}
-
-fn close(a: f64, b: f64, rtol: f64) -> bool {
-    (a - b).abs() <= rtol * b.abs().max(1e-10) || (a - b).abs() <= 1e-10
-}
-
-fn json(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
+use common::*;
 
 fn rtol(method: &str) -> f64 {
     if matches!(method, "ML" | "REML" | "EB" | "PM") {
@@ -59,23 +28,18 @@ fn sensitivity_sections_match_metafor() {
             case["test"].as_str().unwrap(),
             case["order"].as_str().unwrap(),
         );
-        let r = json(&rema(&[
+        let r = model_json(
             "analyze",
             csv,
-            "--measure",
-            measure,
-            "--method",
-            method,
-            "--test",
-            test,
-            "--leave-one-out",
-            "--influence",
-            "--cumulative",
-            "--order",
-            order,
-            "--format",
-            "json",
-        ]));
+            [measure, method, test],
+            &[
+                "--leave-one-out",
+                "--influence",
+                "--cumulative",
+                "--order",
+                order,
+            ],
+        );
         let tol = rtol(method);
         let id = format!("{csv} {measure} {method} {test}");
         for (section, ours, keys) in [
@@ -121,37 +85,14 @@ fn sensitivity_sections_match_metafor() {
             }
         }
         // Influential flags and the order of the cumulative steps.
-        let flags: Vec<bool> = r["influence"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x["influential"].as_bool().unwrap())
-            .collect();
-        let ex: Vec<bool> = case["influence"]["influential"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_bool().unwrap())
-            .collect();
+        let flags = each(&r["influence"], |x| x["influential"].as_bool().unwrap());
+        let ex = each(&case["influence"]["influential"], |x| x.as_bool().unwrap());
         assert_eq!(flags, ex, "{id}");
-        let studies: Vec<&str> = r["studies"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s["study"].as_str().unwrap())
-            .collect();
-        let added: Vec<&str> = r["cumulative"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s["added"].as_str().unwrap())
-            .collect();
-        let expected: Vec<&str> = case["cumulative"]["order"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|o| studies[o.as_u64().unwrap() as usize])
-            .collect();
+        let studies = each(&r["studies"], |s| s["study"].as_str().unwrap());
+        let added = each(&r["cumulative"], |s| s["added"].as_str().unwrap());
+        let expected = each(&case["cumulative"]["order"], |o| {
+            studies[o.as_u64().unwrap() as usize]
+        });
         assert_eq!(added, expected, "{id}");
     }
     assert!(checked > 2000, "only {checked} values");
@@ -168,18 +109,7 @@ fn bias_json_matches_metafor() {
             case["method"].as_str().unwrap(),
             case["test"].as_str().unwrap(),
         );
-        let r = json(&rema(&[
-            "bias",
-            csv,
-            "--measure",
-            measure,
-            "--method",
-            method,
-            "--test",
-            test,
-            "--format",
-            "json",
-        ]));
+        let r = model_json("bias", csv, [measure, method, test], &[]);
         let tol = rtol(method);
         let id = format!("{csv} {measure} {method} {test}");
         let stat_key = if test == "knha" { "t" } else { "z" };
@@ -217,12 +147,7 @@ fn bias_json_matches_metafor() {
             );
             checked += 1;
         }
-        let fy: Vec<f64> = tf["filled"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["yi"].as_f64().unwrap())
-            .collect();
+        let fy = each(&tf["filled"], |f| f["yi"].as_f64().unwrap());
         // jsonlite writes an empty vector as {}.
         let ey: Vec<f64> = case["trimfill"]["filled_yi"]
             .as_array()
@@ -242,18 +167,11 @@ fn glmm_json_matches_metafor_and_zero_events_fail_cleanly() {
     for case in g["cases"].as_array().unwrap() {
         let csv = case["csv"].as_str().unwrap();
         let level = case["level"].as_f64().unwrap().to_string();
-        let out = rema(&[
-            "analyze",
+        let out = analyze(
             csv,
-            "--measure",
             "PLO",
-            "--method",
-            "GLMM",
-            "--level",
-            &level,
-            "--format",
-            "json",
-        ]);
+            &["--method", "GLMM", "--level", &level, "--format", "json"],
+        );
         let Some(ex) = case.get("expected") else {
             // metafor cannot fit the model: rema says why, with exit code 4.
             assert_eq!(out.status.code(), Some(4), "{csv}");
@@ -301,36 +219,15 @@ fn glmm_json_matches_metafor_and_zero_events_fail_cleanly() {
 
 #[test]
 fn glmm_with_another_measure_or_test_is_a_usage_error() {
-    for args in [
-        &[
-            "analyze",
-            "tests/golden/data/glmm_pritz1997.csv",
-            "--measure",
-            "PR",
-            "--method",
-            "GLMM",
-        ][..],
-        &[
-            "analyze",
-            "tests/golden/data/glmm_pritz1997.csv",
-            "--measure",
-            "PLO",
-            "--method",
-            "GLMM",
-            "--test",
-            "knha",
-        ][..],
-        &[
-            "analyze",
-            "tests/golden/data/glmm_pritz1997.csv",
-            "--measure",
-            "PLO",
-            "--method",
-            "GLMM",
-            "--leave-one-out",
-        ][..],
+    let pritz = "tests/golden/data/glmm_pritz1997.csv";
+    for (measure, extra) in [
+        ("PR", &[][..]),
+        ("PLO", &["--test", "knha"][..]),
+        ("PLO", &["--leave-one-out"][..]),
     ] {
-        let out = rema(args);
+        let mut args = vec!["analyze", pritz, "--measure", measure, "--method", "GLMM"];
+        args.extend_from_slice(extra);
+        let out = rema(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(
             String::from_utf8_lossy(&out.stderr).contains("GLMM"),
@@ -341,24 +238,13 @@ fn glmm_with_another_measure_or_test_is_a_usage_error() {
 
 #[test]
 fn order_needs_cumulative_and_an_existing_column() {
-    let out = rema(&[
-        "analyze",
-        "tests/golden/data/bcg_year.csv",
-        "--measure",
-        "RR",
-        "--order",
-        "year",
-    ]);
+    let out = analyze("tests/golden/data/bcg_year.csv", "RR", &["--order", "year"]);
     assert_eq!(out.status.code(), Some(2));
-    let out = rema(&[
-        "analyze",
+    let out = analyze(
         "tests/golden/data/bcg_year.csv",
-        "--measure",
         "RR",
-        "--cumulative",
-        "--order",
-        "decade",
-    ]);
+        &["--cumulative", "--order", "decade"],
+    );
     assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("decade") && err.contains("year"), "{err}");
@@ -366,14 +252,11 @@ fn order_needs_cumulative_and_an_existing_column() {
 
 #[test]
 fn sections_are_absent_unless_asked_for() {
-    let r = json(&rema(&[
-        "analyze",
+    let r = json(&analyze(
         "tests/golden/data/bcg_year.csv",
-        "--measure",
         "RR",
-        "--format",
-        "json",
-    ]));
+        &["--format", "json"],
+    ));
     for key in ["leave_one_out", "influence", "cumulative", "glmm"] {
         assert!(r.get(key).is_none(), "{key}");
     }
@@ -393,17 +276,17 @@ fn bias_with_too_few_studies_exits_4() {
 
 #[test]
 fn text_output_shows_the_sections() {
-    let out = rema(&[
-        "analyze",
+    let out = analyze(
         "tests/golden/data/bcg_year.csv",
-        "--measure",
         "RR",
-        "--leave-one-out",
-        "--influence",
-        "--cumulative",
-        "--order",
-        "year",
-    ]);
+        &[
+            "--leave-one-out",
+            "--influence",
+            "--cumulative",
+            "--order",
+            "year",
+        ],
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     for head in [
         "Leave-one-out analysis",

@@ -1,43 +1,36 @@
 //! End-to-end tests of `rema forest` and `rema funnel`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+use std::path::PathBuf;
+use std::process::Output;
+
+use common::*;
+
+/// Runs `rema <figure> examples/bcg/bcg.csv -m RR <extra> --out <name>` (a
+/// scratch path); returns the output and the path.
+fn bcg_figure(figure: &str, extra: &[&str], name: &str) -> (Output, PathBuf) {
+    let out = scratch(name);
+    let mut args = vec![figure, "examples/bcg/bcg.csv", "-m", "RR"];
+    args.extend_from_slice(extra);
+    args.extend(["--out", out.to_str().unwrap()]);
+    (rema(&args), out)
 }
 
-fn rema(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rema"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("rema runs")
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("rema-cli-figures-{}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d.join(name)
+/// The SVG of a [`bcg_figure`] run that must succeed.
+fn bcg_svg(figure: &str, extra: &[&str], name: &str) -> String {
+    let (o, out) = bcg_figure(figure, extra, name);
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::read_to_string(out).unwrap()
 }
 
 #[test]
 fn forest_writes_an_svg_with_every_study_and_the_data() {
-    let out = tmp("bcg.svg");
-    let o = rema(&[
+    let svg = bcg_svg(
         "forest",
-        "examples/bcg/bcg.csv",
-        "--measure",
-        "RR",
-        "--out",
-        out.to_str().unwrap(),
-        "--favours",
-        "vaccine,control",
-        "--title",
-        "BCG",
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let svg = std::fs::read_to_string(&out).unwrap();
+        &["--favours", "vaccine,control", "--title", "BCG"],
+        "bcg.svg",
+    );
     for label in ["Aronson 1948", "Comstock et al 1976", "TPT Madras 1980"] {
         assert!(svg.contains(&format!(">{label}</text>")), "{label}");
     }
@@ -53,18 +46,8 @@ fn forest_writes_an_svg_with_every_study_and_the_data() {
 #[test]
 fn forest_and_funnel_write_pngs() {
     for (cmd, name) in [("forest", "f.png"), ("funnel", "u.png")] {
-        let out = tmp(name);
-        let o = rema(&[
-            cmd,
-            "examples/bcg/bcg.csv",
-            "-m",
-            "RR",
-            "--out",
-            out.to_str().unwrap(),
-            "--png-scale",
-            "1",
-        ]);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let (o, out) = bcg_figure(cmd, &["--png-scale", "1"], name);
+        assert!(o.status.success(), "{}", stderr(&o));
         let png = std::fs::read(&out).unwrap();
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     }
@@ -72,39 +55,14 @@ fn forest_and_funnel_write_pngs() {
 
 #[test]
 fn bad_figure_options_are_usage_errors() {
-    let out = tmp("x.pdf");
-    let o = rema(&[
-        "forest",
-        "examples/bcg/bcg.csv",
-        "-m",
-        "RR",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let (o, _) = bcg_figure("forest", &[], "x.pdf");
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains(".svg or .png"));
-    let svg = tmp("y.svg");
-    let o = rema(&[
-        "forest",
-        "examples/bcg/bcg.csv",
-        "-m",
-        "RR",
-        "--out",
-        svg.to_str().unwrap(),
-        "--favours",
-        "only",
-    ]);
+    assert!(stderr(&o).contains(".svg or .png"));
+    // Bad values write nothing.
+    let (o, svg) = bcg_figure("forest", &["--favours", "only"], "y.svg");
     assert_eq!(o.status.code(), Some(2));
-    let o = rema(&[
-        "funnel",
-        "examples/bcg/bcg.csv",
-        "-m",
-        "RR",
-        "--out",
-        svg.to_str().unwrap(),
-        "--contours",
-        "95,120",
-    ]);
+    assert!(!svg.exists());
+    let (o, svg) = bcg_figure("funnel", &["--contours", "95,120"], "z.svg");
     assert_eq!(o.status.code(), Some(2));
     assert!(!svg.exists());
 }
@@ -114,35 +72,14 @@ fn bad_figure_options_are_usage_errors() {
 /// reports.
 #[test]
 fn funnel_draws_the_trim_and_fill_studies() {
-    let out = tmp("funnel_tf.svg");
-    let r = rema(&[
-        "funnel",
-        "examples/bcg/bcg.csv",
-        "-m",
-        "RR",
-        "--trimfill",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
-    let svg = std::fs::read_to_string(&out).unwrap();
+    let svg = bcg_svg("funnel", &["--trimfill"], "funnel_tf.svg");
     assert_eq!(
         svg.matches("class=\"filled-point\"").count(),
         1,
         "one imputed study, drawn hollow"
     );
     assert!(svg.contains("adjusted-line"), "no adjusted estimate line");
-    let plain = tmp("funnel_plain.svg");
-    let r = rema(&[
-        "funnel",
-        "examples/bcg/bcg.csv",
-        "-m",
-        "RR",
-        "--out",
-        plain.to_str().unwrap(),
-    ]);
-    assert!(r.status.success());
-    let plain = std::fs::read_to_string(&plain).unwrap();
+    let plain = bcg_svg("funnel", &[], "funnel_plain.svg");
     assert!(!plain.contains("adjusted-line") && !plain.contains("filled-point"));
 }
 
@@ -151,19 +88,7 @@ fn funnel_draws_the_trim_and_fill_studies() {
 /// REML): Q-between = 1.8614 on 2 df, p = 0.3943 (tests/golden/subgroups.json).
 #[test]
 fn forest_by_draws_subgroups_with_the_test_for_differences() {
-    let out = tmp("forest_by.svg");
-    let r = rema(&[
-        "forest",
-        "examples/bcg/bcg.csv",
-        "-m",
-        "RR",
-        "--by",
-        "alloc",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
-    let svg = std::fs::read_to_string(&out).unwrap();
+    let svg = bcg_svg("forest", &["--by", "alloc"], "forest_by.svg");
     assert_eq!(svg.matches(">Subtotal (95% CI)<").count(), 3);
     for level in [">alternate<", ">random<", ">systematic<"] {
         assert!(svg.contains(level), "{level}");

@@ -1,13 +1,12 @@
 //! 400 corrupted CSV files through `rema analyze`: no crash, no hang, and
 //! every failure is one clear message with a documented exit code.
 
-use std::path::{Path, PathBuf};
+mod common;
+
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use common::{model_args, root};
 
 /// A small deterministic generator (SplitMix64).
 struct Rng(u64);
@@ -129,17 +128,12 @@ fn four_hundred_corrupted_csvs_never_crash_or_hang() {
         let method = methods[rng.below(methods.len())];
         let test = if rng.below(2) == 0 { "z" } else { "knha" };
         let mut child = Command::new(env!("CARGO_BIN_EXE_rema"))
-            .args([
+            .args(model_args(
                 "analyze",
                 path.to_str().unwrap(),
-                "--measure",
-                measure,
-                "--method",
-                method,
-                "--test",
-                test,
-                "--tau2-ci",
-            ])
+                [measure, method, test],
+            ))
+            .arg("--tau2-ci")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

@@ -2,35 +2,16 @@
 //! R metafor (tests/golden/plans.json, made by tests/golden/plans.R), the
 //! summary files, and analyses that must not run.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::path::PathBuf;
+use std::process::Command;
+
+use common::*;
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn rema(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rema"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("rema runs")
-}
-
-fn out_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("rema-run-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
-}
-
-fn close(a: f64, b: f64, rtol: f64) -> bool {
-    (a - b).abs() <= rtol * b.abs().max(1e-10) || (a - b).abs() <= 1e-10
-}
-
 fn run_plan(plan: &str, name: &str) -> (Value, PathBuf) {
-    let dir = out_dir(name);
+    let dir = scratch(name);
     let out = rema(&["run", plan, "--out", dir.to_str().unwrap(), "--quiet"]);
     assert!(
         out.status.success(),
@@ -161,17 +142,10 @@ fn bkp_plan_reproduces_the_printed_subgroup_and_invents_nothing() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-fn write(dir: &Path, name: &str, text: &str) -> String {
-    std::fs::create_dir_all(dir).unwrap();
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p.display().to_string()
-}
-
 #[test]
 fn bad_plans_exit_nonzero_with_one_clear_message() {
-    let dir = out_dir("bad-plans");
-    write(
+    let dir = scratch("bad-plans");
+    write_file(
         &dir,
         "t.csv",
         "study,ai,bi,ci,di,alloc\nA,1,9,2,8,x\nB,2,8,3,7,y\n",
@@ -198,7 +172,7 @@ fn bad_plans_exit_nonzero_with_one_clear_message() {
             "cannot read the file",
         ),
     ] {
-        let p = write(&dir, "p.toml", plan);
+        let p = write_file(&dir, "p.toml", plan);
         let out = rema(&["run", &p, "--out", dir.join("o").to_str().unwrap()]);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(code), "{plan}: {err}");
@@ -211,7 +185,7 @@ fn bad_plans_exit_nonzero_with_one_clear_message() {
         "[data]\nstudies='{0}/studies.csv'\ndata='{0}/data.csv'\noutcomes='{0}/outcomes.csv'\n[[analysis]]\nid='a'\noutcome='pain'\nmeasure='PR'\n",
         bkp.display()
     );
-    let p = write(&dir, "p.toml", &plan);
+    let p = write_file(&dir, "p.toml", &plan);
     let out = rema(&["run", &p, "--out", dir.join("o").to_str().unwrap()]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{err}");
@@ -226,20 +200,12 @@ fn bad_plans_exit_nonzero_with_one_clear_message() {
 /// the method its columns call for, and listed.
 #[test]
 fn conversions_example_lists_each_estimate() {
-    let out = rema(&[
-        "analyze",
+    let out = analyze(
         "examples/conversions/reported.csv",
-        "--measure",
         "MD",
-        "--format",
-        "json",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        &["--format", "json"],
     );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json(&out);
     let conv: Vec<(String, String)> = v["conversions"]
         .as_array()
         .unwrap()

@@ -9,15 +9,25 @@
 //! An analysis with subgroups (`--by`) becomes one [`ForestGroup`] per level,
 //! with its subtotal diamond, prediction interval, heterogeneity and test, and
 //! the test for subgroup differences.
+//!
+//! [`review`] does the same for a systematic review (selection flow, risk of
+//! bias, characteristics), and [`run`] for the output of a plan run (its
+//! figures and the input of the HTML report), so that every face of rema
+//! draws them alike.
 
 use rema_core::transform::back_transform;
 use rema_core::{BackTransform, Measure};
-use rema_data::{AnalysisResult, StudyEffect};
+use rema_data::bias::TrimFillResult;
+use rema_data::{AnalysisResult, StudyEffect, SubgroupResult};
 
 use crate::forest::{
     EffectTest, ForestData, ForestGroup, ForestRow, Heterogeneity, Pooled, Scale, SubgroupTest,
 };
 use crate::funnel::FunnelData;
+
+mod data_columns;
+pub mod review;
+pub mod run;
 
 /// The map from the analysis scale to the display scale of one measure.
 #[derive(Debug, Clone, PartialEq)]
@@ -190,53 +200,7 @@ impl From<&AnalysisResult> for ForestData {
             let rows = std::mem::take(&mut d.rows);
             d.subgroups = subgroups
                 .iter()
-                .map(|sg| {
-                    let rows: Vec<ForestRow> = rows
-                        .iter()
-                        .filter(|row| sg.studies.contains(&row.label))
-                        .cloned()
-                        .collect();
-                    let weight: f64 = rows.iter().filter_map(|row| row.weight).sum();
-                    let pi =
-                        (!is_common_effect(r) && sg.k >= 2).then_some((sg.pi_lower, sg.pi_upper));
-                    let mut subtotal = t.pooled(
-                        &format!("Subtotal ({level}% CI)"),
-                        sg.estimate,
-                        sg.ci_lower,
-                        sg.ci_upper,
-                        Some(weight),
-                        pi,
-                    );
-                    if let Some(tr) = &sg.transformed {
-                        subtotal.estimate = tr.estimate;
-                        subtotal.ci_lower = tr.ci_lower;
-                        subtotal.ci_upper = tr.ci_upper;
-                        if subtotal.prediction.is_some()
-                            && tr.pi_lower.is_finite()
-                            && tr.pi_upper.is_finite()
-                        {
-                            subtotal.prediction = Some((tr.pi_lower, tr.pi_upper));
-                        }
-                    }
-                    ForestGroup {
-                        name: sg.level.clone(),
-                        rows,
-                        subtotal: Some(subtotal),
-                        heterogeneity: (sg.k >= 2).then(|| Heterogeneity {
-                            tau2: (!is_common_effect(r)).then_some(sg.tau2),
-                            q: sg.q,
-                            df: sg.q_df,
-                            pval: sg.q_pval,
-                            i2: sg.i2,
-                        }),
-                        test: Some(EffectTest {
-                            statistic: if sg.df.is_some() { "t" } else { "z" }.to_string(),
-                            value: sg.stat,
-                            df: sg.df,
-                            pval: sg.pval,
-                        }),
-                    }
-                })
+                .map(|sg| subgroup_block(&t, r, sg, &rows))
                 .collect();
             if let (Some(q), Some(df), Some(pval)) = (r.q_between, r.q_between_df, r.q_between_pval)
             {
@@ -244,6 +208,58 @@ impl From<&AnalysisResult> for ForestData {
             }
         }
         d
+    }
+}
+
+/// The block of subgroup `sg`: its studies (taken from `rows` by label), its
+/// subtotal diamond and prediction interval, heterogeneity and test.
+fn subgroup_block(
+    t: &DisplayTransform,
+    r: &AnalysisResult,
+    sg: &SubgroupResult,
+    rows: &[ForestRow],
+) -> ForestGroup {
+    let level = crate::axis::tick_label(r.level);
+    let rows: Vec<ForestRow> = rows
+        .iter()
+        .filter(|row| sg.studies.contains(&row.label))
+        .cloned()
+        .collect();
+    let weight: f64 = rows.iter().filter_map(|row| row.weight).sum();
+    let pi = (!is_common_effect(r) && sg.k >= 2).then_some((sg.pi_lower, sg.pi_upper));
+    let mut subtotal = t.pooled(
+        &format!("Subtotal ({level}% CI)"),
+        sg.estimate,
+        sg.ci_lower,
+        sg.ci_upper,
+        Some(weight),
+        pi,
+    );
+    if let Some(tr) = &sg.transformed {
+        subtotal.estimate = tr.estimate;
+        subtotal.ci_lower = tr.ci_lower;
+        subtotal.ci_upper = tr.ci_upper;
+        if subtotal.prediction.is_some() && tr.pi_lower.is_finite() && tr.pi_upper.is_finite() {
+            subtotal.prediction = Some((tr.pi_lower, tr.pi_upper));
+        }
+    }
+    ForestGroup {
+        name: sg.level.clone(),
+        rows,
+        subtotal: Some(subtotal),
+        heterogeneity: (sg.k >= 2).then(|| Heterogeneity {
+            tau2: (!is_common_effect(r)).then_some(sg.tau2),
+            q: sg.q,
+            df: sg.q_df,
+            pval: sg.q_pval,
+            i2: sg.i2,
+        }),
+        test: Some(EffectTest {
+            statistic: if sg.df.is_some() { "t" } else { "z" }.to_string(),
+            value: sg.stat,
+            df: sg.df,
+            pval: sg.pval,
+        }),
     }
 }
 
@@ -269,9 +285,10 @@ pub fn group_rows(rows: Vec<ForestRow>, level_of: impl Fn(&str) -> String) -> Ve
 }
 
 impl From<&AnalysisResult> for FunnelData {
-    /// Effects on the analysis scale; `filled` stays empty (trim-and-fill,
-    /// issue 4b, supplies it: `filled = yi.zip(vi.sqrt())`, and
-    /// `adjusted_estimate`).
+    /// Effects on the analysis scale, standard errors √vᵢ. `filled` and
+    /// `adjusted_estimate` stay empty: a trim-and-fill result (rema-data's
+    /// `bias`) fills them with its imputed studies as `(yi, √vi)` and its
+    /// adjusted estimate.
     fn from(r: &AnalysisResult) -> FunnelData {
         let t = DisplayTransform::for_result(r);
         let mut f = FunnelData::new(
@@ -286,5 +303,14 @@ impl From<&AnalysisResult> for FunnelData {
             Scale::Linear => t.effect_name().to_string(),
         };
         f
+    }
+}
+
+impl FunnelData {
+    /// Adds trim-and-fill's result: the imputed studies, drawn hollow at
+    /// `(yi, √vi)`, and the adjusted estimate, drawn dashed.
+    pub fn add_trimfill(&mut self, tf: &TrimFillResult) {
+        self.filled = tf.filled.iter().map(|s| (s.yi, s.vi.sqrt())).collect();
+        self.adjusted_estimate = Some(tf.estimate);
     }
 }

@@ -6,7 +6,13 @@
 //! tables ([`table_svg`], [`table_html`]); [`svg_to_png`] rasterises any of
 //! them with resvg and the bundled DejaVu Sans; [`render_report`] puts them
 //! into one self-contained HTML file. [`adapt`] builds the inputs from
-//! rema-data's `AnalysisResult`.
+//! rema-data's types: an `AnalysisResult` ([`ForestData`], [`FunnelData`]),
+//! a `Review` ([`adapt::review`]) and a plan run's output, whose figures and
+//! report [`adapt::run::run_report`] assembles for the CLI or any other face.
+//!
+//! Each figure is a module of three parts: `data` (the input types), `layout`
+//! (where everything goes, from the font's metrics) and `draw` (one function
+//! per element), so that `forest_svg(d)` is `draw(&layout(d, &rows(d)))`.
 //!
 //! Layout is computed from the bundled font's metrics ([`font`]), so texts
 //! never overlap, whatever the number of studies.
@@ -34,5 +40,5 @@ pub use png::{svg_to_png, PlotError};
 pub use report::{
     methods_paragraph, provenance_rows, render_report, summary_table, Figure, ReportInput,
 };
-pub use rob::{risk_of_bias_html, risk_of_bias_svg, Judgement, RiskOfBias};
+pub use rob::{judgement_style, risk_of_bias_html, risk_of_bias_svg, Judgement, RiskOfBias};
 pub use table::{table_csv, table_html, table_markdown, table_svg, TableData};

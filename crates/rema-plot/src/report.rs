@@ -64,7 +64,19 @@ fn inline_svg(svg: &str) -> &str {
     svg.find("<svg").map(|i| &svg[i..]).unwrap_or(svg)
 }
 
-/// Renders the report as one HTML document.
+/// Renders the report as one HTML document: the contents, then each section
+/// the input has.
+///
+/// ```
+/// use rema_plot::{render_report, ReportInput};
+///
+/// let html = render_report(&ReportInput {
+///     title: "BCG".into(),
+///     methods: vec!["Effect sizes were computed as log risk ratios.".into()],
+///     ..ReportInput::default()
+/// });
+/// assert!(html.starts_with("<!DOCTYPE html>") && html.contains("<h1>BCG</h1>"));
+/// ```
 pub fn render_report(r: &ReportInput) -> String {
     let mut h = String::new();
     let _ = write!(
@@ -73,7 +85,34 @@ pub fn render_report(r: &ReportInput) -> String {
         escape(&r.title),
         escape(&r.title)
     );
-    // Contents.
+    contents(&mut h, r);
+    if let Some(s) = &r.summary {
+        table_section(&mut h, "summary", "Summary of results", s);
+    }
+    figures(&mut h, &r.figures);
+    if let Some(c) = &r.characteristics {
+        table_section(&mut h, "characteristics", "Study characteristics", c);
+    }
+    if let Some(rob) = &r.risk_of_bias {
+        h.push_str("<section id=\"risk-of-bias\">\n<h2>Risk of bias</h2>\n<figure>\n");
+        h.push_str(inline_svg(&risk_of_bias_svg(rob)));
+        h.push_str("<figcaption>Judgements per study and domain.</figcaption>\n</figure>\n");
+        h.push_str(&risk_of_bias_html(rob));
+        h.push_str("</section>\n");
+    }
+    methods(&mut h, r);
+    h.push_str(
+        "</section>\n<section id=\"provenance\">\n<h2>Provenance</h2>\n<dl class=\"prov\">\n",
+    );
+    for (k, v) in &r.provenance {
+        let _ = writeln!(h, "<dt>{}</dt><dd>{}</dd>", escape(k), escape(v));
+    }
+    h.push_str("</dl>\n</section>\n</body>\n</html>\n");
+    h
+}
+
+/// The table of contents: a link to each section the report has.
+fn contents(h: &mut String, r: &ReportInput) {
     h.push_str("<nav><ul>\n");
     let mut toc = Vec::new();
     if r.summary.is_some() {
@@ -100,13 +139,18 @@ pub fn render_report(r: &ReportInput) -> String {
         let _ = writeln!(h, "<li><a href=\"#{id}\">{}</a></li>", escape(label));
     }
     h.push_str("</ul></nav>\n");
+}
 
-    if let Some(s) = &r.summary {
-        h.push_str("<section id=\"summary\">\n<h2>Summary of results</h2>\n");
-        h.push_str(&table_html(s));
-        h.push_str("</section>\n");
-    }
-    for (i, f) in r.figures.iter().enumerate() {
+/// A section holding one table.
+fn table_section(h: &mut String, id: &str, heading: &str, t: &TableData) {
+    let _ = writeln!(h, "<section id=\"{id}\">\n<h2>{heading}</h2>");
+    h.push_str(&table_html(t));
+    h.push_str("</section>\n");
+}
+
+/// A section per figure, numbered.
+fn figures(h: &mut String, figures: &[Figure]) {
+    for (i, f) in figures.iter().enumerate() {
         let _ = write!(
             h,
             "<section id=\"{}\">\n<h2>Figure {}. {}</h2>\n<figure>\n{}\n<figcaption>Figure {}. {}</figcaption>\n</figure>\n</section>\n",
@@ -118,18 +162,11 @@ pub fn render_report(r: &ReportInput) -> String {
             escape(&f.caption)
         );
     }
-    if let Some(c) = &r.characteristics {
-        h.push_str("<section id=\"characteristics\">\n<h2>Study characteristics</h2>\n");
-        h.push_str(&table_html(c));
-        h.push_str("</section>\n");
-    }
-    if let Some(rob) = &r.risk_of_bias {
-        h.push_str("<section id=\"risk-of-bias\">\n<h2>Risk of bias</h2>\n<figure>\n");
-        h.push_str(inline_svg(&risk_of_bias_svg(rob)));
-        h.push_str("<figcaption>Judgements per study and domain.</figcaption>\n</figure>\n");
-        h.push_str(&risk_of_bias_html(rob));
-        h.push_str("</section>\n");
-    }
+}
+
+/// The methods paragraphs and the notes (the section stays open for the
+/// provenance that follows).
+fn methods(h: &mut String, r: &ReportInput) {
     h.push_str("<section id=\"methods\">\n<h2>Methods</h2>\n");
     for p in &r.methods {
         let _ = writeln!(h, "<p>{}</p>", escape(p));
@@ -141,14 +178,6 @@ pub fn render_report(r: &ReportInput) -> String {
         }
         h.push_str("</ul>\n");
     }
-    h.push_str(
-        "</section>\n<section id=\"provenance\">\n<h2>Provenance</h2>\n<dl class=\"prov\">\n",
-    );
-    for (k, v) in &r.provenance {
-        let _ = writeln!(h, "<dt>{}</dt><dd>{}</dd>", escape(k), escape(v));
-    }
-    h.push_str("</dl>\n</section>\n</body>\n</html>\n");
-    h
 }
 
 fn estimator_name(method: &str) -> &'static str {

@@ -6,62 +6,20 @@
 use std::fmt::Write;
 
 use crate::font::{self, text_width};
-use crate::svg::{escape, Anchor, Svg, Text};
+use crate::svg::{draw_title_lines, escape, title_lines, Anchor, Svg, Text};
 
-/// One judgement: quality-checklist answers (yes/no/not reported) or
-/// RoB 2 levels (low/some concerns/high).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Judgement {
-    Yes,
-    No,
-    NotReported,
-    Low,
-    SomeConcerns,
-    High,
-    Unclear,
-    NotApplicable,
-}
+pub use rema_data::review::Judgement;
 
-impl Judgement {
-    /// Parses `yes`, `no`, `not_reported` (or `not reported`, `nr`), `low`,
-    /// `some_concerns`, `high`, `unclear`, `na`; case-insensitive.
-    pub fn parse(s: &str) -> Option<Judgement> {
-        let k = s.trim().to_ascii_lowercase().replace([' ', '-'], "_");
-        Some(match k.as_str() {
-            "yes" | "y" => Judgement::Yes,
-            "no" | "n" => Judgement::No,
-            "not_reported" | "nr" => Judgement::NotReported,
-            "low" => Judgement::Low,
-            "some_concerns" | "some" => Judgement::SomeConcerns,
-            "high" => Judgement::High,
-            "unclear" | "?" => Judgement::Unclear,
-            "na" | "not_applicable" => Judgement::NotApplicable,
-            _ => return None,
-        })
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Judgement::Yes => "Yes",
-            Judgement::No => "No",
-            Judgement::NotReported => "Not reported",
-            Judgement::Low => "Low risk",
-            Judgement::SomeConcerns => "Some concerns",
-            Judgement::High => "High risk",
-            Judgement::Unclear => "Unclear",
-            Judgement::NotApplicable => "Not applicable",
-        }
-    }
-
-    /// Fill colour and symbol.
-    pub fn style(self) -> (&'static str, &'static str) {
-        match self {
-            Judgement::Yes | Judgement::Low => ("#2e9e4f", "+"),
-            Judgement::No | Judgement::High => ("#c62828", "\u{00d7}"),
-            Judgement::SomeConcerns => ("#f2b705", "\u{2212}"),
-            Judgement::NotReported | Judgement::Unclear => ("#9e9e9e", "?"),
-            Judgement::NotApplicable => ("#ffffff", ""),
-        }
+/// A judgement's fill colour and symbol: green `+` for yes and low risk, red
+/// `×` for no and high risk, amber `−` for some concerns, grey `?` for not
+/// reported and unclear, white and empty for not applicable.
+pub fn judgement_style(j: Judgement) -> (&'static str, &'static str) {
+    match j {
+        Judgement::Yes | Judgement::Low => ("#2e9e4f", "+"),
+        Judgement::No | Judgement::High => ("#c62828", "\u{00d7}"),
+        Judgement::SomeConcerns => ("#f2b705", "\u{2212}"),
+        Judgement::NotReported | Judgement::Unclear => ("#9e9e9e", "?"),
+        Judgement::NotApplicable => ("#ffffff", ""),
     }
 }
 
@@ -76,11 +34,67 @@ pub struct RiskOfBias {
 }
 
 /// Draws the traffic-light figure as an SVG document.
+///
+/// ```
+/// use rema_plot::{risk_of_bias_svg, Judgement, RiskOfBias};
+///
+/// let r = RiskOfBias {
+///     title: None,
+///     studies: vec!["Smith 2001".into(), "Jones 2003".into()],
+///     domains: vec!["Blinding".into()],
+///     judgements: vec![vec![Judgement::parse("low")], vec![None]],
+/// };
+/// let svg = risk_of_bias_svg(&r);
+/// assert!(svg.contains("data-judgement=\"Low risk\""));
+/// ```
 pub fn risk_of_bias_svg(r: &RiskOfBias) -> String {
+    let l = layout(r);
+    let mut svg = Svg::new(
+        l.total_w,
+        l.total_h,
+        r.title.as_deref().unwrap_or("Risk of bias"),
+    );
+    draw_title_lines(&mut svg, &l.title_lines, l.pad, l.fs);
+    draw_header(&mut svg, &l);
+    draw_grid(&mut svg, &l);
+    draw_legends(&mut svg, &l);
+    svg.finish()
+}
+
+/// Circle size of the traffic lights and the grid's cells.
+const CELL: f64 = 30.0;
+const RADIUS: f64 = 11.0;
+
+/// The computed geometry of one traffic-light figure.
+struct Layout<'a> {
+    r: &'a RiskOfBias,
+    fs: f64,
+    pad: f64,
+    line: f64,
+    w_label: f64,
+    x_grid: f64,
+    grid_w: f64,
+    title_lines: Vec<String>,
+    /// `D1: name`, … wrapped.
+    domain_lines: Vec<String>,
+    /// The judgements used, in rows of the key.
+    key_rows: Vec<Vec<Judgement>>,
+    top: f64,
+    header_h: f64,
+    grid_top: f64,
+    grid_h: f64,
+    total_w: f64,
+    total_h: f64,
+}
+
+/// The width of a key entry, its gap included.
+fn key_w(j: Judgement, fs: f64) -> f64 {
+    2.0 * RADIUS + 6.0 + text_width(j.label(), fs, false) + fs * 1.5
+}
+
+fn layout(r: &RiskOfBias) -> Layout<'_> {
     let fs = 12.0;
     let pad = fs;
-    let cell = 30.0;
-    let radius = 11.0;
     let max_label = 220.0;
     let w_label = r
         .studies
@@ -89,13 +103,7 @@ pub fn risk_of_bias_svg(r: &RiskOfBias) -> String {
         .fold(text_width("Study", fs, true), f64::max)
         .min(max_label);
     let x_grid = pad + w_label + fs;
-    let grid_w = cell * r.domains.len() as f64;
-    let legend_entries: Vec<String> = r
-        .domains
-        .iter()
-        .enumerate()
-        .map(|(j, d)| format!("D{}: {}", j + 1, d))
-        .collect();
+    let grid_w = CELL * r.domains.len() as f64;
     let mut used: Vec<Judgement> = Vec::new();
     for row in &r.judgements {
         for j in row.iter().flatten() {
@@ -104,117 +112,161 @@ pub fn risk_of_bias_svg(r: &RiskOfBias) -> String {
             }
         }
     }
-    let key_w = |j: &Judgement| 2.0 * radius + 6.0 + text_width(j.label(), fs, false) + fs * 1.5;
-    let min_w = used.iter().map(key_w).sum::<f64>();
+    let min_w = used.iter().map(|j| key_w(*j, fs)).sum::<f64>();
     let total_w = (x_grid + grid_w + pad).max(360.0).max(min_w + 2.0 * pad);
     let span = total_w - 2.0 * pad;
     let line = fs * 1.45;
-    let title_lines = r
-        .title
-        .as_deref()
-        .map(|t| font::wrap(t, fs * 1.25, true, span))
-        .unwrap_or_default();
-    let domain_lines: Vec<String> = legend_entries
+    let title_lines = title_lines(r.title.as_deref(), fs, span);
+    let domain_lines: Vec<String> = r
+        .domains
         .iter()
-        .flat_map(|e| font::wrap(e, fs, false, span))
+        .enumerate()
+        .map(|(j, d)| format!("D{}: {}", j + 1, d))
+        .flat_map(|e| font::wrap(&e, fs, false, span))
         .collect();
-    // Judgement key rows.
+    let key_rows = key_rows(&used, span, fs);
+    let top = pad + title_lines.len() as f64 * fs * 1.75;
+    let header_h = line;
+    let grid_top = top + header_h + 4.0;
+    let grid_h = CELL * r.studies.len() as f64;
+    let total_h = grid_top
+        + grid_h
+        + fs
+        + domain_lines.len() as f64 * line
+        + fs * 0.5
+        + key_rows.len() as f64 * (2.0 * RADIUS + 6.0)
+        + pad;
+    Layout {
+        r,
+        fs,
+        pad,
+        line,
+        w_label,
+        x_grid,
+        grid_w,
+        title_lines,
+        domain_lines,
+        key_rows,
+        top,
+        header_h,
+        grid_top,
+        grid_h,
+        total_w,
+        total_h,
+    }
+}
+
+/// The judgements of the key in rows no wider than `span`.
+fn key_rows(used: &[Judgement], span: f64, fs: f64) -> Vec<Vec<Judgement>> {
     let mut key_rows: Vec<Vec<Judgement>> = vec![Vec::new()];
     let mut cur = 0.0;
-    for j in &used {
-        if cur + key_w(j) > span && !key_rows.last().is_some_and(Vec::is_empty) {
+    for j in used {
+        if cur + key_w(*j, fs) > span && !key_rows.last().is_some_and(Vec::is_empty) {
             key_rows.push(Vec::new());
             cur = 0.0;
         }
         if let Some(last) = key_rows.last_mut() {
             last.push(*j);
         }
-        cur += key_w(j);
+        cur += key_w(*j, fs);
     }
-    let top = pad + title_lines.len() as f64 * fs * 1.75;
-    let header_h = line;
-    let grid_top = top + header_h + 4.0;
-    let grid_h = cell * r.studies.len() as f64;
-    let total_h = grid_top
-        + grid_h
-        + fs
-        + domain_lines.len() as f64 * line
-        + fs * 0.5
-        + key_rows.len() as f64 * (2.0 * radius + 6.0)
-        + pad;
-    let mut svg = Svg::new(
-        total_w,
-        total_h,
-        r.title.as_deref().unwrap_or("Risk of bias"),
-    );
-    let mut y = pad;
-    for l in &title_lines {
-        y += fs * 1.75;
-        svg.text(
-            &Text::new(pad, y - fs * 0.5, l, fs * 1.25)
-                .bold(true)
-                .class("title"),
-        );
-    }
-    let hb = top + header_h - fs * 0.35;
-    svg.text(&Text::new(pad, hb, "Study", fs).bold(true).class("header"));
-    for j in 0..r.domains.len() {
-        let cx = x_grid + cell * (j as f64 + 0.5);
+    key_rows
+}
+
+/// The x of the centre of domain `j`'s column.
+fn column_x(l: &Layout<'_>, j: usize) -> f64 {
+    l.x_grid + CELL * (j as f64 + 0.5)
+}
+
+/// `Study` over the labels and `D1`, `D2`, … over the columns.
+fn draw_header(svg: &mut Svg, l: &Layout<'_>) {
+    let fs = l.fs;
+    let hb = l.top + l.header_h - fs * 0.35;
+    svg.text(&Text::new(l.pad, hb, "Study", fs).bold(true).class("header"));
+    for j in 0..l.r.domains.len() {
         let label = format!("D{}", j + 1);
         svg.text(
-            &Text::new(cx, hb, &label, fs)
+            &Text::new(column_x(l, j), hb, &label, fs)
                 .bold(true)
                 .anchor(Anchor::Middle)
                 .class("header"),
         );
     }
+}
+
+/// One row per study: a stripe on every other row, the label, and a mark per
+/// domain (a dashed circle where the judgement is missing).
+fn draw_grid(svg: &mut Svg, l: &Layout<'_>) {
+    let (r, fs) = (l.r, l.fs);
     let off = (font::ascent(fs) - font::descent(fs)) / 2.0;
     for (i, study) in r.studies.iter().enumerate() {
-        let cy = grid_top + cell * (i as f64 + 0.5);
+        let cy = l.grid_top + CELL * (i as f64 + 0.5);
         if i % 2 == 0 {
             svg.rect(
-                pad,
-                cy - cell / 2.0,
-                x_grid + grid_w - pad,
-                cell,
+                l.pad,
+                cy - CELL / 2.0,
+                l.x_grid + l.grid_w - l.pad,
+                CELL,
                 "fill=\"#f4f4f4\"",
             );
         }
-        let (shown, cut) = font::truncate(study, fs, false, w_label);
+        let (shown, cut) = font::truncate(study, fs, false, l.w_label);
         svg.text(
-            &Text::new(pad, cy + off, &shown, fs)
+            &Text::new(l.pad, cy + off, &shown, fs)
                 .class("study-label")
                 .title(cut.then_some(study)),
         );
         for j in 0..r.domains.len() {
-            let cx = x_grid + cell * (j as f64 + 0.5);
-            match r.judgements.get(i).and_then(|row| row.get(j)).copied().flatten() {
-                Some(jd) => draw_mark(&mut svg, cx, cy, radius, jd, &format!("{}: {}: {}", study, r.domains[j], jd.label())),
-                None => svg.circle(cx, cy, radius, "class=\"judgement missing\" fill=\"none\" stroke=\"#bbb\" stroke-dasharray=\"2 2\""),
+            let cx = column_x(l, j);
+            match judgement(r, i, j) {
+                Some(jd) => {
+                    let title = format!("{}: {}: {}", study, r.domains[j], jd.label());
+                    draw_mark(svg, cx, cy, RADIUS, jd, &title);
+                }
+                None => svg.circle(
+                    cx,
+                    cy,
+                    RADIUS,
+                    "class=\"judgement missing\" fill=\"none\" stroke=\"#bbb\" stroke-dasharray=\"2 2\"",
+                ),
             }
         }
     }
-    let mut y = grid_top + grid_h + fs;
-    for l in &domain_lines {
-        y += line;
-        svg.text(&Text::new(pad, y - fs * 0.45, l, fs).class("domain-legend"));
+}
+
+/// Study `i`'s judgement in domain `j`, if any.
+fn judgement(r: &RiskOfBias, i: usize, j: usize) -> Option<Judgement> {
+    r.judgements
+        .get(i)
+        .and_then(|row| row.get(j))
+        .copied()
+        .flatten()
+}
+
+/// The names of the domains and the key of the judgements used.
+fn draw_legends(svg: &mut Svg, l: &Layout<'_>) {
+    let fs = l.fs;
+    let off = (font::ascent(fs) - font::descent(fs)) / 2.0;
+    let mut y = l.grid_top + l.grid_h + fs;
+    for t in &l.domain_lines {
+        y += l.line;
+        svg.text(&Text::new(l.pad, y - fs * 0.45, t, fs).class("domain-legend"));
     }
     y += fs * 0.5;
-    for row in &key_rows {
-        let mut x = pad;
-        let cy = y + radius + 3.0;
+    for row in &l.key_rows {
+        let mut x = l.pad;
+        let cy = y + RADIUS + 3.0;
         for j in row {
-            draw_mark(&mut svg, x + radius, cy, radius, *j, j.label());
-            svg.text(&Text::new(x + 2.0 * radius + 6.0, cy + off, j.label(), fs).class("key"));
-            x += key_w(j);
+            draw_mark(svg, x + RADIUS, cy, RADIUS, *j, j.label());
+            svg.text(&Text::new(x + 2.0 * RADIUS + 6.0, cy + off, j.label(), fs).class("key"));
+            x += key_w(*j, fs);
         }
-        y += 2.0 * radius + 6.0;
+        y += 2.0 * RADIUS + 6.0;
     }
-    svg.finish()
 }
 
 fn draw_mark(svg: &mut Svg, cx: f64, cy: f64, r: f64, j: Judgement, title: &str) {
-    let (fill, symbol) = j.style();
+    let (fill, symbol) = judgement_style(j);
     svg.raw(&format!(
         "<g class=\"judgement\" data-judgement=\"{}\"><title>{}</title>\n",
         escape(j.label()),
@@ -253,15 +305,9 @@ pub fn risk_of_bias_html(r: &RiskOfBias) -> String {
     for (i, s) in r.studies.iter().enumerate() {
         let _ = write!(h, "<tr><th scope=\"row\">{}</th>", escape(s));
         for j in 0..r.domains.len() {
-            match r
-                .judgements
-                .get(i)
-                .and_then(|row| row.get(j))
-                .copied()
-                .flatten()
-            {
+            match judgement(r, i, j) {
                 Some(jd) => {
-                    let (fill, symbol) = jd.style();
+                    let (fill, symbol) = judgement_style(jd);
                     let _ = write!(
                         h,
                         "<td style=\"background:{fill}22\"><span class=\"mark\" style=\"background:{fill}\">{}</span> {}</td>",

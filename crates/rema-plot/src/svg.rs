@@ -232,6 +232,29 @@ impl Svg {
     }
 }
 
+/// A figure's title wrapped to `width`: bold, 1.25 × the body size `fs`
+/// (no lines without a title).
+pub fn title_lines(title: Option<&str>, fs: f64, width: f64) -> Vec<String> {
+    title
+        .map(|t| font::wrap(t, fs * 1.25, true, width))
+        .unwrap_or_default()
+}
+
+/// Draws title lines (see [`title_lines`]) at the left margin `pad`, one
+/// every 1.75 × `fs` from the top margin; returns the y under the last.
+pub fn draw_title_lines(svg: &mut Svg, lines: &[String], pad: f64, fs: f64) -> f64 {
+    let mut y = pad;
+    for l in lines {
+        y += fs * 1.75;
+        svg.text(
+            &Text::new(pad, y - fs * 0.5, l, fs * 1.25)
+                .bold(true)
+                .class("title"),
+        );
+    }
+    y
+}
+
 /// A number with `digits` decimals; `NA` when not finite; never `-0.00`.
 pub fn num(x: f64, digits: usize) -> String {
     if !x.is_finite() {

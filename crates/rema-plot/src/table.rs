@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use crate::font::{self, text_width};
-use crate::svg::{escape, Svg, Text};
+use crate::svg::{draw_title_lines, escape, title_lines, Svg, Text};
 
 /// A table: headers and rows of text.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,6 +18,7 @@ pub struct TableData {
 }
 
 impl TableData {
+    /// A table without a title, columns wrapping past 200 px.
     pub fn new(headers: Vec<String>, rows: Vec<Vec<String>>) -> TableData {
         TableData {
             title: None,
@@ -28,71 +29,51 @@ impl TableData {
     }
 }
 
-/// Draws the table as an SVG document.
+/// Draws the table as an SVG document: a shaded header row, then the rows
+/// with every other one striped.
+///
+/// ```
+/// use rema_plot::{table_svg, TableData};
+///
+/// let t = TableData::new(vec!["Study".into(), "Year".into()], vec![vec!["Smith".into(), "2001".into()]]);
+/// assert!(table_svg(&t).contains(">Smith</text>"));
+/// ```
 pub fn table_svg(t: &TableData) -> String {
     let fs = 12.0;
     let pad = fs;
-    let cpad = 6.0;
-    let line = fs * 1.35;
-    let ncol = t.headers.len();
-    let cell = |r: &Vec<String>, j: usize| r.get(j).cloned().unwrap_or_default();
-    let widths: Vec<f64> = (0..ncol)
-        .map(|j| {
-            let head = t.headers[j]
-                .split(' ')
-                .map(|w| text_width(w, fs, true))
-                .fold(0.0, f64::max);
-            let full = t
-                .rows
-                .iter()
-                .map(|r| text_width(&cell(r, j), fs, false))
-                .chain(std::iter::once(text_width(&t.headers[j], fs, true)))
-                .fold(0.0, f64::max);
-            full.min(t.max_col_width).max(head.min(t.max_col_width))
-        })
-        .collect();
-    let total_w = pad * 2.0 + widths.iter().map(|w| w + 2.0 * cpad).sum::<f64>();
+    let widths = column_widths(t, fs);
+    let total_w = pad * 2.0 + widths.iter().map(|w| w + 2.0 * CPAD).sum::<f64>();
     let wrapped = |text: &str, j: usize, bold: bool| font::wrap(text, fs, bold, widths[j]);
+    let ncol = t.headers.len();
     let head: Vec<Vec<String>> = (0..ncol).map(|j| wrapped(&t.headers[j], j, true)).collect();
     let body: Vec<Vec<Vec<String>>> = t
         .rows
         .iter()
         .map(|r| (0..ncol).map(|j| wrapped(&cell(r, j), j, false)).collect())
         .collect();
+    let line = fs * 1.35;
     let height_of = |cells: &Vec<Vec<String>>| {
-        cells.iter().map(Vec::len).max().unwrap_or(1).max(1) as f64 * line + 2.0 * cpad
+        cells.iter().map(Vec::len).max().unwrap_or(1).max(1) as f64 * line + 2.0 * CPAD
     };
-    let title_lines = t
-        .title
-        .as_deref()
-        .map(|s| font::wrap(s, fs * 1.25, true, total_w - 2.0 * pad))
-        .unwrap_or_default();
+    let title_lines = title_lines(t.title.as_deref(), fs, total_w - 2.0 * pad);
     let top = pad + title_lines.len() as f64 * fs * 1.75;
     let head_h = height_of(&head);
     let total_h = top + head_h + body.iter().map(height_of).sum::<f64>() + pad;
     let mut svg = Svg::new(total_w, total_h, t.title.as_deref().unwrap_or("Table"));
-    let mut y = pad;
-    for l in &title_lines {
-        y += fs * 1.75;
-        svg.text(
-            &Text::new(pad, y - fs * 0.5, l, fs * 1.25)
-                .bold(true)
-                .class("title"),
-        );
-    }
+    draw_title_lines(&mut svg, &title_lines, pad, fs);
     let xs: Vec<f64> = widths
         .iter()
         .scan(pad, |x, w| {
             let here = *x;
-            *x += w + 2.0 * cpad;
+            *x += w + 2.0 * CPAD;
             Some(here)
         })
         .collect();
     let draw_row = |svg: &mut Svg, cells: &Vec<Vec<String>>, y: f64, bold: bool, class: &str| {
         for (j, lines) in cells.iter().enumerate() {
             for (i, l) in lines.iter().enumerate() {
-                let by = y + cpad + (i as f64 + 1.0) * line - fs * 0.4;
-                svg.text(&Text::new(xs[j] + cpad, by, l, fs).bold(bold).class(class));
+                let by = y + CPAD + (i as f64 + 1.0) * line - fs * 0.4;
+                svg.text(&Text::new(xs[j] + CPAD, by, l, fs).bold(bold).class(class));
             }
         }
     };
@@ -111,6 +92,35 @@ pub fn table_svg(t: &TableData) -> String {
     }
     svg.line((pad, y), (total_w - pad, y), "#000", 1.0, "");
     svg.finish()
+}
+
+/// Padding inside a cell.
+const CPAD: f64 = 6.0;
+
+/// Cell `j` of row `r` (empty past its end).
+fn cell(r: &[String], j: usize) -> String {
+    r.get(j).cloned().unwrap_or_default()
+}
+
+/// Each column as wide as its widest cell, at most
+/// [`TableData::max_col_width`], but never narrower than the longest word of
+/// its header.
+fn column_widths(t: &TableData, fs: f64) -> Vec<f64> {
+    (0..t.headers.len())
+        .map(|j| {
+            let head = t.headers[j]
+                .split(' ')
+                .map(|w| text_width(w, fs, true))
+                .fold(0.0, f64::max);
+            let full = t
+                .rows
+                .iter()
+                .map(|r| text_width(&cell(r, j), fs, false))
+                .chain(std::iter::once(text_width(&t.headers[j], fs, true)))
+                .fold(0.0, f64::max);
+            full.min(t.max_col_width).max(head.min(t.max_col_width))
+        })
+        .collect()
 }
 
 /// The table as HTML.

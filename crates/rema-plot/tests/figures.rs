@@ -30,6 +30,29 @@ fn assert_clean_layout(name: &str, svg: &str) {
     assert!(out.is_empty(), "{name}: texts outside the figure: {out:?}");
 }
 
+/// Every text of `doc`, joined by `sep`.
+fn joined_texts(doc: &roxmltree::Document<'_>, sep: &str) -> String {
+    texts(doc)
+        .iter()
+        .map(|b| b.text.clone())
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
+/// Every study of `res` has its label among the texts, shown or (when cut)
+/// as the title.
+fn assert_every_study_label(boxes: &[TextBox], res: &rema_data::AnalysisResult) {
+    for s in &res.studies {
+        assert!(
+            boxes
+                .iter()
+                .any(|b| b.text == s.study || b.title.as_deref() == Some(&s.study)),
+            "label {} missing",
+            s.study
+        );
+    }
+}
+
 /// (x, value) of the tick labels; the axis map x = a + b·t(value).
 fn axis_map(doc: &roxmltree::Document<'_>, log: bool) -> impl Fn(f64) -> f64 {
     let ticks: Vec<(f64, f64)> = texts(doc)
@@ -43,6 +66,13 @@ fn axis_map(doc: &roxmltree::Document<'_>, log: bool) -> impl Fn(f64) -> f64 {
     let (x1, v1) = ticks[ticks.len() - 1];
     let b = (x1 - x0) / (tr(v1) - tr(v0));
     move |v: f64| x0 + b * (tr(v) - tr(v0))
+}
+
+/// The elements of `doc` of class `class`, in document order.
+fn by_class<'a, 'i>(doc: &'a roxmltree::Document<'i>, class: &str) -> Vec<roxmltree::Node<'a, 'i>> {
+    doc.descendants()
+        .filter(|n| n.attribute("class") == Some(class))
+        .collect()
 }
 
 fn num_attr(n: roxmltree::Node<'_, '_>, a: &str) -> f64 {
@@ -69,15 +99,7 @@ fn bcg_forest_with_subgroups_is_where_metafor_puts_it() {
     let boxes = texts(&doc);
     // Every study label, every subgroup and the subgroup test are there.
     let res = bcg_result();
-    for s in &res.studies {
-        assert!(
-            boxes
-                .iter()
-                .any(|b| b.text == s.study || b.title.as_deref() == Some(&s.study)),
-            "label {} missing",
-            s.study
-        );
-    }
+    assert_every_study_label(&boxes, &res);
     for (level, ..) in METAFOR_BCG_ALLOC {
         assert!(boxes
             .iter()
@@ -104,10 +126,7 @@ fn bcg_forest_with_subgroups_is_where_metafor_puts_it() {
     // The x of a value, read off the tick labels (log axis for RR).
     let x_of = axis_map(&doc, true);
     // Squares at exp(yi), in study order within subgroups.
-    let squares: Vec<_> = doc
-        .descendants()
-        .filter(|n| n.attribute("class") == Some("study-square"))
-        .collect();
+    let squares: Vec<_> = by_class(&doc, "study-square");
     assert_eq!(squares.len(), 13);
     let rows: Vec<_> = d.subgroups.iter().flat_map(|g| g.rows.iter()).collect();
     for (sq, row) in squares.iter().zip(&rows) {
@@ -132,10 +151,7 @@ fn bcg_forest_with_subgroups_is_where_metafor_puts_it() {
         .unwrap();
     assert!(num_attr(squares[i_max], "width") > num_attr(squares[i_min], "width"));
     // Diamonds: three subtotals then the total, at metafor's estimates and CIs.
-    let diamonds: Vec<_> = doc
-        .descendants()
-        .filter(|n| n.attribute("class") == Some("diamond"))
-        .collect();
+    let diamonds: Vec<_> = by_class(&doc, "diamond");
     assert_eq!(diamonds.len(), 4);
     let mut expected: Vec<(f64, f64, f64)> = METAFOR_BCG_ALLOC
         .iter()
@@ -153,20 +169,14 @@ fn bcg_forest_with_subgroups_is_where_metafor_puts_it() {
         }
     }
     // The prediction interval bar of the total spans metafor's PI.
-    let bars: Vec<_> = doc
-        .descendants()
-        .filter(|n| n.attribute("class") == Some("pi-bar"))
-        .collect();
+    let bars: Vec<_> = by_class(&doc, "pi-bar");
     let total_bar = bars.last().unwrap();
     let x0 = num_attr(*total_bar, "x");
     let x1 = x0 + num_attr(*total_bar, "width");
     assert!((x0 - x_of(METAFOR_BCG_PI.0.exp())).abs() < 0.05);
     assert!((x1 - x_of(METAFOR_BCG_PI.1.exp())).abs() < 0.05);
     // The reference line is at RR = 1.
-    let rl = doc
-        .descendants()
-        .find(|n| n.attribute("class") == Some("ref-line"))
-        .unwrap();
+    let rl = by_class(&doc, "ref-line")[0];
     assert!((num_attr(rl, "x1") - x_of(1.0)).abs() < 0.05);
 }
 
@@ -197,15 +207,7 @@ fn forest_of_three_studies_and_of_300_lays_out_cleanly() {
         assert_clean_layout(&format!("{k} studies"), &svg);
         let doc = parse(&svg);
         let boxes = texts(&doc);
-        for s in &res.studies {
-            assert!(
-                boxes
-                    .iter()
-                    .any(|b| b.text == s.study || b.title.as_deref() == Some(&s.study)),
-                "label {} missing",
-                s.study
-            );
-        }
+        assert_every_study_label(&boxes, &res);
         // Long labels are cut visibly, with the full label kept as a title.
         if k == 300 {
             let cut: Vec<_> = boxes.iter().filter(|b| b.text.ends_with('…')).collect();
@@ -214,17 +216,11 @@ fn forest_of_three_studies_and_of_300_lays_out_cleanly() {
                 .iter()
                 .all(|b| b.title.as_ref().is_some_and(|t| t.len() > b.text.len())));
         }
-        let squares = doc
-            .descendants()
-            .filter(|n| n.attribute("class") == Some("study-square"))
-            .count();
+        let squares = by_class(&doc, "study-square").len();
         assert_eq!(squares, k);
         // Linear axis for a generic measure: squares at yi.
         let x_of = axis_map(&doc, false);
-        let sq = doc
-            .descendants()
-            .find(|n| n.attribute("class") == Some("study-square"))
-            .unwrap();
+        let sq = by_class(&doc, "study-square")[0];
         let cx = num_attr(sq, "x") + num_attr(sq, "width") / 2.0;
         assert!((cx - x_of(res.studies[0].yi)).abs() < 0.05);
     }
@@ -243,9 +239,7 @@ fn forest_honours_width_height_and_xlim() {
     assert_eq!(doc.root_element().attribute("width"), Some("1000"));
     assert_eq!(doc.root_element().attribute("height"), Some("900"));
     // Studies whose CI leaves the limits end in arrows.
-    assert!(doc
-        .descendants()
-        .any(|n| n.attribute("class") == Some("arrow")));
+    assert!(!by_class(&doc, "arrow").is_empty());
 }
 
 #[test]
@@ -256,17 +250,9 @@ fn funnel_points_sit_at_effect_and_standard_error() {
     let svg = funnel_svg(&f);
     assert_clean_layout("funnel", &svg);
     let doc = parse(&svg);
-    let points: Vec<_> = doc
-        .descendants()
-        .filter(|n| n.attribute("class") == Some("study-point"))
-        .collect();
+    let points: Vec<_> = by_class(&doc, "study-point");
     assert_eq!(points.len(), 13);
-    assert_eq!(
-        doc.descendants()
-            .filter(|n| n.attribute("class") == Some("contour"))
-            .count(),
-        3
-    );
+    assert_eq!(by_class(&doc, "contour").len(), 3);
     // x tick labels show ratios; their positions are linear in log RR.
     let boxes = texts(&doc);
     let xt: Vec<(f64, f64)> = boxes
@@ -313,15 +299,10 @@ fn funnel_points_sit_at_effect_and_standard_error() {
     let svg = funnel_svg(&f);
     assert_clean_layout("funnel (filled)", &svg);
     let doc = parse(&svg);
-    let hollow: Vec<_> = doc
-        .descendants()
-        .filter(|n| n.attribute("class") == Some("filled-point"))
-        .collect();
+    let hollow: Vec<_> = by_class(&doc, "filled-point");
     assert_eq!(hollow.len(), 2);
     assert!(hollow.iter().all(|n| n.attribute("fill") == Some("#fff")));
-    assert!(doc
-        .descendants()
-        .any(|n| n.attribute("class") == Some("adjusted-line")));
+    assert!(!by_class(&doc, "adjusted-line").is_empty());
 }
 
 #[test]
@@ -329,11 +310,7 @@ fn bkp_flow_shows_the_papers_counts() {
     let svg = flow_svg(&bkp_flow(), Some("Selection of studies (PRISMA 2020)"));
     assert_clean_layout("flow", &svg);
     let doc = parse(&svg);
-    let all: String = texts(&doc)
-        .iter()
-        .map(|b| b.text.clone())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let all = joined_texts(&doc, " ");
     for needle in [
         "(n\u{a0}=\u{a0}208)",
         "(n\u{a0}=\u{a0}11)",
@@ -351,12 +328,7 @@ fn bkp_flow_shows_the_papers_counts() {
         })
         .collect();
     assert_eq!(boxes.len(), 5);
-    assert_eq!(
-        doc.descendants()
-            .filter(|n| n.attribute("class") == Some("flow-arrow"))
-            .count(),
-        4
-    );
+    assert_eq!(by_class(&doc, "flow-arrow").len(), 4);
     // Boxes do not overlap each other.
     let r: Vec<(f64, f64, f64, f64)> = boxes
         .iter()
@@ -392,10 +364,7 @@ fn bkp_risk_of_bias_has_every_judgement() {
     let svg = risk_of_bias_svg(&rob);
     assert_clean_layout("risk of bias", &svg);
     let doc = parse(&svg);
-    let marks: Vec<_> = doc
-        .descendants()
-        .filter(|n| n.attribute("class") == Some("judgement"))
-        .collect();
+    let marks: Vec<_> = by_class(&doc, "judgement");
     // 49 cells and one key entry per judgement used (yes, no, not reported).
     assert_eq!(marks.len(), 49 + 3);
     let count = |j: Judgement| {
@@ -416,11 +385,7 @@ fn bkp_risk_of_bias_has_every_judgement() {
     assert_eq!(count(Judgement::Yes), n_in_csv("yes") + 1);
     assert_eq!(count(Judgement::No), n_in_csv("no") + 1);
     assert_eq!(count(Judgement::NotReported), n_in_csv("not_reported") + 1);
-    let all: String = texts(&doc)
-        .iter()
-        .map(|b| b.text.clone())
-        .collect::<Vec<_>>()
-        .join("|");
+    let all = joined_texts(&doc, "|");
     assert!(all.contains("Lieberman 2003 [25]"));
     assert!(all.contains("D7: Follow-up over 80%"));
 }
@@ -431,11 +396,7 @@ fn characteristics_table_keeps_every_cell() {
     let svg = table_svg(&t);
     assert_clean_layout("characteristics", &svg);
     let doc = parse(&svg);
-    let all: String = texts(&doc)
-        .iter()
-        .map(|b| b.text.clone())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let all = joined_texts(&doc, " ");
     for row in &t.rows {
         for cell in row {
             for word in cell.split_whitespace() {

@@ -1,0 +1,223 @@
+//! From the output of a plan run (rema-data's [`RunOutput`]) to its figures
+//! and its report: the selection flow, a forest plot per analysis that ran,
+//! the risk of bias, the summary table and the [`ReportInput`] of the HTML
+//! report. The caller writes them (the CLI into `figures/` and
+//! `report.html`).
+
+use rema_data::run::RunOutput;
+use rema_data::AnalysisResult;
+
+use super::review::{characteristics, flow_counts, risk_of_bias};
+use crate::flow::flow_svg;
+use crate::forest::{forest_svg, ForestData};
+use crate::report::{methods_paragraph, provenance_rows, Figure, ReportInput};
+use crate::rob::risk_of_bias_svg;
+use crate::table::TableData;
+
+/// One figure of a run, to be written as `<stem>.svg` (and `.png`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FigureFile {
+    /// The file name without extension: `flow`, `forest_<id>`, `risk_of_bias`.
+    pub stem: String,
+    /// The SVG document.
+    pub svg: String,
+}
+
+/// The figures of a run in the order they are written, and the report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunReport {
+    /// The flow, the forest plots and the risk of bias, when there are any.
+    pub figures: Vec<FigureFile>,
+    /// What [`render_report`](crate::render_report) turns into `report.html`.
+    pub report: ReportInput,
+}
+
+/// A file name for an analysis id (`leak_all`, `rr:alloc=random`): letters,
+/// digits, `-` and `_` kept, anything else `_`.
+pub fn file_stem(id: &str) -> String {
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// The figures and the report of a run: the selection flow (when the review
+/// gives PRISMA boxes), a forest plot per analysis that ran, in plan order,
+/// titled by its outcome, and the risk of bias (when judged); the report
+/// shows the summary, these figures, the characteristics, the risk of bias,
+/// the methods, the analyses that did not run and the provenance.
+///
+/// ```no_run
+/// use rema_plot::adapt::run::run_report;
+///
+/// let out = rema_data::run_plan(std::path::Path::new("examples/bcg/bcg.toml")).unwrap();
+/// let run = run_report(&out);
+/// assert_eq!(run.figures[0].stem, "forest_rr_reml");
+/// let html = rema_plot::render_report(&run.report);
+/// # let _ = html;
+/// ```
+pub fn run_report(out: &RunOutput) -> RunReport {
+    let ran: Vec<(&str, &AnalysisResult)> = out
+        .results
+        .order
+        .iter()
+        .filter_map(|id| out.results.results.get(id).map(|r| (id.as_str(), r)))
+        .collect();
+    let mut files = Vec::new();
+    let mut figures = Vec::new();
+    let mut add = |stem: String, caption: Option<String>, svg: String| {
+        if let Some(caption) = caption {
+            figures.push(Figure {
+                id: stem.clone(),
+                caption,
+                svg: svg.clone(),
+            });
+        }
+        files.push(FigureFile { stem, svg });
+    };
+    if let Some(flow) = out.review.as_ref().and_then(flow_counts) {
+        let svg = flow_svg(&flow, Some("Selection of studies (PRISMA 2020)"));
+        add("flow".into(), Some("Selection of studies".into()), svg);
+    }
+    for (id, result) in &ran {
+        let caption = format!("Forest plot of {id}");
+        add(
+            format!("forest_{}", file_stem(id)),
+            Some(caption),
+            forest_svg(&run_forest(out, id, result)),
+        );
+    }
+    let rob = out.review.as_ref().and_then(risk_of_bias);
+    if let Some(r) = &rob {
+        add("risk_of_bias".into(), None, risk_of_bias_svg(r));
+    }
+    let report = ReportInput {
+        title: out
+            .results
+            .title
+            .clone()
+            .unwrap_or_else(|| format!("rema report: {}", out.results.plan)),
+        summary: Some(summary(out)),
+        figures,
+        characteristics: out.review.as_ref().and_then(characteristics),
+        risk_of_bias: rob,
+        methods: methods_paragraph(&ran.iter().map(|(_, r)| *r).collect::<Vec<_>>()),
+        notes: out
+            .results
+            .not_run
+            .iter()
+            .map(|(id, why)| format!("{id} was not run: {why}"))
+            .collect(),
+        provenance: provenance(out, &ran),
+    };
+    RunReport {
+        figures: files,
+        report,
+    }
+}
+
+/// The forest plot of analysis `id`, titled `outcome (id)`.
+fn run_forest(out: &RunOutput, id: &str, result: &AnalysisResult) -> ForestData {
+    let mut d = ForestData::from(result);
+    let outcome = out
+        .results
+        .summary
+        .iter()
+        .find(|s| s.id == id)
+        .map(|s| s.outcome.clone())
+        .unwrap_or_default();
+    d.title = Some(if outcome.is_empty() {
+        id.to_string()
+    } else {
+        format!("{outcome} ({id})")
+    });
+    d
+}
+
+/// The plan and its hash, then each analysis's options and input.
+fn provenance(out: &RunOutput, ran: &[(&str, &AnalysisResult)]) -> Vec<(String, String)> {
+    let mut provenance = vec![
+        ("plan".to_string(), out.results.plan.clone()),
+        ("plan sha256".to_string(), out.results.plan_sha256.clone()),
+    ];
+    provenance.extend(provenance_rows(ran));
+    provenance
+}
+
+/// The summary table in the layout of a review's results table, with the
+/// analyses that could not run and why.
+pub fn summary(out: &RunOutput) -> TableData {
+    let fmt = |v: Option<f64>, d: usize| v.map(|x| format!("{x:.d$}")).unwrap_or_default();
+    let rows = out
+        .results
+        .summary
+        .iter()
+        .map(|r| {
+            let effect = match (r.estimate, r.ci_lower, r.ci_upper) {
+                (Some(e), Some(l), Some(u)) => format!("{e:.2} ({l:.2}, {u:.2})"),
+                _ => r
+                    .not_run
+                    .clone()
+                    .map(|w| format!("not run: {w}"))
+                    .unwrap_or_default(),
+            };
+            vec![
+                r.id.clone(),
+                r.outcome.clone(),
+                r.comparison.clone(),
+                format!("{} ({})", r.studies.len(), r.studies.join(", ")),
+                match (&r.n, &r.unit) {
+                    (Some(n), Some(u)) => format!("{n} {u}"),
+                    (Some(n), None) => n.to_string(),
+                    _ => String::new(),
+                },
+                format!("{} {}", r.scale, r.method),
+                effect,
+                r.pval
+                    .map(|p| {
+                        if p < 0.001 {
+                            "<.001".to_string()
+                        } else {
+                            format!("{p:.3}")
+                        }
+                    })
+                    .unwrap_or_default(),
+                fmt(r.i2, 0),
+            ]
+        })
+        .collect();
+    let mut t = TableData::new(
+        [
+            "Analysis",
+            "Outcome",
+            "Comparison",
+            "Studies",
+            "n",
+            "Scale, method",
+            "Effect (95% CI)",
+            "p",
+            "I² (%)",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    );
+    t.title = Some("Summary of the analyses".to_string());
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_stem;
+
+    #[test]
+    fn file_stems_keep_only_safe_characters() {
+        assert_eq!(file_stem("rr_reml:alloc=random"), "rr_reml_alloc_random");
+        assert_eq!(file_stem("leak-all"), "leak-all");
+    }
+}
