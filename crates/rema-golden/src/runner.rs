@@ -112,10 +112,17 @@ impl Report {
             self.failed().count() + self.failures.len()
         );
         for (name, (n, worst, at)) in by {
-            let _ = write!(
-                out,
-                "\n  {name}: {n} values, largest error {worst:.1e} of the tolerance at {at}"
-            );
+            if worst > 0.0 {
+                let _ = write!(
+                    out,
+                    "\n  {name}: {n} values, largest error {worst:.1e} of the tolerance at {at}"
+                );
+            } else {
+                let _ = write!(
+                    out,
+                    "\n  {name}: {n} values, none differs (beyond the 1e-10 floor)"
+                );
+            }
         }
         out
     }
