@@ -49,6 +49,7 @@ tolerance_for <- function(pointers, class) {
 
 golden_case <- function(id, source, expect, spec = NULL, csv = NULL, rows = NULL, plan = NULL, input = NULL,
                         entry = NULL, tolerance = NULL, error = NULL, note = NULL) {
+  if (!is.null(spec)) spec <- spec[!vapply(spec, is.null, logical(1))]
   case <- list(id = id, source = source, entry = entry, csv = csv, rows = rows, plan = plan, spec = spec,
                input = input, expect = if (length(expect)) expect else NULL,
                tolerance = if (length(tolerance)) tolerance else NULL, error = error, note = note)

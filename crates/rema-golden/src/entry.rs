@@ -108,9 +108,14 @@ fn to_value<T: serde::Serialize>(r: &T) -> Result<Value, String> {
 }
 
 /// The case's table (CSV file or inline rows) and its spec, through serde.
+/// A null option in the spec is an option not set (R writes an absent value
+/// as null).
 fn table_and_spec(root: &Path, case: &Case) -> Result<(Table, AnalysisSpec), String> {
-    let spec: AnalysisSpec =
-        serde_json::from_value(case.spec.clone()).map_err(|e| format!("spec: {e}"))?;
+    let mut spec = case.spec.clone();
+    if let Some(obj) = spec.as_object_mut() {
+        obj.retain(|_, v| !v.is_null());
+    }
+    let spec: AnalysisSpec = serde_json::from_value(spec).map_err(|e| format!("spec: {e}"))?;
     let table = match (&case.csv, &case.rows) {
         (Some(csv), None) => Table::read_path(&root.join(csv)).map_err(|e| e.to_string())?,
         (None, Some(rows)) => {
