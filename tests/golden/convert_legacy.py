@@ -2,12 +2,15 @@
 format (tests/golden/golden.R) into the case format, exactly as the script now
 writes it.
 
-Why: bootstrap.R and bootstrap_mods.R take about 15 minutes of CPU each
-(permutest.R 5). Where a suite file was produced this way, its values are the
-ones R wrote with the previous script (set.seed() makes them reproducible: the
-previous scripts regenerate their committed JSON byte for byte with R 4.2.2,
-metafor 3.8.1, boot 1.3-28.1), and `cargo xtask goldens` regenerates them with
-R. The R scripts emit the same cases (checked at R = 300 replicates).
+Why: bootstrap.R and bootstrap_mods.R take about 15 minutes of CPU each, more
+than could be spared when the case format was introduced, so
+tests/golden/bootstrap.json and bootstrap_mods.json were made by this
+converter from the files the previous scripts wrote. Their values are R's
+(set.seed() makes the runs reproducible: the previous bootstrap_mods.R
+regenerated its committed JSON byte for byte with R 4.2.2, metafor 3.8.1 and
+boot 1.3-28.1), and the current scripts emit the same cases (checked at
+R = 300 replicates); `cargo xtask goldens bootstrap bootstrap_mods`
+regenerates them with R.
 
 Usage (from the workspace root), for a suite NAME in permutest, bootstrap,
 bootstrap_mods:
