@@ -16,19 +16,8 @@ use rema::core::resample::permutation::{permutest, PermutationOptions};
 use rema::core::resample::{Hooks, Iterations};
 use rema::core::{fit_with_moderators, Design, FitOptions, Method};
 
-/// Deterministic studies (SplitMix64), as benches/fit.rs, plus a moderator.
-fn studies(k: usize, seed: u64) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
-    let mut s = seed;
-    let mut next = || rema::core::resample::rng::splitmix64(&mut s) as f64 / u64::MAX as f64;
-    let vi: Vec<f64> = (0..k).map(|_| 0.01 + 0.19 * next()).collect();
-    let xi: Vec<f64> = (0..k).map(|_| 10.0 + 50.0 * next()).collect();
-    let yi = vi
-        .iter()
-        .zip(&xi)
-        .map(|(v, x)| -0.5 + 0.01 * x + (next() - 0.5) * 0.8 + (next() - 0.5) * v.sqrt())
-        .collect();
-    (yi, vi, xi)
-}
+// The synthetic studies that `cargo xtask bench-compare` times as well.
+use rema_golden::synthetic::studies;
 
 fn iterations_for(k: usize) -> u64 {
     if k >= 1000 {

@@ -3,16 +3,17 @@
 # ranktest() (Begg and Mazumdar's rank correlation) and trimfill() (L0,
 # side chosen by metafor).
 #
-# Regenerate: Rscript tests/golden/bias.R tests/golden  (or cargo xtask goldens)
+# Regenerate: `cargo xtask goldens` (or Rscript tests/golden/bias.R tests/golden).
+# Writes tests/golden/bias.json (the case format of tests/golden/golden.R):
+# one case per fit, `rema bias` of the CSV, and one through rema-core's
+# trim and fill of metafor's yi and vi for the filled model's statistic (which
+# the bias JSON does not report).
 # Every fit uses metafor's defaults except PM (control tol = 1e-12, see core.R).
-suppressPackageStartupMessages({ library(metafor); library(jsonlite) })
-
-args <- commandArgs(trailingOnly = TRUE)
-out_dir <- if (length(args) >= 1) args[1] else "tests/golden"
-dir.create(file.path(out_dir, "data"), showWarnings = FALSE, recursive = TRUE)
+source("tests/golden/golden.R")
+out_dir <- golden_out
 
 nums <- function(x) unname(as.numeric(x))
-num1 <- function(x) if (is.null(x) || length(x) == 0 || is.na(x)) NULL else unname(as.numeric(x))
+num1 <- num
 
 run <- function(id, csv, dat, measure, method, test, note = NULL) {
   ctrl <- if (method == "PM") list(tol = 1e-12) else list()
@@ -24,17 +25,28 @@ run <- function(id, csv, dat, measure, method, test, note = NULL) {
   ties <- length(unique(es$vi)) < res$k
   tf <- trimfill(res)
   filled <- tf$fill
+  stat <- if (test == "knha") "t" else "z"
+  egger <- at("/egger", stats::setNames(list(num1(rt$zval), num1(rt$pval), num1(rt$ddf), num1(rt$est), num1(rt$ci.lb), num1(rt$ci.ub)),
+                                        c(stat, "pval", "df", "limit_estimate", "limit_ci_lower", "limit_ci_upper")))
+  begg <- at("/begg", list(tau = num1(rk$tau), pval = num1(rk$pval), exact = !ties))
+  trim <- c(at("/trimfill", list(k0 = tf$k0, side = tf$side, se_k0 = num1(tf$se.k0),
+                                 estimate = num1(tf$beta[1]), se = num1(tf$se[1]), pval = num1(tf$pval[1]),
+                                 ci_lower = num1(tf$ci.lb[1]), ci_upper = num1(tf$ci.ub[1]), tau2 = num1(tf$tau2),
+                                 q = num1(tf$QE), i2 = num1(tf$I2))),
+            rows_at("/trimfill/filled", list(yi = nums(tf$yi[filled]), vi = nums(tf$vi[filled]))))
+  expect <- c(egger, begg, trim)
+  # Kendall's tau, its p-value, df and the filled variances are closed form.
+  closed <- grepl("^/begg/|/df$|/k0$|/side$|/vi$", names(expect))
+  iterative <- if (is_iterative(method)) names(expect)[!closed] else NULL
+  id <- paste0(id, "/", measure, "/", method, "/", test)
+  src <- sprintf('res <- rma(yi, vi, measure = "%s", method = "%s", test = "%s")', measure, method, test)
   list(
-    id = id, csv = csv, measure = measure, method = method, test = test, note = note,
-    yi = nums(es$yi), vi = nums(es$vi),
-    egger = list(stat = num1(rt$zval), pval = num1(rt$pval), df = num1(rt$ddf),
-                 limit_estimate = num1(rt$est), limit_ci_lower = num1(rt$ci.lb), limit_ci_upper = num1(rt$ci.ub)),
-    begg = list(tau = num1(rk$tau), pval = num1(rk$pval), exact = !ties),
-    trimfill = list(k0 = tf$k0, se_k0 = num1(tf$se.k0), side = tf$side,
-                    estimate = num1(tf$beta[1]), se = num1(tf$se[1]), stat = num1(tf$zval[1]), pval = num1(tf$pval[1]),
-                    ci_lower = num1(tf$ci.lb[1]), ci_upper = num1(tf$ci.ub[1]), tau2 = num1(tf$tau2),
-                    q = num1(tf$QE), i2 = num1(tf$I2),
-                    filled_yi = I(nums(tf$yi[filled])), filled_vi = I(nums(tf$vi[filled]))))
+    golden_case(id, paste0(src, "; regtest(res); ranktest(res); trimfill(res)"), expect, csv = csv,
+                spec = list(measure = measure, method = method, test = test),
+                tolerance = tolerance_for(iterative, "iterative"), note = note),
+    golden_case(paste0(id, "/trimfill_stat"), paste0(src, "; trimfill(res)$zval"), list(`/stat` = num1(tf$zval[1])),
+                entry = "trim_and_fill", input = list(yi = nums(es$yi), vi = nums(es$vi), method = method, test = test),
+                tolerance = tolerance_for(if (is_iterative(method)) "/stat", "iterative")))
 }
 
 bcg <- data.frame(study = paste0(dat.bcg$author, " ", dat.bcg$year),
@@ -60,7 +72,7 @@ sim <- data.frame(study = paste0("R", 1:60), yi = round(0.3 + rnorm(60, 0, sqrt(
 write.csv(sim, file.path(out_dir, "data", "sim60_bias.csv"), row.names = FALSE)
 
 cases <- list()
-add <- function(...) cases[[length(cases) + 1]] <<- run(...)
+add <- function(...) cases <<- c(cases, run(...))
 for (m in c("FE", "DL", "REML", "PM")) add("bcg_RR", "tests/golden/data/bcg_RR.csv", bcg, "RR", m, "z")
 add("bcg_RR", "tests/golden/data/bcg_RR.csv", bcg, "RR", "REML", "knha",
     note = "regtest() uses the model's test (t on k - 2 df); trimfill() refits with test = z at level 95")
@@ -71,10 +83,4 @@ for (m in c("DL", "REML")) add("sim60_bias", "tests/golden/data/sim60_bias.csv",
 for (m in c("REML")) add("normand_bias", "tests/golden/data/normand_bias.csv", nor, "MD", m, "z")
 for (m in c("DL")) add("normand_bias", "tests/golden/data/normand_bias.csv", nor, "SMD", m, "z")
 
-golden <- list(
-  generator = list(script = "tests/golden/bias.R", r = R.version.string,
-                   metafor = as.character(packageVersion("metafor")), jsonlite = as.character(packageVersion("jsonlite"))),
-  cases = cases)
-writeLines(toJSON(golden, auto_unbox = TRUE, digits = NA, null = "null", na = "null", pretty = TRUE),
-           file.path(out_dir, "bias.json"))
-cat("wrote", length(cases), "cases to", file.path(out_dir, "bias.json"), "\n")
+golden_write("bias", "bias", "closed_form", "tests/golden/bias.R", cases)

@@ -2,7 +2,10 @@
 # documented recipe with the boot package ("Bootstrapping with rma()",
 # https://www.metafor-project.org/doku.php/tips:bootstrapping_with_ma).
 #
-# Regenerate: Rscript tests/golden/bootstrap.R   (from the workspace root; a few minutes)
+# Regenerate: `cargo xtask goldens` (or Rscript tests/golden/bootstrap.R from the
+# workspace root; about 15 minutes). Writes tests/golden/bootstrap.json in the case
+# format of tests/golden/golden.R: one case per method and type, `rema analyze
+# --bootstrap 4000 --seed 2026` of the CSV, compared by distribution.
 # Data: examples/bcg/bcg.csv, log risk ratios. R = 10000 replicates each.
 #
 # The nonparametric statistic refits on dat[indices, ]. A statistic written
@@ -17,7 +20,8 @@
 # too). BCa is not defined for the parametric bootstrap.
 # Monte Carlo SE of each bound: the order statistics at R q +- 1.96 sqrt(R q (1 - q))
 # (half the distance, over 1.96), the same rule rema reports.
-suppressPackageStartupMessages({ library(metafor); library(boot); library(jsonlite) })
+source("tests/golden/golden.R")
+suppressPackageStartupMessages(library(boot))
 num <- function(x) unname(as.numeric(x))
 bcg <- read.csv("examples/bcg/bcg.csv")
 es <- escalc(measure = "RR", ai = ai, bi = bi, ci = ci, di = di, data = bcg)
@@ -70,9 +74,20 @@ for (method in c("DL", "REML")) {
     estimate = summ(b, 1, "parametric"), tau2 = summ(b, 2, "parametric"),
     i2 = summ(b, 3, "parametric"), h2 = summ(b, 4, "parametric"))
 }
-golden <- list(generator = list(script = "tests/golden/bootstrap.R", r = R.version.string,
-                                metafor = as.character(packageVersion("metafor")),
-                                boot = as.character(packageVersion("boot"))),
-               csv = "examples/bcg/bcg.csv", measure = "RR", cases = cases)
-writeLines(toJSON(golden, auto_unbox = TRUE, digits = NA, null = "null", pretty = TRUE), "tests/golden/bootstrap.json")
-cat("wrote tests/golden/bootstrap.json\n")
+# rema runs 4,000 replicates (seed 2026) against boot's 10,000.
+golden_cases <- list()
+for (c in cases) {
+  expect <- list(`/bootstrap/replicates` = 4000, `/bootstrap/seed` = 2026, `/bootstrap/type` = c$type); tol <- list()
+  for (stat in names(c(estimate = "/bootstrap/estimate", tau2 = "/bootstrap/tau2", i2 = "/bootstrap/i2", h2 = "/bootstrap/h2"))) {
+    e <- boot_expect(c(estimate = "/bootstrap/estimate", tau2 = "/bootstrap/tau2", i2 = "/bootstrap/i2", h2 = "/bootstrap/h2")[[stat]], c[[stat]])
+    expect <- c(expect, e$expect); tol <- c(tol, e$tolerance)
+  }
+  golden_cases[[length(golden_cases) + 1]] <- golden_case(
+    paste0(c$method, "/", c$type),
+    sprintf('boot(escalc("RR", dat.bcg), function(d, i) rma(yi, vi, data = d[i, ], method = "%s"), R = %d, sim = "%s"); boot.ci(type = c("perc", "bca"), L = empinf(type = "jack"))',
+            c$method, c$replicates, if (c$type == "nonparametric") "ordinary" else "parametric"),
+    expect, csv = "examples/bcg/bcg.csv",
+    spec = list(measure = "RR", method = c$method, bootstrap = 4000, bootstrap_type = c$type, seed = 2026),
+    tolerance = tol)
+}
+golden_write("bootstrap", "analyze", "exact", "tests/golden/bootstrap.R", golden_cases, packages = "boot")

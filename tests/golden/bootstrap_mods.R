@@ -3,7 +3,10 @@
 # the boot package, as tests/golden/bootstrap.R does for the intercept-only
 # model.
 #
-# Regenerate: Rscript tests/golden/bootstrap_mods.R   (from the workspace root; a few minutes)
+# Regenerate: `cargo xtask goldens` (or Rscript tests/golden/bootstrap_mods.R from the
+# workspace root; about 15 minutes). Writes tests/golden/bootstrap_mods.json in the case
+# format of tests/golden/golden.R: one case per method and type, `rema analyze
+# --bootstrap 4000 --seed 2026` of the CSV, compared by distribution.
 # Data: examples/bcg/bcg.csv, log risk ratios, mods = ~ ablat. R = 10000 replicates each.
 #
 # Nonparametric: the rows (yi, vi, ablat) are resampled together,
@@ -14,7 +17,8 @@
 # Statistics per replicate: intercept, slope, tau^2, I^2, H^2.
 # Intervals: boot.ci(type = "perc") and boot.ci(type = "bca") with jackknife
 # influence values, L = empinf(type = "jack"), as rema computes them.
-suppressPackageStartupMessages({ library(metafor); library(boot); library(jsonlite) })
+source("tests/golden/golden.R")
+suppressPackageStartupMessages(library(boot))
 num <- function(x) unname(as.numeric(x))
 bcg <- read.csv("examples/bcg/bcg.csv")
 es <- escalc(measure = "RR", ai = ai, bi = bi, ci = ci, di = di, data = bcg)
@@ -70,9 +74,21 @@ for (method in c("DL", "REML")) {
   for (j in 1:5) case[[names5[j]]] <- summ(b, j, "parametric")
   cases[[length(cases) + 1]] <- case
 }
-golden <- list(generator = list(script = "tests/golden/bootstrap_mods.R", r = R.version.string,
-                                metafor = as.character(packageVersion("metafor")),
-                                boot = as.character(packageVersion("boot"))),
-               csv = "examples/bcg/bcg.csv", measure = "RR", mods = "ablat", cases = cases)
-writeLines(toJSON(golden, auto_unbox = TRUE, digits = NA, null = "null", pretty = TRUE), "tests/golden/bootstrap_mods.json")
-cat("wrote tests/golden/bootstrap_mods.json\n")
+# rema runs 4,000 replicates (seed 2026) against boot's 10,000.
+golden_cases <- list()
+for (c in cases) {
+  expect <- list(`/bootstrap/replicates` = 4000, `/bootstrap/seed` = 2026, `/bootstrap/type` = c$type); tol <- list()
+  expect[["/bootstrap/coefficients/0/name"]] <- "intrcpt"; expect[["/bootstrap/coefficients/1/name"]] <- "ablat"
+  for (stat in names(c(intrcpt = "/bootstrap/coefficients/0", ablat = "/bootstrap/coefficients/1", tau2 = "/bootstrap/tau2", i2 = "/bootstrap/i2", h2 = "/bootstrap/h2"))) {
+    e <- boot_expect(c(intrcpt = "/bootstrap/coefficients/0", ablat = "/bootstrap/coefficients/1", tau2 = "/bootstrap/tau2", i2 = "/bootstrap/i2", h2 = "/bootstrap/h2")[[stat]], c[[stat]])
+    expect <- c(expect, e$expect); tol <- c(tol, e$tolerance)
+  }
+  golden_cases[[length(golden_cases) + 1]] <- golden_case(
+    paste0(c$method, "/", c$type),
+    sprintf('boot(escalc("RR", dat.bcg), function(d, i) rma(yi, vi, mods = ~ ablat, data = d[i, ], method = "%s"), R = %d, sim = "%s"); boot.ci(type = c("perc", "bca"), L = empinf(type = "jack"))',
+            c$method, c$replicates, if (c$type == "nonparametric") "ordinary" else "parametric"),
+    expect, csv = "examples/bcg/bcg.csv",
+    spec = list(measure = "RR", method = c$method, mods = I("ablat"), bootstrap = 4000, bootstrap_type = c$type, seed = 2026),
+    tolerance = tol)
+}
+golden_write("bootstrap_mods", "analyze", "exact", "tests/golden/bootstrap_mods.R", golden_cases, packages = "boot")

@@ -6,16 +6,21 @@
 # integrate(), plus the worked examples printed in the Cochrane Handbook and
 # the published table of d2(n) (expected range of n normals).
 #
-# Run: Rscript tests/golden/conversions.R   (writes tests/golden/conversions.json)
-suppressPackageStartupMessages({ library(jsonlite); library(metafor) })
-
-args <- commandArgs(trailingOnly = TRUE)
-out_dir <- if (length(args) >= 1) args[1] else "tests/golden"
+# Regenerate: `cargo xtask goldens` (or Rscript tests/golden/conversions.R).
+# Writes tests/golden/conversions.json in the case format of
+# tests/golden/golden.R: one case per call of a rema_core::convert function
+# (entry "conversion"), closed form (1e-6 relative) against the formulas and,
+# against a printed value, an absolute tolerance of its printed precision.
+source("tests/golden/golden.R")
 
 cases <- list()
-add <- function(method, inputs, expected, source = "formula", tol = 1e-6) {
-  cases[[length(cases) + 1]] <<- list(method = method, inputs = inputs,
-                                      expected = unname(expected), source = source, tol = tol)
+add <- function(method, inputs, expected, source = "formula", absolute = NULL, note = NULL) {
+  i <- sum(vapply(cases, function(c) startsWith(c$id, paste0(method, "/")), logical(1))) + 1L
+  src <- if (source == "formula") sprintf("%s in base R (the paper's formula)", method) else source
+  cases[[length(cases) + 1]] <<- golden_case(
+    sprintf("%s/%d", method, i), src, list(`/value` = unname(expected)),
+    input = list(`function` = method, args = inputs),
+    tolerance = if (!is.null(absolute)) list(`/value` = list(absolute = absolute)), note = note)
 }
 
 ns <- c(5, 10, 15, 25, 26, 50, 59, 60, 71, 100, 400)
@@ -70,10 +75,11 @@ for (k in names(d2_table)) {
     # The paper prints 3.259; the integral is 3.258455 (R integrate() and
     # rema agree), which rounds to 3.258: the table's last digit is one off.
     add("expected_range", list(n = 12), 3.259,
-        "Wan et al. 2014, Table 1 prints 3.259; exact 3.258455 (table's last digit off by one)", 1e-3 / 3.259)
+        "Wan et al. 2014, Table 1 (3 dp)", 1e-3,
+        note = "the paper prints 3.259; the integral is 3.258455 (R integrate() and rema agree): the table's last digit is one off, hence a tolerance of one unit")
   } else {
     add("expected_range", list(n = as.numeric(k)), d2_table[[k]],
-        "Wan et al. 2014, Table 1 (3 dp)", 5e-4 / d2_table[[k]])
+        "Wan et al. 2014, Table 1 (3 dp)", 5e-4)
   }
 }
 for (n in c(2, 7, 30, 300, 1000)) {
@@ -84,15 +90,10 @@ add("expected_range", list(n = 2), 2 / sqrt(pi), "exact: 2/sqrt(pi)")
 
 # Worked examples of the Cochrane Handbook (v6), printed to 2 decimals.
 add("sd_from_ci", list(lower = 30.0, upper = 34.2, n = 25, level = 95), 5.09,
-    "Cochrane Handbook 6.5.2.2: n = 25, 95% CI 30.0 to 34.2, divisor 4.128, SD 5.09", 0.005 / 5.09)
+    "Cochrane Handbook 6.5.2.2: n = 25, 95% CI 30.0 to 34.2, divisor 4.128, SD 5.09", 0.005)
 add("sd_from_two_group_p", list(md = 3.8, p = 0.008, n1 = 25, n2 = 22), 4.69,
-    "Cochrane Handbook 6.5.2.3: MD 3.8, p = 0.008, n 25 and 22, t = 2.78, SE 1.37, SD 4.69; the Handbook rounds SE to 1.37 before dividing (unrounded: 4.683), hence the tolerance of 0.01", 0.01 / 4.69)
+    "Cochrane Handbook 6.5.2.3: MD 3.8, p = 0.008, n 25 and 22, t = 2.78, SE 1.37, SD 4.69", 0.01,
+    note = "the Handbook rounds SE to 1.37 before dividing (unrounded: 4.683), hence the tolerance of 0.01")
 
-out <- list(
-  generated_by = "tests/golden/conversions.R",
-  r_version = R.version.string,
-  metafor_version = as.character(packageVersion("metafor")),
-  note = "metafor 3.8 has no conv.fivenum (added in 4.0): expected values are the papers' formulas in base R, and printed worked examples",
-  cases = cases
-)
-writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE), file.path(out_dir, "conversions.json"))
+golden_write("conversions", "conversion", "closed_form", "tests/golden/conversions.R", cases,
+             note = "metafor 3.8 has no conv.fivenum (added in 4.0): expected values are the papers' formulas in base R, and printed worked examples")

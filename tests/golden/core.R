@@ -1,8 +1,15 @@
-# Golden values for rema-core, computed by R metafor.
+# Golden values for rema's pooled fits, computed by R metafor.
 #
 # Regenerate with `cargo xtask goldens` (needs R and metafor; Debian:
 # apt-get install r-cran-metafor r-cran-jsonlite). Writes tests/golden/core.json
-# and the input CSVs in tests/golden/data/. cargo test compares offline.
+# (the case format of tests/golden/golden.R) and the input CSVs in
+# tests/golden/data/. `cargo xtask goldens --check` and cargo test compare offline.
+#
+# One case per fit: `rema analyze` of the CSV with the fit's measure, method,
+# test and level, against rma() on escalc()'s values. The first fit of each
+# dataset also checks the effect sizes; a second case per fit checks the
+# omnibus QM of the intercept-only model through rema-core's fit of
+# metafor's yi and vi (the analysis JSON reports QM for meta-regressions only).
 #
 # Conventions:
 # - Every fit uses metafor's defaults, except `control = list(tol = 1e-12)` for
@@ -11,16 +18,12 @@
 #   precision. The tight tolerance makes metafor report the exact root.
 # - Prediction intervals are predict()'s defaults (metafor 3.8: the same z or t
 #   quantile as the confidence interval).
-suppressPackageStartupMessages({ library(metafor); library(jsonlite) })
-
-args <- commandArgs(trailingOnly = TRUE)
-out_dir <- if (length(args) >= 1) args[1] else "tests/golden"
-dir.create(file.path(out_dir, "data"), showWarnings = FALSE, recursive = TRUE)
+# - rema reports back-transformed proportions in percent: 100 * predict(transf).
+source("tests/golden/golden.R")
+out_dir <- golden_out
 
 methods <- c("FE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "PM")
 tests <- c("z", "knha")
-
-num <- function(x) if (is.null(x) || length(x) == 0 || is.na(x)) NULL else unname(as.numeric(x))
 
 transf_for <- function(measure, ni) {
   switch(measure, RR = exp, OR = exp, PLN = exp, PLO = transf.ilogit, PAS = transf.iarcsin,
@@ -136,9 +139,46 @@ add_case("edge_zero_events_pr", "the seed paper's retrospective cement leaks, 0/
          data.frame(xi = c(0, 0, 0), ni = c(32, 128, 22)), tests_ = "z",
          note = "seed paper: 0.51% with I2 = 0%")
 
-golden <- list(
-  generator = list(script = "tests/golden/core.R", r = R.version.string,
-                   metafor = as.character(packageVersion("metafor")), jsonlite = as.character(packageVersion("jsonlite"))),
-  cases = cases)
-writeLines(toJSON(golden, auto_unbox = TRUE, digits = NA, null = "null", pretty = TRUE), file.path(out_dir, "core.json"))
-cat("wrote", length(cases), "cases to", file.path(out_dir, "core.json"), "\n")
+proportion <- c("PR", "PLN", "PLO", "PAS", "PFT")
+source_of <- function(c, f) sprintf('%s: escalc(measure = "%s"); rma(yi, vi, method = "%s", test = "%s", level = %s)',
+                                    c$dataset, c$measure, f$method, f$test, f$level)
+fit_id <- function(c, f) paste0(c$id, "/", f$method, "/", f$test, if (f$level != 95) paste0("/level=", f$level) else "")
+
+golden_cases <- list()
+for (c in cases) {
+  for (j in seq_along(c$fits)) {
+    f <- c$fits[[j]]
+    spec <- list(measure = c$measure, method = f$method, test = f$test, level = f$level)
+    if (is.null(f$expected)) {
+      golden_cases[[length(golden_cases) + 1]] <- golden_case(fit_id(c, f), source_of(c, f), list(), spec = spec,
+                                                              csv = c$csv, error = f$error, note = c$note)
+      next
+    }
+    ex <- f$expected
+    has_ci <- !is.null(ex$tau2_ci_lower)
+    if (has_ci) spec$tau2_ci <- TRUE
+    # q and q_pval do not depend on tau^2: closed form under every method.
+    fitted <- at("", ex[c("k", "estimate", "se", "stat", "pval", "ci_lower", "ci_upper", "tau2", "i2", "h2",
+                          "q", "q_pval", "pi_lower", "pi_upper")])
+    weights <- rows_at("/studies", list(weight = ex$weights))
+    scale <- if (c$measure %in% proportion) 100 else 1
+    tr <- if (is.null(ex$transformed)) list() else
+      at("/transformed", lapply(ex$transformed[c("estimate", "ci_lower", "ci_upper", "pi_lower", "pi_upper")],
+                                function(x) if (is.null(x)) NULL else scale * x))
+    ci <- at("", ex[c("tau2_ci_lower", "tau2_ci_upper", "i2_ci_lower", "i2_ci_upper", "h2_ci_lower", "h2_ci_upper")])
+    effects <- if (j == 1) rows_at("/studies", list(yi = c$yi, vi = c$vi)) else list()
+    expect <- c(effects, fitted, weights, tr, ci)
+    iterative <- if (is_iterative(f$method)) setdiff(c(names(fitted), names(weights), names(tr)), c("/k", "/q", "/q_pval")) else NULL
+    tol <- c(tolerance_for(iterative, "iterative"), tolerance_for(names(ci), "iterative"))
+    golden_cases[[length(golden_cases) + 1]] <- golden_case(fit_id(c, f), source_of(c, f), expect, spec = spec,
+                                                            csv = c$csv, tolerance = tol, note = c$note)
+    qm <- at("", ex[c("qm", "qm_pval")])
+    if (length(qm) == 0) next
+    golden_cases[[length(golden_cases) + 1]] <- golden_case(
+      paste0(fit_id(c, f), "/qm"), paste0(source_of(c, f), "$QM, $QMp"), qm, entry = "fit",
+      input = list(yi = c$yi, vi = c$vi, method = f$method, test = f$test, level = f$level),
+      tolerance = tolerance_for(if (is_iterative(f$method)) names(qm), "iterative"))
+  }
+}
+
+golden_write("core", "analyze", "closed_form", "tests/golden/core.R", golden_cases)

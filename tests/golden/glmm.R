@@ -2,19 +2,40 @@
 # random-intercept model fitted by metafor's rma.glmm(measure = "PLO")
 # (lme4::glmer, adaptive Gauss-Hermite quadrature with nAGQ = 7, ML).
 #
-# Regenerate: Rscript tests/golden/glmm.R tests/golden  (or cargo xtask goldens)
+# Regenerate: `cargo xtask goldens` (or Rscript tests/golden/glmm.R tests/golden).
+# Writes tests/golden/glmm.json (the case format of tests/golden/golden.R):
+# one case per dataset, `rema analyze --measure PLO --method GLMM`, and one
+# through rema-core's marginal log-likelihood at metafor's estimates.
 #
 # glmer's default optimiser stops with a relative error near 1e-5 in tau^2;
 # rema maximises the same AGQ likelihood to machine precision. The goldens are
 # made with bobyqa at rhoend = 1e-12 (control glmerCtrl) so both report the
 # same maximum; `default` holds metafor's values at its default settings.
-suppressPackageStartupMessages({ library(metafor); library(jsonlite) })
+source("tests/golden/golden.R")
+out_dir <- golden_out
+num1 <- num
 
-args <- commandArgs(trailingOnly = TRUE)
-out_dir <- if (length(args) >= 1) args[1] else "tests/golden"
-dir.create(file.path(out_dir, "data"), showWarnings = FALSE, recursive = TRUE)
-
-num1 <- function(x) if (is.null(x) || length(x) == 0 || is.na(x)) NULL else unname(as.numeric(x))
+# The marginal log-likelihood (with the binomial constants) by adaptive
+# Gauss-Hermite quadrature with `points` nodes (lme4::GHrule) around each
+# study's conditional mode, as lme4 and rema compute it.
+agq_loglik <- function(xi, ni, mu, tau2, points) {
+  if (tau2 == 0) return(sum(dbinom(xi, ni, plogis(mu), log = TRUE)))
+  gh <- lme4::GHrule(points)
+  sum(vapply(seq_along(xi), function(i) {
+    h <- function(u) dbinom(xi[i], ni[i], plogis(mu + u), log = TRUE) + dnorm(u, 0, sqrt(tau2), log = TRUE)
+    u <- optimize(h, c(-60, 60), maximum = TRUE, tol = 1e-10)$maximum
+    for (it in 1:50) {
+      p <- plogis(mu + u)
+      step <- (xi[i] - ni[i] * p - u / tau2) / (-ni[i] * p * (1 - p) - 1 / tau2)
+      u <- u - step
+      if (abs(step) < 1e-14) break
+    }
+    p <- plogis(mu + u)
+    s <- 1 / sqrt(ni[i] * p * (1 - p) + 1 / tau2)
+    lt <- log(gh[, "w"]) + h(u + s * gh[, "z"]) - dnorm(gh[, "z"], log = TRUE)
+    log(s) + max(lt) + log(sum(exp(lt - max(lt))))
+  }, numeric(1)))
+}
 tight <- list(glmerCtrl = list(optimizer = "bobyqa", optCtrl = list(rhoend = 1e-12, maxfun = 1e5)))
 
 summ <- function(r) list(estimate = num1(r$beta[1]), se = num1(r$se[1]), stat = num1(r$zval[1]), pval = num1(r$pval[1]),
@@ -76,11 +97,50 @@ set.seed(1)
 n60 <- sample(20:500, 60, TRUE); x60 <- rbinom(60, n60, plogis(rnorm(60, -2, 1.2)))
 add("glmm_k60", "60 simulated studies (set.seed(1)), logit N(-2, 1.2^2)", x60, n60)
 
-golden <- list(
-  generator = list(script = "tests/golden/glmm.R", r = R.version.string,
-                   metafor = as.character(packageVersion("metafor")), lme4 = as.character(packageVersion("lme4")),
-                   jsonlite = as.character(packageVersion("jsonlite"))),
-  cases = cases)
-writeLines(toJSON(golden, auto_unbox = TRUE, digits = NA, null = "null", na = "null", pretty = TRUE),
-           file.path(out_dir, "glmm.json"))
-cat("wrote", length(cases), "cases to", file.path(out_dir, "glmm.json"), "\n")
+
+# The comparisons: lme4 finds the conditional modes to its PIRLS tolerance, so
+# its deviance carries noise of about 1e-6 and its finite-difference Hessian
+# (the SE) about 1e-5 to 1e-4 relative error; rema's likelihood is smooth. The
+# p-value turns a relative error e of the SE into about z^2 e, so the test
+# statistic z is compared, not the p-value. An estimate that is 0 up to
+# optimiser noise (two symmetric studies: metafor -1e-8) is compared on the
+# scale of its SE (absolute 1e-4 SE). The interval's bounds are compared on the
+# scale of its half-width: a bound near 0 (e.g. -0.149 from -6.81 + 1.96 * 3.40)
+# would turn the optimiser's last digits into a large relative error.
+# metafor's Wald statistic comes from glm() fits that do not converge when a
+# study has 0 or ni events; where the exact value is 0 metafor has ~3e-7, so the
+# statistic is compared where it is not ~0 and its p-value always.
+golden_cases <- list()
+for (c in cases) {
+  spec <- list(measure = "PLO", method = "GLMM", level = c$level)
+  src <- sprintf('rma.glmm(measure = "PLO", xi, ni, level = %s, control = list(glmerCtrl = bobyqa, rhoend = 1e-12))', c$level)
+  if (is.null(c$expected)) {
+    golden_cases[[length(golden_cases) + 1]] <- golden_case(c$id, paste(c$dataset, src, sep = ": "), list(), spec = spec,
+                                                            csv = c$csv, error = c$error, note = c$note)
+    next
+  }
+  ex <- c$expected
+  near_zero <- abs(ex$estimate) < 1e-4 * ex$se
+  expect <- c(at("", list(estimate = ex$estimate, stat = if (!near_zero) ex$stat, se = ex$se, tau2 = ex$tau2,
+                          i2 = ex$i2, h2 = ex$h2, ci_lower = ex$ci_lower, ci_upper = ex$ci_upper,
+                          pi_lower = ex$pi_lower, pi_upper = ex$pi_upper)),
+              at("/transformed", ex$transformed[c("estimate", "pi_lower", "pi_upper")]),
+              at("/glmm", list(qe_lrt = ex$qe_lrt, qe_lrt_pval = ex$qe_lrt_pval,
+                               qe_wald = if (ex$qe_wald > 1e-4) ex$qe_wald, qe_wald_pval = ex$qe_wald_pval,
+                               loglik = agq_loglik(c$xi, c$ni, ex$estimate, ex$tau2, 7))))
+  tol <- tolerance_for(setdiff(names(expect), c("/glmm/qe_lrt", "/glmm/qe_lrt_pval")), "iterative")
+  if (near_zero) tol[["/estimate"]] <- list(absolute = 1e-4 * ex$se)
+  tol[["/ci_lower"]] <- list(absolute = 1e-4 * abs(ex$ci_lower - ex$estimate))
+  tol[["/ci_upper"]] <- list(absolute = 1e-4 * abs(ex$ci_upper - ex$estimate))
+  golden_cases[[length(golden_cases) + 1]] <- golden_case(
+    c$id, paste0(c$dataset, ": ", src, "; /glmm/loglik: 7-point AGQ at its estimates"), expect, spec = spec,
+    csv = c$csv, tolerance = tol, note = c$note)
+  # The quadrature against R's integrate() at metafor's estimates, with 100
+  # points: with zero counts and tau^2 = 9 the integrand is far from Gaussian
+  # and the rule converges slowly (7 points: 2e-3 off, 40: 1e-5, 100: 7e-8).
+  golden_cases[[length(golden_cases) + 1]] <- golden_case(
+    paste0(c$id, "/loglik_marginal"), "sum(log(integrate(dbinom(xi, ni, plogis(mu + tau z)) dnorm(z), rel.tol = 1e-12)))",
+    list(`/loglik` = ex$loglik_marginal), entry = "glmm_loglik",
+    input = list(xi = I(c$xi), ni = I(c$ni), mu = ex$estimate, tau2 = ex$tau2, points = 100L))
+}
+golden_write("glmm", "analyze", "closed_form", "tests/golden/glmm.R", golden_cases, packages = "lme4")

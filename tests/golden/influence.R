@@ -1,14 +1,14 @@
 # Golden values for leave-one-out, influence diagnostics and cumulative
 # meta-analysis, computed by R metafor (leave1out, influence, cumul).
 #
-# Regenerate: Rscript tests/golden/influence.R tests/golden  (or cargo xtask goldens)
-# Writes tests/golden/influence.json and the input CSVs in tests/golden/data/.
+# Regenerate: `cargo xtask goldens` (or Rscript tests/golden/influence.R tests/golden).
+# Writes tests/golden/influence.json (the case format of tests/golden/golden.R)
+# and the input CSVs in tests/golden/data/. One case per fit: `rema analyze
+# --leave-one-out --influence --cumulative --order <column>` of the CSV.
 # Every fit uses metafor's defaults except PM (control tol = 1e-12, see core.R).
-suppressPackageStartupMessages({ library(metafor); library(jsonlite) })
-
-args <- commandArgs(trailingOnly = TRUE)
-out_dir <- if (length(args) >= 1) args[1] else "tests/golden"
-dir.create(file.path(out_dir, "data"), showWarnings = FALSE, recursive = TRUE)
+# A refit metafor could not make (NA) must be null in rema's JSON too.
+source("tests/golden/golden.R")
+out_dir <- golden_out
 
 nums <- function(x) { x <- unname(as.numeric(x)); x }
 
@@ -21,25 +21,36 @@ run <- function(id, dat, measure, method, test, order_col, note = NULL) {
   inf <- suppressWarnings(influence(res))
   cum <- suppressWarnings(cumul(res, order = dat[[order_col]]))
   cum_order <- order(dat[[order_col]])
-  list(
-    id = id, csv = file.path("tests/golden/data", paste0(id, ".csv")), measure = measure,
-    method = method, test = test, order = order_col, note = note,
-    yi = nums(es$yi), vi = nums(es$vi),
-    leave1out = list(estimate = nums(l1o$estimate), se = nums(l1o$se), stat = nums(l1o[[3]]),
-                     pval = nums(l1o$pval), ci_lower = nums(l1o$ci.lb), ci_upper = nums(l1o$ci.ub),
-                     q = nums(l1o$Q), q_pval = nums(l1o$Qp),
-                     tau2 = if (is.null(l1o$tau2)) rep(0, res$k) else nums(l1o$tau2),
-                     i2 = nums(l1o$I2), h2 = nums(l1o$H2)),
-    influence = list(rstudent = nums(inf$inf$rstudent), dffits = nums(inf$inf$dffits),
-                     cook_d = nums(inf$inf$cook.d), cov_r = nums(inf$inf$cov.r),
-                     tau2_del = nums(inf$inf$tau2.del), qe_del = nums(inf$inf$QE.del),
-                     hat = nums(inf$inf$hat), weight = nums(inf$inf$weight),
-                     dfbetas = nums(inf$dfbs[[1]]), influential = as.logical(inf$is.infl)),
-    cumulative = list(order = cum_order - 1L, estimate = nums(cum$estimate), se = nums(cum$se),
-                      pval = nums(cum$pval), ci_lower = nums(cum$ci.lb), ci_upper = nums(cum$ci.ub),
-                      q = nums(cum$Q), q_pval = nums(cum$Qp),
-                      tau2 = if (is.null(cum$tau2)) rep(0, res$k) else nums(cum$tau2),
-                      i2 = nums(cum$I2), h2 = nums(cum$H2)))
+  kind <- if (is_iterative(method)) "iterative" else "closed_form"
+  l1o_cols <- list(estimate = nums(l1o$estimate), se = nums(l1o$se), stat = nums(l1o[[3]]),
+                   pval = nums(l1o$pval), ci_lower = nums(l1o$ci.lb), ci_upper = nums(l1o$ci.ub),
+                   q = nums(l1o$Q), q_pval = nums(l1o$Qp),
+                   tau2 = if (is.null(l1o$tau2)) rep(0, res$k) else nums(l1o$tau2),
+                   i2 = nums(l1o$I2), h2 = nums(l1o$H2))
+  inf_cols <- list(rstudent = nums(inf$inf$rstudent), dffits = nums(inf$inf$dffits),
+                   cook_d = nums(inf$inf$cook.d), cov_r = nums(inf$inf$cov.r),
+                   tau2_del = nums(inf$inf$tau2.del), qe_del = nums(inf$inf$QE.del),
+                   hat = nums(inf$inf$hat), weight = nums(inf$inf$weight),
+                   dfbetas = nums(inf$dfbs[[1]]), influential = as.logical(inf$is.infl))
+  cum_cols <- list(added = as.character(dat$study[cum_order]),
+                   estimate = nums(cum$estimate), se = nums(cum$se),
+                   pval = nums(cum$pval), ci_lower = nums(cum$ci.lb), ci_upper = nums(cum$ci.ub),
+                   q = nums(cum$Q), q_pval = nums(cum$Qp),
+                   tau2 = if (is.null(cum$tau2)) rep(0, res$k) else nums(cum$tau2),
+                   i2 = nums(cum$I2), h2 = nums(cum$H2))
+  expect <- c(rows_at("/leave_one_out", l1o_cols), rows_at("/influence", inf_cols), rows_at("/cumulative", cum_cols))
+  # Q and QE do not depend on tau^2; the rest follows the method.
+  closed <- grepl("/(q|q_pval|qe_del|added|influential)$", names(expect))
+  golden_case(
+    id = paste0(id, "/", measure, "/", method, "/", test, "/", order_col),
+    source = sprintf('res <- rma(yi, vi, measure = "%s", method = "%s", test = "%s"); leave1out(res); influence(res); cumul(res, order = %s)',
+                     measure, method, test, order_col),
+    csv = file.path("tests/golden/data", paste0(id, ".csv")),
+    spec = list(measure = measure, method = method, test = test, leave_one_out = TRUE, influence = TRUE,
+                cumulative = TRUE, order = order_col),
+    expect = expect,
+    tolerance = tolerance_for(if (kind == "iterative") names(expect)[!closed], "iterative"),
+    note = note)
 }
 
 bcg <- data.frame(study = paste0(dat.bcg$author, " ", dat.bcg$year), year = dat.bcg$year, ablat = dat.bcg$ablat,
@@ -68,10 +79,4 @@ add("hackshaw_year", hack, "GEN", "EB", "knha", "year")
 add("two_year", two, "GEN", "DL", "knha", "year",
     note = "k = 2: every refit has one study, where rma() switches to the z test")
 
-golden <- list(
-  generator = list(script = "tests/golden/influence.R", r = R.version.string,
-                   metafor = as.character(packageVersion("metafor")), jsonlite = as.character(packageVersion("jsonlite"))),
-  cases = cases)
-writeLines(toJSON(golden, auto_unbox = TRUE, digits = NA, null = "null", na = "null", pretty = TRUE),
-           file.path(out_dir, "influence.json"))
-cat("wrote", length(cases), "cases to", file.path(out_dir, "influence.json"), "\n")
+golden_write("influence", "analyze", "closed_form", "tests/golden/influence.R", cases)

@@ -2,7 +2,10 @@
 # by R metafor permutest(exact = TRUE). Exact p-values are ratios of counts, so
 # rema must reproduce them exactly (up to floating-point noise in the ratio).
 #
-# Regenerate: Rscript tests/golden/permutest.R   (from the workspace root; ~2 min)
+# Regenerate: `cargo xtask goldens` (or Rscript tests/golden/permutest.R from the
+# workspace root; about 5 minutes). Writes tests/golden/permutest.json in the case
+# format of tests/golden/golden.R: one case per fit, `rema analyze
+# --permutations exact` of the CSV.
 # - dat.hine1989, risk differences (metafor's test_misc_permutest.r): the
 #   random-effects model, exact p = 0.0625 with k = 6 (2^6 sign flips), every
 #   method x test; and the mixed-effects model with metafor's fake moderator
@@ -11,15 +14,14 @@
 # - dat.bcg, log risk ratios: rma(mods = ~ alloc) by REML, 13!/(2!7!4!) = 25740
 #   distinct arrangements of the tied rows; and the intercept-only DL model
 #   (2^13 = 8192 sign flips).
-suppressPackageStartupMessages({ library(metafor); library(jsonlite) })
+source("tests/golden/golden.R")
 methods <- c("FE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "PM")
 tests <- c("z", "knha")
-num <- function(x) unname(as.numeric(x))
 
 hine <- dat.hine1989
 hine_csv <- data.frame(study = paste(hine$study, hine$source), ai = hine$ai, n1i = hine$n1i, ci = hine$ci, n2i = hine$n2i,
                        mod = c(3, 1, 2, 2, 4, 5))
-write.csv(hine_csv, "tests/golden/data/hine1989.csv", row.names = FALSE)
+write.csv(hine_csv, file.path(golden_out, "data", "hine1989.csv"), row.names = FALSE)
 hine_es <- escalc(measure = "RD", ai = ai, n1i = n1i, ci = ci, n2i = n2i, data = hine_csv)
 bcg <- read.csv("examples/bcg/bcg.csv")
 bcg_es <- escalc(measure = "RR", ai = ai, bi = bi, ci = ci, di = di, data = bcg)
@@ -46,7 +48,18 @@ cases[[length(cases) + 1]] <- list(id = "bcg_RR_alloc", csv = "examples/bcg/bcg.
 cases[[length(cases) + 1]] <- list(id = "bcg_RR_intercept", csv = "examples/bcg/bcg.csv", measure = "RR", mods = list(),
                                    fits = list(run(bcg_es, NULL, "DL", "z", 8192)))
 
-golden <- list(generator = list(script = "tests/golden/permutest.R", r = R.version.string,
-                                metafor = as.character(packageVersion("metafor"))), cases = cases)
-writeLines(toJSON(golden, auto_unbox = TRUE, digits = NA, null = "null", pretty = TRUE), "tests/golden/permutest.json")
-cat("wrote tests/golden/permutest.json\n")
+golden_cases <- list()
+for (c in cases) for (f in c$fits) {
+  p <- if (length(c$mods) == 0) list(`/pval_perm` = f$pval) else
+    stats::setNames(as.list(f$pval), sprintf("/coefficients/%d/pval_perm", seq_along(f$pval) - 1L))
+  expect <- c(list(`/permutation/exact` = TRUE, `/permutation/iterations` = f$iterations), p,
+              list(`/permutation/qm_pval` = f$qm_pval))
+  mods <- if (length(c$mods)) paste0("mods = ~ ", paste(unlist(c$mods), collapse = " + "), ", ") else ""
+  golden_cases[[length(golden_cases) + 1]] <- golden_case(
+    paste0(c$id, "/", f$method, "/", f$test),
+    sprintf('permutest(rma(yi, vi, %smethod = "%s", test = "%s"), exact = TRUE)', mods, f$method, f$test),
+    expect, csv = c$csv,
+    spec = list(measure = c$measure, method = f$method, test = f$test, mods = if (length(c$mods)) I(unlist(c$mods)), permutations = "exact", seed = 1),
+    tolerance = tolerance_for(c("/permutation/exact", "/permutation/iterations"), "exact"))
+}
+golden_write("permutest", "analyze", "ratio_of_counts", "tests/golden/permutest.R", golden_cases)

@@ -1,20 +1,21 @@
 # Golden values for `rema run` on the shipped plans (examples/bcg/bcg.toml,
 # examples/bkp/bkp.toml), computed by R metafor.
 #
-# Run: Rscript tests/golden/plans.R   (writes tests/golden/plans.json)
+# Regenerate: `cargo xtask goldens` (or Rscript tests/golden/plans.R). Writes
+# tests/golden/plans.json in the case format of tests/golden/golden.R: one case
+# per plan (entry "plan"), pointers into its results.json; the REML fits are
+# iterative, the rest closed form.
 #
 # examples/bkp leak_retrospective checks the seed paper's continuity rule:
 # escalc(measure = "PR") with metafor's default add = 1/2, to = "only0" adds
 # 0.5 to the events and to the non-events of a study with a zero count, so a
 # raw proportion 0/n becomes 0.5/(n+1) with variance p(1-p)/(n+1), exactly the
 # rule the paper describes. Pooled by DL: 0.51%, I2 = 0%, as printed.
-suppressPackageStartupMessages({ library(metafor); library(jsonlite) })
-args <- commandArgs(trailingOnly = TRUE)
-out_dir <- if (length(args) >= 1) args[1] else "tests/golden"
+source("tests/golden/golden.R")
 
 res <- function(fit, transf = NULL) {
   out <- list(k = fit$k, estimate = as.numeric(fit$b), se = fit$se, ci_lower = fit$ci.lb,
-              ci_upper = fit$ci.ub, pval = fit$pval, tau2 = fit$tau2, i2 = fit$I2, q = fit$QE)
+              ci_upper = fit$ci.ub, pval = fit$pval, tau2 = fit$tau2, i2 = fit$I2, q = fit$QE, method = fit$method)
   if (!is.null(transf)) {
     out$transformed <- list(estimate = transf(as.numeric(fit$b)), ci_lower = transf(fit$ci.lb),
                             ci_upper = transf(fit$ci.ub))
@@ -41,9 +42,18 @@ stopifnot(isTRUE(all.equal(as.numeric(leak$yi), 0.5 / (c(32, 128, 22) + 1))))
 stopifnot(isTRUE(all.equal(as.numeric(leak$vi), as.numeric(leak$yi * (1 - leak$yi)) / (c(32, 128, 22) + 1))))
 bkp <- list(leak_retrospective = res(rma(yi, vi, data = leak, method = "DL"), function(x) 100 * x))
 
-out <- list(
-  generated_by = "tests/golden/plans.R",
-  metafor_version = as.character(packageVersion("metafor")),
-  plans = list(`examples/bcg/bcg.toml` = a, `examples/bkp/bkp.toml` = bkp)
-)
-writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE), file.path(out_dir, "plans.json"))
+plan_case <- function(plan, analyses, source) {
+  expect <- list(); iterative <- character()
+  for (id in names(analyses)) {
+    x <- analyses[[id]]
+    e <- c(at(paste0("/results/", id), x[c("k", "estimate", "se", "ci_lower", "ci_upper", "pval", "tau2", "i2", "q")]),
+           if (!is.null(x$transformed)) at(paste0("/results/", id, "/transformed"), x$transformed))
+    expect <- c(expect, e)
+    if (x$method == "REML") iterative <- c(iterative, setdiff(names(e), paste0("/results/", id, "/k")))
+  }
+  golden_case(plan, source, expect, plan = plan, tolerance = tolerance_for(iterative, "iterative"))
+}
+cases <- list(
+  plan_case("examples/bcg/bcg.toml", a, 'escalc(measure = "RR" | "OR", data = dat.bcg); rma(yi, vi, method = ..., test = ..., subset = alloc == level)'),
+  plan_case("examples/bkp/bkp.toml", bkp, 'escalc(measure = "PR", xi = c(0, 0, 0), ni = c(32, 128, 22)); rma(yi, vi, method = "DL"); 100 * estimate'))
+golden_write("plans", "plan", "closed_form", "tests/golden/plans.R", cases)

@@ -1,15 +1,17 @@
 # Golden values for subgroup analysis (rema analyze --by, --tau2-common), by R metafor.
 #
-# Regenerate: Rscript tests/golden/subgroups.R   (from the workspace root)
+# Regenerate: `cargo xtask goldens` (or Rscript tests/golden/subgroups.R from
+# the workspace root). Writes tests/golden/subgroups.json in the case format of
+# tests/golden/golden.R: one case per fit, `rema analyze --by alloc
+# [--tau2-common]` of the CSV.
 # Data: examples/bcg/bcg.csv, log risk ratios, subgroups by `alloc`
 # (levels alternate, random, systematic; k = 2, 7, 4).
 # - separate tau^2: rma(yi, vi, subset = alloc == level, method, test) per level;
 # - common tau^2: rma(yi, vi, mods = ~ factor(alloc) - 1, method, test);
 # - Q_between: rma(estimates, sei = ses, method = "FE")$QE, as RevMan and meta.
-suppressPackageStartupMessages({ library(metafor); library(jsonlite) })
+source("tests/golden/golden.R")
 methods <- c("FE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "PM")
 tests <- c("z", "knha")
-num <- function(x) unname(as.numeric(x))
 bcg <- read.csv("examples/bcg/bcg.csv")
 es <- escalc(measure = "RR", ai = ai, bi = bi, ci = ci, di = di, data = bcg)
 levels_ <- levels(factor(es$alloc))
@@ -45,8 +47,30 @@ for (m in methods) for (t in tests) {
     common = list(levels = com, tau2 = num(mod$tau2), q_between = num(qbc$QE), q_between_pval = num(qbc$QEp),
                   qm_factor = num(suppressWarnings(rma(yi, vi, mods = ~ factor(alloc), data = es, method = m, control = ctrl))$QM)))
 }
-golden <- list(generator = list(script = "tests/golden/subgroups.R", r = R.version.string,
-                                metafor = as.character(packageVersion("metafor"))),
-               csv = "examples/bcg/bcg.csv", measure = "RR", by = "alloc", fits = fits)
-writeLines(toJSON(golden, auto_unbox = TRUE, digits = NA, null = "null", pretty = TRUE), "tests/golden/subgroups.json")
-cat("wrote tests/golden/subgroups.json\n")
+
+cases <- list()
+for (f in fits) for (common in c(FALSE, TRUE)) {
+  ex <- if (common) f$common else f$separate
+  cols <- c("level", "k", "estimate", "se", "stat", "pval", "ci_lower", "ci_upper", "tau2", "i2", "h2",
+            "pi_lower", "pi_upper", "q", "q_pval")
+  expect <- list()
+  for (j in seq_along(ex$levels)) expect <- c(expect, at(sprintf("/subgroups/%d", j - 1L), ex$levels[[j]][intersect(cols, names(ex$levels[[j]]))]))
+  expect <- c(expect, at("", list(q_between = ex$q_between, q_between_pval = ex$q_between_pval)))
+  if (common) expect[["/tau2_common"]] <- ex$tau2 else expect[["/q_between_df"]] <- ex$q_between_df
+  # Q within a subgroup does not depend on tau^2; the rest follows the method.
+  closed <- grepl("/(q|q_pval|k|level|q_between_df)$", names(expect))
+  id <- sprintf("alloc/%s/%s/%s", f$method, f$test, if (common) "common" else "separate")
+  src <- if (common) sprintf('rma(yi, vi, mods = ~ factor(alloc) - 1, method = "%s", test = "%s"); Q_between: rma(beta, sei = se, method = "FE")$QE', f$method, f$test) else
+    sprintf('rma(yi, vi, subset = alloc == level, method = "%s", test = "%s") per level; Q_between: rma(estimates, sei = ses, method = "FE")$QE', f$method, f$test)
+  spec <- list(measure = "RR", method = f$method, test = f$test, by = "alloc", tau2_common = common)
+  tol <- tolerance_for(if (is_iterative(f$method)) names(expect)[!closed], "iterative")
+  cases[[length(cases) + 1]] <- golden_case(id, src, expect, csv = "examples/bcg/bcg.csv", spec = spec, tolerance = tol)
+  # Under z, Q_between of the common-tau^2 estimates is the QM test of ~ factor(alloc).
+  if (common && f$test == "z") {
+    cases[[length(cases) + 1]] <- golden_case(paste0(id, "/qm_factor"),
+      sprintf('rma(yi, vi, mods = ~ factor(alloc), method = "%s")$QM', f$method),
+      list(`/q_between` = ex$qm_factor), csv = "examples/bcg/bcg.csv", spec = spec,
+      tolerance = tolerance_for(if (is_iterative(f$method)) "/q_between", "iterative"))
+  }
+}
+golden_write("subgroups", "analyze", "closed_form", "tests/golden/subgroups.R", cases)

@@ -27,24 +27,10 @@ use anyhow::{bail, Context, Result};
 use rema::core::resample::bootstrap::{BootstrapOptions, BootstrapType};
 use rema::core::resample::bootstrap_mods::bootstrap_moderators;
 use rema::core::resample::permutation::{permutest, PermutationOptions};
-use rema::core::resample::rng::splitmix64;
 use rema::core::resample::{Hooks, Iterations};
 use rema::core::{fit_with_moderators, Design, FitOptions, Method};
+use rema_golden::synthetic::studies;
 use serde_json::Value;
-
-/// k studies: vi in [0.01, 0.2], x in [10, 60], yi = −0.5 + 0.01x + u + e.
-pub fn studies(k: usize, seed: u64) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
-    let mut s = seed;
-    let mut next = || splitmix64(&mut s) as f64 / u64::MAX as f64;
-    let vi: Vec<f64> = (0..k).map(|_| 0.01 + 0.19 * next()).collect();
-    let xi: Vec<f64> = (0..k).map(|_| 10.0 + 50.0 * next()).collect();
-    let yi = vi
-        .iter()
-        .zip(&xi)
-        .map(|(v, x)| -0.5 + 0.01 * x + (next() - 0.5) * 0.8 + (next() - 0.5) * v.sqrt())
-        .collect();
-    (yi, vi, xi)
-}
 
 fn write_csv(path: &Path, yi: &[f64], vi: &[f64], xi: &[f64]) -> Result<()> {
     let mut s = String::with_capacity(yi.len() * 64);

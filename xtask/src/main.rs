@@ -1,19 +1,22 @@
 //! `cargo xtask <task>`: project automation.
 //!
-//! - `goldens`: regenerate tests/golden/{core,influence,bias,glmm}.json with R
-//!   metafor (needs R, metafor, jsonlite and lme4:
-//!   `apt-get install r-cran-metafor r-cran-jsonlite r-cran-lme4`).
+//! - `goldens`: regenerate every golden suite (`tests/golden/<suite>.json`,
+//!   the 11 of `rema_golden::SUITES`) by running its R script, then check
+//!   them. Needs R with metafor, jsonlite, lme4 and boot (Debian:
+//!   `apt-get install r-cran-metafor r-cran-jsonlite r-cran-lme4 r-cran-boot`);
+//!   the bootstrap suites take about 15 minutes each. `goldens <suite>...`
+//!   regenerates only those.
+//! - `goldens --check` (alias `check-goldens`): run every suite offline
+//!   against the committed JSON, print the number of checks and the largest
+//!   error per tolerance class, and fail on any mismatch. No R needed.
 //! - `verify`: every result of the seed paper (examples/bkp) reproduced or
-//!   audited, against the expected statuses, then the golden suite.
-//! - `check-goldens`: compare rema with the committed goldens offline and
-//!   print the largest relative error per kind of quantity.
+//!   audited, against the expected statuses, then `goldens --check`.
 //! - `tidy`: rules no compiler checks (no module cycle in any crate, every
 //!   file opens with `//!`, no should-panic test); also a `#[test]`.
 //! - `bench-compare [--quick] [--keep] [--r-large] [--no-r]`: rema's permutation test and
 //!   bootstrap against R metafor per iteration, side by side on the same
 //!   generated data (see `bench_compare.rs`, docs/PERFORMANCE.md).
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -21,8 +24,7 @@ mod bench_compare;
 mod tidy;
 
 use anyhow::{bail, Context, Result};
-use rema::golden::{run_core, Kind};
-use rema::golden_sensitivity::{run_bias, run_glmm, run_influence};
+use rema_golden::SUITES;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -34,7 +36,8 @@ fn root() -> PathBuf {
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
-        Some("goldens") => goldens(),
+        Some("goldens") if args.iter().any(|a| a == "--check") => check_goldens().map(|_| ()),
+        Some("goldens") => goldens(&args[1..]),
         Some("check-goldens") => check_goldens().map(|_| ()),
         Some("verify") => verify(),
         Some("bench-compare") => bench_compare::bench_compare(&root(), &args[1..]),
@@ -52,30 +55,33 @@ fn main() -> Result<()> {
             }
         }
         _ => {
-            eprintln!("usage: cargo xtask <verify | goldens | check-goldens | tidy | bench-compare [--quick] [--keep] [--r-large] [--no-r]>");
+            eprintln!("usage: cargo xtask <verify | goldens [--check] [suite...] | check-goldens | tidy | bench-compare [--quick] [--keep] [--r-large] [--no-r]>");
             std::process::exit(2);
         }
     }
 }
 
-/// The R scripts that make the goldens (glmm.R also needs lme4:
-/// `apt-get install r-cran-lme4`).
-const SCRIPTS: [&str; 4] = [
-    "tests/golden/core.R",
-    "tests/golden/influence.R",
-    "tests/golden/bias.R",
-    "tests/golden/glmm.R",
-];
-
-fn goldens() -> Result<()> {
-    for script in SCRIPTS {
+/// Runs the R script of each suite named in `only` (every suite when empty),
+/// then checks every suite.
+fn goldens(only: &[String]) -> Result<()> {
+    for name in only {
+        if !SUITES.contains(&name.as_str()) {
+            bail!("no suite `{name}` (suites: {})", SUITES.join(", "));
+        }
+    }
+    for name in SUITES {
+        if !only.is_empty() && !only.iter().any(|o| o == name) {
+            continue;
+        }
+        let script = format!("tests/golden/{name}.R");
+        println!("Rscript {script} tests/golden");
         let status = Command::new("Rscript")
-            .arg(script)
+            .arg(&script)
             .arg("tests/golden")
             .current_dir(root())
             .status()
             .context(
-                "running Rscript (install R with `apt-get install r-cran-metafor r-cran-jsonlite r-cran-lme4`)",
+                "running Rscript (install R with `apt-get install r-cran-metafor r-cran-jsonlite r-cran-lme4 r-cran-boot`)",
             )?;
         if !status.success() {
             bail!("{script} failed");
@@ -84,40 +90,29 @@ fn goldens() -> Result<()> {
     check_goldens().map(|_| ())
 }
 
-/// Prints the largest relative error per kind and fails if any comparison does.
+/// Runs every suite offline; prints each suite's checks and largest errors,
+/// and fails if any check does.
 pub fn check_goldens() -> Result<usize> {
-    let mut comparisons = run_core(&root()).map_err(anyhow::Error::msg)?;
-    for suite in [run_influence, run_bias, run_glmm] {
-        comparisons.extend(suite(&root()).map_err(anyhow::Error::msg)?);
-    }
-    let mut worst: BTreeMap<Kind, (f64, String, usize)> = BTreeMap::new();
-    for c in &comparisons {
-        let e = worst.entry(c.kind).or_insert((0.0, String::new(), 0));
-        e.2 += 1;
-        if c.rel_error() >= e.0 {
-            e.0 = c.rel_error();
-            e.1 = format!("{} {}", c.case, c.quantity);
+    let mut checks = 0;
+    let mut failed = Vec::new();
+    for name in SUITES {
+        let report = rema_golden::run_suite(&root(), name).map_err(anyhow::Error::msg)?;
+        println!("{}", report.summary());
+        if !report.passed() {
+            eprintln!("{}", report.failure_text(40));
+            failed.push(name);
         }
+        checks += report.checks();
     }
-    println!(
-        "golden suite vs R metafor: {} comparisons",
-        comparisons.len()
-    );
-    for (kind, (err, at, n)) in &worst {
-        println!(
-            "  {kind:?}: {n} values, largest relative error {err:.2e} (tolerance {:.0e}) at {at}",
-            kind.tolerance()
-        );
+    println!("golden suites: {checks} checks in {} suites", SUITES.len());
+    if !failed.is_empty() {
+        bail!("golden suites with failures: {}", failed.join(", "));
     }
-    let failed = comparisons.iter().filter(|c| !c.passes()).count();
-    if failed > 0 {
-        bail!("{failed} comparisons outside tolerance");
-    }
-    Ok(comparisons.len())
+    Ok(checks)
 }
 
 fn verify() -> Result<()> {
-    let rows = rema::verify::run(&root()).map_err(anyhow::Error::msg)?;
+    let rows = rema_golden::verify::run(&root()).map_err(anyhow::Error::msg)?;
     println!(
         "rema {} against Bouza et al. 2009 (examples/bkp)\n",
         env!("CARGO_PKG_VERSION")

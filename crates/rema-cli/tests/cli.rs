@@ -8,69 +8,46 @@ use std::process::Command;
 use common::*;
 use serde_json::Value;
 
-/// Every golden case through the binary, with REML/z and DL/knha: the JSON
-/// matches metafor (iterative tolerance 1e-4, closed form 1e-6).
+/// Every golden case through the binary, with REML/z and DL/knha at the 95%
+/// level: its JSON against metafor, compared by rema-golden's runner under the
+/// tolerances of tests/golden/core.json.
 #[test]
 fn analyze_json_matches_metafor_for_every_measure() {
-    let g = golden("core.json");
+    let suite = rema_golden::runner::load(&root(), "core").expect("tests/golden/core.json");
     let mut checked = 0;
-    for case in g["cases"].as_array().unwrap() {
-        let Some(csv) = case["csv"].as_str() else {
+    for case in &suite.cases {
+        let spec = &case.spec;
+        let (Some(csv), None) = (case.csv.as_deref(), case.entry) else {
             continue;
         };
-        let measure = case["measure"].as_str().unwrap();
-        for fit in case["fits"].as_array().unwrap() {
-            let (method, test) = (
-                fit["method"].as_str().unwrap(),
-                fit["test"].as_str().unwrap(),
-            );
-            if !matches!((method, test), ("REML", "z") | ("DL", "knha"))
-                || fit["level"].as_f64() != Some(95.0)
-            {
-                continue;
-            }
-            let r = model_json("analyze", csv, [measure, method, test], &["--tau2-ci"]);
-            let ex = &fit["expected"];
-            let rtol = if method == "REML" { 1e-4 } else { 1e-6 };
-            for key in [
-                "estimate", "se", "ci_lower", "ci_upper", "pval", "tau2", "i2", "h2", "q",
-                "q_pval", "pi_lower", "pi_upper",
-            ] {
-                let (a, b) = (r[key].as_f64().unwrap(), ex[key].as_f64().unwrap());
-                assert!(
-                    close(a, b, rtol),
-                    "{csv} {method} {test} {key}: rema {a} metafor {b}"
-                );
-            }
-            for key in [
-                "tau2_ci_lower",
-                "tau2_ci_upper",
-                "i2_ci_lower",
-                "i2_ci_upper",
-            ] {
-                if let Some(b) = ex[key].as_f64() {
-                    let a = r[key].as_f64().unwrap();
-                    assert!(
-                        close(a, b, 1e-4),
-                        "{csv} {method} {key}: rema {a} metafor {b}"
-                    );
-                }
-            }
-            if let Some(t) = ex.get("transformed") {
-                let scale = if case["measure"].as_str().unwrap().starts_with('P') {
-                    100.0
-                } else {
-                    1.0
-                };
-                let a = r["transformed"]["estimate"].as_f64().unwrap();
-                let b = scale * t["estimate"].as_f64().unwrap();
-                assert!(close(a, b, rtol), "{csv} transformed: rema {a} metafor {b}");
-            }
-            assert_eq!(r["k"].as_u64(), ex["k"].as_u64());
-            assert_eq!(r["provenance"]["options"]["method"], method);
-            assert_eq!(r["provenance"]["input_sha256"].as_str().unwrap().len(), 64);
-            checked += 1;
+        let (method, test) = (spec["method"].as_str(), spec["test"].as_str());
+        if !matches!(
+            (method, test),
+            (Some("REML"), Some("z")) | (Some("DL"), Some("knha"))
+        ) || spec["level"].as_f64() != Some(95.0)
+        {
+            continue;
         }
+        let mut args = vec!["analyze".to_string(), csv.to_string()];
+        args.extend(rema_golden::entry::cli_args(spec));
+        args.extend(["--format".to_string(), "json".to_string()]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = rema(&args);
+        assert!(
+            out.status.success(),
+            "{csv}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let failing: Vec<String> = rema_golden::runner::compare(&suite, case, &r)
+            .iter()
+            .filter(|c| !c.passes())
+            .map(ToString::to_string)
+            .collect();
+        assert!(failing.is_empty(), "{}", failing.join("\n"));
+        assert_eq!(r["provenance"]["options"]["method"], method.unwrap());
+        assert_eq!(r["provenance"]["input_sha256"].as_str().unwrap().len(), 64);
+        checked += 1;
     }
     assert!(checked >= 40, "checked {checked}");
 }

@@ -2,15 +2,15 @@
 //! has its expected status (examples/bkp/verify_expected.csv), the paper's
 //! three known inconsistencies are found, and the 0.51% is reproduced.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use rema::verify::{run, Status};
+use rema_golden::verify::{run, Row, Status};
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+fn root() -> PathBuf {
+    rema_golden::workspace_root()
 }
 
-fn row<'a>(rows: &'a [rema::verify::Row], id: &str) -> &'a rema::verify::Row {
+fn row<'a>(rows: &'a [Row], id: &str) -> &'a Row {
     rows.iter()
         .find(|r| r.id == id)
         .unwrap_or_else(|| panic!("no row {id}"))
@@ -18,7 +18,7 @@ fn row<'a>(rows: &'a [rema::verify::Row], id: &str) -> &'a rema::verify::Row {
 
 #[test]
 fn every_row_has_its_expected_status() {
-    let rows = run(root()).unwrap();
+    let rows = run(&root()).unwrap();
     assert_eq!(
         rows.len(),
         12 + 6 + 2,
@@ -31,7 +31,7 @@ fn every_row_has_its_expected_status() {
 
 #[test]
 fn the_three_known_inconsistencies_are_found() {
-    let rows = run(root()).unwrap();
+    let rows = run(&root()).unwrap();
     let cobb = row(&rows, "cobb_post");
     assert_eq!(cobb.status, Status::Inconsistent);
     // 1. the CI implies p of about .005, not the printed .001.
@@ -63,7 +63,7 @@ fn the_three_known_inconsistencies_are_found() {
 
 #[test]
 fn the_retrospective_leak_rate_is_reproduced() {
-    let rows = run(root()).unwrap();
+    let rows = run(&root()).unwrap();
     let r = row(&rows, "leak_retrospective");
     assert_eq!(r.status, Status::Reproduced);
     assert_eq!(r.rema, "0.51%, I2 0.0%");
@@ -71,7 +71,7 @@ fn the_retrospective_leak_rate_is_reproduced() {
 
 #[test]
 fn unknown_counts_are_searched_not_invented() {
-    let rows = run(root()).unwrap();
+    let rows = run(&root()).unwrap();
     let p = row(&rows, "leak_prospective");
     assert_eq!(p.status, Status::NotReproducible);
     assert!(

@@ -19,11 +19,11 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
-use crate::core::audit::{audit_result, Printed, PrintedP};
-use crate::core::effect::{PrePostStudy, ProportionStudy};
-use crate::core::{effect_sizes, fit, EffectOptions, FitOptions, Measure, Method, StudyData};
-use crate::data::audit::scale_of;
-use crate::data::Table;
+use rema_core::audit::{audit_result, Printed, PrintedP};
+use rema_core::effect::{PrePostStudy, ProportionStudy};
+use rema_core::{effect_sizes, fit, EffectOptions, FitOptions, Measure, Method, StudyData};
+use rema_data::audit::scale_of;
+use rema_data::Table;
 
 /// The verdict on one published result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,7 +89,7 @@ fn read(root: &Path, name: &str) -> Res<Table> {
     Table::read_path(&root.join("examples/bkp").join(name)).map_err(|e| e.to_string())
 }
 
-fn get<'a>(t: &'a Table, row: &'a crate::data::table::Row, col: &str) -> Res<&'a str> {
+fn get<'a>(t: &'a Table, row: &'a rema_data::table::Row, col: &str) -> Res<&'a str> {
     let i = t
         .column(col)
         .ok_or_else(|| format!("{}: no column `{col}`", t.source))?;
