@@ -1,7 +1,7 @@
 //! How a resampling replicate refits the model: which τ² kernel a run uses
 //! ([`Route`], chosen once per run) and the statistics each kernel's refit
 //! returns. The estimating equations are those of `crate::tau2`, run through
-//! `tau2::kernel::refit`; nothing here estimates τ² itself.
+//! [`refit`]; nothing here estimates τ² itself.
 //!
 //! A refit that fails (rank-deficient resample, Fisher scoring that does not
 //! converge) is a [`Failure`], and the replicate is dropped, as metafor's
@@ -13,8 +13,60 @@ use crate::linalg::Design;
 use crate::tau2::kernel::general::{General, Workspace};
 use crate::tau2::kernel::intercept::InterceptOnly;
 use crate::tau2::kernel::one_moderator::{self, OneModerator};
-use crate::tau2::kernel::{self, Failure};
+use crate::tau2::kernel::{self, Failure, Kernel, Need, Wls};
 use crate::tau2::Method;
+
+/// A refit of the model through a kernel: τ̂², the fit at τ̂² (for the
+/// coefficients), the Knapp–Hartung scale s²_w, and I², H².
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Refit<E> {
+    pub tau2: f64,
+    pub at: Wls<E>,
+    pub s2w: f64,
+    pub i2: f64,
+    pub h2: f64,
+}
+
+/// Refits the model with `opts` through `k`, as `fit_with_moderators` does,
+/// without the fallback of a Fisher scoring that does not converge (a
+/// resampling replicate that fails is dropped, as metafor's `permutest`
+/// drops a permutation whose refit errors). I² and H² (NaN otherwise) when
+/// `heterogeneity`.
+#[inline]
+pub(crate) fn refit<K: Kernel>(
+    k: &mut K,
+    opts: &FitOptions,
+    heterogeneity: bool,
+) -> Result<Refit<K::Extra>, Failure> {
+    let control = &opts.control;
+    let method = opts.method;
+    let fe = match kernel::need_at_zero(method, control, heterogeneity) {
+        Some(need) => Some(k.wls(0.0, need).ok_or(Failure::RankDeficient)?),
+        None => None,
+    };
+    let est = kernel::estimate(method, k, control, fe.as_ref())?;
+    let tau2 = est.tau2;
+    let at = match (est.at, &fe) {
+        (Some(a), _) if a.tau2.to_bits() == tau2.to_bits() => a,
+        (_, Some(f)) if tau2 == 0.0 => *f,
+        _ => k.wls(tau2, Need::NONE).ok_or(Failure::RankDeficient)?,
+    };
+    let df = k.df();
+    let s2w = crate::fit::s2w(opts.test, at.rss, df);
+    let (i2, h2) = match &fe {
+        Some(fe) if heterogeneity => {
+            kernel::i2_h2(method.is_random(), tau2, fe.rss.max(0.0), df, df / fe.tr_p)
+        }
+        _ => (f64::NAN, f64::NAN),
+    };
+    Ok(Refit {
+        tau2,
+        at,
+        s2w,
+        i2,
+        h2,
+    })
+}
 
 /// The kernel a resampling run refits through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,7 +132,7 @@ pub(crate) fn intercept_only(
     w: &mut [f64],
 ) -> std::result::Result<InterceptStats, Failure> {
     let mut k = InterceptOnly { y, v, w };
-    let r = kernel::refit(&mut k, opts, true)?;
+    let r = refit(&mut k, opts, true)?;
     let (sw, b) = (r.at.sw, r.at.extra);
     let vb = (1.0 / sw) * r.s2w;
     let se = vb.sqrt();
@@ -123,7 +175,7 @@ pub(crate) fn one_moderator(
     heterogeneity: bool,
 ) -> std::result::Result<SlopeStats, Failure> {
     let mut k = *s;
-    let r = kernel::refit(&mut k, opts, heterogeneity)?;
+    let r = refit(&mut k, opts, heterogeneity)?;
     let (a, b) = (r.at.extra.a, r.at.extra.b);
     let c = s.c;
     let slope = b[1];
@@ -190,7 +242,7 @@ pub(crate) fn general(
     out: &mut [f64],
 ) -> std::result::Result<GeneralStats, Failure> {
     let mut k = General::new(y, v, x, ws);
-    let r = kernel::refit(&mut k, opts, heterogeneity)?;
+    let r = refit(&mut k, opts, heterogeneity)?;
     if !k.solve_at(r.tau2) {
         return Err(Failure::RankDeficient);
     }
