@@ -346,3 +346,49 @@ proptest! {
         }
     }
 }
+
+/// RevMan 5.0.23's own results for the Mantel–Haenszel odds ratio of the
+/// aspirin trials of Fleiss (1993), as stored in the file `Fleiss1993.rm5`
+/// of the R package meta (`inst/extdata`): OR 0.8968655609, CI
+/// 0.8405144009–0.9569947088, Chi² 9.946055983, I² 39.67458%. An external
+/// reference beside metafor: RevMan computes the same Robins–Breslow–Greenland
+/// interval and the same Q about the MH estimate.
+#[test]
+fn fleiss_1993_reproduces_revman() {
+    // Deaths / patients, aspirin then placebo: MRC-1, CDP, MRC-2, GASP, PARIS, AMIS, ISIS-2.
+    let trials = [
+        (49.0, 615.0, 67.0, 624.0),
+        (44.0, 758.0, 64.0, 771.0),
+        (102.0, 832.0, 126.0, 850.0),
+        (32.0, 317.0, 38.0, 309.0),
+        (85.0, 810.0, 52.0, 406.0),
+        (246.0, 2267.0, 219.0, 2257.0),
+        (1570.0, 8587.0, 1720.0, 8600.0),
+    ];
+    let raw: Vec<BinaryStudy> = trials
+        .iter()
+        .map(|&(a, n1, c, n2)| t(a, n1 - a, c, n2 - c))
+        .collect();
+    let fit = MantelHaenszel::new(Measure::Or)
+        .fit(&Tables::new(&raw).unwrap())
+        .unwrap();
+    let or = fit.transformed();
+    // RevMan stores 10 significant digits.
+    for (what, rema, revman) in [
+        ("OR", or.estimate, 0.8968655609),
+        ("CI lower", or.ci_lower, 0.8405144009),
+        ("CI upper", or.ci_upper, 0.9569947088),
+        ("Chi²", fit.heterogeneity.q, 9.946055983),
+    ] {
+        assert!(
+            ((rema - revman) / revman).abs() < 1e-9,
+            "{what}: rema {rema}, RevMan {revman}"
+        );
+    }
+    assert!(
+        (fit.heterogeneity.i2 - 39.67458).abs() < 5e-6,
+        "I² {}",
+        fit.heterogeneity.i2
+    );
+    assert_eq!(fit.heterogeneity.q_df, 6.0);
+}

@@ -177,33 +177,25 @@ impl MantelHaenszel {
             (0..t.len()).collect()
         };
         if !double_zero.is_empty() {
-            notes.push(if self.drop00 {
-                format!(
-                    "double-zero (no events, or only events, in both groups), left out of Q and its degrees of freedom (metafor drop00 = TRUE): {}",
-                    name_tables(&double_zero)
-                )
+            let in_sums = if idle == double_zero {
+                "adding nothing to the Mantel–Haenszel sums"
             } else {
-                format!(
-                    "double-zero (no events, or only events, in both groups), kept in Q with the continuity correction (drop00 = false): {}",
-                    name_tables(&double_zero)
-                )
-            });
-        }
-        if !idle.is_empty() {
+                "kept in the Mantel–Haenszel sums, as in metafor"
+            };
+            let q = if self.drop00 {
+                "left out of Q and its degrees of freedom (metafor drop00 = TRUE)"
+            } else {
+                "kept in Q with the continuity correction (drop00 = false)"
+            };
             notes.push(format!(
-                "adding nothing to the Mantel–Haenszel sums: {}",
-                name_tables(&idle)
+                "double-zero (no events, or only events, in both groups), {q} and {in_sums}: {}",
+                name_tables(&double_zero)
             ));
         }
-        let active: Vec<usize> = double_zero
-            .iter()
-            .copied()
-            .filter(|i| !idle.contains(i))
-            .collect();
-        if !active.is_empty() {
+        if !idle.is_empty() && idle != double_zero {
             notes.push(format!(
-                "double-zero but still in the Mantel–Haenszel sums, as in metafor (drop00 applies to Q only): {}",
-                name_tables(&active)
+                "adding nothing to the Mantel–Haenszel sums (no events in either group): {}",
+                name_tables(&idle)
             ));
         }
         let (yi, vi) = self.effects(t, &in_q, &mut notes)?;
@@ -217,10 +209,12 @@ impl MantelHaenszel {
         check_finite("the Mantel–Haenszel estimate", &pooled, &heterogeneity)?;
         let odds_ratio_tests = if self.measure == Measure::Or {
             let tests = odds_ratio_tests(t, estimate.exp(), self.correct);
-            let left_out: Vec<usize> = (0..t.len()).filter(|i| !tests.used.contains(i)).collect();
+            let left_out: Vec<usize> = (0..t.len())
+                .filter(|i| !tests.used.contains(i) && !double_zero.contains(i))
+                .collect();
             if !left_out.is_empty() {
                 notes.push(format!(
-                    "left out of the Breslow–Day and Tarone tests (no events, or only events, in the table): {}",
+                    "left out of the Breslow–Day and Tarone tests (no positive expected count Ãᵢ): {}",
                     name_tables(&left_out)
                 ));
             }
