@@ -392,3 +392,31 @@ fn fleiss_1993_reproduces_revman() {
     );
     assert_eq!(fit.heterogeneity.q_df, 6.0);
 }
+
+#[test]
+fn summaries_carry_the_pooled_estimate_and_q() {
+    let raw = [
+        t(4.0, 119.0, 11.0, 128.0),
+        t(6.0, 300.0, 29.0, 274.0),
+        t(3.0, 228.0, 11.0, 209.0),
+        t(0.0, 40.0, 0.0, 41.0),
+    ];
+    let tables = Tables::new(&raw).unwrap();
+    let mh = MantelHaenszel::new(Measure::Or).fit(&tables).unwrap();
+    let s = mh.summary();
+    assert_eq!(
+        (s.k, s.estimate, s.se),
+        (4, mh.pooled.estimate, mh.pooled.se)
+    );
+    assert_eq!((s.stat, s.df, s.tau2), (mh.pooled.zval, None, 0.0));
+    assert_eq!(
+        (s.q, s.q_df, s.i2),
+        (mh.heterogeneity.q, 2.0, mh.heterogeneity.i2)
+    );
+    let peto = Peto::new().fit(&tables).unwrap();
+    let s = peto.summary();
+    assert_eq!(
+        (s.k, s.ci_lower, s.q_pval),
+        (4, peto.pooled.ci_lower, peto.heterogeneity.q_pval)
+    );
+}
