@@ -26,6 +26,10 @@
 //! functions the methods call ([`fit()`], [`fit_with_moderators`],
 //! [`q_profile`], [`influence()`], [`leave_one_out()`], [`cumulative()`],
 //! [`resample`]'s tests, [`bias`]'s tests) remain public.
+//!
+//! 2×2 tables are pooled from their counts, as metafor's `rma.mh` and
+//! `rma.peto`, by [`MantelHaenszel`] and [`Peto`] on checked [`Tables`]
+//! ([`pooling`]).
 
 pub mod audit;
 pub mod bias;
@@ -42,6 +46,7 @@ pub mod leave_one_out;
 pub mod linalg;
 pub mod measure;
 pub mod model;
+pub mod pooling;
 pub mod resample;
 mod roots;
 pub mod subgroup;
@@ -60,4 +65,5 @@ pub use leave_one_out::{leave_one_out, LeaveOneOut, LeaveOneOutFit, PooledSummar
 pub use linalg::Design;
 pub use measure::{BackTransform, DataKind, Measure};
 pub use model::{Level, Resampling, ResamplingKind, Rma, RmaFit, Studies, TransformedPrediction};
+pub use pooling::{MantelHaenszel, MhFit, Peto, PetoFit, Tables};
 pub use tau2::{Control, Method};

@@ -1,0 +1,359 @@
+//! Pooling of 2×2 tables from their counts, as metafor's `rma.mh` and
+//! `rma.peto`: the common-effect methods that RevMan offers for a
+//! dichotomous outcome beside inverse-variance weighting.
+//!
+//! - [`MantelHaenszel`]: the Mantel–Haenszel odds ratio, risk ratio and risk
+//!   difference (Mantel & Haenszel 1959; Greenland & Robins 1985; Robins,
+//!   Breslow & Greenland 1986), with the Cochran–Mantel–Haenszel test, the
+//!   Breslow–Day and Tarone tests of homogeneity of the odds ratio (Tarone
+//!   1985) and the inverse-variance Q about the pooled estimate;
+//! - [`Peto`]: Peto's one-step odds ratio, Σ(O − E)/ΣV (Yusuf et al. 1985),
+//!   with Peto's heterogeneity statistic.
+//!
+//! The tables are checked once ([`Tables::new`]); the counts are pooled as
+//! they are, without a continuity correction. A table with no events in
+//! either group, or with only events, is "double-zero": it carries no
+//! information about an odds or risk ratio and metafor's `drop00` (the
+//! default) leaves it out of Q and its degrees of freedom; the fits name such
+//! tables in their notes and in `double_zero`.
+//!
+//! ```
+//! use rema_core::effect::BinaryStudy;
+//! use rema_core::{Error, Level, MantelHaenszel, Measure, Peto, Tables};
+//! let t = |ai, bi, ci, di| BinaryStudy { ai, bi, ci, di };
+//! let tables = Tables::new(&[t(4.0, 119.0, 11.0, 128.0), t(6.0, 300.0, 29.0, 274.0), t(3.0, 228.0, 11.0, 209.0)])?;
+//! let mh = MantelHaenszel::new(Measure::Or).level(Level::new(95.0)?).fit(&tables)?;
+//! let peto = Peto::new().fit(&tables)?;
+//! assert!(mh.pooled.estimate < 0.0 && peto.pooled.estimate < 0.0);
+//! assert!(mh.transformed().estimate < 1.0); // the odds ratio itself
+//! # Ok::<(), Error>(())
+//! ```
+
+mod mantel_haenszel;
+mod peto;
+
+pub use mantel_haenszel::{MantelHaenszel, MhFit, OddsRatioTests};
+pub use peto::{Peto, PetoFit};
+
+use crate::dist;
+use crate::effect::BinaryStudy;
+use crate::error::{Error, Result};
+use crate::fit::critical_value;
+use crate::leave_one_out::PooledSummary;
+use crate::measure::BackTransform;
+use crate::model::Level;
+use crate::tau2::kernel::i2_h2;
+use crate::transform::back_transform;
+
+/// The 2×2 tables of k ≥ 1 studies, checked once: every count finite and
+/// ≥ 0, and at least one participant in each group. An error names the
+/// table by its 0-based position and the column.
+///
+/// ```
+/// use rema_core::effect::BinaryStudy;
+/// use rema_core::{Error, Tables};
+/// let ok = Tables::new(&[BinaryStudy { ai: 4.0, bi: 119.0, ci: 11.0, di: 128.0 }])?;
+/// assert_eq!(ok.len(), 1);
+/// let bad = Tables::new(&[BinaryStudy { ai: -1.0, bi: 119.0, ci: 11.0, di: 128.0 }]);
+/// assert!(matches!(bad, Err(Error::InvalidValue { study: 0, column: "ai", .. })));
+/// # Ok::<(), Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tables {
+    tables: Vec<BinaryStudy>,
+}
+
+impl Tables {
+    /// Checks and keeps the tables: `ai` events and `bi` non-events in
+    /// group 1, `ci` and `di` in group 2.
+    pub fn new(tables: &[BinaryStudy]) -> Result<Tables> {
+        if tables.is_empty() {
+            return Err(Error::NoStudies);
+        }
+        const COUNT: &str = "a count must be a finite number >= 0";
+        for (i, s) in tables.iter().enumerate() {
+            for (column, value) in [("ai", s.ai), ("bi", s.bi), ("ci", s.ci), ("di", s.di)] {
+                crate::effect::check(i, column, value, value >= 0.0, COUNT)?;
+            }
+            crate::effect::check(
+                i,
+                "n1i",
+                s.ai + s.bi,
+                s.ai + s.bi > 0.0,
+                "group 1 must have at least one participant",
+            )?;
+            crate::effect::check(
+                i,
+                "n2i",
+                s.ci + s.di,
+                s.ci + s.di > 0.0,
+                "group 2 must have at least one participant",
+            )?;
+        }
+        Ok(Tables {
+            tables: tables.to_vec(),
+        })
+    }
+
+    /// The tables, in input order.
+    pub fn as_slice(&self) -> &[BinaryStudy] {
+        &self.tables
+    }
+
+    /// The number of tables k (at least 1).
+    pub fn len(&self) -> usize {
+        self.tables.len()
+    }
+
+    /// Always false: `Tables` holds at least one table.
+    pub fn is_empty(&self) -> bool {
+        self.tables.is_empty()
+    }
+
+    /// The 0-based positions of the double-zero tables: no events in either
+    /// group (aᵢ = cᵢ = 0) or only events (bᵢ = dᵢ = 0), metafor's `drop00`
+    /// rule.
+    ///
+    /// ```
+    /// use rema_core::effect::BinaryStudy;
+    /// use rema_core::{Error, Tables};
+    /// let t = |ai, bi, ci, di| BinaryStudy { ai, bi, ci, di };
+    /// let tables = Tables::new(&[t(1.0, 9.0, 2.0, 8.0), t(0.0, 10.0, 0.0, 12.0), t(5.0, 0.0, 6.0, 0.0)])?;
+    /// assert_eq!(tables.double_zero(), vec![1, 2]);
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn double_zero(&self) -> Vec<usize> {
+        (0..self.len())
+            .filter(|&i| self.is_double_zero(i))
+            .collect()
+    }
+
+    fn is_double_zero(&self, i: usize) -> bool {
+        let s = &self.tables[i];
+        (s.ai == 0.0 && s.ci == 0.0) || (s.bi == 0.0 && s.di == 0.0)
+    }
+}
+
+/// A pooled estimate on the analysis scale (the log scale for ratios) with
+/// its Wald z test and confidence interval: z = β̂/SE, p = 2(1 − Φ(|z|)),
+/// β̂ ± z_{1−α/2}·SE.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pooled {
+    /// β̂ (metafor `beta`).
+    pub estimate: f64,
+    /// Its standard error (metafor `se`).
+    pub se: f64,
+    /// z = β̂/SE (metafor `zval`).
+    pub zval: f64,
+    /// The two-sided p-value (metafor `pval`).
+    pub pval: f64,
+    /// The confidence interval at the fit's level (metafor `ci.lb`, `ci.ub`).
+    pub ci_lower: f64,
+    pub ci_upper: f64,
+}
+
+impl Pooled {
+    fn wald(estimate: f64, se: f64, level: Level) -> Pooled {
+        let zval = estimate / se;
+        let crit = critical_value(level.percent(), None);
+        Pooled {
+            estimate,
+            se,
+            zval,
+            pval: 2.0 * dist::norm_sf(zval.abs()),
+            ci_lower: estimate - crit * se,
+            ci_upper: estimate + crit * se,
+        }
+    }
+
+    fn transformed(&self, kind: BackTransform) -> Transformed {
+        let t = |x: f64| back_transform(kind, x, None);
+        Transformed {
+            estimate: t(self.estimate),
+            ci_lower: t(self.ci_lower),
+            ci_upper: t(self.ci_upper),
+        }
+    }
+}
+
+/// A pooled estimate on the reporting scale: the odds or risk ratio itself
+/// (exp of the log-scale values), or the risk difference unchanged.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Transformed {
+    pub estimate: f64,
+    pub ci_lower: f64,
+    pub ci_upper: f64,
+}
+
+/// A χ² test: the statistic, its degrees of freedom and upper-tail p-value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChiSquareTest {
+    pub statistic: f64,
+    pub df: f64,
+    pub pval: f64,
+}
+
+impl ChiSquareTest {
+    /// The test of `statistic` on `df` degrees of freedom, if the statistic
+    /// is finite and not negative.
+    fn finite(statistic: f64, df: f64) -> Option<ChiSquareTest> {
+        (statistic.is_finite() && statistic >= 0.0).then(|| ChiSquareTest {
+            statistic,
+            df,
+            pval: dist::chisq_sf(statistic, df),
+        })
+    }
+}
+
+/// The heterogeneity statistics of a pooled estimate: Q on k_Q − 1 degrees
+/// of freedom (k_Q the tables kept for Q), I² = max(0, 100(Q − df)/Q) and
+/// H² = Q/df (Higgins & Thompson 2002, as metafor for a common-effect
+/// model). With fewer than two tables in Q, Q = 0, p = 1, I² = 0 and
+/// H² = 1, as metafor.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Heterogeneity {
+    /// The number of tables in Q (metafor `k.yi`).
+    pub k: usize,
+    /// Q (metafor `QE`), its degrees of freedom and p-value (`QEp`).
+    pub q: f64,
+    pub q_df: f64,
+    pub q_pval: f64,
+    /// I² in percent and H².
+    pub i2: f64,
+    pub h2: f64,
+}
+
+impl Heterogeneity {
+    /// Q = `q` over `k` tables, or metafor's values for k < 2 when `enough`
+    /// is false.
+    fn new(q: f64, k: usize, enough: bool) -> Heterogeneity {
+        let q_df = k.saturating_sub(1) as f64;
+        if enough && k > 1 {
+            let (i2, h2) = i2_h2(false, 0.0, q, q_df, f64::NAN);
+            Heterogeneity {
+                k,
+                q,
+                q_df,
+                q_pval: dist::chisq_sf(q, q_df),
+                i2,
+                h2,
+            }
+        } else {
+            Heterogeneity {
+                k,
+                q,
+                q_df,
+                q_pval: 1.0,
+                i2: 0.0,
+                h2: 1.0,
+            }
+        }
+    }
+}
+
+/// The summary of a pooled estimate in the shape of the other fits (τ² = 0,
+/// a z test).
+fn summary(k: usize, p: &Pooled, h: &Heterogeneity) -> PooledSummary {
+    PooledSummary {
+        k,
+        estimate: p.estimate,
+        se: p.se,
+        stat: p.zval,
+        df: None,
+        pval: p.pval,
+        ci_lower: p.ci_lower,
+        ci_upper: p.ci_upper,
+        tau2: 0.0,
+        i2: h.i2,
+        h2: h.h2,
+        q: h.q,
+        q_df: h.q_df,
+        q_pval: h.q_pval,
+    }
+}
+
+/// An error unless the pooled estimate, its interval and Q are finite
+/// (counts near the limits of floating point can overflow the sums).
+fn check_finite(what: &'static str, p: &Pooled, h: &Heterogeneity) -> Result<()> {
+    let values = [p.estimate, p.se, p.ci_lower, p.ci_upper, h.q];
+    if values.iter().all(|x| x.is_finite()) && !p.pval.is_nan() && !h.q_pval.is_nan() {
+        Ok(())
+    } else {
+        Err(Error::Undefined {
+            what,
+            reason: format!(
+                "the estimate {}, its SE {} or Q {} is not finite: the counts are too large or too small to pool in floating point; check the data",
+                p.estimate, p.se, h.q
+            ),
+        })
+    }
+}
+
+/// "tables 3, 7 and 9" (1-based, in input order), for notes.
+fn name_tables(idx: &[usize]) -> String {
+    let n: Vec<String> = idx.iter().map(|i| (i + 1).to_string()).collect();
+    let list = match n.len() {
+        0 => String::new(),
+        1 => n[0].clone(),
+        _ => format!("{} and {}", n[..n.len() - 1].join(", "), n[n.len() - 1]),
+    };
+    format!(
+        "{} {list} (1-based, in input order)",
+        if idx.len() == 1 { "table" } else { "tables" }
+    )
+}
+
+/// Checks metafor's `add` (the continuity correction of the per-table
+/// effects behind Q).
+fn check_add(add: f64) -> Result<()> {
+    if add.is_finite() && add >= 0.0 {
+        Ok(())
+    } else {
+        Err(Error::InvalidOption {
+            option: "add",
+            message: format!("{add} must be a finite number >= 0"),
+        })
+    }
+}
+
+fn to_name(to: crate::effect::AddTo) -> &'static str {
+    use crate::effect::AddTo;
+    match to {
+        AddTo::OnlyZero => "only0",
+        AddTo::All => "all",
+        AddTo::IfAnyZero => "if0all",
+        AddTo::None => "none",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_are_named_in_notes() {
+        assert_eq!(name_tables(&[2]), "table 3 (1-based, in input order)");
+        assert_eq!(
+            name_tables(&[0, 4, 9]),
+            "tables 1, 5 and 10 (1-based, in input order)"
+        );
+    }
+
+    #[test]
+    fn an_empty_group_is_refused() {
+        let t = BinaryStudy {
+            ai: 0.0,
+            bi: 0.0,
+            ci: 3.0,
+            di: 4.0,
+        };
+        assert!(matches!(
+            Tables::new(&[t]),
+            Err(Error::InvalidValue {
+                study: 0,
+                column: "n1i",
+                ..
+            })
+        ));
+    }
+}

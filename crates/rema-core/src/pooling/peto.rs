@@ -1,0 +1,319 @@
+//! Peto's one-step odds ratio, as metafor 3.8 `rma.peto` (Yusuf, Peto,
+//! Lewis, Collins & Sleight 1985), with the counts pooled as they are.
+//!
+//! For table i with mᵢ = aᵢ + cᵢ events, lᵢ = bᵢ + dᵢ non-events, group
+//! sizes n₁ᵢ, n₂ᵢ and nᵢ = n₁ᵢ + n₂ᵢ, the observed minus expected events of
+//! group 1 and their hypergeometric variance are
+//!
+//!   Oᵢ − Eᵢ = aᵢ − mᵢn₁ᵢ/nᵢ,  Vᵢ = mᵢlᵢ(n₁ᵢ/nᵢ)(n₂ᵢ/nᵢ)/(nᵢ − 1),
+//!
+//! and the pooled log odds ratio is β̂ = Σ(Oᵢ − Eᵢ)/ΣVᵢ with SE = 1/√ΣVᵢ,
+//! a z test and a Wald interval. Peto's heterogeneity statistic is
+//!
+//!   Q = Σ(Oᵢ − Eᵢ)²/Vᵢ − (Σ(Oᵢ − Eᵢ))²/ΣVᵢ
+//!
+//! over the tables with Vᵢ > 0 (truncated at 0), on k_Q − 1 degrees of
+//! freedom, k_Q the tables with a per-table effect (double-zero tables are
+//! left out under `drop00`, the default); with fewer than two tables with
+//! Vᵢ > 0, p = 1, I² = 0 and H² = 1, as metafor. A double-zero table has
+//! Vᵢ = 0 and adds nothing. The weights are Vᵢ/ΣVᵢ in percent (metafor
+//! `weights()`).
+//!
+//! The per-table effects (metafor `escalc(measure = "PETO")`, `res$yi`,
+//! `res$vi`) are (Oᵢ − Eᵢ)/Vᵢ and 1/Vᵢ computed from the cells with the
+//! continuity correction `add` under the rule `to`; they are reported for
+//! the tables in Q and enter nothing else.
+
+use super::{check_add, check_finite, name_tables, summary};
+use super::{Heterogeneity, Pooled, Tables, Transformed};
+use crate::effect::{AddTo, BinaryStudy};
+use crate::error::{Error, Result};
+use crate::leave_one_out::PooledSummary;
+use crate::measure::BackTransform;
+use crate::model::Level;
+
+/// Peto's method, with metafor `rma.peto`'s options and defaults: the 95%
+/// level and, for the per-table effects, `add = 1/2`, `to = "only0"`,
+/// `drop00 = TRUE`.
+///
+/// ```
+/// use rema_core::effect::BinaryStudy;
+/// use rema_core::{Error, Level, Peto, Tables};
+/// let t = |ai, bi, ci, di| BinaryStudy { ai, bi, ci, di };
+/// let tables = Tables::new(&[t(4.0, 119.0, 11.0, 128.0), t(6.0, 300.0, 29.0, 274.0), t(0.0, 50.0, 0.0, 48.0)])?;
+/// let fit = Peto::new().level(Level::new(90.0)?).fit(&tables)?;
+/// assert_eq!((fit.k, fit.heterogeneity.k, fit.k_pos), (3, 2, 2));
+/// assert_eq!(fit.weights[2], 0.0); // the double-zero table adds nothing
+/// assert!(fit.transformed().estimate < 1.0);
+/// # Ok::<(), Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Peto {
+    level: Level,
+    add: f64,
+    to: AddTo,
+    drop00: bool,
+}
+
+impl Default for Peto {
+    fn default() -> Peto {
+        Peto::new()
+    }
+}
+
+impl Peto {
+    /// The method with metafor's defaults.
+    pub fn new() -> Peto {
+        Peto {
+            level: Level::default(),
+            add: 0.5,
+            to: AddTo::OnlyZero,
+            drop00: true,
+        }
+    }
+
+    /// The confidence level (metafor `level`).
+    pub fn level(self, level: Level) -> Peto {
+        Peto { level, ..self }
+    }
+
+    /// The continuity correction of the per-table effects: `add` (metafor
+    /// `add`, default ½; a finite number ≥ 0, checked when fitted) added to
+    /// each cell of the tables chosen by `to` (metafor `to`, default only
+    /// those with a zero cell). The pooled estimate and Q never use it.
+    pub fn continuity(self, add: f64, to: AddTo) -> Peto {
+        Peto { add, to, ..self }
+    }
+
+    /// Whether double-zero tables are left out of the per-table effects and
+    /// of Q's degrees of freedom (metafor `drop00`, default true).
+    pub fn drop00(self, drop00: bool) -> Peto {
+        Peto { drop00, ..self }
+    }
+
+    /// Pools the tables (metafor `rma.peto(ai, bi, ci, di, level, add, to,
+    /// drop00)`). Tables none of which has both events and non-events
+    /// (ΣVᵢ = 0) are an error.
+    ///
+    /// ```
+    /// use rema_core::effect::BinaryStudy;
+    /// use rema_core::{Error, Peto, Tables};
+    /// let t = |ai, bi, ci, di| BinaryStudy { ai, bi, ci, di };
+    /// let tables = Tables::new(&[t(0.0, 116.0, 3.0, 114.0), t(1.0, 43.0, 3.0, 32.0)])?;
+    /// let fit = Peto::new().fit(&tables)?;
+    /// assert!(fit.pooled.estimate < 0.0 && fit.yi.iter().all(|y| y.is_finite()));
+    /// let none = Tables::new(&[t(0.0, 10.0, 0.0, 12.0)])?;
+    /// assert!(matches!(Peto::new().fit(&none), Err(Error::Undefined { .. })));
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn fit(&self, tables: &Tables) -> Result<PetoFit> {
+        check_add(self.add)?;
+        let t = tables.as_slice();
+        let (o_e, v): (Vec<f64>, Vec<f64>) = t.iter().map(observed_expected).unzip();
+        let sum_v: f64 = v.iter().sum();
+        if !(sum_v > 0.0) {
+            return Err(Error::Undefined {
+                what: "Peto's odds ratio",
+                reason: "no table has both events and non-events (every hypergeometric variance Vᵢ is 0), so there is nothing to pool; check the data".to_string(),
+            });
+        }
+        let sum_o_e: f64 = o_e.iter().sum();
+        let estimate = sum_o_e / sum_v;
+        let pooled = Pooled::wald(estimate, (1.0 / sum_v).sqrt(), self.level);
+        let k_pos = v.iter().filter(|&&x| x > 0.0).count();
+        let q = (o_e
+            .iter()
+            .zip(&v)
+            .filter(|(_, &vi)| vi > 0.0)
+            .map(|(d, vi)| d * d / vi)
+            .sum::<f64>()
+            - sum_o_e * sum_o_e / sum_v)
+            .max(0.0);
+        let double_zero = tables.double_zero();
+        let in_q: Vec<usize> = if self.drop00 {
+            (0..t.len()).filter(|i| !double_zero.contains(i)).collect()
+        } else {
+            (0..t.len()).collect()
+        };
+        let heterogeneity = Heterogeneity::new(q, in_q.len(), k_pos > 1);
+        check_finite("Peto's odds ratio", &pooled, &heterogeneity)?;
+        let mut notes = Vec::new();
+        if !double_zero.is_empty() {
+            notes.push(format!(
+                "double-zero (no events, or only events, in both groups), adding nothing (Vᵢ = 0){}: {}",
+                if self.drop00 {
+                    " and left out of Q's degrees of freedom (metafor drop00 = TRUE)"
+                } else {
+                    " but counted in Q's degrees of freedom (drop00 = false), as in metafor"
+                },
+                name_tables(&double_zero)
+            ));
+        }
+        if k_pos < 2 {
+            notes.push(format!(
+                "Q needs at least two tables with events and non-events; there {} {k_pos}: Q's p-value is 1, I² 0 and H² 1, as in metafor",
+                if k_pos == 1 { "is" } else { "are" }
+            ));
+        }
+        let (yi, vi) = self.effects(t, &in_q, &mut notes)?;
+        Ok(PetoFit {
+            level: self.level,
+            k: t.len(),
+            k_pos,
+            pooled,
+            heterogeneity,
+            weights: v.iter().map(|x| x / sum_v * 100.0).collect(),
+            in_q,
+            yi,
+            vi,
+            double_zero,
+            notes,
+        })
+    }
+
+    /// escalc's Peto log odds ratios of the tables `in_q`, with the
+    /// continuity correction.
+    fn effects(
+        &self,
+        t: &[BinaryStudy],
+        in_q: &[usize],
+        notes: &mut Vec<String>,
+    ) -> Result<(Vec<f64>, Vec<f64>)> {
+        let subset: Vec<BinaryStudy> = in_q.iter().map(|&i| t[i]).collect();
+        let has_zero = |s: &BinaryStudy| s.ai == 0.0 || s.bi == 0.0 || s.ci == 0.0 || s.di == 0.0;
+        let (added, corrected) = crate::effect::continuity(&subset, self.add, self.to, has_zero);
+        let mut yi = Vec::with_capacity(subset.len());
+        let mut vi = Vec::with_capacity(subset.len());
+        for (j, (s, a)) in subset.iter().zip(&added).enumerate() {
+            let c = BinaryStudy {
+                ai: s.ai + a,
+                bi: s.bi + a,
+                ci: s.ci + a,
+                di: s.di + a,
+            };
+            let (d, v) = observed_expected(&c);
+            let (y, var) = (d / v, 1.0 / v);
+            if !(y.is_finite() && var.is_finite()) {
+                return Err(Error::NonFiniteEffect {
+                    study: in_q[j],
+                    measure: "PETO",
+                    reason: "a double-zero table without a continuity correction; keep drop00 or give `add` > 0",
+                });
+            }
+            yi.push(y);
+            vi.push(var);
+        }
+        if !corrected.is_empty() {
+            let corrected: Vec<usize> = corrected.iter().map(|&j| in_q[j]).collect();
+            notes.push(format!(
+                "the per-table Peto log odds ratios: {} added to each cell (metafor add = {}, to = \"{}\"; the pooled estimate and Q use the counts as they are): {}",
+                self.add,
+                self.add,
+                super::to_name(self.to),
+                name_tables(&corrected)
+            ));
+        }
+        Ok((yi, vi))
+    }
+}
+
+/// Oᵢ − Eᵢ and Vᵢ of one table, in metafor's order of operations.
+fn observed_expected(x: &BinaryStudy) -> (f64, f64) {
+    let (n1, n2) = (x.ai + x.bi, x.ci + x.di);
+    let n = x.ai + x.bi + x.ci + x.di;
+    let (m, l) = (x.ai + x.ci, x.bi + x.di);
+    let e = m * n1 / n;
+    let v = m * l * (n1 / n) * (n2 / n) / (n - 1.0);
+    (x.ai - e, v)
+}
+
+/// A Peto fit (metafor's `rma.peto` object). Made by [`Peto::fit`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct PetoFit {
+    /// The confidence level of `pooled`.
+    pub level: Level,
+    /// The number of tables (metafor `k`).
+    pub k: usize,
+    /// The number of tables with Vᵢ > 0 (metafor `k.pos`).
+    pub k_pos: usize,
+    /// The pooled log odds ratio, its SE, z test and confidence interval.
+    pub pooled: Pooled,
+    /// Peto's Q, I² and H².
+    pub heterogeneity: Heterogeneity,
+    /// The weight of each table in percent (metafor `weights(res)`).
+    pub weights: Vec<f64>,
+    /// The tables with a per-table effect (0-based), and their Peto log odds
+    /// ratios and sampling variances (metafor `res$yi`, `res$vi`).
+    pub in_q: Vec<usize>,
+    pub yi: Vec<f64>,
+    pub vi: Vec<f64>,
+    /// The double-zero tables (0-based).
+    pub double_zero: Vec<usize>,
+    /// Every adjustment or caveat, in words.
+    pub notes: Vec<String>,
+}
+
+impl PetoFit {
+    /// The pooled odds ratio and its interval (exp of the log scale).
+    ///
+    /// ```
+    /// use rema_core::effect::BinaryStudy;
+    /// use rema_core::{Error, Peto, Tables};
+    /// let tables = Tables::new(&[BinaryStudy { ai: 4.0, bi: 119.0, ci: 11.0, di: 128.0 }])?;
+    /// let fit = Peto::new().fit(&tables)?;
+    /// assert!((fit.transformed().estimate - fit.pooled.estimate.exp()).abs() < 1e-15);
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn transformed(&self) -> Transformed {
+        self.pooled.transformed(BackTransform::Exp)
+    }
+
+    /// The fit in the shape of the inverse-variance fits' summaries (τ² = 0,
+    /// k the number of tables).
+    pub fn summary(&self) -> PooledSummary {
+        summary(self.k, &self.pooled, &self.heterogeneity)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_table_has_no_heterogeneity() {
+        let tables = Tables::new(&[BinaryStudy {
+            ai: 4.0,
+            bi: 119.0,
+            ci: 11.0,
+            di: 128.0,
+        }])
+        .unwrap();
+        let fit = Peto::new().fit(&tables).unwrap();
+        assert_eq!(fit.heterogeneity.q, 0.0);
+        assert_eq!(
+            (
+                fit.heterogeneity.q_pval,
+                fit.heterogeneity.i2,
+                fit.heterogeneity.h2
+            ),
+            (1.0, 0.0, 1.0)
+        );
+        assert!((fit.yi[0] - fit.pooled.estimate).abs() < 1e-12);
+    }
+
+    #[test]
+    fn kept_double_zero_tables_without_correction_are_an_error() {
+        let t = |ai, bi, ci, di| BinaryStudy { ai, bi, ci, di };
+        let tables = Tables::new(&[t(4.0, 119.0, 11.0, 128.0), t(0.0, 10.0, 0.0, 9.0)]).unwrap();
+        let err = Peto::new()
+            .drop00(false)
+            .continuity(0.5, AddTo::None)
+            .fit(&tables)
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::NonFiniteEffect { study: 1, .. }),
+            "{err}"
+        );
+        assert!(Peto::new().drop00(false).fit(&tables).is_ok());
+    }
+}
