@@ -27,6 +27,9 @@
 //! [`q_profile`], [`influence()`], [`leave_one_out()`], [`cumulative()`],
 //! [`resample`]'s tests, [`bias`]'s tests) remain public.
 
+#![warn(missing_docs)]
+#![warn(unreachable_pub)]
+
 pub mod audit;
 pub mod bias;
 pub mod confint;

@@ -127,7 +127,7 @@ pub(crate) struct Blocks {
 
 impl Blocks {
     /// The blocks of `range` for the current rayon pool.
-    pub fn new(range: Range<u64>) -> Blocks {
+    pub(crate) fn new(range: Range<u64>) -> Blocks {
         let len = range.end.saturating_sub(range.start);
         let threads = rayon::current_num_threads().max(1) as u64;
         let size = len

@@ -205,10 +205,10 @@ pub(crate) struct Problem<'a> {
 }
 
 impl Problem<'_> {
-    pub fn k(&self) -> usize {
+    pub(crate) fn k(&self) -> usize {
         self.y.len()
     }
-    pub fn p(&self) -> usize {
+    pub(crate) fn p(&self) -> usize {
         self.x.cols()
     }
 }
