@@ -44,8 +44,33 @@ const BLOCKS_PER_THREAD: u64 = 64;
 /// Observers of a long run: a progress callback `(done, total)` called after
 /// each chunk, and a flag that stops the run between chunks when set.
 #[derive(Clone, Copy, Default)]
+///
+/// ```
+/// use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+/// use rema_core::resample::{heterogeneity::tau2_test, Hooks};
+/// use rema_core::{fit, Design, Error, FitOptions, Method};
+/// # fn main() -> rema_core::Result<()> {
+/// let (yi, vi) = ([0.1, 0.5, -0.2, 0.3], [0.02, 0.05, 0.03, 0.04]);
+/// let opts = FitOptions::new(Method::Dl);
+/// let observed = fit(&yi, &vi, &opts)?;
+/// let x = Design::intercept(4);
+/// let last = AtomicU64::new(0);
+/// let progress = |done: u64, _total: u64| { last.fetch_max(done, Ordering::Relaxed); };
+/// let hooks = Hooks { progress: Some(&progress), cancel: None };
+/// tau2_test(&yi, &vi, &x, &opts, &observed, 2000, 1, &hooks)?;
+/// assert!(last.load(Ordering::Relaxed) > 0);
+/// // A set flag stops the run.
+/// let stop = AtomicBool::new(true);
+/// let hooks = Hooks { progress: None, cancel: Some(&stop) };
+/// let err = tau2_test(&yi, &vi, &x, &opts, &observed, 2000, 1, &hooks).unwrap_err();
+/// assert!(matches!(err, Error::Cancelled { .. }));
+/// # Ok(())
+/// # }
+/// ```
 pub struct Hooks<'a> {
+    /// Called with (iterations done, iterations in all) after each block.
     pub progress: Option<&'a (dyn Fn(u64, u64) + Sync)>,
+    /// When set, the run stops between blocks with [`Error::Cancelled`].
     pub cancel: Option<&'a AtomicBool>,
 }
 
