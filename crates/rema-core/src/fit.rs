@@ -238,6 +238,22 @@ impl Fit {
 
     /// The critical value of the confidence intervals: [`critical_value`] at
     /// the fit's level and degrees of freedom.
+    ///
+    /// ```
+    /// use rema_core::{fit, FitOptions, Method, Test};
+    /// # fn main() -> rema_core::Result<()> {
+    /// # let yi = [-0.889311333920205, -1.58538865720143, -1.34807314829969, -1.44155119002131, -0.217547322211296, -0.786115585818864, -1.62089822359839, 0.0119523335238405, -0.469417648738149, -1.37134480347278, -0.339358828338391, 0.445913400571379, -0.0173139482168798];
+    /// # let vi = [0.325584765003961, 0.194581121398144, 0.415367965367965, 0.0200100319022476, 0.0512101721696309, 0.00690561845590876, 0.223017247572315, 0.00396157929781773, 0.056434210463249, 0.0730247936130289, 0.0124122139715597, 0.532505845200153, 0.0714046596839863];
+    /// // dat.bcg with the Knapp-Hartung test; metafor 3.8-1: rma(yi, vi, test = "knha")
+    /// let f = fit(&yi, &vi, &FitOptions { test: Test::Knha, ..FitOptions::new(Method::Reml) })?;
+    /// assert_eq!(f.df, Some(12.0));
+    /// assert!((f.crit() - 2.178812830).abs() < 1e-9); // R: qt(0.975, 12)
+    /// let b = f.estimate();
+    /// assert!((b.se - 0.1807917).abs() < 1e-6);
+    /// assert!((b.ci_lower - -1.1084437).abs() < 1e-6 && (b.ci_upper - -0.3206210).abs() < 1e-6);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn crit(&self) -> f64 {
         critical_value(self.options.level, self.df)
     }

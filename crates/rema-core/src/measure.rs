@@ -119,6 +119,14 @@ impl Measure {
 
     /// The continuity correction metafor adds by default (`add`): 0.5 for the
     /// measures that need it, 0 for PAS and PFT, which are finite at zero.
+    ///
+    /// ```
+    /// use rema_core::{BackTransform, Measure};
+    /// assert_eq!((Measure::Or.default_add(), Measure::Pft.default_add()), (0.5, 0.0));
+    /// assert_eq!(Measure::Rr.back_transform(), BackTransform::Exp);
+    /// assert_eq!(Measure::Plo.back_transform(), BackTransform::InverseLogit);
+    /// assert!(Measure::Pft.is_proportion() && !Measure::Smd.is_proportion());
+    /// ```
     pub fn default_add(self) -> f64 {
         match self {
             Measure::Rr | Measure::Or | Measure::Rd | Measure::Pr | Measure::Pln | Measure::Plo => {

@@ -14,7 +14,8 @@ use crate::measure::{DataKind, Measure};
 
 pub use continuous::hedges_correction;
 
-/// A two-by-two table: `ai` events and `bi` non-events in group 1, `ci`, `di` in group 2.
+/// A two-by-two table: `ai` events and `bi` non-events in group 1, `ci`, `di` in group 2
+/// (see [`compute`]'s example).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BinaryStudy {
     /// Events in group 1 (metafor `ai`).
@@ -28,6 +29,17 @@ pub struct BinaryStudy {
 }
 
 /// Means, SDs and sizes of two independent groups.
+///
+/// ```
+/// use rema_core::{effect::ContinuousStudy, effect_sizes, EffectOptions, Measure, StudyData};
+/// # fn main() -> rema_core::Result<()> {
+/// let s = ContinuousStudy { m1: 10.0, sd1: 2.0, n1: 20.0, m2: 9.0, sd2: 2.5, n2: 25.0 };
+/// let es = effect_sizes(Measure::Smd, &StudyData::Continuous(vec![s]), &EffectOptions::default())?;
+/// // metafor 3.8-1: escalc("SMD", m1i = 10, sd1i = 2, n1i = 20, m2i = 9, sd2i = 2.5, n2i = 25)
+/// assert!((es.yi[0] - 0.4285342949).abs() < 1e-9 && (es.vi[0] - 0.0920404627).abs() < 1e-9);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ContinuousStudy {
     /// Mean of group 1 (metafor `m1i`).
@@ -47,6 +59,17 @@ pub struct ContinuousStudy {
 /// A single group measured twice, with metafor's argument semantics: the
 /// change is `m1 - m2` and `SMCR` standardises by `sd1`. For pre/post data
 /// the data layer maps `m1 = post`, `m2 = pre`, `sd1 = pre SD`, `sd2 = post SD`.
+///
+/// ```
+/// use rema_core::{effect::PrePostStudy, effect_sizes, EffectOptions, Measure, StudyData};
+/// # fn main() -> rema_core::Result<()> {
+/// let s = PrePostStudy { m1: 12.0, m2: 10.0, sd1: 3.0, sd2: Some(4.0), n: 30.0, r: 0.5 };
+/// let es = effect_sizes(Measure::Mc, &StudyData::PrePost(vec![s]), &EffectOptions::default())?;
+/// // metafor 3.8-1: escalc("MC", m1i = 12, m2i = 10, sd1i = 3, sd2i = 4, ni = 30, ri = 0.5)
+/// assert!((es.yi[0] - 2.0).abs() < 1e-12 && (es.vi[0] - 0.4333333333).abs() < 1e-9);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PrePostStudy {
     /// Mean at the first measurement (metafor `m1i`).
@@ -64,6 +87,17 @@ pub struct PrePostStudy {
 }
 
 /// `x` events out of `n`.
+///
+/// ```
+/// use rema_core::{effect::ProportionStudy, effect_sizes, EffectOptions, Measure, StudyData};
+/// # fn main() -> rema_core::Result<()> {
+/// let data = StudyData::Proportion(vec![ProportionStudy { x: 3.0, n: 40.0 }]);
+/// let es = effect_sizes(Measure::Plo, &data, &EffectOptions::default())?;
+/// // metafor 3.8-1: escalc("PLO", xi = 3, ni = 40)
+/// assert!((es.yi[0] - -2.5123056240).abs() < 1e-9 && (es.vi[0] - 0.3603603604).abs() < 1e-9);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ProportionStudy {
     /// Events (metafor `xi`).
@@ -72,7 +106,14 @@ pub struct ProportionStudy {
     pub n: f64,
 }
 
-/// An effect size with its sampling variance.
+/// An effect size with its sampling variance, taken as given (measure `GEN`).
+///
+/// ```
+/// use rema_core::{effect::GenericStudy, effect_sizes, EffectOptions, Error, Measure, StudyData};
+/// let data = StudyData::Generic(vec![GenericStudy { yi: 0.2, vi: -0.1 }]);
+/// let err = effect_sizes(Measure::Gen, &data, &EffectOptions::default()).unwrap_err();
+/// assert_eq!(err, Error::InvalidVariance { study: 0, value: -0.1 });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GenericStudy {
     /// The effect size, on the analysis scale (metafor `yi`).

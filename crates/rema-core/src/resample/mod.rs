@@ -243,7 +243,9 @@ pub(crate) fn column_blocks<'a>(
     per_block
 }
 
-/// How many iterations a permutation test runs.
+/// How many iterations a permutation test runs (see
+/// [`crate::Resampling::random`] and [`crate::Resampling::exact`], whose
+/// examples run them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Iterations {
     /// At most this many (counting the observed arrangement, as metafor);

@@ -194,7 +194,28 @@ impl FromStr for Method {
     }
 }
 
-/// Settings of the iterative estimators, with metafor's defaults.
+/// Settings of the iterative estimators, with metafor's defaults (`rma()`'s
+/// `control` list).
+///
+/// ```
+/// use rema_core::{fit, Control, Error, FitOptions, Method};
+/// # fn main() -> rema_core::Result<()> {
+/// # let yi = [-0.889311333920205, -1.58538865720143, -1.34807314829969, -1.44155119002131, -0.217547322211296, -0.786115585818864, -1.62089822359839, 0.0119523335238405, -0.469417648738149, -1.37134480347278, -0.339358828338391, 0.445913400571379, -0.0173139482168798];
+/// # let vi = [0.325584765003961, 0.194581121398144, 0.415367965367965, 0.0200100319022476, 0.0512101721696309, 0.00690561845590876, 0.223017247572315, 0.00396157929781773, 0.056434210463249, 0.0730247936130289, 0.0124122139715597, 0.532505845200153, 0.0714046596839863];
+/// let c = Control::default();
+/// assert_eq!((c.threshold, c.max_iter, c.step_adj), (1e-5, 100, 1.0));
+/// // One Fisher-scoring step is not enough for REML on dat.bcg; without the
+/// // fallback that is an error naming the option to raise.
+/// let opts = FitOptions {
+///     control: Control { max_iter: 1, fallback: false, ..Control::default() },
+///     ..FitOptions::new(Method::Reml)
+/// };
+/// let err = fit(&yi, &vi, &opts).unwrap_err();
+/// assert!(matches!(err, Error::NotConverged { method: "REML", .. }));
+/// assert!(err.to_string().contains("max_iter"));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Control {
     /// Convergence threshold on the change in τ² (metafor `threshold`, 1e-5).
