@@ -147,7 +147,7 @@ pub struct Coefficient {
     pub estimate: f64,
     /// Its standard error (metafor `se`).
     pub se: f64,
-    /// z or t statistic (metafor `zval`).
+    /// z or t statistic (metafor `zval`; t under Knapp–Hartung).
     pub stat: f64,
     /// Two-sided p-value (metafor `pval`).
     pub pval: f64,

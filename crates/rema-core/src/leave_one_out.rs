@@ -25,7 +25,7 @@ pub struct PooledSummary {
     pub estimate: f64,
     /// Its standard error (metafor `se`).
     pub se: f64,
-    /// z or t statistic (metafor `zval`).
+    /// z or t statistic (metafor `zval`, or `tval` under Knapp–Hartung).
     pub stat: f64,
     /// t degrees of freedom (Knapp–Hartung), `None` for z.
     pub df: Option<f64>,
