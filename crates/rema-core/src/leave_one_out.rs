@@ -15,8 +15,8 @@ use crate::fit::{fit, Fit, FitOptions};
 /// The pooled estimate and the heterogeneity of one fit to a subset of the
 /// studies: one row of metafor's `leave1out()` or `cumul()`.
 ///
-/// Produced by [`leave_one_out()`] and [`crate::cumulative()`] (see their
-/// examples), or from a fit with [`PooledSummary::from_fit`].
+/// Produced by [`leave_one_out()`] and `cumulative()` (see their examples),
+/// or from a fit with [`PooledSummary::from_fit`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PooledSummary {
     /// Number of studies in the fit (metafor `k`).

@@ -39,15 +39,15 @@ pub enum Measure {
 /// The kind of raw data a measure is computed from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DataKind {
-    /// Two-by-two tables ([`crate::effect::BinaryStudy`]).
+    /// Two-by-two tables (`effect::BinaryStudy`).
     TwoGroupBinary,
-    /// Means, SDs and sizes of two groups ([`crate::effect::ContinuousStudy`]).
+    /// Means, SDs and sizes of two groups (`effect::ContinuousStudy`).
     TwoGroupContinuous,
-    /// One group measured twice ([`crate::effect::PrePostStudy`]).
+    /// One group measured twice (`effect::PrePostStudy`).
     PrePost,
-    /// Events out of a total ([`crate::effect::ProportionStudy`]).
+    /// Events out of a total (`effect::ProportionStudy`).
     Proportion,
-    /// Effect sizes with variances ([`crate::effect::GenericStudy`]).
+    /// Effect sizes with variances (`effect::GenericStudy`).
     Generic,
 }
 

@@ -12,7 +12,7 @@
 //!
 //! One driver (`replicate`) draws, refits and summarises the bootstrap of
 //! any design, this one and the meta-regression's
-//! ([`super::bootstrap_mods`]); the refits run on the τ² kernel of the
+//! (`resample::bootstrap_mods`); the refits run on the τ² kernel of the
 //! design (intercept-only here).
 //!
 //! Intervals (Davison & Hinkley 1997, ch. 5; `boot.ci`):

@@ -267,7 +267,7 @@ impl Problem<'_> {
     }
 }
 
-/// An estimate of τ², with how it was reached; made inside [`crate::fit()`],
+/// An estimate of τ², with how it was reached; made inside `fit()`,
 /// whose [`crate::Fit`] carries its parts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tau2Estimate {
