@@ -26,6 +26,7 @@
 /// A number as printed, with the half-width of its rounding.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Printed {
+    /// The value as read.
     pub value: f64,
     /// Number of decimals printed.
     pub decimals: u32,
@@ -33,6 +34,15 @@ pub struct Printed {
 
 impl Printed {
     /// Parses `-1.16`, `0.003`, `47`, `.35`. `None` if it is not a number.
+    ///
+    /// ```
+    /// use rema_core::audit::Printed;
+    /// let p = Printed::parse("0.70").unwrap();
+    /// assert_eq!((p.value, p.decimals), (0.7, 2));
+    /// assert!((p.half_width() - 0.005).abs() < 1e-15);
+    /// assert!((p.low() - 0.695).abs() < 1e-12 && (p.high() - 0.705).abs() < 1e-12);
+    /// assert_eq!(Printed::parse("n/a"), None);
+    /// ```
     pub fn parse(s: &str) -> Option<Printed> {
         let t = s.trim();
         let value: f64 = t.parse().ok()?;
@@ -46,14 +56,17 @@ impl Printed {
         Some(Printed { value, decimals })
     }
 
+    /// Half of one unit in the last printed decimal: the rounding error's bound.
     pub fn half_width(&self) -> f64 {
         0.5 * 10f64.powi(-(self.decimals as i32))
     }
 
+    /// The smallest value that prints as this one.
     pub fn low(&self) -> f64 {
         self.value - self.half_width()
     }
 
+    /// The largest value that prints as this one.
     pub fn high(&self) -> f64 {
         self.value + self.half_width()
     }
@@ -74,6 +87,18 @@ pub enum PrintedP {
 
 impl PrintedP {
     /// Parses `.03`, `0.030`, `<.001`, `< 0.05`, `p=.04`, `P = 0.04`, `>.05`, `NS`, `n.s.`.
+    ///
+    /// ```
+    /// use rema_core::audit::PrintedP;
+    /// assert_eq!(PrintedP::parse("p < .001"), Some(PrintedP::LessThan(0.001)));
+    /// assert_eq!(PrintedP::parse("n.s."), Some(PrintedP::NotSignificant));
+    /// let p = PrintedP::parse("0.034").unwrap();
+    /// let (lo, hi) = p.range();
+    /// assert!((lo - 0.0335).abs() < 1e-12 && (hi - 0.0345).abs() < 1e-12);
+    /// assert_eq!(p.describe(), "0.034");
+    /// // One unit in the last place stands for anything below it.
+    /// assert_eq!(PrintedP::parse(".001").unwrap().range().0, 0.0);
+    /// ```
     pub fn parse(s: &str) -> Option<PrintedP> {
         let t: String = s
             .trim()
@@ -126,6 +151,7 @@ impl PrintedP {
         }
     }
 
+    /// The p-value as it was printed, normalised (`0.034`, `<0.001`, `NS`).
     pub fn describe(&self) -> String {
         match *self {
             PrintedP::Exact(p) => format!("{:.*}", p.decimals as usize, p.value),
@@ -146,39 +172,72 @@ pub enum AuditScale {
 }
 
 /// The audit of one printed result.
+///
+/// Produced by [`audit_result`] (see its example).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Audit {
-    /// SE, z and p implied by the printed numbers taken at face value.
+    /// The SE implied by the printed numbers taken at face value, on the
+    /// analysis scale (log scale for ratios).
     pub implied_se: f64,
+    /// The z statistic they imply.
     pub implied_z: f64,
+    /// The two-sided p-value they imply.
     pub implied_p: f64,
     /// The range of p over the rounding box of the printed numbers.
     pub p_range: (f64, f64),
     /// Whether the printed p (if any) is attainable.
     pub consistent: bool,
+    /// The verdict, in words.
     pub message: String,
 }
 
 /// Errors of the audit: printed numbers that cannot be audited.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum AuditError {
+    /// The estimate lies outside its interval.
     #[error("the interval ({lower}, {upper}) does not contain the estimate {estimate}; check the order of the bounds")]
     EstimateOutsideInterval {
+        /// The printed estimate.
         estimate: f64,
+        /// The printed lower bound.
         lower: f64,
+        /// The printed upper bound.
         upper: f64,
     },
+    /// A ratio with a bound at or below zero.
     #[error("a ratio measure needs positive estimate and bounds, got {estimate} ({lower}, {upper}); is the measure a ratio?")]
     NonPositiveRatio {
+        /// The printed estimate.
         estimate: f64,
+        /// The printed lower bound.
         lower: f64,
+        /// The printed upper bound.
         upper: f64,
     },
+    /// The confidence level is not strictly between 0 and 100.
     #[error("level {0} must lie strictly between 0 and 100")]
     Level(f64),
 }
 
-/// Audits an estimate with its interval against a printed p-value.
+/// Audits an estimate with its `level`% interval (in percent, e.g. 95)
+/// against a printed p-value.
+///
+/// ```
+/// use rema_core::audit::{audit_result, AuditScale, Printed, PrintedP};
+/// # fn main() -> Result<(), rema_core::audit::AuditError> {
+/// let pr = |s| Printed::parse(s).unwrap();
+/// // RR 0.49 (0.34 to 0.70): R: se <- (log(0.70) - log(0.34)) / (2 * qnorm(0.975));
+/// // 2 * pnorm(-abs(log(0.49) / se)) = 0.000107839
+/// let a = audit_result(AuditScale::Log, pr("0.49"), pr("0.34"), pr("0.70"), PrintedP::parse("<.001"), 95.0)?;
+/// assert!((a.implied_se - 0.1842214253).abs() < 1e-9);
+/// assert!((a.implied_p - 0.0001078389).abs() < 1e-9);
+/// assert!(a.consistent);
+/// // p = 0.04 cannot come from that interval.
+/// let b = audit_result(AuditScale::Log, pr("0.49"), pr("0.34"), pr("0.70"), PrintedP::parse("0.04"), 95.0)?;
+/// assert!(!b.consistent);
+/// # Ok(())
+/// # }
+/// ```
 pub fn audit_result(
     scale: AuditScale,
     estimate: Printed,
@@ -290,6 +349,15 @@ pub fn audit_result(
 
 /// Checks a printed I² against printed Q and df: I² = 100·max(0, (Q − df)/Q).
 /// Returns the implied I² and whether it is attainable within rounding.
+///
+/// ```
+/// use rema_core::audit::{audit_i2, Printed};
+/// let pr = |s| Printed::parse(s).unwrap();
+/// // dat.bcg: Q = 152.23 on 12 df, I² = 92.1% (metafor: 92.12); R: 100 * (152.23 - 12) / 152.23
+/// let (implied, ok) = audit_i2(pr("92.1"), pr("152.23"), 12.0);
+/// assert!((implied - 92.11719).abs() < 1e-5 && ok);
+/// assert!(!audit_i2(pr("95.0"), pr("152.23"), 12.0).1);
+/// ```
 pub fn audit_i2(i2: Printed, q: Printed, df: f64) -> (f64, bool) {
     let f = |q: f64| {
         if q <= 0.0 {

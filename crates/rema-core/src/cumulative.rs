@@ -13,7 +13,9 @@ use crate::error::{Error, Result};
 use crate::fit::{fit, FitOptions};
 use crate::leave_one_out::PooledSummary;
 
-/// The fit to the first studies in the order.
+/// The fit to the first studies in the order: one row of metafor's `cumul()`.
+///
+/// Produced by [`cumulative()`] (see its example).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CumulativeStep {
     /// 0-based index (in the input) of the study added at this step.
@@ -24,6 +26,12 @@ pub struct CumulativeStep {
 
 /// The stable ascending order of `keys` (R's `order()`); NaN keys go last,
 /// as R's `na.last = TRUE`.
+///
+/// ```
+/// use rema_core::stable_order;
+/// // R: order(c(1980, 1948, NA, 1948))
+/// assert_eq!(stable_order(&[1980.0, 1948.0, f64::NAN, 1948.0]), vec![1, 3, 0, 2]);
+/// ```
 pub fn stable_order(keys: &[f64]) -> Vec<usize> {
     let mut idx: Vec<usize> = (0..keys.len()).collect();
     idx.sort_by(|&a, &b| {
@@ -38,7 +46,25 @@ pub fn stable_order(keys: &[f64]) -> Vec<usize> {
     idx
 }
 
-/// Cumulative fits over the studies in `order`, a permutation of 0..k.
+/// Cumulative fits over the studies in `order`, a permutation of 0..k
+/// (metafor `cumul(res, order = ...)`; [`stable_order`] turns a sort key into
+/// the permutation).
+///
+/// ```
+/// use rema_core::{cumulative, stable_order, FitOptions, Method};
+/// # fn main() -> rema_core::Result<()> {
+/// # let yi = [-0.889311333920205, -1.58538865720143, -1.34807314829969, -1.44155119002131, -0.217547322211296, -0.786115585818864, -1.62089822359839, 0.0119523335238405, -0.469417648738149, -1.37134480347278, -0.339358828338391, 0.445913400571379, -0.0173139482168798];
+/// # let vi = [0.325584765003961, 0.194581121398144, 0.415367965367965, 0.0200100319022476, 0.0512101721696309, 0.00690561845590876, 0.223017247572315, 0.00396157929781773, 0.056434210463249, 0.0730247936130289, 0.0124122139715597, 0.532505845200153, 0.0714046596839863];
+/// // dat.bcg by publication year; metafor 3.8-1: cumul(rma(yi, vi), order = dat$year)
+/// let year = [1948., 1949., 1960., 1977., 1973., 1953., 1973., 1980., 1968., 1961., 1974., 1969., 1976.];
+/// let steps = cumulative(&yi, &vi, &stable_order(&year), &FitOptions::new(Method::Reml))?;
+/// let est: Vec<f64> = steps.iter().map(|s| s.fit.as_ref().unwrap().estimate).collect();
+/// assert!((est[2] - -0.9720796).abs() < 1e-6);
+/// assert!((est[12] - -0.7145323).abs() < 1e-6); // all 13 studies: the full fit
+/// assert_eq!(steps[0].added, 0);
+/// # Ok(())
+/// # }
+/// ```
 pub fn cumulative(
     yi: &[f64],
     vi: &[f64],

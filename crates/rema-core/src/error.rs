@@ -14,9 +14,13 @@ pub enum Error {
     /// zero SD, events above the total, a correlation outside [-1, 1], ...).
     #[error("study {study}: column `{column}` is {value}: {allowed}")]
     InvalidValue {
+        /// 0-based position of the study in the input.
         study: usize,
+        /// The raw-data column (`ai`, `sd1`, `n`, `r`, ...).
         column: &'static str,
+        /// The offending value.
         value: f64,
+        /// What the column allows, in words.
         allowed: &'static str,
     },
 
@@ -24,28 +28,47 @@ pub enum Error {
     /// (for example a log risk ratio with zero events and no continuity correction).
     #[error("study {study}: the {measure} effect size is not finite ({reason})")]
     NonFiniteEffect {
+        /// 0-based position of the study in the input.
         study: usize,
+        /// metafor's name of the measure (`RR`, `SMD`, ...).
         measure: &'static str,
+        /// Why it is not finite and what would fix it.
         reason: &'static str,
     },
 
     /// A sampling variance is zero, negative or not finite.
     #[error("study {study}: sampling variance is {value}; every sampling variance must be positive and finite")]
-    InvalidVariance { study: usize, value: f64 },
+    InvalidVariance {
+        /// 0-based position of the study in the input.
+        study: usize,
+        /// The offending sampling variance.
+        value: f64,
+    },
 
     /// An effect size is not finite.
     #[error("study {study}: effect size is {value}; effect sizes must be finite numbers")]
-    InvalidEffect { study: usize, value: f64 },
+    InvalidEffect {
+        /// 0-based position of the study in the input.
+        study: usize,
+        /// The offending effect size.
+        value: f64,
+    },
 
     /// Input vectors of different lengths.
     #[error("input lengths differ: {what}")]
-    LengthMismatch { what: String },
+    LengthMismatch {
+        /// Which inputs differ, with their lengths.
+        what: String,
+    },
 
     /// Not enough studies for the requested model.
     #[error("{what} needs at least {needed} studies, but only {k} were given")]
     TooFewStudies {
+        /// The number of studies given.
         k: usize,
+        /// The number the model needs.
         needed: usize,
+        /// The model or test that needs them.
         what: &'static str,
     },
 
@@ -56,30 +79,50 @@ pub enum Error {
     /// An iterative estimator did not converge.
     #[error("the {method} estimator did not converge after {iterations} iterations ({detail}); try another `method`, or raise the iteration limit (`max_iter`)")]
     NotConverged {
+        /// The estimator (metafor's `method` name: `REML`, `PM`, ...).
         method: &'static str,
+        /// The iterations used (the `max_iter` limit).
         iterations: usize,
+        /// The state at the last iteration, in words.
         detail: String,
     },
 
     /// The likelihood has no finite maximum (e.g. a GLMM of proportions with
     /// no events in any study).
     #[error("the model has no finite maximum-likelihood estimate: {reason}")]
-    NoFiniteEstimate { reason: String },
+    NoFiniteEstimate {
+        /// Why the maximum is not finite.
+        reason: String,
+    },
 
     /// A statistic is undefined for these data (e.g. a rank correlation when
     /// every value is tied).
     #[error("{what} is undefined for these data: {reason}")]
-    Undefined { what: &'static str, reason: String },
+    Undefined {
+        /// The statistic.
+        what: &'static str,
+        /// Why it is undefined for these data.
+        reason: String,
+    },
+
     /// A resampling run was stopped by its cancellation flag (Ctrl-C).
     #[error("stopped after {done} of {total} iterations")]
-    Cancelled { done: u64, total: u64 },
+    Cancelled {
+        /// Iterations completed before the stop.
+        done: u64,
+        /// Iterations requested.
+        total: u64,
+    },
 
     /// An option is out of range.
     #[error("invalid option `{option}`: {message}")]
     InvalidOption {
+        /// The option's name as the library spells it (`level`, `method`, `permutations`).
         option: &'static str,
+        /// What is wrong and what would fix it.
         message: String,
     },
 }
 
+/// The result of every fallible rema-core function.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -32,6 +32,15 @@ pub enum Test {
 }
 
 impl Test {
+    /// metafor's name of the test (`"z"`, `"knha"`); [`FromStr`] also accepts
+    /// `hksj` and `hk`.
+    ///
+    /// ```
+    /// use rema_core::Test;
+    /// assert_eq!(Test::Knha.name(), "knha");
+    /// assert_eq!("HKSJ".parse::<Test>(), Ok(Test::Knha));
+    /// assert!("t".parse::<Test>().is_err());
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             Test::Z => "z",
@@ -57,13 +66,18 @@ impl FromStr for Test {
     }
 }
 
-/// Everything that shapes a fit.
+/// Everything that shapes a fit: metafor's `method`, `test`, `level` and
+/// `control` arguments of `rma()`. The default is metafor's: REML, z test,
+/// 95 %.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FitOptions {
+    /// The τ² estimator (metafor's `method`).
     pub method: Method,
+    /// The test of the coefficients (metafor's `test`).
     pub test: Test,
     /// Confidence level in percent (metafor's `level`, default 95).
     pub level: f64,
+    /// Iteration settings of the iterative estimators (metafor's `control`).
     pub control: Control,
 }
 
@@ -79,6 +93,13 @@ impl Default for FitOptions {
 }
 
 impl FitOptions {
+    /// The default options with τ² estimator `method`.
+    ///
+    /// ```
+    /// use rema_core::{FitOptions, Method, Test};
+    /// let opts = FitOptions::new(Method::Dl);
+    /// assert_eq!((opts.method, opts.test, opts.level), (Method::Dl, Test::Z, 95.0));
+    /// ```
     pub fn new(method: Method) -> FitOptions {
         FitOptions {
             method,
@@ -118,62 +139,94 @@ impl FitOptions {
 
 /// One model coefficient with its inference.
 #[derive(Debug, Clone, Copy, PartialEq)]
+///
+/// Produced by [`fit()`] and [`fit_with_moderators`] (see their examples);
+/// on the analysis scale (log scale for ratio measures).
 pub struct Coefficient {
+    /// The estimate β̂ⱼ (metafor `b`).
     pub estimate: f64,
+    /// Its standard error (metafor `se`).
     pub se: f64,
-    /// z or t statistic.
+    /// z or t statistic (metafor `zval`; t under Knapp–Hartung).
     pub stat: f64,
+    /// Two-sided p-value (metafor `pval`).
     pub pval: f64,
+    /// Lower confidence bound (metafor `ci.lb`).
     pub ci_lower: f64,
+    /// Upper confidence bound (metafor `ci.ub`).
     pub ci_upper: f64,
 }
 
-/// A fitted model.
+/// A fitted model: the fields of metafor's `rma.uni` object.
+///
+/// Produced by [`fit()`] and [`fit_with_moderators`] (see their examples).
+/// Effects are on the analysis scale (log scale for ratio measures).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fit {
+    /// The number of studies (metafor `k`).
     pub k: usize,
+    /// The number of coefficients, intercept included (metafor `p`).
     pub p: usize,
+    /// The options the model was fitted with.
     pub options: FitOptions,
-    /// Coefficients; the first is the intercept (the pooled effect of an
-    /// intercept-only model).
+    /// Coefficients (metafor `b`, `se`, `zval`, `pval`, `ci.lb`, `ci.ub`); the
+    /// first is the intercept (the pooled effect of an intercept-only model).
     pub coefficients: Vec<Coefficient>,
-    /// Var(β̂), scaled by s²_w under the Knapp–Hartung test.
+    /// Var(β̂), p × p, scaled by s²_w under the Knapp–Hartung test (metafor `vb`).
     pub vb: SymMatrix,
-    /// Degrees of freedom of the t tests (Knapp–Hartung), `None` for z.
+    /// Degrees of freedom of the t tests (Knapp–Hartung), `None` for z
+    /// (metafor `ddf`).
     pub df: Option<f64>,
+    /// The estimate of τ², on the squared analysis scale (metafor `tau2`; 0
+    /// for the common-effect model).
     pub tau2: f64,
     /// Fisher-scoring iterations, for ML, REML and EB.
     pub tau2_iterations: Option<usize>,
-    /// Cochran's Q (residual heterogeneity, QE), its df and p-value.
+    /// Cochran's Q of residual heterogeneity (metafor `QE`).
     pub q: f64,
+    /// Its degrees of freedom, k − p (metafor `k - p`).
     pub q_df: f64,
+    /// Its χ² p-value (metafor `QEp`).
     pub q_pval: f64,
-    /// I² in percent and H².
+    /// I² in percent, 0–100 (metafor `I2`).
     pub i2: f64,
+    /// H², 1 or more (metafor `H2`).
     pub h2: f64,
     /// The "typical" within-study variance ṽ of I² (metafor `vt`).
     pub vt: f64,
     /// Omnibus test of the moderators (of the intercept in an intercept-only
-    /// model): a χ² statistic for z, F for Knapp–Hartung.
+    /// model): a χ² statistic for z, F for Knapp–Hartung (metafor `QM`).
     pub qm: f64,
+    /// Its degrees of freedom: numerator m, and the denominator k − p of the
+    /// F test (metafor `QMdf`).
     pub qm_df: (f64, Option<f64>),
+    /// Its p-value (metafor `QMp`).
     pub qm_pval: f64,
-    /// Knapp–Hartung scale factor s²_w (1 under the z test).
+    /// Knapp–Hartung scale factor s²_w (1 under the z test; metafor `s2w`).
     pub s2w: f64,
-    /// Weights in percent.
+    /// Weights in percent, summing to 100 (metafor `weights()`).
     pub weights: Vec<f64>,
     /// Every adjustment or caveat, in words.
     pub notes: Vec<String>,
 }
 
-/// A prediction interval.
+/// A prediction with its confidence and prediction intervals: metafor's
+/// `predict()`, on the analysis scale.
+///
+/// Produced by [`Fit::predict`] and [`Fit::prediction`] (see their examples).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Prediction {
+    /// The predicted effect (metafor `pred`).
     pub pred: f64,
+    /// Its standard error (metafor `se`).
     pub se: f64,
+    /// Lower confidence bound (metafor `ci.lb`).
     pub ci_lower: f64,
+    /// Upper confidence bound (metafor `ci.ub`).
     pub ci_upper: f64,
+    /// Lower prediction bound (metafor `pi.lb`).
     pub pi_lower: f64,
+    /// Upper prediction bound (metafor `pi.ub`).
     pub pi_upper: f64,
 }
 
@@ -183,12 +236,46 @@ impl Fit {
         &self.coefficients[0]
     }
 
-    /// The critical value of the confidence intervals.
+    /// The critical value of the confidence intervals: [`critical_value`] at
+    /// the fit's level and degrees of freedom.
+    ///
+    /// ```
+    /// use rema_core::{fit, FitOptions, Method, Test};
+    /// # fn main() -> rema_core::Result<()> {
+    /// # let yi = [-0.889311333920205, -1.58538865720143, -1.34807314829969, -1.44155119002131, -0.217547322211296, -0.786115585818864, -1.62089822359839, 0.0119523335238405, -0.469417648738149, -1.37134480347278, -0.339358828338391, 0.445913400571379, -0.0173139482168798];
+    /// # let vi = [0.325584765003961, 0.194581121398144, 0.415367965367965, 0.0200100319022476, 0.0512101721696309, 0.00690561845590876, 0.223017247572315, 0.00396157929781773, 0.056434210463249, 0.0730247936130289, 0.0124122139715597, 0.532505845200153, 0.0714046596839863];
+    /// // dat.bcg with the Knapp-Hartung test; metafor 3.8-1: rma(yi, vi, test = "knha")
+    /// let f = fit(&yi, &vi, &FitOptions { test: Test::Knha, ..FitOptions::new(Method::Reml) })?;
+    /// assert_eq!(f.df, Some(12.0));
+    /// assert!((f.crit() - 2.178812830).abs() < 1e-9); // R: qt(0.975, 12)
+    /// let b = f.estimate();
+    /// assert!((b.se - 0.1807917).abs() < 1e-6);
+    /// assert!((b.ci_lower - -1.1084437).abs() < 1e-6 && (b.ci_upper - -0.3206210).abs() < 1e-6);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn crit(&self) -> f64 {
         critical_value(self.options.level, self.df)
     }
 
     /// metafor `predict()` at moderator values `x0` (a row of X, intercept first).
+    ///
+    /// ```
+    /// use rema_core::{fit_with_moderators, Design, FitOptions, Method};
+    /// # fn main() -> rema_core::Result<()> {
+    /// # let yi = [-0.889311333920205, -1.58538865720143, -1.34807314829969, -1.44155119002131, -0.217547322211296, -0.786115585818864, -1.62089822359839, 0.0119523335238405, -0.469417648738149, -1.37134480347278, -0.339358828338391, 0.445913400571379, -0.0173139482168798];
+    /// # let vi = [0.325584765003961, 0.194581121398144, 0.415367965367965, 0.0200100319022476, 0.0512101721696309, 0.00690561845590876, 0.223017247572315, 0.00396157929781773, 0.056434210463249, 0.0730247936130289, 0.0124122139715597, 0.532505845200153, 0.0714046596839863];
+    /// let ablat = [44., 55., 42., 52., 13., 44., 19., 13., 27., 42., 18., 33., 33.];
+    /// let x = Design::from_row_major(13, 2, ablat.iter().flat_map(|&a| [1.0, a]).collect()).unwrap();
+    /// let fit = fit_with_moderators(&yi, &vi, &x, &FitOptions::new(Method::Reml))?;
+    /// // At latitude 30, the prediction is b0 + 30 b1 (metafor: predict(res, newmods = 30)).
+    /// let p = fit.predict(&[1.0, 30.0]);
+    /// let b = &fit.coefficients;
+    /// assert!((p.pred - (b[0].estimate + 30.0 * b[1].estimate)).abs() < 1e-12);
+    /// assert!(p.pi_lower < p.ci_lower && p.ci_upper < p.pi_upper);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn predict(&self, x0: &[f64]) -> Prediction {
         let pred: f64 = x0
             .iter()
@@ -215,6 +302,19 @@ impl Fit {
     }
 
     /// The prediction interval of the intercept-only model (the average effect).
+    ///
+    /// ```
+    /// use rema_core::{fit, FitOptions, Method};
+    /// # fn main() -> rema_core::Result<()> {
+    /// # let yi = [-0.889311333920205, -1.58538865720143, -1.34807314829969, -1.44155119002131, -0.217547322211296, -0.786115585818864, -1.62089822359839, 0.0119523335238405, -0.469417648738149, -1.37134480347278, -0.339358828338391, 0.445913400571379, -0.0173139482168798];
+    /// # let vi = [0.325584765003961, 0.194581121398144, 0.415367965367965, 0.0200100319022476, 0.0512101721696309, 0.00690561845590876, 0.223017247572315, 0.00396157929781773, 0.056434210463249, 0.0730247936130289, 0.0124122139715597, 0.532505845200153, 0.0714046596839863];
+    /// // dat.bcg, log risk ratios; metafor: predict(rma(yi, vi)).
+    /// let p = fit(&yi, &vi, &FitOptions::new(Method::Reml))?.prediction();
+    /// assert!((p.pi_lower - -1.8666923).abs() < 1e-6);
+    /// assert!((p.pi_upper - 0.4376276).abs() < 1e-6);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn prediction(&self) -> Prediction {
         let mut x0 = vec![0.0; self.p];
         x0[0] = 1.0;
@@ -223,6 +323,13 @@ impl Fit {
 }
 
 /// The two-sided critical value at `level` percent: normal, or t with `df` degrees of freedom.
+///
+/// ```
+/// use rema_core::fit::critical_value;
+/// // R: qnorm(0.975), qt(0.975, 12)
+/// assert!((critical_value(95.0, None) - 1.959963985).abs() < 1e-9);
+/// assert!((critical_value(95.0, Some(12.0)) - 2.178812830).abs() < 1e-9);
+/// ```
 pub fn critical_value(level: f64, df: Option<f64>) -> f64 {
     let alpha = 1.0 - level / 100.0;
     match df {
@@ -232,6 +339,12 @@ pub fn critical_value(level: f64, df: Option<f64>) -> f64 {
 }
 
 /// Checks effects and variances: equal lengths, finite effects, positive finite variances.
+///
+/// ```
+/// use rema_core::{fit::validate, Error};
+/// assert!(validate(&[0.1, 0.2], &[0.01, 0.02]).is_ok());
+/// assert_eq!(validate(&[0.1, 0.2], &[0.01, 0.0]), Err(Error::InvalidVariance { study: 1, value: 0.0 }));
+/// ```
 pub fn validate(yi: &[f64], vi: &[f64]) -> Result<()> {
     if yi.len() != vi.len() {
         return Err(Error::LengthMismatch {
@@ -252,13 +365,46 @@ pub fn validate(yi: &[f64], vi: &[f64]) -> Result<()> {
     Ok(())
 }
 
-/// Fits the intercept-only model to effects `yi` with sampling variances `vi`.
+/// Fits the intercept-only model to effects `yi` with sampling variances `vi`
+/// (metafor `rma(yi, vi, method, test, level)`).
+///
+/// ```
+/// use rema_core::{fit, FitOptions, Method};
+/// # fn main() -> rema_core::Result<()> {
+/// # let yi = [-0.889311333920205, -1.58538865720143, -1.34807314829969, -1.44155119002131, -0.217547322211296, -0.786115585818864, -1.62089822359839, 0.0119523335238405, -0.469417648738149, -1.37134480347278, -0.339358828338391, 0.445913400571379, -0.0173139482168798];
+/// # let vi = [0.325584765003961, 0.194581121398144, 0.415367965367965, 0.0200100319022476, 0.0512101721696309, 0.00690561845590876, 0.223017247572315, 0.00396157929781773, 0.056434210463249, 0.0730247936130289, 0.0124122139715597, 0.532505845200153, 0.0714046596839863];
+/// // dat.bcg, log risk ratios; metafor 3.8-1: rma(yi, vi, method = "DL").
+/// let f = fit(&yi, &vi, &FitOptions::new(Method::Dl))?;
+/// assert!((f.tau2 - 0.3087603).abs() < 1e-6);
+/// assert!((f.estimate().estimate - -0.7141172).abs() < 1e-6);
+/// assert!((f.estimate().se - 0.1787421).abs() < 1e-6);
+/// assert!((f.q - 152.2330).abs() < 1e-4 && (f.i2 - 92.11735).abs() < 1e-4);
+/// assert!((f.weights.iter().sum::<f64>() - 100.0).abs() < 1e-9);
+/// # Ok(())
+/// # }
+/// ```
 pub fn fit(yi: &[f64], vi: &[f64], opts: &FitOptions) -> Result<Fit> {
     fit_with_moderators(yi, vi, &Design::intercept(yi.len()), opts)
 }
 
 /// Fits a (mixed-effects) meta-regression with design `x`, whose first column
-/// is the intercept.
+/// is the intercept (metafor `rma(yi, vi, mods = ~ ...)`).
+///
+/// ```
+/// use rema_core::{fit_with_moderators, Design, FitOptions, Method};
+/// # fn main() -> rema_core::Result<()> {
+/// # let yi = [-0.889311333920205, -1.58538865720143, -1.34807314829969, -1.44155119002131, -0.217547322211296, -0.786115585818864, -1.62089822359839, 0.0119523335238405, -0.469417648738149, -1.37134480347278, -0.339358828338391, 0.445913400571379, -0.0173139482168798];
+/// # let vi = [0.325584765003961, 0.194581121398144, 0.415367965367965, 0.0200100319022476, 0.0512101721696309, 0.00690561845590876, 0.223017247572315, 0.00396157929781773, 0.056434210463249, 0.0730247936130289, 0.0124122139715597, 0.532505845200153, 0.0714046596839863];
+/// // dat.bcg with absolute latitude; metafor 3.8-1: rma(yi, vi, mods = ~ ablat).
+/// let ablat = [44., 55., 42., 52., 13., 44., 19., 13., 27., 42., 18., 33., 33.];
+/// let x = Design::from_row_major(13, 2, ablat.iter().flat_map(|&a| [1.0, a]).collect()).unwrap();
+/// let f = fit_with_moderators(&yi, &vi, &x, &FitOptions::new(Method::Reml))?;
+/// assert!((f.tau2 - 0.07635469).abs() < 1e-6);
+/// assert!((f.coefficients[1].estimate - -0.02910166).abs() < 1e-7);
+/// assert!((f.qm - 16.35713).abs() < 1e-4);
+/// # Ok(())
+/// # }
+/// ```
 pub fn fit_with_moderators(yi: &[f64], vi: &[f64], x: &Design, opts: &FitOptions) -> Result<Fit> {
     opts.check()?;
     validate(yi, vi)?;

@@ -65,15 +65,20 @@ impl Default for GlmmOptions {
     }
 }
 
-/// A fitted binomial-normal model.
+/// A fitted binomial-normal model (metafor's `rma.glmm` object).
+///
+/// Produced by [`glmm_plo`] (see its example).
 #[derive(Debug, Clone, PartialEq)]
 pub struct GlmmFit {
+    /// The number of studies (metafor `k`).
     pub k: usize,
     /// μ̂ (the pooled logit) with its Wald z test and confidence interval.
     pub estimate: Coefficient,
+    /// τ̂², on the squared logit scale (metafor `tau2`).
     pub tau2: f64,
-    /// I² in percent and H².
+    /// I² in percent (metafor `I2`).
     pub i2: f64,
+    /// H² (metafor `H2`).
     pub h2: f64,
     /// The typical within-study variance ṽ of I².
     pub vt: f64,
@@ -81,20 +86,35 @@ pub struct GlmmFit {
     /// binomial constants.
     pub loglik: f64,
     /// Wald and likelihood-ratio tests of heterogeneity on k − 1 df (`None`
-    /// when undefined, with a note).
+    /// when undefined, with a note): the Wald statistic (metafor `QE.Wld`).
     pub qe_wald: Option<f64>,
+    /// Its χ² p-value (metafor `QEp.Wld`).
     pub qe_wald_pval: Option<f64>,
+    /// The likelihood-ratio statistic (metafor `QE.LRT`).
     pub qe_lrt: Option<f64>,
+    /// Its χ² p-value (metafor `QEp.LRT`).
     pub qe_lrt_pval: Option<f64>,
+    /// Their degrees of freedom, k − 1.
     pub qe_df: usize,
     /// Newton iterations of the interior search (0 when τ̂² = 0 by the score test).
     pub iterations: usize,
+    /// Caveats (τ̂² = 0 by the score test, undefined tests), in words.
     pub notes: Vec<String>,
 }
 
 /// The n-point Gauss–Hermite rule for the weight e^{−t²}: nodes and weights
 /// (Golub–Welsch-free Newton iteration on the orthonormal Hermite
 /// polynomials, Press et al., *Numerical Recipes*, §4.6).
+///
+/// ```
+/// use rema_core::glmm::gauss_hermite;
+/// let (t, w) = gauss_hermite(7);
+/// // The weights integrate e^{-t^2} (√π) and t² e^{-t^2} (√π/2) exactly.
+/// let pi_sqrt = std::f64::consts::PI.sqrt();
+/// assert!((w.iter().sum::<f64>() - pi_sqrt).abs() < 1e-12);
+/// let m2: f64 = t.iter().zip(&w).map(|(t, w)| w * t * t).sum();
+/// assert!((m2 - pi_sqrt / 2.0).abs() < 1e-12);
+/// ```
 pub fn gauss_hermite(n: usize) -> (Vec<f64>, Vec<f64>) {
     const PIM4: f64 = 0.751_125_544_464_942_5; // π^(−1/4)
     let mut x = vec![0.0; n];
@@ -234,6 +254,17 @@ impl<'a> Problem<'a> {
 /// The log-likelihood of the binomial-normal model at (μ, τ²) by `n_agq`-point
 /// adaptive Gauss–Hermite quadrature (with the binomial constants), the
 /// function [`glmm_plo`] maximises. Counts are not validated here.
+///
+/// ```
+/// use rema_core::glmm_loglik;
+/// // At τ² = 0 the model is binomial: R sum(dbinom(xi, ni, plogis(-1.5), log = TRUE)).
+/// let (xi, ni) = ([4.0, 6.0, 10.0, 2.0, 8.0], [40.0, 35.0, 50.0, 30.0, 45.0]);
+/// assert!((glmm_loglik(&xi, &ni, -1.5, 0.0, 7) - -11.2430998532).abs() < 1e-9);
+/// // At τ² > 0, against R's integrate() of dbinom(x, n, plogis(mu + b)) * dnorm(b, 0, tau):
+/// let (xi, ni) = ([4.0, 15.0, 10.0, 2.0, 20.0], [40.0, 35.0, 50.0, 30.0, 45.0]);
+/// let ll = glmm_loglik(&xi, &ni, -1.2787005395, 0.7464324318, 100);
+/// assert!((ll - -15.7080001323).abs() < 1e-8);
+/// ```
 pub fn glmm_loglik(xi: &[f64], ni: &[f64], mu: f64, tau2: f64, n_agq: usize) -> f64 {
     Problem::new(xi, ni, n_agq.max(1)).loglik(mu, tau2.max(0.0).sqrt())
 }
@@ -371,7 +402,28 @@ fn newton(pr: &Problem, start: [f64; 2], max_iter: usize) -> Result<Option<([f64
 }
 
 /// Fits the binomial-normal model to `xi` events out of `ni`, with `vi` the
-/// sampling variances of the logits (`escalc(measure = "PLO")`, for I²).
+/// sampling variances of the logits (`escalc(measure = "PLO")`, for I²)
+/// (metafor `rma.glmm(measure = "PLO", xi, ni)`).
+///
+/// ```
+/// use rema_core::{glmm_plo, GlmmOptions};
+/// # fn main() -> rema_core::Result<()> {
+/// let (xi, ni) = ([4.0, 15.0, 10.0, 2.0, 20.0], [40.0, 35.0, 50.0, 30.0, 45.0]);
+/// // escalc("PLO", xi = xi, ni = ni)$vi
+/// let vi = [0.277777777777778, 0.116666666666667, 0.125, 0.535714285714286, 0.09];
+/// let g = glmm_plo(&xi, &ni, &vi, &GlmmOptions::default())?;
+/// // metafor 3.8-1 (lme4, nAGQ = 7), to the 1e-4 of iterative estimates:
+/// let close = |a: f64, b: f64| ((a - b) / b).abs() < 1e-4;
+/// assert!(close(g.estimate.estimate, -1.2787005) && close(g.estimate.se, 0.4357087));
+/// assert!(close(g.tau2, 0.7464324) && close(g.i2, 82.22063));
+/// assert!(close(g.qe_wald.unwrap(), 21.87146) && close(g.qe_lrt.unwrap(), 26.73194));
+/// // The marginal log-likelihood, with the binomial constants: R's integrate() of
+/// // dbinom(xi, ni, plogis(mu + b)) * dnorm(b, 0, tau) at these estimates gives
+/// // -15.7080001 (metafor's and lme4's logLik() use other conventions).
+/// assert!((g.loglik - -15.7080001).abs() < 1e-5);
+/// # Ok(())
+/// # }
+/// ```
 pub fn glmm_plo(xi: &[f64], ni: &[f64], vi: &[f64], opts: &GlmmOptions) -> Result<GlmmFit> {
     validate(xi, ni, vi, opts)?;
     let k = xi.len();

@@ -28,16 +28,26 @@ use crate::error::{Error, Result};
 use crate::fit::{fit_with_moderators, Fit, FitOptions};
 use crate::linalg::{weighted_crossprod, Design, SymMatrix};
 
-/// The diagnostics of one study. Values are NaN where the fit without the
+/// The diagnostics of one study, the columns of metafor's
+/// `influence(res)$inf` and `$dfbs`. Values are NaN where the fit without the
 /// study failed (metafor's `NA`).
+///
+/// Produced by [`influence()`] (see its example).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StudyInfluence {
+    /// Externally studentised residual (`rstudent`).
     pub rstudent: f64,
+    /// DFFITS (`dffits`).
     pub dffits: f64,
+    /// Cook's distance (`cook.d`).
     pub cook_d: f64,
+    /// Covariance ratio (`cov.r`).
     pub cov_r: f64,
+    /// τ̂² without the study (`tau2.del`).
     pub tau2_del: f64,
+    /// Residual heterogeneity Q without the study (`QE.del`).
     pub qe_del: f64,
+    /// Hat value, the study's leverage (`hat`).
     pub hat: f64,
     /// Weight in percent.
     pub weight: f64,
@@ -71,6 +81,26 @@ fn sub_matrix(m: &SymMatrix, idx: &[usize]) -> SymMatrix {
 
 /// The diagnostics of every study for the model `full`, fitted to `yi`, `vi`
 /// with design `x` (use [`Design::intercept`] for the intercept-only model).
+///
+/// ```
+/// use rema_core::{fit, influence, Design, FitOptions, Method};
+/// # fn main() -> rema_core::Result<()> {
+/// # let yi = [-0.889311333920205, -1.58538865720143, -1.34807314829969, -1.44155119002131, -0.217547322211296, -0.786115585818864, -1.62089822359839, 0.0119523335238405, -0.469417648738149, -1.37134480347278, -0.339358828338391, 0.445913400571379, -0.0173139482168798];
+/// # let vi = [0.325584765003961, 0.194581121398144, 0.415367965367965, 0.0200100319022476, 0.0512101721696309, 0.00690561845590876, 0.223017247572315, 0.00396157929781773, 0.056434210463249, 0.0730247936130289, 0.0124122139715597, 0.532505845200153, 0.0714046596839863];
+/// // dat.bcg, log risk ratios; metafor 3.8-1: influence(rma(yi, vi))$inf[1, ]
+/// let full = fit(&yi, &vi, &FitOptions::new(Method::Reml))?;
+/// let inf = influence(&yi, &vi, &Design::intercept(13), &full)?;
+/// let first = &inf[0];
+/// assert!((first.rstudent - -0.2181425).abs() < 1e-6);
+/// assert!((first.cook_d - 0.0017165).abs() < 1e-6);
+/// assert!((first.tau2_del - 0.3361567).abs() < 1e-6);
+/// assert!((first.hat - 0.0505948).abs() < 1e-6 && (first.weight - 5.059483).abs() < 1e-5);
+/// assert!((first.dfbetas[0] - -0.0402659).abs() < 1e-6);
+/// // No study of dat.bcg is flagged by metafor's rule.
+/// assert!(inf.iter().all(|s| !s.influential));
+/// # Ok(())
+/// # }
+/// ```
 pub fn influence(yi: &[f64], vi: &[f64], x: &Design, full: &Fit) -> Result<Vec<StudyInfluence>> {
     let k = yi.len();
     if k < 2 {

@@ -12,30 +12,55 @@
 use crate::error::{Error, Result};
 use crate::fit::{fit, Fit, FitOptions};
 
-/// The pooled estimate and the heterogeneity of one fit to a subset of the studies.
+/// The pooled estimate and the heterogeneity of one fit to a subset of the
+/// studies: one row of metafor's `leave1out()` or `cumul()`.
+///
+/// Produced by [`leave_one_out()`] and `cumulative()` (see their examples),
+/// or from a fit with [`PooledSummary::from_fit`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PooledSummary {
-    /// Number of studies in the fit.
+    /// Number of studies in the fit (metafor `k`).
     pub k: usize,
+    /// The pooled estimate, on the analysis scale (metafor `estimate`).
     pub estimate: f64,
+    /// Its standard error (metafor `se`).
     pub se: f64,
-    /// z or t statistic.
+    /// z or t statistic (metafor `zval`, or `tval` under Knapp–Hartung).
     pub stat: f64,
     /// t degrees of freedom (Knapp–Hartung), `None` for z.
     pub df: Option<f64>,
+    /// Two-sided p-value (metafor `pval`).
     pub pval: f64,
+    /// Lower confidence bound (metafor `ci.lb`).
     pub ci_lower: f64,
+    /// Upper confidence bound (metafor `ci.ub`).
     pub ci_upper: f64,
+    /// τ̂² (metafor `tau2`).
     pub tau2: f64,
+    /// I² in percent (metafor `I2`).
     pub i2: f64,
+    /// H² (metafor `H2`).
     pub h2: f64,
+    /// Cochran's Q (metafor `Q`).
     pub q: f64,
+    /// Its degrees of freedom, k − 1.
     pub q_df: f64,
+    /// Its p-value (metafor `Qp`).
     pub q_pval: f64,
 }
 
 impl PooledSummary {
     /// The summary of an intercept-only fit.
+    ///
+    /// ```
+    /// use rema_core::{fit, FitOptions, Method, PooledSummary};
+    /// # fn main() -> rema_core::Result<()> {
+    /// let f = fit(&[0.1, 0.5, -0.2], &[0.02, 0.05, 0.03], &FitOptions::new(Method::Dl))?;
+    /// let s = PooledSummary::from_fit(&f);
+    /// assert_eq!((s.k, s.estimate, s.tau2), (3, f.estimate().estimate, f.tau2));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn from_fit(f: &Fit) -> PooledSummary {
         let e = f.estimate();
         PooledSummary {
@@ -70,7 +95,7 @@ pub(crate) fn single_study_options(opts: &FitOptions, k: usize) -> FitOptions {
     }
 }
 
-/// The fit without one study.
+/// The fit without one study; produced by [`leave_one_out()`] (see its example).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LeaveOneOut {
     /// 0-based index of the omitted study.
@@ -93,6 +118,23 @@ pub struct LeaveOneOutFit {
 /// Fits the intercept-only model k times, each time without one study.
 ///
 /// Needs at least two studies (metafor: "Stopped because k = 1").
+///
+/// ```
+/// use rema_core::{leave_one_out, FitOptions, Method};
+/// # fn main() -> rema_core::Result<()> {
+/// # let yi = [-0.889311333920205, -1.58538865720143, -1.34807314829969, -1.44155119002131, -0.217547322211296, -0.786115585818864, -1.62089822359839, 0.0119523335238405, -0.469417648738149, -1.37134480347278, -0.339358828338391, 0.445913400571379, -0.0173139482168798];
+/// # let vi = [0.325584765003961, 0.194581121398144, 0.415367965367965, 0.0200100319022476, 0.0512101721696309, 0.00690561845590876, 0.223017247572315, 0.00396157929781773, 0.056434210463249, 0.0730247936130289, 0.0124122139715597, 0.532505845200153, 0.0714046596839863];
+/// // dat.bcg, log risk ratios; metafor 3.8-1: leave1out(rma(yi, vi, method = "DL"))
+/// let l = leave_one_out(&yi, &vi, &FitOptions::new(Method::Dl))?;
+/// assert_eq!(l.len(), 13);
+/// let without_first = l[0].fit.as_ref().unwrap();
+/// assert_eq!((l[0].omitted, without_first.k), (0, 12));
+/// assert!((without_first.estimate - -0.7051252).abs() < 1e-6);
+/// assert!((without_first.tau2 - 0.3121715).abs() < 1e-6);
+/// assert!((without_first.i2 - 92.74323).abs() < 1e-4);
+/// # Ok(())
+/// # }
+/// ```
 pub fn leave_one_out(yi: &[f64], vi: &[f64], opts: &FitOptions) -> Result<Vec<LeaveOneOut>> {
     crate::fit::validate(yi, vi)?;
     let k = yi.len();

@@ -31,6 +31,9 @@
 //! `rma.peto`, by [`MantelHaenszel`] and [`Peto`] on checked [`Tables`]
 //! ([`pooling`]).
 
+#![warn(missing_docs)]
+#![warn(unreachable_pub)]
+
 pub mod audit;
 pub mod bias;
 pub mod confint;

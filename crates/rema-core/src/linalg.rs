@@ -4,7 +4,18 @@
 //! plus one), so everything here is O(p³) on p × p matrices and O(k·p²) over
 //! the studies. Matrices are row-major `Vec<f64>`.
 
-/// A k × p design matrix, row-major: row i holds the moderators of study i.
+/// A k × p design matrix, row-major: row i holds the moderators of study i,
+/// the intercept's 1 first (metafor's `model.matrix(res)`).
+///
+/// ```
+/// use rema_core::Design;
+/// let x = Design::from_row_major(3, 2, vec![1.0, 44.0, 1.0, 55.0, 1.0, 42.0]).unwrap();
+/// assert_eq!((x.rows(), x.cols()), (3, 2));
+/// assert_eq!(x.row(1), &[1.0, 55.0]);
+/// assert_eq!(x.select_rows(&[2, 0]).row(0), &[1.0, 42.0]);
+/// assert!(!x.is_intercept_only() && Design::intercept(3).is_intercept_only());
+/// assert!(Design::from_row_major(3, 2, vec![1.0; 5]).is_none());
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Design {
     rows: usize,
@@ -28,10 +39,12 @@ impl Design {
         (rows.checked_mul(cols)? == data.len()).then_some(Design { rows, cols, data })
     }
 
+    /// The number of rows k (studies).
     pub fn rows(&self) -> usize {
         self.rows
     }
 
+    /// The number of columns p (coefficients, intercept included).
     pub fn cols(&self) -> usize {
         self.cols
     }
@@ -65,7 +78,15 @@ impl Design {
     }
 }
 
-/// A symmetric p × p matrix, row-major.
+/// A symmetric p × p matrix, row-major: the covariance [`crate::Fit::vb`]
+/// of the coefficients.
+///
+/// ```
+/// use rema_core::linalg::SymMatrix;
+/// let z = SymMatrix::zeros(2);
+/// assert_eq!((z.dim(), z.get(0, 1)), (2, 0.0));
+/// assert!(z.cholesky_inverse().is_none() && z.log_det().is_none());
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct SymMatrix {
     pub(crate) n: usize,
@@ -73,6 +94,7 @@ pub struct SymMatrix {
 }
 
 impl SymMatrix {
+    /// The n × n zero matrix.
     pub fn zeros(n: usize) -> SymMatrix {
         SymMatrix {
             n,
@@ -80,10 +102,12 @@ impl SymMatrix {
         }
     }
 
+    /// The dimension n.
     pub fn dim(&self) -> usize {
         self.n
     }
 
+    /// The element in row `i`, column `j` (panics when out of range, as slice indexing).
     pub fn get(&self, i: usize, j: usize) -> f64 {
         self.data[i * self.n + j]
     }

@@ -39,14 +39,20 @@ pub enum Measure {
 /// The kind of raw data a measure is computed from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DataKind {
+    /// Two-by-two tables (`effect::BinaryStudy`).
     TwoGroupBinary,
+    /// Means, SDs and sizes of two groups (`effect::ContinuousStudy`).
     TwoGroupContinuous,
+    /// One group measured twice (`effect::PrePostStudy`).
     PrePost,
+    /// Events out of a total (`effect::ProportionStudy`).
     Proportion,
+    /// Effect sizes with variances (`effect::GenericStudy`).
     Generic,
 }
 
 impl Measure {
+    /// Every measure, in the order of metafor's documentation.
     pub const ALL: [Measure; 14] = [
         Measure::Rr,
         Measure::Or,
@@ -64,7 +70,15 @@ impl Measure {
         Measure::Gen,
     ];
 
-    /// metafor's name of the measure.
+    /// metafor's name of the measure; [`FromStr`] parses it back, ignoring case.
+    ///
+    /// ```
+    /// use rema_core::Measure;
+    /// assert_eq!(Measure::Smd.name(), "SMD");
+    /// assert_eq!("smd".parse::<Measure>(), Ok(Measure::Smd));
+    /// assert!("HR".parse::<Measure>().unwrap_err().contains("expected one of RR, OR"));
+    /// assert!(Measure::ALL.iter().all(|m| m.name().parse::<Measure>() == Ok(*m)));
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             Measure::Rr => "RR",
@@ -84,6 +98,13 @@ impl Measure {
         }
     }
 
+    /// The kind of raw data the measure is computed from.
+    ///
+    /// ```
+    /// use rema_core::{DataKind, Measure};
+    /// assert_eq!(Measure::Or.data_kind(), DataKind::TwoGroupBinary);
+    /// assert_eq!(Measure::Pft.data_kind(), DataKind::Proportion);
+    /// ```
     pub fn data_kind(self) -> DataKind {
         match self {
             Measure::Rr | Measure::Or | Measure::Rd => DataKind::TwoGroupBinary,
@@ -98,6 +119,14 @@ impl Measure {
 
     /// The continuity correction metafor adds by default (`add`): 0.5 for the
     /// measures that need it, 0 for PAS and PFT, which are finite at zero.
+    ///
+    /// ```
+    /// use rema_core::{BackTransform, Measure};
+    /// assert_eq!((Measure::Or.default_add(), Measure::Pft.default_add()), (0.5, 0.0));
+    /// assert_eq!(Measure::Rr.back_transform(), BackTransform::Exp);
+    /// assert_eq!(Measure::Plo.back_transform(), BackTransform::InverseLogit);
+    /// assert!(Measure::Pft.is_proportion() && !Measure::Smd.is_proportion());
+    /// ```
     pub fn default_add(self) -> f64 {
         match self {
             Measure::Rr | Measure::Or | Measure::Rd | Measure::Pr | Measure::Pln | Measure::Plo => {
@@ -128,9 +157,13 @@ impl Measure {
 /// How an analysis-scale value is mapped back to the scale a reader expects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BackTransform {
+    /// None: the analysis scale is the reported scale (`MD`, `SMD`, `RD`, `PR`, ...).
     Identity,
+    /// exp(x), for log ratios and log proportions (metafor `transf.exp.int`).
     Exp,
+    /// 1/(1 + e⁻ˣ), for logits (metafor `transf.ilogit`).
     InverseLogit,
+    /// sin²(x), for arcsine square roots (metafor `transf.iarcsin`).
     InverseArcsine,
     /// metafor's `transf.ipft.hm`: needs the harmonic mean of the sample sizes.
     InverseFreemanTukey,

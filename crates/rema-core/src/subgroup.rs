@@ -20,14 +20,20 @@ use crate::linalg::{Design, SymMatrix};
 use crate::tau2::Method;
 
 /// One fit per level plus the test for subgroup differences.
+///
+/// Produced by [`subgroups()`] (see its example).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Subgroups {
     /// The fit of each level, in level order.
     pub fits: Vec<Fit>,
     /// The studies of each level (positions in the input).
     pub members: Vec<Vec<usize>>,
+    /// The test for subgroup differences: Cochran's Q of the levels'
+    /// estimates (metafor `rma(estimates, sei = ses, method = "FE")$QE`).
     pub q_between: f64,
+    /// Its degrees of freedom, levels − 1.
     pub q_between_df: f64,
+    /// Its χ² p-value.
     pub q_between_pval: f64,
     /// The common τ² (with `common_tau2`).
     pub tau2_common: Option<f64>,
@@ -35,6 +41,13 @@ pub struct Subgroups {
 
 /// Cochran's Q of estimates with standard errors, pooled by inverse variance:
 /// (Q, df, p-value).
+///
+/// ```
+/// use rema_core::subgroup::q_between;
+/// // R: rma(c(0.1, 0.5), sei = c(0.2, 0.3), method = "FE")[c("QE", "QEp")]
+/// let (q, df, p) = q_between(&[0.1, 0.5], &[0.2, 0.3]);
+/// assert!((q - 1.2307692308).abs() < 1e-9 && df == 1.0 && (p - 0.2672574932).abs() < 1e-9);
+/// ```
 pub fn q_between(estimates: &[f64], ses: &[f64]) -> (f64, f64, f64) {
     let w: Vec<f64> = ses.iter().map(|s| 1.0 / (s * s)).collect();
     let sw: f64 = w.iter().sum();
@@ -49,7 +62,13 @@ pub fn q_between(estimates: &[f64], ses: &[f64]) -> (f64, f64, f64) {
     (q, df, p)
 }
 
-/// Splits study positions by level; `groups[i]` is the level of study i in `0..levels`.
+/// Splits study positions by level; `groups[i]` is the level of study i in
+/// `0..levels` (labels outside the range are left out).
+///
+/// ```
+/// use rema_core::subgroup::members;
+/// assert_eq!(members(&[1, 0, 1, 2], 2), vec![vec![1], vec![0, 2]]);
+/// ```
 pub fn members(groups: &[usize], levels: usize) -> Vec<Vec<usize>> {
     let mut m = vec![Vec::new(); levels];
     for (i, &g) in groups.iter().enumerate() {
@@ -61,7 +80,27 @@ pub fn members(groups: &[usize], levels: usize) -> Vec<Vec<usize>> {
 }
 
 /// Fits every level of `groups` (level indices `0..levels`, each non-empty)
-/// and tests for subgroup differences.
+/// and tests for subgroup differences. With `common_tau2`, the levels share
+/// the τ² of the model with one indicator per level (metafor
+/// `rma(yi, vi, mods = ~ factor(g) - 1)`); otherwise each level has its own.
+///
+/// ```
+/// use rema_core::{subgroup::subgroups, FitOptions, Method};
+/// # fn main() -> rema_core::Result<()> {
+/// # let yi = [-0.889311333920205, -1.58538865720143, -1.34807314829969, -1.44155119002131, -0.217547322211296, -0.786115585818864, -1.62089822359839, 0.0119523335238405, -0.469417648738149, -1.37134480347278, -0.339358828338391, 0.445913400571379, -0.0173139482168798];
+/// # let vi = [0.325584765003961, 0.194581121398144, 0.415367965367965, 0.0200100319022476, 0.0512101721696309, 0.00690561845590876, 0.223017247572315, 0.00396157929781773, 0.056434210463249, 0.0730247936130289, 0.0124122139715597, 0.532505845200153, 0.0714046596839863];
+/// // dat.bcg by allocation: 0 alternate, 1 random, 2 systematic. metafor 3.8-1:
+/// // rma(yi, vi, subset = alloc == a, method = "DL") per level, then
+/// // rma(estimates, sei = ses, method = "FE")$QE
+/// let alloc = [1, 1, 1, 1, 0, 0, 1, 1, 1, 2, 2, 2, 2];
+/// let s = subgroups(&yi, &vi, &alloc, 3, &FitOptions::new(Method::Dl), false)?;
+/// assert_eq!(s.members[0], vec![4, 5]);
+/// assert!((s.fits[1].estimate().estimate - -1.0041614).abs() < 1e-6);
+/// assert!((s.fits[2].tau2 - 0.2849707).abs() < 1e-6);
+/// assert!((s.q_between - 1.5367689).abs() < 1e-6 && s.q_between_df == 2.0);
+/// # Ok(())
+/// # }
+/// ```
 pub fn subgroups(
     yi: &[f64],
     vi: &[f64],

@@ -11,7 +11,20 @@
 use crate::measure::BackTransform;
 
 /// Maps `x` back to the reporting scale. `ni` are the study sample sizes,
-/// needed only by the Freeman–Tukey inverse.
+/// needed only by the Freeman–Tukey inverse (NaN without them).
+///
+/// ```
+/// use rema_core::{transform::back_transform, BackTransform};
+/// // R (metafor 3.8-1): transf.ilogit(-2.512305624), transf.iarcsin(0.5),
+/// // transf.ipft.hm(0.3, targs = list(ni = c(20, 40, 60)))
+/// assert!((back_transform(BackTransform::InverseLogit, -2.512305624, None) - 0.075).abs() < 1e-9);
+/// assert!((back_transform(BackTransform::InverseArcsine, 0.5, None) - 0.229848847066).abs() < 1e-12);
+/// let ni = [20.0, 40.0, 60.0];
+/// let p = back_transform(BackTransform::InverseFreemanTukey, 0.3, Some(&ni));
+/// assert!((p - 0.075309620131).abs() < 1e-11);
+/// assert!(back_transform(BackTransform::InverseFreemanTukey, 0.3, None).is_nan());
+/// assert_eq!(back_transform(BackTransform::Exp, 0.0, None), 1.0);
+/// ```
 pub fn back_transform(kind: BackTransform, x: f64, ni: Option<&[f64]>) -> f64 {
     match kind {
         BackTransform::Identity => x,
@@ -32,12 +45,26 @@ pub fn back_transform(kind: BackTransform, x: f64, ni: Option<&[f64]>) -> f64 {
 }
 
 /// metafor `transf.pft`: the double arcsine of proportion `p` at sample size `n`.
+///
+/// ```
+/// use rema_core::transform::freeman_tukey;
+/// // R: metafor::transf.pft(0.075, 40)
+/// assert!((freeman_tukey(0.075, 40.0) - 0.295788236643).abs() < 1e-12);
+/// ```
 pub fn freeman_tukey(p: f64, n: f64) -> f64 {
     let x = p * n;
     0.5 * ((x / (n + 1.0)).sqrt().asin() + ((x + 1.0) / (n + 1.0)).sqrt().asin())
 }
 
-/// metafor `transf.ipft`: the inverse double arcsine at sample size `n`.
+/// metafor `transf.ipft`: the inverse double arcsine at sample size `n`,
+/// clamped to [0, 1].
+///
+/// ```
+/// use rema_core::transform::{freeman_tukey, inverse_freeman_tukey};
+/// // R: metafor::transf.ipft(0.3, 40)
+/// assert!((inverse_freeman_tukey(0.3, 40.0) - 0.077410302126).abs() < 1e-12);
+/// assert_eq!(inverse_freeman_tukey(freeman_tukey(1.0, 40.0) + 0.1, 40.0), 1.0);
+/// ```
 pub fn inverse_freeman_tukey(x: f64, n: f64) -> f64 {
     if x > freeman_tukey(1.0, n) {
         return 1.0;

@@ -16,15 +16,19 @@
 
 use crate::error::{Error, Result};
 
-/// The rank correlation test.
+/// The rank correlation test (metafor's `ranktest()` object).
+///
+/// Produced by [`rank_correlation`] and [`kendall`] (see their examples).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RankTest {
     /// Kendall's τ_b.
     pub tau: f64,
+    /// Its two-sided p-value (metafor `pval`).
     pub pval: f64,
     /// True when the exact distribution was used (no ties), false for the
     /// normal approximation.
     pub exact: bool,
+    /// Caveats, in words.
     pub notes: Vec<String>,
 }
 
@@ -90,6 +94,16 @@ fn kendall_cdf(q: i64, n: usize) -> f64 {
 
 /// Kendall's τ_b between `x` and `y` and its two-sided p-value, as R's
 /// `cor.test(x, y, method = "kendall", exact = TRUE)`.
+///
+/// ```
+/// use rema_core::bias::begg::kendall;
+/// # fn main() -> rema_core::Result<()> {
+/// // R: cor.test(1:5, c(2, 1, 4, 3, 5), method = "kendall", exact = TRUE)
+/// let t = kendall(&[1.0, 2.0, 3.0, 4.0, 5.0], &[2.0, 1.0, 4.0, 3.0, 5.0])?;
+/// assert!((t.tau - 0.6).abs() < 1e-12 && (t.pval - 0.2333333333).abs() < 1e-9 && t.exact);
+/// # Ok(())
+/// # }
+/// ```
 pub fn kendall(x: &[f64], y: &[f64]) -> Result<RankTest> {
     let n = x.len();
     let (mut c, mut d) = (0i64, 0i64);
@@ -152,7 +166,20 @@ pub fn kendall(x: &[f64], y: &[f64]) -> Result<RankTest> {
     })
 }
 
-/// Begg and Mazumdar's test on effects `yi` with sampling variances `vi`.
+/// Begg and Mazumdar's test on effects `yi` with sampling variances `vi`
+/// (metafor `ranktest(res)`).
+///
+/// ```
+/// use rema_core::rank_correlation;
+/// # fn main() -> rema_core::Result<()> {
+/// # let yi = [-0.889311333920205, -1.58538865720143, -1.34807314829969, -1.44155119002131, -0.217547322211296, -0.786115585818864, -1.62089822359839, 0.0119523335238405, -0.469417648738149, -1.37134480347278, -0.339358828338391, 0.445913400571379, -0.0173139482168798];
+/// # let vi = [0.325584765003961, 0.194581121398144, 0.415367965367965, 0.0200100319022476, 0.0512101721696309, 0.00690561845590876, 0.223017247572315, 0.00396157929781773, 0.056434210463249, 0.0730247936130289, 0.0124122139715597, 0.532505845200153, 0.0714046596839863];
+/// // dat.bcg, log risk ratios; metafor 3.8-1: ranktest(rma(yi, vi))
+/// let r = rank_correlation(&yi, &vi)?;
+/// assert!((r.tau - 0.02564103).abs() < 1e-7 && (r.pval - 0.9523619).abs() < 1e-6);
+/// # Ok(())
+/// # }
+/// ```
 pub fn rank_correlation(yi: &[f64], vi: &[f64]) -> Result<RankTest> {
     crate::fit::validate(yi, vi)?;
     let k = yi.len();

@@ -31,11 +31,14 @@ use crate::tau2::Control;
 /// The side of the funnel plot where studies are missing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Side {
+    /// Missing on the left (small effects): metafor `side = "left"`.
     Left,
+    /// Missing on the right (large effects): metafor `side = "right"`.
     Right,
 }
 
 impl Side {
+    /// metafor's name of the side (`"left"`, `"right"`).
     pub fn name(self) -> &'static str {
         match self {
             Side::Left => "left",
@@ -55,24 +58,31 @@ impl fmt::Display for Side {
 pub struct FilledStudy {
     /// The observed study it mirrors (0-based index in the input).
     pub mirror_of: usize,
+    /// The imputed effect, 2β̂ − yᵢ of the mirrored study (analysis scale).
     pub yi: f64,
+    /// Its sampling variance, that of the mirrored study.
     pub vi: f64,
 }
 
-/// The trim-and-fill result.
+/// The trim-and-fill result (metafor's `trimfill()` object).
+///
+/// Produced by [`trim_and_fill`] (see its example).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrimFill {
-    /// Estimated number of missing studies.
+    /// Estimated number of missing studies (metafor `k0`).
     pub k0: usize,
-    /// Its standard error (of the last iteration, as metafor).
+    /// Its standard error (of the last iteration, as metafor `se.k0`).
     pub se_k0: f64,
+    /// The side the studies were filled on (metafor `side`).
     pub side: Side,
     /// The filled studies, in metafor's order.
     pub filled: Vec<FilledStudy>,
     /// The model refitted to the observed and filled studies (the original
     /// model when k₀ = 0).
     pub fit: Fit,
+    /// Iterations of the L0 estimator until k₀ repeated.
     pub iterations: usize,
+    /// Caveats, in words.
     pub notes: Vec<String>,
 }
 
@@ -80,6 +90,22 @@ const MAX_ITER: usize = 100;
 
 /// Trim and fill with the L0 estimator. `side` is chosen as metafor does
 /// when `None`.
+///
+/// ```
+/// use rema_core::{trim_and_fill, FitOptions, Method, Side};
+/// # fn main() -> rema_core::Result<()> {
+/// # let yi = [-0.889311333920205, -1.58538865720143, -1.34807314829969, -1.44155119002131, -0.217547322211296, -0.786115585818864, -1.62089822359839, 0.0119523335238405, -0.469417648738149, -1.37134480347278, -0.339358828338391, 0.445913400571379, -0.0173139482168798];
+/// # let vi = [0.325584765003961, 0.194581121398144, 0.415367965367965, 0.0200100319022476, 0.0512101721696309, 0.00690561845590876, 0.223017247572315, 0.00396157929781773, 0.056434210463249, 0.0730247936130289, 0.0124122139715597, 0.532505845200153, 0.0714046596839863];
+/// // dat.bcg, log risk ratios; metafor 3.8-1: trimfill(rma(yi, vi))
+/// let tf = trim_and_fill(&yi, &vi, &FitOptions::new(Method::Reml), None)?;
+/// assert_eq!((tf.k0, tf.side), (1, Side::Right));
+/// assert!((tf.se_k0 - 2.4527986).abs() < 1e-6);
+/// assert!((tf.filled[0].yi - 0.3104030).abs() < 1e-6);
+/// assert!((tf.fit.estimate().estimate - -0.6570828).abs() < 1e-6);
+/// assert!((tf.fit.tau2 - 0.3312880).abs() < 1e-6);
+/// # Ok(())
+/// # }
+/// ```
 pub fn trim_and_fill(
     yi: &[f64],
     vi: &[f64],

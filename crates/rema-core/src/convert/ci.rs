@@ -13,7 +13,10 @@ pub const T_BELOW_N: f64 = 60.0;
 
 /// An SD estimated from a confidence interval, with the divisor used.
 #[derive(Debug, Clone, Copy, PartialEq)]
+///
+/// Produced by [`sd_from_ci`] (see its example).
 pub struct CiSd {
+    /// The estimated SD.
     pub sd: f64,
     /// The width of the interval in standard errors (2·q).
     pub divisor: f64,
@@ -22,6 +25,15 @@ pub struct CiSd {
 }
 
 /// The mean implied by an interval: its midpoint.
+///
+/// ```
+/// use rema_core::convert::ci::mean_from_ci;
+/// # fn main() -> rema_core::convert::Result<()> {
+/// assert_eq!(mean_from_ci(8.0, 12.0)?, 10.0);
+/// assert!(mean_from_ci(12.0, 8.0).is_err());
+/// # Ok(())
+/// # }
+/// ```
 pub fn mean_from_ci(lower: f64, upper: f64) -> Result<f64> {
     bounds(lower, upper)?;
     Ok(0.5 * (lower + upper))
@@ -29,6 +41,21 @@ pub fn mean_from_ci(lower: f64, upper: f64) -> Result<f64> {
 
 /// The SD of a sample of size `n` whose mean has the `level`% (e.g. 95)
 /// interval `[lower, upper]`.
+///
+/// ```
+/// use rema_core::convert::ci::sd_from_ci;
+/// # fn main() -> rema_core::convert::Result<()> {
+/// // The Cochrane Handbook's example, n = 25: divisor 2·qt(0.975, 24) = 4.128.
+/// // R: sqrt(25) * (12 - 8) / (2 * qt(0.975, 24))
+/// let s = sd_from_ci(8.0, 12.0, 25.0, 95.0)?;
+/// assert!((s.divisor - 4.12779712326).abs() < 1e-9 && s.t_quantile);
+/// assert!((s.sd - 4.84519936489).abs() < 1e-9);
+/// // From n = 60 on, the normal quantile: R: sqrt(100) * 4 / (2 * qnorm(0.975))
+/// let s = sd_from_ci(8.0, 12.0, 100.0, 95.0)?;
+/// assert!(!s.t_quantile && (s.sd - 10.2042691385).abs() < 1e-9);
+/// # Ok(())
+/// # }
+/// ```
 pub fn sd_from_ci(lower: f64, upper: f64, n: f64, level: f64) -> Result<CiSd> {
     bounds(lower, upper)?;
     check_n(n, 2.0)?;

@@ -13,7 +13,17 @@
 
 use super::{check_n, ordered, Result};
 
-/// The mean from the median `m`, minimum `a` and maximum `b`.
+/// The mean from the median `m`, minimum `a` and maximum `b` of `n` values.
+///
+/// ```
+/// use rema_core::convert::hozo2005::mean;
+/// # fn main() -> rema_core::convert::Result<()> {
+/// assert_eq!(mean(10.0, 25.0, 50.0, 12.0)?, 27.5); // (a + 2m + b)/4
+/// assert_eq!(mean(10.0, 25.0, 50.0, 40.0)?, 25.0); // n > 25: the median
+/// assert!(mean(10.0, 60.0, 50.0, 12.0).is_err()); // median above the maximum
+/// # Ok(())
+/// # }
+/// ```
 pub fn mean(a: f64, m: f64, b: f64, n: f64) -> Result<f64> {
     ordered(&["min", "median", "max"], &[a, m, b])?;
     check_n(n, 1.0)?;
@@ -24,7 +34,18 @@ pub fn mean(a: f64, m: f64, b: f64, n: f64) -> Result<f64> {
     })
 }
 
-/// The SD from the median `m`, minimum `a` and maximum `b`.
+/// The SD from the median `m`, minimum `a` and maximum `b` of `n` values.
+///
+/// ```
+/// use rema_core::convert::hozo2005::sd;
+/// # fn main() -> rema_core::convert::Result<()> {
+/// // eq. 16, R: sqrt(((10 - 2 * 25 + 50)^2 / 4 + (50 - 10)^2) / 12)
+/// assert!((sd(10.0, 25.0, 50.0, 12.0)? - 11.6368667031).abs() < 1e-9);
+/// assert_eq!(sd(10.0, 25.0, 50.0, 40.0)?, 10.0); // range/4
+/// assert_eq!(sd(10.0, 25.0, 50.0, 100.0)?, 40.0 / 6.0); // range/6
+/// # Ok(())
+/// # }
+/// ```
 pub fn sd(a: f64, m: f64, b: f64, n: f64) -> Result<f64> {
     ordered(&["min", "median", "max"], &[a, m, b])?;
     check_n(n, 2.0)?;

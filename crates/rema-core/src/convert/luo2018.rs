@@ -16,7 +16,16 @@
 
 use super::{check_n, ordered, Result};
 
-/// S1: median `m`, minimum `a`, maximum `b`.
+/// S1: median `m`, minimum `a`, maximum `b` of `n` values.
+///
+/// ```
+/// use rema_core::convert::luo2018::mean_from_range;
+/// # fn main() -> rema_core::convert::Result<()> {
+/// // R: w <- 4 / (4 + 40^0.75); w * (10 + 50) / 2 + (1 - w) * 25
+/// assert!((mean_from_range(10.0, 25.0, 50.0, 40.0)? - 26.0047517435).abs() < 1e-9);
+/// # Ok(())
+/// # }
+/// ```
 pub fn mean_from_range(a: f64, m: f64, b: f64, n: f64) -> Result<f64> {
     ordered(&["min", "median", "max"], &[a, m, b])?;
     check_n(n, 1.0)?;
@@ -24,7 +33,16 @@ pub fn mean_from_range(a: f64, m: f64, b: f64, n: f64) -> Result<f64> {
     Ok(w * (a + b) / 2.0 + (1.0 - w) * m)
 }
 
-/// S3: median `m`, quartiles `q1`, `q3`.
+/// S3: median `m`, quartiles `q1`, `q3` of `n` values.
+///
+/// ```
+/// use rema_core::convert::luo2018::mean_from_quartiles;
+/// # fn main() -> rema_core::convert::Result<()> {
+/// // R: w <- 0.7 + 0.39 / 40; w * (20 + 32) / 2 + (1 - w) * 25
+/// assert!((mean_from_quartiles(20.0, 25.0, 32.0, 40.0)? - 25.70975).abs() < 1e-12);
+/// # Ok(())
+/// # }
+/// ```
 pub fn mean_from_quartiles(q1: f64, m: f64, q3: f64, n: f64) -> Result<f64> {
     ordered(&["q1", "median", "q3"], &[q1, m, q3])?;
     check_n(n, 1.0)?;
@@ -32,7 +50,17 @@ pub fn mean_from_quartiles(q1: f64, m: f64, q3: f64, n: f64) -> Result<f64> {
     Ok(w * (q1 + q3) / 2.0 + (1.0 - w) * m)
 }
 
-/// S2: all five numbers.
+/// S2: all five numbers, of `n` values.
+///
+/// ```
+/// use rema_core::convert::luo2018::mean_from_five;
+/// # fn main() -> rema_core::convert::Result<()> {
+/// // R: w1 <- 2.2 / (2.2 + 40^0.75); w2 <- 0.7 - 0.72 / 40^0.55
+/// //    w1 * (10 + 50) / 2 + w2 * (20 + 32) / 2 + (1 - w1 - w2) * 25
+/// assert!((mean_from_five(10.0, 20.0, 25.0, 32.0, 50.0, 40.0)? - 26.2128858652).abs() < 1e-9);
+/// # Ok(())
+/// # }
+/// ```
 pub fn mean_from_five(a: f64, q1: f64, m: f64, q3: f64, b: f64, n: f64) -> Result<f64> {
     ordered(&["min", "q1", "median", "q3", "max"], &[a, q1, m, q3, b])?;
     check_n(n, 1.0)?;

@@ -36,15 +36,22 @@ pub enum ConvertError {
     /// One input value is outside its allowed range.
     #[error("`{quantity}` is {value}: {allowed}")]
     InvalidInput {
+        /// The input's name (`n`, `q1`, `p`, ...).
         quantity: &'static str,
+        /// The offending value.
         value: f64,
+        /// What the input allows, in words.
         allowed: &'static str,
     },
     /// The inputs are inconsistent with each other (e.g. q1 > median).
     #[error("{message}")]
-    Inconsistent { message: String },
+    Inconsistent {
+        /// Which inputs disagree, and how.
+        message: String,
+    },
 }
 
+/// The result of every conversion.
 pub type Result<T, E = ConvertError> = std::result::Result<T, E>;
 
 /// How a mean is estimated from a median with a range or quartiles.
@@ -70,6 +77,13 @@ pub enum SdRangeMethod {
 }
 
 impl MeanMethod {
+    /// The method's name, as the module that implements it (`luo2018`, `hozo2005`).
+    ///
+    /// ```
+    /// use rema_core::convert::MeanMethod;
+    /// assert_eq!(MeanMethod::default().name(), "luo2018");
+    /// assert_eq!("hozo2005".parse::<MeanMethod>(), Ok(MeanMethod::Hozo2005));
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             MeanMethod::Luo2018 => "luo2018",
@@ -79,6 +93,14 @@ impl MeanMethod {
 }
 
 impl SdRangeMethod {
+    /// The method's name, as the module that implements it (`wan2014`,
+    /// `hozo2005`, `walter_yao2007`).
+    ///
+    /// ```
+    /// use rema_core::convert::SdRangeMethod;
+    /// assert_eq!(SdRangeMethod::default().name(), "wan2014");
+    /// assert_eq!("walter_yao2007".parse::<SdRangeMethod>(), Ok(SdRangeMethod::WalterYao2007));
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             SdRangeMethod::Wan2014 => "wan2014",
@@ -183,16 +205,28 @@ pub(crate) fn ordered(names: &[&str], values: &[f64]) -> Result<()> {
 }
 
 /// The standard normal quantile function Φ⁻¹ (R `qnorm`).
+///
+/// ```
+/// assert!((rema_core::convert::qnorm(0.975) - 1.95996398454005).abs() < 1e-12); // R: qnorm(0.975)
+/// ```
 pub fn qnorm(p: f64) -> f64 {
     crate::dist::norm_quantile(p)
 }
 
 /// The standard normal distribution function Φ (R `pnorm`).
+///
+/// ```
+/// assert!((rema_core::convert::pnorm(-1.0) - 0.158655253931457).abs() < 1e-10); // R: pnorm(-1)
+/// ```
 pub fn pnorm(x: f64) -> f64 {
     crate::dist::norm_cdf(x)
 }
 
 /// The t quantile with `df` degrees of freedom (R `qt`).
+///
+/// ```
+/// assert!((rema_core::convert::qt(0.975, 24.0) - 2.06389856163).abs() < 1e-10); // R: qt(0.975, 24)
+/// ```
 pub fn qt(p: f64, df: f64) -> f64 {
     crate::dist::t_quantile(p, df)
 }

@@ -7,6 +7,15 @@
 use super::{check, check_n, Result};
 
 /// SD of a sample of size `n` whose mean has standard error `se`.
+///
+/// ```
+/// use rema_core::convert::se::sd_from_se;
+/// # fn main() -> rema_core::convert::Result<()> {
+/// assert_eq!(sd_from_se(0.5, 16.0)?, 2.0);
+/// assert!(sd_from_se(-0.5, 16.0).is_err());
+/// # Ok(())
+/// # }
+/// ```
 pub fn sd_from_se(se: f64, n: f64) -> Result<f64> {
     check(
         "se",

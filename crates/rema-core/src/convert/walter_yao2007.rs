@@ -16,6 +16,13 @@
 use super::{check_n, ordered, pnorm, Result};
 
 /// d₂(n): the expected range of n standard normal values.
+///
+/// ```
+/// use rema_core::convert::walter_yao2007::expected_range;
+/// // d₂(2) = 2/√π; R: integrate(function(x) 1 - pnorm(x)^10 - (1 - pnorm(x))^10, -Inf, Inf)
+/// assert!((expected_range(2.0) - 2.0 / std::f64::consts::PI.sqrt()).abs() < 1e-10);
+/// assert!((expected_range(10.0) - 3.07750546167).abs() < 1e-9);
+/// ```
 pub fn expected_range(n: f64) -> f64 {
     let f = |x: f64| {
         let p = pnorm(x);
@@ -34,6 +41,15 @@ pub fn expected_range(n: f64) -> f64 {
 }
 
 /// The SD from the minimum `a` and maximum `b` of a sample of size `n`.
+///
+/// ```
+/// use rema_core::convert::walter_yao2007::sd_from_range;
+/// # fn main() -> rema_core::convert::Result<()> {
+/// // R: 40 / integrate(function(x) 1 - pnorm(x)^10 - (1 - pnorm(x))^10, -Inf, Inf)$value
+/// assert!((sd_from_range(10.0, 50.0, 10.0)? - 12.9975398901).abs() < 1e-8);
+/// # Ok(())
+/// # }
+/// ```
 pub fn sd_from_range(a: f64, b: f64, n: f64) -> Result<f64> {
     ordered(&["min", "max"], &[a, b])?;
     check_n(n, 2.0)?;

@@ -13,7 +13,14 @@ use crate::measure::Measure;
 use statrs::function::gamma::ln_gamma;
 
 /// Hedges' exact small-sample correction c(m) = Γ(m/2) / (√(m/2) Γ((m−1)/2)),
-/// metafor's `.cmicalc`. Defined for m > 1.
+/// metafor's `.cmicalc`. Defined for m > 1 (NaN otherwise).
+///
+/// ```
+/// use rema_core::effect::hedges_correction;
+/// // R: gamma(5) / (sqrt(5) * gamma(4.5))
+/// assert!((hedges_correction(10.0) - 0.922745608053).abs() < 1e-12);
+/// assert!(hedges_correction(1.0).is_nan());
+/// ```
 pub fn hedges_correction(m: f64) -> f64 {
     if m <= 1.0 {
         return f64::NAN;

@@ -14,66 +14,140 @@ use crate::measure::{DataKind, Measure};
 
 pub use continuous::hedges_correction;
 
-/// A two-by-two table: `ai` events and `bi` non-events in group 1, `ci`, `di` in group 2.
+/// A two-by-two table: `ai` events and `bi` non-events in group 1, `ci`, `di` in group 2
+/// (see [`compute`]'s example).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BinaryStudy {
+    /// Events in group 1 (metafor `ai`).
     pub ai: f64,
+    /// Non-events in group 1 (metafor `bi`).
     pub bi: f64,
+    /// Events in group 2 (metafor `ci`).
     pub ci: f64,
+    /// Non-events in group 2 (metafor `di`).
     pub di: f64,
 }
 
 /// Means, SDs and sizes of two independent groups.
+///
+/// ```
+/// use rema_core::{effect::ContinuousStudy, effect_sizes, EffectOptions, Measure, StudyData};
+/// # fn main() -> rema_core::Result<()> {
+/// let s = ContinuousStudy { m1: 10.0, sd1: 2.0, n1: 20.0, m2: 9.0, sd2: 2.5, n2: 25.0 };
+/// let es = effect_sizes(Measure::Smd, &StudyData::Continuous(vec![s]), &EffectOptions::default())?;
+/// // metafor 3.8-1: escalc("SMD", m1i = 10, sd1i = 2, n1i = 20, m2i = 9, sd2i = 2.5, n2i = 25)
+/// assert!((es.yi[0] - 0.4285342949).abs() < 1e-9 && (es.vi[0] - 0.0920404627).abs() < 1e-9);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ContinuousStudy {
+    /// Mean of group 1 (metafor `m1i`).
     pub m1: f64,
+    /// SD of group 1 (metafor `sd1i`).
     pub sd1: f64,
+    /// Size of group 1 (metafor `n1i`).
     pub n1: f64,
+    /// Mean of group 2 (metafor `m2i`).
     pub m2: f64,
+    /// SD of group 2 (metafor `sd2i`).
     pub sd2: f64,
+    /// Size of group 2 (metafor `n2i`).
     pub n2: f64,
 }
 
 /// A single group measured twice, with metafor's argument semantics: the
 /// change is `m1 - m2` and `SMCR` standardises by `sd1`. For pre/post data
 /// the data layer maps `m1 = post`, `m2 = pre`, `sd1 = pre SD`, `sd2 = post SD`.
+///
+/// ```
+/// use rema_core::{effect::PrePostStudy, effect_sizes, EffectOptions, Measure, StudyData};
+/// # fn main() -> rema_core::Result<()> {
+/// let s = PrePostStudy { m1: 12.0, m2: 10.0, sd1: 3.0, sd2: Some(4.0), n: 30.0, r: 0.5 };
+/// let es = effect_sizes(Measure::Mc, &StudyData::PrePost(vec![s]), &EffectOptions::default())?;
+/// // metafor 3.8-1: escalc("MC", m1i = 12, m2i = 10, sd1i = 3, sd2i = 4, ni = 30, ri = 0.5)
+/// assert!((es.yi[0] - 2.0).abs() < 1e-12 && (es.vi[0] - 0.4333333333).abs() < 1e-9);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PrePostStudy {
+    /// Mean at the first measurement (metafor `m1i`).
     pub m1: f64,
+    /// Mean at the second measurement (metafor `m2i`).
     pub m2: f64,
+    /// SD at the first measurement (metafor `sd1i`).
     pub sd1: f64,
-    /// Not needed by `SMCR`.
+    /// SD at the second measurement (metafor `sd2i`); not needed by `SMCR`.
     pub sd2: Option<f64>,
+    /// Sample size (metafor `ni`).
     pub n: f64,
-    /// Correlation between the two measurements.
+    /// Correlation between the two measurements (metafor `ri`).
     pub r: f64,
 }
 
 /// `x` events out of `n`.
+///
+/// ```
+/// use rema_core::{effect::ProportionStudy, effect_sizes, EffectOptions, Measure, StudyData};
+/// # fn main() -> rema_core::Result<()> {
+/// let data = StudyData::Proportion(vec![ProportionStudy { x: 3.0, n: 40.0 }]);
+/// let es = effect_sizes(Measure::Plo, &data, &EffectOptions::default())?;
+/// // metafor 3.8-1: escalc("PLO", xi = 3, ni = 40)
+/// assert!((es.yi[0] - -2.5123056240).abs() < 1e-9 && (es.vi[0] - 0.3603603604).abs() < 1e-9);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ProportionStudy {
+    /// Events (metafor `xi`).
     pub x: f64,
+    /// Total (metafor `ni`).
     pub n: f64,
 }
 
-/// An effect size with its sampling variance.
+/// An effect size with its sampling variance, taken as given (measure `GEN`).
+///
+/// ```
+/// use rema_core::{effect::GenericStudy, effect_sizes, EffectOptions, Error, Measure, StudyData};
+/// let data = StudyData::Generic(vec![GenericStudy { yi: 0.2, vi: -0.1 }]);
+/// let err = effect_sizes(Measure::Gen, &data, &EffectOptions::default()).unwrap_err();
+/// assert_eq!(err, Error::InvalidVariance { study: 0, value: -0.1 });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GenericStudy {
+    /// The effect size, on the analysis scale (metafor `yi`).
     pub yi: f64,
+    /// Its sampling variance, > 0 (metafor `vi`).
     pub vi: f64,
 }
 
 /// Raw data of one review outcome, one entry per study.
 #[derive(Debug, Clone, PartialEq)]
+///
+/// The variant must match the measure's [`DataKind`] (see [`compute`]'s example).
 pub enum StudyData {
+    /// Two-by-two tables, for `RR`, `OR`, `RD`.
     Binary(Vec<BinaryStudy>),
+    /// Two independent groups, for `MD`, `SMD`.
     Continuous(Vec<ContinuousStudy>),
+    /// One group measured twice, for `MC`, `SMCC`, `SMCR`.
     PrePost(Vec<PrePostStudy>),
+    /// Single proportions, for `PR`, `PLN`, `PLO`, `PAS`, `PFT`.
     Proportion(Vec<ProportionStudy>),
+    /// Effect sizes with their variances, for `GEN`.
     Generic(Vec<GenericStudy>),
 }
 
 impl StudyData {
+    /// The number of studies.
+    ///
+    /// ```
+    /// use rema_core::{effect::ProportionStudy, DataKind, StudyData};
+    /// let data = StudyData::Proportion(vec![ProportionStudy { x: 3.0, n: 40.0 }]);
+    /// assert_eq!((data.len(), data.is_empty()), (1, false));
+    /// assert_eq!(data.kind(), DataKind::Proportion);
+    /// ```
     pub fn len(&self) -> usize {
         match self {
             StudyData::Binary(v) => v.len(),
@@ -84,10 +158,12 @@ impl StudyData {
         }
     }
 
+    /// True when there are no studies.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
+    /// The kind of raw data, to be matched with [`Measure::data_kind`].
     pub fn kind(&self) -> DataKind {
         match self {
             StudyData::Binary(_) => DataKind::TwoGroupBinary,
@@ -116,6 +192,14 @@ pub enum AddTo {
 impl AddTo {
     /// Whether a study receives a correction of `add`, given whether it has a
     /// zero cell and whether any study has one (metafor's `to` argument).
+    ///
+    /// ```
+    /// use rema_core::AddTo;
+    /// assert!(AddTo::OnlyZero.applies(0.5, true, true));
+    /// assert!(!AddTo::OnlyZero.applies(0.5, false, true));
+    /// assert!(AddTo::IfAnyZero.applies(0.5, false, true));
+    /// assert!(!AddTo::All.applies(0.0, true, true));
+    /// ```
     pub fn applies(self, add: f64, has_zero: bool, any_zero: bool) -> bool {
         add > 0.0
             && match self {
@@ -156,16 +240,24 @@ pub(crate) fn continuity<T>(
 /// Options of the effect-size computation.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct EffectOptions {
-    /// The continuity correction; `None` uses metafor's default for the measure.
+    /// The continuity correction (metafor `add`); `None` uses metafor's
+    /// default for the measure ([`Measure::default_add`]).
     pub add: Option<f64>,
+    /// To which studies it is added (metafor `to`).
     pub to: AddTo,
 }
 
 /// Effect sizes on the analysis scale, with what was done to get them.
+///
+/// Produced by [`compute`] (see its example).
 #[derive(Debug, Clone, PartialEq)]
 pub struct EffectSizes {
+    /// The measure computed.
     pub measure: Measure,
+    /// Effect sizes on the analysis scale (log scale for `RR`, `OR`, `PLN`;
+    /// logit for `PLO`), one per study (metafor `yi`).
     pub yi: Vec<f64>,
+    /// Their sampling variances (metafor `vi`).
     pub vi: Vec<f64>,
     /// Total sample size per study, where the measure has one (used by the
     /// Freeman–Tukey back-transformation).
@@ -190,7 +282,31 @@ impl EffectSizes {
     }
 }
 
-/// Computes effect sizes and sampling variances for `measure` from raw data.
+/// Computes effect sizes and sampling variances for `measure` from raw data
+/// (metafor `escalc()`); re-exported as `rema_core::effect_sizes`.
+///
+/// ```
+/// use rema_core::{effect::BinaryStudy, effect_sizes, EffectOptions, Measure, StudyData};
+/// # fn main() -> rema_core::Result<()> {
+/// // The first two trials of dat.bcg: vaccinated (tpos, tneg), control (cpos, cneg).
+/// let data = StudyData::Binary(vec![
+///     BinaryStudy { ai: 4.0, bi: 119.0, ci: 11.0, di: 128.0 },
+///     BinaryStudy { ai: 6.0, bi: 300.0, ci: 29.0, di: 274.0 },
+/// ]);
+/// let es = effect_sizes(Measure::Rr, &data, &EffectOptions::default())?;
+/// // metafor 3.8-1: escalc("RR", ai = tpos, bi = tneg, ci = cpos, di = cneg, data = dat.bcg)
+/// assert!((es.yi[0] - -0.8893113339).abs() < 1e-9);
+/// assert!((es.vi[0] - 0.3255847650).abs() < 1e-9);
+/// assert!(es.corrected.is_empty());
+///
+/// // A zero cell gets metafor's 0.5: escalc("OR", ai = 0, bi = 10, ci = 3, di = 7).
+/// let zero = StudyData::Binary(vec![BinaryStudy { ai: 0.0, bi: 10.0, ci: 3.0, di: 7.0 }]);
+/// let es = effect_sizes(Measure::Or, &zero, &EffectOptions::default())?;
+/// assert!((es.yi[0] - -2.2823823857).abs() < 1e-9 && (es.vi[0] - 2.5142857143).abs() < 1e-9);
+/// assert_eq!(es.corrected, vec![0]);
+/// # Ok(())
+/// # }
+/// ```
 pub fn compute(measure: Measure, data: &StudyData, opts: &EffectOptions) -> Result<EffectSizes> {
     if data.is_empty() {
         return Err(Error::NoStudies);

@@ -8,15 +8,21 @@ use crate::measure::BackTransform;
 use crate::transform::back_transform;
 
 /// A [`Prediction`] mapped to the reporting scale.
+///
+/// Produced by [`Prediction::back_transform`] (see its example).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TransformedPrediction {
     /// The transformed predicted value.
     pub pred: f64,
-    /// Confidence interval, transformed bound by bound (lower ≤ upper).
+    /// Lower confidence bound, transformed (metafor `ci.lb`).
     pub ci_lower: f64,
+    /// Upper confidence bound, transformed (metafor `ci.ub`); the bounds are
+    /// transformed one by one and sorted (lower ≤ upper).
     pub ci_upper: f64,
-    /// Prediction interval, transformed bound by bound (lower ≤ upper).
+    /// Lower prediction bound, transformed (metafor `pi.lb`).
     pub pi_lower: f64,
+    /// Upper prediction bound, transformed (metafor `pi.ub`), sorted as the
+    /// confidence bounds.
     pub pi_upper: f64,
 }
 

@@ -12,7 +12,7 @@
 //!
 //! One driver (`replicate`) draws, refits and summarises the bootstrap of
 //! any design, this one and the meta-regression's
-//! ([`super::bootstrap_mods`]); the refits run on the τ² kernel of the
+//! (`resample::bootstrap_mods`); the refits run on the τ² kernel of the
 //! design (intercept-only here).
 //!
 //! Intervals (Davison & Hinkley 1997, ch. 5; `boot.ci`):
@@ -56,6 +56,14 @@ pub enum BootstrapType {
 }
 
 impl BootstrapType {
+    /// The type's name (`"nonparametric"`, `"parametric"`); [`FromStr`] also
+    /// takes boot's `"ordinary"`.
+    ///
+    /// ```
+    /// use rema_core::resample::bootstrap::BootstrapType;
+    /// assert_eq!(BootstrapType::default().name(), "nonparametric");
+    /// assert_eq!("ordinary".parse::<BootstrapType>(), Ok(BootstrapType::Nonparametric));
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             BootstrapType::Nonparametric => "nonparametric",
@@ -86,52 +94,100 @@ impl FromStr for BootstrapType {
 /// Replicates, seed and type of a bootstrap.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BootstrapOptions {
+    /// Number of replicates R (boot's `R`), at least 2.
     pub replicates: u64,
+    /// The seed; equal seeds give bit-identical results at any thread count.
     pub seed: u64,
+    /// How replicates are drawn (boot's `sim`).
     pub kind: BootstrapType,
 }
 
 /// A bootstrap confidence interval with the Monte Carlo SE of its bounds.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BootInterval {
+    /// Lower bound, on the statistic's scale.
     pub lower: f64,
+    /// Upper bound.
     pub upper: f64,
+    /// Monte Carlo SE of the lower bound.
     pub mcse_lower: f64,
+    /// Monte Carlo SE of the upper bound.
     pub mcse_upper: f64,
 }
 
 /// The bootstrap distribution of one statistic.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BootSummary {
+    /// The statistic of the observed data (boot's `t0`).
     pub observed: f64,
     /// Replicates with a finite value.
     pub replicates: u64,
+    /// Mean of the replicates.
     pub mean: f64,
+    /// Bootstrap bias: mean − observed.
     pub bias: f64,
     /// Standard deviation of the replicates (the bootstrap SE).
     pub se: f64,
     /// Monte Carlo SE of the mean.
     pub mcse_mean: f64,
+    /// Percentile interval (`boot.ci(type = "perc")`).
     pub percentile: BootInterval,
+    /// BCa interval (`boot.ci(type = "bca")`); `None` for the parametric
+    /// bootstrap, or when the jackknife is undefined.
     pub bca: Option<BootInterval>,
 }
 
 /// A bootstrap of the pooled estimate, τ², I² and H².
+///
+/// Produced by [`bootstrap()`] (see its example).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bootstrap {
+    /// Replicates requested.
     pub replicates: u64,
+    /// Replicates whose refit failed (left out).
     pub failed: u64,
+    /// The seed.
     pub seed: u64,
+    /// How replicates were drawn.
     pub kind: BootstrapType,
+    /// Confidence level of the intervals, in percent (the model's).
     pub level: f64,
+    /// The pooled estimate, on the analysis scale.
     pub estimate: BootSummary,
+    /// τ̂².
     pub tau2: BootSummary,
+    /// I², in percent.
     pub i2: BootSummary,
+    /// H².
     pub h2: BootSummary,
+    /// Failed refits and other caveats, in words.
     pub notes: Vec<String>,
 }
 
-/// Bootstraps the intercept-only model `observed` of `yi`, `vi`.
+/// Bootstraps the intercept-only model `observed` of `yi`, `vi`, fitted with
+/// `opts`; `hooks` report progress and can cancel.
+///
+/// ```
+/// use rema_core::resample::bootstrap::{bootstrap, BootstrapOptions, BootstrapType};
+/// use rema_core::resample::Hooks;
+/// use rema_core::{fit, FitOptions, Method};
+/// # fn main() -> rema_core::Result<()> {
+/// # let yi = [-0.889311333920205, -1.58538865720143, -1.34807314829969, -1.44155119002131, -0.217547322211296, -0.786115585818864, -1.62089822359839, 0.0119523335238405, -0.469417648738149, -1.37134480347278, -0.339358828338391, 0.445913400571379, -0.0173139482168798];
+/// # let vi = [0.325584765003961, 0.194581121398144, 0.415367965367965, 0.0200100319022476, 0.0512101721696309, 0.00690561845590876, 0.223017247572315, 0.00396157929781773, 0.056434210463249, 0.0730247936130289, 0.0124122139715597, 0.532505845200153, 0.0714046596839863];
+/// let opts = FitOptions::new(Method::Dl);
+/// let observed = fit(&yi, &vi, &opts)?;
+/// let b = BootstrapOptions { replicates: 200, seed: 42, kind: BootstrapType::Nonparametric };
+/// let boot = bootstrap(&yi, &vi, &opts, &observed, &b, &Hooks::default())?;
+/// assert_eq!(boot.estimate.observed, observed.estimate().estimate);
+/// assert_eq!(boot.estimate.replicates + boot.failed, 200);
+/// assert!((boot.estimate.bias - (boot.estimate.mean - boot.estimate.observed)).abs() < 1e-12);
+/// let ci = boot.tau2.percentile;
+/// assert!(0.0 <= ci.lower && ci.lower <= ci.upper);
+/// // The same seed gives the same numbers.
+/// assert_eq!(bootstrap(&yi, &vi, &opts, &observed, &b, &Hooks::default())?, boot);
+/// # Ok(())
+/// # }
+/// ```
 pub fn bootstrap(
     yi: &[f64],
     vi: &[f64],
@@ -508,6 +564,15 @@ pub(crate) fn replicate(
 }
 
 /// boot's `norm.inter`: the value at probability `alpha` of sorted `t`.
+///
+/// ```
+/// use rema_core::resample::bootstrap::norm_inter;
+/// let mut t = [0.3, 1.2, -0.5, 2.2, 0.9, 1.7, -1.1, 0.1, 0.6, 1.4, 0.4, 0.8, 1.0, -0.2, 0.5, 1.9, 0.7, 1.1, 0.0, 1.3];
+/// t.sort_by(f64::total_cmp);
+/// // R: boot:::norm.inter(sort(t), c(0.1, 0.9))
+/// assert!((norm_inter(&t, 0.1) - -0.465703623924).abs() < 1e-11);
+/// assert!((norm_inter(&t, 0.9) - 1.877135749283).abs() < 1e-11);
+/// ```
 pub fn norm_inter(t: &[f64], alpha: f64) -> f64 {
     norm_inter_at(t.len(), alpha, &mut |i| t[i])
 }

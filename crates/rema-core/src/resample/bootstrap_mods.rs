@@ -41,23 +41,53 @@ use crate::linalg::Design;
 
 /// A bootstrap of a meta-regression: every coefficient, τ², I² and H².
 #[derive(Debug, Clone, PartialEq)]
+///
+/// Produced by [`bootstrap_moderators`] (see its example).
 pub struct ModeratorBootstrap {
+    /// Replicates requested.
     pub replicates: u64,
     /// Replicates whose refit failed (rank-deficient resample, no convergence).
     pub failed: u64,
+    /// The seed.
     pub seed: u64,
+    /// How replicates were drawn.
     pub kind: BootstrapType,
+    /// Confidence level of the intervals, in percent (the model's).
     pub level: f64,
     /// One per column of the design, intercept first.
     pub coefficients: Vec<BootSummary>,
+    /// The residual τ̂².
     pub tau2: BootSummary,
+    /// I² (residual), in percent.
     pub i2: BootSummary,
+    /// H² (residual).
     pub h2: BootSummary,
+    /// Failed refits and other caveats, in words.
     pub notes: Vec<String>,
 }
 
 /// Bootstraps the meta-regression `observed`, fitted to `yi`, `vi` with
 /// design `x` (intercept first) and options `opts`.
+///
+/// ```
+/// use rema_core::resample::bootstrap::{BootstrapOptions, BootstrapType};
+/// use rema_core::resample::{bootstrap_mods::bootstrap_moderators, Hooks};
+/// use rema_core::{fit_with_moderators, Design, FitOptions, Method};
+/// # fn main() -> rema_core::Result<()> {
+/// # let yi = [-0.889311333920205, -1.58538865720143, -1.34807314829969, -1.44155119002131, -0.217547322211296, -0.786115585818864, -1.62089822359839, 0.0119523335238405, -0.469417648738149, -1.37134480347278, -0.339358828338391, 0.445913400571379, -0.0173139482168798];
+/// # let vi = [0.325584765003961, 0.194581121398144, 0.415367965367965, 0.0200100319022476, 0.0512101721696309, 0.00690561845590876, 0.223017247572315, 0.00396157929781773, 0.056434210463249, 0.0730247936130289, 0.0124122139715597, 0.532505845200153, 0.0714046596839863];
+/// let ablat = [44., 55., 42., 52., 13., 44., 19., 13., 27., 42., 18., 33., 33.];
+/// let x = Design::from_row_major(13, 2, ablat.iter().flat_map(|&a| [1.0, a]).collect()).unwrap();
+/// let opts = FitOptions::new(Method::Reml);
+/// let observed = fit_with_moderators(&yi, &vi, &x, &opts)?;
+/// let b = BootstrapOptions { replicates: 100, seed: 7, kind: BootstrapType::Parametric };
+/// let boot = bootstrap_moderators(&yi, &vi, &x, &opts, &observed, &b, &Hooks::default())?;
+/// assert_eq!(boot.coefficients.len(), 2);
+/// assert_eq!(boot.coefficients[1].observed, observed.coefficients[1].estimate);
+/// assert!(boot.coefficients[1].bca.is_none()); // BCa is not defined for the parametric bootstrap
+/// # Ok(())
+/// # }
+/// ```
 pub fn bootstrap_moderators(
     yi: &[f64],
     vi: &[f64],

@@ -44,8 +44,33 @@ const BLOCKS_PER_THREAD: u64 = 64;
 /// Observers of a long run: a progress callback `(done, total)` called after
 /// each chunk, and a flag that stops the run between chunks when set.
 #[derive(Clone, Copy, Default)]
+///
+/// ```
+/// use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+/// use rema_core::resample::{heterogeneity::tau2_test, Hooks};
+/// use rema_core::{fit, Design, Error, FitOptions, Method};
+/// # fn main() -> rema_core::Result<()> {
+/// let (yi, vi) = ([0.1, 0.5, -0.2, 0.3], [0.02, 0.05, 0.03, 0.04]);
+/// let opts = FitOptions::new(Method::Dl);
+/// let observed = fit(&yi, &vi, &opts)?;
+/// let x = Design::intercept(4);
+/// let last = AtomicU64::new(0);
+/// let progress = |done: u64, _total: u64| { last.fetch_max(done, Ordering::Relaxed); };
+/// let hooks = Hooks { progress: Some(&progress), cancel: None };
+/// tau2_test(&yi, &vi, &x, &opts, &observed, 2000, 1, &hooks)?;
+/// assert!(last.load(Ordering::Relaxed) > 0);
+/// // A set flag stops the run.
+/// let stop = AtomicBool::new(true);
+/// let hooks = Hooks { progress: None, cancel: Some(&stop) };
+/// let err = tau2_test(&yi, &vi, &x, &opts, &observed, 2000, 1, &hooks).unwrap_err();
+/// assert!(matches!(err, Error::Cancelled { .. }));
+/// # Ok(())
+/// # }
+/// ```
 pub struct Hooks<'a> {
+    /// Called with (iterations done, iterations in all) after each block.
     pub progress: Option<&'a (dyn Fn(u64, u64) + Sync)>,
+    /// When set, the run stops between blocks with [`Error::Cancelled`].
     pub cancel: Option<&'a AtomicBool>,
 }
 
@@ -127,7 +152,7 @@ pub(crate) struct Blocks {
 
 impl Blocks {
     /// The blocks of `range` for the current rayon pool.
-    pub fn new(range: Range<u64>) -> Blocks {
+    pub(crate) fn new(range: Range<u64>) -> Blocks {
         let len = range.end.saturating_sub(range.start);
         let threads = rayon::current_num_threads().max(1) as u64;
         let size = len
@@ -218,7 +243,9 @@ pub(crate) fn column_blocks<'a>(
     per_block
 }
 
-/// How many iterations a permutation test runs.
+/// How many iterations a permutation test runs (see
+/// [`crate::Resampling::random`] and [`crate::Resampling::exact`], whose
+/// examples run them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Iterations {
     /// At most this many (counting the observed arrangement, as metafor);

@@ -33,7 +33,9 @@ use crate::tau2::kernel::one_moderator::OneModerator;
 /// Iterations and seed of a permutation test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PermutationOptions {
+    /// How many arrangements to evaluate (metafor `iter`, or `exact = TRUE`).
     pub iterations: Iterations,
+    /// The seed of a random test.
     pub seed: u64,
 }
 
@@ -46,7 +48,9 @@ pub struct PermutationTest {
     pub qm_pval: f64,
     /// Arrangements evaluated (with the observed one for a random test).
     pub iterations: u64,
+    /// True when every arrangement was enumerated (metafor `exact`).
     pub exact: bool,
+    /// The seed.
     pub seed: u64,
     /// Refits that failed (left out of an exact test's denominator).
     pub failed: u64,
@@ -55,10 +59,15 @@ pub struct PermutationTest {
 /// The result of a single-statistic permutation test (Q_between).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct StatisticTest {
+    /// The permutation p-value.
     pub pval: f64,
+    /// Arrangements evaluated (with the observed one for a random test).
     pub iterations: u64,
+    /// True when every arrangement was enumerated.
     pub exact: bool,
+    /// The seed.
     pub seed: u64,
+    /// Refits that failed.
     pub failed: u64,
 }
 

@@ -16,7 +16,7 @@
 //! rema does that itself: it retries with `stepadj` halved and `maxiter` × 10,
 //! and if that fails too it takes the DerSimonian-Laird estimate
 //! (`rma(method = "DL")`). Either step is written into the notes; without the
-//! fallback non-convergence is [`Error::NotConverged`].
+//! fallback non-convergence is [`Error::NotConverged`](crate::Error::NotConverged).
 
 use super::kernel::{self, Estimate, Failure, Kernel, Need, Note, Wls};
 use super::{hedges, Control, Method};

@@ -28,7 +28,29 @@ use crate::linalg::Design;
 pub use paule_mandel::generalised_q;
 pub(crate) use paule_mandel::solve_q as paule_mandel_solve;
 
-/// How τ² is estimated. `Fe` fixes τ² = 0 (the common-effect model).
+/// How τ² is estimated (metafor's `method`). `Fe` fixes τ² = 0 (the
+/// common-effect model).
+///
+/// ```
+/// use rema_core::{fit, FitOptions, Method};
+/// # fn main() -> rema_core::Result<()> {
+/// # let yi = [-0.889311333920205, -1.58538865720143, -1.34807314829969, -1.44155119002131, -0.217547322211296, -0.786115585818864, -1.62089822359839, 0.0119523335238405, -0.469417648738149, -1.37134480347278, -0.339358828338391, 0.445913400571379, -0.0173139482168798];
+/// # let vi = [0.325584765003961, 0.194581121398144, 0.415367965367965, 0.0200100319022476, 0.0512101721696309, 0.00690561845590876, 0.223017247572315, 0.00396157929781773, 0.056434210463249, 0.0730247936130289, 0.0124122139715597, 0.532505845200153, 0.0714046596839863];
+/// // dat.bcg, log risk ratios; metafor 3.8-1: rma(yi, vi, method = m)$tau2 (PM with
+/// // control = list(tol = 1e-12): metafor's default root tolerance gives 0.3180937)
+/// let expected = [
+///     (Method::Fe, 0.0), (Method::Dl, 0.3087602629), (Method::He, 0.3285638580),
+///     (Method::Hs, 0.2283628637), (Method::Sj, 0.3455157016), (Method::Ml, 0.2800281710),
+///     (Method::Reml, 0.3132433260), (Method::Eb, 0.3180685158), (Method::Pm, 0.3180684522),
+/// ];
+/// assert_eq!(expected.len(), Method::ALL.len());
+/// for (m, tau2) in expected {
+///     let f = fit(&yi, &vi, &FitOptions::new(m))?;
+///     assert!((f.tau2 - tau2).abs() < 1e-5, "{m}: {} vs {tau2}", f.tau2);
+/// }
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Method {
     /// Common (fixed) effect, inverse variance: τ² = 0.
@@ -119,7 +141,18 @@ impl Method {
             .unwrap_or(&Method::TABLE[0])
     }
 
-    /// metafor's name of the method.
+    /// metafor's name of the method; [`FromStr`] parses it back, ignoring case,
+    /// and takes metafor's aliases `EE` and `CE` for `FE`.
+    ///
+    /// ```
+    /// use rema_core::Method;
+    /// assert_eq!(Method::Reml.name(), "REML");
+    /// assert_eq!("reml".parse::<Method>(), Ok(Method::Reml));
+    /// assert_eq!("EE".parse::<Method>(), Ok(Method::Fe));
+    /// assert!("GENQ".parse::<Method>().unwrap_err().contains("expected one of FE, DL"));
+    /// assert!(Method::ALL.iter().all(|m| m.name().parse::<Method>() == Ok(*m)));
+    /// assert!(!Method::Fe.is_random() && Method::Dl.is_random());
+    /// ```
     pub fn name(self) -> &'static str {
         self.row().1
     }
@@ -161,7 +194,28 @@ impl FromStr for Method {
     }
 }
 
-/// Settings of the iterative estimators, with metafor's defaults.
+/// Settings of the iterative estimators, with metafor's defaults (`rma()`'s
+/// `control` list).
+///
+/// ```
+/// use rema_core::{fit, Control, Error, FitOptions, Method};
+/// # fn main() -> rema_core::Result<()> {
+/// # let yi = [-0.889311333920205, -1.58538865720143, -1.34807314829969, -1.44155119002131, -0.217547322211296, -0.786115585818864, -1.62089822359839, 0.0119523335238405, -0.469417648738149, -1.37134480347278, -0.339358828338391, 0.445913400571379, -0.0173139482168798];
+/// # let vi = [0.325584765003961, 0.194581121398144, 0.415367965367965, 0.0200100319022476, 0.0512101721696309, 0.00690561845590876, 0.223017247572315, 0.00396157929781773, 0.056434210463249, 0.0730247936130289, 0.0124122139715597, 0.532505845200153, 0.0714046596839863];
+/// let c = Control::default();
+/// assert_eq!((c.threshold, c.max_iter, c.step_adj), (1e-5, 100, 1.0));
+/// // One Fisher-scoring step is not enough for REML on dat.bcg; without the
+/// // fallback that is an error naming the option to raise.
+/// let opts = FitOptions {
+///     control: Control { max_iter: 1, fallback: false, ..Control::default() },
+///     ..FitOptions::new(Method::Reml)
+/// };
+/// let err = fit(&yi, &vi, &opts).unwrap_err();
+/// assert!(matches!(err, Error::NotConverged { method: "REML", .. }));
+/// assert!(err.to_string().contains("max_iter"));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Control {
     /// Convergence threshold on the change in τ² (metafor `threshold`, 1e-5).
@@ -205,20 +259,23 @@ pub(crate) struct Problem<'a> {
 }
 
 impl Problem<'_> {
-    pub fn k(&self) -> usize {
+    pub(crate) fn k(&self) -> usize {
         self.y.len()
     }
-    pub fn p(&self) -> usize {
+    pub(crate) fn p(&self) -> usize {
         self.x.cols()
     }
 }
 
-/// An estimate of τ², with how it was reached.
+/// An estimate of τ², with how it was reached; made inside `fit()`,
+/// whose [`crate::Fit`] carries its parts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tau2Estimate {
+    /// The estimate, ≥ 0, on the squared analysis scale.
     pub tau2: f64,
     /// Iterations used by an iterative estimator.
     pub iterations: Option<usize>,
+    /// Truncations, fallbacks and other caveats, in words.
     pub notes: Vec<String>,
 }
 

@@ -20,6 +20,21 @@ use crate::roots::brent;
 
 /// The generalised Q statistic Q(τ²) = Σ wᵢ eᵢ² with wᵢ = 1/(vᵢ + τ²)
 /// (metafor's internal `.QE.func`).
+///
+/// ```
+/// use rema_core::{fit, tau2::generalised_q, Design, FitOptions, Method};
+/// # fn main() -> rema_core::Result<()> {
+/// # let yi = [-0.889311333920205, -1.58538865720143, -1.34807314829969, -1.44155119002131, -0.217547322211296, -0.786115585818864, -1.62089822359839, 0.0119523335238405, -0.469417648738149, -1.37134480347278, -0.339358828338391, 0.445913400571379, -0.0173139482168798];
+/// # let vi = [0.325584765003961, 0.194581121398144, 0.415367965367965, 0.0200100319022476, 0.0512101721696309, 0.00690561845590876, 0.223017247572315, 0.00396157929781773, 0.056434210463249, 0.0730247936130289, 0.0124122139715597, 0.532505845200153, 0.0714046596839863];
+/// let x = Design::intercept(13);
+/// // At τ² = 0 it is Cochran's Q (metafor: rma(yi, vi)$QE = 152.2330081) ...
+/// assert!((generalised_q(&yi, &vi, &x, 0.0) - 152.2330081).abs() < 1e-6);
+/// // ... and the Paule-Mandel τ² solves Q(τ²) = k - 1.
+/// let pm = fit(&yi, &vi, &FitOptions::new(Method::Pm))?;
+/// assert!((generalised_q(&yi, &vi, &x, pm.tau2) - 12.0).abs() < 1e-3);
+/// # Ok(())
+/// # }
+/// ```
 pub fn generalised_q(y: &[f64], v: &[f64], x: &Design, tau2: f64) -> f64 {
     let mut ws = Workspace::new(y.len(), x.cols());
     General::new(y, v, x, &mut ws)

@@ -46,7 +46,7 @@ pub(crate) struct Need {
 
 impl Need {
     /// β̂ and the residual sum of squares only.
-    pub const NONE: Need = Need {
+    pub(crate) const NONE: Need = Need {
         sw: false,
         sw2: false,
         tr_p: false,
@@ -55,7 +55,7 @@ impl Need {
     };
 
     /// The union of two needs.
-    pub fn or(self, o: Need) -> Need {
+    pub(crate) fn or(self, o: Need) -> Need {
         Need {
             sw: self.sw || o.sw,
             sw2: self.sw2 || o.sw2,
@@ -162,7 +162,7 @@ pub(crate) enum Failure {
 
 impl Failure {
     /// The error of the general fit.
-    pub fn into_error(self, what: &'static str) -> Error {
+    pub(crate) fn into_error(self, what: &'static str) -> Error {
         match self {
             Failure::RankDeficient => Error::RankDeficient,
             Failure::NotConverged {
@@ -201,7 +201,7 @@ pub(crate) enum Note {
 
 impl Note {
     /// The note in words.
-    pub fn text(self) -> String {
+    pub(crate) fn text(self) -> String {
         match self {
             Note::Truncated { method, raw } => format!(
                 "the {method} estimate of tau^2 ({raw:.6}) was negative and was truncated at 0"
@@ -228,7 +228,7 @@ pub(crate) struct Estimate<E> {
 
 impl<E> Estimate<E> {
     /// A closed-form estimate: `raw` truncated at 0, with a note if it was negative.
-    pub fn closed_form(method: Method, raw: f64) -> Estimate<E> {
+    pub(crate) fn closed_form(method: Method, raw: f64) -> Estimate<E> {
         Estimate {
             tau2: raw.max(0.0),
             iterations: None,
