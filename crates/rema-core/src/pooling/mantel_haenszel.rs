@@ -329,7 +329,9 @@ pub struct MhFit {
     /// The tables in Q (0-based), and their escalc effects and sampling
     /// variances (metafor `res$yi`, `res$vi`).
     pub in_q: Vec<usize>,
+    /// The per-table effects of the tables in `in_q` (metafor `res$yi`).
     pub yi: Vec<f64>,
+    /// Their sampling variances (metafor `res$vi`).
     pub vi: Vec<f64>,
     /// The double-zero tables (0-based): no events, or only events, in both
     /// groups.

@@ -147,8 +147,9 @@ pub struct Pooled {
     pub zval: f64,
     /// The two-sided p-value (metafor `pval`).
     pub pval: f64,
-    /// The confidence interval at the fit's level (metafor `ci.lb`, `ci.ub`).
+    /// The lower bound of the confidence interval at the fit's level (metafor `ci.lb`).
     pub ci_lower: f64,
+    /// The upper bound (metafor `ci.ub`).
     pub ci_upper: f64,
 }
 
@@ -180,16 +181,22 @@ impl Pooled {
 /// (exp of the log-scale values), or the risk difference unchanged.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Transformed {
+    /// The estimate on the reporting scale.
     pub estimate: f64,
+    /// The lower confidence bound on the reporting scale.
     pub ci_lower: f64,
+    /// The upper confidence bound on the reporting scale.
     pub ci_upper: f64,
 }
 
 /// A χ² test: the statistic, its degrees of freedom and upper-tail p-value.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ChiSquareTest {
+    /// The χ² statistic.
     pub statistic: f64,
+    /// Its degrees of freedom.
     pub df: f64,
+    /// Its upper-tail p-value.
     pub pval: f64,
 }
 
@@ -214,12 +221,15 @@ impl ChiSquareTest {
 pub struct Heterogeneity {
     /// The number of tables in Q (metafor `k.yi`).
     pub k: usize,
-    /// Q (metafor `QE`), its degrees of freedom and p-value (`QEp`).
+    /// Q (metafor `QE`).
     pub q: f64,
+    /// The degrees of freedom of Q, k − 1.
     pub q_df: f64,
+    /// The p-value of Q (metafor `QEp`).
     pub q_pval: f64,
-    /// I² in percent and H².
+    /// I² in percent (metafor `I2`).
     pub i2: f64,
+    /// H² (metafor `H2`).
     pub h2: f64,
 }
 

@@ -245,7 +245,9 @@ pub struct PetoFit {
     /// The tables with a per-table effect (0-based), and their Peto log odds
     /// ratios and sampling variances (metafor `res$yi`, `res$vi`).
     pub in_q: Vec<usize>,
+    /// The per-table effects of the tables in `in_q` (metafor `res$yi`).
     pub yi: Vec<f64>,
+    /// Their sampling variances (metafor `res$vi`).
     pub vi: Vec<f64>,
     /// The double-zero tables (0-based).
     pub double_zero: Vec<usize>,
