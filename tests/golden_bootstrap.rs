@@ -101,10 +101,10 @@ fn bootstrap_agrees_with_boot_by_distribution() {
     for case in g["cases"].as_array().unwrap() {
         let method = case["method"].as_str().unwrap();
         let kind = case["type"].as_str().unwrap();
-        let mut spec = AnalysisSpec::new(g["measure"].as_str().unwrap());
-        spec.method = method.to_string();
+        let mut spec = AnalysisSpec::new(g["measure"].as_str().unwrap().parse().unwrap());
+        spec.method = method.parse().unwrap();
         spec.bootstrap = Some(4000);
-        spec.bootstrap_type = kind.to_string();
+        spec.bootstrap_type = kind.parse().unwrap();
         spec.seed = Some(2026);
         let r = analyze(&table, &spec, "test").unwrap();
         let b = r.bootstrap.as_ref().unwrap();
@@ -142,11 +142,11 @@ fn moderator_bootstrap_agrees_with_boot_by_distribution() {
     for case in g["cases"].as_array().unwrap() {
         let method = case["method"].as_str().unwrap();
         let kind = case["type"].as_str().unwrap();
-        let mut spec = AnalysisSpec::new(g["measure"].as_str().unwrap());
-        spec.method = method.to_string();
+        let mut spec = AnalysisSpec::new(g["measure"].as_str().unwrap().parse().unwrap());
+        spec.method = method.parse().unwrap();
         spec.mods = vec![g["mods"].as_str().unwrap().to_string()];
         spec.bootstrap = Some(4000);
-        spec.bootstrap_type = kind.to_string();
+        spec.bootstrap_type = kind.parse().unwrap();
         spec.seed = Some(2026);
         let r = analyze(&table, &spec, "test").unwrap();
         let b = r.bootstrap.as_ref().unwrap();

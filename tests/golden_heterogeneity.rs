@@ -102,9 +102,9 @@ fn meta_regression_matches_metafor() {
         for f in case["fits"].as_array().unwrap() {
             let method = f["method"].as_str().unwrap();
             let test = f["test"].as_str().unwrap();
-            let mut spec = AnalysisSpec::new(case["measure"].as_str().unwrap());
-            spec.method = method.to_string();
-            spec.test = test.to_string();
+            let mut spec = AnalysisSpec::new(case["measure"].as_str().unwrap().parse().unwrap());
+            spec.method = method.parse().unwrap();
+            spec.test = test.parse().unwrap();
             spec.mods = mods.clone();
             let r = run(case["csv"].as_str().unwrap(), &spec);
             let name = format!("{} {method} {test}", case["id"].as_str().unwrap());
@@ -180,9 +180,9 @@ fn subgroups_match_metafor() {
         let test = f["test"].as_str().unwrap();
         let kind = kind_of(method);
         for common in [false, true] {
-            let mut spec = AnalysisSpec::new(g["measure"].as_str().unwrap());
-            spec.method = method.to_string();
-            spec.test = test.to_string();
+            let mut spec = AnalysisSpec::new(g["measure"].as_str().unwrap().parse().unwrap());
+            spec.method = method.parse().unwrap();
+            spec.test = test.parse().unwrap();
             spec.by = Some(g["by"].as_str().unwrap().to_string());
             spec.tau2_common = common;
             let r = run(csv, &spec);
@@ -281,11 +281,11 @@ fn exact_permutation_p_values_equal_metafor() {
         for f in case["fits"].as_array().unwrap() {
             let method = f["method"].as_str().unwrap();
             let test = f["test"].as_str().unwrap();
-            let mut spec = AnalysisSpec::new(case["measure"].as_str().unwrap());
-            spec.method = method.to_string();
-            spec.test = test.to_string();
+            let mut spec = AnalysisSpec::new(case["measure"].as_str().unwrap().parse().unwrap());
+            spec.method = method.parse().unwrap();
+            spec.test = test.parse().unwrap();
             spec.mods = mods.clone();
-            spec.permutations = Some("exact".to_string());
+            spec.permutations = Some(rema::data::Permutations::Exact);
             spec.seed = Some(1);
             let r = run(case["csv"].as_str().unwrap(), &spec);
             let name = format!("{} {method} {test}", case["id"].as_str().unwrap());

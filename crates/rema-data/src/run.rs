@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::analyze::{analyze, sha256_hex, VERSION};
+use crate::analyze::analyze;
+use crate::{sha256_hex, VERSION};
 use crate::error::{DataError, Result};
 use crate::plan::{Plan, PlannedAnalysis, Source};
 use crate::result::AnalysisResult;
@@ -422,8 +423,8 @@ fn study_labels(t: &Table) -> Vec<String> {
 }
 
 /// Total sample size over the studies, from the measure's columns.
-fn total_n(t: &Table, measure: &str) -> Option<f64> {
-    let kind = measure.parse::<rema_core::Measure>().ok()?.data_kind();
+fn total_n(t: &Table, measure: rema_core::Measure) -> Option<f64> {
+    let kind = measure.data_kind();
     use rema_core::DataKind as K;
     let sets: &[&[&str]] = match kind {
         K::TwoGroupBinary => &[&["ai", "bi", "ci", "di"], &["n1i", "n2i"]],
@@ -455,7 +456,11 @@ fn run_one(
     // per-level fits and the test for subgroup differences; each level's own
     // analysis (`id:column=level`) is a plain fit.
     if id == a.id {
-        spec.by = a.subgroup.clone();
+        if a.subgroup.is_some() {
+            spec.by = a.subgroup.clone();
+        }
+    } else {
+        spec.by = None;
     }
     let studies = study_labels(&p.table);
     let unit = {
@@ -482,12 +487,12 @@ fn run_one(
         id: id.to_string(),
         outcome: p.outcome_label.clone(),
         comparison,
-        measure: spec.measure.clone(),
-        method: spec.method.clone(),
+        measure: spec.measure.name().to_string(),
+        method: spec.method.name().to_string(),
         studies: studies.clone(),
-        n: total_n(&p.table, &spec.measure),
+        n: total_n(&p.table, spec.measure),
         unit,
-        scale: spec.measure.clone(),
+        scale: spec.measure.name().to_string(),
         estimate: None,
         ci_lower: None,
         ci_upper: None,
@@ -555,8 +560,9 @@ fn run_one(
             out.not_run.insert(id.to_string(), reason.clone());
             row.not_run = Some(reason);
         }
-        Err(DataError::Option { message }) => {
+        Err(DataError::Option { option, message }) => {
             return Err(DataError::Option {
+                option,
                 message: format!("{plan_name}: analysis `{id}`: {message}"),
             })
         }

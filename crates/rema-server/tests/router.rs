@@ -144,7 +144,7 @@ async fn posting_csv_answers_201_with_the_cli_json() {
     assert!(v["created_at"].as_str().unwrap().ends_with('Z'));
 
     // What `rema analyze FILE --format json` prints, for a file named `csv`.
-    let mut spec = AnalysisSpec::new("RR");
+    let mut spec = AnalysisSpec::new(rema_core::Measure::Rr);
     spec.tau2_ci = true;
     let table = Table::from_str(BCG, "csv").unwrap();
     let cli = analyze(&table, &spec, &sha256_hex(BCG.as_bytes())).unwrap();
