@@ -4,10 +4,11 @@ use std::fmt::Write;
 use std::path::PathBuf;
 
 use clap::Args;
-use rema_data::{bias, sha256_hex, AnalysisSpec, BiasResult, DataError, Table};
+use rema_data::{bias, sha256_hex, BiasResult, DataError, Table};
 
 use crate::analyze::Format;
 use crate::exit::CliError;
+use crate::model_args::ModelArgs;
 
 /// Test for small-study effects, as metafor's regtest(), ranktest() and trimfill().
 ///
@@ -30,39 +31,11 @@ use crate::exit::CliError;
 pub struct BiasArgs {
     /// The CSV file (comma, semicolon or tab separated; UTF-8).
     pub file: PathBuf,
-    /// Effect-size measure (metafor's names).
-    #[arg(long, short = 'm', value_parser = ["RR", "OR", "RD", "MD", "SMD", "MC", "SMCC", "SMCR", "PR", "PLN", "PLO", "PAS", "PFT", "GEN"], ignore_case = true)]
-    pub measure: String,
-    /// tau^2 estimator, or FE for the common-effect model.
-    #[arg(long, default_value = "REML", value_parser = ["FE", "EE", "CE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "PM"], ignore_case = true)]
-    pub method: String,
-    /// Test of Egger's model: z, or knha (Hartung-Knapp-Sidik-Jonkman).
-    #[arg(long, default_value = "z", value_parser = ["z", "knha"], ignore_case = true)]
-    pub test: String,
-    /// Confidence level in percent.
-    #[arg(long, default_value_t = 95.0)]
-    pub level: f64,
-    /// Continuity correction added to zero cells (default: metafor's).
-    #[arg(long)]
-    pub add: Option<f64>,
-    /// Which studies get the correction: only0 (with a zero cell), all, if0all, none.
-    #[arg(long, default_value = "only0", value_parser = ["only0", "all", "if0all", "none"])]
-    pub to: String,
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// Output format (csv prints the text summary).
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
     pub format: Format,
-}
-
-impl BiasArgs {
-    fn spec(&self) -> AnalysisSpec {
-        let mut s = AnalysisSpec::new(&self.measure.to_ascii_uppercase());
-        s.method = self.method.to_ascii_uppercase();
-        s.test = self.test.to_ascii_lowercase();
-        s.level = self.level;
-        s.add = self.add;
-        s.to = self.to.clone();
-        s
-    }
 }
 
 fn p_fmt(p: f64) -> String {
@@ -177,7 +150,7 @@ pub fn run(args: &BiasArgs) -> Result<(), CliError> {
         source,
     })?;
     let table = Table::from_bytes(&bytes, &name)?;
-    let result = bias(&table, &args.spec(), &sha256_hex(&bytes))?;
+    let result = bias(&table, &args.model.spec(), &sha256_hex(&bytes))?;
     let out = match args.format {
         Format::Json => serde_json::to_string_pretty(&result).expect("results serialise") + "\n",
         Format::Text | Format::Csv => text(&result),

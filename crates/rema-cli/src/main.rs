@@ -10,6 +10,7 @@ mod exit;
 mod figure;
 mod forest;
 mod funnel;
+mod model_args;
 mod progress;
 mod report;
 mod run;

@@ -35,7 +35,7 @@ fn label_width<'a>(labels: impl Iterator<Item = &'a str>) -> usize {
 fn table_rows<'a>(
     s: &mut String,
     head: &str,
-    rows: impl Iterator<Item = (&'a str, &'a rema_data::sensitivity::SummaryFields)> + Clone,
+    rows: impl Iterator<Item = (&'a str, &'a rema_data::result::SummaryFields)> + Clone,
 ) {
     let width = label_width(rows.clone().map(|r| r.0));
     let _ = writeln!(

@@ -17,6 +17,7 @@ pub mod audit;
 pub mod bias;
 pub mod columns;
 pub mod convert;
+pub mod describe;
 pub mod error;
 mod glmm;
 pub mod moderators;

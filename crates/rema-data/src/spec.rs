@@ -64,13 +64,15 @@ impl fmt::Display for Model {
 
 impl FromStr for Model {
     type Err = String;
-    /// `GLMM` (any case) or a [`Method`] name; the message of an unknown name
-    /// is rema-core's.
+    /// `GLMM` (any case) or a [`Method`] name (rema-core's message, with
+    /// GLMM added to its list).
     fn from_str(s: &str) -> std::result::Result<Model, String> {
         if s.trim().eq_ignore_ascii_case("GLMM") {
             Ok(Model::Glmm)
         } else {
-            s.parse().map(Model::Rma)
+            s.parse()
+                .map(Model::Rma)
+                .map_err(|e: String| format!("{e}, or GLMM"))
         }
     }
 }
