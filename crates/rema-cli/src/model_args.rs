@@ -77,7 +77,10 @@ pub fn add_to() -> Choice<AddTo> {
 
 /// The conversions of a mean from median and range.
 pub fn mean_methods() -> Choice<MeanMethod> {
-    Choice::new(vec![MeanMethod::Luo2018.name(), MeanMethod::Hozo2005.name()])
+    Choice::new(vec![
+        MeanMethod::Luo2018.name(),
+        MeanMethod::Hozo2005.name(),
+    ])
 }
 
 /// The conversions of an SD from a range.

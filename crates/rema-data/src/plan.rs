@@ -246,12 +246,7 @@ fn key_offset(text: &str, from: usize, key: &str) -> Option<usize> {
 
 impl PlannedAnalysis {
     /// Reads analysis `t` (at byte `at` of `text`) of the plan `source`.
-    fn from_table(
-        t: toml::Table,
-        at: usize,
-        text: &str,
-        source: &str,
-    ) -> Result<PlannedAnalysis> {
+    fn from_table(t: toml::Table, at: usize, text: &str, source: &str) -> Result<PlannedAnalysis> {
         let id = t
             .get("id")
             .and_then(toml::Value::as_str)
@@ -288,8 +283,8 @@ impl PlannedAnalysis {
                 _ => plan_error(crate::spec::spec_field(field), message),
             });
         }
-        let a: PlannedAnalysis = serde_path_to_error::deserialize(toml::Value::Table(t))
-            .map_err(|e| {
+        let a: PlannedAnalysis =
+            serde_path_to_error::deserialize(toml::Value::Table(t)).map_err(|e| {
                 let path = e.path().to_string();
                 let message = e.into_inner().message().trim_end().replace('\n', "; ");
                 let field = path.split(['.', '[']).next().unwrap_or("");

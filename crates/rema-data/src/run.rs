@@ -13,12 +13,12 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::analyze::analyze;
-use crate::{sha256_hex, VERSION};
 use crate::error::{DataError, Result};
 use crate::plan::{Plan, PlannedAnalysis, Source};
 use crate::result::AnalysisResult;
 use crate::review::{Review, Status};
 use crate::table::{Row, Table};
+use crate::{sha256_hex, VERSION};
 
 /// `DIR/results.json` of `rema run` (docs/SCHEMA.md).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

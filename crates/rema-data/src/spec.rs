@@ -235,10 +235,16 @@ impl<'de> Deserialize<'de> for Permutations {
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a whole number of at least 2, or \"exact\"")
             }
-            fn visit_u64<E: serde::de::Error>(self, n: u64) -> std::result::Result<Permutations, E> {
+            fn visit_u64<E: serde::de::Error>(
+                self,
+                n: u64,
+            ) -> std::result::Result<Permutations, E> {
                 Permutations::count(n).map_err(E::custom)
             }
-            fn visit_i64<E: serde::de::Error>(self, n: i64) -> std::result::Result<Permutations, E> {
+            fn visit_i64<E: serde::de::Error>(
+                self,
+                n: i64,
+            ) -> std::result::Result<Permutations, E> {
                 u64::try_from(n)
                     .map_err(|_| {
                         E::custom(format!(
@@ -247,7 +253,10 @@ impl<'de> Deserialize<'de> for Permutations {
                     })
                     .and_then(|n| self.visit_u64(n))
             }
-            fn visit_f64<E: serde::de::Error>(self, x: f64) -> std::result::Result<Permutations, E> {
+            fn visit_f64<E: serde::de::Error>(
+                self,
+                x: f64,
+            ) -> std::result::Result<Permutations, E> {
                 if x.fract() == 0.0 && x >= 0.0 && x <= u64::MAX as f64 {
                     self.visit_u64(x as u64)
                 } else {
@@ -256,7 +265,10 @@ impl<'de> Deserialize<'de> for Permutations {
                     )))
                 }
             }
-            fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<Permutations, E> {
+            fn visit_str<E: serde::de::Error>(
+                self,
+                s: &str,
+            ) -> std::result::Result<Permutations, E> {
                 s.parse().map_err(E::custom)
             }
         }

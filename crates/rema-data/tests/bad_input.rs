@@ -15,10 +15,12 @@ fn run(text: &str, measure: &str) -> DataError {
 fn run_bytes(bytes: &[u8], measure: &str, edit: impl FnOnce(&mut AnalysisSpec)) -> DataError {
     let mut spec = match measure.parse() {
         Ok(m) => AnalysisSpec::new(m),
-        Err(message) => return DataError::Option {
-            option: "measure",
-            message,
-        },
+        Err(message) => {
+            return DataError::Option {
+                option: "measure",
+                message,
+            }
+        }
     };
     edit(&mut spec);
     let table = match Table::from_bytes(bytes, "data.csv") {

@@ -177,11 +177,7 @@ pub fn methods_paragraph(results: &[&AnalysisResult]) -> Vec<String> {
             .filter(|x| &x.provenance.options == spec)
             .collect();
         let mut p = String::new();
-        let _ = write!(
-            p,
-            "Effect sizes were computed as {}",
-            spec.measure.prose()
-        );
+        let _ = write!(p, "Effect sizes were computed as {}", spec.measure.prose());
         // The measures metafor corrects by default (add = 0.5).
         let binary_or_prop = spec.measure.default_add() > 0.0;
         let to = match spec.to {

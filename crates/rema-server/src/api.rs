@@ -10,7 +10,9 @@ use axum::extract::{FromRequest, Path, RawQuery, Request, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use rema_data::{analyze, sha256_hex, AnalysisResult, AnalysisSpec, Table};
+use rema_core::resample::Hooks;
+use rema_data::spec::{is_shape_error, Permutations};
+use rema_data::{analyze_with, sha256_hex, AnalysisResult, AnalysisSpec, Table};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -20,7 +22,7 @@ use utoipa::ToSchema;
 use crate::error::{AppError, ErrorBody, InputKind};
 use crate::rows::{rows_to_table, JsonRow};
 use crate::store::NewAnalysis;
-use crate::{created, run_compute, run_store, AppState, Limits};
+use crate::{created, run_cancellable, run_compute, run_store, AppState, Limits};
 
 /// The body of `POST /v1/analyses`: exactly one of `csv` and `rows`, and a spec.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -178,6 +180,16 @@ fn json_error(path: &str, prefix: &str, e: serde_json::Error) -> AppError {
             if let Some(m) = missing {
                 field = join_path(&field, m);
             }
+            // A spec option of the right type whose value is not allowed (an
+            // unknown method, a level of 150) is an option error, as when
+            // the analysis refuses a combination of options.
+            if prefix == "spec" && !field.is_empty() && field != "spec" && !is_shape_error(&msg) {
+                return AppError::Data {
+                    code: "invalid_option",
+                    field: Some(field),
+                    message: msg,
+                };
+            }
             AppError::InvalidRequest {
                 field: (!field.is_empty()).then_some(field),
                 message: msg,
@@ -195,43 +207,32 @@ fn join_path(a: &str, b: &str) -> String {
     }
 }
 
-/// Checks the spec's resampling iterations against the caps before the spec
-/// is parsed, so a request over a cap is refused whatever else it holds.
-/// `permutations` and `bootstrap` may be a count or an object holding one
-/// (`n`, `replicates` or `iterations`).
-fn check_resampling_caps(spec: &Value, limits: &Limits) -> Result<(), AppError> {
-    let caps = [
-        ("permutations", limits.max_permutations),
-        ("bootstrap", limits.max_bootstrap),
+/// Checks the spec's resampling counts against the caps of `limits`.
+/// `permutations = "exact"` is bounded by rema-core's largest enumeration
+/// and by the compute deadline, which stops the run.
+fn check_resampling_caps(spec: &AnalysisSpec, limits: &Limits) -> Result<(), AppError> {
+    let counts = [
+        (
+            "permutations",
+            match spec.permutations {
+                Some(Permutations::Random(n)) => Some(n),
+                _ => None,
+            },
+            limits.max_permutations,
+        ),
+        ("bootstrap", spec.bootstrap, limits.max_bootstrap),
     ];
-    for (key, cap) in caps {
-        let Some(v) = spec.get(key) else { continue };
-        let counts: Vec<(String, &Value)> = match v {
-            Value::Object(m) => ["n", "replicates", "iterations"]
-                .iter()
-                .filter_map(|k| m.get(*k).map(|x| (format!("spec.{key}.{k}"), x)))
-                .collect(),
-            other => vec![(format!("spec.{key}"), other)],
-        };
-        for (field, n) in counts {
-            if let Some(n) = n.as_f64() {
-                if n > cap as f64 {
-                    return Err(AppError::LimitExceeded {
-                        message: format!(
-                            "{field} = {n} is above this server's cap of {cap}; ask for at most {cap}"
-                        ),
-                        field,
-                    });
-                }
-            }
+    for (key, n, cap) in counts {
+        if let Some(n) = n.filter(|n| *n > cap) {
+            return Err(AppError::LimitExceeded {
+                message: format!(
+                    "spec.{key} = {n} is above this server's cap of {cap}; ask for at most {cap}"
+                ),
+                field: format!("spec.{key}"),
+            });
         }
     }
     Ok(())
-}
-
-/// The seed of the spec, when it has one.
-fn seed_of(spec: &Value) -> Option<u64> {
-    spec.get("seed").and_then(Value::as_u64)
 }
 
 /// Run an analysis and store it.
@@ -253,9 +254,14 @@ pub async fn create_analysis(
 ) -> Result<Response, AppError> {
     let parsed = check_request(req, &state.limits)?;
     let max_studies = state.limits.max_studies;
-    let computed = run_compute(&state, move || -> Result<NewAnalysis, AppError> {
+    let computed = run_cancellable(&state, move |cancel| -> Result<NewAnalysis, AppError> {
         let (table, input, sha) = parsed.table(max_studies)?;
-        let result = analyze(&table, &parsed.spec, &sha).map_err(|e| parsed.kind.data_error(e))?;
+        let hooks = Hooks {
+            progress: None,
+            cancel: Some(cancel),
+        };
+        let result = analyze_with(&table, &parsed.spec, &sha, &hooks)
+            .map_err(|e| parsed.kind.data_error(e))?;
         Ok(NewAnalysis {
             input_kind: parsed.kind.name().to_string(),
             input,
@@ -331,12 +337,12 @@ fn check_request(req: AnalysisRequest, limits: &Limits) -> Result<ParsedRequest,
                 .to_string(),
         });
     }
-    check_resampling_caps(&req.spec, limits)?;
-    let seed = seed_of(&req.spec);
     let spec: AnalysisSpec = serde_path_to_error::deserialize(&req.spec).map_err(|e| {
         let path = e.path().to_string();
         json_error(&path, "spec", e.into_inner())
     })?;
+    check_resampling_caps(&spec, limits)?;
+    let seed = spec.seed;
     if let Some(rows) = &req.rows {
         check_k(rows.len(), kind, limits)?;
     }
@@ -609,14 +615,38 @@ mod tests {
     }
 
     #[test]
-    fn the_seed_is_read_from_the_spec_when_it_is_a_whole_number() {
-        assert_eq!(seed_of(&serde_json::json!({"seed": 42})), Some(42));
-        assert_eq!(
-            seed_of(&serde_json::json!({"seed": u64::MAX})),
-            Some(u64::MAX)
-        );
-        assert_eq!(seed_of(&serde_json::json!({"seed": -1})), None);
-        assert_eq!(seed_of(&serde_json::json!({"measure": "RR"})), None);
+    fn the_seed_and_the_caps_are_read_from_the_typed_spec() {
+        let limits = Limits {
+            max_permutations: 100,
+            ..Limits::default()
+        };
+        let req = |spec: &str| format!(r#"{{"csv": "study,yi,vi\nA,1,1\n", "spec": {spec}}}"#);
+        let p = parse_request(
+            req(r#"{"measure": "GEN", "seed": 42, "permutations": 50}"#).as_bytes(),
+            &limits,
+        )
+        .unwrap();
+        assert_eq!(p.seed, Some(42));
+        assert_eq!(p.spec.permutations, Some(Permutations::Random(50)));
+        let p = parse_request(
+            req(r#"{"measure": "GEN", "permutations": "exact"}"#).as_bytes(),
+            &limits,
+        )
+        .unwrap();
+        assert_eq!(p.seed, None);
+        for over in [r#""101""#, "101"] {
+            let body = req(&format!(r#"{{"measure": "GEN", "permutations": {over}}}"#));
+            match parse_request(body.as_bytes(), &limits) {
+                Err(AppError::LimitExceeded { field, .. }) => {
+                    assert_eq!(field, "spec.permutations")
+                }
+                other => panic!("{over}: {other:?}"),
+            }
+        }
+        match parse_request(req(r#"{"measure": "GEN", "seed": -1}"#).as_bytes(), &limits) {
+            Err(AppError::Data { field, .. }) => assert_eq!(field.as_deref(), Some("spec.seed")),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub mod rows;
 pub mod serve;
 pub mod store;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -203,6 +204,20 @@ where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'static,
 {
+    run_cancellable(state, move |_| f()).await
+}
+
+/// [`run_compute`] for work that can stop early: `f` gets a flag that is set
+/// when the deadline passes (rema-core's `Hooks::cancel`, checked between
+/// blocks of resampling iterations), so an analysis past its deadline stops
+/// and frees its slot instead of running to the end.
+pub async fn run_cancellable<T, F>(state: &AppState, f: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&AtomicBool) -> T + Send + 'static,
+{
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&cancel);
     let limit = state.limits.compute_timeout;
     let deadline = tokio::time::Instant::now() + limit;
     let permit = tokio::time::timeout_at(deadline, state.compute.clone().acquire_owned())
@@ -213,12 +228,15 @@ where
         .map_err(AppError::internal)?;
     let task = tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        f()
+        f(&flag)
     });
     match tokio::time::timeout_at(deadline, task).await {
-        Err(_) => Err(AppError::Timeout {
-            seconds: limit.as_secs_f64(),
-        }),
+        Err(_) => {
+            cancel.store(true, Ordering::Relaxed);
+            Err(AppError::Timeout {
+                seconds: limit.as_secs_f64(),
+            })
+        }
         Ok(Err(join)) => Err(AppError::internal(format!("compute task failed: {join}"))),
         Ok(Ok(v)) => Ok(v),
     }

@@ -36,6 +36,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         ErrorDetail,
         rema_data::AnalysisSpec,
         rema_data::AnalysisResult,
+        rema_data::Summary,
         rema_data::StudyEffect,
         rema_data::Transformed,
         rema_data::Provenance,

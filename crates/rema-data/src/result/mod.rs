@@ -16,9 +16,9 @@ use crate::convert::Conversion;
 
 pub use provenance::Provenance;
 pub use sections::{
-    BootCoefficientResult, BootIntervalResult, BootStatResult, BootstrapResult,
-    CoefficientResult, CumulativeRow, GlmmDetails, HeterogeneityTestResult, InfluenceRow,
-    LeaveOneOutRow, PermutationResult, StatisticTestResult, SubgroupResult, SummaryFields,
+    BootCoefficientResult, BootIntervalResult, BootStatResult, BootstrapResult, CoefficientResult,
+    CumulativeRow, GlmmDetails, HeterogeneityTestResult, InfluenceRow, LeaveOneOutRow,
+    PermutationResult, StatisticTestResult, SubgroupResult, SummaryFields,
 };
 pub use summary::{StudyEffect, Summary, Transformed};
 

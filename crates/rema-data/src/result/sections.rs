@@ -179,7 +179,10 @@ pub struct SummaryFields {
 
 impl SummaryFields {
     /// The fields of a fit to `k` studies, or NaN and the error when it failed.
-    pub fn from(k: usize, r: &std::result::Result<PooledSummary, rema_core::Error>) -> SummaryFields {
+    pub fn from(
+        k: usize,
+        r: &std::result::Result<PooledSummary, rema_core::Error>,
+    ) -> SummaryFields {
         match r {
             Ok(s) => SummaryFields {
                 k: s.k,

@@ -43,8 +43,8 @@ pub(crate) fn build(p: &Prepared, a: &Analysis) -> Result<Intervals> {
                 "tau2_ci: a confidence interval for tau^2 needs at least 2 studies".to_string(),
             );
         } else {
-            let q = q_profile(&p.es.yi, &p.es.vi, &p.design, f)
-                .map_err(|e| p.studies.core_error(e))?;
+            let q =
+                q_profile(&p.es.yi, &p.es.vi, &p.design, f).map_err(|e| p.studies.core_error(e))?;
             notes.extend(q.notes.iter().cloned());
             ci = HeterogeneityCi {
                 tau2: [Some(q.tau2_lower), Some(q.tau2_upper)],

@@ -70,8 +70,7 @@ fn leave_one_out_rows(p: &Prepared) -> Result<Vec<LeaveOneOutRow>> {
 
 fn influence_rows(p: &Prepared) -> Result<Vec<InfluenceRow>> {
     let st = &p.studies;
-    let rows =
-        influence(&p.es.yi, &p.es.vi, &p.design, &p.fit).map_err(|e| st.core_error(e))?;
+    let rows = influence(&p.es.yi, &p.es.vi, &p.design, &p.fit).map_err(|e| st.core_error(e))?;
     Ok(rows
         .iter()
         .enumerate()
@@ -138,9 +137,8 @@ fn cumulative_rows(
         }
     };
     if p.opts.test == Test::Knha {
-        notes.push(
-            "cumulative: the first step (one study) uses the z test, as metafor".to_string(),
-        );
+        notes
+            .push("cumulative: the first step (one study) uses the z test, as metafor".to_string());
     }
     let steps = cumulative(&p.es.yi, &p.es.vi, &order, &p.opts).map_err(|e| st.core_error(e))?;
     Ok(steps
