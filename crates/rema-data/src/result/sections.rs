@@ -289,7 +289,7 @@ impl InfluenceRow {
             qe_del: r.qe_del,
             hat: r.hat,
             weight: r.weight,
-            dfbetas: r.dfbetas[0],
+            dfbetas: r.dfbetas.first().copied().unwrap_or(f64::NAN),
             influential: r.influential,
             error: r.error.as_ref().map(|e| e.to_string()),
         }
