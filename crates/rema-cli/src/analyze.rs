@@ -10,7 +10,6 @@ use rema_data::{analyze_with, sha256_hex, AnalysisSpec, DataError, Table};
 
 use crate::exit::CliError;
 use crate::model_args::{self, ModelArgs};
-use crate::text;
 
 /// Pool the studies of a CSV file, as metafor's rma().
 ///
@@ -187,12 +186,8 @@ pub fn run(args: &AnalyzeArgs) -> Result<(), CliError> {
     })?;
     let out = match args.format {
         Format::Json => serde_json::to_string_pretty(&result).expect("results serialise") + "\n",
-        Format::Text => {
-            text::summary(&result)
-                + &crate::text_heterogeneity::sections(&result)
-                + &crate::text_sensitivity::sections(&result)
-        }
-        Format::Csv => text::csv_line(&result),
+        Format::Text => rema_data::render::text(&result),
+        Format::Csv => rema_data::render::csv_line(&result),
     };
     print!("{out}");
     Ok(())

@@ -14,9 +14,6 @@ mod model_args;
 mod progress;
 mod report;
 mod run;
-mod text;
-mod text_heterogeneity;
-mod text_sensitivity;
 
 use std::process::ExitCode;
 

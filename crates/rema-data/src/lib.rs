@@ -23,6 +23,7 @@ mod glmm;
 pub mod moderators;
 pub mod plan;
 mod prepare;
+pub mod render;
 pub mod result;
 pub mod review;
 pub mod run;
