@@ -3,7 +3,9 @@
 //! The server is a function: [`app`] builds the router, so tests drive it with
 //! `tower::ServiceExt::oneshot` and no socket. `main.rs` binds it.
 //!
-//! - `api.rs`: the routes of `/v1`, their request and response types.
+//! - `routes/`: the routes of `/v1` (`analyses.rs`, `audit.rs`) and their
+//!   router [`routes::v1`], with their request and response types;
+//! - `extract.rs`: JSON bodies under the caps, errors naming the field.
 //! - `error.rs`: [`AppError`], the one place errors become JSON responses.
 //! - `store.rs`: the SQLite store of analyses.
 //! - `rows.rs`: studies sent as JSON objects instead of CSV.
@@ -15,10 +17,11 @@
 //! time, under a deadline ([`Limits`]), so a long analysis never stalls
 //! `/healthz` or the other requests.
 
-pub mod api;
 pub mod error;
+pub mod extract;
 pub mod openapi;
 pub mod plots;
+pub mod routes;
 pub mod rows;
 pub mod serve;
 pub mod store;
@@ -31,7 +34,7 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 use tokio::sync::Semaphore;
@@ -119,19 +122,10 @@ impl AppState {
 
 /// The router of every route.
 pub fn app(state: AppState) -> Router {
-    let v1 = Router::new()
-        .route(
-            "/analyses",
-            post(api::create_analysis).get(api::list_analyses),
-        )
-        .route("/analyses/{id}", get(api::get_analysis))
-        .route("/analyses/{id}/forest.svg", get(api::forest_svg))
-        .route("/audit", post(api::audit))
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            limit_in_flight,
-        ));
+    let v1 = routes::v1().layer(middleware::from_fn_with_state(
+        state.clone(),
+        limit_in_flight,
+    ));
     Router::new()
         .route("/", get(index))
         .route("/healthz", get(healthz))
@@ -192,7 +186,7 @@ async fn not_found() -> AppError {
     }
 }
 
-async fn method_not_allowed() -> AppError {
+pub(crate) async fn method_not_allowed() -> AppError {
     AppError::MethodNotAllowed
 }
 

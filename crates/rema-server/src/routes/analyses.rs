@@ -1,25 +1,24 @@
-//! The routes of `/v1`: analyses (create, fetch, list, forest plot) and audit.
+//! `/v1/analyses`: create (`POST`), list, fetch and the forest plot.
 //!
-//! `POST /v1/analyses` runs [`rema_data::analyze`] with the same
+//! `POST /v1/analyses` runs [`rema_data::analyze_with`] with the same
 //! [`AnalysisSpec`] the CLI builds from its flags, and answers the result
 //! serialised from the same [`rema_data::AnalysisResult`], so `result` is the
 //! JSON of `rema analyze --format json` for the same input.
 
-use axum::body::Bytes;
-use axum::extract::{FromRequest, Path, RawQuery, Request, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use rema_core::resample::Hooks;
-use rema_data::spec::{is_shape_error, Permutations};
+use rema_data::spec::Permutations;
 use rema_data::{analyze_with, sha256_hex, AnalysisResult, AnalysisSpec, Table};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::error::{AppError, ErrorBody, InputKind};
+use crate::extract::{json_error, parse_json, JsonBody};
 use crate::rows::{rows_to_table, JsonRow};
 use crate::store::NewAnalysis;
 use crate::{created, run_cancellable, run_compute, run_store, AppState, Limits};
@@ -115,97 +114,6 @@ pub struct AnalysisSummary {
 /// The default and largest page of `GET /v1/analyses`.
 pub const DEFAULT_PAGE: u32 = 20;
 pub const MAX_PAGE: u32 = 100;
-
-/// A JSON body read under the body cap, with errors naming the field.
-pub struct JsonBody<T>(pub T);
-
-impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
-    type Rejection = AppError;
-
-    async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
-        let limit = state.limits.body_timeout;
-        let read = tokio::time::timeout(limit, Bytes::from_request(req, state));
-        let bytes = read.await.map_err(|_| AppError::BodyTimeout {
-            seconds: limit.as_secs_f64(),
-        })?;
-        let bytes = bytes.map_err(|e| {
-            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::BodyTooLarge {
-                    limit: state.limits.max_body_bytes,
-                }
-            } else {
-                AppError::InvalidJson {
-                    message: format!("cannot read the request body: {}", e.body_text()),
-                }
-            }
-        })?;
-        parse_json(&bytes).map(JsonBody)
-    }
-}
-
-/// Parses JSON; a syntax error is 400, a wrong shape or type 422 naming the
-/// path of the field (`spec.level`, `rows[3]`).
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
-    // Every body is an object; say so rather than serde's view of an array.
-    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
-    if first.is_some_and(|b| *b != b'{')
-        && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok()
-    {
-        return Err(AppError::InvalidRequest {
-            field: None,
-            message: "the body must be a JSON object, such as {\"csv\": \"study,yi,vi\\n...\", \"spec\": {\"measure\": \"GEN\"}}".to_string(),
-        });
-    }
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        json_error(&path, "", inner)
-    })
-}
-
-fn json_error(path: &str, prefix: &str, e: serde_json::Error) -> AppError {
-    use serde_json::error::Category;
-    match e.classify() {
-        Category::Syntax | Category::Eof | Category::Io => AppError::InvalidJson {
-            message: format!("the body is not valid JSON: {e}"),
-        },
-        Category::Data => {
-            let msg = e.to_string();
-            // A missing field is reported at its parent; name the field itself.
-            let missing = msg
-                .strip_prefix("missing field `")
-                .and_then(|s| s.split('`').next());
-            let mut field = join_path(prefix, if path == "." { "" } else { path });
-            if let Some(m) = missing {
-                field = join_path(&field, m);
-            }
-            // A spec option of the right type whose value is not allowed (an
-            // unknown method, a level of 150) is an option error, as when
-            // the analysis refuses a combination of options.
-            if prefix == "spec" && !field.is_empty() && field != "spec" && !is_shape_error(&msg) {
-                return AppError::Data {
-                    code: "invalid_option",
-                    field: Some(field),
-                    message: msg,
-                };
-            }
-            AppError::InvalidRequest {
-                field: (!field.is_empty()).then_some(field),
-                message: msg,
-            }
-        }
-    }
-}
-
-fn join_path(a: &str, b: &str) -> String {
-    match (a.is_empty(), b.is_empty()) {
-        (true, _) => b.to_string(),
-        (_, true) => a.to_string(),
-        _ if b.starts_with('[') => format!("{a}{b}"),
-        _ => format!("{a}.{b}"),
-    }
-}
 
 /// Checks the spec's resampling counts against the caps of `limits`.
 /// `permutations = "exact"` is bounded by rema-core's largest enumeration
@@ -537,60 +445,6 @@ pub async fn forest_svg(
     let result: AnalysisResult = serde_json::from_str(&a.new.result).map_err(AppError::internal)?;
     let svg = run_compute(&state, move || render(&result)).await?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
-}
-
-/// The body of `POST /v1/audit`: a published table as CSV text.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AuditRequest {
-    /// The table: columns id, measure, estimate, ci_lower, ci_upper,
-    /// p_reported; optionally n, i2, q, df.
-    pub csv: String,
-    /// Confidence level of the printed intervals, in percent (default 95).
-    #[serde(default = "default_audit_level")]
-    pub level: f64,
-}
-
-fn default_audit_level() -> f64 {
-    95.0
-}
-
-/// The `rema audit` contract: every row of a published table checked for
-/// agreement of its estimate, interval and p-value (the JSON of
-/// `rema audit --format json`).
-#[utoipa::path(
-    post,
-    path = "/v1/audit",
-    request_body = AuditRequest,
-    responses(
-        (status = 200, description = "one record per row, as `rema audit --format json`", body = [rema_data::audit::AuditRecord]),
-        (status = 422, description = "the table cannot be audited", body = ErrorBody)
-    )
-)]
-pub async fn audit(
-    State(state): State<AppState>,
-    JsonBody(req): JsonBody<AuditRequest>,
-) -> Result<Response, AppError> {
-    if !(req.level > 0.0 && req.level < 100.0) {
-        return Err(AppError::InvalidRequest {
-            field: Some("level".to_string()),
-            message: format!(
-                "level {} must lie strictly between 0 and 100, e.g. 95",
-                req.level
-            ),
-        });
-    }
-    let records = run_compute(
-        &state,
-        move || -> Result<Vec<rema_data::audit::AuditRecord>, AppError> {
-            let table = rema_data::Table::from_str(&req.csv, "csv")
-                .map_err(|e| InputKind::Csv.data_error(e))?;
-            rema_data::audit::audit_table(&table, req.level)
-                .map_err(|e| InputKind::Csv.data_error(e))
-        },
-    )
-    .await??;
-    Ok(axum::Json(records).into_response())
 }
 
 #[cfg(test)]
