@@ -20,6 +20,7 @@ use crate::routes::{analyses, audit};
         analyses::list_analyses,
         analyses::get_analysis,
         analyses::forest_svg,
+        analyses::summary_txt,
         audit::audit,
     ),
     components(schemas(

@@ -141,6 +141,28 @@ async fn openapi_document_lists_every_route_and_the_shared_types() {
     assert!(schemas["ErrorDetail"]["properties"].get("field").is_some());
 }
 
+/// The text of a stored analysis is the text of `rema analyze` for it.
+#[tokio::test]
+async fn a_stored_analysis_has_the_cli_text_summary() {
+    let r = app(AppState::in_memory());
+    let created = post_json(&r, bcg_request()).await.json();
+    let id = created["id"].as_str().unwrap();
+    let a = get(&r, &format!("/v1/analyses/{id}/summary.txt")).await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(a.headers[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    let result: AnalysisResult = serde_json::from_value(created["result"].clone()).unwrap();
+    assert_eq!(
+        String::from_utf8(a.body).unwrap(),
+        rema_data::render::text(&result)
+    );
+    get(&r, "/v1/analyses/nope/summary.txt")
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+}
+
 #[tokio::test]
 async fn posting_csv_answers_201_with_the_cli_json() {
     let r = app(AppState::in_memory());

@@ -424,6 +424,26 @@ fn parse_page(query: &str) -> Result<(u32, u64), AppError> {
     Ok((limit, offset))
 }
 
+/// The text summary of a stored analysis, as `rema analyze` prints it.
+#[utoipa::path(
+    get,
+    path = "/v1/analyses/{id}/summary.txt",
+    params(("id" = String, Path, description = "the id of the analysis")),
+    responses(
+        (status = 200, description = "the text of `rema analyze` for the same input", content_type = "text/plain; charset=utf-8", body = String),
+        (status = 404, description = "no such analysis", body = ErrorBody),
+    )
+)]
+pub async fn summary_txt(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let a = fetch(&state, id).await?;
+    let result: AnalysisResult = serde_json::from_str(&a.new.result).map_err(AppError::internal)?;
+    let text = rema_data::render::text(&result);
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response())
+}
+
 /// The forest plot of a stored analysis, as SVG.
 #[utoipa::path(
     get,

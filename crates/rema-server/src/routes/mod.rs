@@ -1,7 +1,8 @@
 //! The routes of `/v1`, one module per resource, and [`v1`], their router.
 //!
 //! - `analyses.rs`: `POST /v1/analyses`, `GET /v1/analyses`,
-//!   `GET /v1/analyses/{id}`, `GET /v1/analyses/{id}/forest.svg`;
+//!   `GET /v1/analyses/{id}`, `GET /v1/analyses/{id}/forest.svg`,
+//!   `GET /v1/analyses/{id}/summary.txt`;
 //! - `audit.rs`: `POST /v1/audit`.
 
 pub mod analyses;
@@ -22,6 +23,7 @@ pub fn v1() -> Router<AppState> {
         )
         .route("/analyses/{id}", get(analyses::get_analysis))
         .route("/analyses/{id}/forest.svg", get(analyses::forest_svg))
+        .route("/analyses/{id}/summary.txt", get(analyses::summary_txt))
         .route("/audit", post(audit::audit))
         .method_not_allowed_fallback(crate::method_not_allowed)
 }
