@@ -29,7 +29,7 @@ use crate::review::{Review, Status};
 use crate::table::Table;
 use crate::{sha256_hex, VERSION};
 
-use source::{column, data_source, filter_rows, load, review_table, subset, Selection};
+use source::{column, data_source, filter_rows, load, review_table, subset, Loaded, Selection};
 pub use summary::{summary_csv, summary_markdown};
 pub use write::write_outputs;
 
@@ -95,7 +95,7 @@ pub fn run_plan(path: &Path) -> Result<RunOutput> {
     } else {
         base
     };
-    let (base_table, review, input_sha) = load(&plan, &base)?;
+    let (loaded, input_sha) = load(&plan, &base)?;
     let source_name = data_source(&plan, &plan_name);
 
     let mut out = RunResults {
@@ -110,16 +110,15 @@ pub fn run_plan(path: &Path) -> Result<RunOutput> {
         summary: Vec::new(),
     };
     for a in &plan.analyses {
-        let prepared = match (&base_table, &review) {
-            (Some(t), _) => Selection {
+        let prepared = match &loaded {
+            Loaded::Table(t) => Selection {
                 statuses: vec![Status::Reported; t.rows.len()],
                 units: vec![None; t.rows.len()],
                 table: t.clone(),
                 outcome_label: a.outcome.clone().unwrap_or_default(),
                 input_sha256: input_sha.clone(),
             },
-            (None, Some(r)) => review_table(r, a, &plan_name, &source_name, &input_sha)?,
-            (None, None) => unreachable!("load returns a table or a review"),
+            Loaded::Review(r) => review_table(r, a, &plan_name, &source_name, &input_sha)?,
         };
         let prepared = subset(prepared, a, &plan_name)?;
         // Check the subgroup column before anything runs.
@@ -159,7 +158,10 @@ pub fn run_plan(path: &Path) -> Result<RunOutput> {
     }
     Ok(RunOutput {
         results: out,
-        review,
+        review: match loaded {
+            Loaded::Review(r) => Some(r),
+            Loaded::Table(_) => None,
+        },
     })
 }
 

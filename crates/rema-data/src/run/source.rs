@@ -18,7 +18,14 @@ pub(super) struct Selection {
     pub input_sha256: String,
 }
 
-pub(super) fn load(plan: &Plan, base: &Path) -> Result<(Option<Table>, Option<Review>, String)> {
+/// The studies a plan names: one flat table, or a review.
+pub(super) enum Loaded {
+    Table(Table),
+    Review(Review),
+}
+
+/// Reads the plan's data, with the SHA-256 of the data file.
+pub(super) fn load(plan: &Plan, base: &Path) -> Result<(Loaded, String)> {
     let read = |p: &str| {
         let path = base.join(p);
         std::fs::read(&path).map_err(|source| DataError::Io {
@@ -31,8 +38,7 @@ pub(super) fn load(plan: &Plan, base: &Path) -> Result<(Option<Table>, Option<Re
             let bytes = read(&p)?;
             let name = base.join(&p).display().to_string();
             (
-                Some(Table::from_bytes(&bytes, &name)?),
-                None,
+                Loaded::Table(Table::from_bytes(&bytes, &name)?),
                 sha256_hex(&bytes),
             )
         }
@@ -44,16 +50,19 @@ pub(super) fn load(plan: &Plan, base: &Path) -> Result<(Option<Table>, Option<Re
                 line: 1,
             })?;
             (
-                None,
-                Some(Review::from_json(text, &name)?),
+                Loaded::Review(Review::from_json(text, &name)?),
                 sha256_hex(&bytes),
             )
         }
         Source::ReviewCsv(files) => {
-            let bytes = read(files.data.as_deref().expect("checked by Plan"))?;
+            let data = files.data.as_deref().ok_or_else(|| DataError::Plan {
+                file: base.display().to_string(),
+                message: "[data] with a review's CSV files needs at least `studies` and `data`"
+                    .to_string(),
+            })?;
+            let bytes = read(data)?;
             (
-                None,
-                Some(Review::read_csv(&files, base)?),
+                Loaded::Review(Review::read_csv(&files, base)?),
                 sha256_hex(&bytes),
             )
         }
@@ -77,7 +86,13 @@ pub(super) fn review_table(
     source_name: &str,
     input_sha: &str,
 ) -> Result<Selection> {
-    let outcome = a.outcome.as_deref().expect("checked by Plan");
+    let outcome = a.outcome.as_deref().ok_or_else(|| DataError::Plan {
+        file: plan_name.to_string(),
+        message: format!(
+            "analysis `{}` names no outcome; with a review every analysis needs `outcome`",
+            a.id
+        ),
+    })?;
     let known_outcome = if review.outcomes.is_empty() {
         review.data.iter().any(|d| d.outcome == outcome)
     } else {
