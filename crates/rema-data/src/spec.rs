@@ -548,15 +548,7 @@ impl Analysis {
 
     /// The options of an rma.uni fit; `None` for the GLMM.
     pub fn fit_options(&self) -> Option<FitOptions> {
-        match self.spec.method {
-            Model::Rma(method) => Some(FitOptions {
-                method,
-                test: self.spec.test,
-                level: self.spec.level.percent(),
-                control: Control::default(),
-            }),
-            Model::Glmm => None,
-        }
+        self.spec.fit_options()
     }
 }
 
@@ -588,23 +580,31 @@ impl AnalysisSpec {
         }
     }
 
-    /// The options of an rma.uni fit; an error naming `method` for the GLMM,
-    /// whose use is `what` (e.g. "the small-study tests").
-    pub fn rma_options(&self, what: &str) -> Result<FitOptions> {
+    /// The options of an rma.uni fit (method, test, level, metafor's
+    /// control settings); `None` for the GLMM.
+    pub fn fit_options(&self) -> Option<FitOptions> {
         match self.method {
-            Model::Rma(method) => Ok(FitOptions {
+            Model::Rma(method) => Some(FitOptions {
                 method,
                 test: self.test,
                 level: self.level.percent(),
                 control: Control::default(),
             }),
-            Model::Glmm => Err(DataError::option(
+            Model::Glmm => None,
+        }
+    }
+
+    /// The options of an rma.uni fit; an error naming `method` for the GLMM,
+    /// whose use is `what` (e.g. "the small-study tests").
+    pub fn rma_options(&self, what: &str) -> Result<FitOptions> {
+        self.fit_options().ok_or_else(|| {
+            DataError::option(
                 "method",
                 format!(
                     "method GLMM: {what} refit rma.uni models; choose a tau^2 method such as REML"
                 ),
-            )),
-        }
+            )
+        })
     }
 
     /// The effect-size options, with `add` checked.
