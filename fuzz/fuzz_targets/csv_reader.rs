@@ -11,11 +11,11 @@ const METHODS: [&str; 9] = ["FE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "P
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, bytes)) = data.split_first() else { return };
     if let Ok(table) = Table::from_bytes(bytes, "fuzz.csv") {
-        let mut spec = AnalysisSpec::new(MEASURES[selector as usize % MEASURES.len()]);
-        spec.method = METHODS[(selector as usize / 16) % METHODS.len()].to_string();
+        let mut spec = AnalysisSpec::new(MEASURES[selector as usize % MEASURES.len()].parse().unwrap());
+        spec.method = METHODS[(selector as usize / 16) % METHODS.len()].parse().unwrap();
         spec.tau2_ci = selector & 1 == 1;
         if selector & 2 == 2 {
-            spec.test = "knha".to_string();
+            spec.test = "knha".parse().unwrap();
         }
         let _ = analyze(&table, &spec, "fuzz");
     }

@@ -1,11 +1,11 @@
 //! Any bytes as the body of `POST /v1/analyses`, through the server's own
-//! parsing (`rema_server::api::parse_request`: JSON, shape, spec, caps), the
+//! parsing (`rema_server::routes::analyses::parse_request`: JSON, shape, spec, caps), the
 //! studies into a table (`csv` or `rows`) and the analysis: an error the
 //! server answers as 4xx, or a result, never a panic and never a 500.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rema_server::api::parse_request;
+use rema_server::routes::analyses::parse_request;
 use rema_server::Limits;
 
 fuzz_target!(|data: &[u8]| {

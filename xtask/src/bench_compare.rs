@@ -382,8 +382,8 @@ pub fn bench_compare(root: &Path, args: &[String]) -> Result<()> {
     for _ in 0..3 {
         let t0 = Instant::now();
         let table = rema::data::Table::read_path(&big).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let mut spec = rema::data::AnalysisSpec::new("GEN");
-        spec.method = "REML".to_string();
+        let mut spec = rema::data::AnalysisSpec::new(rema::core::Measure::Gen);
+        spec.method = rema::data::Model::default();
         let r = rema::data::analyze(&table, &spec, "bench").map_err(|e| anyhow::anyhow!("{e}"))?;
         std::hint::black_box(&r);
         times.push(t0.elapsed().as_secs_f64());

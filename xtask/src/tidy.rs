@@ -384,13 +384,7 @@ mod tests {
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default();
-        // The one cycle that predates this check; the rema-data pipeline
-        // rework removes it, and with it this line.
-        let known = "rema-data/src: the modules {analyze, extended, result, sensitivity}";
-        let problems: Vec<String> = problems(&root)
-            .into_iter()
-            .filter(|p| !p.starts_with(known))
-            .collect();
+        let problems = problems(&root);
         assert!(problems.is_empty(), "{}", problems.join("\n"));
     }
 }

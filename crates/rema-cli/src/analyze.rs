@@ -3,10 +3,13 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
+use rema_core::convert::{MeanMethod, SdRangeMethod};
+use rema_core::resample::bootstrap::BootstrapType;
+use rema_data::spec::Permutations;
 use rema_data::{analyze_with, sha256_hex, AnalysisSpec, DataError, Table};
 
 use crate::exit::CliError;
-use crate::text;
+use crate::model_args::{self, ModelArgs};
 
 /// Pool the studies of a CSV file, as metafor's rma().
 ///
@@ -59,38 +62,21 @@ use crate::text;
 pub struct AnalyzeArgs {
     /// The CSV file (comma, semicolon or tab separated; UTF-8).
     pub file: PathBuf,
-    /// Effect-size measure (metafor's names).
-    #[arg(long, short = 'm', value_parser = ["RR", "OR", "RD", "MD", "SMD", "MC", "SMCC", "SMCR", "PR", "PLN", "PLO", "PAS", "PFT", "GEN"], ignore_case = true)]
-    pub measure: String,
-    /// tau^2 estimator, FE for the common-effect model, or GLMM for the
-    /// binomial-normal model of proportions (with --measure PLO).
-    #[arg(long, default_value = "REML", value_parser = ["FE", "EE", "CE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "PM", "GLMM"], ignore_case = true)]
-    pub method: String,
-    /// Test of the pooled effect: z, or knha (Hartung-Knapp-Sidik-Jonkman).
-    #[arg(long, default_value = "z", value_parser = ["z", "knha"], ignore_case = true)]
-    pub test: String,
-    /// Confidence level in percent.
-    #[arg(long, default_value_t = 95.0)]
-    pub level: f64,
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// Add Q-profile confidence intervals for tau^2, I^2 and H^2 (metafor confint()).
     #[arg(long)]
     pub tau2_ci: bool,
-    /// Continuity correction added to zero cells (default: metafor's, 0.5 for RR, OR, RD, PR, PLN, PLO).
-    #[arg(long)]
-    pub add: Option<f64>,
-    /// Which studies get the correction: only0 (with a zero cell), all, if0all, none.
-    #[arg(long, default_value = "only0", value_parser = ["only0", "all", "if0all", "none"])]
-    pub to: String,
     /// Pre/post correlation assumed where `ri` is blank or absent and no
     /// `p_change`/`t_change` is given (default 0.5; flagged in the notes).
     #[arg(long)]
     pub ri: Option<f64>,
     /// Mean from median and range: luo2018 (default) or hozo2005.
-    #[arg(long, value_parser = ["luo2018", "hozo2005"])]
-    pub mean_method: Option<String>,
+    #[arg(long, value_parser = model_args::mean_methods())]
+    pub mean_method: Option<MeanMethod>,
     /// SD from a range: wan2014 (default), hozo2005 or walter_yao2007.
-    #[arg(long, value_parser = ["wan2014", "hozo2005", "walter_yao2007"])]
-    pub sd_method: Option<String>,
+    #[arg(long, value_parser = model_args::sd_methods())]
+    pub sd_method: Option<SdRangeMethod>,
     /// Subgroup analysis: a fit within each level of COLUMN and the test for
     /// subgroup differences (Q-between of the subgroup estimates).
     #[arg(long, value_name = "COLUMN")]
@@ -109,8 +95,8 @@ pub struct AnalyzeArgs {
     /// exact test is run whenever it needs no more iterations than asked.
     /// Adds a test of subgroup differences with --by and a resampling test of
     /// tau^2 = 0.
-    #[arg(long, value_name = "N|exact")]
-    pub permutations: Option<String>,
+    #[arg(long, value_name = "N|exact", value_parser = model_args::permutations)]
+    pub permutations: Option<Permutations>,
     /// Bootstrap with N replicates: percentile and BCa intervals for the
     /// pooled estimate, tau^2, I^2 and H^2. With --mods, for every
     /// coefficient and the residual tau^2, I^2 and H^2 (studies resampled
@@ -118,8 +104,8 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "N")]
     pub bootstrap: Option<u64>,
     /// How bootstrap replicates are drawn.
-    #[arg(long, default_value = "nonparametric", value_parser = ["nonparametric", "parametric"])]
-    pub bootstrap_type: String,
+    #[arg(long, default_value = "nonparametric", value_parser = model_args::bootstrap_types())]
+    pub bootstrap_type: BootstrapType,
     /// Seed of the permutation tests and the bootstrap.
     #[arg(long)]
     pub seed: Option<u64>,
@@ -154,18 +140,14 @@ pub enum Format {
 }
 
 impl AnalyzeArgs {
+    /// The spec of the flags; a seed is drawn (and recorded in the output)
+    /// when resampling is asked for without --seed.
     pub fn spec(&self) -> AnalysisSpec {
         AnalysisSpec {
-            measure: self.measure.to_ascii_uppercase(),
-            method: self.method.to_ascii_uppercase(),
-            test: self.test.to_ascii_lowercase(),
-            level: self.level,
             tau2_ci: self.tau2_ci,
-            add: self.add,
-            to: self.to.clone(),
             ri: self.ri,
-            mean_method: self.mean_method.clone(),
-            sd_method: self.sd_method.clone(),
+            mean_method: self.mean_method,
+            sd_method: self.sd_method,
             leave_one_out: self.leave_one_out,
             influence: self.influence,
             cumulative: self.cumulative,
@@ -178,13 +160,14 @@ impl AnalyzeArgs {
                 .map(|m| m.trim().to_string())
                 .filter(|m| !m.is_empty())
                 .collect(),
-            permutations: self.permutations.clone(),
+            permutations: self.permutations,
             bootstrap: self.bootstrap,
-            bootstrap_type: self.bootstrap_type.clone(),
+            bootstrap_type: self.bootstrap_type,
             seed: self.seed.or_else(|| {
                 (self.permutations.is_some() || self.bootstrap.is_some())
                     .then(crate::progress::fresh_seed)
             }),
+            ..self.model.spec()
         }
     }
 }
@@ -203,12 +186,8 @@ pub fn run(args: &AnalyzeArgs) -> Result<(), CliError> {
     })?;
     let out = match args.format {
         Format::Json => serde_json::to_string_pretty(&result).expect("results serialise") + "\n",
-        Format::Text => {
-            text::summary(&result)
-                + &crate::text_heterogeneity::sections(&result)
-                + &crate::text_sensitivity::sections(&result)
-        }
-        Format::Csv => text::csv_line(&result),
+        Format::Text => rema_data::render::text(&result),
+        Format::Csv => rema_data::render::csv_line(&result),
     };
     print!("{out}");
     Ok(())

@@ -52,9 +52,10 @@ pub const INCONSISTENT: u8 = 5;
 pub fn run(args: &AuditArgs) -> Result<(), CliError> {
     let table = Table::read_path(&args.file)?;
     if !(args.level > 0.0 && args.level < 100.0) {
-        return Err(DataError::Option {
-            message: format!("--level {} must lie between 0 and 100", args.level),
-        }
+        return Err(DataError::option(
+            "level",
+            format!("--level {} must lie between 0 and 100", args.level),
+        )
         .into());
     }
     let records = audit_table(&table, args.level)?;

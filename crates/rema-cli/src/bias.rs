@@ -1,13 +1,13 @@
 //! `rema bias`: tests for small-study effects (funnel-plot asymmetry).
 
-use std::fmt::Write;
 use std::path::PathBuf;
 
 use clap::Args;
-use rema_data::{bias, sha256_hex, AnalysisSpec, BiasResult, DataError, Table};
+use rema_data::{bias, sha256_hex, DataError, Table};
 
 use crate::analyze::Format;
 use crate::exit::CliError;
+use crate::model_args::ModelArgs;
 
 /// Test for small-study effects, as metafor's regtest(), ranktest() and trimfill().
 ///
@@ -30,144 +30,11 @@ use crate::exit::CliError;
 pub struct BiasArgs {
     /// The CSV file (comma, semicolon or tab separated; UTF-8).
     pub file: PathBuf,
-    /// Effect-size measure (metafor's names).
-    #[arg(long, short = 'm', value_parser = ["RR", "OR", "RD", "MD", "SMD", "MC", "SMCC", "SMCR", "PR", "PLN", "PLO", "PAS", "PFT", "GEN"], ignore_case = true)]
-    pub measure: String,
-    /// tau^2 estimator, or FE for the common-effect model.
-    #[arg(long, default_value = "REML", value_parser = ["FE", "EE", "CE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "PM"], ignore_case = true)]
-    pub method: String,
-    /// Test of Egger's model: z, or knha (Hartung-Knapp-Sidik-Jonkman).
-    #[arg(long, default_value = "z", value_parser = ["z", "knha"], ignore_case = true)]
-    pub test: String,
-    /// Confidence level in percent.
-    #[arg(long, default_value_t = 95.0)]
-    pub level: f64,
-    /// Continuity correction added to zero cells (default: metafor's).
-    #[arg(long)]
-    pub add: Option<f64>,
-    /// Which studies get the correction: only0 (with a zero cell), all, if0all, none.
-    #[arg(long, default_value = "only0", value_parser = ["only0", "all", "if0all", "none"])]
-    pub to: String,
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// Output format (csv prints the text summary).
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
     pub format: Format,
-}
-
-impl BiasArgs {
-    fn spec(&self) -> AnalysisSpec {
-        let mut s = AnalysisSpec::new(&self.measure.to_ascii_uppercase());
-        s.method = self.method.to_ascii_uppercase();
-        s.test = self.test.to_ascii_lowercase();
-        s.level = self.level;
-        s.add = self.add;
-        s.to = self.to.clone();
-        s
-    }
-}
-
-fn p_fmt(p: f64) -> String {
-    if p < 1e-4 {
-        "< .0001".to_string()
-    } else {
-        format!("= {p:.4}")
-    }
-}
-
-/// A readable summary in the spirit of metafor's print methods.
-pub fn text(r: &BiasResult) -> String {
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "Small-study effects (k = {}; measure: {}; method: {}; test: {})\n",
-        r.k, r.measure, r.method, r.test
-    );
-    match &r.egger {
-        Some(e) => {
-            let _ = writeln!(
-                s,
-                "Regression test for funnel plot asymmetry (Egger; predictor: standard error)"
-            );
-            let stat = match (e.z, e.t, e.df) {
-                (_, Some(t), Some(df)) => format!("t = {t:.4}, df = {df}"),
-                (Some(z), _, _) => format!("z = {z:.4}"),
-                _ => String::new(),
-            };
-            let _ = writeln!(s, "  test for asymmetry: {stat}, p {}", p_fmt(e.pval));
-            let _ = writeln!(
-                s,
-                "  limit estimate (as sei -> 0): {:.4} (CI: {:.4}, {:.4})\n",
-                e.limit_estimate, e.limit_ci_lower, e.limit_ci_upper
-            );
-        }
-        None => {
-            let _ = writeln!(s, "Egger's test: not computed (see notes)\n");
-        }
-    }
-    match &r.begg {
-        Some(b) => {
-            let _ = writeln!(s, "Rank correlation test for funnel plot asymmetry (Begg)");
-            let _ = writeln!(
-                s,
-                "  Kendall's tau = {:.4}, p {} ({})\n",
-                b.tau,
-                p_fmt(b.pval),
-                if b.exact {
-                    "exact"
-                } else {
-                    "normal approximation, ties"
-                }
-            );
-        }
-        None => {
-            let _ = writeln!(s, "Rank correlation test: not computed (see notes)\n");
-        }
-    }
-    match &r.trimfill {
-        Some(t) => {
-            let _ = writeln!(s, "Trim and fill (estimator L0)");
-            let _ = writeln!(
-                s,
-                "  estimated missing studies on the {} side: {} (SE = {:.4})",
-                t.side, t.k0, t.se_k0
-            );
-            let _ = writeln!(
-                s,
-                "  filled estimate: {:.4} (SE {:.4}; CI: {:.4}, {:.4}; p {}); tau^2 = {:.4}, I^2 = {:.2}%",
-                t.estimate,
-                t.se,
-                t.ci_lower,
-                t.ci_upper,
-                p_fmt(t.pval),
-                t.tau2,
-                t.i2
-            );
-            for f in &t.filled {
-                let _ = writeln!(
-                    s,
-                    "  filled: yi = {:.4}, vi = {:.4} (mirrors {})",
-                    f.yi, f.vi, f.mirror_of
-                );
-            }
-        }
-        None => {
-            let _ = writeln!(s, "Trim and fill: not computed (see notes)");
-        }
-    }
-    if !r.notes.is_empty() {
-        let _ = writeln!(s, "\nNotes:");
-        for n in &r.notes {
-            let _ = writeln!(s, "  - {n}");
-        }
-    }
-    let _ = writeln!(
-        s,
-        "\n{} {}; input {} (sha256 {})",
-        r.provenance.tool,
-        r.provenance.version,
-        r.provenance.input,
-        &r.provenance.input_sha256[..16.min(r.provenance.input_sha256.len())]
-    );
-    s
 }
 
 pub fn run(args: &BiasArgs) -> Result<(), CliError> {
@@ -177,10 +44,10 @@ pub fn run(args: &BiasArgs) -> Result<(), CliError> {
         source,
     })?;
     let table = Table::from_bytes(&bytes, &name)?;
-    let result = bias(&table, &args.spec(), &sha256_hex(&bytes))?;
+    let result = bias(&table, &args.model.spec(), &sha256_hex(&bytes))?;
     let out = match args.format {
         Format::Json => serde_json::to_string_pretty(&result).expect("results serialise") + "\n",
-        Format::Text | Format::Csv => text(&result),
+        Format::Text | Format::Csv => rema_data::render::bias_text(&result),
     };
     print!("{out}");
     Ok(())

@@ -10,12 +10,10 @@ mod exit;
 mod figure;
 mod forest;
 mod funnel;
+mod model_args;
 mod progress;
 mod report;
 mod run;
-mod text;
-mod text_heterogeneity;
-mod text_sensitivity;
 
 use std::process::ExitCode;
 

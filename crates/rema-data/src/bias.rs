@@ -6,7 +6,6 @@
 use rema_core::{effect_sizes, egger, rank_correlation, trim_and_fill};
 use serde::{Deserialize, Serialize};
 
-use crate::analyze::VERSION;
 use crate::columns::read_studies;
 use crate::error::{DataError, Result};
 use crate::result::Provenance;
@@ -98,15 +97,14 @@ pub struct FilledStudy {
 /// Runs the three tests on `table` with the measure, method, test, level and
 /// continuity correction of `spec`.
 pub fn bias(table: &Table, spec: &AnalysisSpec, input_sha256: &str) -> Result<BiasResult> {
-    let measure = spec.measure()?;
-    if spec.is_glmm() {
-        return Err(DataError::Option {
-            message:
-                "rema bias refits rma.uni models; use a tau^2 method (e.g. --method REML), not GLMM"
-                    .to_string(),
-        });
+    let measure = spec.measure;
+    let fit_opts = spec.rma_options("the small-study tests")?;
+    if !spec.mods.is_empty() {
+        return Err(DataError::option(
+            "mods",
+            "the small-study tests take no moderators; leave out mods".to_string(),
+        ));
     }
-    let fit_opts = spec.fit_options()?;
     let eff_opts = spec.effect_options()?;
     let st = read_studies(table, measure)?;
     let es = effect_sizes(measure, &st.data, &eff_opts).map_err(|e| st.core_error(e))?;
@@ -203,12 +201,6 @@ pub fn bias(table: &Table, spec: &AnalysisSpec, input_sha256: &str) -> Result<Bi
         begg: begg_res,
         trimfill: tf_res,
         notes,
-        provenance: Provenance {
-            tool: "rema".to_string(),
-            version: VERSION.to_string(),
-            options: spec.clone(),
-            input_sha256: input_sha256.to_string(),
-            input: st.source.clone(),
-        },
+        provenance: Provenance::new(spec, input_sha256, &st.source),
     })
 }

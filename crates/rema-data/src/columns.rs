@@ -122,19 +122,49 @@ pub fn parse_number(
 /// Reads the studies of `measure` from `table`.
 ///
 /// Every effect-data column of another measure that is present is an error
-/// (a mismatch between the file and `--measure` is the likeliest mistake);
+/// (a mismatch between the file and the measure is the likeliest mistake);
 /// other columns are left for moderators.
 pub fn read_studies(table: &Table, measure: Measure) -> Result<StudyTable> {
-    let kind = measure.data_kind();
-    let sets = column_sets(kind);
+    let set = column_set(table, measure)?;
+    let labels = study_labels(table)?;
+    let values = values(table, measure, set, &labels)?;
+    let lines: Vec<u64> = table.rows.iter().map(|r| r.line).collect();
+    let locate = |r: usize, column: &str| Location {
+        file: Some(table.source.clone()),
+        line: lines.get(r).copied(),
+        column: Some(column.to_string()),
+        study: labels.get(r).cloned(),
+    };
+    let data = match measure.data_kind() {
+        DataKind::TwoGroupBinary => binary(set, &values, locate)?,
+        DataKind::TwoGroupContinuous => continuous(&values),
+        DataKind::PrePost => pre_post(set, &values),
+        DataKind::Proportion => proportion(&values),
+        DataKind::Generic => generic(set, &values, locate)?,
+    };
+    Ok(StudyTable {
+        source: table.source.clone(),
+        labels,
+        lines,
+        data,
+    })
+}
+
+/// The first complete column set of the measure, after refusing the data
+/// columns of other measures.
+fn column_set(table: &Table, measure: Measure) -> Result<&'static [&'static str]> {
+    let sets = column_sets(measure.data_kind());
     let Some(set) = sets
         .iter()
+        .copied()
         .find(|set| set.iter().all(|c| table.column(c).is_some()))
     else {
+        let missing_of = |set: &[&str]| set.iter().filter(|c| table.column(c).is_none()).count();
         let best = sets
             .iter()
-            .min_by_key(|set| set.iter().filter(|c| table.column(c).is_none()).count())
-            .expect("every kind has a column set");
+            .min_by_key(|set| missing_of(set))
+            .copied()
+            .unwrap_or(&[]);
         let missing: Vec<_> = best
             .iter()
             .filter(|c| table.column(c).is_none())
@@ -163,7 +193,11 @@ pub fn read_studies(table: &Table, measure: Measure) -> Result<StudyTable> {
             });
         }
     }
+    Ok(set)
+}
 
+/// The label of each row (its label column, or `Study i`), unique.
+fn study_labels(table: &Table) -> Result<Vec<String>> {
     let label_col = LABEL_COLUMNS.iter().find_map(|c| table.column(c));
     let mut labels = Vec::with_capacity(table.rows.len());
     let mut seen: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
@@ -183,12 +217,18 @@ pub fn read_studies(table: &Table, measure: Measure) -> Result<StudyTable> {
         seen.insert(label.clone(), row.line);
         labels.push(label);
     }
+    Ok(labels)
+}
 
-    // Numeric values of the chosen columns, row by row.
-    let idx: Vec<usize> = set
-        .iter()
-        .map(|c| table.column(c).expect("checked above"))
-        .collect();
+/// The numbers of the columns of `set`, row by row (NaN for a blank SD that
+/// SMCR does not need).
+fn values(
+    table: &Table,
+    measure: Measure,
+    set: &[&str],
+    labels: &[String],
+) -> Result<Vec<Vec<f64>>> {
+    let idx: Vec<usize> = set.iter().filter_map(|c| table.column(c)).collect();
     let mut values: Vec<Vec<f64>> = Vec::with_capacity(table.rows.len());
     for (r, row) in table.rows.iter().enumerate() {
         let mut vals = Vec::with_capacity(idx.len());
@@ -210,16 +250,18 @@ pub fn read_studies(table: &Table, measure: Measure) -> Result<StudyTable> {
         }
         values.push(vals);
     }
+    Ok(values)
+}
 
-    let lines = table.rows.iter().map(|r| r.line).collect();
-    let st = |data| StudyTable {
-        source: table.source.clone(),
-        labels: labels.clone(),
-        lines: Vec::clone(&lines),
-        data,
-    };
-    let data = match (kind, set[1]) {
-        (DataKind::TwoGroupBinary, "bi") => StudyData::Binary(
+/// 2×2 tables from `ai, bi, ci, di`, or from `ai, n1i, ci, n2i` (events
+/// checked against the totals).
+fn binary(
+    set: &[&str],
+    values: &[Vec<f64>],
+    locate: impl Fn(usize, &str) -> Location,
+) -> Result<StudyData> {
+    if set[1] == "bi" {
+        return Ok(StudyData::Binary(
             values
                 .iter()
                 .map(|v| BinaryStudy {
@@ -229,106 +271,123 @@ pub fn read_studies(table: &Table, measure: Measure) -> Result<StudyTable> {
                     di: v[3],
                 })
                 .collect(),
-        ),
-        (DataKind::TwoGroupBinary, _) => {
-            // ai, n1i, ci, n2i: check the totals before deriving bi, di.
-            for (r, v) in values.iter().enumerate() {
-                for (events, total, col) in [(v[0], v[1], "ai"), (v[2], v[3], "ci")] {
-                    if events > total {
-                        return Err(DataError::Invalid {
-                            at: Location { column: Some(col.to_string()), ..st(StudyData::Binary(vec![])).locate(r) },
-                            message: format!("{events} events exceed the group size {total}; events must be at most the total"),
-                        });
+        ));
+    }
+    for (r, v) in values.iter().enumerate() {
+        for (events, total, col) in [(v[0], v[1], "ai"), (v[2], v[3], "ci")] {
+            if events > total {
+                return Err(DataError::Invalid {
+                    at: locate(r, col),
+                    message: format!(
+                        "{events} events exceed the group size {total}; events must be at most the total"
+                    ),
+                });
+            }
+        }
+    }
+    Ok(StudyData::Binary(
+        values
+            .iter()
+            .map(|v| BinaryStudy {
+                ai: v[0],
+                bi: v[1] - v[0],
+                ci: v[2],
+                di: v[3] - v[2],
+            })
+            .collect(),
+    ))
+}
+
+/// Two groups' means, SDs and sizes.
+fn continuous(values: &[Vec<f64>]) -> StudyData {
+    StudyData::Continuous(
+        values
+            .iter()
+            .map(|v| ContinuousStudy {
+                m1: v[0],
+                sd1: v[1],
+                n1: v[2],
+                m2: v[3],
+                sd2: v[4],
+                n2: v[5],
+            })
+            .collect(),
+    )
+}
+
+/// Pre/post summaries, in rema's column names (`m_pre, sd_pre, m_post,
+/// sd_post`) or metafor's (`m1i` = post, `m2i` = pre).
+fn pre_post(set: &[&str], values: &[Vec<f64>]) -> StudyData {
+    let rema_names = set[1] == "sd_pre";
+    StudyData::PrePost(
+        values
+            .iter()
+            .map(|v| {
+                if rema_names {
+                    PrePostStudy {
+                        m1: v[2],
+                        m2: v[0],
+                        sd1: v[1],
+                        sd2: finite(v[3]),
+                        n: v[4],
+                        r: v[5],
+                    }
+                } else {
+                    PrePostStudy {
+                        m1: v[0],
+                        m2: v[1],
+                        sd1: v[2],
+                        sd2: finite(v[3]),
+                        n: v[4],
+                        r: v[5],
                     }
                 }
-            }
-            StudyData::Binary(
-                values
-                    .iter()
-                    .map(|v| BinaryStudy {
-                        ai: v[0],
-                        bi: v[1] - v[0],
-                        ci: v[2],
-                        di: v[3] - v[2],
-                    })
-                    .collect(),
-            )
-        }
-        (DataKind::TwoGroupContinuous, _) => StudyData::Continuous(
-            values
-                .iter()
-                .map(|v| ContinuousStudy {
-                    m1: v[0],
-                    sd1: v[1],
-                    n1: v[2],
-                    m2: v[3],
-                    sd2: v[4],
-                    n2: v[5],
-                })
-                .collect(),
-        ),
-        (DataKind::PrePost, "sd_pre") => StudyData::PrePost(
-            values
-                .iter()
-                .map(|v| PrePostStudy {
-                    m1: v[2],
-                    m2: v[0],
-                    sd1: v[1],
-                    sd2: finite(v[3]),
-                    n: v[4],
-                    r: v[5],
-                })
-                .collect(),
-        ),
-        (DataKind::PrePost, _) => StudyData::PrePost(
-            values
-                .iter()
-                .map(|v| PrePostStudy {
-                    m1: v[0],
-                    m2: v[1],
-                    sd1: v[2],
-                    sd2: finite(v[3]),
-                    n: v[4],
-                    r: v[5],
-                })
-                .collect(),
-        ),
-        (DataKind::Proportion, _) => StudyData::Proportion(
-            values
-                .iter()
-                .map(|v| ProportionStudy { x: v[0], n: v[1] })
-                .collect(),
-        ),
-        (DataKind::Generic, "vi") => StudyData::Generic(
+            })
+            .collect(),
+    )
+}
+
+/// Events and totals of single groups.
+fn proportion(values: &[Vec<f64>]) -> StudyData {
+    StudyData::Proportion(
+        values
+            .iter()
+            .map(|v| ProportionStudy { x: v[0], n: v[1] })
+            .collect(),
+    )
+}
+
+/// Effect sizes with variances, or with standard errors (checked > 0).
+fn generic(
+    set: &[&str],
+    values: &[Vec<f64>],
+    locate: impl Fn(usize, &str) -> Location,
+) -> Result<StudyData> {
+    if set[1] == "vi" {
+        return Ok(StudyData::Generic(
             values
                 .iter()
                 .map(|v| GenericStudy { yi: v[0], vi: v[1] })
                 .collect(),
-        ),
-        (DataKind::Generic, _) => {
-            for (r, v) in values.iter().enumerate() {
-                if v[1] <= 0.0 {
-                    return Err(DataError::Invalid {
-                        at: Location {
-                            column: Some("sei".to_string()),
-                            ..st(StudyData::Generic(vec![])).locate(r)
-                        },
-                        message: format!("standard error {} must be > 0", v[1]),
-                    });
-                }
-            }
-            StudyData::Generic(
-                values
-                    .iter()
-                    .map(|v| GenericStudy {
-                        yi: v[0],
-                        vi: v[1] * v[1],
-                    })
-                    .collect(),
-            )
+        ));
+    }
+    for (r, v) in values.iter().enumerate() {
+        if v[1] <= 0.0 {
+            return Err(DataError::Invalid {
+                at: locate(r, "sei"),
+                message: format!("standard error {} must be > 0", v[1]),
+            });
         }
-    };
-    Ok(st(data))
+    }
+    Ok(StudyData::Generic(
+        values
+            .iter()
+            .map(|v| GenericStudy {
+                yi: v[0],
+                vi: v[1] * v[1],
+            })
+            .collect(),
+    ))
 }
 
 fn finite(v: f64) -> Option<f64> {

@@ -524,7 +524,7 @@ mod tests {
     /// same analysis with those SDs and means written out.
     #[test]
     fn converted_columns_give_the_analysis_of_the_converted_values() {
-        let spec = AnalysisSpec::new("MD");
+        let spec = AnalysisSpec::new(rema_core::Measure::Md);
         let reported = "study,m1i,sd1i,n1i,m2i,sd2i,n2i,se1i,lower2i,upper2i,median1i,q1_1i,q3_1i,min2i,max2i\n\
             A,10,,20,8,,25,0.5,,,,,,1,15\n\
             B,,,30,9,,30,,8,10,9,7,12,,\n";
@@ -568,13 +568,13 @@ mod tests {
     #[test]
     fn range_methods_are_selectable() {
         let text = "study,m1i,sd1i,n1i,m2i,sd2i,n2i,median1i,min1i,max1i\nA,,,10,8,2,10,5,1,12\nB,6,2,12,5,2,12,,,\n";
-        let mut spec = AnalysisSpec::new("MD");
-        spec.mean_method = Some("hozo2005".into());
-        spec.sd_method = Some("hozo2005".into());
+        let mut spec = AnalysisSpec::new(rema_core::Measure::Md);
+        spec.mean_method = Some("hozo2005".parse().unwrap());
+        spec.sd_method = Some("hozo2005".parse().unwrap());
         let r = run(text, &spec);
         assert_eq!(r.conversions[0].value, (1.0 + 10.0 + 12.0) / 4.0);
         assert_eq!(r.conversions[1].method, "Hozo et al. 2005");
-        spec.sd_method = Some("walter_yao2007".into());
+        spec.sd_method = Some("walter_yao2007".parse().unwrap());
         let r = run(text, &spec);
         let want = 11.0 / rema_core::convert::walter_yao2007::expected_range(10.0);
         assert_eq!(r.conversions[1].value, want);
@@ -584,7 +584,7 @@ mod tests {
     fn unknown_correlations_are_assumed_and_flagged_or_taken_from_the_paired_test() {
         let text =
             "study,m_pre,sd_pre,m_post,sd_post,ni,t_change\nA,7,2,4,2,20,5\nB,8,1.5,5,1.9,15,\n";
-        let r = run(text, &AnalysisSpec::new("MC"));
+        let r = run(text, &AnalysisSpec::new(rema_core::Measure::Mc));
         // A: SD of the change = |4 - 7| / 5 * sqrt(20); r from the three SDs.
         let sdc = 3.0 / 5.0 * 20f64.sqrt();
         let want = (4.0 + 4.0 - sdc * sdc) / (2.0 * 2.0 * 2.0);
@@ -593,13 +593,13 @@ mod tests {
         assert_eq!(r.conversions[1].value, 0.5);
         assert_eq!(r.conversions[1].method, "assumed");
         assert!(r.notes.iter().any(|n| n.contains("ri = 0.5 assumed")));
-        let mut spec = AnalysisSpec::new("MC");
+        let mut spec = AnalysisSpec::new(rema_core::Measure::Mc);
         spec.ri = Some(0.7);
         let r = run(text, &spec);
         assert_eq!(r.conversions[1].value, 0.7);
         // p of the paired test, and pre/post summaries as medians and ranges.
         let text2 = "study,m_pre,sd_pre,m_post,sd_post,ni,p_change,median_post,min_post,max_post,se_pre\nA,7,,,,20,0.0001,4,1,9,0.4\n";
-        let r = run(text2, &AnalysisSpec::new("MC"));
+        let r = run(text2, &AnalysisSpec::new(rema_core::Measure::Mc));
         let c = &r.conversions;
         let m_post = rema_core::convert::luo2018::mean_from_range(1.0, 4.0, 9.0, 20.0).unwrap();
         let sd_post = rema_core::convert::wan2014::sd_from_range(1.0, 9.0, 20.0).unwrap();

@@ -6,10 +6,13 @@ use std::fmt;
 /// Where in the input a problem is.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Location {
+    /// The file (or `csv`, `rows` for the server's inputs).
     pub file: Option<String>,
     /// 1-based line of the file (the header is line 1).
     pub line: Option<u64>,
+    /// The column, by its header name.
     pub column: Option<String>,
+    /// The study, by its label.
     pub study: Option<String>,
 }
 
@@ -40,24 +43,30 @@ impl fmt::Display for Location {
 /// Everything that can go wrong reading or validating input.
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
+    /// A file that cannot be read (missing, unreadable).
     #[error("{path}: cannot read the file: {source}")]
     Io {
         path: String,
         source: std::io::Error,
     },
 
+    /// A file that is not UTF-8; `line` is where the first bad byte is.
     #[error("{file}: the file is not valid UTF-8 (first bad byte on line {line}); save it as UTF-8 (in Excel: CSV UTF-8)")]
     NotUtf8 { file: String, line: u64 },
 
+    /// A file with no bytes, or only blank lines.
     #[error("{file}: the file is empty; it needs a header line and one line per study")]
     Empty { file: String },
 
+    /// A header and no study.
     #[error("{file}: the file has a header but no studies; add one line per study")]
     NoRows { file: String },
 
+    /// A line the CSV reader cannot split (e.g. an unclosed quote).
     #[error("{at}: {message}")]
     Csv { at: Location, message: String },
 
+    /// A row with more or fewer fields than the header.
     #[error("{at}: the row has {found} fields but the header has {expected}; check for a stray or missing delimiter")]
     Ragged {
         at: Location,
@@ -65,6 +74,7 @@ pub enum DataError {
         expected: usize,
     },
 
+    /// The measure's columns are not all in the header.
     #[error("{file}: missing column(s) {missing} for measure {measure}; {hint}")]
     MissingColumns {
         file: String,
@@ -73,6 +83,7 @@ pub enum DataError {
         hint: String,
     },
 
+    /// A column that the measure does not use (a likely typo or wrong measure).
     #[error("{file}: column `{column}` is not used by measure {measure}; remove it or choose another measure (columns for {measure}: {expected})")]
     UnknownColumn {
         file: String,
@@ -81,18 +92,23 @@ pub enum DataError {
         expected: String,
     },
 
+    /// Text where a number belongs.
     #[error("{at}: `{value}` is not a number; write a plain number such as 12.5 (decimal point, no thousands separator)")]
     NotANumber { at: Location, value: String },
 
+    /// NaN or an infinity where a finite number belongs.
     #[error("{at}: {value} is not finite; write a finite number")]
     NotFinite { at: Location, value: String },
 
+    /// An empty cell for a value the measure needs.
     #[error("{at}: the value is missing; fill it in or remove the study")]
     Missing { at: Location },
 
+    /// A value outside what its column allows (events above the total, a negative SE, ...).
     #[error("{at}: {message}")]
     Invalid { at: Location, message: String },
 
+    /// The same study id on two lines.
     #[error("{file}: study id `{study}` appears on lines {first} and {second}; study ids must be unique")]
     DuplicateStudy {
         file: String,
@@ -101,6 +117,7 @@ pub enum DataError {
         second: u64,
     },
 
+    /// A moderator, subgroup or order column that the header lacks.
     #[error("{file}: there is no column `{column}` for {what}; the columns are {available}")]
     UnknownModerator {
         file: String,
@@ -109,8 +126,16 @@ pub enum DataError {
         available: String,
     },
 
+    /// An analysis option whose value is not allowed, or options that do not
+    /// go together; `option` is the field of the spec (`method`, `level`,
+    /// `order`), which the server reports as `spec.<option>`.
     #[error("{message}")]
-    Option { message: String },
+    Option {
+        /// The option's field in [`AnalysisSpec`](crate::AnalysisSpec).
+        option: &'static str,
+        /// What is wrong and what is allowed, naming the option (never a CLI flag).
+        message: String,
+    },
 
     /// A reported summary (SE, CI, median, range, p of a paired test) that
     /// cannot be converted to a mean, SD or correlation.
@@ -121,6 +146,7 @@ pub enum DataError {
         source: rema_core::convert::ConvertError,
     },
 
+    /// rema-core refused the data or could not fit the model; `at` names the study.
     #[error("{at}: {}", without_index(source))]
     Core {
         at: Location,
@@ -170,4 +196,12 @@ fn without_index(e: &rema_core::Error) -> String {
     }
 }
 
+impl DataError {
+    /// An [`DataError::Option`] error about `option`.
+    pub fn option(option: &'static str, message: String) -> DataError {
+        DataError::Option { option, message }
+    }
+}
+
+/// The result of rema-data's functions.
 pub type Result<T, E = DataError> = std::result::Result<T, E>;

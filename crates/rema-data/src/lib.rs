@@ -4,24 +4,49 @@
 //! through `rema-core`, and defines the request ([`AnalysisSpec`]) and result
 //! ([`AnalysisResult`]) types that the CLI and the server share, so that every
 //! face of rema gives the same numbers and the same JSON.
+//!
+//! The modules form one pipeline, read top to bottom (no module imports one
+//! that calls it): formats (`table`, `columns`, `convert`, `moderators`,
+//! `review`, `plan`), wire types (`spec`, `result`), then the analysis:
+//! `prepare` (studies, effect sizes, design and main fit, once), `sections`
+//! (each part of the result), `glmm` (the GLMM's own model) and `analyze`
+//! (the top). `bias`, `audit` and `run` are further entry points.
 
 pub mod analyze;
 pub mod audit;
 pub mod bias;
 pub mod columns;
 pub mod convert;
+pub mod describe;
 pub mod error;
-mod extended;
+mod glmm;
 pub mod moderators;
 pub mod plan;
+mod prepare;
+pub mod render;
 pub mod result;
 pub mod review;
 pub mod run;
-pub mod sensitivity;
+mod sections;
 pub mod spec;
 pub mod table;
 
-pub use analyze::{analyze, analyze_with, sha256_hex, VERSION};
+use sha2::{Digest, Sha256};
+
+/// The version of rema that produced a result.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Hex SHA-256 of the input bytes.
+///
+/// ```
+/// assert_eq!(&rema_data::sha256_hex(b"")[..8], "e3b0c442");
+/// ```
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub use analyze::{analyze, analyze_with};
 pub use bias::{bias, BiasResult};
 pub use columns::{read_studies, StudyTable};
 pub use convert::{Conversion, ConversionOptions};
@@ -30,9 +55,9 @@ pub use plan::Plan;
 pub use result::{
     AnalysisResult, BootCoefficientResult, BootIntervalResult, BootStatResult, BootstrapResult,
     CoefficientResult, HeterogeneityTestResult, PermutationResult, Provenance, StatisticTestResult,
-    StudyEffect, SubgroupResult, Transformed,
+    StudyEffect, SubgroupResult, Summary, Transformed,
 };
 pub use review::Review;
 pub use run::{run_plan, RunOutput, RunResults};
-pub use spec::AnalysisSpec;
+pub use spec::{Analysis, AnalysisSpec, Level, Model, Permutations};
 pub use table::Table;

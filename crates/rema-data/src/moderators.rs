@@ -82,7 +82,7 @@ fn factor(cells: &[&str]) -> (Vec<String>, Vec<usize>) {
 
 /// The grouping of `--by COLUMN`.
 pub fn grouping(table: &Table, st: &StudyTable, column: &str) -> Result<Grouping> {
-    let c = column_index(table, column, "--by")?;
+    let c = column_index(table, column, "`by`")?;
     let cells = cells(table, st, c, column)?;
     let (levels, groups) = factor(&cells);
     if levels.len() < 2 {
@@ -93,7 +93,7 @@ pub fn grouping(table: &Table, st: &StudyTable, column: &str) -> Result<Grouping
                 ..Location::default()
             },
             message: format!(
-                "--by needs at least two levels, but every study has `{}`",
+                "`by` needs at least two levels, but every study has `{}`",
                 levels.first().map(String::as_str).unwrap_or("")
             ),
         });
@@ -113,7 +113,7 @@ pub fn design(table: &Table, st: &StudyTable, mods: &[String]) -> Result<Moderat
     let mut columns: Vec<Vec<f64>> = vec![vec![1.0; k]];
     for name in mods {
         let name = name.trim();
-        let c = column_index(table, name, "--mods")?;
+        let c = column_index(table, name, "`mods`")?;
         let cells = cells(table, st, c, name)?;
         let numeric: Vec<Option<f64>> = cells
             .iter()

@@ -45,9 +45,7 @@ use crate::review::ReviewFiles;
 use crate::spec::AnalysisSpec;
 
 /// A parsed plan.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Plan {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
@@ -146,75 +144,55 @@ impl OneOrMany {
     }
 }
 
-fn default_method() -> String {
-    "REML".to_string()
-}
-fn default_test() -> String {
-    "z".to_string()
-}
-fn default_level() -> f64 {
-    95.0
-}
-fn default_to() -> String {
-    "only0".to_string()
-}
-
-/// One analysis of a plan.
+/// One analysis of a plan: which studies (outcome, timepoints, subset,
+/// subgroup) and the options of `rema analyze` ([`AnalysisSpec`], flattened:
+/// `measure = "RR"`, `method = "REML"`, ...).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct PlannedAnalysis {
+    /// Unique; names the result.
     pub id: String,
+    /// An outcome of the review (a free label with `table`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<String>,
+    /// Label of the summary's comparison column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comparison: Option<String>,
+    /// One timepoint (default: all).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timepoint: Option<String>,
+    /// Several timepoints (default: all).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub timepoints: Vec<String>,
-    pub measure: String,
-    #[serde(default = "default_method")]
-    pub method: String,
-    #[serde(default = "default_test")]
-    pub test: String,
-    #[serde(default = "default_level")]
-    pub level: f64,
-    #[serde(default)]
-    pub tau2_ci: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub add: Option<f64>,
-    #[serde(default = "default_to")]
-    pub to: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ri: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mean_method: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sd_method: Option<String>,
     /// Keep only the rows whose column matches (all conditions must hold).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub subset: BTreeMap<String, OneOrMany>,
     /// A column whose levels are also analysed one by one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subgroup: Option<String>,
+    /// The options of the analysis.
+    #[serde(flatten)]
+    pub spec: AnalysisSpec,
+    /// Keys that are neither of the above: refused when the plan is read
+    /// (`flatten` cannot be combined with `deny_unknown_fields`).
+    #[serde(flatten, skip_serializing)]
+    pub rest: BTreeMap<String, toml::Value>,
 }
+
+/// The fields of [`PlannedAnalysis`] besides the spec's.
+const ANALYSIS_FIELDS: &[&str] = &[
+    "id",
+    "outcome",
+    "comparison",
+    "timepoint",
+    "timepoints",
+    "subset",
+    "subgroup",
+];
 
 impl PlannedAnalysis {
     /// The options of the analysis, as `rema analyze` takes them.
     pub fn spec(&self) -> AnalysisSpec {
-        AnalysisSpec {
-            ri: self.ri,
-            mean_method: self.mean_method.clone(),
-            sd_method: self.sd_method.clone(),
-            add: self.add,
-            to: self.to.clone(),
-            tau2_ci: self.tau2_ci,
-            level: self.level,
-            test: self.test.to_ascii_lowercase(),
-            method: self.method.to_ascii_uppercase(),
-            ..AnalysisSpec::new(&self.measure.to_ascii_uppercase())
-        }
+        self.spec.clone()
     }
 
     /// The timepoints asked for (empty: all).
@@ -225,10 +203,115 @@ impl PlannedAnalysis {
     }
 }
 
+/// A plan as TOML has it, each analysis still a table (with its place in the
+/// file), so that an error in one analysis can name it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPlan {
+    #[serde(default)]
+    title: Option<String>,
+    data: PlanData,
+    #[serde(rename = "analysis", default)]
+    analyses: Vec<toml::Spanned<toml::Table>>,
+}
+
+/// `line L, column C: ` of byte `offset` of `text`.
+fn position(text: &str, offset: usize) -> String {
+    let before = &text[..offset.min(text.len())];
+    let line = 1 + before.matches('\n').count();
+    let column = 1 + before.len() - before.rfind('\n').map_or(0, |i| i + 1);
+    format!("line {line}, column {column}: ")
+}
+
+/// The offset of the line that sets `key`, at or after `from`.
+fn key_offset(text: &str, from: usize, key: &str) -> Option<usize> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        if start + line.len() <= from {
+            continue;
+        }
+        let t = line.trim_start();
+        let rest = t
+            .strip_prefix(key)
+            .or_else(|| t.strip_prefix(&format!("\"{key}\"")))
+            .or_else(|| t.strip_prefix(&format!("'{key}'")));
+        if rest.is_some_and(|r| r.trim_start().starts_with('=')) {
+            return Some(start + line.len() - t.len());
+        }
+    }
+    None
+}
+
+impl PlannedAnalysis {
+    /// Reads analysis `t` (at byte `at` of `text`) of the plan `source`.
+    fn from_table(t: toml::Table, at: usize, text: &str, source: &str) -> Result<PlannedAnalysis> {
+        let id = t
+            .get("id")
+            .and_then(toml::Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let plan_error = |key: Option<&str>, message: String| {
+            let pos = key
+                .and_then(|k| key_offset(text, at, k))
+                .map(|o| position(text, o))
+                .unwrap_or_else(|| position(text, at));
+            DataError::Plan {
+                file: source.to_string(),
+                message: format!("{pos}not a valid plan: {message}"),
+            }
+        };
+        // The spec alone first: flattened fields have no path in serde's
+        // errors, so a bad option is found (and named) here.
+        let spec_only: toml::Table = t
+            .iter()
+            .filter(|(k, _)| crate::spec::spec_field(k).is_some())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if let Err(e) =
+            serde_path_to_error::deserialize::<_, AnalysisSpec>(toml::Value::Table(spec_only))
+        {
+            let path = e.path().to_string();
+            let message = e.into_inner().message().trim_end().replace('\n', "; ");
+            let field = path.split(['.', '[']).next().unwrap_or("");
+            return Err(match crate::spec::spec_field(field) {
+                Some(option) if !crate::spec::is_shape_error(&message) => DataError::Option {
+                    option,
+                    message: format!("{source}: analysis `{id}`: {message}"),
+                },
+                _ => plan_error(crate::spec::spec_field(field), message),
+            });
+        }
+        let a: PlannedAnalysis =
+            serde_path_to_error::deserialize(toml::Value::Table(t)).map_err(|e| {
+                let path = e.path().to_string();
+                let message = e.into_inner().message().trim_end().replace('\n', "; ");
+                let field = path.split(['.', '[']).next().unwrap_or("");
+                plan_error((!field.is_empty()).then_some(field), message)
+            })?;
+        if let Some(key) = a.rest.keys().next() {
+            let expected: Vec<String> = ANALYSIS_FIELDS
+                .iter()
+                .chain(crate::spec::SPEC_FIELDS)
+                .map(|f| format!("`{f}`"))
+                .collect();
+            return Err(plan_error(
+                Some(key),
+                format!(
+                    "unknown field `{key}`, expected one of {}",
+                    expected.join(", ")
+                ),
+            ));
+        }
+        Ok(a)
+    }
+}
+
 impl Plan {
     /// Parses a plan; `source` names it in messages.
     pub fn from_toml(text: &str, source: &str) -> Result<Plan> {
-        let plan: Plan = toml::from_str(text).map_err(|e| {
+        let raw: RawPlan = toml::from_str(text).map_err(|e| {
             // One line: where (from the error's span) and toml's message.
             let at = e.span().map(|s| {
                 let before = &text[..s.start.min(text.len())];
@@ -245,6 +328,19 @@ impl Plan {
                 ),
             }
         })?;
+        let analyses = raw
+            .analyses
+            .into_iter()
+            .map(|t| {
+                let at = t.span().start;
+                PlannedAnalysis::from_table(t.into_inner(), at, text, source)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let plan = Plan {
+            title: raw.title,
+            data: raw.data,
+            analyses,
+        };
         plan.check(source)?;
         Ok(plan)
     }
@@ -332,15 +428,14 @@ impl Plan {
                     a.id
                 )));
             }
-            let spec = a.spec();
-            // An unknown measure, method or option value: a usage error (exit 2).
-            let wrap = |e: DataError| DataError::Option {
-                message: format!("{source}: analysis `{}`: {e}", a.id),
-            };
-            spec.measure().map_err(wrap)?;
-            spec.fit_options().map_err(wrap)?;
-            spec.effect_options().map_err(wrap)?;
-            spec.conversion_options().map_err(wrap)?;
+            // Options that do not go together: a usage error (exit 2).
+            a.spec.check().map_err(|e| match e {
+                DataError::Option { option, message } => DataError::Option {
+                    option,
+                    message: format!("{source}: analysis `{}`: {message}", a.id),
+                },
+                other => other,
+            })?;
             if d.table.is_none() && a.outcome.is_none() {
                 return Err(err(format!(
                     "analysis `{}` names no outcome; with a review every analysis needs `outcome`",
@@ -372,8 +467,8 @@ subgroup = "alloc"
         )
         .unwrap();
         let a = &p.analyses[0];
-        assert_eq!(a.method, "REML");
-        assert_eq!(a.spec().measure, "RR");
+        assert_eq!(a.spec.method.name(), "REML");
+        assert_eq!(a.spec().measure.name(), "RR");
         assert!(a.subset["alloc"].matches("random"));
         assert!(a.subset["year"].matches("1948.0"));
         assert!(!a.subset["year"].matches("1949"));

@@ -1,25 +1,409 @@
-//! The options of one analysis: shared by the CLI, the server and plans.
+//! The options of one analysis, shared by the CLI, the server and plans.
+//!
+//! Options are parsed once, at the edge, into rema-core's enums: serde reads
+//! each choice through its `FromStr` (module [`via_str`]), so a bad value is
+//! an error at its field (`spec.method`), and the JSON keeps metafor's names
+//! (`"REML"`, `"knha"`, `"only0"`). [`AnalysisSpec::check`] then applies the
+//! rules that tie options together and returns an [`Analysis`].
 
+use std::fmt;
+use std::str::FromStr;
+
+use rema_core::convert::{MeanMethod, SdRangeMethod};
+use rema_core::resample::bootstrap::{BootstrapOptions, BootstrapType};
+use rema_core::resample::Iterations;
 use rema_core::{AddTo, Control, EffectOptions, FitOptions, Measure, Method, Test};
 use serde::{Deserialize, Serialize};
 
 use crate::convert::ConversionOptions;
 use crate::error::{DataError, Result};
 
-/// What to compute. Strings are metafor's names; they are parsed into
-/// rema-core's enums by [`AnalysisSpec::fit_options`] and friends.
+/// The seed of resampling when the spec gives none (the CLI draws one and
+/// records it; plans and the server use this one).
+pub const DEFAULT_SEED: u64 = 0;
+
+/// The model: one of rma.uni's estimators (`Rma`), or the binomial-normal
+/// GLMM of proportions (metafor `rma.glmm`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Model {
+    /// `rma.uni` with this τ² estimator (or the common-effect model, `FE`).
+    Rma(Method),
+    /// The binomial-normal model of logit proportions (`GLMM`).
+    Glmm,
+}
+
+impl Default for Model {
+    /// metafor's default, REML.
+    fn default() -> Model {
+        Model::Rma(Method::Reml)
+    }
+}
+
+impl Model {
+    /// metafor's name: `REML`, `DL`, ..., or `GLMM`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Model::Rma(m) => m.name(),
+            Model::Glmm => "GLMM",
+        }
+    }
+
+    /// Every name a user may give, canonical names first (for help texts).
+    pub fn names() -> Vec<&'static str> {
+        let mut v: Vec<&'static str> = Method::ALL.iter().map(|m| m.name()).collect();
+        v.push("GLMM");
+        v
+    }
+}
+
+impl fmt::Display for Model {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Model {
+    type Err = String;
+    /// `GLMM` (any case) or a [`Method`] name (rema-core's message, with
+    /// GLMM added to its list).
+    fn from_str(s: &str) -> std::result::Result<Model, String> {
+        if s.trim().eq_ignore_ascii_case("GLMM") {
+            Ok(Model::Glmm)
+        } else {
+            s.parse()
+                .map(Model::Rma)
+                .map_err(|e: String| format!("{e}, or GLMM"))
+        }
+    }
+}
+
+/// A confidence level in percent, strictly between 0 and 100.
+///
+/// As metafor's `level`, a value below 1 is read as a proportion: 0.95 and 95
+/// are the same level, and a value of at most 0.5 is read as α (0.05 is 95%).
+///
+/// ```
+/// use rema_data::spec::Level;
+/// assert_eq!(Level::new(0.95).unwrap().percent(), 95.0);
+/// assert_eq!(Level::new(90.0).unwrap().percent(), 90.0);
+/// assert!(Level::new(150.0).is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub struct Level(f64);
+
+impl Level {
+    /// metafor's default, 95%.
+    pub const DEFAULT: Level = Level(95.0);
+
+    /// Checks a level given in percent or, below 1, as a proportion.
+    pub fn new(value: f64) -> std::result::Result<Level, String> {
+        let percent = if value > 0.5 && value < 1.0 {
+            100.0 * value
+        } else if value > 0.0 && value <= 0.5 {
+            100.0 * (1.0 - value)
+        } else {
+            value
+        };
+        if percent > 0.0 && percent < 100.0 {
+            Ok(Level(percent))
+        } else {
+            Err(format!(
+                "level {value} must lie strictly between 0 and 100, e.g. 95"
+            ))
+        }
+    }
+
+    /// The level in percent.
+    pub fn percent(self) -> f64 {
+        self.0
+    }
+}
+
+impl Default for Level {
+    fn default() -> Level {
+        Level::DEFAULT
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl FromStr for Level {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Level, String> {
+        let v: f64 = s
+            .trim()
+            .parse()
+            .map_err(|_| format!("level `{s}` is not a number; write e.g. 95"))?;
+        Level::new(v)
+    }
+}
+
+impl Serialize for Level {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_f64(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Level {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Level, D::Error> {
+        Level::new(f64::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
+/// How many permutations: a count of at least 2 (counting the observed
+/// arrangement, as metafor), or `exact` for complete enumeration.
+///
+/// In JSON either `1000`, `"1000"` or `"exact"`; written back as a string.
+///
+/// ```
+/// use rema_data::spec::Permutations;
+/// assert_eq!("exact".parse::<Permutations>().unwrap(), Permutations::Exact);
+/// assert_eq!("999".parse::<Permutations>().unwrap(), Permutations::Random(999));
+/// assert!("1".parse::<Permutations>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permutations {
+    /// At most this many; an exact test is run when it needs no more.
+    Random(u64),
+    /// Every distinct arrangement.
+    Exact,
+}
+
+impl Permutations {
+    /// Checks a count (at least 2).
+    pub fn count(n: u64) -> std::result::Result<Permutations, String> {
+        if n >= 2 {
+            Ok(Permutations::Random(n))
+        } else {
+            Err(format!(
+                "permutations `{n}`: give a whole number of at least 2, or `exact`"
+            ))
+        }
+    }
+
+    /// rema-core's form.
+    pub fn iterations(self) -> Iterations {
+        match self {
+            Permutations::Random(n) => Iterations::Random(n),
+            Permutations::Exact => Iterations::Exact,
+        }
+    }
+}
+
+impl fmt::Display for Permutations {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Permutations::Random(n) => write!(f, "{n}"),
+            Permutations::Exact => f.write_str("exact"),
+        }
+    }
+}
+
+impl FromStr for Permutations {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Permutations, String> {
+        let p = s.trim();
+        if p.eq_ignore_ascii_case("exact") {
+            return Ok(Permutations::Exact);
+        }
+        match p.parse::<u64>() {
+            Ok(n) => Permutations::count(n),
+            Err(_) => Err(format!(
+                "permutations `{p}`: give a whole number of at least 2, or `exact`"
+            )),
+        }
+    }
+}
+
+impl Serialize for Permutations {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Permutations {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> std::result::Result<Permutations, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Permutations;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a whole number of at least 2, or \"exact\"")
+            }
+            fn visit_u64<E: serde::de::Error>(
+                self,
+                n: u64,
+            ) -> std::result::Result<Permutations, E> {
+                Permutations::count(n).map_err(E::custom)
+            }
+            fn visit_i64<E: serde::de::Error>(
+                self,
+                n: i64,
+            ) -> std::result::Result<Permutations, E> {
+                u64::try_from(n)
+                    .map_err(|_| {
+                        E::custom(format!(
+                            "permutations `{n}`: give a whole number of at least 2, or `exact`"
+                        ))
+                    })
+                    .and_then(|n| self.visit_u64(n))
+            }
+            fn visit_f64<E: serde::de::Error>(
+                self,
+                x: f64,
+            ) -> std::result::Result<Permutations, E> {
+                if x.fract() == 0.0 && x >= 0.0 && x <= u64::MAX as f64 {
+                    self.visit_u64(x as u64)
+                } else {
+                    Err(E::custom(format!(
+                        "permutations `{x}`: give a whole number of at least 2, or `exact`"
+                    )))
+                }
+            }
+            fn visit_str<E: serde::de::Error>(
+                self,
+                s: &str,
+            ) -> std::result::Result<Permutations, E> {
+                s.parse().map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Where the continuity correction goes (metafor `to`): `only0`, `all`,
+/// `if0all` or `none`.
+pub fn parse_to(s: &str) -> std::result::Result<AddTo, String> {
+    match s.trim() {
+        "only0" => Ok(AddTo::OnlyZero),
+        "all" => Ok(AddTo::All),
+        "if0all" => Ok(AddTo::IfAnyZero),
+        "none" => Ok(AddTo::None),
+        other => Err(format!(
+            "unknown `to` value `{other}`; expected only0, all, if0all or none"
+        )),
+    }
+}
+
+/// metafor's name of an [`AddTo`].
+pub fn to_name(to: AddTo) -> &'static str {
+    match to {
+        AddTo::OnlyZero => "only0",
+        AddTo::All => "all",
+        AddTo::IfAnyZero => "if0all",
+        AddTo::None => "none",
+    }
+}
+
+/// (De)serialises a choice through its text: `Display` out, `FromStr` in,
+/// so the JSON holds metafor's names and a bad name is an error at its field.
+pub mod via_str {
+    use std::fmt::Display;
+    use std::str::FromStr;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Writes `v` as its `Display` text.
+    pub fn serialize<T: Display, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(v)
+    }
+
+    /// Reads a string and parses it with `FromStr`.
+    pub fn deserialize<'de, T, D>(d: D) -> Result<T, D::Error>
+    where
+        T: FromStr,
+        T::Err: Display,
+        D: Deserializer<'de>,
+    {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+
+    /// The same for an optional value (`null` or absent is `None`).
+    pub mod option {
+        use std::fmt::Display;
+        use std::str::FromStr;
+
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        /// Writes `Some(v)` as its text, `None` as null.
+        pub fn serialize<T: Display, S: Serializer>(
+            v: &Option<T>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            match v {
+                Some(v) => s.collect_str(v),
+                None => s.serialize_none(),
+            }
+        }
+
+        /// Reads an optional string and parses it.
+        pub fn deserialize<'de, T, D>(d: D) -> Result<Option<T>, D::Error>
+        where
+            T: FromStr,
+            T::Err: Display,
+            D: Deserializer<'de>,
+        {
+            Option::<String>::deserialize(d)?
+                .map(|s| s.parse().map_err(serde::de::Error::custom))
+                .transpose()
+        }
+    }
+
+    /// [`AddTo`](rema_core::AddTo), which has no `FromStr` in rema-core.
+    pub mod add_to {
+        use rema_core::AddTo;
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        /// Writes metafor's name (`only0`, ...).
+        pub fn serialize<S: Serializer>(v: &AddTo, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(super::super::to_name(*v))
+        }
+
+        /// Reads metafor's name.
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<AddTo, D::Error> {
+            let s = String::deserialize(d)?;
+            super::super::parse_to(&s).map_err(serde::de::Error::custom)
+        }
+    }
+}
+
+/// What to compute, in metafor's names. Every choice is typed; the JSON
+/// holds the names (`"measure": "RR"`, `"method": "REML"`, `"test": "z"`).
+///
+/// ```
+/// use rema_data::AnalysisSpec;
+/// let spec: AnalysisSpec =
+///     serde_json::from_str(r#"{"measure": "RR", "method": "DL", "permutations": 1000}"#).unwrap();
+/// assert_eq!(spec.method.name(), "DL");
+/// let analysis = spec.check().unwrap();
+/// assert_eq!(analysis.seed, rema_data::spec::DEFAULT_SEED);
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AnalysisSpec {
-    pub measure: String,
-    #[serde(default = "default_method")]
-    pub method: String,
-    #[serde(default = "default_test")]
-    pub test: String,
-    /// Confidence level in percent.
-    #[serde(default = "default_level")]
-    pub level: f64,
+    /// Effect-size measure (metafor `escalc` names: RR, OR, SMD, PLO, GEN, ...).
+    #[serde(with = "via_str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub measure: Measure,
+    /// τ² estimator (FE, DL, REML, ...) or GLMM; default REML.
+    #[serde(default, with = "via_str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub method: Model,
+    /// Test of the coefficients: `z` (default) or `knha`.
+    #[serde(default, with = "via_str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub test: Test,
+    /// Confidence level in percent (a value below 1 is a proportion).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = f64))]
+    pub level: Level,
     /// Add the Q-profile confidence intervals of tau^2, I^2 and H^2.
     #[serde(default)]
     pub tau2_ci: bool,
@@ -27,18 +411,29 @@ pub struct AnalysisSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub add: Option<f64>,
     /// Where the correction goes (metafor `to`): only0, all, if0all, none.
-    #[serde(default = "default_to")]
-    pub to: String,
+    #[serde(default, with = "via_str::add_to")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub to: AddTo,
     /// The pre/post correlation assumed where a study reports none (and no
     /// paired p or t): default 0.5. Flagged per study in the notes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ri: Option<f64>,
     /// Mean from median and range: `luo2018` (default) or `hozo2005`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mean_method: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "via_str::option"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub mean_method: Option<MeanMethod>,
     /// SD from a range: `wan2014` (default), `hozo2005` or `walter_yao2007`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sd_method: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "via_str::option"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub sd_method: Option<SdRangeMethod>,
     /// Leave-one-out analysis (metafor `leave1out`).
     #[serde(default, skip_serializing_if = "is_false")]
     pub leave_one_out: bool,
@@ -52,25 +447,28 @@ pub struct AnalysisSpec {
     /// order when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<String>,
-    /// Subgroup analysis by the levels of this column (`--by`).
+    /// Subgroup analysis by the levels of this column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by: Option<String>,
-    /// Subgroups share one tau^2 (`--tau2-common`).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    /// Subgroups share one tau^2.
+    #[serde(default, skip_serializing_if = "is_false")]
     pub tau2_common: bool,
-    /// Moderator columns of a meta-regression (`--mods`).
+    /// Moderator columns of a meta-regression.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mods: Vec<String>,
-    /// Permutation tests: a number of iterations or `exact` (`--permutations`).
+    /// Permutation tests: a number of iterations (`1000` or `"1000"`) or
+    /// `"exact"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub permutations: Option<String>,
-    /// Bootstrap replicates (`--bootstrap`).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub permutations: Option<Permutations>,
+    /// Bootstrap replicates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bootstrap: Option<u64>,
-    /// nonparametric or parametric (`--bootstrap-type`).
-    #[serde(default = "default_bootstrap_type")]
-    pub bootstrap_type: String,
-    /// Seed of the permutation tests and the bootstrap (`--seed`).
+    /// `nonparametric` (default) or `parametric`.
+    #[serde(default, with = "via_str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub bootstrap_type: BootstrapType,
+    /// Seed of the permutation tests and the bootstrap.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<u64>,
 }
@@ -79,33 +477,92 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
-fn default_bootstrap_type() -> String {
-    "nonparametric".to_string()
+/// The fields of [`AnalysisSpec`], in order (for messages about unknown fields).
+pub const SPEC_FIELDS: &[&str] = &[
+    "measure",
+    "method",
+    "test",
+    "level",
+    "tau2_ci",
+    "add",
+    "to",
+    "ri",
+    "mean_method",
+    "sd_method",
+    "leave_one_out",
+    "influence",
+    "cumulative",
+    "order",
+    "by",
+    "tau2_common",
+    "mods",
+    "permutations",
+    "bootstrap",
+    "bootstrap_type",
+    "seed",
+];
+
+/// The field of [`AnalysisSpec`] named `name`, as a static string.
+pub fn spec_field(name: &str) -> Option<&'static str> {
+    SPEC_FIELDS.iter().copied().find(|f| *f == name)
 }
 
-fn default_method() -> String {
-    "REML".to_string()
+/// True for serde's messages about the shape of the input (a wrong JSON or
+/// TOML type, a missing or unknown field), false for a value that has the
+/// right type but is not allowed (an unknown method, a level of 150).
+pub fn is_shape_error(message: &str) -> bool {
+    [
+        "invalid type",
+        "missing field",
+        "unknown field",
+        "invalid length",
+        "duplicate field",
+    ]
+    .iter()
+    .any(|p| message.starts_with(p))
 }
-fn default_test() -> String {
-    "z".to_string()
+
+/// An analysis whose options have been checked together: what the pipeline
+/// consumes. Built by [`AnalysisSpec::check`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Analysis {
+    /// The options as given (recorded in the result's provenance).
+    pub spec: AnalysisSpec,
+    /// Effect sizes: measure, continuity correction.
+    pub effect: EffectOptions,
+    /// How missing means, SDs and correlations are estimated.
+    pub conversion: ConversionOptions,
+    /// The permutation tests asked for.
+    pub permutations: Option<Iterations>,
+    /// The bootstrap asked for, with its seed.
+    pub bootstrap: Option<BootstrapOptions>,
+    /// The seed of every resampling run.
+    pub seed: u64,
 }
-fn default_level() -> f64 {
-    95.0
-}
-fn default_to() -> String {
-    "only0".to_string()
+
+impl Analysis {
+    /// The measure.
+    pub fn measure(&self) -> Measure {
+        self.spec.measure
+    }
+
+    /// The options of an rma.uni fit; `None` for the GLMM.
+    pub fn fit_options(&self) -> Option<FitOptions> {
+        self.spec.fit_options()
+    }
 }
 
 impl AnalysisSpec {
-    pub fn new(measure: &str) -> AnalysisSpec {
+    /// The defaults of metafor (`REML`, `z`, 95%, `only0`) for `measure`.
+    pub fn new(measure: Measure) -> AnalysisSpec {
         AnalysisSpec {
-            measure: measure.to_string(),
-            method: default_method(),
-            test: default_test(),
-            level: default_level(),
+            measure,
+            method: Model::default(),
+            test: Test::Z,
+            level: Level::DEFAULT,
             tau2_ci: false,
             add: None,
-            to: default_to(),
+            to: AddTo::OnlyZero,
             ri: None,
             mean_method: None,
             sd_method: None,
@@ -118,119 +575,142 @@ impl AnalysisSpec {
             mods: Vec::new(),
             permutations: None,
             bootstrap: None,
-            bootstrap_type: default_bootstrap_type(),
+            bootstrap_type: BootstrapType::Nonparametric,
             seed: None,
         }
     }
 
-    /// How missing means, SDs and correlations are estimated.
+    /// The options of an rma.uni fit (method, test, level, metafor's
+    /// control settings); `None` for the GLMM.
+    pub fn fit_options(&self) -> Option<FitOptions> {
+        match self.method {
+            Model::Rma(method) => Some(FitOptions {
+                method,
+                test: self.test,
+                level: self.level.percent(),
+                control: Control::default(),
+            }),
+            Model::Glmm => None,
+        }
+    }
+
+    /// The options of an rma.uni fit; an error naming `method` for the GLMM,
+    /// whose use is `what` (e.g. "the small-study tests").
+    pub fn rma_options(&self, what: &str) -> Result<FitOptions> {
+        self.fit_options().ok_or_else(|| {
+            DataError::option(
+                "method",
+                format!(
+                    "method GLMM: {what} refit rma.uni models; choose a tau^2 method such as REML"
+                ),
+            )
+        })
+    }
+
+    /// The effect-size options, with `add` checked.
+    pub fn effect_options(&self) -> Result<EffectOptions> {
+        if let Some(a) = self.add {
+            if !(a.is_finite() && a >= 0.0) {
+                return Err(DataError::option(
+                    "add",
+                    format!("add = {a} must be a finite number >= 0"),
+                ));
+            }
+        }
+        Ok(EffectOptions {
+            add: self.add,
+            to: self.to,
+        })
+    }
+
+    /// How missing means, SDs and correlations are estimated, with `ri` checked.
     pub fn conversion_options(&self) -> Result<ConversionOptions> {
         let mut o = ConversionOptions::default();
         if let Some(r) = self.ri {
             if !(-1.0..=1.0).contains(&r) {
-                return Err(DataError::Option {
-                    message: format!(
-                        "ri = {r}: an assumed correlation must lie in [-1, 1], e.g. 0.5"
-                    ),
-                });
+                return Err(DataError::option(
+                    "ri",
+                    format!("ri = {r}: an assumed correlation must lie in [-1, 1], e.g. 0.5"),
+                ));
             }
             o.assumed_r = r;
         }
-        if let Some(m) = &self.mean_method {
-            o.mean_method = m.parse().map_err(|message| DataError::Option { message })?;
+        if let Some(m) = self.mean_method {
+            o.mean_method = m;
         }
-        if let Some(m) = &self.sd_method {
-            o.sd_range_method = m.parse().map_err(|message| DataError::Option { message })?;
+        if let Some(m) = self.sd_method {
+            o.sd_range_method = m;
         }
         Ok(o)
     }
 
-    /// True for `method = "GLMM"`, the binomial-normal model of rema-core's
-    /// `glmm` module (not one of rma.uni's tau^2 estimators).
-    pub fn is_glmm(&self) -> bool {
-        self.method.trim().eq_ignore_ascii_case("GLMM")
-    }
-
-    /// The permutation iterations, if asked for.
-    pub fn permutation_iterations(&self) -> Result<Option<rema_core::resample::Iterations>> {
-        use rema_core::resample::Iterations;
-        let Some(p) = &self.permutations else {
-            return Ok(None);
-        };
-        let p = p.trim();
-        if p.eq_ignore_ascii_case("exact") {
-            return Ok(Some(Iterations::Exact));
+    /// Applies the rules that tie options together (`order` needs
+    /// `cumulative`; the GLMM takes measure PLO, the z test and none of the
+    /// rma.uni sections) and returns the checked [`Analysis`].
+    pub fn check(&self) -> Result<Analysis> {
+        let effect = self.effect_options()?;
+        let conversion = self.conversion_options()?;
+        if self.order.is_some() && !self.cumulative {
+            return Err(DataError::option(
+                "order",
+                "`order` sets the order of the cumulative analysis; add `cumulative`".to_string(),
+            ));
         }
-        match p.parse::<u64>() {
-            Ok(n) if n >= 2 => Ok(Some(Iterations::Random(n))),
-            _ => Err(DataError::Option {
-                message: format!(
-                    "permutations `{p}`: give a whole number of at least 2, or `exact`"
-                ),
+        if self.method == Model::Glmm {
+            self.check_glmm()?;
+        }
+        let seed = self.seed.unwrap_or(DEFAULT_SEED);
+        Ok(Analysis {
+            spec: self.clone(),
+            effect,
+            conversion,
+            permutations: self.permutations.map(Permutations::iterations),
+            bootstrap: self.bootstrap.map(|replicates| BootstrapOptions {
+                replicates,
+                seed,
+                kind: self.bootstrap_type,
             }),
-        }
-    }
-
-    /// The bootstrap type.
-    pub fn bootstrap_kind(&self) -> Result<rema_core::resample::bootstrap::BootstrapType> {
-        self.bootstrap_type
-            .parse()
-            .map_err(|message| DataError::Option { message })
-    }
-
-    pub fn measure(&self) -> Result<Measure> {
-        self.measure
-            .parse()
-            .map_err(|message| DataError::Option { message })
-    }
-
-    pub fn fit_options(&self) -> Result<FitOptions> {
-        let method: Method = self
-            .method
-            .parse()
-            .map_err(|message| DataError::Option { message })?;
-        let test: Test = self
-            .test
-            .parse()
-            .map_err(|message| DataError::Option { message })?;
-        if !(self.level > 0.0 && self.level < 100.0) {
-            return Err(DataError::Option {
-                message: format!(
-                    "level {} must lie strictly between 0 and 100, e.g. 95",
-                    self.level
-                ),
-            });
-        }
-        Ok(FitOptions {
-            method,
-            test,
-            level: self.level,
-            control: Control::default(),
+            seed,
         })
     }
 
-    pub fn effect_options(&self) -> Result<EffectOptions> {
-        let to = match self.to.as_str() {
-            "only0" => AddTo::OnlyZero,
-            "all" => AddTo::All,
-            "if0all" => AddTo::IfAnyZero,
-            "none" => AddTo::None,
-            other => {
-                return Err(DataError::Option {
-                    message: format!(
-                        "unknown `to` value `{other}`; expected only0, all, if0all or none"
-                    ),
-                })
-            }
-        };
-        if let Some(a) = self.add {
-            if !(a.is_finite() && a >= 0.0) {
-                return Err(DataError::Option {
-                    message: format!("add = {a} must be a finite number >= 0"),
-                });
-            }
+    fn check_glmm(&self) -> Result<()> {
+        if self.measure != Measure::Plo {
+            return Err(DataError::option(
+                "measure",
+                format!(
+                    "method GLMM fits the binomial-normal model of logit proportions and needs measure PLO, not {}",
+                    self.measure.name()
+                ),
+            ));
         }
-        Ok(EffectOptions { add: self.add, to })
+        if self.test != Test::Z {
+            return Err(DataError::option(
+                "test",
+                format!(
+                    "method GLMM uses the Wald z test; test {} is not available with it",
+                    self.test
+                ),
+            ));
+        }
+        let rma_only = [
+            ("leave_one_out", self.leave_one_out),
+            ("influence", self.influence),
+            ("cumulative", self.cumulative),
+            ("mods", !self.mods.is_empty()),
+            ("by", self.by.is_some()),
+            ("permutations", self.permutations.is_some()),
+            ("bootstrap", self.bootstrap.is_some()),
+        ];
+        if let Some((option, _)) = rma_only.iter().find(|(_, on)| *on) {
+            return Err(DataError::option(
+                option,
+                format!(
+                    "{option} is available for the rma.uni methods (FE, DL, REML, ...), not for method GLMM; leave_one_out, influence, cumulative, mods, by, permutations and bootstrap need one of them"
+                ),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -246,27 +726,126 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s, {
-            let mut n = AnalysisSpec::new("RR");
-            n.method = "DL".to_string();
+            let mut n = AnalysisSpec::new(Measure::Rr);
+            n.method = Model::Rma(Method::Dl);
             n
         });
     }
 
+    /// The JSON of a spec is the same strings as when the fields were text.
     #[test]
-    fn permutations_parse_numbers_and_exact() {
-        use rema_core::resample::Iterations;
-        let mut s = AnalysisSpec::new("RR");
-        s.permutations = Some("exact".into());
-        assert_eq!(s.permutation_iterations().unwrap(), Some(Iterations::Exact));
-        s.permutations = Some("999".into());
+    fn specs_serialise_to_metafor_names() {
+        let mut s = AnalysisSpec::new(Measure::Smd);
+        s.method = "glmm".parse().unwrap();
+        s.permutations = Some(Permutations::Random(1000));
+        s.mean_method = Some(MeanMethod::Hozo2005);
+        let v = serde_json::to_value(&s).unwrap();
         assert_eq!(
-            s.permutation_iterations().unwrap(),
-            Some(Iterations::Random(999))
+            v,
+            serde_json::json!({"measure": "SMD", "method": "GLMM", "test": "z", "level": 95.0,
+                "tau2_ci": false, "to": "only0", "mean_method": "hozo2005",
+                "permutations": "1000", "bootstrap_type": "nonparametric"})
         );
-        s.permutations = Some("1".into());
+        let back: AnalysisSpec = serde_json::from_value(v).unwrap();
+        assert_eq!(back, s);
+        let keys: Vec<String> = serde_json::to_value({
+            let mut f = AnalysisSpec::new(Measure::Rr);
+            f.add = Some(0.5);
+            f.ri = Some(0.5);
+            f.sd_method = Some(SdRangeMethod::Wan2014);
+            f.mean_method = Some(MeanMethod::Luo2018);
+            f.leave_one_out = true;
+            f.influence = true;
+            f.cumulative = true;
+            f.order = Some("year".into());
+            f.by = Some("alloc".into());
+            f.tau2_common = true;
+            f.mods = vec!["x".into()];
+            f.permutations = Some(Permutations::Exact);
+            f.bootstrap = Some(10);
+            f.seed = Some(1);
+            f
+        })
+        .unwrap()
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+        let mut want: Vec<String> = SPEC_FIELDS.iter().map(|s| s.to_string()).collect();
+        want.sort();
+        assert_eq!(keys, want, "SPEC_FIELDS lists every field");
+    }
+
+    #[test]
+    fn permutations_parse_numbers_strings_and_exact() {
+        let p = |j: &str| serde_json::from_str::<Permutations>(j);
+        assert_eq!(p("1000").unwrap(), Permutations::Random(1000));
+        assert_eq!(p("\"1000\"").unwrap(), Permutations::Random(1000));
+        assert_eq!(p("\"exact\"").unwrap(), Permutations::Exact);
+        assert_eq!(p("50.0").unwrap(), Permutations::Random(50));
+        for bad in ["1", "-3", "2.5", "\"many\"", "true"] {
+            assert!(p(bad).is_err(), "{bad}");
+        }
+        let mut s = AnalysisSpec::new(Measure::Rr);
+        s.permutations = Some(Permutations::Exact);
+        assert_eq!(s.check().unwrap().permutations, Some(Iterations::Exact));
+    }
+
+    #[test]
+    fn levels_below_one_are_proportions_as_metafor() {
+        let l = |x: f64| Level::new(x).map(Level::percent);
+        assert_eq!(l(0.95), Ok(95.0));
+        assert_eq!(l(0.05), Ok(95.0));
+        assert_eq!(l(90.0), Ok(90.0));
+        for bad in [0.0, 100.0, 150.0, -1.0, f64::NAN] {
+            assert!(l(bad).unwrap_err().contains("level"), "{bad}");
+        }
+        let e = serde_json::from_str::<AnalysisSpec>(r#"{"measure":"RR","level":150}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("level 150 must lie"), "{e}");
+    }
+
+    #[test]
+    fn bad_choices_are_errors_at_their_field_with_rema_core_messages() {
+        let e = serde_json::from_str::<AnalysisSpec>(r#"{"measure":"RR","method":"QUICK"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("unknown method `QUICK`"), "{e}");
+        assert!(!is_shape_error(&e));
+        let e = serde_json::from_str::<AnalysisSpec>(r#"{"measure":"RR","method":5}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(is_shape_error(&e), "{e}");
+    }
+
+    #[test]
+    fn cross_field_rules_name_the_option() {
+        let mut s = AnalysisSpec::new(Measure::Rr);
+        s.order = Some("year".into());
         assert!(matches!(
-            s.permutation_iterations(),
-            Err(DataError::Option { .. })
+            s.check(),
+            Err(DataError::Option {
+                option: "order",
+                ..
+            })
+        ));
+        let mut s = AnalysisSpec::new(Measure::Plo);
+        s.method = Model::Glmm;
+        s.mods = vec!["x".into()];
+        assert!(matches!(
+            s.check(),
+            Err(DataError::Option { option: "mods", .. })
+        ));
+        s.mods.clear();
+        s.measure = Measure::Rr;
+        assert!(matches!(
+            s.check(),
+            Err(DataError::Option {
+                option: "measure",
+                ..
+            })
         ));
     }
 }

@@ -6,20 +6,36 @@
 use std::path::Path;
 
 use rema_core::convert::ConvertError;
-use rema_data::{analyze, AnalysisSpec, DataError, Plan, Table};
+use rema_data::{analyze, AnalysisSpec, DataError, Level, Model, Plan, Table};
 
 fn run(text: &str, measure: &str) -> DataError {
     run_bytes(text.as_bytes(), measure, |_| {})
 }
 
 fn run_bytes(bytes: &[u8], measure: &str, edit: impl FnOnce(&mut AnalysisSpec)) -> DataError {
-    let mut spec = AnalysisSpec::new(measure);
+    let mut spec = match measure.parse() {
+        Ok(m) => AnalysisSpec::new(m),
+        Err(message) => {
+            return DataError::Option {
+                option: "measure",
+                message,
+            }
+        }
+    };
     edit(&mut spec);
     let table = match Table::from_bytes(bytes, "data.csv") {
         Ok(t) => t,
         Err(e) => return e,
     };
     analyze(&table, &spec, "0").expect_err("bad input must be an error")
+}
+
+/// The error of an option value refused where it is parsed (by serde or clap).
+fn option<T: std::fmt::Debug>(option: &'static str, parsed: Result<T, String>) -> DataError {
+    DataError::Option {
+        option,
+        message: parsed.expect_err("a bad option value"),
+    }
 }
 
 fn plan_error(plan: &str, name: &str) -> DataError {
@@ -95,7 +111,7 @@ fn catalogue() -> Vec<(&'static str, DataError)> {
         ("unknown measure", run("study,yi,vi\nA,1,1\n", "XYZ")),
         (
             "unknown method",
-            run_bytes(b"study,yi,vi\nA,1,1\n", "GEN", |s| s.method = "QUICK".into()),
+            option("method", "QUICK".parse::<Model>()),
         ),
         (
             "inconsistent quartiles",
@@ -196,7 +212,7 @@ fn catalogue() -> Vec<(&'static str, DataError)> {
         ),
         (
             "confidence level out of range",
-            run_bytes(b"study,yi,vi\nA,1,1\n", "GEN", |s| s.level = 150.0),
+            option("level", Level::new(150.0)),
         ),
         (
             "correlation out of range",
@@ -208,7 +224,7 @@ fn catalogue() -> Vec<(&'static str, DataError)> {
         ),
         (
             "unknown test",
-            run_bytes(b"study,yi,vi\nA,1,1\n", "GEN", |s| s.test = "t".into()),
+            option("test", "t".parse::<rema_core::Test>()),
         ),
         (
             "zero cells without a continuity correction",
@@ -451,7 +467,7 @@ fn regex_pid(m: &str) -> String {
 fn real_world_files_are_read_as_they_are() {
     let plain = "study,yi,vi\nSmith; 2001,0.5,0.1\nJones,0.25,0.2\n";
     let excel = "\u{feff}study;yi;vi\r\n\"Smith; 2001\";0,5;0,1\r\nJones;0,25;0,2\r\n\r\n\r\n";
-    let spec = AnalysisSpec::new("GEN");
+    let spec = AnalysisSpec::new(rema_core::Measure::Gen);
     let a = analyze(&Table::from_str(plain, "a.csv").unwrap(), &spec, "0");
     // The plain file's unquoted `Smith; 2001` is one field: commas delimit.
     let a = a.unwrap();

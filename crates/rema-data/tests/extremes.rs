@@ -8,8 +8,8 @@ const METHODS: [&str; 9] = ["FE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "P
 
 fn run(csv: &str, measure: &str, method: &str) -> Result<AnalysisResult, DataError> {
     let table = Table::from_str(csv, "data.csv")?;
-    let mut spec = AnalysisSpec::new(measure);
-    spec.method = method.to_string();
+    let mut spec = AnalysisSpec::new(measure.parse().unwrap());
+    spec.method = method.parse().unwrap();
     analyze(&table, &spec, "sha")
 }
 
@@ -75,7 +75,7 @@ fn all_zero_events_get_the_continuity_correction_and_a_note() {
     }
     // Without the correction a zero count is a clear error naming the study.
     let table = Table::from_str(&csv, "data.csv").unwrap();
-    let mut spec = AnalysisSpec::new("OR");
+    let mut spec = AnalysisSpec::new(rema_core::Measure::Or);
     spec.add = Some(0.0);
     let e = analyze(&table, &spec, "sha").unwrap_err();
     assert!(

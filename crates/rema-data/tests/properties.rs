@@ -55,9 +55,9 @@ proptest! {
             let msg = e.to_string();
             assert!(msg.starts_with("data.csv") && msg.lines().count() == 1, "{msg}");
         }) else { return Ok(()) };
-        let mut spec = AnalysisSpec::new(MEASURES[m]);
-        spec.method = ["FE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "PM"][method].into();
-        if knha { spec.test = "knha".into(); }
+        let mut spec = AnalysisSpec::new(MEASURES[m].parse().unwrap());
+        spec.method = ["FE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "PM"][method].parse().unwrap();
+        if knha { spec.test = rema_core::Test::Knha; }
         match analyze(&t, &spec, "sha") {
             Ok(r) => {
                 prop_assert!(r.estimate.is_finite() || !r.notes.is_empty());
@@ -73,7 +73,7 @@ proptest! {
     #[test]
     fn random_bytes_are_an_error_never_a_panic(bytes in prop::collection::vec(any::<u8>(), 0..300), m in 0..MEASURES.len()) {
         if let Ok(t) = Table::from_bytes(&bytes, "data.csv") {
-            let _ = analyze(&t, &AnalysisSpec::new(MEASURES[m]), "sha");
+            let _ = analyze(&t, &AnalysisSpec::new(MEASURES[m].parse().unwrap()), "sha");
         }
     }
 }

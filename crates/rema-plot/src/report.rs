@@ -8,7 +8,15 @@
 
 use std::fmt::Write;
 
+use rema_core::{AddTo, Method, Test};
+use rema_data::describe::Prose;
+use rema_data::spec::Model;
 use rema_data::AnalysisResult;
+
+/// True for the common-effect model (no τ², no prediction interval).
+fn is_common_effect(r: &AnalysisResult) -> bool {
+    r.provenance.options.method == Model::Rma(Method::Fe)
+}
 
 use crate::rob::{risk_of_bias_html, risk_of_bias_svg, RiskOfBias};
 use crate::svg::{escape, num, pval};
@@ -180,40 +188,6 @@ fn methods(h: &mut String, r: &ReportInput) {
     }
 }
 
-fn estimator_name(method: &str) -> &'static str {
-    match method {
-        "DL" => "the DerSimonian–Laird estimator",
-        "HE" => "the Hedges (variance component) estimator",
-        "HS" => "the Hunter–Schmidt estimator",
-        "SJ" => "the Sidik–Jonkman estimator",
-        "ML" => "maximum likelihood",
-        "REML" => "restricted maximum likelihood (REML)",
-        "EB" => "the empirical Bayes estimator",
-        "PM" => "the Paule–Mandel estimator",
-        _ => "an unnamed estimator",
-    }
-}
-
-fn measure_description(measure: &str) -> &'static str {
-    match measure {
-        "RR" => "log risk ratios from the 2×2 tables",
-        "OR" => "log odds ratios from the 2×2 tables",
-        "RD" => "risk differences from the 2×2 tables",
-        "MD" => "raw mean differences",
-        "SMD" => "standardised mean differences (Hedges' g, bias-corrected)",
-        "MC" => "raw mean changes from pre/post means with the pre/post correlation",
-        "SMCC" => "standardised mean changes (change-score standardisation)",
-        "SMCR" => "standardised mean changes (raw-score standardisation by the pre-treatment SD)",
-        "PR" => "raw proportions",
-        "PLN" => "log proportions",
-        "PLO" => "logit proportions",
-        "PAS" => "arcsine square-root proportions",
-        "PFT" => "Freeman–Tukey double-arcsine proportions",
-        "GEN" => "the effect sizes and variances given in the input",
-        _ => "the given measure",
-    }
-}
-
 /// The methods paragraph(s), one per distinct set of options, written from
 /// what the analyses actually used: measure and conversion, continuity
 /// correction, model and τ² estimator, test, confidence level, heterogeneity
@@ -232,20 +206,14 @@ pub fn methods_paragraph(results: &[&AnalysisResult]) -> Vec<String> {
             .filter(|x| &x.provenance.options == spec)
             .collect();
         let mut p = String::new();
-        let _ = write!(
-            p,
-            "Effect sizes were computed as {}",
-            measure_description(&r.measure)
-        );
-        let binary_or_prop = matches!(
-            r.measure.as_str(),
-            "RR" | "OR" | "RD" | "PR" | "PLN" | "PLO"
-        );
-        let to = match spec.to.as_str() {
-            "all" => "all studies",
-            "if0all" => "all studies when any study had a zero cell",
-            "none" => "",
-            _ => "studies with a zero cell",
+        let _ = write!(p, "Effect sizes were computed as {}", spec.measure.prose());
+        // The measures metafor corrects by default (add = 0.5).
+        let binary_or_prop = spec.measure.default_add() > 0.0;
+        let to = match spec.to {
+            AddTo::All => "all studies",
+            AddTo::IfAnyZero => "all studies when any study had a zero cell",
+            AddTo::None => "",
+            AddTo::OnlyZero => "studies with a zero cell",
         };
         let corrected: usize = same
             .iter()
@@ -269,17 +237,17 @@ pub fn methods_paragraph(results: &[&AnalysisResult]) -> Vec<String> {
             }
             _ => p.push('.'),
         }
-        if matches!(r.method.as_str(), "FE" | "EE" | "CE") {
+        if is_common_effect(r) {
             p.push_str(" Studies were pooled with a common-effect (inverse-variance) model.");
         } else {
             let _ = write!(
                 p,
                 " Studies were pooled with a random-effects model, the between-study variance τ² estimated by {}.",
-                estimator_name(&r.method)
+                spec.method.prose()
             );
         }
         let level = crate::axis::tick_label(r.level);
-        if r.test == "knha" {
+        if spec.test == Test::Knha {
             let _ = write!(
                 p,
                 " The pooled effect was tested, and its {level}% confidence interval built, with the Hartung–Knapp–Sidik–Jonkman method (t distribution with k − 1 degrees of freedom)."
@@ -294,7 +262,7 @@ pub fn methods_paragraph(results: &[&AnalysisResult]) -> Vec<String> {
         if spec.tau2_ci {
             p.push_str(", with Q-profile confidence intervals for τ² and I²");
         }
-        if !matches!(r.method.as_str(), "FE" | "EE" | "CE") {
+        if !is_common_effect(r) {
             let _ = write!(p, "; {level}% prediction intervals are reported");
         }
         p.push('.');
@@ -362,12 +330,12 @@ pub fn summary_table(results: &[(&str, &AnalysisResult)]) -> TableData {
                     .replace("= ", "")
                     .to_string(),
                 num(r.i2, 0),
-                if matches!(r.method.as_str(), "FE" | "EE" | "CE") {
+                if is_common_effect(r) {
                     "–".to_string()
                 } else {
                     num(r.tau2, 4)
                 },
-                if matches!(r.method.as_str(), "FE" | "EE" | "CE") {
+                if is_common_effect(r) {
                     "–".to_string()
                 } else {
                     format!("{} to {}", num(pl, 2), num(pu, 2))
@@ -401,7 +369,7 @@ pub fn provenance_rows(results: &[(&str, &AnalysisResult)]) -> Vec<(String, Stri
                 o.add
                     .map(|a| a.to_string())
                     .unwrap_or_else(|| "default".into()),
-                o.to
+                rema_data::spec::to_name(o.to)
             ),
         ));
         rows.push((

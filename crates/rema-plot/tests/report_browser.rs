@@ -40,8 +40,8 @@ fn example_report() -> String {
             "examples/bkp/safety_inputs.csv (retrospective cement leakage)",
         )
         .unwrap();
-        let mut spec = AnalysisSpec::new("PR");
-        spec.method = "DL".into();
+        let mut spec = AnalysisSpec::new(rema_core::Measure::Pr);
+        spec.method = "DL".parse().unwrap();
         analyze(&table, &spec, &sha256_hex(csv.as_bytes())).unwrap()
     };
     let results = [

@@ -223,7 +223,7 @@ impl InputKind {
     pub fn data_error(self, e: DataError) -> AppError {
         let whole = Some(self.name().to_string());
         let (code, field) = match &e {
-            DataError::Option { .. } => ("invalid_option", Some("spec".to_string())),
+            DataError::Option { option, .. } => ("invalid_option", Some(format!("spec.{option}"))),
             DataError::Csv { at, .. }
             | DataError::Ragged { at, .. }
             | DataError::NotANumber { at, .. }

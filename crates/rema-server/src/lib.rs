@@ -3,7 +3,9 @@
 //! The server is a function: [`app`] builds the router, so tests drive it with
 //! `tower::ServiceExt::oneshot` and no socket. `main.rs` binds it.
 //!
-//! - `api.rs`: the routes of `/v1`, their request and response types.
+//! - `routes/`: the routes of `/v1` (`analyses.rs`, `audit.rs`) and their
+//!   router [`routes::v1`], with their request and response types;
+//! - `extract.rs`: JSON bodies under the caps, errors naming the field.
 //! - `error.rs`: [`AppError`], the one place errors become JSON responses.
 //! - `store.rs`: the SQLite store of analyses.
 //! - `rows.rs`: studies sent as JSON objects instead of CSV.
@@ -15,14 +17,16 @@
 //! time, under a deadline ([`Limits`]), so a long analysis never stalls
 //! `/healthz` or the other requests.
 
-pub mod api;
 pub mod error;
+pub mod extract;
 pub mod openapi;
 pub mod plots;
+pub mod routes;
 pub mod rows;
 pub mod serve;
 pub mod store;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -30,7 +34,7 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 use tokio::sync::Semaphore;
@@ -118,19 +122,10 @@ impl AppState {
 
 /// The router of every route.
 pub fn app(state: AppState) -> Router {
-    let v1 = Router::new()
-        .route(
-            "/analyses",
-            post(api::create_analysis).get(api::list_analyses),
-        )
-        .route("/analyses/{id}", get(api::get_analysis))
-        .route("/analyses/{id}/forest.svg", get(api::forest_svg))
-        .route("/audit", post(api::audit))
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            limit_in_flight,
-        ));
+    let v1 = routes::v1().layer(middleware::from_fn_with_state(
+        state.clone(),
+        limit_in_flight,
+    ));
     Router::new()
         .route("/", get(index))
         .route("/healthz", get(healthz))
@@ -191,7 +186,7 @@ async fn not_found() -> AppError {
     }
 }
 
-async fn method_not_allowed() -> AppError {
+pub(crate) async fn method_not_allowed() -> AppError {
     AppError::MethodNotAllowed
 }
 
@@ -203,6 +198,20 @@ where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'static,
 {
+    run_cancellable(state, move |_| f()).await
+}
+
+/// [`run_compute`] for work that can stop early: `f` gets a flag that is set
+/// when the deadline passes (rema-core's `Hooks::cancel`, checked between
+/// blocks of resampling iterations), so an analysis past its deadline stops
+/// and frees its slot instead of running to the end.
+pub async fn run_cancellable<T, F>(state: &AppState, f: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&AtomicBool) -> T + Send + 'static,
+{
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&cancel);
     let limit = state.limits.compute_timeout;
     let deadline = tokio::time::Instant::now() + limit;
     let permit = tokio::time::timeout_at(deadline, state.compute.clone().acquire_owned())
@@ -213,12 +222,15 @@ where
         .map_err(AppError::internal)?;
     let task = tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        f()
+        f(&flag)
     });
     match tokio::time::timeout_at(deadline, task).await {
-        Err(_) => Err(AppError::Timeout {
-            seconds: limit.as_secs_f64(),
-        }),
+        Err(_) => {
+            cancel.store(true, Ordering::Relaxed);
+            Err(AppError::Timeout {
+                seconds: limit.as_secs_f64(),
+            })
+        }
         Ok(Err(join)) => Err(AppError::internal(format!("compute task failed: {join}"))),
         Ok(Ok(v)) => Ok(v),
     }

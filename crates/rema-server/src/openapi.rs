@@ -5,8 +5,8 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use crate::api;
 use crate::error::{ErrorBody, ErrorDetail};
+use crate::routes::{analyses, audit};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -16,26 +16,28 @@ use crate::error::{ErrorBody, ErrorDetail};
     ),
     paths(
         crate::healthz,
-        api::create_analysis,
-        api::list_analyses,
-        api::get_analysis,
-        api::forest_svg,
-        api::audit,
+        analyses::create_analysis,
+        analyses::list_analyses,
+        analyses::get_analysis,
+        analyses::forest_svg,
+        analyses::summary_txt,
+        audit::audit,
     ),
     components(schemas(
         crate::Health,
-        api::AnalysisRequest,
-        api::AuditRequest,
+        analyses::AnalysisRequest,
+        audit::AuditRequest,
         rema_data::audit::AuditRecord,
-        api::CreatedAnalysis,
-        api::StoredAnalysisBody,
-        api::StoredInput,
-        api::AnalysisList,
-        api::AnalysisSummary,
+        analyses::CreatedAnalysis,
+        analyses::StoredAnalysisBody,
+        analyses::StoredInput,
+        analyses::AnalysisList,
+        analyses::AnalysisSummary,
         ErrorBody,
         ErrorDetail,
         rema_data::AnalysisSpec,
         rema_data::AnalysisResult,
+        rema_data::Summary,
         rema_data::StudyEffect,
         rema_data::Transformed,
         rema_data::Provenance,

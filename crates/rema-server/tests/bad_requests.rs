@@ -112,7 +112,7 @@ fn cases() -> Vec<Case> {
             json!({"csv": "study,yi,vi\nA,1,1\n", "spec": {"measure": "NOPE"}}),
             422,
             "invalid_option",
-            Some("spec"),
+            Some("spec.measure"),
         ),
         post(
             "bad cell in csv",

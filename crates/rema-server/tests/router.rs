@@ -127,10 +127,40 @@ async fn openapi_document_lists_every_route_and_the_shared_types() {
     assert!(schemas["AnalysisSpec"]["properties"]
         .get("tau2_ci")
         .is_some());
-    assert!(schemas["AnalysisResult"]["properties"]
-        .get("pi_upper")
-        .is_some());
+    // The summary fields are flattened into the result (allOf with Summary).
+    let result = &schemas["AnalysisResult"];
+    assert!(
+        result.to_string().contains("#/components/schemas/Summary"),
+        "{result}"
+    );
+    assert!(schemas["Summary"]["properties"].get("pi_upper").is_some());
+    assert!(
+        result["allOf"][1]["properties"].get("provenance").is_some(),
+        "{result}"
+    );
     assert!(schemas["ErrorDetail"]["properties"].get("field").is_some());
+}
+
+/// The text of a stored analysis is the text of `rema analyze` for it.
+#[tokio::test]
+async fn a_stored_analysis_has_the_cli_text_summary() {
+    let r = app(AppState::in_memory());
+    let created = post_json(&r, bcg_request()).await.json();
+    let id = created["id"].as_str().unwrap();
+    let a = get(&r, &format!("/v1/analyses/{id}/summary.txt")).await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(a.headers[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    let result: AnalysisResult = serde_json::from_value(created["result"].clone()).unwrap();
+    assert_eq!(
+        String::from_utf8(a.body).unwrap(),
+        rema_data::render::text(&result)
+    );
+    get(&r, "/v1/analyses/nope/summary.txt")
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
 }
 
 #[tokio::test]
@@ -144,7 +174,7 @@ async fn posting_csv_answers_201_with_the_cli_json() {
     assert!(v["created_at"].as_str().unwrap().ends_with('Z'));
 
     // What `rema analyze FILE --format json` prints, for a file named `csv`.
-    let mut spec = AnalysisSpec::new("RR");
+    let mut spec = AnalysisSpec::new(rema_core::Measure::Rr);
     spec.tau2_ci = true;
     let table = Table::from_str(BCG, "csv").unwrap();
     let cli = analyze(&table, &spec, &sha256_hex(BCG.as_bytes())).unwrap();
@@ -520,7 +550,7 @@ async fn bad_data_is_422_naming_the_row_and_column() {
     )
     .await
     .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_option");
-    assert_eq!(e["field"], "spec");
+    assert_eq!(e["field"], "spec.method");
     assert!(e["message"].as_str().unwrap().contains("XX"), "{e}");
 
     post_json(&r, json!({"csv": "", "spec": {"measure": "RR"}}))
@@ -572,11 +602,11 @@ async fn resampling_over_the_caps_is_422_limit_exceeded() {
             json!({"measure": "RR", "permutations": 1001}),
             "spec.permutations",
         ),
-        (json!({"measure": "RR", "bootstrap": 501}), "spec.bootstrap"),
         (
-            json!({"measure": "RR", "bootstrap": {"replicates": 10000}}),
-            "spec.bootstrap.replicates",
+            json!({"measure": "RR", "permutations": "1001"}),
+            "spec.permutations",
         ),
+        (json!({"measure": "RR", "bootstrap": 501}), "spec.bootstrap"),
     ];
     for (spec, field) in cases {
         let e = post_json(&r, json!({"csv": BCG, "spec": spec}))
@@ -584,6 +614,83 @@ async fn resampling_over_the_caps_is_422_limit_exceeded() {
             .error(StatusCode::UNPROCESSABLE_ENTITY, "limit_exceeded");
         assert_eq!(e["field"], field, "{e}");
     }
+    // A count is a number or a string; an object is the wrong type.
+    let e = post_json(
+        &r,
+        json!({"csv": BCG, "spec": {"measure": "RR", "bootstrap": {"replicates": 10000}}}),
+    )
+    .await
+    .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request");
+    assert_eq!(e["field"], "spec.bootstrap", "{e}");
+}
+
+/// `"permutations": 50` (a JSON number) and `"exact"` both run, and the
+/// stored options write the count back as the CLI does.
+#[tokio::test]
+async fn permutations_may_be_a_number_or_exact() {
+    let r = app(AppState::in_memory());
+    for (perm, exact) in [(json!(50), false), (json!("exact"), true)] {
+        let a = post_json(
+            &r,
+            json!({"csv": BCG, "spec": {"measure": "RR", "permutations": perm, "seed": 7}}),
+        )
+        .await;
+        assert_eq!(
+            a.status,
+            StatusCode::CREATED,
+            "{}",
+            String::from_utf8_lossy(&a.body)
+        );
+        let v = a.json();
+        let p = &v["result"]["permutation"];
+        assert_eq!(p["exact"], exact, "{p}");
+        assert_eq!(p["seed"], 7);
+        assert!(
+            v["result"]["pval_perm"]
+                .as_f64()
+                .is_some_and(|x| x > 0.0 && x <= 1.0),
+            "{v}"
+        );
+        let want = if exact { json!("exact") } else { json!("50") };
+        assert_eq!(v["result"]["provenance"]["options"]["permutations"], want);
+    }
+    let e = post_json(
+        &r,
+        json!({"csv": BCG, "spec": {"measure": "RR", "permutations": 1}}),
+    )
+    .await
+    .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_option");
+    assert_eq!(e["field"], "spec.permutations", "{e}");
+}
+
+/// An analysis past its deadline is cancelled through `Hooks::cancel`: its
+/// worker is free again within seconds, where the permutation test asked for
+/// (20 million refits, minutes of work) would hold it to the end.
+#[tokio::test]
+async fn an_analysis_past_its_deadline_stops_and_frees_its_worker() {
+    let state = state_with(Limits {
+        compute_workers: 1,
+        compute_timeout: Duration::from_millis(300),
+        max_permutations: u64::MAX,
+        ..Limits::default()
+    });
+    let r = app(state.clone());
+    post_json(
+        &r,
+        json!({"csv": BCG, "spec": {"measure": "RR", "mods": ["ablat"], "permutations": 20_000_000u64, "seed": 1}}),
+    )
+    .await
+    .error(StatusCode::SERVICE_UNAVAILABLE, "timeout");
+    let freed = std::time::Instant::now();
+    let permit = tokio::time::timeout(
+        Duration::from_secs(30),
+        state.compute.clone().acquire_owned(),
+    )
+    .await
+    .expect("the cancelled analysis frees its worker")
+    .unwrap();
+    drop(permit);
+    assert!(freed.elapsed() < Duration::from_secs(30));
 }
 
 /// Holds every compute slot, as long analyses would.

@@ -21,7 +21,7 @@ impl ForestData {
     /// use rema_plot::ForestData;
     ///
     /// let t = Table::from_str("study,ai,bi,ci,di\nA,4,119,11,128\nB,6,300,29,274\n", "t").unwrap();
-    /// let r = analyze(&t, &AnalysisSpec::new("RR"), "t").unwrap();
+    /// let r = analyze(&t, &AnalysisSpec::new("RR".parse().unwrap()), "t").unwrap();
     /// let mut d = ForestData::from(&r);
     /// d.add_data_columns(&t, &r);
     /// assert_eq!(d.rows[0].data, ["4/123", "11/139"]);

@@ -31,7 +31,12 @@ pub fn col(t: &Table, name: &str) -> Vec<String> {
 pub fn bcg_result() -> AnalysisResult {
     let bytes = std::fs::read(repo().join("examples/bcg/bcg.csv")).unwrap();
     let t = Table::from_bytes(&bytes, "examples/bcg/bcg.csv").unwrap();
-    analyze(&t, &AnalysisSpec::new("RR"), &rema_data::sha256_hex(&bytes)).expect("BCG analyses")
+    analyze(
+        &t,
+        &AnalysisSpec::new(rema_core::Measure::Rr),
+        &rema_data::sha256_hex(&bytes),
+    )
+    .expect("BCG analyses")
 }
 
 /// metafor 3.8-1, `rma(yi, vi, method = "REML")` on `escalc("RR", ...)` of
@@ -270,7 +275,8 @@ pub fn synthetic(k: usize) -> AnalysisResult {
         csv += &format!("\"{label}\",{yi:.5},{vi:.5}\n");
     }
     let t = Table::from_str(&csv, "synthetic").unwrap();
-    analyze(&t, &AnalysisSpec::new("GEN"), "synthetic").expect("synthetic analyses")
+    analyze(&t, &AnalysisSpec::new(rema_core::Measure::Gen), "synthetic")
+        .expect("synthetic analyses")
 }
 
 /// One `<text>` of an SVG with its box.

@@ -2,18 +2,12 @@
 
 use std::fmt::Write;
 
-use rema_data::AnalysisResult;
+use super::p_fmt;
 
-fn p_fmt(p: f64) -> String {
-    if p < 1e-4 {
-        "<.0001".to_string()
-    } else {
-        format!("{p:.4}")
-    }
-}
+use crate::result::AnalysisResult;
 
 /// A summary in the spirit of metafor's `print.rma`.
-pub fn summary(r: &AnalysisResult) -> String {
+pub(crate) fn summary(r: &AnalysisResult) -> String {
     let mut s = String::new();
     let model = if r.method == "FE" {
         "Common-Effect Model".to_string()
@@ -148,7 +142,7 @@ pub fn summary(r: &AnalysisResult) -> String {
 }
 
 /// One header line and one data line.
-pub fn csv_line(r: &AnalysisResult) -> String {
+pub(crate) fn csv_line(r: &AnalysisResult) -> String {
     let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
     let header = "measure,method,test,level,k,estimate,se,stat,df,ci_lower,ci_upper,pval,tau2,i2,h2,q,q_df,q_pval,pi_lower,pi_upper,tau2_ci_lower,tau2_ci_upper,i2_ci_lower,i2_ci_upper";
     let row = [

@@ -1,26 +1,27 @@
-//! The routes of `/v1`: analyses (create, fetch, list, forest plot) and audit.
+//! `/v1/analyses`: create (`POST`), list, fetch and the forest plot.
 //!
-//! `POST /v1/analyses` runs [`rema_data::analyze`] with the same
+//! `POST /v1/analyses` runs [`rema_data::analyze_with`] with the same
 //! [`AnalysisSpec`] the CLI builds from its flags, and answers the result
 //! serialised from the same [`rema_data::AnalysisResult`], so `result` is the
 //! JSON of `rema analyze --format json` for the same input.
 
-use axum::body::Bytes;
-use axum::extract::{FromRequest, Path, RawQuery, Request, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use rema_data::{analyze, sha256_hex, AnalysisResult, AnalysisSpec, Table};
-use serde::de::DeserializeOwned;
+use rema_core::resample::Hooks;
+use rema_data::spec::Permutations;
+use rema_data::{analyze_with, sha256_hex, AnalysisResult, AnalysisSpec, Table};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::error::{AppError, ErrorBody, InputKind};
+use crate::extract::{json_error, parse_json, JsonBody};
 use crate::rows::{rows_to_table, JsonRow};
 use crate::store::NewAnalysis;
-use crate::{created, run_compute, run_store, AppState, Limits};
+use crate::{created, run_cancellable, run_compute, run_store, AppState, Limits};
 
 /// The body of `POST /v1/analyses`: exactly one of `csv` and `rows`, and a spec.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -114,124 +115,32 @@ pub struct AnalysisSummary {
 pub const DEFAULT_PAGE: u32 = 20;
 pub const MAX_PAGE: u32 = 100;
 
-/// A JSON body read under the body cap, with errors naming the field.
-pub struct JsonBody<T>(pub T);
-
-impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
-    type Rejection = AppError;
-
-    async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
-        let limit = state.limits.body_timeout;
-        let read = tokio::time::timeout(limit, Bytes::from_request(req, state));
-        let bytes = read.await.map_err(|_| AppError::BodyTimeout {
-            seconds: limit.as_secs_f64(),
-        })?;
-        let bytes = bytes.map_err(|e| {
-            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::BodyTooLarge {
-                    limit: state.limits.max_body_bytes,
-                }
-            } else {
-                AppError::InvalidJson {
-                    message: format!("cannot read the request body: {}", e.body_text()),
-                }
-            }
-        })?;
-        parse_json(&bytes).map(JsonBody)
-    }
-}
-
-/// Parses JSON; a syntax error is 400, a wrong shape or type 422 naming the
-/// path of the field (`spec.level`, `rows[3]`).
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
-    // Every body is an object; say so rather than serde's view of an array.
-    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
-    if first.is_some_and(|b| *b != b'{')
-        && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok()
-    {
-        return Err(AppError::InvalidRequest {
-            field: None,
-            message: "the body must be a JSON object, such as {\"csv\": \"study,yi,vi\\n...\", \"spec\": {\"measure\": \"GEN\"}}".to_string(),
-        });
-    }
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        json_error(&path, "", inner)
-    })
-}
-
-fn json_error(path: &str, prefix: &str, e: serde_json::Error) -> AppError {
-    use serde_json::error::Category;
-    match e.classify() {
-        Category::Syntax | Category::Eof | Category::Io => AppError::InvalidJson {
-            message: format!("the body is not valid JSON: {e}"),
-        },
-        Category::Data => {
-            let msg = e.to_string();
-            // A missing field is reported at its parent; name the field itself.
-            let missing = msg
-                .strip_prefix("missing field `")
-                .and_then(|s| s.split('`').next());
-            let mut field = join_path(prefix, if path == "." { "" } else { path });
-            if let Some(m) = missing {
-                field = join_path(&field, m);
-            }
-            AppError::InvalidRequest {
-                field: (!field.is_empty()).then_some(field),
-                message: msg,
-            }
-        }
-    }
-}
-
-fn join_path(a: &str, b: &str) -> String {
-    match (a.is_empty(), b.is_empty()) {
-        (true, _) => b.to_string(),
-        (_, true) => a.to_string(),
-        _ if b.starts_with('[') => format!("{a}{b}"),
-        _ => format!("{a}.{b}"),
-    }
-}
-
-/// Checks the spec's resampling iterations against the caps before the spec
-/// is parsed, so a request over a cap is refused whatever else it holds.
-/// `permutations` and `bootstrap` may be a count or an object holding one
-/// (`n`, `replicates` or `iterations`).
-fn check_resampling_caps(spec: &Value, limits: &Limits) -> Result<(), AppError> {
-    let caps = [
-        ("permutations", limits.max_permutations),
-        ("bootstrap", limits.max_bootstrap),
+/// Checks the spec's resampling counts against the caps of `limits`.
+/// `permutations = "exact"` is bounded by rema-core's largest enumeration
+/// and by the compute deadline, which stops the run.
+fn check_resampling_caps(spec: &AnalysisSpec, limits: &Limits) -> Result<(), AppError> {
+    let counts = [
+        (
+            "permutations",
+            match spec.permutations {
+                Some(Permutations::Random(n)) => Some(n),
+                _ => None,
+            },
+            limits.max_permutations,
+        ),
+        ("bootstrap", spec.bootstrap, limits.max_bootstrap),
     ];
-    for (key, cap) in caps {
-        let Some(v) = spec.get(key) else { continue };
-        let counts: Vec<(String, &Value)> = match v {
-            Value::Object(m) => ["n", "replicates", "iterations"]
-                .iter()
-                .filter_map(|k| m.get(*k).map(|x| (format!("spec.{key}.{k}"), x)))
-                .collect(),
-            other => vec![(format!("spec.{key}"), other)],
-        };
-        for (field, n) in counts {
-            if let Some(n) = n.as_f64() {
-                if n > cap as f64 {
-                    return Err(AppError::LimitExceeded {
-                        message: format!(
-                            "{field} = {n} is above this server's cap of {cap}; ask for at most {cap}"
-                        ),
-                        field,
-                    });
-                }
-            }
+    for (key, n, cap) in counts {
+        if let Some(n) = n.filter(|n| *n > cap) {
+            return Err(AppError::LimitExceeded {
+                message: format!(
+                    "spec.{key} = {n} is above this server's cap of {cap}; ask for at most {cap}"
+                ),
+                field: format!("spec.{key}"),
+            });
         }
     }
     Ok(())
-}
-
-/// The seed of the spec, when it has one.
-fn seed_of(spec: &Value) -> Option<u64> {
-    spec.get("seed").and_then(Value::as_u64)
 }
 
 /// Run an analysis and store it.
@@ -253,9 +162,14 @@ pub async fn create_analysis(
 ) -> Result<Response, AppError> {
     let parsed = check_request(req, &state.limits)?;
     let max_studies = state.limits.max_studies;
-    let computed = run_compute(&state, move || -> Result<NewAnalysis, AppError> {
+    let computed = run_cancellable(&state, move |cancel| -> Result<NewAnalysis, AppError> {
         let (table, input, sha) = parsed.table(max_studies)?;
-        let result = analyze(&table, &parsed.spec, &sha).map_err(|e| parsed.kind.data_error(e))?;
+        let hooks = Hooks {
+            progress: None,
+            cancel: Some(cancel),
+        };
+        let result = analyze_with(&table, &parsed.spec, &sha, &hooks)
+            .map_err(|e| parsed.kind.data_error(e))?;
         Ok(NewAnalysis {
             input_kind: parsed.kind.name().to_string(),
             input,
@@ -331,12 +245,12 @@ fn check_request(req: AnalysisRequest, limits: &Limits) -> Result<ParsedRequest,
                 .to_string(),
         });
     }
-    check_resampling_caps(&req.spec, limits)?;
-    let seed = seed_of(&req.spec);
     let spec: AnalysisSpec = serde_path_to_error::deserialize(&req.spec).map_err(|e| {
         let path = e.path().to_string();
         json_error(&path, "spec", e.into_inner())
     })?;
+    check_resampling_caps(&spec, limits)?;
+    let seed = spec.seed;
     if let Some(rows) = &req.rows {
         check_k(rows.len(), kind, limits)?;
     }
@@ -510,6 +424,26 @@ fn parse_page(query: &str) -> Result<(u32, u64), AppError> {
     Ok((limit, offset))
 }
 
+/// The text summary of a stored analysis, as `rema analyze` prints it.
+#[utoipa::path(
+    get,
+    path = "/v1/analyses/{id}/summary.txt",
+    params(("id" = String, Path, description = "the id of the analysis")),
+    responses(
+        (status = 200, description = "the text of `rema analyze` for the same input", content_type = "text/plain; charset=utf-8", body = String),
+        (status = 404, description = "no such analysis", body = ErrorBody),
+    )
+)]
+pub async fn summary_txt(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let a = fetch(&state, id).await?;
+    let result: AnalysisResult = serde_json::from_str(&a.new.result).map_err(AppError::internal)?;
+    let text = rema_data::render::text(&result);
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response())
+}
+
 /// The forest plot of a stored analysis, as SVG.
 #[utoipa::path(
     get,
@@ -531,60 +465,6 @@ pub async fn forest_svg(
     let result: AnalysisResult = serde_json::from_str(&a.new.result).map_err(AppError::internal)?;
     let svg = run_compute(&state, move || render(&result)).await?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
-}
-
-/// The body of `POST /v1/audit`: a published table as CSV text.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AuditRequest {
-    /// The table: columns id, measure, estimate, ci_lower, ci_upper,
-    /// p_reported; optionally n, i2, q, df.
-    pub csv: String,
-    /// Confidence level of the printed intervals, in percent (default 95).
-    #[serde(default = "default_audit_level")]
-    pub level: f64,
-}
-
-fn default_audit_level() -> f64 {
-    95.0
-}
-
-/// The `rema audit` contract: every row of a published table checked for
-/// agreement of its estimate, interval and p-value (the JSON of
-/// `rema audit --format json`).
-#[utoipa::path(
-    post,
-    path = "/v1/audit",
-    request_body = AuditRequest,
-    responses(
-        (status = 200, description = "one record per row, as `rema audit --format json`", body = [rema_data::audit::AuditRecord]),
-        (status = 422, description = "the table cannot be audited", body = ErrorBody)
-    )
-)]
-pub async fn audit(
-    State(state): State<AppState>,
-    JsonBody(req): JsonBody<AuditRequest>,
-) -> Result<Response, AppError> {
-    if !(req.level > 0.0 && req.level < 100.0) {
-        return Err(AppError::InvalidRequest {
-            field: Some("level".to_string()),
-            message: format!(
-                "level {} must lie strictly between 0 and 100, e.g. 95",
-                req.level
-            ),
-        });
-    }
-    let records = run_compute(
-        &state,
-        move || -> Result<Vec<rema_data::audit::AuditRecord>, AppError> {
-            let table = rema_data::Table::from_str(&req.csv, "csv")
-                .map_err(|e| InputKind::Csv.data_error(e))?;
-            rema_data::audit::audit_table(&table, req.level)
-                .map_err(|e| InputKind::Csv.data_error(e))
-        },
-    )
-    .await??;
-    Ok(axum::Json(records).into_response())
 }
 
 #[cfg(test)]
@@ -609,14 +489,38 @@ mod tests {
     }
 
     #[test]
-    fn the_seed_is_read_from_the_spec_when_it_is_a_whole_number() {
-        assert_eq!(seed_of(&serde_json::json!({"seed": 42})), Some(42));
-        assert_eq!(
-            seed_of(&serde_json::json!({"seed": u64::MAX})),
-            Some(u64::MAX)
-        );
-        assert_eq!(seed_of(&serde_json::json!({"seed": -1})), None);
-        assert_eq!(seed_of(&serde_json::json!({"measure": "RR"})), None);
+    fn the_seed_and_the_caps_are_read_from_the_typed_spec() {
+        let limits = Limits {
+            max_permutations: 100,
+            ..Limits::default()
+        };
+        let req = |spec: &str| format!(r#"{{"csv": "study,yi,vi\nA,1,1\n", "spec": {spec}}}"#);
+        let p = parse_request(
+            req(r#"{"measure": "GEN", "seed": 42, "permutations": 50}"#).as_bytes(),
+            &limits,
+        )
+        .unwrap();
+        assert_eq!(p.seed, Some(42));
+        assert_eq!(p.spec.permutations, Some(Permutations::Random(50)));
+        let p = parse_request(
+            req(r#"{"measure": "GEN", "permutations": "exact"}"#).as_bytes(),
+            &limits,
+        )
+        .unwrap();
+        assert_eq!(p.seed, None);
+        for over in [r#""101""#, "101"] {
+            let body = req(&format!(r#"{{"measure": "GEN", "permutations": {over}}}"#));
+            match parse_request(body.as_bytes(), &limits) {
+                Err(AppError::LimitExceeded { field, .. }) => {
+                    assert_eq!(field, "spec.permutations")
+                }
+                other => panic!("{over}: {other:?}"),
+            }
+        }
+        match parse_request(req(r#"{"measure": "GEN", "seed": -1}"#).as_bytes(), &limits) {
+            Err(AppError::Data { field, .. }) => assert_eq!(field.as_deref(), Some("spec.seed")),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

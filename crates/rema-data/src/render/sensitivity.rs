@@ -3,8 +3,8 @@
 
 use std::fmt::Write;
 
-use rema_data::result::{CumulativeRow, LeaveOneOutRow};
-use rema_data::AnalysisResult;
+use crate::result::AnalysisResult;
+use crate::result::{CumulativeRow, LeaveOneOutRow};
 
 fn num(x: f64, w: usize) -> String {
     if x.is_finite() {
@@ -35,7 +35,7 @@ fn label_width<'a>(labels: impl Iterator<Item = &'a str>) -> usize {
 fn table_rows<'a>(
     s: &mut String,
     head: &str,
-    rows: impl Iterator<Item = (&'a str, &'a rema_data::sensitivity::SummaryFields)> + Clone,
+    rows: impl Iterator<Item = (&'a str, &'a crate::result::SummaryFields)> + Clone,
 ) {
     let width = label_width(rows.clone().map(|r| r.0));
     let _ = writeln!(
@@ -66,7 +66,7 @@ fn table_rows<'a>(
 }
 
 /// The optional sections present in `r`, each after a blank line.
-pub fn sections(r: &AnalysisResult) -> String {
+pub(crate) fn sections(r: &AnalysisResult) -> String {
     let mut s = String::new();
     if let Some(rows) = &r.leave_one_out {
         let _ = writeln!(s, "\nLeave-one-out analysis ({} scale):", r.measure);

@@ -1,20 +1,14 @@
 //! Text rendering of meta-regression, subgroups, permutation tests and the
-//! bootstrap (appended to the summary of `text.rs`).
+//! bootstrap (appended to the summary of `summary.rs`).
 
 use std::fmt::Write;
 
-use rema_data::{AnalysisResult, BootStatResult};
+use super::p_fmt;
 
-fn p_fmt(p: f64) -> String {
-    if p < 1e-4 {
-        "<.0001".to_string()
-    } else {
-        format!("{p:.4}")
-    }
-}
+use crate::result::{AnalysisResult, BootStatResult};
 
 /// The extra sections, empty when none was asked for.
-pub fn sections(r: &AnalysisResult) -> String {
+pub(crate) fn sections(r: &AnalysisResult) -> String {
     let mut s = String::new();
     if let Some(cs) = &r.coefficients {
         let stat = if r.df.is_some() { "tval" } else { "zval" };

@@ -1,0 +1,150 @@
+//! The model options shared by `rema analyze` and `rema bias`, parsed by
+//! clap straight into rema-core's and rema-data's types (their `FromStr`),
+//! with the possible values listed from the types themselves.
+
+use std::ffi::OsStr;
+use std::marker::PhantomData;
+use std::str::FromStr;
+
+use clap::builder::{PossibleValue, TypedValueParser};
+use clap::Args;
+use rema_core::convert::{MeanMethod, SdRangeMethod};
+use rema_core::resample::bootstrap::BootstrapType;
+use rema_core::{AddTo, Measure, Test};
+use rema_data::spec::{parse_to, Level, Model, Permutations};
+use rema_data::AnalysisSpec;
+
+/// A value parser through `T::from_str`, whose help and completions list
+/// `names` (the type's own names, never a copy of them).
+#[derive(Clone)]
+pub struct Choice<T> {
+    names: Vec<&'static str>,
+    parse: fn(&str) -> Result<T, String>,
+    _t: PhantomData<T>,
+}
+
+impl<T: FromStr<Err = String>> Choice<T> {
+    fn new(names: Vec<&'static str>) -> Choice<T> {
+        Choice {
+            names,
+            parse: |s| s.parse(),
+            _t: PhantomData,
+        }
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> TypedValueParser for Choice<T> {
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<T, clap::Error> {
+        let parse = self.parse;
+        (move |s: &str| parse(s)).parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(self.names.iter().map(|n| PossibleValue::new(*n))))
+    }
+}
+
+/// The measures, by metafor's names.
+pub fn measures() -> Choice<Measure> {
+    Choice::new(Measure::ALL.iter().map(|m| m.name()).collect())
+}
+
+/// The τ² estimators, FE and GLMM.
+pub fn models() -> Choice<Model> {
+    Choice::new(Model::names())
+}
+
+/// z and knha.
+pub fn tests() -> Choice<Test> {
+    Choice::new(vec![Test::Z.name(), Test::Knha.name()])
+}
+
+/// metafor's `to` values.
+pub fn add_to() -> Choice<AddTo> {
+    Choice {
+        names: vec!["only0", "all", "if0all", "none"],
+        parse: parse_to,
+        _t: PhantomData,
+    }
+}
+
+/// The conversions of a mean from median and range.
+pub fn mean_methods() -> Choice<MeanMethod> {
+    Choice::new(vec![
+        MeanMethod::Luo2018.name(),
+        MeanMethod::Hozo2005.name(),
+    ])
+}
+
+/// The conversions of an SD from a range.
+pub fn sd_methods() -> Choice<SdRangeMethod> {
+    Choice::new(vec![
+        SdRangeMethod::Wan2014.name(),
+        SdRangeMethod::Hozo2005.name(),
+        SdRangeMethod::WalterYao2007.name(),
+    ])
+}
+
+/// The bootstrap types.
+pub fn bootstrap_types() -> Choice<BootstrapType> {
+    Choice::new(vec![
+        BootstrapType::Nonparametric.name(),
+        BootstrapType::Parametric.name(),
+    ])
+}
+
+/// A count of permutations or `exact`.
+pub fn permutations(s: &str) -> Result<Permutations, String> {
+    s.parse()
+}
+
+/// A confidence level.
+pub fn level(s: &str) -> Result<Level, String> {
+    s.parse()
+}
+
+/// The measure, model, test, level and continuity correction of a fit.
+#[derive(Debug, Args)]
+pub struct ModelArgs {
+    /// Effect-size measure (metafor's names).
+    #[arg(long, short = 'm', value_parser = measures())]
+    pub measure: Measure,
+    /// tau^2 estimator, FE (also EE, CE) for the common-effect model, or GLMM
+    /// for the binomial-normal model of proportions (with --measure PLO;
+    /// `rema analyze` only).
+    #[arg(long, default_value = "REML", value_parser = models())]
+    pub method: Model,
+    /// Test of the pooled effect: z, or knha (Hartung-Knapp-Sidik-Jonkman).
+    #[arg(long, default_value = "z", value_parser = tests())]
+    pub test: Test,
+    /// Confidence level in percent (a value below 1 is a proportion, as in metafor).
+    #[arg(long, default_value = "95", value_parser = level)]
+    pub level: Level,
+    /// Continuity correction added to zero cells (default: metafor's, 0.5 for RR, OR, RD, PR, PLN, PLO).
+    #[arg(long)]
+    pub add: Option<f64>,
+    /// Which studies get the correction: only0 (with a zero cell), all, if0all, none.
+    #[arg(long, default_value = "only0", value_parser = add_to())]
+    pub to: AddTo,
+}
+
+impl ModelArgs {
+    /// A spec with these options and every other at its default.
+    pub fn spec(&self) -> AnalysisSpec {
+        AnalysisSpec {
+            method: self.method,
+            test: self.test,
+            level: self.level,
+            add: self.add,
+            to: self.to,
+            ..AnalysisSpec::new(self.measure)
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! Words for the choices of an analysis, for the methods paragraph of a
+//! report: the τ² estimator and the effect-size measure as a sentence names
+//! them (rema-core's `name()` is metafor's short name).
+
+use rema_core::{Measure, Method};
+
+use crate::spec::Model;
+
+/// A phrase naming a choice inside a sentence.
+pub trait Prose {
+    /// E.g. "restricted maximum likelihood (REML)",
+    /// "log risk ratios from the 2×2 tables".
+    fn prose(self) -> &'static str;
+}
+
+impl Prose for Method {
+    /// How τ² was estimated ("... τ² estimated by {prose}").
+    fn prose(self) -> &'static str {
+        match self {
+            Method::Fe => "none (the common-effect model)",
+            Method::Dl => "the DerSimonian–Laird estimator",
+            Method::He => "the Hedges (variance component) estimator",
+            Method::Hs => "the Hunter–Schmidt estimator",
+            Method::Sj => "the Sidik–Jonkman estimator",
+            Method::Ml => "maximum likelihood",
+            Method::Reml => "restricted maximum likelihood (REML)",
+            Method::Eb => "the empirical Bayes estimator",
+            Method::Pm => "the Paule–Mandel estimator",
+        }
+    }
+}
+
+impl Prose for Model {
+    /// The estimator of τ², or the GLMM's maximum likelihood.
+    fn prose(self) -> &'static str {
+        match self {
+            Model::Rma(m) => m.prose(),
+            Model::Glmm => {
+                "maximum likelihood of the binomial-normal model (GLMM, adaptive Gauss–Hermite quadrature)"
+            }
+        }
+    }
+}
+
+impl Prose for Measure {
+    /// What the effect sizes are ("effect sizes were computed as {prose}").
+    fn prose(self) -> &'static str {
+        match self {
+            Measure::Rr => "log risk ratios from the 2×2 tables",
+            Measure::Or => "log odds ratios from the 2×2 tables",
+            Measure::Rd => "risk differences from the 2×2 tables",
+            Measure::Md => "raw mean differences",
+            Measure::Smd => "standardised mean differences (Hedges' g, bias-corrected)",
+            Measure::Mc => "raw mean changes from pre/post means with the pre/post correlation",
+            Measure::Smcc => "standardised mean changes (change-score standardisation)",
+            Measure::Smcr => {
+                "standardised mean changes (raw-score standardisation by the pre-treatment SD)"
+            }
+            Measure::Pr => "raw proportions",
+            Measure::Pln => "log proportions",
+            Measure::Plo => "logit proportions",
+            Measure::Pas => "arcsine square-root proportions",
+            Measure::Pft => "Freeman–Tukey double-arcsine proportions",
+            Measure::Gen => "the effect sizes and variances given in the input",
+        }
+    }
+}

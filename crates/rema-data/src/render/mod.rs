@@ -1,0 +1,47 @@
+//! Text renderings of results, as `rema analyze` and `rema bias` print them
+//! (in the spirit of metafor's print methods), shared by every face so the
+//! server can answer text too.
+//!
+//! - `summary.rs`: the model, heterogeneity, the studies; the CSV line;
+//! - `heterogeneity.rs`: meta-regression, subgroups, permutation tests, bootstrap;
+//! - `sensitivity.rs`: leave-one-out, influence, cumulative;
+//! - `bias.rs`: the small-study tests.
+
+mod bias;
+mod heterogeneity;
+mod sensitivity;
+mod summary;
+
+use crate::bias::BiasResult;
+use crate::result::AnalysisResult;
+
+/// The text of `rema analyze`: the summary, then every section the result has.
+///
+/// ```
+/// use rema_data::{analyze, AnalysisSpec, Table};
+/// let t = Table::from_str("study,yi,vi\nA,0.1,0.02\nB,0.3,0.03\n", "x.csv").unwrap();
+/// let r = analyze(&t, &AnalysisSpec::new(rema_core::Measure::Gen), "0").unwrap();
+/// assert!(rema_data::render::text(&r).contains("k = 2"));
+/// ```
+pub fn text(r: &AnalysisResult) -> String {
+    summary::summary(r) + &heterogeneity::sections(r) + &sensitivity::sections(r)
+}
+
+/// One header line and one line of results (`rema analyze --format csv`).
+pub fn csv_line(r: &AnalysisResult) -> String {
+    summary::csv_line(r)
+}
+
+/// The text of `rema bias`.
+pub fn bias_text(r: &BiasResult) -> String {
+    bias::text(r)
+}
+
+/// A p-value as metafor prints it: 4 decimals, `<.0001` below.
+fn p_fmt(p: f64) -> String {
+    if p < 1e-4 {
+        "<.0001".to_string()
+    } else {
+        format!("{p:.4}")
+    }
+}

@@ -1,0 +1,305 @@
+//! The optional sections of a result and their row types: meta-regression,
+//! subgroups, resampling, sensitivity (leave-one-out, influence, cumulative)
+//! and what only the GLMM has.
+
+use rema_core::{PooledSummary, StudyInfluence};
+use serde::{Deserialize, Serialize};
+
+use super::summary::{Summary, Transformed};
+
+/// One coefficient of a meta-regression.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CoefficientResult {
+    /// metafor's name: `intrcpt`, a numeric column's name, or column + level.
+    pub name: String,
+    pub estimate: f64,
+    pub se: f64,
+    /// z statistic (test z).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zval: Option<f64>,
+    /// t statistic (test knha).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tval: Option<f64>,
+    pub pval: f64,
+    pub ci_lower: f64,
+    pub ci_upper: f64,
+    /// Permutation p-value (with `--permutations`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pval_perm: Option<f64>,
+}
+
+/// The fit within one subgroup level.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SubgroupResult {
+    /// The level of the subgroup column.
+    pub level: String,
+    /// The fit within the level.
+    #[serde(flatten)]
+    pub summary: Summary,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tau2_iterations: Option<usize>,
+    pub transformed: Option<Transformed>,
+    /// The studies of the level, by label.
+    pub studies: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+/// Permutation tests.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PermutationResult {
+    /// Permutation p-value of the omnibus test QM.
+    pub qm_pval: f64,
+    /// Arrangements evaluated (the observed one counted, as metafor).
+    pub iterations: u64,
+    pub exact: bool,
+    pub seed: u64,
+    /// Refits that failed (redrawn in random tests, left out of exact ones).
+    pub failed: u64,
+    /// Permutation test of the subgroup difference (with `--by`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q_between: Option<StatisticTestResult>,
+    /// Resampling test of residual heterogeneity, H0: tau^2 = 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heterogeneity: Option<HeterogeneityTestResult>,
+}
+
+/// A permutation test of one statistic.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StatisticTestResult {
+    pub pval: f64,
+    pub iterations: u64,
+    pub exact: bool,
+    pub seed: u64,
+    pub failed: u64,
+}
+
+/// The test of tau^2 = 0 by parametric resampling under the null.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HeterogeneityTestResult {
+    /// Always `tau2`: the estimator's tau^2 is the statistic.
+    pub statistic: String,
+    pub observed: f64,
+    pub pval: f64,
+    pub iterations: u64,
+    pub seed: u64,
+    pub failed: u64,
+}
+
+/// A bootstrap of the pooled estimate and the heterogeneity statistics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BootstrapResult {
+    pub replicates: u64,
+    pub seed: u64,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub level: f64,
+    pub failed: u64,
+    pub estimate: BootStatResult,
+    pub tau2: BootStatResult,
+    pub i2: BootStatResult,
+    pub h2: BootStatResult,
+    /// With `--mods`: the bootstrap of every coefficient, intercept first
+    /// (`estimate` is then the intercept's; `tau2`, `i2`, `h2` are residual).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coefficients: Option<Vec<BootCoefficientResult>>,
+}
+
+/// The bootstrap distribution of one meta-regression coefficient.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BootCoefficientResult {
+    /// The coefficient's name, as in `coefficients` (`intrcpt`, a moderator).
+    pub name: String,
+    #[serde(flatten)]
+    pub stat: BootStatResult,
+}
+
+/// The bootstrap distribution of one statistic.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BootStatResult {
+    pub observed: f64,
+    pub replicates: u64,
+    pub mean: f64,
+    pub bias: f64,
+    pub se: f64,
+    pub mcse_mean: f64,
+    pub percentile: BootIntervalResult,
+    pub bca: Option<BootIntervalResult>,
+}
+
+/// A bootstrap interval and the Monte Carlo SE of its bounds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BootIntervalResult {
+    pub lower: f64,
+    pub upper: f64,
+    pub mcse_lower: f64,
+    pub mcse_upper: f64,
+}
+
+/// The fit without one study (metafor `leave1out`). Numbers are null where
+/// the fit failed, and `error` says why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LeaveOneOutRow {
+    /// The omitted study.
+    pub omitted: String,
+    pub line: Option<u64>,
+    #[serde(flatten)]
+    pub fit: SummaryFields,
+}
+
+/// The pooled estimate and heterogeneity of a fit to a subset of the studies.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SummaryFields {
+    pub k: usize,
+    pub estimate: f64,
+    pub se: f64,
+    /// z or t statistic.
+    pub stat: f64,
+    pub pval: f64,
+    pub ci_lower: f64,
+    pub ci_upper: f64,
+    pub tau2: f64,
+    pub i2: f64,
+    pub h2: f64,
+    pub q: f64,
+    pub q_pval: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl SummaryFields {
+    /// The fields of a fit to `k` studies, or NaN and the error when it failed.
+    pub fn from(
+        k: usize,
+        r: &std::result::Result<PooledSummary, rema_core::Error>,
+    ) -> SummaryFields {
+        match r {
+            Ok(s) => SummaryFields {
+                k: s.k,
+                estimate: s.estimate,
+                se: s.se,
+                stat: s.stat,
+                pval: s.pval,
+                ci_lower: s.ci_lower,
+                ci_upper: s.ci_upper,
+                tau2: s.tau2,
+                i2: s.i2,
+                h2: s.h2,
+                q: s.q,
+                q_pval: s.q_pval,
+                error: None,
+            },
+            Err(e) => SummaryFields {
+                k,
+                estimate: f64::NAN,
+                se: f64::NAN,
+                stat: f64::NAN,
+                pval: f64::NAN,
+                ci_lower: f64::NAN,
+                ci_upper: f64::NAN,
+                tau2: f64::NAN,
+                i2: f64::NAN,
+                h2: f64::NAN,
+                q: f64::NAN,
+                q_pval: f64::NAN,
+                error: Some(e.to_string()),
+            },
+        }
+    }
+}
+
+/// One step of a cumulative meta-analysis (metafor `cumul`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CumulativeRow {
+    /// The study added at this step.
+    pub added: String,
+    pub line: Option<u64>,
+    /// Its value of the `--order` column, as written in the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_value: Option<String>,
+    #[serde(flatten)]
+    pub fit: SummaryFields,
+}
+
+/// metafor `influence()` for one study.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InfluenceRow {
+    pub study: String,
+    pub line: Option<u64>,
+    pub rstudent: f64,
+    pub dffits: f64,
+    pub cook_d: f64,
+    pub cov_r: f64,
+    pub tau2_del: f64,
+    pub qe_del: f64,
+    pub hat: f64,
+    /// Weight in percent.
+    pub weight: f64,
+    /// DFBETAS of the intercept.
+    pub dfbetas: f64,
+    /// metafor's rule: |dffits| > 3√(p/(k−p)), or the χ²(1) cdf of cook_d > 0.5,
+    /// or hat > 3p/k, or |dfbetas| > 1.
+    pub influential: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// What only the GLMM reports (metafor `rma.glmm`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GlmmDetails {
+    /// Gauss–Hermite points of the adaptive quadrature (metafor `nAGQ`).
+    pub n_agq: usize,
+    /// Wald and likelihood-ratio tests of heterogeneity (QE.Wld, QE.LRT).
+    pub qe_wald: Option<f64>,
+    pub qe_wald_pval: Option<f64>,
+    pub qe_lrt: Option<f64>,
+    pub qe_lrt_pval: Option<f64>,
+    pub qe_df: usize,
+    /// The maximised log-likelihood (with the binomial constants).
+    pub loglik: f64,
+    /// Newton iterations.
+    pub iterations: usize,
+}
+
+impl InfluenceRow {
+    /// metafor `influence()` of the study labelled `study` (DFBETAS of the
+    /// intercept).
+    pub fn new(study: String, line: Option<u64>, r: &StudyInfluence) -> InfluenceRow {
+        InfluenceRow {
+            study,
+            line,
+            rstudent: r.rstudent,
+            dffits: r.dffits,
+            cook_d: r.cook_d,
+            cov_r: r.cov_r,
+            tau2_del: r.tau2_del,
+            qe_del: r.qe_del,
+            hat: r.hat,
+            weight: r.weight,
+            dfbetas: r.dfbetas.first().copied().unwrap_or(f64::NAN),
+            influential: r.influential,
+            error: r.error.as_ref().map(|e| e.to_string()),
+        }
+    }
+}
+
+/// The summary's fields read as the subgroup's own, as in the JSON.
+impl std::ops::Deref for SubgroupResult {
+    type Target = Summary;
+    fn deref(&self) -> &Summary {
+        &self.summary
+    }
+}
