@@ -93,11 +93,11 @@ pub enum DataError {
     },
 
     /// Text where a number belongs.
-    #[error("{at}: `{value}` is not a number; write a plain number such as 12.5 (decimal point, no thousands separator)")]
+    #[error("{at}: `{}` is not a number; write a plain number such as 12.5 (decimal point, no thousands separator)", one_line(.value))]
     NotANumber { at: Location, value: String },
 
     /// NaN or an infinity where a finite number belongs.
-    #[error("{at}: {value} is not finite; write a finite number")]
+    #[error("{at}: {} is not finite; write a finite number", one_line(.value))]
     NotFinite { at: Location, value: String },
 
     /// An empty cell for a value the measure needs.
@@ -182,7 +182,7 @@ pub enum DataError {
     UnknownStudy { at: Location, study: String },
 
     /// A risk-of-bias judgement outside the allowed scales.
-    #[error("{at}: `{value}` is not a risk-of-bias judgement; write yes, no or not_reported, or low, some_concerns or high (one scale per domain)")]
+    #[error("{at}: `{}` is not a risk-of-bias judgement; write yes, no or not_reported, or low, some_concerns or high (one scale per domain)", one_line(.value))]
     Judgement { at: Location, value: String },
 }
 
@@ -205,3 +205,13 @@ impl DataError {
 
 /// The result of rema-data's functions.
 pub type Result<T, E = DataError> = std::result::Result<T, E>;
+
+/// A cell's text on one line: a quoted cell may hold line breaks and tabs,
+/// which an error message shows escaped (`\n`, `\r`, `\t`), so every
+/// message stays one line.
+fn one_line(value: &str) -> String {
+    value
+        .replace('\n', "\\n")
+        .replace('\r', "\\r")
+        .replace('\t', "\\t")
+}

@@ -77,3 +77,18 @@ proptest! {
         }
     }
 }
+
+/// Found by `random_invalid_tables_are_an_error_never_a_panic`: a quoted cell
+/// holding a line break made a two-line message. The cell is shown escaped.
+#[test]
+fn a_line_break_inside_a_quoted_cell_keeps_the_message_on_one_line() {
+    let text = "study,ai,di,m1i,sd2i,yi,vi\n0,0,0,\"a\n\"1,5\",0,0\n";
+    let t = Table::from_bytes(text.as_bytes(), "data.csv").unwrap();
+    for measure in MEASURES {
+        let spec = AnalysisSpec::new(measure.parse().unwrap());
+        if let Err(e) = analyze(&t, &spec, "sha") {
+            let msg = e.to_string();
+            assert_eq!(msg.lines().count(), 1, "{measure}: {msg}");
+        }
+    }
+}
