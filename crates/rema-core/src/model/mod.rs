@@ -503,12 +503,12 @@ impl RmaFit {
     /// the confidence interval of every coefficient at the model's level by
     /// inverting its permutation test. The model is refitted to
     /// yᵢ − δ·xᵢⱼ and the bound is the shift δ where the one-sided
-    /// permutation p-value of coefficient j falls below α/2, found by
-    /// bisection over the same arrangements at every step (the same seed for
-    /// a random test), so the result is deterministic. metafor's `uniroot`
-    /// stops within about 1.2e-4 of that point; rema within 1e-10 of the
-    /// search interval (see [`crate::resample::permci`]). A bound that is
-    /// not found is `None`, with a note.
+    /// permutation p-value of coefficient j crosses α/2, found by metafor's
+    /// root search (R's `uniroot`) over the same arrangements at every step
+    /// (the same seed for a random test), so the result is deterministic.
+    /// metafor's tolerance is about 1.2e-4, rema's 1e-10 (see
+    /// [`crate::resample::permci`]). A bound that is not found (metafor's
+    /// `NA`) is `None`, with a note.
     ///
     /// ```
     /// use rema_core::resample::Hooks;

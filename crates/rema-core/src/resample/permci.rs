@@ -13,11 +13,10 @@
 //! - upper bound: the lower-tail p-value, s* ≤ s + comptol, over
 //!   [β̂ⱼ, β̂ⱼ + 2(uⱼ − β̂ⱼ)].
 //!
-//! s is the z (or t) statistic or the coefficient ([`PermutationStat`]). A
-//! shift is rejected when p < α/2; the bound is the boundary between the
-//! rejected and the not-rejected shifts, so that the interval holds only
-//! shifts with a p-value of at least α/2 (metafor's aim when it multiplies
-//! negative differences p − α/2 by 10).
+//! s is the z (or t) statistic or the coefficient ([`PermutationStat`]). The
+//! bound is the root of metafor's objective d(δ) = p(δ) − α/2, multiplied
+//! by 10 where negative (metafor's penalty, which pushes the bound towards
+//! a p-value of at least α/2).
 //!
 //! Every evaluation runs the same arrangements: an exact test enumerates
 //! them all, and a random test draws them from the same seed (iteration i
@@ -26,22 +25,23 @@
 //! generator for each evaluation, so its random-test bounds move from run
 //! to run.)
 //!
-//! **Root finding.** The p-value is a step function, so the bound is found
-//! by bisection on the predicate "rejected", which keeps a rejected and a
-//! not-rejected end and halves the interval between them until it is at
-//! most [`BISECTION_TOL`] × the width of the search interval (about 34
-//! evaluations per bound); the not-rejected end is returned. metafor uses
-//! `uniroot` with `tol = .Machine$double.eps^0.25` ≈ 1.2e-4 (absolute, on the
-//! scale of the coefficient), so its bounds lie within about 1.2e-4 of the
-//! jump that rema locates to about 1e-10 of the interval's width. When the
-//! p-value is not monotone in δ (it need not be for the intercept-only
-//! model, whose sign flips depend on δ), bisection finds one crossing, as
-//! `uniroot` does.
+//! **Root finding.** R's `uniroot` as metafor calls it: Brent's `zeroin`
+//! (R's `R_zeroin2`, ported step for step) on the search interval, which
+//! needs d of opposite signs (or a zero) at its ends. On a step function it
+//! converges to a jump of p across α/2 (or to a point where p = α/2
+//! exactly), and, where p is not monotone in δ, to the crossing that
+//! `uniroot` reaches. The tolerance is [`TOL`] = 1e-10 (absolute, on the
+//! coefficient's scale) with at most [`MAX_STEPS`] steps, where metafor uses
+//! `tol = .Machine$double.eps^0.25` ≈ 1.2e-4 and 100 steps: metafor's bounds
+//! lie within about 1.2e-4 of the jump, rema's within 1e-10, and with
+//! `control = list(tol = 1e-10, maxiter = 1000)` metafor's `permutest`
+//! takes the same steps as rema (checked in tests/permutest.rs).
 //!
-//! A bound is not found, and is `None` with a note, when the search
-//! interval has no change from not rejected to rejected (metafor's
-//! `uniroot` then fails and metafor reports `NA`), or when a refit of the
-//! shifted data fails.
+//! A bound is `None`, with a note, where metafor reports `NA`: d has the same
+//! sign at both ends of the search interval (the test rejects at both, or
+//! nowhere), or a refit of the shifted data fails. A search that does not
+//! converge in [`MAX_STEPS`] steps gives its last estimate with a note, as
+//! `uniroot` gives it with a warning.
 
 use super::permutation::{
     permutest_by, plan, scheme_of, Alternative, Compare, PermutationOptions, PermutationStat,
@@ -51,12 +51,14 @@ use crate::error::{Error, Result};
 use crate::fit::{fit_with_moderators, Fit, FitOptions};
 use crate::linalg::Design;
 
-/// The bisection stops when the rejected and the not-rejected ends are at
-/// most this share of the search interval's width apart.
-pub const BISECTION_TOL: f64 = 1e-10;
+/// The tolerance of the root search (R `uniroot(tol = )`), absolute on the
+/// coefficient's scale; metafor's default is `.Machine$double.eps^0.25`
+/// ≈ 1.2e-4.
+pub const TOL: f64 = 1e-10;
 
-/// The most bisection steps per bound (the tolerance is reached in 34).
-const MAX_STEPS: u64 = 60;
+/// The most steps of the root search per bound (R `uniroot(maxiter = )`;
+/// metafor's default is 100, at its larger tolerance).
+pub const MAX_STEPS: u64 = 1000;
 
 /// Permutation-based confidence intervals of the coefficients.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,7 +79,8 @@ pub struct PermutationCi {
     pub seed: u64,
     /// Permutation tests run over all the searches.
     pub evaluations: u64,
-    /// Why a bound is missing, one line each.
+    /// Why a bound is missing, or how an unusual one was found, one line
+    /// each.
     pub notes: Vec<String>,
 }
 
@@ -145,7 +148,8 @@ pub fn permci(
         progress: None,
         cancel: hooks.cancel,
     };
-    let total = 2 * p as u64 * (MAX_STEPS + 2);
+    // Progress counts evaluations against a typical 60 per bound.
+    let total = 2 * p as u64 * 60;
     let mut search = Search {
         yi,
         vi,
@@ -174,7 +178,9 @@ pub fn permci(
             } else {
                 "upper"
             };
-            let bound = match search.bound(j, alternative, b, far)? {
+            let (ax, bx) = if far < b { (far, b) } else { (b, far) };
+            let found = search.bound(j, alternative, ax, bx)?;
+            let bound = match found.bound {
                 Ok(v) => Some(v),
                 Err(why) => {
                     notes.push(format!(
@@ -183,6 +189,11 @@ pub fn permci(
                     None
                 }
             };
+            if let Some(r) = found.remark {
+                notes.push(format!(
+                    "permutation CI: the {side} bound of coefficient {j}: {r}"
+                ));
+            }
             if alternative == Alternative::Greater {
                 lower.push(bound);
             } else {
@@ -221,16 +232,23 @@ struct Search<'a> {
     shifted: Vec<f64>,
 }
 
+/// What a search gives: the bound, or why there is none, and a remark on
+/// how it was found when that departs from the usual case.
+struct Found {
+    bound: std::result::Result<f64, String>,
+    remark: Option<String>,
+}
+
 impl Search<'_> {
-    /// Whether the test of coefficient j, one-sided by `alternative`,
-    /// rejects the shift `delta` (p < α/2); `Ok(Err)` says why it could not
-    /// be evaluated. Cancellation is the outer error.
-    fn rejected(
+    /// The one-sided permutation p-value of coefficient j after the shift
+    /// `delta`; `Ok(Err)` says why it could not be evaluated. Cancellation
+    /// is the outer error.
+    fn pval(
         &mut self,
         j: usize,
         alternative: Alternative,
         delta: f64,
-    ) -> Result<std::result::Result<bool, String>> {
+    ) -> Result<std::result::Result<f64, String>> {
         for ((s, y), i) in self.shifted.iter_mut().zip(self.yi).zip(0..) {
             *s = y - delta * self.x.row(i)[j];
         }
@@ -265,61 +283,131 @@ impl Search<'_> {
                 "every refit of the test at a shift of {delta} failed"
             )));
         }
-        Ok(Ok(pval < self.target))
+        Ok(Ok(pval))
     }
 
-    /// The boundary between not-rejected shifts (at `near`, the estimate)
-    /// and rejected ones (at `far`), by bisection.
-    fn bound(
+    /// metafor's objective: d = p − α/2, multiplied by 10 when negative
+    /// (`.permci`).
+    fn objective(
         &mut self,
         j: usize,
         alternative: Alternative,
-        near: f64,
-        far: f64,
+        delta: f64,
     ) -> Result<std::result::Result<f64, String>> {
-        if !(near.is_finite() && far.is_finite()) || near == far {
-            return Ok(Err(format!(
-                "the search interval [{}, {}] (from the Wald interval) is empty or not finite",
-                near.min(far),
-                near.max(far)
+        Ok(self.pval(j, alternative, delta)?.map(|p| {
+            let d = p - self.target;
+            if d < 0.0 {
+                d * 10.0
+            } else {
+                d
+            }
+        }))
+    }
+
+    /// The root of the objective on [ax, bx] by R's `uniroot` (Brent's
+    /// `zeroin`, R's `R_zeroin2`, step for step) with tolerance [`TOL`]
+    /// and at most [`MAX_STEPS`] steps.
+    fn bound(&mut self, j: usize, alternative: Alternative, ax: f64, bx: f64) -> Result<Found> {
+        let none = |why: String| Found {
+            bound: Err(why),
+            remark: None,
+        };
+        let interval = format!("[{ax}, {bx}]");
+        if !(ax.is_finite() && bx.is_finite()) || ax >= bx {
+            return Ok(none(format!(
+                "the search interval {interval} (from the Wald interval) is empty or not finite"
             )));
         }
-        let interval = format!("[{}, {}]", near.min(far), near.max(far));
-        match self.rejected(j, alternative, near)? {
-            Ok(false) => {}
-            Ok(true) => {
-                return Ok(Err(format!(
-                    "the test rejects the estimate itself, so the search interval {interval} has no boundary"
-                )))
-            }
-            Err(why) => return Ok(Err(why)),
+        let (mut a, mut b) = (ax, bx);
+        let mut fa = match self.objective(j, alternative, a)? {
+            Ok(v) => v,
+            Err(why) => return Ok(none(why)),
+        };
+        let mut fb = match self.objective(j, alternative, b)? {
+            Ok(v) => v,
+            Err(why) => return Ok(none(why)),
+        };
+        if fa * fb > 0.0 {
+            let why = if fa < 0.0 {
+                "the test rejects at both ends of"
+            } else {
+                "the test rejects nowhere from the estimate to the end of"
+            };
+            return Ok(none(format!(
+                "{why} the search interval {interval} (metafor reports NA)"
+            )));
         }
-        match self.rejected(j, alternative, far)? {
-            Ok(true) => {}
-            Ok(false) => {
-                return Ok(Err(format!(
-                    "the test does not reject at the end of the search interval {interval} (metafor reports NA)"
-                )))
-            }
-            Err(why) => return Ok(Err(why)),
+        let found = |b: f64| Found {
+            bound: Ok(b),
+            remark: None,
+        };
+        if fa == 0.0 {
+            return Ok(found(a));
         }
-        // `keep` is not rejected, `drop` is.
-        let (mut keep, mut drop) = (near, far);
-        let tol = BISECTION_TOL * (far - near).abs();
-        for _ in 0..MAX_STEPS {
-            if (drop - keep).abs() <= tol {
-                break;
+        if fb == 0.0 {
+            return Ok(found(b));
+        }
+        let (mut c, mut fc) = (a, fa);
+        for _ in 0..=MAX_STEPS {
+            let prev_step = b - a;
+            if fc.abs() < fb.abs() {
+                a = b;
+                b = c;
+                c = a;
+                fa = fb;
+                fb = fc;
+                fc = fa;
             }
-            let mid = keep + (drop - keep) / 2.0;
-            if mid == keep || mid == drop {
-                break;
+            let tol_act = 2.0 * f64::EPSILON * b.abs() + TOL / 2.0;
+            let mut new_step = (c - b) / 2.0;
+            if new_step.abs() <= tol_act || fb == 0.0 {
+                return Ok(found(b));
             }
-            match self.rejected(j, alternative, mid)? {
-                Ok(true) => drop = mid,
-                Ok(false) => keep = mid,
-                Err(why) => return Ok(Err(why)),
+            if prev_step.abs() >= tol_act && fa.abs() > fb.abs() {
+                let cb = c - b;
+                let (mut p, mut q);
+                if a == c {
+                    let t1 = fb / fa;
+                    p = cb * t1;
+                    q = 1.0 - t1;
+                } else {
+                    let qa = fa / fc;
+                    let t1 = fb / fc;
+                    let t2 = fb / fa;
+                    p = t2 * (cb * qa * (qa - t1) - (b - a) * (t1 - 1.0));
+                    q = (qa - 1.0) * (t1 - 1.0) * (t2 - 1.0);
+                }
+                if p > 0.0 {
+                    q = -q;
+                } else {
+                    p = -p;
+                }
+                if p < (0.75 * cb * q - (tol_act * q).abs() / 2.0)
+                    && p < (prev_step * q / 2.0).abs()
+                {
+                    new_step = p / q;
+                }
+            }
+            if new_step.abs() < tol_act {
+                new_step = if new_step > 0.0 { tol_act } else { -tol_act };
+            }
+            a = b;
+            fa = fb;
+            b += new_step;
+            fb = match self.objective(j, alternative, b)? {
+                Ok(v) => v,
+                Err(why) => return Ok(none(why)),
+            };
+            if (fb > 0.0 && fc > 0.0) || (fb < 0.0 && fc < 0.0) {
+                c = a;
+                fc = fa;
             }
         }
-        Ok(Ok(keep))
+        Ok(Found {
+            bound: Ok(b),
+            remark: Some(format!(
+                "the root search did not converge in {MAX_STEPS} steps; the last estimate is given (metafor's uniroot warns and does the same)"
+            )),
+        })
     }
 }
