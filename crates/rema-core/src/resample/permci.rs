@@ -76,6 +76,7 @@ pub struct PermutationCi {
     pub iterations: u64,
     /// Whether each evaluation is an exact test.
     pub exact: bool,
+    /// The seed of every evaluation's random arrangements.
     pub seed: u64,
     /// Permutation tests run over all the searches.
     pub evaluations: u64,

@@ -13,7 +13,7 @@
 //!   The omnibus p is that of QM either way, as metafor's.
 //! - Nothing else is run: the resampling test of τ² = 0 is its own entry
 //!   ([`super::heterogeneity::tau2_test`]), and the confidence intervals that
-//!   invert this test are [`super::permci::permci`].
+//!   invert this test are [`crate::RmaFit::permci`].
 //! - Meta-regression: the rows of the model matrix are permuted among the
 //!   studies (exactly: the k!/∏nⱼ! distinct arrangements of the distinct rows,
 //!   each tie class j of size nⱼ), with the same p-values per coefficient.
@@ -53,7 +53,7 @@ pub enum PermutationStat {
 
 /// The tail of a permutation p-value (metafor `control$alternative`); the
 /// one-sided tails serve the inversion of the test in
-/// [`super::permci::permci`].
+/// [`crate::RmaFit::permci`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Alternative {
     /// |s*| ≥ |s| − comptol.
