@@ -4,8 +4,9 @@
 #   permutest(res, exact = TRUE, control = list(stat = "coef"))   the coefficient itself
 #   permutest(res, exact = TRUE, permci = TRUE, control = ...)    CIs by inverting the test,
 #        once with metafor's default uniroot tolerance (tol = .Machine$double.eps^0.25,
-#        about 1.2e-4) and once with tol = 1e-10, which locates the jump of the p-value
-#        (a step function of the shift) to about the precision of rema's bisection.
+#        about 1.2e-4) and once with tol = 1e-10, maxiter = 1000: rema's root search
+#        (uniroot's algorithm at that tolerance), which locates the jump of the p-value
+#        (a step function of the shift) to 1e-10.
 # Exact p-values are counts over the enumeration: each case stores the count with the p
 # and the number of arrangements whose refit succeeded (metafor drops the others).
 # Cases with "mc_iterations" are also run by rema with that many random permutations
