@@ -69,4 +69,6 @@ pub use linalg::Design;
 pub use measure::{BackTransform, DataKind, Measure};
 pub use model::{Level, Resampling, ResamplingKind, Rma, RmaFit, Studies, TransformedPrediction};
 pub use pooling::{MantelHaenszel, MhFit, Peto, PetoFit, Tables};
+pub use resample::permci::PermutationCi;
+pub use resample::permutation::PermutationStat;
 pub use tau2::{Control, Method};

@@ -22,7 +22,8 @@
 //! | [`RmaFit::influence`] | `influence(res)` |
 //! | [`RmaFit::leave_one_out`] | `leave1out(res)`; with moderators, `rma(…, subset = -i)` for each i |
 //! | [`RmaFit::cumulative`] | `cumul(res, order)` (no moderators, as metafor) |
-//! | [`RmaFit::permutest`] | `permutest(res, iter, exact)` |
+//! | [`RmaFit::permutest`], [`RmaFit::permutest_with`] | `permutest(res, iter, exact)`, `permutest(res, control = list(stat = "coef"))` |
+//! | [`RmaFit::permci`] | `permutest(res, permci = TRUE)` |
 //! | [`RmaFit::bootstrap`] | metafor's `boot` recipes, any design |
 //! | [`RmaFit::tau2_test`] | beyond metafor: a Monte Carlo test of τ² = 0 |
 //! | [`RmaFit::subgroups`], [`RmaFit::permutest_subgroups`] | `rma(…, subset = g == level)` per level; beyond metafor: a permutation test of Q_between |
@@ -50,7 +51,8 @@ use crate::linalg::Design;
 use crate::resample::bootstrap::Bootstrap;
 use crate::resample::bootstrap_mods::ModeratorBootstrap;
 use crate::resample::heterogeneity::HeterogeneityTest;
-use crate::resample::permutation::{PermutationTest, StatisticTest};
+use crate::resample::permci::PermutationCi;
+use crate::resample::permutation::{PermutationStat, PermutationTest, StatisticTest};
 use crate::resample::Hooks;
 use crate::subgroup::Subgroups;
 use crate::tau2::{Control, Method};
@@ -429,10 +431,13 @@ impl RmaFit {
         crate::cumulative::cumulative(self.yi(), self.vi(), order, &self.fit.options)
     }
 
-    /// metafor `permutest(res)`: the permutation test of every coefficient
-    /// and of the omnibus QM, with `run` random or exact permutations (see
-    /// [`crate::resample::permutation::permutest`]). Sign flips for the
-    /// intercept-only model, permuted rows of X for a meta-regression.
+    /// metafor `permutest(res)`: the permutation test of the z (or t)
+    /// statistic of every coefficient and of the omnibus QM, with `run`
+    /// random or exact permutations (see
+    /// [`crate::resample::permutation::permutest`]), and nothing more: the
+    /// test of τ² = 0 is [`RmaFit::tau2_test`]. Sign flips for the
+    /// intercept-only model, permuted rows of X for a meta-regression;
+    /// [`RmaFit::permutest_with`] compares the coefficients instead.
     ///
     /// ```
     /// use rema_core::resample::Hooks;
@@ -452,6 +457,87 @@ impl RmaFit {
             &self.fit.options,
             &self.fit,
             &perm,
+            hooks,
+        )
+    }
+
+    /// metafor `permutest(res, iter, exact, control = list(stat = stat))`:
+    /// the permutation test with the statistic `stat` compared per
+    /// coefficient, two-sided — the z (or t) statistic
+    /// ([`PermutationStat::Test`], what [`RmaFit::permutest`] runs) or the
+    /// coefficient itself ([`PermutationStat::Coef`]; Follmann & Proschan
+    /// 1999): p_j = #{arrangements with |s_j*| ≥ |s_j| − comptol} / #arrangements.
+    /// The omnibus p-value compares QM either way, as metafor's (see
+    /// [`crate::resample::permutation::permutest_stat`]).
+    ///
+    /// ```
+    /// use rema_core::resample::Hooks;
+    /// use rema_core::{Error, Method, PermutationStat, Resampling, Rma, Studies};
+    /// let studies = Studies::new(&[0.1, 0.5, 0.2, 0.3, -0.4], &[0.02, 0.05, 0.03, 0.04, 0.02])?;
+    /// let fit = Rma::new(Method::Dl).fit(&studies)?;
+    /// let t = fit.permutest_with(&Resampling::exact(), PermutationStat::Coef, &Hooks::default())?;
+    /// assert_eq!((t.iterations, t.stat), (32, PermutationStat::Coef));
+    /// assert_eq!(t.qm_pval, fit.permutest(&Resampling::exact(), &Hooks::default())?.qm_pval);
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn permutest_with(
+        &self,
+        run: &Resampling,
+        stat: PermutationStat,
+        hooks: &Hooks,
+    ) -> Result<PermutationTest> {
+        let perm = run.permutation_options()?;
+        crate::resample::permutation::permutest_stat(
+            self.yi(),
+            self.vi(),
+            &self.x,
+            &self.fit.options,
+            &self.fit,
+            &perm,
+            stat,
+            hooks,
+        )
+    }
+
+    /// metafor `permutest(res, permci = TRUE, control = list(stat = stat))`:
+    /// the confidence interval of every coefficient at the model's level by
+    /// inverting its permutation test. The model is refitted to
+    /// yᵢ − δ·xᵢⱼ and the bound is the shift δ where the one-sided
+    /// permutation p-value of coefficient j crosses α/2, found by metafor's
+    /// root search (R's `uniroot`) over the same arrangements at every step
+    /// (the same seed for a random test), so the result is deterministic.
+    /// metafor's tolerance is about 1.2e-4, rema's 1e-10 (see
+    /// [`crate::resample::permci`]). A bound that is not found (metafor's
+    /// `NA`) is `None`, with a note.
+    ///
+    /// ```
+    /// use rema_core::resample::Hooks;
+    /// use rema_core::{Error, Level, Method, PermutationStat, Resampling, Rma, Studies};
+    /// let studies = Studies::new(&[0.1, 0.5, 0.2, 0.3, 0.4, 0.25, -0.05], &[0.02, 0.05, 0.03, 0.04, 0.02, 0.03, 0.04])?;
+    /// let fit = Rma::new(Method::Dl).level(Level::new(90.0)?).fit(&studies)?;
+    /// let ci = fit.permci(&Resampling::exact(), PermutationStat::Test, &Hooks::default())?;
+    /// let b = fit.fit().coefficients[0].estimate;
+    /// assert!(ci.lower[0].unwrap() < b && b < ci.upper[0].unwrap());
+    /// // 2^4 sign vectors cannot reject at the 90% level.
+    /// let small = Rma::new(Method::Dl).level(Level::new(90.0)?).fit(&Studies::new(&[0.1, 0.5, 0.2, 0.3], &[0.02, 0.05, 0.03, 0.04])?)?;
+    /// assert!(small.permci(&Resampling::exact(), PermutationStat::Test, &Hooks::default()).is_err());
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn permci(
+        &self,
+        run: &Resampling,
+        stat: PermutationStat,
+        hooks: &Hooks,
+    ) -> Result<PermutationCi> {
+        let perm = run.permutation_options()?;
+        crate::resample::permci::permci(
+            self.yi(),
+            self.vi(),
+            &self.x,
+            &self.fit.options,
+            &self.fit,
+            &perm,
+            stat,
             hooks,
         )
     }

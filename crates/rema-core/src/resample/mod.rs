@@ -1,5 +1,6 @@
-//! Resampling: permutation tests (metafor `permutest`), a parametric test of
-//! residual heterogeneity, and the bootstrap (metafor's documented `boot`
+//! Resampling: permutation tests (metafor `permutest`) and the confidence
+//! intervals that invert them (`permutest(permci = TRUE)`), a parametric test
+//! of residual heterogeneity, and the bootstrap (metafor's documented `boot`
 //! recipes).
 //!
 //! Every run takes a seed. Iteration `i` draws from its own random stream
@@ -14,6 +15,7 @@
 pub mod bootstrap;
 pub mod bootstrap_mods;
 pub mod heterogeneity;
+pub mod permci;
 pub mod permutation;
 mod refit;
 pub mod rng;

@@ -7,6 +7,13 @@
 //!   estimator and test, and the p-value is the share of arrangements with
 //!   |z*| ≥ |z| − comptol (comptol = √ε), the omnibus p the share with
 //!   QM* ≥ QM − comptol.
+//! - The statistic compared is the z (or t) statistic by default, or the
+//!   coefficient itself ([`PermutationStat::Coef`], metafor
+//!   `permutest(res, control = list(stat = "coef"))`): |β̂ⱼ*| ≥ |β̂ⱼ| − comptol.
+//!   The omnibus p is that of QM either way, as metafor's.
+//! - Nothing else is run: the resampling test of τ² = 0 is its own entry
+//!   ([`super::heterogeneity::tau2_test`]), and the confidence intervals that
+//!   invert this test are [`crate::RmaFit::permci`].
 //! - Meta-regression: the rows of the model matrix are permuted among the
 //!   studies (exactly: the k!/∏nⱼ! distinct arrangements of the distinct rows,
 //!   each tie class j of size nⱼ), with the same p-values per coefficient.
@@ -30,6 +37,65 @@ use crate::subgroup::subgroups;
 use crate::tau2::kernel::general::Workspace;
 use crate::tau2::kernel::one_moderator::OneModerator;
 
+/// The statistic a permutation test compares across arrangements (metafor
+/// `permutest(res, control = list(stat = …))`); choose it with
+/// [`permutest_stat`] or [`crate::RmaFit::permutest_with`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PermutationStat {
+    /// The z (or, under Knapp–Hartung, t) statistic β̂ⱼ / SE(β̂ⱼ) of each
+    /// coefficient (metafor's default, `stat = "test"`).
+    #[default]
+    Test,
+    /// The coefficient β̂ⱼ itself (metafor `stat = "coef"`; Follmann &
+    /// Proschan 1999 permute the pooled estimate).
+    Coef,
+}
+
+/// The tail of a permutation p-value (metafor `control$alternative`); the
+/// one-sided tails serve the inversion of the test in
+/// [`crate::RmaFit::permci`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Alternative {
+    /// |s*| ≥ |s| − comptol.
+    TwoSided,
+    /// s* ≥ s − comptol.
+    Greater,
+    /// s* ≤ s + comptol.
+    Less,
+}
+
+/// What is compared per coefficient: the statistic and its tail, mapped so
+/// that every comparison is `value* ≥ value − comptol` (the lower tail by
+/// negation: s* ≤ s + comptol ⟺ −s* ≥ −s − comptol, exactly in floating
+/// point).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Compare {
+    pub stat: PermutationStat,
+    pub alternative: Alternative,
+}
+
+impl Compare {
+    /// metafor's default comparison: |z*| ≥ |z| − comptol.
+    const DEFAULT: Compare = Compare {
+        stat: PermutationStat::Test,
+        alternative: Alternative::TwoSided,
+    };
+
+    /// The compared value of a coefficient with statistic `z`, estimate `b`.
+    #[inline]
+    fn value(self, z: f64, b: f64) -> f64 {
+        let v = match self.stat {
+            PermutationStat::Test => z,
+            PermutationStat::Coef => b,
+        };
+        match self.alternative {
+            Alternative::TwoSided => v.abs(),
+            Alternative::Greater => v,
+            Alternative::Less => -v,
+        }
+    }
+}
+
 /// Iterations and seed of a permutation test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PermutationOptions {
@@ -44,6 +110,8 @@ pub struct PermutationOptions {
 pub struct PermutationTest {
     /// Permutation p-value of each coefficient (intercept first).
     pub pval: Vec<f64>,
+    /// The statistic the coefficients' p-values compare.
+    pub stat: PermutationStat,
     /// Permutation p-value of the omnibus test QM.
     pub qm_pval: f64,
     /// Arrangements evaluated (with the observed one for a random test).
@@ -364,17 +432,20 @@ where
     Ok((counts, valid, failed))
 }
 
-/// The statistics compared by metafor: |z| (or |t|) of each coefficient, then QM.
-fn model_stats(f: &Fit, out: &mut [f64]) {
+/// The statistics compared by metafor: of each coefficient its compared
+/// value (by default |z| or |t|), then QM.
+fn model_stats(f: &Fit, cmp: Compare, out: &mut [f64]) {
     let p = f.coefficients.len();
     for (o, c) in out.iter_mut().zip(&f.coefficients) {
-        *o = c.stat.abs();
+        *o = cmp.value(c.stat, c.estimate);
     }
     out[p] = f.qm;
 }
 
-/// metafor `permutest()` of the model `observed`, fitted to `yi`, `vi` with
-/// design `x` and options `opts`.
+/// metafor `permutest(res, iter, exact)` of the model `observed`, fitted to
+/// `yi`, `vi` with design `x` and options `opts`: the permutation p-value of
+/// the z (or t) statistic of each coefficient and of QM
+/// ([`PermutationStat::Test`]; [`permutest_stat`] chooses the statistic).
 pub fn permutest(
     yi: &[f64],
     vi: &[f64],
@@ -384,10 +455,51 @@ pub fn permutest(
     perm: &PermutationOptions,
     hooks: &Hooks,
 ) -> Result<PermutationTest> {
-    let k = yi.len();
-    let p = x.cols();
-    let int_only = x.is_intercept_only();
-    let scheme = if int_only {
+    permutest_by(yi, vi, x, opts, observed, perm, Compare::DEFAULT, hooks)
+}
+
+/// metafor `permutest(res, iter, exact, control = list(stat = stat))`: as
+/// [`permutest`], with the statistic `stat` compared per coefficient —
+/// two-sided, |s*| ≥ |s| − comptol, s the z (or t) statistic or the
+/// coefficient. The omnibus p-value compares QM in both cases.
+///
+/// ```
+/// use rema_core::resample::permutation::{permutest_stat, PermutationOptions, PermutationStat};
+/// use rema_core::resample::{Hooks, Iterations};
+/// use rema_core::{fit, FitOptions, Design, Method};
+/// let (yi, vi) = ([0.1, 0.5, 0.2, 0.3, 0.4], [0.02, 0.05, 0.03, 0.04, 0.02]);
+/// let opts = FitOptions::new(Method::Dl);
+/// let observed = fit(&yi, &vi, &opts)?;
+/// let perm = PermutationOptions { iterations: Iterations::Exact, seed: 0 };
+/// let x = Design::intercept(5);
+/// let t = permutest_stat(&yi, &vi, &x, &opts, &observed, &perm, PermutationStat::Coef, &Hooks::default())?;
+/// // All five effects are positive: only the two sign vectors ±(1, …, 1) reach |β̂|.
+/// assert_eq!((t.pval[0], t.stat), (2.0 / 32.0, PermutationStat::Coef));
+/// # Ok::<(), rema_core::Error>(())
+/// ```
+#[allow(clippy::too_many_arguments)]
+pub fn permutest_stat(
+    yi: &[f64],
+    vi: &[f64],
+    x: &Design,
+    opts: &FitOptions,
+    observed: &Fit,
+    perm: &PermutationOptions,
+    stat: PermutationStat,
+    hooks: &Hooks,
+) -> Result<PermutationTest> {
+    let cmp = Compare {
+        stat,
+        alternative: Alternative::TwoSided,
+    };
+    permutest_by(yi, vi, x, opts, observed, perm, cmp, hooks)
+}
+
+/// What the rows of `x` are rearranged as: sign flips for the
+/// intercept-only model, else the tie classes of equal rows.
+pub(crate) fn scheme_of(x: &Design) -> Scheme {
+    let k = x.rows();
+    if x.is_intercept_only() {
         Scheme::Signs { k }
     } else {
         // Tie classes of equal rows (−0 equal to 0, as `==`), numbered in
@@ -406,10 +518,27 @@ pub fn permutest(
             })
             .collect();
         Scheme::Labels { labels }
-    };
+    }
+}
+
+/// The permutation test with comparison `cmp`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn permutest_by(
+    yi: &[f64],
+    vi: &[f64],
+    x: &Design,
+    opts: &FitOptions,
+    observed: &Fit,
+    perm: &PermutationOptions,
+    cmp: Compare,
+    hooks: &Hooks,
+) -> Result<PermutationTest> {
+    let k = yi.len();
+    let p = x.cols();
+    let scheme = scheme_of(x);
     let (n, exact) = plan(&scheme, perm.iterations)?;
     let mut obs = vec![0.0; p + 1];
-    model_stats(observed, &mut obs);
+    model_stats(observed, cmp, &mut obs);
     // Representative rows of each tie class, by class label.
     let class_rows: Vec<Vec<f64>> = match &scheme {
         Scheme::Labels { labels } => {
@@ -458,8 +587,8 @@ pub fn permutest(
                 };
                 return match refit::one_moderator(&s, opts, false) {
                     Ok(m) => {
-                        out[0] = m.stat[0].abs();
-                        out[1] = m.stat[1].abs();
+                        out[0] = cmp.value(m.stat[0], m.beta[0]);
+                        out[1] = cmp.value(m.stat[1], m.beta[1]);
                         out[2] = m.qm;
                         out.iter().all(|v| !v.is_nan())
                     }
@@ -474,7 +603,7 @@ pub fn permutest(
                     if route != Route::Fit && k >= 2 {
                         return match refit::intercept_only(y, vi, opts, w) {
                             Ok(f) => {
-                                out[0] = f.stat.abs();
+                                out[0] = cmp.value(f.stat, f.estimate);
                                 out[1] = f.qm;
                                 !(out[0].is_nan() || out[1].is_nan())
                             }
@@ -489,15 +618,24 @@ pub fn permutest(
                         data[i * p..(i + 1) * p].copy_from_slice(&class_rows[c]);
                     }
                     if route != Route::Fit && k > p {
-                        return refit::general(yi, vi, xs, opts, ws, false, out)
-                            .is_ok_and(|_| out.iter().all(|v| !v.is_nan()));
+                        if refit::general(yi, vi, xs, opts, ws, false, out).is_err() {
+                            return false;
+                        }
+                        if cmp != Compare::DEFAULT {
+                            // `general` leaves |z| in `out` and β̂ in `ws`;
+                            // z has the sign of β̂ (SE ≥ 0).
+                            for (o, &b) in out.iter_mut().zip(ws.beta()) {
+                                *o = cmp.value(o.copysign(b), b);
+                            }
+                        }
+                        return out.iter().all(|v| !v.is_nan());
                     }
                     refit::full(yi, vi, xs, opts)
                 }
             };
             match res {
                 Ok(f) => {
-                    model_stats(&f, out);
+                    model_stats(&f, cmp, out);
                     out.iter().all(|v| !v.is_nan())
                 }
                 Err(_) => false,
@@ -513,6 +651,7 @@ pub fn permutest(
     };
     Ok(PermutationTest {
         pval: counts[..p].iter().map(|&c| share(c)).collect(),
+        stat: cmp.stat,
         qm_pval: share(counts[p]),
         iterations: n,
         exact,
