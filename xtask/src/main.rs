@@ -4,7 +4,9 @@
 //!   the 11 of `rema_golden::SUITES`) by running its R script, then check
 //!   them. Needs R with metafor, jsonlite, lme4 and boot (Debian:
 //!   `apt-get install r-cran-metafor r-cran-jsonlite r-cran-lme4 r-cran-boot`);
-//!   the bootstrap suites take about 15 minutes each. `goldens <suite>...`
+//!   the bootstrap suites take about 15 minutes each. It also reruns
+//!   rema-core's own reference scripts (`crates/rema-core/tests/golden/`:
+//!   `core/model`, `core/pooling`, `core/permutest`). `goldens <suite>...`
 //!   regenerates only those.
 //! - `goldens --check` (alias `check-goldens`): run every suite offline
 //!   against the committed JSON, print the number of checks and the largest
@@ -63,21 +65,40 @@ fn main() -> Result<()> {
 
 /// Runs the R script of each suite named in `only` (every suite when empty),
 /// then checks every suite.
+/// rema-core's own reference files (`crates/rema-core/tests/golden/<name>.R`
+/// writes `<name>.json` there), read by rema-core's tests: the fitted model's
+/// follow-ups, Mantel–Haenszel and Peto, and the permutation statistic and
+/// `permci`. Named `core/<name>` on the command line.
+const CORE_SCRIPTS: [&str; 3] = ["model", "pooling", "permutest"];
+const CORE_DIR: &str = "crates/rema-core/tests/golden";
+
 fn goldens(only: &[String]) -> Result<()> {
+    let core = |name: &str| format!("core/{name}");
     for name in only {
-        if !SUITES.contains(&name.as_str()) {
-            bail!("no suite `{name}` (suites: {})", SUITES.join(", "));
+        if !SUITES.contains(&name.as_str()) && !CORE_SCRIPTS.iter().any(|c| core(c) == *name) {
+            bail!(
+                "no suite `{name}` (suites: {}, {})",
+                SUITES.join(", "),
+                CORE_SCRIPTS.map(core).join(", ")
+            );
         }
     }
-    for name in SUITES {
-        if !only.is_empty() && !only.iter().any(|o| o == name) {
-            continue;
-        }
-        let script = format!("tests/golden/{name}.R");
-        println!("Rscript {script} tests/golden");
+    let wanted = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
+    let runs = SUITES
+        .iter()
+        .filter(|name| wanted(name))
+        .map(|name| (format!("tests/golden/{name}.R"), "tests/golden"))
+        .chain(
+            CORE_SCRIPTS
+                .iter()
+                .filter(|name| wanted(&core(name)))
+                .map(|name| (format!("{CORE_DIR}/{name}.R"), CORE_DIR)),
+        );
+    for (script, dir) in runs {
+        println!("Rscript {script} {dir}");
         let status = Command::new("Rscript")
             .arg(&script)
-            .arg("tests/golden")
+            .arg(dir)
             .current_dir(root())
             .status()
             .context(
@@ -105,6 +126,10 @@ pub fn check_goldens() -> Result<usize> {
         checks += report.checks();
     }
     println!("golden suites: {checks} checks in {} suites", SUITES.len());
+    println!(
+        "rema-core's reference files ({CORE_DIR}/{{{}}}.json) are checked by `cargo test -p rema-core`",
+        CORE_SCRIPTS.join(",")
+    );
     if !failed.is_empty() {
         bail!("golden suites with failures: {}", failed.join(", "));
     }
