@@ -331,29 +331,19 @@ fn permutest_is_the_test_statistic() {
     }
 }
 
-/// The methods give the free functions' results.
+/// All five effects positive: with the coefficient as the statistic, only the
+/// two sign vectors ±(1, …, 1) reach |β̂|, so the exact p-value is 2/32.
 #[test]
-fn methods_call_the_free_functions() {
-    use rema_core::resample::permci::permci;
-    use rema_core::resample::permutation::{permutest_stat, PermutationOptions};
-    use rema_core::resample::Iterations;
-    let hooks = Hooks::default();
-    let cs = cases();
-    let c = cs.iter().find(|c| c.id == "bcg6_ablat_REML").unwrap();
-    let (s, x, f) = (c.fit.studies(), c.fit.design(), c.fit.fit());
-    let perm = PermutationOptions {
-        iterations: Iterations::Random(100),
-        seed: 9,
-    };
-    let run = Resampling::from(perm);
-    for stat in [PermutationStat::Test, PermutationStat::Coef] {
-        assert_eq!(
-            c.fit.permutest_with(&run, stat, &hooks).unwrap(),
-            permutest_stat(s.yi(), s.vi(), x, &f.options, f, &perm, stat, &hooks).unwrap()
-        );
-        assert_eq!(
-            c.fit.permci(&run, stat, &hooks).unwrap(),
-            permci(s.yi(), s.vi(), x, &f.options, f, &perm, stat, &hooks).unwrap()
-        );
-    }
+fn coefficient_statistic_counts_the_extreme_sign_vectors() {
+    let studies =
+        Studies::new(&[0.1, 0.5, 0.2, 0.3, 0.4], &[0.02, 0.05, 0.03, 0.04, 0.02]).unwrap();
+    let fit = Rma::new(Method::Dl).fit(&studies).unwrap();
+    let t = fit
+        .permutest_with(
+            &Resampling::exact(),
+            PermutationStat::Coef,
+            &Hooks::default(),
+        )
+        .unwrap();
+    assert_eq!((t.pval[0], t.stat), (2.0 / 32.0, PermutationStat::Coef));
 }

@@ -468,7 +468,7 @@ impl RmaFit {
     /// coefficient itself ([`PermutationStat::Coef`]; Follmann & Proschan
     /// 1999): p_j = #{arrangements with |s_j*| ≥ |s_j| − comptol} / #arrangements.
     /// The omnibus p-value compares QM either way, as metafor's (see
-    /// [`crate::resample::permutation::permutest_stat`]).
+    /// `resample::permutation`).
     ///
     /// ```
     /// use rema_core::resample::Hooks;

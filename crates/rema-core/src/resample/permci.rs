@@ -96,23 +96,9 @@ pub struct PermutationCi {
 /// 1/iterations < α/2. (metafor warns, and keeps the Wald intervals, only
 /// when 1/iterations > α; between the two it reports `NA` bounds.)
 ///
-/// ```
-/// use rema_core::resample::permci::permci;
-/// use rema_core::resample::permutation::{PermutationOptions, PermutationStat};
-/// use rema_core::resample::{Hooks, Iterations};
-/// use rema_core::{fit, Design, FitOptions, Method};
-/// let yi = [0.1, 0.5, 0.2, 0.3, 0.4, 0.25, -0.05];
-/// let vi = [0.02, 0.05, 0.03, 0.04, 0.02, 0.03, 0.04];
-/// let opts = FitOptions { level: 90.0, ..FitOptions::new(Method::Dl) };
-/// let observed = fit(&yi, &vi, &opts)?;
-/// let perm = PermutationOptions { iterations: Iterations::Exact, seed: 0 };
-/// let ci = permci(&yi, &vi, &Design::intercept(7), &opts, &observed, &perm, PermutationStat::Coef, &Hooks::default())?;
-/// let (lo, hi) = (ci.lower[0].unwrap(), ci.upper[0].unwrap());
-/// assert!(lo < observed.coefficients[0].estimate && observed.coefficients[0].estimate < hi);
-/// # Ok::<(), rema_core::Error>(())
-/// ```
+/// Reached through [`crate::RmaFit::permci`], which has the example.
 #[allow(clippy::too_many_arguments)]
-pub fn permci(
+pub(crate) fn permci(
     yi: &[f64],
     vi: &[f64],
     x: &Design,

@@ -39,7 +39,7 @@ use crate::tau2::kernel::one_moderator::OneModerator;
 
 /// The statistic a permutation test compares across arrangements (metafor
 /// `permutest(res, control = list(stat = …))`); choose it with
-/// [`permutest_stat`] or [`crate::RmaFit::permutest_with`].
+/// [`crate::RmaFit::permutest_with`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PermutationStat {
     /// The z (or, under Knapp–Hartung, t) statistic β̂ⱼ / SE(β̂ⱼ) of each
@@ -445,7 +445,8 @@ fn model_stats(f: &Fit, cmp: Compare, out: &mut [f64]) {
 /// metafor `permutest(res, iter, exact)` of the model `observed`, fitted to
 /// `yi`, `vi` with design `x` and options `opts`: the permutation p-value of
 /// the z (or t) statistic of each coefficient and of QM
-/// ([`PermutationStat::Test`]; [`permutest_stat`] chooses the statistic).
+/// ([`PermutationStat::Test`]; [`crate::RmaFit::permutest_with`] chooses the
+/// statistic).
 pub fn permutest(
     yi: &[f64],
     vi: &[f64],
@@ -461,24 +462,10 @@ pub fn permutest(
 /// metafor `permutest(res, iter, exact, control = list(stat = stat))`: as
 /// [`permutest`], with the statistic `stat` compared per coefficient —
 /// two-sided, |s*| ≥ |s| − comptol, s the z (or t) statistic or the
-/// coefficient. The omnibus p-value compares QM in both cases.
-///
-/// ```
-/// use rema_core::resample::permutation::{permutest_stat, PermutationOptions, PermutationStat};
-/// use rema_core::resample::{Hooks, Iterations};
-/// use rema_core::{fit, FitOptions, Design, Method};
-/// let (yi, vi) = ([0.1, 0.5, 0.2, 0.3, 0.4], [0.02, 0.05, 0.03, 0.04, 0.02]);
-/// let opts = FitOptions::new(Method::Dl);
-/// let observed = fit(&yi, &vi, &opts)?;
-/// let perm = PermutationOptions { iterations: Iterations::Exact, seed: 0 };
-/// let x = Design::intercept(5);
-/// let t = permutest_stat(&yi, &vi, &x, &opts, &observed, &perm, PermutationStat::Coef, &Hooks::default())?;
-/// // All five effects are positive: only the two sign vectors ±(1, …, 1) reach |β̂|.
-/// assert_eq!((t.pval[0], t.stat), (2.0 / 32.0, PermutationStat::Coef));
-/// # Ok::<(), rema_core::Error>(())
-/// ```
+/// coefficient. The omnibus p-value compares QM in both cases. Reached through
+/// [`crate::RmaFit::permutest_with`].
 #[allow(clippy::too_many_arguments)]
-pub fn permutest_stat(
+pub(crate) fn permutest_stat(
     yi: &[f64],
     vi: &[f64],
     x: &Design,
