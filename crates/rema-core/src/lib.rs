@@ -68,7 +68,7 @@ pub use leave_one_out::{leave_one_out, LeaveOneOut, LeaveOneOutFit, PooledSummar
 pub use linalg::Design;
 pub use measure::{BackTransform, DataKind, Measure};
 pub use model::{Level, Resampling, ResamplingKind, Rma, RmaFit, Studies, TransformedPrediction};
-pub use pooling::{MantelHaenszel, MhFit, Peto, PetoFit, Tables};
+pub use pooling::{MantelHaenszel, MhFit, Peto, PetoFit, Tables, TablesFit};
 pub use resample::permci::PermutationCi;
 pub use resample::permutation::PermutationStat;
 pub use tau2::{Control, Method};

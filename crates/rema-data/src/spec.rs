@@ -292,12 +292,7 @@ pub fn parse_to(s: &str) -> std::result::Result<AddTo, String> {
 
 /// metafor's name of an [`AddTo`].
 pub fn to_name(to: AddTo) -> &'static str {
-    match to {
-        AddTo::OnlyZero => "only0",
-        AddTo::All => "all",
-        AddTo::IfAnyZero => "if0all",
-        AddTo::None => "none",
-    }
+    to.name()
 }
 
 /// (De)serialises a choice through its text: `Display` out, `FromStr` in,
