@@ -93,7 +93,7 @@ impl FromStr for Model {
             _ => s
                 .parse()
                 .map(Model::Rma)
-                .map_err(|e: String| format!("{e}, or GLMM, MH or PETO")),
+                .map_err(|e: String| format!("{e}, GLMM, MH or PETO")),
         }
     }
 }
@@ -1093,6 +1093,9 @@ mod tests {
             f.permutations = Some(Permutations::Exact);
             f.bootstrap = Some(10);
             f.seed = Some(1);
+            f.random = true;
+            f.pi_dist = Some(PiDist::T);
+            f.preset = Some(Preset::Cochrane);
             f
         })
         .unwrap()
