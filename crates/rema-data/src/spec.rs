@@ -983,7 +983,7 @@ impl AnalysisSpec {
         let refuse = match self.method {
             _ if !self.random => None,
             Model::Peto => Some(
-                "method PETO is a fixed-effect method (RevMan offers no random-effects Peto analysis); use method MH, or an inverse-variance tau^2 method such as DL, for a random-effects model",
+                "method PETO is a fixed-effect method (RevMan offers no random-effects Peto analysis); use method MH, or an inverse-variance tau^2 method such as DL",
             ),
             Model::Rma(Method::Fe) => Some(
                 "method FE is the common-effect model; leave out `random`, or choose a random-effects tau^2 method such as DL or REML",
@@ -991,7 +991,10 @@ impl AnalysisSpec {
             _ => None,
         };
         match refuse {
-            Some(why) => Err(DataError::option("random", format!("random: {why}"))),
+            Some(why) => Err(DataError::option(
+                "random",
+                format!("`random` asks for a random-effects model, but {why}"),
+            )),
             None => Ok(()),
         }
     }
