@@ -10,12 +10,12 @@
 
 use rema_core::effect::BinaryStudy;
 use rema_core::fit::critical_value;
-use rema_core::pooling::{ChiSquareTest, Pooled, Pooling, TablesFit};
+use rema_core::pooling::{ChiSquareTest, Pooling, TablesFit};
 use rema_core::{EffectSizes, MantelHaenszel, Peto, PiDist, StudyData, Tables};
 
 use crate::columns::{read_studies, StudyTable};
 use crate::error::{DataError, Result};
-use crate::result::{ChiSquare, PooledEstimate, PoolingResult, StudyEffect, Summary, Transformed};
+use crate::result::{ChiSquare, PoolingResult, StudyEffect, Summary, SummaryFields, Transformed};
 use crate::sections::intervals::study_effects;
 use crate::spec::{Analysis, Model};
 use crate::table::Table;
@@ -127,7 +127,9 @@ pub(crate) fn fit(table: &Table, a: &Analysis) -> Result<PooledModel> {
             a.spec.test,
             level.percent(),
         ),
-        fixed: random.is_some().then(|| estimate(&fit.pooled)),
+        fixed: random
+            .is_some()
+            .then(|| SummaryFields::from(fit.k, &Ok(fit.summary()))),
         k_q: h.k,
         k_pos: fit.k_pos,
         double_zero: fit
@@ -151,17 +153,6 @@ pub(crate) fn fit(table: &Table, a: &Analysis) -> Result<PooledModel> {
         studies: st,
         notes,
     })
-}
-
-fn estimate(p: &Pooled) -> PooledEstimate {
-    PooledEstimate {
-        estimate: p.estimate,
-        se: p.se,
-        zval: p.zval,
-        pval: p.pval,
-        ci_lower: p.ci_lower,
-        ci_upper: p.ci_upper,
-    }
 }
 
 fn chi_square(t: ChiSquareTest) -> ChiSquare {

@@ -18,8 +18,8 @@ pub use provenance::Provenance;
 pub use sections::{
     BootCoefficientResult, BootIntervalResult, BootStatResult, BootstrapResult, ChiSquare,
     CoefficientResult, CumulativeRow, GlmmDetails, HeterogeneityTestResult, InfluenceRow,
-    LeaveOneOutRow, PermutationResult, PooledEstimate, PoolingResult, StatisticTestResult,
-    SubgroupResult, SummaryFields,
+    LeaveOneOutRow, PermutationResult, PoolingResult, StatisticTestResult, SubgroupResult,
+    SummaryFields,
 };
 pub use summary::{StudyEffect, Summary, Transformed};
 

@@ -283,10 +283,10 @@ pub struct PoolingResult {
     pub model: String,
     /// The method as RevMan labels it: "M-H, Fixed, 95% CI", ...
     pub label: String,
-    /// The fixed-effect (Mantel–Haenszel or Peto) estimate on the analysis
-    /// scale, with its SE and CI, when the summary is the random-effects one.
+    /// The fixed-effect (Mantel–Haenszel) fit on the analysis scale, with
+    /// its z test, CI and Q, when the summary is the random-effects one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fixed: Option<PooledEstimate>,
+    pub fixed: Option<SummaryFields>,
     /// The number of tables in Q (double-zero tables left out).
     pub k_q: usize,
     /// The number of tables with events and non-events (metafor
@@ -308,18 +308,6 @@ pub struct PoolingResult {
     /// Tarone's corrected Breslow–Day test (metafor `TA`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tarone: Option<ChiSquare>,
-}
-
-/// A pooled estimate on the analysis scale with its z test and interval.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct PooledEstimate {
-    pub estimate: f64,
-    pub se: f64,
-    pub zval: f64,
-    pub pval: f64,
-    pub ci_lower: f64,
-    pub ci_upper: f64,
 }
 
 /// A χ² test.
