@@ -351,3 +351,20 @@ fn presets_set_method_test_and_prediction_interval_and_say_so() {
     assert_eq!(r.method, "REML");
     assert_eq!("REVMAN5".parse::<Preset>(), Ok(Preset::Revman5));
 }
+
+/// A plan's analysis reads `preset` as a JSON spec does: the preset fills
+/// only what the analysis leaves out.
+#[test]
+fn plans_take_presets() {
+    let p = rema_data::Plan::from_toml(
+        "[data]\ntable = \"t.csv\"\n[[analysis]]\nid = \"a\"\nmeasure = \"OR\"\npreset = \"revman5\"\nrandom = true\n[[analysis]]\nid = \"b\"\nmeasure = \"OR\"\npreset = \"cochrane\"\ntest = \"adhoc\"\n",
+        "p.toml",
+    )
+    .unwrap();
+    let (a, b) = (p.analyses[0].spec(), p.analyses[1].spec());
+    assert_eq!((a.method, a.random), (Model::MantelHaenszel, true));
+    assert_eq!(
+        (b.method.name(), b.test, b.pi_dist),
+        ("REML", Test::Adhoc, Some(PiDist::T))
+    );
+}
