@@ -106,7 +106,8 @@ pub(crate) fn fit(table: &Table, a: &Analysis) -> Result<PooledModel> {
     let es = per_table_effects(&fit, fit_with(false).ok().as_ref(), counts, add, a);
     if !fit.double_zero.is_empty() {
         notes.push(format!(
-            "studies {}: no events, or only events, in both groups; not estimable as RevMan says, they are shown with the continuity correction and have weight {}",
+            "{} {}: no events, or only events, in both groups; not estimable as RevMan says, shown with the continuity correction, with weight {}",
+            if fit.double_zero.len() == 1 { "study" } else { "studies" },
             fit.double_zero
                 .iter()
                 .map(|&i| st.labels[i].as_str())
