@@ -22,6 +22,7 @@ pub mod error;
 mod glmm;
 pub mod moderators;
 pub mod plan;
+mod pooled;
 mod prepare;
 pub mod render;
 pub mod result;
