@@ -258,9 +258,11 @@ fn setup(review: &Rm5, o: &Outcome, rows: &[&Row]) -> Result<(Table, AnalysisSpe
             match measure.as_str() {
                 "PETO_OR" => "OR".to_string(),
                 m @ ("OR" | "RR" | "RD") => m.to_string(),
-                other => return Err(format!(
+                other => {
+                    return Err(format!(
                     "effect measure {other} of dichotomous data is not one of OR, RR, RD, PETO_OR"
-                )),
+                ))
+                }
             },
         ),
         DataType::Continuous => (
