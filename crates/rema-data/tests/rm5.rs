@@ -179,11 +179,17 @@ fn broken_files_get_located_errors() {
         (text.replacen("</COMPARISON>", "", 1), "bad.rm5, line "),
         ("<REVIEW/>".to_string(), "bad.rm5, line 1, column `REVIEW`: the root element is <REVIEW>"),
     ];
+    let doc = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/ERRORS.md"),
+    )
+    .unwrap();
     for (input, expected) in cases {
         let err = Rm5::parse(input.as_bytes(), "bad.rm5")
             .unwrap_err()
             .to_string();
         assert!(err.starts_with(expected), "{err}\nexpected: {expected}");
+        // docs/ERRORS.md ("RevMan 5 files") quotes each message.
+        assert!(doc.contains(&err), "docs/ERRORS.md lacks:\n{err}");
     }
 }
 
