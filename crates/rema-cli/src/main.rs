@@ -10,6 +10,7 @@ mod exit;
 mod figure;
 mod forest;
 mod funnel;
+mod import;
 mod model_args;
 mod progress;
 mod report;
@@ -43,6 +44,7 @@ enum Command {
     Bias(bias::BiasArgs),
     Forest(forest::ForestArgs),
     Funnel(funnel::FunnelArgs),
+    Import(import::ImportArgs),
     Reproduce(reproduce::ReproduceArgs),
 }
 
@@ -56,6 +58,7 @@ fn main() -> ExitCode {
         Command::Bias(args) => bias::run(&args),
         Command::Forest(args) => forest::run(&args),
         Command::Funnel(args) => funnel::run(&args),
+        Command::Import(args) => import::run(&args),
         Command::Reproduce(args) => reproduce::run(&args),
     });
     match outcome {

@@ -82,3 +82,42 @@ fn a_difference_fails_only_when_asked() {
     assert!(String::from_utf8_lossy(&out.stderr)
         .contains("changed.rm5, line 1: the file is not well-formed XML"));
 }
+
+#[test]
+fn import_writes_files_that_rema_run_runs() {
+    let dir = scratch("import-fleiss");
+    let d = dir.to_str().unwrap();
+    let out = rema(&["import", "tests/data/revman/Fleiss1993.rm5", "--out", d]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("{d}: 12 studies, 2 outcomes (2 analyses in plan.toml), 1 risk-of-bias domains")
+    );
+    for f in [
+        "review.json",
+        "plan.toml",
+        "CMP-001.01.csv",
+        "CMP-001.02.csv",
+    ] {
+        assert!(dir.join(f).exists(), "{f}");
+    }
+    let res = dir.join("results");
+    let out = rema(&[
+        "run",
+        dir.join("plan.toml").to_str().unwrap(),
+        "--out",
+        res.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary = std::fs::read_to_string(res.join("summary.md")).unwrap();
+    assert!(summary.contains("| CMP-001.01 | Aspirin for Preventing Death after Myocardial Infarction | Examples from Fleiss (1993) | 7 (MRC-1, CDP, MRC-2, GASP, PARIS, AMIS, ISIS-2) | 28003 | OR 0.90 (0.84, 0.96) |"), "{summary}");
+}

@@ -224,3 +224,65 @@ fn unknown_elements_are_listed_not_dropped() {
         .iter()
         .any(|n| n.contains("<NEW_THING> in <ANALYSES_AND_DATA> is not read")));
 }
+
+/// `import` writes a review, tables and a plan; `run_plan` on them gives
+/// RevMan's stored pooled effects (ratio scale for OR, RR and Peto).
+#[test]
+fn an_imported_review_runs_and_gives_revmans_results() {
+    use rema_data::rm5::import;
+    for (file, outcomes) in [("Fleiss1993.rm5", 2), ("reference.rm5", 6)] {
+        let rm5 = Rm5::read(&data(file)).unwrap();
+        let imported = import(&rm5);
+        assert_eq!(imported.review.outcomes.len(), outcomes, "{file}");
+        assert_eq!(imported.tables.len(), outcomes, "{file}");
+        let dir =
+            std::env::temp_dir().join(format!("rema-rm5-import-{}-{file}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("review.json"), imported.review.to_json()).unwrap();
+        std::fs::write(dir.join("plan.toml"), &imported.plan).unwrap();
+        let out = rema_data::run_plan(&dir.join("plan.toml"))
+            .unwrap_or_else(|e| panic!("{file}: {e}\n{}", imported.plan));
+        let results = serde_json::to_value(&out.results).unwrap();
+        let mut compared = 0;
+        for c in &rm5.comparisons {
+            for o in &c.outcomes {
+                let Some(stored) = o.stored.effect else {
+                    continue;
+                };
+                let r = &results["results"][&o.id];
+                let ratio = matches!(o.settings.effect_measure.as_str(), "OR" | "RR" | "PETO_OR")
+                    || o.settings.log_data;
+                let est = r["estimate"]
+                    .as_f64()
+                    .unwrap_or_else(|| panic!("{file} {}: {r}", o.id));
+                let est = if ratio { est.exp() } else { est };
+                assert!(
+                    (est - stored).abs() / stored.abs() < 1e-9,
+                    "{file} {}: rema {est}, RevMan {stored}",
+                    o.id
+                );
+                compared += 1;
+            }
+        }
+        assert_eq!(compared, if file == "Fleiss1993.rm5" { 1 } else { 6 });
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn risk_of_bias_and_study_names_are_carried_over() {
+    let rm5 = Rm5::read(&data("Fleiss1993.rm5")).unwrap();
+    let imported = rema_data::rm5::import(&rm5);
+    let r = &imported.review;
+    assert_eq!(r.studies.len(), 12);
+    assert!(
+        r.studies
+            .iter()
+            .any(|s| s.id == "ISIS-2" && s.year == Some(1988)),
+        "{:?}",
+        r.studies
+    );
+    assert_eq!(r.risk_of_bias.domains, ["Allocation concealment?"]);
+    assert_eq!(r.risk_of_bias.judgements.len(), 12);
+    assert!(r.data.iter().all(|d| r.study(&d.study).is_some()));
+}

@@ -13,9 +13,12 @@
 //! the study. [`reproduce`] recomputes each outcome with its own settings and
 //! compares the figures with RevMan's.
 
+mod import;
+mod map;
 mod parse;
 mod reproduce;
 
+pub use import::{import, Imported};
 pub use reproduce::{reproduce, Check, OutcomeReport, Verdict};
 
 /// The analyses and data of a RevMan 5 review.
@@ -31,6 +34,8 @@ pub struct Rm5 {
     pub studies: Vec<Rm5Study>,
     /// The comparisons, in the file's order.
     pub comparisons: Vec<Comparison>,
+    /// The risk-of-bias domains (`QUALITY_ITEM`) and their judgements.
+    pub quality: Vec<QualityItem>,
     /// What was read but not imported (unknown elements, outcome types).
     pub notes: Vec<String>,
 }
@@ -44,6 +49,15 @@ pub struct Rm5Study {
     pub name: String,
     /// Its year, as written.
     pub year: Option<String>,
+}
+
+/// A risk-of-bias domain and its judgement per study.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QualityItem {
+    /// The domain's question ("Allocation concealment?").
+    pub name: String,
+    /// `(study id, RESULT)`: `YES` (low risk), `NO` (high risk) or `UNKNOWN`.
+    pub entries: Vec<(String, String)>,
 }
 
 /// A comparison and its outcomes.

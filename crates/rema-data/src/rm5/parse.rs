@@ -8,7 +8,8 @@ use std::path::Path;
 use roxmltree::{Document, Node};
 
 use super::{
-    Comparison, DataType, Outcome, PoolMethod, Rm5, Rm5Study, Row, RowData, Settings, Stored,
+    Comparison, DataType, Outcome, PoolMethod, QualityItem, Rm5, Rm5Study, Row, RowData, Settings,
+    Stored,
 };
 use crate::error::{DataError, Location, Result};
 
@@ -148,6 +149,25 @@ impl<'a, 'input> Reader<'a, 'input> {
                     .collect()
             })
             .unwrap_or_default();
+        let quality = descendant(root, "QUALITY_ITEMS")
+            .map(|q| {
+                children(q, "QUALITY_ITEM")
+                    .map(|item| QualityItem {
+                        name: child(item, "NAME").map(text).unwrap_or_default(),
+                        entries: item
+                            .descendants()
+                            .filter(|e| e.has_tag_name("QUALITY_ITEM_DATA_ENTRY"))
+                            .filter_map(|e| {
+                                Some((
+                                    e.attribute("STUDY_ID")?.to_string(),
+                                    e.attribute("RESULT")?.to_string(),
+                                ))
+                            })
+                            .collect(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         let mut notes = Vec::new();
         let mut comparisons = Vec::new();
         let Some(analyses) = descendant(root, "ANALYSES_AND_DATA") else {
@@ -173,6 +193,7 @@ impl<'a, 'input> Reader<'a, 'input> {
             revman_version,
             studies,
             comparisons,
+            quality,
             notes,
         })
     }

@@ -14,7 +14,8 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{DataType, Outcome, PoolMethod, Rm5, Row, RowData, Stored};
+use super::map::OutcomeAnalysis;
+use super::{Outcome, PoolMethod, Rm5, Row, Stored};
 use crate::{analyze, AnalysisSpec, Table};
 
 /// Relative difference within which a figure counts as reproduced (RevMan
@@ -249,86 +250,11 @@ fn one(review: &Rm5, outcome: &Outcome, part: Part) -> OutcomeReport {
 /// The table, the spec, and whether RevMan reports the effect on the ratio
 /// scale; or why the outcome cannot be computed.
 fn setup(review: &Rm5, o: &Outcome, rows: &[&Row]) -> Result<(Table, AnalysisSpec, bool), String> {
-    let s = &o.settings;
-    let measure = s.effect_measure.to_ascii_uppercase();
-    let (header, ratio, measure) = match o.data_type {
-        DataType::Dichotomous => (
-            "ai,n1i,ci,n2i",
-            matches!(measure.as_str(), "OR" | "RR" | "PETO_OR"),
-            match measure.as_str() {
-                "PETO_OR" => "OR".to_string(),
-                m @ ("OR" | "RR" | "RD") => m.to_string(),
-                other => {
-                    return Err(format!(
-                    "effect measure {other} of dichotomous data is not one of OR, RR, RD, PETO_OR"
-                ))
-                }
-            },
-        ),
-        DataType::Continuous => (
-            "m1i,sd1i,n1i,m2i,sd2i,n2i",
-            false,
-            match measure.as_str() {
-                "MD" => "MD".to_string(),
-                "SMD" => "SMD".to_string(),
-                other => {
-                    return Err(format!(
-                        "effect measure {other} of continuous data is not one of MD, SMD"
-                    ))
-                }
-            },
-        ),
-        DataType::GenericInverseVariance => ("yi,sei", s.log_data, "GEN".to_string()),
-        DataType::OMinusE => ("yi,vi", true, "GEN".to_string()),
-    };
-    let method = match (s.method, s.random, o.data_type) {
-        (PoolMethod::Peto, _, DataType::OMinusE) => "FE",
-        (PoolMethod::Peto, _, _) => "PETO",
-        (PoolMethod::MantelHaenszel, _, DataType::Dichotomous) => "MH",
-        (PoolMethod::MantelHaenszel, _, _) => {
-            return Err("Mantel-Haenszel needs dichotomous data".to_string())
-        }
-        (PoolMethod::InverseVariance, true, _) => "DL",
-        (PoolMethod::InverseVariance, false, _) => "FE",
-    };
-    let mut csv = format!("study,{header}\n");
-    for r in rows {
-        let name = review.study_name(&r.study).replace(['"', ','], " ");
-        let cells = match r.data {
-            RowData::Dichotomous {
-                events1,
-                total1,
-                events2,
-                total2,
-            } => {
-                let (a, c) = if s.swap_events {
-                    (total1 - events1, total2 - events2)
-                } else {
-                    (events1, events2)
-                };
-                format!("{a},{total1},{c},{total2}")
-            }
-            RowData::Continuous {
-                mean1,
-                sd1,
-                total1,
-                mean2,
-                sd2,
-                total2,
-            } => {
-                format!("{mean1},{sd1},{total1},{mean2},{sd2},{total2}")
-            }
-            RowData::GenericInverseVariance { estimate, se } => format!("{estimate},{se}"),
-            RowData::OMinusE { o_e, var } => format!("{},{}", o_e / var, 1.0 / var),
-        };
-        csv += &format!("{name},{cells}\n");
-    }
-    let table = Table::from_str(&csv, &format!("{} outcome {}", review.source, o.id))
-        .map_err(|e| e.to_string())?;
-    let mut spec = serde_json::json!({ "measure": measure, "method": method, "level": s.level });
-    if s.random && method == "MH" {
-        spec["random"] = Value::Bool(true);
-    }
-    let spec: AnalysisSpec = serde_json::from_value(spec).map_err(|e| e.to_string())?;
-    Ok((table, spec, ratio))
+    let a = OutcomeAnalysis::of(o)?;
+    let table = Table::from_str(
+        &a.csv(review, rows),
+        &format!("{} outcome {}", review.source, o.id),
+    )
+    .map_err(|e| e.to_string())?;
+    Ok((table, a.spec()?, a.ratio))
 }
