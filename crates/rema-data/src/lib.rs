@@ -27,6 +27,7 @@ mod prepare;
 pub mod render;
 pub mod result;
 pub mod review;
+pub mod rm5;
 pub mod run;
 mod sections;
 pub mod spec;
