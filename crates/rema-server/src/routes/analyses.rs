@@ -128,6 +128,7 @@ fn check_resampling_caps(spec: &AnalysisSpec, limits: &Limits) -> Result<(), App
             },
             limits.max_permutations,
         ),
+        ("tau2_test", spec.tau2_test, limits.max_permutations),
         ("bootstrap", spec.bootstrap, limits.max_bootstrap),
     ];
     for (key, n, cap) in counts {
