@@ -43,7 +43,8 @@ use crate::model_args::{self, ModelArgs};
 /// --method GLMM (with --measure PLO only) fits the binomial-normal
 /// random-intercept model by maximum likelihood with 7-point adaptive
 /// Gauss-Hermite quadrature, as metafor's rma.glmm(measure = "PLO"); it suits
-/// rare events and studies with zero events.
+/// rare events and studies with zero events. With --mods it fits the
+/// meta-regression, as rma.glmm(measure = "PLO", mods = ~ A + B).
 ///
 /// Heterogeneity (other columns of the file are study characteristics):
 ///   rema analyze bcg.csv -m RR --by alloc                 subgroups, separate tau^2

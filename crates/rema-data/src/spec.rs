@@ -721,8 +721,8 @@ impl AnalysisSpec {
     }
 
     /// Applies the rules that tie options together (`order` needs
-    /// `cumulative`; the GLMM takes measure PLO, the z test and none of the
-    /// rma.uni sections) and returns the checked [`Analysis`].
+    /// `cumulative`; the GLMM takes measure PLO, the z test, `mods` and none
+    /// of the rma.uni sections) and returns the checked [`Analysis`].
     pub fn check(&self) -> Result<Analysis> {
         let effect = self.effect_options()?;
         let conversion = self.conversion_options()?;
@@ -809,7 +809,6 @@ impl AnalysisSpec {
             ("leave_one_out", self.leave_one_out),
             ("influence", self.influence),
             ("cumulative", self.cumulative),
-            ("mods", !self.mods.is_empty()),
             ("by", self.by.is_some()),
             ("permutations", self.permutations.is_some()),
             ("tau2_test", self.tau2_test.is_some()),
@@ -819,7 +818,7 @@ impl AnalysisSpec {
             return Err(DataError::option(
                 option,
                 format!(
-                    "{option} is available for the rma.uni methods (FE, DL, REML, ...), not for method GLMM; leave_one_out, influence, cumulative, mods, by, permutations, tau2_test and bootstrap need one of them"
+                    "{option} is available for the rma.uni methods (FE, DL, REML, ...), not for method GLMM; leave_one_out, influence, cumulative, by, permutations, tau2_test and bootstrap need one of them (mods is available with GLMM)"
                 ),
             ));
         }
@@ -950,10 +949,13 @@ mod tests {
         let mut s = AnalysisSpec::new(Measure::Plo);
         s.method = Model::Glmm;
         s.mods = vec!["x".into()];
+        assert!(s.check().is_ok(), "GLMM fits meta-regressions");
+        s.by = Some("x".into());
         assert!(matches!(
             s.check(),
-            Err(DataError::Option { option: "mods", .. })
+            Err(DataError::Option { option: "by", .. })
         ));
+        s.by = None;
         s.mods.clear();
         s.measure = Measure::Rr;
         assert!(matches!(

@@ -37,16 +37,22 @@ pub(crate) struct Heterogeneity {
     pub notes: Vec<String>,
 }
 
+/// The note of a meta-regression (coefficient names, intercept first): its
+/// summary is the intercept's.
+pub(crate) fn intercept_note(names: &[String]) -> String {
+    format!(
+        "meta-regression on {}: the pooled estimate, CI and prediction interval are those of the intercept (all moderators at 0); tau^2, I^2, H^2 and Q are residual",
+        names[1..].join(", ")
+    )
+}
+
 pub(crate) fn build(p: &Prepared, a: &Analysis) -> Result<Heterogeneity> {
     let mut notes = Vec::new();
     let moderators = match &p.mods {
         Some(m) => {
             let main = &p.fit;
             let opts = p.opts;
-            notes.push(format!(
-                "meta-regression on {}: the pooled estimate, CI and prediction interval are those of the intercept (all moderators at 0); tau^2, I^2, H^2 and Q are residual",
-                m.names[1..].join(", ")
-            ));
+            notes.push(intercept_note(&m.names));
             Some(Moderators {
                 coefficients: m
                     .names
