@@ -12,11 +12,16 @@ pub(crate) fn sections(r: &AnalysisResult) -> String {
     let mut s = String::new();
     if let Some(cs) = &r.coefficients {
         let stat = if r.df.is_some() { "tval" } else { "zval" };
-        let _ = writeln!(
-            s,
-            "\nMeta-regression (R^2 = {}%):",
-            r.r2.map_or("NA".to_string(), |x| format!("{x:.2}"))
-        );
+        if r.method == "GLMM" {
+            // metafor's rma.glmm defines no pseudo R^2.
+            let _ = writeln!(s, "\nMeta-regression (binomial-normal model):");
+        } else {
+            let _ = writeln!(
+                s,
+                "\nMeta-regression (R^2 = {}%):",
+                r.r2.map_or("NA".to_string(), |x| format!("{x:.2}"))
+            );
+        }
         if let (Some(qm), Some(p)) = (r.qm, r.qm_pval) {
             let _ = writeln!(
                 s,
