@@ -107,17 +107,7 @@ pub(crate) fn fit(table: &Table, a: &Analysis) -> Result<GlmmModel> {
                 .names
                 .iter()
                 .zip(&g.coefficients)
-                .map(|(name, c)| CoefficientResult {
-                    name: name.clone(),
-                    estimate: c.estimate,
-                    se: c.se,
-                    zval: Some(c.stat),
-                    tval: None,
-                    pval: c.pval,
-                    ci_lower: c.ci_lower,
-                    ci_upper: c.ci_upper,
-                    pval_perm: None,
-                })
+                .map(|(name, c)| CoefficientResult::new(name.clone(), c, false))
                 .collect(),
             qm: g.qm,
             qm_df: g.qm_df as f64,

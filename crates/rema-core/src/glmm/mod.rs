@@ -310,15 +310,8 @@ fn validate(xi: &[f64], ni: &[f64], vi: &[f64], x: &Design, opts: &GlmmOptions) 
                 value: vi[i],
             });
         }
-        if let Some(&value) = x.row(i).iter().find(|v| !v.is_finite()) {
-            return Err(Error::InvalidValue {
-                study: i,
-                column: "mods",
-                value,
-                allowed: "moderator values must be finite numbers",
-            });
-        }
     }
+    x.check_finite()?;
     let sx: f64 = xi.iter().sum();
     let sn: f64 = ni.iter().sum();
     if sx == 0.0 || sx == sn {

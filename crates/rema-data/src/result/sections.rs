@@ -29,6 +29,24 @@ pub struct CoefficientResult {
     pub pval_perm: Option<f64>,
 }
 
+impl CoefficientResult {
+    /// The coefficient `c` of a fit named `name`, its statistic a t under
+    /// Knapp–Hartung (`knha`) and a z otherwise.
+    pub fn new(name: String, c: &rema_core::Coefficient, knha: bool) -> CoefficientResult {
+        CoefficientResult {
+            name,
+            estimate: c.estimate,
+            se: c.se,
+            zval: (!knha).then_some(c.stat),
+            tval: knha.then_some(c.stat),
+            pval: c.pval,
+            ci_lower: c.ci_lower,
+            ci_upper: c.ci_upper,
+            pval_perm: None,
+        }
+    }
+}
+
 /// The fit within one subgroup level.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

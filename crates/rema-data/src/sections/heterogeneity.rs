@@ -58,16 +58,8 @@ pub(crate) fn build(p: &Prepared, a: &Analysis) -> Result<Heterogeneity> {
                     .names
                     .iter()
                     .zip(&main.coefficients)
-                    .map(|(name, c)| CoefficientResult {
-                        name: name.clone(),
-                        estimate: c.estimate,
-                        se: c.se,
-                        zval: (opts.test == Test::Z).then_some(c.stat),
-                        tval: (opts.test == Test::Knha).then_some(c.stat),
-                        pval: c.pval,
-                        ci_lower: c.ci_lower,
-                        ci_upper: c.ci_upper,
-                        pval_perm: None,
+                    .map(|(name, c)| {
+                        CoefficientResult::new(name.clone(), c, opts.test == Test::Knha)
                     })
                     .collect(),
                 qm: main.qm,
