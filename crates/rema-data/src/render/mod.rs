@@ -24,7 +24,10 @@ use crate::result::AnalysisResult;
 /// assert!(rema_data::render::text(&r).contains("k = 2"));
 /// ```
 pub fn text(r: &AnalysisResult) -> String {
-    summary::summary(r) + &heterogeneity::sections(r) + &sensitivity::sections(r)
+    summary::summary(r)
+        + &heterogeneity::sections(r)
+        + &sensitivity::sections(r)
+        + &summary::footer(r)
 }
 
 /// One header line and one line of results (`rema analyze --format csv`).
@@ -35,6 +38,21 @@ pub fn csv_line(r: &AnalysisResult) -> String {
 /// The text of `rema bias`.
 pub fn bias_text(r: &BiasResult) -> String {
     bias::text(r)
+}
+
+/// The scale of the per-study values and the pooled estimate: `log RR`,
+/// `logit proportion`, ... for the measures analysed on a transformed scale,
+/// the measure's name otherwise.
+fn analysis_scale(measure: &str) -> String {
+    use rema_core::Measure;
+    match measure.parse::<Measure>() {
+        Ok(Measure::Rr | Measure::Or) => format!("log {measure}"),
+        Ok(Measure::Pln) => "log proportion".to_string(),
+        Ok(Measure::Plo) => "logit proportion".to_string(),
+        Ok(Measure::Pas) => "arcsine square-root proportion".to_string(),
+        Ok(Measure::Pft) => "Freeman-Tukey double-arcsine proportion".to_string(),
+        _ => measure.to_string(),
+    }
 }
 
 /// A p-value as metafor prints it: 4 decimals, `<.0001` below.

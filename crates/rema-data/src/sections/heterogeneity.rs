@@ -2,7 +2,7 @@
 //! metafor `rma(mods = ~ ...)`) and the subgroup analysis (`by`).
 
 use rema_core::subgroup::subgroups;
-use rema_core::{fit, Fit, FitOptions, Test};
+use rema_core::{fit, Fit, FitOptions};
 
 use crate::error::{DataError, Result};
 use crate::prepare::Prepared;
@@ -48,22 +48,7 @@ pub(crate) fn build(p: &Prepared, a: &Analysis) -> Result<Heterogeneity> {
                 m.names[1..].join(", ")
             ));
             Some(Moderators {
-                coefficients: m
-                    .names
-                    .iter()
-                    .zip(&main.coefficients)
-                    .map(|(name, c)| CoefficientResult {
-                        name: name.clone(),
-                        estimate: c.estimate,
-                        se: c.se,
-                        zval: (opts.test == Test::Z).then_some(c.stat),
-                        tval: (opts.test == Test::Knha).then_some(c.stat),
-                        pval: c.pval,
-                        ci_lower: c.ci_lower,
-                        ci_upper: c.ci_upper,
-                        pval_perm: None,
-                    })
-                    .collect(),
+                coefficients: CoefficientResult::of_fit(&m.names, main),
                 qm: main.qm,
                 qm_df: main.qm_df.0,
                 qm_pval: main.qm_pval,
