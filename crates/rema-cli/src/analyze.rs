@@ -135,7 +135,9 @@ pub enum Format {
     Text,
     /// One JSON object (schema in docs/SCHEMA.md).
     Json,
-    /// One header line and one line of results.
+    /// One header line and one line of results; with --mods, --by,
+    /// --leave-one-out, --influence, --cumulative or --bootstrap, a table
+    /// with one line per part (columns part, label, term; docs/CLI.md).
     Csv,
 }
 
@@ -187,7 +189,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<(), CliError> {
     let out = match args.format {
         Format::Json => serde_json::to_string_pretty(&result).expect("results serialise") + "\n",
         Format::Text => rema_data::render::text(&result),
-        Format::Csv => rema_data::render::csv_line(&result),
+        Format::Csv => rema_data::render::csv(&result),
     };
     print!("{out}");
     Ok(())

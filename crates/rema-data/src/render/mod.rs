@@ -3,11 +3,13 @@
 //! server can answer text too.
 //!
 //! - `summary.rs`: the model, heterogeneity, the studies; the CSV line;
+//! - `csv.rs`: the CSV table of a result with sections;
 //! - `heterogeneity.rs`: meta-regression, subgroups, permutation tests, bootstrap;
 //! - `sensitivity.rs`: leave-one-out, influence, cumulative;
 //! - `bias.rs`: the small-study tests.
 
 mod bias;
+mod csv;
 mod heterogeneity;
 mod sensitivity;
 mod summary;
@@ -30,10 +32,7 @@ pub fn text(r: &AnalysisResult) -> String {
         + &summary::footer(r)
 }
 
-/// One header line and one line of results (`rema analyze --format csv`).
-pub fn csv_line(r: &AnalysisResult) -> String {
-    summary::csv_line(r)
-}
+pub use self::csv::csv;
 
 /// The text of `rema bias`.
 pub fn bias_text(r: &BiasResult) -> String {
