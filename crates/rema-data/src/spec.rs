@@ -645,8 +645,10 @@ impl AnalysisSpec {
     }
 
     /// Applies the rules that tie options together (`order` needs
-    /// `cumulative`; the GLMM takes measure PLO, the z test and none of the
-    /// rma.uni sections) and returns the checked [`Analysis`].
+    /// `cumulative`; `add`, `ri`, `mean_method`, `tau2_common`, ... need
+    /// something to act on; the GLMM takes measure PLO, the z test and none
+    /// of the rma.uni sections) and returns the checked [`Analysis`]. The
+    /// pairs of options refused are listed in docs/ERRORS.md.
     pub fn check(&self) -> Result<Analysis> {
         let effect = self.effect_options()?;
         let conversion = self.conversion_options()?;
@@ -656,6 +658,7 @@ impl AnalysisSpec {
                 "`order` sets the order of the cumulative analysis; add `cumulative`".to_string(),
             ));
         }
+        self.check_applies()?;
         if self.method == Model::Glmm {
             self.check_glmm()?;
         }
@@ -672,6 +675,67 @@ impl AnalysisSpec {
             }),
             seed,
         })
+    }
+
+    /// Refuses an option that has nothing to act on with the other options
+    /// (a correction of counts for a measure without counts, `tau2_common`
+    /// without subgroups, ...), rather than ignore it.
+    fn check_applies(&self) -> Result<()> {
+        use rema_core::DataKind;
+        let kind = self.measure.data_kind();
+        let measure = self.measure.name();
+        let counts = matches!(kind, DataKind::TwoGroupBinary | DataKind::Proportion);
+        let means = matches!(kind, DataKind::TwoGroupContinuous | DataKind::PrePost);
+        let refuse =
+            |option: &'static str, message: String| Err(DataError::option(option, message));
+        if !counts && self.add.is_some() {
+            return refuse(
+                "add",
+                format!("add is the continuity correction of counts (RR, OR, RD and the proportions); measure {measure} has no counts: leave out add"),
+            );
+        }
+        if !counts && self.to != AddTo::OnlyZero {
+            return refuse(
+                "to",
+                format!("to says which studies get the continuity correction of counts (RR, OR, RD and the proportions); measure {measure} has no counts: leave out to"),
+            );
+        }
+        if kind != DataKind::PrePost && self.ri.is_some() {
+            return refuse(
+                "ri",
+                format!("ri is the pre/post correlation of measures MC, SMCC and SMCR; measure {measure} has none: leave out ri"),
+            );
+        }
+        for (option, given) in [
+            ("mean_method", self.mean_method.is_some()),
+            ("sd_method", self.sd_method.is_some()),
+        ] {
+            if given && !means {
+                return refuse(
+                    option,
+                    format!("{option} estimates means and SDs of continuous data (MD, SMD, MC, SMCC, SMCR); measure {measure} has none: leave out {option}"),
+                );
+            }
+        }
+        if self.tau2_ci && self.method == Model::Rma(Method::Fe) {
+            return refuse(
+                "tau2_ci",
+                "tau2_ci gives confidence intervals for tau^2, I^2 and H^2, and method FE fixes tau^2 at 0 (metafor's confint() refuses it too); choose a random-effects method such as REML, or leave out tau2_ci".to_string(),
+            );
+        }
+        if self.tau2_common && self.by.is_none() {
+            return refuse(
+                "tau2_common",
+                "tau2_common makes the subgroups of `by` share one tau^2; add by, or leave out tau2_common".to_string(),
+            );
+        }
+        if self.bootstrap_type != BootstrapType::Nonparametric && self.bootstrap.is_none() {
+            return refuse(
+                "bootstrap_type",
+                format!("bootstrap_type {} says how the bootstrap draws its replicates; add bootstrap (a number of replicates), or leave out bootstrap_type", self.bootstrap_type),
+            );
+        }
+        Ok(())
     }
 
     fn check_glmm(&self) -> Result<()> {
@@ -694,6 +758,7 @@ impl AnalysisSpec {
             ));
         }
         let rma_only = [
+            ("tau2_ci", self.tau2_ci),
             ("leave_one_out", self.leave_one_out),
             ("influence", self.influence),
             ("cumulative", self.cumulative),
@@ -706,7 +771,7 @@ impl AnalysisSpec {
             return Err(DataError::option(
                 option,
                 format!(
-                    "{option} is available for the rma.uni methods (FE, DL, REML, ...), not for method GLMM; leave_one_out, influence, cumulative, mods, by, permutations and bootstrap need one of them"
+                    "{option} is available for the rma.uni methods (FE, DL, REML, ...), not for method GLMM; tau2_ci, leave_one_out, influence, cumulative, mods, by, permutations and bootstrap need one of them"
                 ),
             ));
         }
@@ -818,6 +883,47 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(is_shape_error(&e), "{e}");
+    }
+
+    /// An option with nothing to act on is refused, not ignored.
+    #[test]
+    fn options_without_anything_to_act_on_are_refused() {
+        let refused = |f: fn(&mut AnalysisSpec)| {
+            let mut s = AnalysisSpec::new(Measure::Rr);
+            f(&mut s);
+            match s.check() {
+                Err(DataError::Option { option, message }) => (option, message),
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(
+            refused(|s| s.tau2_common = true),
+            (
+                "tau2_common",
+                "tau2_common makes the subgroups of `by` share one tau^2; add by, or leave out tau2_common".to_string()
+            )
+        );
+        assert_eq!(
+            refused(|s| s.bootstrap_type = BootstrapType::Parametric).0,
+            "bootstrap_type"
+        );
+        assert_eq!(refused(|s| s.ri = Some(0.5)).1, "ri is the pre/post correlation of measures MC, SMCC and SMCR; measure RR has none: leave out ri");
+        assert_eq!(
+            refused(|s| {
+                s.measure = Measure::Smd;
+                s.add = Some(0.5);
+            })
+            .1,
+            "add is the continuity correction of counts (RR, OR, RD and the proportions); measure SMD has no counts: leave out add"
+        );
+        assert_eq!(
+            refused(|s| {
+                s.method = Model::Rma(Method::Fe);
+                s.tau2_ci = true;
+            })
+            .0,
+            "tau2_ci"
+        );
     }
 
     #[test]
