@@ -12,6 +12,15 @@ use common::*;
 
 const BCG: &str = "examples/bcg/bcg.csv";
 
+/// A meta-regression with the three sensitivity sections.
+const MODS_SECTIONS: &[&str] = &[
+    "--mods",
+    "ablat",
+    "--leave-one-out",
+    "--influence",
+    "--cumulative",
+];
+
 /// metafor reads a level below 1 as a proportion: `--level 0.95` is 95%.
 #[test]
 fn a_level_below_one_is_a_proportion() {
@@ -93,15 +102,7 @@ fn mods_with_the_sensitivity_sections_refit_the_meta_regression() {
     let r = json(&analyze(
         BCG,
         "RR",
-        &[
-            "--mods",
-            "ablat",
-            "--leave-one-out",
-            "--influence",
-            "--cumulative",
-            "--format",
-            "json",
-        ],
+        &[MODS_SECTIONS, &["--format", "json"]].concat(),
     ));
     let names = |row: &serde_json::Value| each(&row["coefficients"], |c| c["name"].clone());
     let loo = r["leave_one_out"].as_array().unwrap();
@@ -129,17 +130,7 @@ fn mods_with_the_sensitivity_sections_refit_the_meta_regression() {
     assert!(notes.contains(&"leave_one_out with mods: each row is the meta-regression refitted without the study (metafor's leave1out() refuses models with moderators; rma(mods, subset = -i) gives the same)".to_string()), "{notes:?}");
     assert!(notes.contains(&"cumulative with mods: each step is the meta-regression refitted to the studies added so far (metafor's cumul() refuses models with moderators); 2 of 13 steps are not estimable and have no numbers (see their error)".to_string()), "{notes:?}");
 
-    let text = stdout(&analyze(
-        BCG,
-        "RR",
-        &[
-            "--mods",
-            "ablat",
-            "--leave-one-out",
-            "--influence",
-            "--cumulative",
-        ],
-    ));
+    let text = stdout(&analyze(BCG, "RR", MODS_SECTIONS));
     for line in [
         "Leave-one-out analysis (log RR; the meta-regression without each study):",
         "omitted                      k   intrcpt     ablat      tau2      I2        QE  QM pval",

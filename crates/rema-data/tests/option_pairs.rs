@@ -16,145 +16,139 @@ use rema_core::Measure;
 use rema_data::spec::{Model, Permutations, SPEC_FIELDS};
 use rema_data::{analyze, AnalysisResult, AnalysisSpec, DataError, Table};
 
+/// Whether a result carries an option, given the whole spec that ran.
+type Honoured = Box<dyn Fn(&AnalysisResult, &AnalysisSpec) -> bool>;
+
 /// One non-default setting of one option, and what its result must carry.
 struct Setting {
     /// How the docs name it: `mods`, `method = GLMM`, ...
     label: &'static str,
     /// The fields of `AnalysisSpec` it sets; the first is the option itself.
     fields: &'static [&'static str],
-    apply: fn(&mut AnalysisSpec),
+    apply: Box<dyn Fn(&mut AnalysisSpec)>,
     /// The result carries the option (given the whole spec that ran).
-    honoured: fn(&AnalysisResult, &AnalysisSpec) -> bool,
+    honoured: Honoured,
+}
+
+/// A setting from closures.
+fn setting(
+    label: &'static str,
+    fields: &'static [&'static str],
+    apply: impl Fn(&mut AnalysisSpec) + 'static,
+    honoured: impl Fn(&AnalysisResult, &AnalysisSpec) -> bool + 'static,
+) -> Setting {
+    Setting {
+        label,
+        fields,
+        apply: Box::new(apply),
+        honoured: Box::new(honoured),
+    }
+}
+
+/// `measure = m`, honoured when the result is of that measure.
+fn measure(label: &'static str, m: Measure) -> Setting {
+    setting(
+        label,
+        &["measure"],
+        move |s| s.measure = m,
+        move |r, _| r.measure == m.name(),
+    )
 }
 
 fn settings() -> Vec<Setting> {
     vec![
-        Setting {
-            label: "measure = SMD",
-            fields: &["measure"],
-            apply: |s| s.measure = Measure::Smd,
-            honoured: |r, _| r.measure == "SMD",
-        },
-        Setting {
-            label: "measure = SMCR",
-            fields: &["measure"],
-            apply: |s| s.measure = Measure::Smcr,
-            honoured: |r, _| r.measure == "SMCR",
-        },
-        Setting {
-            label: "measure = PLO",
-            fields: &["measure"],
-            apply: |s| s.measure = Measure::Plo,
-            honoured: |r, _| r.measure == "PLO",
-        },
-        Setting {
-            label: "measure = GEN",
-            fields: &["measure"],
-            apply: |s| s.measure = Measure::Gen,
-            honoured: |r, _| r.measure == "GEN",
-        },
-        Setting {
-            label: "method = DL",
-            fields: &["method"],
-            apply: |s| s.method = "DL".parse().unwrap(),
-            honoured: |r, _| r.method == "DL",
-        },
-        Setting {
-            label: "method = FE",
-            fields: &["method"],
-            apply: |s| s.method = "FE".parse().unwrap(),
-            honoured: |r, _| r.method == "FE" && r.tau2 == 0.0,
-        },
-        Setting {
-            label: "method = GLMM",
-            fields: &["method", "measure"],
-            apply: |s| {
+        measure("measure = SMD", Measure::Smd),
+        measure("measure = SMCR", Measure::Smcr),
+        measure("measure = PLO", Measure::Plo),
+        measure("measure = GEN", Measure::Gen),
+        setting(
+            "method = DL",
+            &["method"],
+            |s| s.method = "DL".parse().unwrap(),
+            |r, _| r.method == "DL",
+        ),
+        setting(
+            "method = FE",
+            &["method"],
+            |s| s.method = "FE".parse().unwrap(),
+            |r, _| r.method == "FE" && r.tau2 == 0.0,
+        ),
+        setting(
+            "method = GLMM",
+            &["method", "measure"],
+            |s| {
                 s.method = Model::Glmm;
                 needs_measure(s, Measure::Plo);
             },
-            honoured: |r, _| r.method == "GLMM" && r.glmm.is_some(),
-        },
-        Setting {
-            label: "test = knha",
-            fields: &["test"],
-            apply: |s| s.test = rema_core::Test::Knha,
-            honoured: |r, _| r.test == "knha" && r.df.is_some(),
-        },
-        Setting {
-            label: "level = 90",
-            fields: &["level"],
-            apply: |s| s.level = rema_data::Level::new(0.9).unwrap(),
-            honoured: |r, s| {
+            |r, _| r.method == "GLMM" && r.glmm.is_some(),
+        ),
+        setting(
+            "test = knha",
+            &["test"],
+            |s| s.test = rema_core::Test::Knha,
+            |r, _| r.test == "knha" && r.df.is_some(),
+        ),
+        setting(
+            "level = 90",
+            &["level"],
+            |s| s.level = rema_data::Level::new(0.9).unwrap(),
+            |r, s| {
                 r.level == 90.0
                     && r.bootstrap.as_ref().is_none_or(|b| b.level == 90.0)
                     && s.level.percent() == 90.0
             },
-        },
-        Setting {
-            label: "tau2_ci",
-            fields: &["tau2_ci"],
-            apply: |s| s.tau2_ci = true,
-            honoured: |r, _| r.tau2_ci_lower.is_some() && r.i2_ci_upper.is_some(),
-        },
-        Setting {
-            label: "add = 1",
-            fields: &["add"],
-            apply: |s| s.add = Some(1.0),
-            // The zero cell of the first study is corrected by 1, not 0.5.
-            honoured: |r, _| {
-                r.studies[0].corrected && r.notes.iter().any(|n| n.contains("1 added"))
-            },
-        },
-        Setting {
-            label: "to = all",
-            fields: &["to"],
-            apply: |s| s.to = rema_core::AddTo::All,
-            honoured: |r, _| r.studies.iter().all(|st| st.corrected),
-        },
-        Setting {
-            label: "ri = 0.3",
-            fields: &["ri", "measure"],
-            apply: |s| {
+        ),
+        setting(
+            "tau2_ci",
+            &["tau2_ci"],
+            |s| s.tau2_ci = true,
+            |r, _| r.tau2_ci_lower.is_some() && r.i2_ci_upper.is_some(),
+        ),
+        setting(
+            "add = 1",
+            &["add"],
+            |s| s.add = Some(1.0),
+            // The zero cell of the first study is corrected by 1, not 0.5.,
+            |r, _| r.studies[0].corrected && r.notes.iter().any(|n| n.contains("1 added")),
+        ),
+        setting(
+            "to = all",
+            &["to"],
+            |s| s.to = rema_core::AddTo::All,
+            |r, _| r.studies.iter().all(|st| st.corrected),
+        ),
+        setting(
+            "ri = 0.3",
+            &["ri", "measure"],
+            |s| {
                 s.ri = Some(0.3);
                 needs_measure(s, Measure::Smcr);
             },
-            honoured: |r, _| {
-                r.conversions
-                    .iter()
-                    .any(|c| c.column == "ri" && c.value == 0.3)
-            },
-        },
-        Setting {
-            label: "mean_method = hozo2005",
-            fields: &["mean_method", "measure"],
-            apply: |s| {
+            |r, _| converted(r, "ri", "assumed") && r.conversions.iter().any(|c| c.value == 0.3),
+        ),
+        setting(
+            "mean_method = hozo2005",
+            &["mean_method", "measure"],
+            |s| {
                 s.mean_method = Some("hozo2005".parse().unwrap());
                 needs_measure(s, Measure::Smd);
             },
-            honoured: |r, _| {
-                r.conversions
-                    .iter()
-                    .any(|c| c.column.starts_with('m') && c.method.contains("Hozo"))
-            },
-        },
-        Setting {
-            label: "sd_method = walter_yao2007",
-            fields: &["sd_method", "measure"],
-            apply: |s| {
+            |r, _| converted(r, "m", "Hozo"),
+        ),
+        setting(
+            "sd_method = walter_yao2007",
+            &["sd_method", "measure"],
+            |s| {
                 s.sd_method = Some("walter_yao2007".parse().unwrap());
                 needs_measure(s, Measure::Smd);
             },
-            honoured: |r, _| {
-                r.conversions
-                    .iter()
-                    .any(|c| c.column.starts_with("sd") && c.method.contains("Walter"))
-            },
-        },
-        Setting {
-            label: "leave_one_out",
-            fields: &["leave_one_out"],
-            apply: |s| s.leave_one_out = true,
-            honoured: |r, s| {
+            |r, _| converted(r, "sd", "Walter"),
+        ),
+        setting(
+            "leave_one_out",
+            &["leave_one_out"],
+            |s| s.leave_one_out = true,
+            |r, s| {
                 r.leave_one_out.as_ref().is_some_and(|rows| {
                     rows.len() == r.k
                         && rows.iter().all(|x| {
@@ -162,12 +156,12 @@ fn settings() -> Vec<Setting> {
                         })
                 })
             },
-        },
-        Setting {
-            label: "influence",
-            fields: &["influence"],
-            apply: |s| s.influence = true,
-            honoured: |r, s| {
+        ),
+        setting(
+            "influence",
+            &["influence"],
+            |s| s.influence = true,
+            |r, s| {
                 r.influence.as_ref().is_some_and(|rows| {
                     rows.len() == r.k
                         && rows
@@ -175,53 +169,53 @@ fn settings() -> Vec<Setting> {
                             .all(|x| moderated(s, x.dfbetas_all.is_some(), false))
                 })
             },
-        },
-        Setting {
-            label: "cumulative",
-            fields: &["cumulative"],
-            apply: |s| s.cumulative = true,
-            honoured: |r, s| cumulative_honoured(r, s),
-        },
-        Setting {
-            label: "order",
-            fields: &["order", "cumulative"],
-            apply: |s| {
+        ),
+        setting(
+            "cumulative",
+            &["cumulative"],
+            |s| s.cumulative = true,
+            cumulative_honoured,
+        ),
+        setting(
+            "order",
+            &["order", "cumulative"],
+            |s| {
                 s.cumulative = true;
                 s.order = Some("year".into());
             },
-            honoured: |r, s| {
+            |r, s| {
                 cumulative_honoured(r, s)
                     && r.cumulative.as_ref().is_some_and(|rows| {
                         rows[0].added == "S5" && rows.iter().all(|x| x.order_value.is_some())
                     })
             },
-        },
-        Setting {
-            label: "by",
-            fields: &["by"],
-            apply: |s| s.by = Some("g".into()),
-            honoured: |r, s| {
+        ),
+        setting(
+            "by",
+            &["by"],
+            |s| s.by = Some("g".into()),
+            |r, s| {
                 r.subgroups.as_ref().is_some_and(|g| g.len() == 2)
                     && (s.permutations.is_none()
                         || r.permutation
                             .as_ref()
                             .is_some_and(|p| p.q_between.is_some()))
             },
-        },
-        Setting {
-            label: "tau2_common",
-            fields: &["tau2_common", "by"],
-            apply: |s| {
+        ),
+        setting(
+            "tau2_common",
+            &["tau2_common", "by"],
+            |s| {
                 s.by = Some("g".into());
                 s.tau2_common = true;
             },
-            honoured: |r, _| r.subgroups.is_some() && r.tau2_common.is_some(),
-        },
-        Setting {
-            label: "mods",
-            fields: &["mods"],
-            apply: |s| s.mods = vec!["x".into()],
-            honoured: |r, s| {
+            |r, _| r.subgroups.is_some() && r.tau2_common.is_some(),
+        ),
+        setting(
+            "mods",
+            &["mods"],
+            |s| s.mods = vec!["x".into()],
+            |r, s| {
                 r.coefficients.as_ref().is_some_and(|c| {
                     c.len() == 2
                         && c[1].name == "x"
@@ -231,38 +225,46 @@ fn settings() -> Vec<Setting> {
                     .as_ref()
                     .is_none_or(|b| b.coefficients.as_ref().is_some_and(|c| c.len() == 2))
             },
-        },
-        Setting {
-            label: "permutations",
-            fields: &["permutations"],
-            apply: |s| s.permutations = Some(Permutations::Random(20)),
-            honoured: |r, _| r.permutation.as_ref().is_some_and(|p| p.iterations == 20),
-        },
-        Setting {
-            label: "bootstrap",
-            fields: &["bootstrap"],
-            apply: |s| s.bootstrap = Some(20),
-            honoured: |r, _| r.bootstrap.as_ref().is_some_and(|b| b.replicates == 20),
-        },
-        Setting {
-            label: "bootstrap_type = parametric",
-            fields: &["bootstrap_type", "bootstrap"],
-            apply: |s| {
+        ),
+        setting(
+            "permutations",
+            &["permutations"],
+            |s| s.permutations = Some(Permutations::Random(20)),
+            |r, _| r.permutation.as_ref().is_some_and(|p| p.iterations == 20),
+        ),
+        setting(
+            "bootstrap",
+            &["bootstrap"],
+            |s| s.bootstrap = Some(20),
+            |r, _| r.bootstrap.as_ref().is_some_and(|b| b.replicates == 20),
+        ),
+        setting(
+            "bootstrap_type = parametric",
+            &["bootstrap_type", "bootstrap"],
+            |s| {
                 s.bootstrap = Some(20);
                 s.bootstrap_type = "parametric".parse().unwrap();
             },
-            honoured: |r, _| r.bootstrap.as_ref().is_some_and(|b| b.kind == "parametric"),
-        },
-        Setting {
-            label: "seed",
-            fields: &["seed", "permutations"],
-            apply: |s| {
+            |r, _| r.bootstrap.as_ref().is_some_and(|b| b.kind == "parametric"),
+        ),
+        setting(
+            "seed",
+            &["seed", "permutations"],
+            |s| {
                 s.permutations = Some(Permutations::Random(20));
                 s.seed = Some(7);
             },
-            honoured: |r, _| r.permutation.as_ref().is_some_and(|p| p.seed == 7),
-        },
+            |r, _| r.permutation.as_ref().is_some_and(|p| p.seed == 7),
+        ),
     ]
+}
+
+/// A value of a column starting with `column` was estimated by a method
+/// whose name contains `method`.
+fn converted(r: &AnalysisResult, column: &str, method: &str) -> bool {
+    r.conversions
+        .iter()
+        .any(|c| c.column.starts_with(column) && c.method.contains(method))
 }
 
 /// A setting that needs data of another kind than the default measure's

@@ -85,6 +85,13 @@ impl Line {
         }
     }
 
+    /// Numbers by column name.
+    fn nums(&mut self, cells: &[(&str, f64)]) {
+        for &(c, v) in cells {
+            self.num(c, v);
+        }
+    }
+
     fn opt(&mut self, column: &str, value: Option<f64>) {
         if let Some(v) = value {
             self.num(column, v);
@@ -95,7 +102,7 @@ impl Line {
     /// heterogeneity and, with moderators, QM).
     fn fields(&mut self, f: &SummaryFields) {
         self.num("k", f.k as f64);
-        for (c, v) in [
+        self.nums(&[
             ("estimate", f.estimate),
             ("se", f.se),
             ("stat", f.stat),
@@ -107,9 +114,7 @@ impl Line {
             ("h2", f.h2),
             ("q", f.q),
             ("q_pval", f.q_pval),
-        ] {
-            self.num(c, v);
-        }
+        ]);
         self.opt("qm", f.qm);
         self.opt("qm_pval", f.qm_pval);
         if let Some(e) = &f.error {
@@ -210,7 +215,7 @@ pub fn csv(r: &AnalysisResult) -> String {
         };
         for (name, d) in names.iter().zip(dfbetas) {
             let mut l = Line::new("influence", &i.study, name, r);
-            for (c, v) in [
+            l.nums(&[
                 ("rstudent", i.rstudent),
                 ("dffits", i.dffits),
                 ("cook_d", i.cook_d),
@@ -219,9 +224,7 @@ pub fn csv(r: &AnalysisResult) -> String {
                 ("qe_del", i.qe_del),
                 ("hat", i.hat),
                 ("weight", i.weight),
-            ] {
-                l.num(c, v);
-            }
+            ]);
             // The DFBETAS of the coefficient named in `term`.
             l.num("dfbetas", d);
             l.text("influential", if i.influential { "true" } else { "false" });
@@ -289,7 +292,7 @@ fn model_line(r: &AnalysisResult) -> Line {
 fn summary_cells(l: &mut Line, s: &crate::result::Summary) {
     l.num("k", s.k as f64);
     l.opt("df", s.df);
-    for (c, v) in [
+    l.nums(&[
         ("estimate", s.estimate),
         ("se", s.se),
         ("stat", s.stat),
@@ -304,9 +307,7 @@ fn summary_cells(l: &mut Line, s: &crate::result::Summary) {
         ("q_pval", s.q_pval),
         ("pi_lower", s.pi_lower),
         ("pi_upper", s.pi_upper),
-    ] {
-        l.num(c, v);
-    }
+    ]);
 }
 
 /// The lines of one refit (leave-one-out, cumulative): one line, or with
