@@ -717,12 +717,6 @@ impl AnalysisSpec {
                 );
             }
         }
-        if self.tau2_ci && self.method == Model::Rma(Method::Fe) {
-            return refuse(
-                "tau2_ci",
-                "tau2_ci gives confidence intervals for tau^2, I^2 and H^2, and method FE fixes tau^2 at 0 (metafor's confint() refuses it too); choose a random-effects method such as REML, or leave out tau2_ci".to_string(),
-            );
-        }
         if self.tau2_common && self.by.is_none() {
             return refuse(
                 "tau2_common",
@@ -915,14 +909,6 @@ mod tests {
             })
             .1,
             "add is the continuity correction of counts (RR, OR, RD and the proportions); measure SMD has no counts: leave out add"
-        );
-        assert_eq!(
-            refused(|s| {
-                s.method = Model::Rma(Method::Fe);
-                s.tau2_ci = true;
-            })
-            .0,
-            "tau2_ci"
         );
     }
 

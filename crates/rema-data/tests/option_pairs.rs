@@ -102,7 +102,14 @@ fn settings() -> Vec<Setting> {
             "tau2_ci",
             &["tau2_ci"],
             |s| s.tau2_ci = true,
-            |r, _| r.tau2_ci_lower.is_some() && r.i2_ci_upper.is_some(),
+            // Under FE tau^2 is 0 by definition: no interval, and a note says so.
+            |r, _| {
+                (r.tau2_ci_lower.is_some() && r.i2_ci_upper.is_some())
+                    || (r.method == "FE"
+                        && r.notes.iter().any(|n| {
+                            n == "tau2_ci: no confidence interval for tau^2 under the common-effect model"
+                        }))
+            },
         ),
         setting(
             "add = 1",

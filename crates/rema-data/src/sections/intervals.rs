@@ -33,8 +33,12 @@ pub(crate) fn build(p: &Prepared, a: &Analysis) -> Result<Intervals> {
     let mut notes = Vec::new();
     let mut ci = HeterogeneityCi::default();
     if a.spec.tau2_ci {
-        // The common-effect model is refused with tau2_ci by AnalysisSpec::check.
-        if f.k < 2 {
+        if !p.opts.method.is_random() {
+            notes.push(
+                "tau2_ci: no confidence interval for tau^2 under the common-effect model"
+                    .to_string(),
+            );
+        } else if f.k < 2 {
             notes.push(
                 "tau2_ci: a confidence interval for tau^2 needs at least 2 studies".to_string(),
             );
