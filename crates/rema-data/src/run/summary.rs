@@ -28,6 +28,11 @@ fn md_escape(s: &str) -> String {
 }
 
 /// A confidence level in percent as people write it: `95`, `90`, `99.5`.
+///
+/// ```
+/// assert_eq!(rema_data::run::level_label(90.0), "90");
+/// assert_eq!(rema_data::run::level_label(99.5), "99.5");
+/// ```
 pub fn level_label(level: f64) -> String {
     let s = format!("{level:.6}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
