@@ -691,13 +691,13 @@ impl AnalysisSpec {
         if !counts && self.add.is_some() {
             return refuse(
                 "add",
-                format!("add is the continuity correction of counts (RR, OR, RD and the proportions); measure {measure} has no counts: leave out add"),
+                format!("add is the continuity correction of counts (2x2 tables and proportions); measure {measure} has no counts: leave out add"),
             );
         }
         if !counts && self.to != AddTo::OnlyZero {
             return refuse(
                 "to",
-                format!("to says which studies get the continuity correction of counts (RR, OR, RD and the proportions); measure {measure} has no counts: leave out to"),
+                format!("to says which studies get the continuity correction of counts (2x2 tables and proportions); measure {measure} has no counts: leave out to"),
             );
         }
         if kind != DataKind::PrePost && self.ri.is_some() {
@@ -713,7 +713,7 @@ impl AnalysisSpec {
             if given && !means {
                 return refuse(
                     option,
-                    format!("{option} estimates means and SDs of continuous data (MD, SMD, MC, SMCC, SMCR); measure {measure} has none: leave out {option}"),
+                    format!("{option} estimates means and SDs of continuous data (two groups' or pre/post means); measure {measure} has none: leave out {option}"),
                 );
             }
         }
@@ -908,7 +908,7 @@ mod tests {
                 s.add = Some(0.5);
             })
             .1,
-            "add is the continuity correction of counts (RR, OR, RD and the proportions); measure SMD has no counts: leave out add"
+            "add is the continuity correction of counts (2x2 tables and proportions); measure SMD has no counts: leave out add"
         );
     }
 

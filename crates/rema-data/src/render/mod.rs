@@ -40,16 +40,17 @@ pub fn bias_text(r: &BiasResult) -> String {
 }
 
 /// The scale of the per-study values and the pooled estimate: `log RR`,
-/// `logit proportion`, ... for the measures analysed on a transformed scale,
-/// the measure's name otherwise.
+/// `log ROM`, `logit proportion`, ... for the measures analysed on a
+/// transformed scale (those rema back-transforms), the measure's name
+/// otherwise.
 fn analysis_scale(measure: &str) -> String {
     use rema_core::Measure;
     match measure.parse::<Measure>() {
-        Ok(Measure::Rr | Measure::Or) => format!("log {measure}"),
         Ok(Measure::Pln) => "log proportion".to_string(),
         Ok(Measure::Plo) => "logit proportion".to_string(),
         Ok(Measure::Pas) => "arcsine square-root proportion".to_string(),
         Ok(Measure::Pft) => "Freeman-Tukey double-arcsine proportion".to_string(),
+        Ok(m) if m.back_transform() == rema_core::BackTransform::Exp => format!("log {measure}"),
         _ => measure.to_string(),
     }
 }
