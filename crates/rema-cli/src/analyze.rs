@@ -114,7 +114,8 @@ pub struct AnalyzeArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Refit without each study in turn (metafor leave1out()).
+    /// Refit without each study in turn (metafor leave1out()); with --mods,
+    /// the meta-regression without each study.
     #[arg(long)]
     pub leave_one_out: bool,
     /// Influence diagnostics per study: rstudent, dffits, Cook's distance,
@@ -122,7 +123,9 @@ pub struct AnalyzeArgs {
     /// (metafor influence()).
     #[arg(long)]
     pub influence: bool,
-    /// Cumulative meta-analysis, adding one study at a time (metafor cumul()).
+    /// Cumulative meta-analysis, adding one study at a time (metafor cumul());
+    /// with --mods, the cumulative meta-regression (a step with too few
+    /// studies for the model has no numbers, and says why).
     #[arg(long)]
     pub cumulative: bool,
     /// Column whose ascending values order --cumulative (e.g. year); ties keep
