@@ -25,10 +25,10 @@ fn core() {
     suite("core", 18_437);
 }
 
-/// leave1out(), influence() and cumul().
+/// leave1out(), influence() and cumul(), and their meta-regression refits.
 #[test]
 fn influence() {
-    suite("influence", 5_504);
+    suite("influence", 11_046);
 }
 
 /// regtest(), ranktest() and trimfill().

@@ -131,7 +131,8 @@ pub struct AnalyzeArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Refit without each study in turn (metafor leave1out()).
+    /// Refit without each study in turn (metafor leave1out()); with --mods,
+    /// the meta-regression without each study.
     #[arg(long)]
     pub leave_one_out: bool,
     /// Influence diagnostics per study: rstudent, dffits, Cook's distance,
@@ -139,7 +140,9 @@ pub struct AnalyzeArgs {
     /// (metafor influence()).
     #[arg(long)]
     pub influence: bool,
-    /// Cumulative meta-analysis, adding one study at a time (metafor cumul()).
+    /// Cumulative meta-analysis, adding one study at a time (metafor cumul());
+    /// with --mods, the cumulative meta-regression (a step with too few
+    /// studies for the model has no numbers, and says why).
     #[arg(long)]
     pub cumulative: bool,
     /// Column whose ascending values order --cumulative (e.g. year); ties keep
@@ -154,7 +157,9 @@ pub enum Format {
     Text,
     /// One JSON object (schema in docs/SCHEMA.md).
     Json,
-    /// One header line and one line of results.
+    /// One header line and one line of results; with --mods, --by,
+    /// --leave-one-out, --influence, --cumulative or --bootstrap, a table
+    /// with one line per part (columns part, label, term; docs/CLI.md).
     Csv,
 }
 
@@ -211,7 +216,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<(), CliError> {
     let out = match args.format {
         Format::Json => serde_json::to_string_pretty(&result).expect("results serialise") + "\n",
         Format::Text => rema_data::render::text(&result),
-        Format::Csv => rema_data::render::csv_line(&result),
+        Format::Csv => rema_data::render::csv(&result),
     };
     print!("{out}");
     Ok(())

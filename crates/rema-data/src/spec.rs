@@ -987,8 +987,11 @@ impl AnalysisSpec {
     }
 
     /// Applies the rules that tie options together (`order` needs
-    /// `cumulative`; the GLMM takes measure PLO, the z test, `mods` and none
-    /// of the rma.uni sections) and returns the checked [`Analysis`].
+    /// `cumulative`; `add`, `ri`, `mean_method`, `tau2_common`, ... need
+    /// something to act on; the GLMM takes measure PLO, the z test, `mods` and
+    /// none of the rma.uni sections; MH and PETO take their measures and none
+    /// of the rma.uni sections) and returns the checked [`Analysis`]. The
+    /// pairs of options refused are listed in docs/ERRORS.md.
     pub fn check(&self) -> Result<Analysis> {
         let effect = self.effect_options()?;
         let conversion = self.conversion_options()?;
@@ -998,6 +1001,7 @@ impl AnalysisSpec {
                 "`order` sets the order of the cumulative analysis; add `cumulative`".to_string(),
             ));
         }
+        self.check_applies()?;
         self.check_resampling()?;
         match self.method {
             Model::Glmm => self.check_glmm()?,
@@ -1076,15 +1080,6 @@ impl AnalysisSpec {
                 ),
             ));
         }
-        if self.tau2_ci {
-            return Err(DataError::option(
-                "tau2_ci",
-                format!(
-                    "tau2_ci: the Q-profile interval of tau^2 is defined for the rma.uni methods, not for method {}; choose DL or REML for it",
-                    self.method
-                ),
-            ));
-        }
         if !self.mods.is_empty() {
             return Err(DataError::option(
                 "mods",
@@ -1124,6 +1119,14 @@ impl AnalysisSpec {
     /// method that is not rma.uni (GLMM, MH, PETO).
     fn check_not_rma(&self) -> Result<()> {
         let method = self.method;
+        if self.tau2_ci {
+            return Err(DataError::option(
+                "tau2_ci",
+                format!(
+                    "tau2_ci: the Q-profile interval of tau^2 is defined for the rma.uni methods, not for method {method}; choose DL or REML for it"
+                ),
+            ));
+        }
         if self.test != Test::Z {
             return Err(DataError::option(
                 "test",
@@ -1149,6 +1152,61 @@ impl AnalysisSpec {
                     "{option} is available for the rma.uni methods (FE, DL, REML, ...), not for method {method}; leave_one_out, influence, cumulative, by, permutations, tau2_test and bootstrap need one of them"
                 ),
             ));
+        }
+        Ok(())
+    }
+
+    /// Refuses an option that has nothing to act on with the other options
+    /// (a correction of counts for a measure without counts, `tau2_common`
+    /// without subgroups, ...), rather than ignore it.
+    fn check_applies(&self) -> Result<()> {
+        use rema_core::DataKind;
+        let kind = self.measure.data_kind();
+        let measure = self.measure.name();
+        let counts = matches!(kind, DataKind::TwoGroupBinary | DataKind::Proportion);
+        let means = matches!(kind, DataKind::TwoGroupContinuous | DataKind::PrePost);
+        let refuse =
+            |option: &'static str, message: String| Err(DataError::option(option, message));
+        if !counts && self.add.is_some() {
+            return refuse(
+                "add",
+                format!("add is the continuity correction of counts (2x2 tables and proportions); measure {measure} has no counts: leave out add"),
+            );
+        }
+        if !counts && self.to != AddTo::OnlyZero {
+            return refuse(
+                "to",
+                format!("to says which studies get the continuity correction of counts (2x2 tables and proportions); measure {measure} has no counts: leave out to"),
+            );
+        }
+        if kind != DataKind::PrePost && self.ri.is_some() {
+            return refuse(
+                "ri",
+                format!("ri is the pre/post correlation of measures MC, SMCC and SMCR; measure {measure} has none: leave out ri"),
+            );
+        }
+        for (option, given) in [
+            ("mean_method", self.mean_method.is_some()),
+            ("sd_method", self.sd_method.is_some()),
+        ] {
+            if given && !means {
+                return refuse(
+                    option,
+                    format!("{option} estimates means and SDs of continuous data (two groups' or pre/post means); measure {measure} has none: leave out {option}"),
+                );
+            }
+        }
+        if self.tau2_common && self.by.is_none() {
+            return refuse(
+                "tau2_common",
+                "tau2_common makes the subgroups of `by` share one tau^2; add by, or leave out tau2_common".to_string(),
+            );
+        }
+        if self.bootstrap_type != BootstrapType::Nonparametric && self.bootstrap.is_none() {
+            return refuse(
+                "bootstrap_type",
+                format!("bootstrap_type {} says how the bootstrap draws its replicates; add bootstrap (a number of replicates), or leave out bootstrap_type", self.bootstrap_type),
+            );
         }
         Ok(())
     }
@@ -1277,6 +1335,39 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(is_shape_error(&e), "{e}");
+    }
+
+    /// An option with nothing to act on is refused, not ignored.
+    #[test]
+    fn options_without_anything_to_act_on_are_refused() {
+        let refused = |f: fn(&mut AnalysisSpec)| {
+            let mut s = AnalysisSpec::new(Measure::Rr);
+            f(&mut s);
+            match s.check() {
+                Err(DataError::Option { option, message }) => (option, message),
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(
+            refused(|s| s.tau2_common = true),
+            (
+                "tau2_common",
+                "tau2_common makes the subgroups of `by` share one tau^2; add by, or leave out tau2_common".to_string()
+            )
+        );
+        assert_eq!(
+            refused(|s| s.bootstrap_type = BootstrapType::Parametric).0,
+            "bootstrap_type"
+        );
+        assert_eq!(refused(|s| s.ri = Some(0.5)).1, "ri is the pre/post correlation of measures MC, SMCC and SMCR; measure RR has none: leave out ri");
+        assert_eq!(
+            refused(|s| {
+                s.measure = Measure::Smd;
+                s.add = Some(0.5);
+            })
+            .1,
+            "add is the continuity correction of counts (2x2 tables and proportions); measure SMD has no counts: leave out add"
+        );
     }
 
     #[test]

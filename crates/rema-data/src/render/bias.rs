@@ -34,8 +34,8 @@ pub(crate) fn text(r: &BiasResult) -> String {
             let _ = writeln!(s, "  test for asymmetry: {stat}, p {}", p_fmt(e.pval));
             let _ = writeln!(
                 s,
-                "  limit estimate (as sei -> 0): {:.4} (CI: {:.4}, {:.4})\n",
-                e.limit_estimate, e.limit_ci_lower, e.limit_ci_upper
+                "  limit estimate (as sei -> 0): {:.4} ({}% CI: {:.4}, {:.4})\n",
+                e.limit_estimate, r.level, e.limit_ci_lower, e.limit_ci_upper
             );
         }
         None => {
@@ -63,6 +63,7 @@ pub(crate) fn text(r: &BiasResult) -> String {
     }
     match &r.trimfill {
         Some(t) => {
+            // The filled model is metafor's trimfill() refit: z test, 95%.
             let _ = writeln!(s, "Trim and fill (estimator L0)");
             let _ = writeln!(
                 s,
@@ -71,7 +72,7 @@ pub(crate) fn text(r: &BiasResult) -> String {
             );
             let _ = writeln!(
                 s,
-                "  filled estimate: {:.4} (SE {:.4}; CI: {:.4}, {:.4}; p {}); tau^2 = {:.4}, I^2 = {:.2}%",
+                "  filled estimate: {:.4} (SE {:.4}; 95% CI: {:.4}, {:.4}; p {}); tau^2 = {:.4}, I^2 = {:.2}%",
                 t.estimate,
                 t.se,
                 t.ci_lower,

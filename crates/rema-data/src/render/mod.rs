@@ -3,11 +3,13 @@
 //! server can answer text too.
 //!
 //! - `summary.rs`: the model, heterogeneity, the studies; the CSV line;
+//! - `csv.rs`: the CSV table of a result with sections;
 //! - `heterogeneity.rs`: meta-regression, subgroups, permutation tests, bootstrap;
 //! - `sensitivity.rs`: leave-one-out, influence, cumulative;
 //! - `bias.rs`: the small-study tests.
 
 mod bias;
+mod csv;
 mod heterogeneity;
 mod sensitivity;
 mod summary;
@@ -24,17 +26,33 @@ use crate::result::AnalysisResult;
 /// assert!(rema_data::render::text(&r).contains("k = 2"));
 /// ```
 pub fn text(r: &AnalysisResult) -> String {
-    summary::summary(r) + &heterogeneity::sections(r) + &sensitivity::sections(r)
+    summary::summary(r)
+        + &heterogeneity::sections(r)
+        + &sensitivity::sections(r)
+        + &summary::footer(r)
 }
 
-/// One header line and one line of results (`rema analyze --format csv`).
-pub fn csv_line(r: &AnalysisResult) -> String {
-    summary::csv_line(r)
-}
+pub use self::csv::csv;
 
 /// The text of `rema bias`.
 pub fn bias_text(r: &BiasResult) -> String {
     bias::text(r)
+}
+
+/// The scale of the per-study values and the pooled estimate: `log RR`,
+/// `log ROM`, `logit proportion`, ... for the measures analysed on a
+/// transformed scale (those rema back-transforms), the measure's name
+/// otherwise.
+fn analysis_scale(measure: &str) -> String {
+    use rema_core::Measure;
+    match measure.parse::<Measure>() {
+        Ok(Measure::Pln) => "log proportion".to_string(),
+        Ok(Measure::Plo) => "logit proportion".to_string(),
+        Ok(Measure::Pas) => "arcsine square-root proportion".to_string(),
+        Ok(Measure::Pft) => "Freeman-Tukey double-arcsine proportion".to_string(),
+        Ok(m) if m.back_transform() == rema_core::BackTransform::Exp => format!("log {measure}"),
+        _ => measure.to_string(),
+    }
 }
 
 /// A p-value as metafor prints it: 4 decimals, `<.0001` below.

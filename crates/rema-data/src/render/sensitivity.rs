@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use super::analysis_scale;
 use crate::result::AnalysisResult;
 use crate::result::{CumulativeRow, LeaveOneOutRow};
 
@@ -36,7 +37,11 @@ fn table_rows<'a>(
     s: &mut String,
     head: &str,
     rows: impl Iterator<Item = (&'a str, &'a crate::result::SummaryFields)> + Clone,
+    coefficients: Option<&[String]>,
 ) {
+    if let Some(names) = coefficients {
+        return moderated_rows(s, head, rows, names);
+    }
     let width = label_width(rows.clone().map(|r| r.0));
     let _ = writeln!(
         s,
@@ -55,26 +60,90 @@ fn table_rows<'a>(
             num(f.ci_upper, 9),
             pv(f.pval),
             num(f.tau2, 9),
-            if f.i2.is_finite() {
-                format!("{:>6.2}%", f.i2)
-            } else {
-                format!("{:>7}", "NA")
-            },
+            i2(f.i2),
             num(f.q, 9),
         );
+    }
+}
+
+fn i2(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:>6.2}%")
+    } else {
+        format!("{:>7}", "NA")
+    }
+}
+
+/// The refits of a meta-regression: every coefficient's estimate, the
+/// residual tau2, I2 and QE, and the p-value of QM; a failed refit's reason
+/// after its row.
+fn moderated_rows<'a>(
+    s: &mut String,
+    head: &str,
+    rows: impl Iterator<Item = (&'a str, &'a crate::result::SummaryFields)> + Clone,
+    names: &[String],
+) {
+    let width = label_width(rows.clone().map(|r| r.0));
+    let cw: Vec<usize> = names.iter().map(|n| n.chars().count().max(9)).collect();
+    let mut line = format!("{head:<width$} {:>4}", "k");
+    for (n, w) in names.iter().zip(&cw) {
+        let _ = write!(line, " {n:>w$}");
+    }
+    let _ = writeln!(
+        s,
+        "{line} {:>9} {:>7} {:>9} {:>8}",
+        "tau2", "I2", "QE", "QM pval"
+    );
+    for (label, f) in rows {
+        let label: String = label.chars().take(width).collect();
+        let mut line = format!("{label:<width$} {:>4}", f.k);
+        for (j, w) in cw.iter().enumerate() {
+            let b = f
+                .coefficients
+                .as_ref()
+                .and_then(|c| c.get(j))
+                .map_or(f64::NAN, |c| c.estimate);
+            let _ = write!(line, " {}", num(b, *w));
+        }
+        let _ = write!(
+            line,
+            " {} {} {} {}",
+            num(f.tau2, 9),
+            i2(f.i2),
+            num(f.q, 9),
+            pv(f.qm_pval.unwrap_or(f64::NAN))
+        );
+        if let Some(e) = &f.error {
+            let _ = write!(line, "  ({e})");
+        }
+        let _ = writeln!(s, "{line}");
     }
 }
 
 /// The optional sections present in `r`, each after a blank line.
 pub(crate) fn sections(r: &AnalysisResult) -> String {
     let mut s = String::new();
+    let names: Option<Vec<String>> = r
+        .coefficients
+        .as_ref()
+        .map(|cs| cs.iter().map(|c| c.name.clone()).collect());
+    let scale = analysis_scale(&r.measure);
     if let Some(rows) = &r.leave_one_out {
-        let _ = writeln!(s, "\nLeave-one-out analysis ({} scale):", r.measure);
+        let _ = writeln!(
+            s,
+            "\nLeave-one-out analysis ({scale}{}):",
+            if names.is_some() {
+                "; the meta-regression without each study"
+            } else {
+                ""
+            }
+        );
         table_rows(
             &mut s,
             "omitted",
             rows.iter()
                 .map(|r: &LeaveOneOutRow| (r.omitted.as_str(), &r.fit)),
+            names.as_deref(),
         );
     }
     if let Some(rows) = &r.influence {
@@ -83,25 +152,25 @@ pub(crate) fn sections(r: &AnalysisResult) -> String {
             "\nInfluence diagnostics (* = influential, metafor's rule):"
         );
         let width = label_width(rows.iter().map(|r| r.study.as_str()));
-        let _ = writeln!(
-            s,
-            "{:<width$} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7} {:>7} {:>9}",
-            "study",
-            "rstudent",
-            "dffits",
-            "cook.d",
-            "cov.r",
-            "tau2.del",
-            "QE.del",
-            "hat",
-            "weight",
-            "dfbetas"
+        // One DFBETAS column per coefficient with moderators.
+        let dfb: Vec<String> = match &names {
+            Some(n) if rows.iter().any(|i| i.dfbetas_all.is_some()) => {
+                n.iter().map(|n| format!("dfb.{n}")).collect()
+            }
+            _ => vec!["dfbetas".to_string()],
+        };
+        let mut head = format!(
+            "{:<width$} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7} {:>7}",
+            "study", "rstudent", "dffits", "cook.d", "cov.r", "tau2.del", "QE.del", "hat", "weight"
         );
+        for d in &dfb {
+            let _ = write!(head, " {d:>9}");
+        }
+        let _ = writeln!(s, "{head}");
         for i in rows {
             let label: String = i.study.chars().take(width).collect();
-            let _ = writeln!(
-                s,
-                "{label:<width$} {} {} {} {} {} {} {:>7.4} {:>6.2}% {}{}",
+            let mut line = format!(
+                "{label:<width$} {} {} {} {} {} {} {:>7.4} {:>6.2}%",
                 num(i.rstudent, 9),
                 num(i.dffits, 9),
                 num(i.cook_d, 9),
@@ -110,22 +179,34 @@ pub(crate) fn sections(r: &AnalysisResult) -> String {
                 num(i.qe_del, 9),
                 i.hat,
                 i.weight,
-                num(i.dfbetas, 9),
-                if i.influential { " *" } else { "" }
             );
+            let all = i.dfbetas_all.clone().unwrap_or_else(|| vec![i.dfbetas]);
+            for (j, d) in dfb.iter().enumerate() {
+                let w = d.chars().count().max(9);
+                let _ = write!(line, " {}", num(all.get(j).copied().unwrap_or(f64::NAN), w));
+            }
+            if i.influential {
+                line.push_str(" *");
+            }
+            let _ = writeln!(s, "{line}");
         }
     }
     if let Some(rows) = &r.cumulative {
         let _ = writeln!(
             s,
-            "\nCumulative meta-analysis ({} scale; row = study added):",
-            r.measure
+            "\nCumulative {} ({scale}; row = study added):",
+            if names.is_some() {
+                "meta-regression"
+            } else {
+                "meta-analysis"
+            }
         );
         table_rows(
             &mut s,
             "added",
             rows.iter()
                 .map(|r: &CumulativeRow| (r.added.as_str(), &r.fit)),
+            names.as_deref(),
         );
     }
     if let Some(g) = &r.glmm {

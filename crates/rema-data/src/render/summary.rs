@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::p_fmt;
+use super::{analysis_scale, p_fmt};
 
 use crate::result::AnalysisResult;
 
@@ -124,7 +124,7 @@ pub(crate) fn summary(r: &AnalysisResult) -> String {
         .max()
         .unwrap_or(5)
         .clamp(5, 40);
-    let _ = writeln!(s, "\nStudies ({} scale):", r.measure);
+    let _ = writeln!(s, "\nStudies ({}):", analysis_scale(&r.measure));
     let _ = writeln!(
         s,
         "{:<width$} {:>10} {:>21} {:>8}",
@@ -149,21 +149,26 @@ pub(crate) fn summary(r: &AnalysisResult) -> String {
             }
         );
     }
+    s
+}
+
+/// The notes and the provenance line that close the text, after every
+/// section.
+pub(crate) fn footer(r: &AnalysisResult) -> String {
+    let mut s = String::new();
     if !r.notes.is_empty() {
         let _ = writeln!(s, "\nNotes:");
         for n in &r.notes {
             let _ = writeln!(s, "  - {n}");
         }
     }
-    let _ = writeln!(
-        s,
-        "\n{} {}; input {} (sha256 {})",
+    s + &format!(
+        "\n{} {}; input {} (sha256 {})\n",
         r.provenance.tool,
         r.provenance.version,
         r.provenance.input,
         &r.provenance.input_sha256[..16.min(r.provenance.input_sha256.len())]
-    );
-    s
+    )
 }
 
 /// The method's label and the tests only a pooling of 2×2 tables has.

@@ -2,7 +2,7 @@
 //! subgroups, resampling, sensitivity (leave-one-out, influence, cumulative)
 //! and what only the GLMM has.
 
-use rema_core::{PooledSummary, StudyInfluence};
+use rema_core::{Fit, PooledSummary, StudyInfluence};
 use serde::{Deserialize, Serialize};
 
 use super::summary::{Summary, Transformed};
@@ -44,6 +44,16 @@ impl CoefficientResult {
             ci_upper: c.ci_upper,
             pval_perm: None,
         }
+    }
+
+    /// The coefficients of `fit`, named by `names` (intercept first), with
+    /// the z or t statistic of the fit's test.
+    pub fn of_fit(names: &[String], fit: &Fit) -> Vec<CoefficientResult> {
+        names
+            .iter()
+            .zip(&fit.coefficients)
+            .map(|(name, c)| CoefficientResult::new(name.clone(), c, fit.options.test.uses_t()))
+            .collect()
     }
 }
 
@@ -224,11 +234,41 @@ pub struct SummaryFields {
     pub h2: f64,
     pub q: f64,
     pub q_pval: f64,
+    /// With moderators: the refit's coefficients, intercept first (the
+    /// estimate above is then the intercept's; tau2, i2, h2 and q are
+    /// residual). Absent when the refit failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coefficients: Option<Vec<CoefficientResult>>,
+    /// With moderators: the refit's omnibus test of the moderators.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qm: Option<f64>,
+    /// The p-value of `qm`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qm_pval: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
 impl SummaryFields {
+    /// The fields of a meta-regression refitted to `k` studies (the
+    /// coefficients named by `names`, intercept first), or NaN and the error
+    /// when the refit failed.
+    pub fn of_moderated(
+        k: usize,
+        r: &std::result::Result<Fit, rema_core::Error>,
+        names: &[String],
+    ) -> SummaryFields {
+        match r {
+            Ok(f) => SummaryFields {
+                coefficients: Some(CoefficientResult::of_fit(names, f)),
+                qm: Some(f.qm),
+                qm_pval: Some(f.qm_pval),
+                ..SummaryFields::from(k, &Ok(PooledSummary::from_fit(f)))
+            },
+            Err(e) => SummaryFields::from(k, &Err(e.clone())),
+        }
+    }
+
     /// The fields of a fit to `k` studies, or NaN and the error when it failed.
     pub fn from(
         k: usize,
@@ -248,6 +288,9 @@ impl SummaryFields {
                 h2: s.h2,
                 q: s.q,
                 q_pval: s.q_pval,
+                coefficients: None,
+                qm: None,
+                qm_pval: None,
                 error: None,
             },
             Err(e) => SummaryFields {
@@ -263,6 +306,9 @@ impl SummaryFields {
                 h2: f64::NAN,
                 q: f64::NAN,
                 q_pval: f64::NAN,
+                coefficients: None,
+                qm: None,
+                qm_pval: None,
                 error: Some(e.to_string()),
             },
         }
@@ -300,6 +346,10 @@ pub struct InfluenceRow {
     pub weight: f64,
     /// DFBETAS of the intercept.
     pub dfbetas: f64,
+    /// With moderators: the DFBETAS of every coefficient, in the order of
+    /// the result's `coefficients` (the first is `dfbetas`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dfbetas_all: Option<Vec<f64>>,
     /// metafor's rule: |dffits| > 3√(p/(k−p)), or the χ²(1) cdf of cook_d > 0.5,
     /// or hat > 3p/k, or |dfbetas| > 1.
     pub influential: bool,
@@ -372,7 +422,7 @@ pub struct ChiSquare {
 
 impl InfluenceRow {
     /// metafor `influence()` of the study labelled `study` (DFBETAS of the
-    /// intercept).
+    /// intercept, and of every coefficient with moderators).
     pub fn new(study: String, line: Option<u64>, r: &StudyInfluence) -> InfluenceRow {
         InfluenceRow {
             study,
@@ -386,6 +436,7 @@ impl InfluenceRow {
             hat: r.hat,
             weight: r.weight,
             dfbetas: r.dfbetas.first().copied().unwrap_or(f64::NAN),
+            dfbetas_all: (r.dfbetas.len() > 1).then(|| r.dfbetas.clone()),
             influential: r.influential,
             error: r.error.as_ref().map(|e| e.to_string()),
         }

@@ -30,7 +30,7 @@ use crate::table::Table;
 use crate::{sha256_hex, VERSION};
 
 use source::{column, data_source, filter_rows, load, review_table, subset, Loaded, Selection};
-pub use summary::{summary_csv, summary_markdown};
+pub use summary::{common_level, effect_heading, level_label, summary_csv, summary_markdown};
 pub use write::write_outputs;
 
 /// `DIR/results.json` of `rema run` (docs/SCHEMA.md).
@@ -68,6 +68,9 @@ pub struct SummaryRow {
     pub unit: Option<String>,
     /// The scale of estimate and CI: the measure, or e.g. `proportion (%)`.
     pub scale: String,
+    /// The confidence level of the CI, in percent.
+    #[serde(default = "default_level")]
+    pub level: f64,
     pub estimate: Option<f64>,
     pub ci_lower: Option<f64>,
     pub ci_upper: Option<f64>,
@@ -75,6 +78,10 @@ pub struct SummaryRow {
     pub i2: Option<f64>,
     /// Why the analysis did not run; None when it did.
     pub not_run: Option<String>,
+}
+
+fn default_level() -> f64 {
+    crate::spec::Level::DEFAULT.percent()
 }
 
 /// The output of a plan run.
@@ -250,6 +257,7 @@ fn run_one(
         n: total_n(&p.table, spec.measure),
         unit,
         scale: spec.measure.name().to_string(),
+        level: spec.level.percent(),
         estimate: None,
         ci_lower: None,
         ci_upper: None,

@@ -27,22 +27,61 @@ fn md_escape(s: &str) -> String {
     s.replace('|', "\\|")
 }
 
+/// A confidence level in percent as people write it: `95`, `90`, `99.5`.
+///
+/// ```
+/// assert_eq!(rema_data::run::level_label(90.0), "90");
+/// assert_eq!(rema_data::run::level_label(99.5), "99.5");
+/// ```
+pub fn level_label(level: f64) -> String {
+    let s = format!("{level:.6}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// The heading of the effect column of a summary, naming the analyses'
+/// confidence level: `effect (90% CI)`, or `effect (CI)` when the rows have
+/// different levels (each cell then names its own).
+pub fn effect_heading(rows: &[SummaryRow], effect: &str) -> String {
+    match common_level(rows) {
+        Some(l) => format!("{effect} ({}% CI)", level_label(l)),
+        None => format!("{effect} (CI)"),
+    }
+}
+
+/// The level every row shares; `None` when they differ. A summary with no
+/// rows has metafor's default, 95%.
+pub fn common_level(rows: &[SummaryRow]) -> Option<f64> {
+    let first = rows
+        .first()
+        .map_or(crate::spec::Level::DEFAULT.percent(), |r| r.level);
+    rows.iter().all(|r| r.level == first).then_some(first)
+}
+
 /// The summary as a Markdown table.
 pub fn summary_markdown(r: &RunResults) -> String {
     let mut s = String::new();
     if let Some(t) = &r.title {
         s.push_str(&format!("# {t}\n\n"));
     }
-    s.push_str("| id | outcome | comparison | studies | n | effect (95% CI) | p | I² |\n");
+    let mixed = common_level(&r.summary).is_none();
+    s.push_str(&format!(
+        "| id | outcome | comparison | studies | n | {} | p | I² |\n",
+        effect_heading(&r.summary, "effect")
+    ));
     s.push_str("|---|---|---|---|---|---|---|---|\n");
     for row in &r.summary {
         let (effect, p, i2) = match &row.not_run {
             Some(reason) => (format!("not run: {reason}"), String::new(), String::new()),
             None => (
                 format!(
-                    "{} {} ({}, {})",
+                    "{} {} ({}{}, {})",
                     row.scale,
                     fmt2(row.estimate.unwrap_or(f64::NAN)),
+                    if mixed {
+                        format!("{}%: ", level_label(row.level))
+                    } else {
+                        String::new()
+                    },
                     fmt2(row.ci_lower.unwrap_or(f64::NAN)),
                     fmt2(row.ci_upper.unwrap_or(f64::NAN))
                 ),
@@ -88,6 +127,7 @@ pub fn summary_csv(r: &RunResults) -> String {
         "n",
         "unit",
         "scale",
+        "level",
         "estimate",
         "ci_lower",
         "ci_upper",
@@ -108,6 +148,7 @@ pub fn summary_csv(r: &RunResults) -> String {
             opt(row.n),
             row.unit.clone().unwrap_or_default(),
             row.scale.clone(),
+            row.level.to_string(),
             opt(row.estimate),
             opt(row.ci_lower),
             opt(row.ci_upper),

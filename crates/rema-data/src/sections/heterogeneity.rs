@@ -54,12 +54,7 @@ pub(crate) fn build(p: &Prepared, a: &Analysis) -> Result<Heterogeneity> {
             let opts = p.opts;
             notes.push(intercept_note(&m.names));
             Some(Moderators {
-                coefficients: m
-                    .names
-                    .iter()
-                    .zip(&main.coefficients)
-                    .map(|(name, c)| CoefficientResult::new(name.clone(), c, opts.test.uses_t()))
-                    .collect(),
+                coefficients: CoefficientResult::of_fit(&m.names, main),
                 qm: main.qm,
                 qm_df: main.qm_df.0,
                 qm_pval: main.qm_pval,

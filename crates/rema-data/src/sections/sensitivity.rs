@@ -1,9 +1,17 @@
 //! The sensitivity sections (`leave_one_out`, `influence`, `cumulative`):
-//! rema-core's refits labelled with the studies of the input. They refit the
-//! intercept-only model, so they refuse an analysis with moderators rather
-//! than ignore them.
+//! rema-core's refits labelled with the studies of the input. With `mods`
+//! every refit is the meta-regression (the rows of the design kept with their
+//! studies): leave-one-out as `rma(yi, vi, mods, subset = -i)` and influence
+//! as metafor's `influence()` of the meta-regression; metafor's `leave1out()`
+//! and `cumul()` refuse models with moderators. The cumulative
+//! meta-regression refits the first j studies of the order; a step where the
+//! model is not estimable (fewer studies than it needs, a moderator constant
+//! so far) has no numbers and says why in its `error`.
 
-use rema_core::{cumulative, influence, leave_one_out, stable_order};
+use rema_core::{
+    cumulative, fit_with_moderators, influence, leave_one_out, stable_order, FitOptions, Rma,
+    Studies, Test,
+};
 
 use crate::columns::parse_number;
 use crate::error::{DataError, Location, Result};
@@ -22,24 +30,9 @@ pub(crate) struct Sensitivity {
 pub(crate) fn build(p: &Prepared, a: &Analysis) -> Result<Sensitivity> {
     let spec = &a.spec;
     let mut notes = Vec::new();
-    if p.mods.is_some() {
-        let asked = [
-            ("leave_one_out", spec.leave_one_out),
-            ("influence", spec.influence),
-            ("cumulative", spec.cumulative),
-        ];
-        if let Some((option, _)) = asked.iter().find(|(_, on)| *on) {
-            return Err(DataError::option(
-                option,
-                format!(
-                    "{option} refits the model without moderators; it is not available with mods (leave out mods, or {option})"
-                ),
-            ));
-        }
-    }
     let leave_one_out = spec
         .leave_one_out
-        .then(|| leave_one_out_rows(p))
+        .then(|| leave_one_out_rows(p, &mut notes))
         .transpose()?;
     let influence = spec.influence.then(|| influence_rows(p)).transpose()?;
     let cumulative = spec
@@ -54,16 +47,36 @@ pub(crate) fn build(p: &Prepared, a: &Analysis) -> Result<Sensitivity> {
     })
 }
 
-fn leave_one_out_rows(p: &Prepared) -> Result<Vec<LeaveOneOutRow>> {
+fn leave_one_out_rows(p: &Prepared, notes: &mut Vec<String>) -> Result<Vec<LeaveOneOutRow>> {
     let st = &p.studies;
     let k = p.es.yi.len();
-    let rows = leave_one_out(&p.es.yi, &p.es.vi, &p.opts).map_err(|e| st.core_error(e))?;
+    let row = |omitted: usize, fit: SummaryFields| LeaveOneOutRow {
+        omitted: st.labels[omitted].clone(),
+        line: st.lines.get(omitted).copied(),
+        fit,
+    };
+    let Some(m) = &p.mods else {
+        let rows = leave_one_out(&p.es.yi, &p.es.vi, &p.opts).map_err(|e| st.core_error(e))?;
+        return Ok(rows
+            .iter()
+            .map(|r| row(r.omitted, SummaryFields::from(k - 1, &r.fit)))
+            .collect());
+    };
+    notes.push(
+        "leave_one_out with mods: each row is the meta-regression refitted without the study (metafor's leave1out() refuses models with moderators; rma(mods, subset = -i) gives the same)".to_string(),
+    );
+    let studies = Studies::new(&p.es.yi, &p.es.vi).map_err(|e| st.core_error(e))?;
+    let model = Rma::with_options(p.opts)
+        .fit_mods(&studies, &p.design)
+        .map_err(|e| st.core_error(e))?;
+    let rows = model.leave_one_out().map_err(|e| st.core_error(e))?;
     Ok(rows
         .iter()
-        .map(|r| LeaveOneOutRow {
-            omitted: st.labels[r.omitted].clone(),
-            line: st.lines.get(r.omitted).copied(),
-            fit: SummaryFields::from(k - 1, &r.fit),
+        .map(|r| {
+            row(
+                r.omitted,
+                SummaryFields::of_moderated(k - 1, &r.fit, &m.names),
+            )
         })
         .collect())
 }
@@ -76,6 +89,29 @@ fn influence_rows(p: &Prepared) -> Result<Vec<InfluenceRow>> {
         .enumerate()
         .map(|(i, r)| InfluenceRow::new(st.labels[i].clone(), st.lines.get(i).copied(), r))
         .collect())
+}
+
+/// The meta-regression refitted to the first 1, 2, ..., k studies of
+/// `order`, each step with the rows of the design of its studies. As
+/// metafor's `rma()`, a refit to one study uses the z test.
+fn cumulative_moderated(p: &Prepared, order: &[usize], names: &[String]) -> Vec<SummaryFields> {
+    (1..=order.len())
+        .map(|j| {
+            let keep = &order[..j];
+            let y: Vec<f64> = keep.iter().map(|&i| p.es.yi[i]).collect();
+            let v: Vec<f64> = keep.iter().map(|&i| p.es.vi[i]).collect();
+            let opts = if j == 1 {
+                FitOptions {
+                    test: Test::Z,
+                    ..p.opts
+                }
+            } else {
+                p.opts
+            };
+            let fit = fit_with_moderators(&y, &v, &p.design.select_rows(keep), &opts);
+            SummaryFields::of_moderated(j, &fit, names)
+        })
+        .collect()
 }
 
 /// The cumulative analysis, ordered by the `order` column when given.
@@ -140,15 +176,30 @@ fn cumulative_rows(
         notes
             .push("cumulative: the first step (one study) uses the z test, as metafor".to_string());
     }
-    let steps = cumulative(&p.es.yi, &p.es.vi, &order, &p.opts).map_err(|e| st.core_error(e))?;
-    Ok(steps
+    let fits: Vec<SummaryFields> = match &p.mods {
+        None => cumulative(&p.es.yi, &p.es.vi, &order, &p.opts)
+            .map_err(|e| st.core_error(e))?
+            .iter()
+            .enumerate()
+            .map(|(j, s)| SummaryFields::from(j + 1, &s.fit))
+            .collect(),
+        Some(m) => {
+            let fits = cumulative_moderated(p, &order, &m.names);
+            let missing = fits.iter().filter(|f| f.error.is_some()).count();
+            notes.push(format!(
+                "cumulative with mods: each step is the meta-regression refitted to the studies added so far (metafor's cumul() refuses models with moderators); {missing} of {k} steps are not estimable and have no numbers (see their error)"
+            ));
+            fits
+        }
+    };
+    Ok(order
         .iter()
-        .enumerate()
-        .map(|(j, s)| CumulativeRow {
-            added: st.labels[s.added].clone(),
-            line: st.lines.get(s.added).copied(),
-            order_value: raw.as_ref().map(|r| r[s.added].clone()),
-            fit: SummaryFields::from(j + 1, &s.fit),
+        .zip(fits)
+        .map(|(&added, fit)| CumulativeRow {
+            added: st.labels[added].clone(),
+            line: st.lines.get(added).copied(),
+            order_value: raw.as_ref().map(|r| r[added].clone()),
+            fit,
         })
         .collect())
 }

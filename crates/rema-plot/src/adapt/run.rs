@@ -153,12 +153,17 @@ fn provenance(out: &RunOutput, ran: &[(&str, &AnalysisResult)]) -> Vec<(String, 
 /// analyses that could not run and why.
 pub fn summary(out: &RunOutput) -> TableData {
     let fmt = |v: Option<f64>, d: usize| v.map(|x| format!("{x:.d$}")).unwrap_or_default();
+    let mixed = rema_data::run::common_level(&out.results.summary).is_none();
     let rows = out
         .results
         .summary
         .iter()
         .map(|r| {
             let effect = match (r.estimate, r.ci_lower, r.ci_upper) {
+                (Some(e), Some(l), Some(u)) if mixed => format!(
+                    "{e:.2} ({}%: {l:.2}, {u:.2})",
+                    rema_data::run::level_label(r.level)
+                ),
                 (Some(e), Some(l), Some(u)) => format!("{e:.2} ({l:.2}, {u:.2})"),
                 _ => r
                     .not_run
@@ -199,7 +204,7 @@ pub fn summary(out: &RunOutput) -> TableData {
             "Studies",
             "n",
             "Scale, method",
-            "Effect (95% CI)",
+            &rema_data::run::effect_heading(&out.results.summary, "Effect"),
             "p",
             "I² (%)",
         ]
