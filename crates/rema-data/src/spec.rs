@@ -889,7 +889,10 @@ impl AnalysisSpec {
         if !test_given {
             self.test = set.test;
         }
-        self.pi_dist.get_or_insert(set.pi_dist);
+        // The GLMM's prediction interval is rma.glmm's (z); the notes say so.
+        if self.method != Model::Glmm {
+            self.pi_dist.get_or_insert(set.pi_dist);
+        }
     }
 
     /// The notes of the preset: what it sets, and each option given
@@ -907,12 +910,20 @@ impl AnalysisSpec {
             set.pi_dist
         )];
         let pi = self.pi_dist.unwrap_or_default();
+        if self.method == Model::Glmm && self.pi_dist.is_none() && set.pi_dist != pi {
+            notes.push(format!(
+                "preset {p}: pi_dist {} does not apply to method GLMM, whose prediction interval takes the z quantile (metafor rma.glmm)",
+                set.pi_dist
+            ));
+        }
         for (option, given, preset) in [
             ("method", self.method.name(), set.method.name()),
             ("test", self.test.name(), set.test.name()),
             ("pi_dist", pi.name(), set.pi_dist.name()),
         ] {
-            if given != preset {
+            let glmm_pi =
+                option == "pi_dist" && self.method == Model::Glmm && self.pi_dist.is_none();
+            if given != preset && !glmm_pi {
                 notes.push(format!(
                     "preset {p}: {option} {given}, given explicitly, overrides the preset's {preset}"
                 ));
@@ -1219,6 +1230,12 @@ impl AnalysisSpec {
                     "method GLMM fits the binomial-normal model of logit proportions and needs measure PLO, not {}",
                     self.measure.name()
                 ),
+            ));
+        }
+        if self.pi_dist == Some(PiDist::T) {
+            return Err(DataError::option(
+                "pi_dist",
+                "pi_dist t: the GLMM's prediction interval is metafor rma.glmm's, from the z quantile; leave out pi_dist".to_string(),
             ));
         }
         self.check_not_rma()

@@ -12,8 +12,8 @@
 
 use std::collections::BTreeSet;
 
-use rema_core::Measure;
-use rema_data::spec::{Model, Permutations, SPEC_FIELDS};
+use rema_core::{Measure, PermutationStat, PiDist};
+use rema_data::spec::{Model, Permutations, Preset, SPEC_FIELDS};
 use rema_data::{analyze, AnalysisResult, AnalysisSpec, DataError, Table};
 
 /// Whether a result carries an option, given the whole spec that ran.
@@ -81,6 +81,63 @@ fn settings() -> Vec<Setting> {
                 needs_measure(s, Measure::Plo);
             },
             |r, _| r.method == "GLMM" && r.glmm.is_some(),
+        ),
+        setting(
+            "method = MH",
+            &["method"],
+            |s| s.method = Model::MantelHaenszel,
+            |r, _| r.method == "MH" && r.pooling.is_some(),
+        ),
+        setting(
+            "method = PETO",
+            &["method", "measure"],
+            |s| {
+                s.method = Model::Peto;
+                needs_measure(s, Measure::Or);
+            },
+            |r, _| r.method == "PETO" && r.pooling.is_some(),
+        ),
+        setting(
+            "random",
+            &["random"],
+            |s| s.random = true,
+            // RevMan's "M-H, Random" with MH; a random-effects tau^2 method
+            // is random already.
+            |r, _| match &r.pooling {
+                Some(p) => p.model == "random",
+                None => r.method != "FE",
+            },
+        ),
+        setting(
+            "pi_dist = t",
+            &["pi_dist"],
+            |s| s.pi_dist = Some(PiDist::T),
+            // The prediction interval's half-width in SDs of a new study's
+            // effect is a t quantile of 6 or 7 df, at least 15% above z's
+            // (2.36 and 2.45 against 1.96 at 95%; 1.89 and 1.94 against 1.64 at 90%).
+            |r, _| {
+                let z = if r.level == 90.0 { 1.6449 } else { 1.9600 };
+                let sd = (r.tau2 + r.se * r.se).sqrt();
+                r.pi_upper.is_finite() && (r.pi_upper - r.estimate) / sd > 1.15 * z
+            },
+        ),
+        setting(
+            "preset = cochrane",
+            &["preset"],
+            // As the faces do: options given explicitly win over the preset.
+            |s| {
+                s.preset = Some(Preset::Cochrane);
+                let method_given = s.method != AnalysisSpec::new(s.measure).method;
+                let test_given = s.test != rema_core::Test::Z;
+                s.apply_preset(method_given, test_given);
+            },
+            |r, _| r.notes.iter().any(|n| n.starts_with("preset cochrane")),
+        ),
+        setting(
+            "test = adhoc",
+            &["test"],
+            |s| s.test = rema_core::Test::Adhoc,
+            |r, _| r.test == "adhoc" && r.df.is_some(),
         ),
         setting(
             "test = knha",
@@ -233,11 +290,36 @@ fn settings() -> Vec<Setting> {
                     .is_none_or(|b| b.coefficients.as_ref().is_some_and(|c| c.len() == 2))
             },
         ),
+        // 50 permutations: enough for permci to reject at the 95% level.
         setting(
             "permutations",
             &["permutations"],
-            |s| s.permutations = Some(Permutations::Random(20)),
-            |r, _| r.permutation.as_ref().is_some_and(|p| p.iterations == 20),
+            |s| s.permutations = Some(Permutations::Random(50)),
+            |r, _| r.permutation.as_ref().is_some_and(|p| p.iterations == 50),
+        ),
+        setting(
+            "permutation_stat = coef",
+            &["permutation_stat", "permutations"],
+            |s| {
+                s.permutations = Some(Permutations::Random(50));
+                s.permutation_stat = PermutationStat::Coef;
+            },
+            |r, _| r.permutation.as_ref().is_some_and(|p| p.stat == "coef"),
+        ),
+        setting(
+            "permci",
+            &["permci", "permutations"],
+            |s| {
+                s.permutations = Some(Permutations::Random(50));
+                s.permci = true;
+            },
+            |r, _| r.permutation.as_ref().is_some_and(|p| p.ci.is_some()),
+        ),
+        setting(
+            "tau2_test",
+            &["tau2_test"],
+            |s| s.tau2_test = Some(20),
+            |r, _| r.tau2_test.is_some(),
         ),
         setting(
             "bootstrap",
@@ -258,7 +340,7 @@ fn settings() -> Vec<Setting> {
             "seed",
             &["seed", "permutations"],
             |s| {
-                s.permutations = Some(Permutations::Random(20));
+                s.permutations = Some(Permutations::Random(50));
                 s.seed = Some(7);
             },
             |r, _| r.permutation.as_ref().is_some_and(|p| p.seed == 7),
