@@ -6,7 +6,7 @@ use clap::{Args, ValueEnum};
 use rema_core::convert::{MeanMethod, SdRangeMethod};
 use rema_core::resample::bootstrap::BootstrapType;
 use rema_data::spec::Permutations;
-use rema_data::{analyze_with, sha256_hex, AnalysisSpec, DataError, Table};
+use rema_data::{analyze_with, sha256_hex, AnalysisSpec};
 
 use crate::exit::CliError;
 use crate::model_args::{self, ModelArgs};
@@ -173,12 +173,7 @@ impl AnalyzeArgs {
 }
 
 pub fn run(args: &AnalyzeArgs) -> Result<(), CliError> {
-    let name = args.file.display().to_string();
-    let bytes = std::fs::read(&args.file).map_err(|source| DataError::Io {
-        path: name.clone(),
-        source,
-    })?;
-    let table = Table::from_bytes(&bytes, &name)?;
+    let (table, bytes) = args.model.read_table(&args.file)?;
     let spec = args.spec();
     let long = spec.permutations.is_some() || spec.bootstrap.is_some();
     let result = crate::progress::with_hooks(long, |hooks| {

@@ -3,6 +3,7 @@
 //! with the possible values listed from the types themselves.
 
 use std::ffi::OsStr;
+use std::path::Path;
 use std::marker::PhantomData;
 use std::str::FromStr;
 
@@ -12,7 +13,7 @@ use rema_core::convert::{MeanMethod, SdRangeMethod};
 use rema_core::resample::bootstrap::BootstrapType;
 use rema_core::{AddTo, Measure, Test};
 use rema_data::spec::{parse_to, Level, Model, Permutations};
-use rema_data::AnalysisSpec;
+use rema_data::{AnalysisSpec, DataError, MissingAction, Table};
 
 /// A value parser through `T::from_str`, whose help and completions list
 /// `names` (the type's own names, never a copy of them).
@@ -100,6 +101,11 @@ pub fn bootstrap_types() -> Choice<BootstrapType> {
     ])
 }
 
+/// What to do with missing values.
+pub fn missing_actions() -> Choice<MissingAction> {
+    Choice::new(vec!["omit", "fail"])
+}
+
 /// A count of permutations or `exact`.
 pub fn permutations(s: &str) -> Result<Permutations, String> {
     s.parse()
@@ -133,6 +139,14 @@ pub struct ModelArgs {
     /// Which studies get the correction: only0 (with a zero cell), all, if0all, none.
     #[arg(long, default_value = "only0", value_parser = add_to())]
     pub to: AddTo,
+    /// A study with a blank or NA cell that the analysis needs: omit (leave
+    /// it out, named in the notes, as metafor's na.action) or fail (refuse,
+    /// listing every missing cell).
+    #[arg(long, default_value = "omit", value_parser = missing_actions())]
+    pub missing: MissingAction,
+    /// The sheet of an Excel workbook (.xlsx) to read; default the first.
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
 }
 
 impl ModelArgs {
@@ -144,7 +158,21 @@ impl ModelArgs {
             level: self.level,
             add: self.add,
             to: self.to,
+            missing: self.missing,
+            sheet: self.sheet.clone(),
             ..AnalysisSpec::new(self.measure)
         }
+    }
+
+    /// Reads `path`, a CSV file or an Excel workbook (the sheet of
+    /// `--sheet`), with its bytes for the input's hash.
+    pub fn read_table(&self, path: &Path) -> Result<(Table, Vec<u8>), DataError> {
+        let name = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|source| DataError::Io {
+            path: name.clone(),
+            source,
+        })?;
+        let table = rema_data::xlsx::read_any(&bytes, &name, self.sheet.as_deref())?;
+        Ok((table, bytes))
     }
 }

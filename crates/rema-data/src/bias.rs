@@ -106,9 +106,12 @@ pub fn bias(table: &Table, spec: &AnalysisSpec, input_sha256: &str) -> Result<Bi
         ));
     }
     let eff_opts = spec.effect_options()?;
-    let st = read_studies(table, measure)?;
+    crate::xlsx::check_sheet(table, spec.sheet.as_deref())?;
+    let selected = crate::columns::select(table, measure, &[], spec.missing)?;
+    let st = read_studies(&selected.table, measure)?;
     let es = effect_sizes(measure, &st.data, &eff_opts).map_err(|e| st.core_error(e))?;
-    let mut notes = es.notes.clone();
+    let mut notes = selected.notes;
+    notes.extend(es.notes.iter().cloned());
     let mut first_error = None;
     let mut keep = |name: &str, e: rema_core::Error, notes: &mut Vec<String>| {
         notes.push(format!("{name}: not computed: {e}"));

@@ -27,10 +27,13 @@ pub(crate) struct GlmmModel {
 pub(crate) fn fit(table: &Table, a: &Analysis) -> Result<GlmmModel> {
     let measure = a.measure();
     let level = a.spec.level.percent();
-    let st = read_studies(table, measure)?;
+    crate::xlsx::check_sheet(table, a.spec.sheet.as_deref())?;
+    let selected = crate::columns::select(table, measure, &a.spec.mods, a.spec.missing)?;
+    let st = read_studies(&selected.table, measure)?;
     let es = effect_sizes(measure, &st.data, &a.effect).map_err(|e| st.core_error(e))?;
     let (g, gopts) = glmm_fit(&st, &es, level)?;
-    let mut notes = es.notes.clone();
+    let mut notes = selected.notes;
+    notes.extend(es.notes.iter().cloned());
     notes.extend(g.notes.iter().cloned());
     if a.spec.tau2_ci {
         notes.push(

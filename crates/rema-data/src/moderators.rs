@@ -8,6 +8,8 @@
 //! intercept is `intrcpt`. Missing cells are errors that name the row, the
 //! column and the study: metafor would silently drop the study.
 
+use std::collections::HashMap;
+
 use rema_core::Design;
 
 use crate::columns::{parse_number, StudyTable};
@@ -29,14 +31,6 @@ pub struct Grouping {
     pub levels: Vec<String>,
     /// The level index of each study.
     pub groups: Vec<usize>,
-}
-
-/// R's default ordering of factor levels in an English locale, approximated:
-/// case-insensitive, ties broken by the exact string.
-fn level_order(a: &str, b: &str) -> std::cmp::Ordering {
-    a.to_lowercase()
-        .cmp(&b.to_lowercase())
-        .then_with(|| b.cmp(a))
 }
 
 fn column_index(table: &Table, name: &str, what: &str) -> Result<usize> {
@@ -68,15 +62,34 @@ fn cells<'t>(table: &'t Table, st: &StudyTable, c: usize, name: &str) -> Result<
     Ok(out)
 }
 
-/// Sorted distinct levels and each cell's level index.
+/// Sorted distinct levels and each cell's level index, in time linear in
+/// the number of cells (plus sorting the distinct levels): each cell is looked
+/// up once in a hash map of the levels seen so far.
 fn factor(cells: &[&str]) -> (Vec<String>, Vec<usize>) {
-    let mut levels: Vec<String> = cells.iter().map(|s| s.to_string()).collect();
-    levels.sort_by(|a, b| level_order(a, b));
-    levels.dedup();
-    let groups = cells
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut distinct: Vec<&str> = Vec::new();
+    let first_seen: Vec<usize> = cells
         .iter()
-        .map(|c| levels.iter().position(|l| l == c).unwrap_or(0))
+        .map(|&c| {
+            *seen.entry(c).or_insert_with(|| {
+                distinct.push(c);
+                distinct.len() - 1
+            })
+        })
         .collect();
+    let lower: Vec<String> = distinct.iter().map(|d| d.to_lowercase()).collect();
+    let mut order: Vec<usize> = (0..distinct.len()).collect();
+    order.sort_by(|&a, &b| {
+        lower[a]
+            .cmp(&lower[b])
+            .then_with(|| distinct[b].cmp(distinct[a]))
+    });
+    let mut rank = vec![0; distinct.len()];
+    for (r, &d) in order.iter().enumerate() {
+        rank[d] = r;
+    }
+    let levels = order.iter().map(|&d| distinct[d].to_string()).collect();
+    let groups = first_seen.iter().map(|&d| rank[d]).collect();
     (levels, groups)
 }
 

@@ -15,6 +15,7 @@ use rema_core::resample::Iterations;
 use rema_core::{AddTo, Control, EffectOptions, FitOptions, Measure, Method, Test};
 use serde::{Deserialize, Serialize};
 
+use crate::columns::MissingAction;
 use crate::convert::ConversionOptions;
 use crate::error::{DataError, Result};
 
@@ -471,6 +472,20 @@ pub struct AnalysisSpec {
     /// Seed of the permutation tests and the bootstrap.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<u64>,
+    /// A study lacking a value the analysis needs: `omit` (default, left out
+    /// with a note, as metafor's `na.action`) or `fail` (refused, every
+    /// missing cell listed).
+    #[serde(default, with = "via_str", skip_serializing_if = "is_omit")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub missing: MissingAction,
+    /// The sheet of an Excel workbook to read (the first when absent);
+    /// refused for data that are not a workbook.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
+}
+
+fn is_omit(m: &MissingAction) -> bool {
+    *m == MissingAction::Omit
 }
 
 fn is_false(b: &bool) -> bool {
@@ -500,6 +515,8 @@ pub const SPEC_FIELDS: &[&str] = &[
     "bootstrap",
     "bootstrap_type",
     "seed",
+    "missing",
+    "sheet",
 ];
 
 /// The field of [`AnalysisSpec`] named `name`, as a static string.
@@ -577,6 +594,8 @@ impl AnalysisSpec {
             bootstrap: None,
             bootstrap_type: BootstrapType::Nonparametric,
             seed: None,
+            missing: MissingAction::Omit,
+            sheet: None,
         }
     }
 

@@ -230,6 +230,7 @@ impl InputKind {
             | DataError::NotFinite { at, .. }
             | DataError::Missing { at }
             | DataError::Invalid { at, .. }
+            | DataError::AmbiguousColumns { at, .. }
             | DataError::Conversion { at, .. }
             | DataError::UnknownStudy { at, .. }
             | DataError::Judgement { at, .. } => ("invalid_data", Some(self.field(at))),
@@ -241,8 +242,7 @@ impl InputKind {
                 };
                 ("analysis_failed", field)
             }
-            DataError::UnknownColumn { column, .. }
-            | DataError::UnknownModerator { column, .. } => (
+            DataError::UnknownModerator { column, .. } => (
                 "invalid_data",
                 Some(match self {
                     InputKind::Rows => format!("rows[].{column}"),
@@ -261,6 +261,8 @@ impl InputKind {
             | DataError::Empty { .. }
             | DataError::NoRows { .. }
             | DataError::MissingColumns { .. }
+            | DataError::MissingValues { .. }
+            | DataError::Workbook { .. }
             | DataError::Io { .. }
             | DataError::Plan { .. }
             | DataError::UnknownOutcome { .. }
