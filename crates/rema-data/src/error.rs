@@ -27,10 +27,11 @@ impl fmt::Display for Location {
             parts.push(format!("line {line}"));
         }
         if let Some(col) = &self.column {
-            // A value computed from several cells names them all.
-            if col.contains(", ") {
-                let cols: Vec<String> = col.split(", ").map(|c| format!("`{c}`")).collect();
-                parts.push(format!("columns {}", cols.join(", ")));
+            // A value computed from several cells names them all: the bad
+            // value is in one of them.
+            if let Some((rest, last)) = col.rsplit_once(", ") {
+                let cols: Vec<String> = rest.split(", ").map(|c| format!("`{c}`")).collect();
+                parts.push(format!("column {} or `{last}`", cols.join(", ")));
             } else {
                 parts.push(format!("column `{col}`"));
             }

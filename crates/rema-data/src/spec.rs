@@ -783,6 +783,8 @@ mod tests {
             f.permutations = Some(Permutations::Exact);
             f.bootstrap = Some(10);
             f.seed = Some(1);
+            f.missing = MissingAction::Fail;
+            f.sheet = Some("Studies".into());
             f
         })
         .unwrap()
