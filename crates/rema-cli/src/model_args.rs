@@ -3,8 +3,8 @@
 //! with the possible values listed from the types themselves.
 
 use std::ffi::OsStr;
-use std::path::Path;
 use std::marker::PhantomData;
+use std::path::Path;
 use std::str::FromStr;
 
 use clap::builder::{PossibleValue, TypedValueParser};

@@ -268,6 +268,14 @@ pub fn select(
         left_out.join(", ")
     ));
     let mut kept = table.clone();
+    // Unlabelled rows are `Study i` by their place in the file: keep the
+    // places of the studies that remain.
+    if !LABEL_COLUMNS.iter().any(|c| table.column(c).is_some()) {
+        kept.headers.push(LABEL_COLUMNS[0].to_string());
+        for (row, label) in kept.rows.iter_mut().zip(&labels) {
+            row.cells.push(label.clone());
+        }
+    }
     let mut gap = missing.iter().map(|(r, _)| *r).peekable();
     let mut r = 0;
     kept.rows.retain(|_| {
@@ -386,9 +394,11 @@ pub fn read_studies(table: &Table, measure: Measure) -> Result<StudyTable> {
     let data = study_data(table, measure, set, &labels)?;
     // A second complete set of the same measure must say the same.
     let sets = column_sets(measure.data_kind());
-    for other in sets.iter().copied().filter(|o| {
-        !std::ptr::eq(*o, set) && o.iter().all(|c| table.column(c).is_some())
-    }) {
+    for other in sets
+        .iter()
+        .copied()
+        .filter(|o| !std::ptr::eq(*o, set) && o.iter().all(|c| table.column(c).is_some()))
+    {
         let differs = match study_data(table, measure, other, &labels) {
             Ok(d) => first_difference(&data, &d),
             Err(_) => Some(0),
@@ -497,12 +507,8 @@ fn first_difference(a: &StudyData, b: &StudyData) -> Option<usize> {
             .iter()
             .zip(b)
             .position(|(x, y)| x.yi != y.yi || !close(x.vi, y.vi)),
-        (StudyData::Binary(a), StudyData::Binary(b)) => {
-            a.iter().zip(b).position(|(x, y)| x != y)
-        }
-        (StudyData::PrePost(a), StudyData::PrePost(b)) => {
-            a.iter().zip(b).position(|(x, y)| x != y)
-        }
+        (StudyData::Binary(a), StudyData::Binary(b)) => a.iter().zip(b).position(|(x, y)| x != y),
+        (StudyData::PrePost(a), StudyData::PrePost(b)) => a.iter().zip(b).position(|(x, y)| x != y),
         _ => (a != b).then_some(0),
     }
 }

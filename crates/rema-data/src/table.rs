@@ -188,10 +188,7 @@ impl Table {
                         line: Some(1),
                         ..Location::default()
                     },
-                    message: format!(
-                        "header field {} is empty; every column needs a name",
-                        i + 1
-                    ),
+                    message: format!("header field {} is empty; every column needs a name", i + 1),
                 });
             }
             if headers[..i].contains(h) {

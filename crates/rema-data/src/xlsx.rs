@@ -101,25 +101,31 @@ pub fn read(bytes: &[u8], file: &str, sheet: Option<&str>) -> Result<Table> {
     })?;
     let names = book.sheet_names();
     let name = match sheet {
-        Some(s) => names.iter().find(|n| n.as_str() == s).cloned().ok_or_else(|| {
-            DataError::option(
-                "sheet",
-                format!(
-                    "{file} has no sheet `{s}`; its sheets are {}",
-                    quoted(&names)
-                ),
-            )
-        })?,
+        Some(s) => names
+            .iter()
+            .find(|n| n.as_str() == s)
+            .cloned()
+            .ok_or_else(|| {
+                DataError::option(
+                    "sheet",
+                    format!(
+                        "{file} has no sheet `{s}`; its sheets are {}",
+                        quoted(&names)
+                    ),
+                )
+            })?,
         None => names
             .first()
             .cloned()
             .ok_or_else(|| unreadable("the workbook has no sheet".to_string()))?,
     };
     let source = format!("{file}{}", sheet_suffix(&name));
-    let range = book.worksheet_range(&name).map_err(|e| DataError::Workbook {
-        file: source.clone(),
-        message: format!("cannot read the sheet ({e}); save the workbook again from Excel"),
-    })?;
+    let range = book
+        .worksheet_range(&name)
+        .map_err(|e| DataError::Workbook {
+            file: source.clone(),
+            message: format!("cannot read the sheet ({e}); save the workbook again from Excel"),
+        })?;
     let (top, _) = range.start().unwrap_or((0, 0));
     let mut lines = range.rows().enumerate().map(|(i, cells)| Row {
         line: u64::from(top) + i as u64 + 1,

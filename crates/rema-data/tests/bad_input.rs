@@ -288,7 +288,10 @@ fn each_bad_input_is_its_own_error_variant() {
     ));
     assert!(matches!(
         kind("sheet for a CSV file"),
-        DataError::Option { option: "sheet", .. }
+        DataError::Option {
+            option: "sheet",
+            ..
+        }
     ));
     assert!(matches!(
         kind("ragged row"),
