@@ -60,7 +60,8 @@ use crate::model_args::{self, ModelArgs};
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct AnalyzeArgs {
-    /// The CSV file (comma, semicolon or tab separated; UTF-8).
+    /// The CSV file (comma, semicolon or tab separated; UTF-8; R's write.csv
+    /// and write.csv2 output as it is) or Excel workbook (.xlsx, see --sheet).
     pub file: PathBuf,
     #[command(flatten)]
     pub model: ModelArgs,

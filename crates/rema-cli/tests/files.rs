@@ -67,31 +67,21 @@ fn a_closed_pipe_ends_rema_quietly_with_status_0() {
 
 #[test]
 fn missing_fail_refuses_with_every_missing_cell() {
-    let out = rema(&[
-        "analyze",
+    let out = analyze(
         "tests/data/r/bcg_na_csv2.csv",
-        "--measure",
         "GEN",
-        "--mods",
-        "ablat",
-        "--missing",
-        "fail",
-    ]);
+        &["--mods", "ablat", "--missing", "fail"],
+    );
     assert_eq!(out.status.code(), Some(3));
     assert_eq!(
         stderr(&out),
         "error: tests/data/r/bcg_na_csv2.csv: 2 values the analysis needs are missing: line 4, column `vi`, study `Study 3`; line 6, column `ablat`, study `Study 5`; fill them in, or set missing to \"omit\" to leave those studies out (as metafor's na.action)\n"
     );
-    let omitted = json(&rema(&[
-        "analyze",
+    let omitted = json(&analyze(
         "tests/data/r/bcg_na_csv2.csv",
-        "--measure",
         "GEN",
-        "--mods",
-        "ablat",
-        "--format",
-        "json",
-    ]));
+        &["--mods", "ablat", "--format", "json"],
+    ));
     assert_eq!(omitted["k"], 11);
     assert_eq!(
         omitted["notes"][0],

@@ -62,7 +62,9 @@ fn cells<'t>(table: &'t Table, st: &StudyTable, c: usize, name: &str) -> Result<
     Ok(out)
 }
 
-/// Sorted distinct levels and each cell's level index, in time linear in
+/// Sorted distinct levels and each cell's level index, the levels ordered as
+/// R's `factor()` sorts strings in an English locale (approximated:
+/// case-insensitively, ties with the lower case first), in time linear in
 /// the number of cells (plus sorting the distinct levels): each cell is looked
 /// up once in a hash map of the levels seen so far.
 fn factor(cells: &[&str]) -> (Vec<String>, Vec<usize>) {
@@ -194,6 +196,28 @@ mod tests {
         assert_eq!(d.names, ["intrcpt", "allocrandom", "allocsystematic", "x"]);
         assert_eq!(d.design.row(1), &[1.0, 0.0, 0.0, 2.0]);
         assert_eq!(d.design.row(2), &[1.0, 0.0, 1.0, 4.0]);
+    }
+
+    #[test]
+    fn factor_levels_sort_as_r_and_index_every_cell() {
+        let (levels, groups) = factor(&["b", "A", "a", "B", "b", "c"]);
+        assert_eq!(levels, ["a", "A", "b", "B", "c"]);
+        assert_eq!(groups, [2, 1, 0, 3, 2, 4]);
+    }
+
+    /// A hundred thousand levels: one hash look-up per cell, not a scan of
+    /// the levels (which took minutes).
+    #[test]
+    fn factor_of_many_levels_maps_each_cell_to_its_level() {
+        let names: Vec<String> = (0..100_000).rev().map(|i| format!("g{i:06}")).collect();
+        let cells: Vec<&str> = names.iter().chain(&names).map(String::as_str).collect();
+        let (levels, groups) = factor(&cells);
+        assert_eq!(levels.len(), 100_000);
+        assert_eq!(levels[0], "g000000");
+        assert_eq!(
+            (groups[0], groups[99_999], groups[100_000]),
+            (99_999, 0, 99_999)
+        );
     }
 
     #[test]
