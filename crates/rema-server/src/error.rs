@@ -242,6 +242,11 @@ impl InputKind {
                 };
                 ("analysis_failed", field)
             }
+            // The first missing cell (the message lists them all).
+            DataError::MissingValues { cells, .. } => (
+                "invalid_data",
+                cells.0.first().map(|at| self.field(at)).or(whole),
+            ),
             DataError::UnknownModerator { column, .. } => (
                 "invalid_data",
                 Some(match self {
@@ -261,7 +266,6 @@ impl InputKind {
             | DataError::Empty { .. }
             | DataError::NoRows { .. }
             | DataError::MissingColumns { .. }
-            | DataError::MissingValues { .. }
             | DataError::Workbook { .. }
             | DataError::Io { .. }
             | DataError::Plan { .. }
