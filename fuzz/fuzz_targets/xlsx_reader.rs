@@ -1,6 +1,6 @@
 //! Any bytes as an Excel workbook, through the .xlsx reader (first sheet and
 //! a named one) and a generic analysis: an error or a result, never a panic.
-//! The corpus may start from tests/data/r/files.xlsx.
+//! Seeded with fuzz/seeds/xlsx_reader/tiny.xlsx (fuzz/make_xlsx_seed.py).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
