@@ -188,7 +188,7 @@ impl Table {
                         line: Some(1),
                         ..Location::default()
                     },
-                    message: format!("header field {} is empty; every column needs a name", i + 1),
+                    message: format!("header field {} is empty but its column has values; every column needs a name: write one in the header", i + 1),
                 });
             }
             if headers[..i].contains(h) {
@@ -199,7 +199,7 @@ impl Table {
                         column: Some(h.clone()),
                         ..Location::default()
                     },
-                    message: "the column name appears twice in the header".to_string(),
+                    message: "the column name appears twice in the header; rename or remove one of the two columns".to_string(),
                 });
             }
         }

@@ -96,6 +96,20 @@ fn catalogue() -> Vec<(&'static str, DataError)> {
             "sheet for a CSV file",
             rema_data::xlsx::read_any(b"study,yi,vi\nA,1,1\n", "data.csv", Some("Studies")).unwrap_err(),
         ),
+        (
+            "unnamed column with values",
+            run("study,yi,,vi\nA,0.1,x,0.02\n", "GEN"),
+        ),
+        (
+            "column name twice",
+            run("study,yi,vi,yi\nA,0.1,0.02,0.2\n", "GEN"),
+        ),
+        (
+            "moderator with one level",
+            run_bytes(b"study,yi,vi,g\nA,0.1,0.02,x\nB,0.3,0.04,x\nC,0.2,0.01,x\n", "GEN", |s| {
+                s.mods = vec!["g".into()]
+            }),
+        ),
         ("ragged row", run("study,ai,bi,ci,di\nA,1,2,3,4\nB,1,2,3\n", "RR")),
         ("text for a number", run("study,ai,bi,ci,di\nA,1,two,3,4\n", "RR")),
         ("NaN for a number", run("study,yi,vi\nA,NaN,0.1\n", "GEN")),
@@ -292,6 +306,13 @@ fn each_bad_input_is_its_own_error_variant() {
             option: "sheet",
             ..
         }
+    ));
+    for csv in ["unnamed column with values", "column name twice"] {
+        assert!(matches!(kind(csv), DataError::Csv { .. }), "{csv}");
+    }
+    assert!(matches!(
+        kind("moderator with one level"),
+        DataError::Invalid { .. }
     ));
     assert!(matches!(
         kind("ragged row"),
