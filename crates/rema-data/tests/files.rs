@@ -204,6 +204,33 @@ fn repeated_study_labels_are_two_studies() {
     );
     let text = rema_data::render::text(&r);
     assert_eq!(text.matches("Agarwal").count(), 4, "{text}");
+
+    let r = run(&t, Measure::Or, |s| {
+        s.influence = true;
+        s.cumulative = true;
+    });
+    let inf = r.influence.as_ref().unwrap();
+    let cum = r.cumulative.as_ref().unwrap();
+    assert_eq!(inf.len(), 16);
+    assert_eq!(cum.len(), 16);
+    assert_eq!(
+        (
+            inf[0].study.as_str(),
+            inf[0].line,
+            inf[1].study.as_str(),
+            inf[1].line
+        ),
+        ("Agarwal", Some(2), "Agarwal", Some(3))
+    );
+    assert_eq!(
+        (
+            cum[0].added.as_str(),
+            cum[0].line,
+            cum[1].added.as_str(),
+            cum[1].line
+        ),
+        ("Agarwal", Some(2), "Agarwal", Some(3))
+    );
 }
 
 /// The workbook written by openxlsx: the first sheet by default, another by
@@ -258,4 +285,34 @@ fn a_bad_workbook_cell_names_the_sheet_row_column_and_study() {
         e.to_string(),
         "files.xlsx, sheet `bcg`, line 5, column `vi`, study `Study 4`: `#DIV/0!` is not a number; write a plain number such as 12.5 (decimal point, no thousands separator)"
     );
+}
+
+/// A plan whose table is a workbook reads the sheet its analyses name.
+#[test]
+fn a_plan_reads_the_workbook_sheet_its_analyses_name() {
+    let tmp = std::env::temp_dir().join(format!("rema-files-plan-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    std::fs::copy(dir().join("files.xlsx"), tmp.join("files.xlsx")).unwrap();
+    let plan = tmp.join("p.toml");
+    std::fs::write(
+        &plan,
+        "[data]\ntable = 'files.xlsx'\n[[analysis]]\nid = 'or'\nmeasure = 'OR'\nsheet = 'lee2004'\n",
+    )
+    .unwrap();
+    let out = rema_data::run_plan(&plan).unwrap();
+    let r = &out.results.results["or"];
+    assert_eq!(r.k, 16);
+    close(r.estimate, &reference()["lee2004"]["estimate"], "estimate");
+
+    std::fs::write(
+        &plan,
+        "[data]\ntable = 'files.xlsx'\n[[analysis]]\nid = 'a'\nmeasure = 'OR'\nsheet = 'lee2004'\n[[analysis]]\nid = 'b'\nmeasure = 'GEN'\nsheet = 'bcg'\n",
+    )
+    .unwrap();
+    let e = rema_data::run_plan(&plan).unwrap_err();
+    assert!(
+        e.to_string().ends_with("files.xlsx: the analyses name the sheets `bcg`, `lee2004`; a plan reads one table, so name one sheet (or write one plan per sheet)"),
+        "{e}"
+    );
+    let _ = std::fs::remove_dir_all(&tmp);
 }
