@@ -277,12 +277,11 @@ impl RowCtx<'_> {
             || q3.is_some()
             || min.is_some()
             || max.is_some();
-        if !anything {
-            // Nothing to convert: read_studies reports the missing value.
+        // Nothing to convert, or no sample size to convert with: the blank
+        // cells stay blank, and `columns::select` leaves the study out (or
+        // lists the cells, with missing = "fail").
+        let Some(n) = self.get(&a.n)?.filter(|_| anything) else {
             return Ok(());
-        }
-        let Some(n) = self.get(&a.n)? else {
-            return Err(DataError::Missing { at: self.at(&a.n) });
         };
         let n_col = a.n.as_str();
         if mean_blank {

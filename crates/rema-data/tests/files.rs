@@ -316,3 +316,20 @@ fn a_plan_reads_the_workbook_sheet_its_analyses_name() {
     );
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// A study whose SD could be converted from its SE but whose size is
+/// missing is left out like any other study with a missing value.
+#[test]
+fn a_conversion_without_its_sample_size_leaves_the_study_out() {
+    let t = Table::from_str(
+        "study,m1i,sd1i,n1i,m2i,sd2i,n2i,se1i\nA,10,2,20,9,2,20,\nB,11,,NA,9,2,25,0.5\nC,12,3,30,10,2,30,\n",
+        "x.csv",
+    )
+    .unwrap();
+    let r = run(&t, Measure::Md, |_| {});
+    assert_eq!(r.k, 2);
+    assert_eq!(
+        r.notes[0],
+        "Studies with NAs omitted from model fitting: `B` (line 3: sd1i, n1i)"
+    );
+}
