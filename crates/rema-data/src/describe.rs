@@ -2,7 +2,7 @@
 //! report: the τ² estimator and the effect-size measure as a sentence names
 //! them (rema-core's `name()` is metafor's short name).
 
-use rema_core::{Measure, Method};
+use rema_core::{Measure, Method, Test};
 
 use crate::spec::Model;
 
@@ -38,6 +38,10 @@ impl Prose for Model {
             Model::Glmm => {
                 "maximum likelihood of the binomial-normal model (GLMM, adaptive Gauss–Hermite quadrature)"
             }
+            Model::MantelHaenszel => {
+                "the DerSimonian–Laird estimator from the heterogeneity statistic about the Mantel–Haenszel estimate (RevMan 5)"
+            }
+            Model::Peto => "none (Peto's fixed-effect method)",
         }
     }
 }
@@ -49,8 +53,25 @@ impl Prose for Measure {
             Measure::Rr => "log risk ratios from the 2×2 tables",
             Measure::Or => "log odds ratios from the 2×2 tables",
             Measure::Rd => "risk differences from the 2×2 tables",
+            Measure::As => "arcsine square-root risk differences from the 2×2 tables",
+            Measure::Phi => "phi coefficients from the 2×2 tables",
+            Measure::Yuq => "Yule's Q from the 2×2 tables",
+            Measure::Yuy => "Yule's Y from the 2×2 tables",
+            Measure::Or2dn => {
+                "log odds ratios converted to standardised mean differences (normal distribution, divided by 1.65)"
+            }
+            Measure::Or2dl => {
+                "log odds ratios converted to standardised mean differences (logistic distribution, times √3/π)"
+            }
             Measure::Md => "raw mean differences",
             Measure::Smd => "standardised mean differences (Hedges' g, bias-corrected)",
+            Measure::Smdh => {
+                "standardised mean differences with heteroscedastic SDs (Bonett, bias-corrected)"
+            }
+            Measure::Smd1 => "standardised mean differences by the second group's SD (Glass's Δ, bias-corrected)",
+            Measure::Rom => "log ratios of means (response ratios)",
+            Measure::Cvr => "log coefficient-of-variation ratios",
+            Measure::Vr => "log variability ratios (ratios of SDs)",
             Measure::Mc => "raw mean changes from pre/post means with the pre/post correlation",
             Measure::Smcc => "standardised mean changes (change-score standardisation)",
             Measure::Smcr => {
@@ -64,4 +85,34 @@ impl Prose for Measure {
             Measure::Gen => "the effect sizes and variances given in the input",
         }
     }
+}
+
+/// The method as RevMan's forest plots label it: "M-H, Fixed, 95% CI",
+/// "M-H, Random, 95% CI", "Peto, Fixed, 95% CI", "IV, Fixed, 95% CI" (the
+/// common-effect model), "IV, Random, 95% CI" (any τ² estimator), with
+/// ", HKSJ" (or ", HKSJ truncated") for the Knapp–Hartung tests; the GLMM is
+/// "GLMM, Random". `random` is the MH analysis's `random`.
+///
+/// ```
+/// use rema_core::Test;
+/// use rema_data::describe::revman_label;
+/// use rema_data::spec::Model;
+/// assert_eq!(revman_label(Model::MantelHaenszel, true, Test::Z, 95.0), "M-H, Random, 95% CI");
+/// assert_eq!(revman_label(Model::Peto, false, Test::Z, 95.0), "Peto, Fixed, 95% CI");
+/// assert_eq!(revman_label("REML".parse().unwrap(), false, Test::Knha, 90.0), "IV, Random, HKSJ, 90% CI");
+/// ```
+pub fn revman_label(method: Model, random: bool, test: Test, level: f64) -> String {
+    let (name, model) = match method {
+        Model::MantelHaenszel => ("M-H", if random { "Random" } else { "Fixed" }),
+        Model::Peto => ("Peto", "Fixed"),
+        Model::Rma(Method::Fe) => ("IV", "Fixed"),
+        Model::Rma(_) => ("IV", "Random"),
+        Model::Glmm => ("GLMM", "Random"),
+    };
+    let test = match test {
+        Test::Z => "",
+        Test::Knha => ", HKSJ",
+        Test::Adhoc => ", HKSJ truncated",
+    };
+    format!("{name}, {model}{test}, {level}% CI")
 }

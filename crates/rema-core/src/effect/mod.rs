@@ -127,9 +127,9 @@ pub struct GenericStudy {
 ///
 /// The variant must match the measure's [`DataKind`] (see [`compute`]'s example).
 pub enum StudyData {
-    /// Two-by-two tables, for `RR`, `OR`, `RD`.
+    /// Two-by-two tables, for `RR`, `OR`, `RD`, `AS`, `PHI`, `YUQ`, `YUY`, `OR2DN`, `OR2DL`.
     Binary(Vec<BinaryStudy>),
-    /// Two independent groups, for `MD`, `SMD`.
+    /// Two independent groups, for `MD`, `SMD`, `SMDH`, `SMD1`, `ROM`, `CVR`, `VR`.
     Continuous(Vec<ContinuousStudy>),
     /// One group measured twice, for `MC`, `SMCC`, `SMCR`.
     PrePost(Vec<PrePostStudy>),
@@ -208,6 +208,21 @@ impl AddTo {
                 AddTo::IfAnyZero => any_zero,
                 AddTo::None => false,
             }
+    }
+
+    /// metafor's name of the rule: `only0`, `all`, `if0all` or `none`.
+    ///
+    /// ```
+    /// use rema_core::AddTo;
+    /// assert_eq!(AddTo::IfAnyZero.name(), "if0all");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            AddTo::OnlyZero => "only0",
+            AddTo::All => "all",
+            AddTo::IfAnyZero => "if0all",
+            AddTo::None => "none",
+        }
     }
 }
 
@@ -340,12 +355,7 @@ pub fn compute(measure: Measure, data: &StudyData, opts: &EffectOptions) -> Resu
             "{add} added to each cell of {} stud{} with a zero cell (metafor add={add}, to=\"{}\")",
             out.corrected.len(),
             if out.corrected.len() == 1 { "y" } else { "ies" },
-            match opts.to {
-                AddTo::OnlyZero => "only0",
-                AddTo::All => "all",
-                AddTo::IfAnyZero => "if0all",
-                AddTo::None => "none",
-            }
+            opts.to.name()
         ));
     }
     for (i, (&y, &v)) in out.yi.iter().zip(&out.vi).enumerate() {
