@@ -6,7 +6,7 @@
 use rema_core::{effect_sizes, egger, rank_correlation, trim_and_fill};
 use serde::{Deserialize, Serialize};
 
-use crate::columns::read_studies;
+use crate::columns::select_studies;
 use crate::error::{DataError, Result};
 use crate::result::Provenance;
 use crate::spec::AnalysisSpec;
@@ -106,9 +106,7 @@ pub fn bias(table: &Table, spec: &AnalysisSpec, input_sha256: &str) -> Result<Bi
         ));
     }
     let eff_opts = spec.effect_options()?;
-    crate::xlsx::check_sheet(table, spec.sheet.as_deref())?;
-    let selected = crate::columns::select(table, measure, &[], spec.missing)?;
-    let st = read_studies(&selected.table, measure)?;
+    let (selected, st) = select_studies(table, measure, &[], spec.missing, spec.sheet.as_deref())?;
     let es = effect_sizes(measure, &st.data, &eff_opts).map_err(|e| st.core_error(e))?;
     let mut notes = selected.notes;
     notes.extend(es.notes.iter().cloned());

@@ -289,6 +289,22 @@ pub fn select(
     Ok(Selected { table: kept, notes })
 }
 
+/// What every analysis does first: checks the `sheet` option against the
+/// table ([`crate::xlsx::check_sheet`]), chooses the rows ([`select`]) and
+/// reads their studies ([`read_studies`]).
+pub fn select_studies(
+    table: &Table,
+    measure: Measure,
+    extra: &[String],
+    missing: MissingAction,
+    sheet: Option<&str>,
+) -> Result<(Selected, StudyTable)> {
+    crate::xlsx::check_sheet(table, sheet)?;
+    let selected = select(table, measure, extra, missing)?;
+    let studies = read_studies(&selected.table, measure)?;
+    Ok((selected, studies))
+}
+
 /// The note naming the columns used, when the table also holds columns
 /// named like other inputs (another measure's, or conversion columns that
 /// this measure does not convert); `None` otherwise.

@@ -6,7 +6,7 @@
 use rema_core::fit::critical_value;
 use rema_core::{effect_sizes, glmm_plo, EffectSizes, GlmmOptions, StudyData};
 
-use crate::columns::{read_studies, StudyTable};
+use crate::columns::{select_studies, StudyTable};
 use crate::error::{DataError, Result};
 use crate::result::{GlmmDetails, StudyEffect, Summary, Transformed};
 use crate::sections::intervals::study_effects;
@@ -27,9 +27,14 @@ pub(crate) struct GlmmModel {
 pub(crate) fn fit(table: &Table, a: &Analysis) -> Result<GlmmModel> {
     let measure = a.measure();
     let level = a.spec.level.percent();
-    crate::xlsx::check_sheet(table, a.spec.sheet.as_deref())?;
-    let selected = crate::columns::select(table, measure, &a.spec.mods, a.spec.missing)?;
-    let st = read_studies(&selected.table, measure)?;
+    let spec = &a.spec;
+    let (selected, st) = select_studies(
+        table,
+        measure,
+        &a.spec.mods,
+        spec.missing,
+        spec.sheet.as_deref(),
+    )?;
     let es = effect_sizes(measure, &st.data, &a.effect).map_err(|e| st.core_error(e))?;
     let (g, gopts) = glmm_fit(&st, &es, level)?;
     let mut notes = selected.notes;

@@ -4,7 +4,7 @@
 
 use rema_core::{effect_sizes, fit_with_moderators, Design, EffectSizes, Fit, FitOptions};
 
-use crate::columns::{read_studies, StudyTable};
+use crate::columns::{select_studies, StudyTable};
 use crate::convert::Conversion;
 use crate::error::Result;
 use crate::moderators::{Grouping, ModeratorDesign};
@@ -40,12 +40,16 @@ pub(crate) struct Prepared {
 pub(crate) fn prepare(table: &Table, a: &Analysis, opts: FitOptions) -> Result<Prepared> {
     let measure = a.measure();
     let spec = &a.spec;
-    crate::xlsx::check_sheet(table, spec.sheet.as_deref())?;
     let conv = crate::convert::apply(table, measure, &a.conversion)?;
     let extra: Vec<String> = spec.mods.iter().chain(&spec.by).cloned().collect();
-    let selected = crate::columns::select(&conv.table, measure, &extra, spec.missing)?;
+    let (selected, studies) = select_studies(
+        &conv.table,
+        measure,
+        &extra,
+        spec.missing,
+        spec.sheet.as_deref(),
+    )?;
     let table = selected.table;
-    let studies = read_studies(&table, measure)?;
     let mods = if spec.mods.is_empty() {
         None
     } else {
