@@ -7,7 +7,7 @@ use rema_core::convert::{MeanMethod, SdRangeMethod};
 use rema_core::resample::bootstrap::BootstrapType;
 use rema_core::PermutationStat;
 use rema_data::spec::Permutations;
-use rema_data::{analyze_with, sha256_hex, AnalysisSpec, DataError, Table};
+use rema_data::{analyze_with, sha256_hex, AnalysisSpec};
 
 use crate::exit::CliError;
 use crate::model_args::{self, ModelArgs};
@@ -66,7 +66,8 @@ use crate::model_args::{self, ModelArgs};
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct AnalyzeArgs {
-    /// The CSV file (comma, semicolon or tab separated; UTF-8).
+    /// The CSV file (comma, semicolon or tab separated; UTF-8; R's write.csv
+    /// and write.csv2 output as it is) or Excel workbook (.xlsx, see --sheet).
     pub file: PathBuf,
     #[command(flatten)]
     pub model: ModelArgs,
@@ -202,12 +203,7 @@ impl AnalyzeArgs {
 }
 
 pub fn run(args: &AnalyzeArgs) -> Result<(), CliError> {
-    let name = args.file.display().to_string();
-    let bytes = std::fs::read(&args.file).map_err(|source| DataError::Io {
-        path: name.clone(),
-        source,
-    })?;
-    let table = Table::from_bytes(&bytes, &name)?;
+    let (table, bytes) = args.model.read_table(&args.file)?;
     let spec = args.spec();
     let long = spec.permutations.is_some() || spec.tau2_test.is_some() || spec.bootstrap.is_some();
     let result = crate::progress::with_hooks(long, |hooks| {

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use rema_data::{bias, sha256_hex, DataError, Table};
+use rema_data::{bias, sha256_hex};
 
 use crate::analyze::Format;
 use crate::exit::CliError;
@@ -28,7 +28,8 @@ use crate::model_args::ModelArgs;
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct BiasArgs {
-    /// The CSV file (comma, semicolon or tab separated; UTF-8).
+    /// The CSV file (comma, semicolon or tab separated; UTF-8; R's write.csv
+    /// and write.csv2 output as it is) or Excel workbook (.xlsx, see --sheet).
     pub file: PathBuf,
     #[command(flatten)]
     pub model: ModelArgs,
@@ -38,12 +39,7 @@ pub struct BiasArgs {
 }
 
 pub fn run(args: &BiasArgs) -> Result<(), CliError> {
-    let name = args.file.display().to_string();
-    let bytes = std::fs::read(&args.file).map_err(|source| DataError::Io {
-        path: name.clone(),
-        source,
-    })?;
-    let table = Table::from_bytes(&bytes, &name)?;
+    let (table, bytes) = args.model.read_table(&args.file)?;
     let result = bias(&table, &args.model.spec(), &sha256_hex(&bytes))?;
     let out = match args.format {
         Format::Json => serde_json::to_string_pretty(&result).expect("results serialise") + "\n",

@@ -59,9 +59,25 @@ impl From<DataError> for CliError {
     }
 }
 
-/// Replaces Rust's panic message with a short request for a report.
+/// True for the panic of `print!` when standard output is a closed pipe
+/// (`rema ... | head -1`): the reader has what it wanted, which is no error.
+fn is_broken_pipe(message: &str) -> bool {
+    message.starts_with("failed printing to stdout") && message.contains("os error 32")
+}
+
+/// Replaces Rust's panic message with a short request for a report, and
+/// ends quietly with status 0 when the panic is a write to a closed pipe.
 pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if is_broken_pipe(message) {
+            std::process::exit(0);
+        }
         let location = info
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
@@ -71,4 +87,20 @@ pub fn install_panic_hook() {
             env!("CARGO_PKG_VERSION")
         );
     }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_broken_pipe;
+
+    #[test]
+    fn only_a_closed_standard_output_is_a_broken_pipe() {
+        assert!(is_broken_pipe(
+            "failed printing to stdout: Broken pipe (os error 32)"
+        ));
+        assert!(!is_broken_pipe(
+            "failed printing to stdout: No space left on device (os error 28)"
+        ));
+        assert!(!is_broken_pipe("index out of bounds"));
+    }
 }

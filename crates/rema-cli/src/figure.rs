@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use rema_data::{analyze, sha256_hex, AnalysisResult, DataError, Table};
+use rema_data::{analyze, sha256_hex, AnalysisResult, Table};
 
 use crate::analyze::AnalyzeArgs;
 use crate::exit::{self, CliError};
@@ -57,12 +57,7 @@ pub fn kind_of(path: &Path) -> Result<Kind, CliError> {
 
 /// Reads `args.file` and runs the analysis, as `rema analyze` does.
 pub fn analysis(args: &AnalyzeArgs) -> Result<(Table, AnalysisResult), CliError> {
-    let name = args.file.display().to_string();
-    let bytes = std::fs::read(&args.file).map_err(|source| DataError::Io {
-        path: name.clone(),
-        source,
-    })?;
-    let table = Table::from_bytes(&bytes, &name)?;
+    let (table, bytes) = args.model.read_table(&args.file)?;
     let result = analyze(&table, &args.spec(), &sha256_hex(&bytes))?;
     Ok((table, result))
 }

@@ -4,6 +4,7 @@
 
 use std::ffi::OsStr;
 use std::marker::PhantomData;
+use std::path::Path;
 use std::str::FromStr;
 
 use clap::builder::{PossibleValue, TypedValueParser};
@@ -14,7 +15,7 @@ use rema_core::{AddTo, Measure, PermutationStat, PiDist, Test};
 use rema_data::spec::{
     parse_permutation_stat, parse_to, permutation_stat_name, Level, Model, Permutations, Preset,
 };
-use rema_data::AnalysisSpec;
+use rema_data::{AnalysisSpec, DataError, MissingAction, Table};
 
 /// A value parser through `T::from_str`, whose help and completions list
 /// `names` (the type's own names, never a copy of them).
@@ -124,6 +125,11 @@ pub fn permutation_stats() -> Choice<PermutationStat> {
     }
 }
 
+/// What to do with missing values.
+pub fn missing_actions() -> Choice<MissingAction> {
+    Choice::new(vec!["omit", "fail"])
+}
+
 /// A count of permutations or `exact`.
 pub fn permutations(s: &str) -> Result<Permutations, String> {
     s.parse()
@@ -176,6 +182,14 @@ pub struct ModelArgs {
     /// Which studies get the correction: only0 (with a zero cell), all, if0all, none.
     #[arg(long, default_value = "only0", value_parser = add_to())]
     pub to: AddTo,
+    /// A study with a blank or NA cell that the analysis needs: omit (leave
+    /// it out, named in the notes, as metafor's na.action) or fail (refuse,
+    /// listing every missing cell).
+    #[arg(long, default_value = "omit", value_parser = missing_actions())]
+    pub missing: MissingAction,
+    /// The sheet of an Excel workbook (.xlsx) to read; default the first.
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
 }
 
 impl ModelArgs {
@@ -192,9 +206,23 @@ impl ModelArgs {
             random: self.random,
             pi_dist: self.pi_dist,
             preset: self.preset,
+            missing: self.missing,
+            sheet: self.sheet.clone(),
             ..new
         };
         spec.apply_preset(self.method.is_some(), self.test.is_some());
         spec
+    }
+
+    /// Reads `path`, a CSV file or an Excel workbook (the sheet of
+    /// `--sheet`), with its bytes for the input's hash.
+    pub fn read_table(&self, path: &Path) -> Result<(Table, Vec<u8>), DataError> {
+        let name = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|source| DataError::Io {
+            path: name.clone(),
+            source,
+        })?;
+        let table = rema_data::xlsx::read_any(&bytes, &name, self.sheet.as_deref())?;
+        Ok((table, bytes))
     }
 }

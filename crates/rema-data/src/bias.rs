@@ -6,7 +6,7 @@
 use rema_core::{effect_sizes, egger, rank_correlation, trim_and_fill};
 use serde::{Deserialize, Serialize};
 
-use crate::columns::read_studies;
+use crate::columns::select_studies;
 use crate::error::{DataError, Result};
 use crate::result::Provenance;
 use crate::spec::AnalysisSpec;
@@ -106,9 +106,10 @@ pub fn bias(table: &Table, spec: &AnalysisSpec, input_sha256: &str) -> Result<Bi
         ));
     }
     let eff_opts = spec.effect_options()?;
-    let st = read_studies(table, measure)?;
+    let (selected, st) = select_studies(table, measure, &[], spec.missing, spec.sheet.as_deref())?;
     let es = effect_sizes(measure, &st.data, &eff_opts).map_err(|e| st.core_error(e))?;
-    let mut notes = es.notes.clone();
+    let mut notes = selected.notes;
+    notes.extend(es.notes.iter().cloned());
     let mut first_error = None;
     let mut keep = |name: &str, e: rema_core::Error, notes: &mut Vec<String>| {
         notes.push(format!("{name}: not computed: {e}"));

@@ -2,15 +2,31 @@
 //!
 //! Column names are metafor's (`ai, bi, ci, di`, `m1i, sd1i, n1i, ...`,
 //! `xi, ni`, `yi, vi`/`sei`), plus `m_pre, sd_pre, m_post, sd_post, ni, ri`
-//! for pre/post data. An optional `study` column labels the rows. Other
-//! columns are kept as study characteristics (moderators, subgroups).
+//! for pre/post data. An optional `study` column labels the rows; labels
+//! need not be unique (rows have their own identity, their line). Every other
+//! column is a study characteristic (moderators, subgroups), even one named
+//! like another measure's input (a moderator `xi` next to `yi, vi`), and a
+//! note says which columns were used when such columns are present.
+//!
+//! The measure decides the columns: with `RR` the counts `ai, bi, ci, di`
+//! are used and the `yi, vi` of metafor's `escalc()` output are study
+//! characteristics; with `GEN` it is the other way round. Only two complete
+//! column sets of the same measure that disagree (`vi` and `sei` with
+//! `vi != sei^2`, or `n1i != ai + bi`) are refused as ambiguous.
+//!
+//! [`select`] runs first: it leaves out the studies that lack a value the
+//! analysis needs (metafor's default `na.action`, with a note), or refuses
+//! with every missing cell listed (`missing = "fail"`).
 
 use rema_core::effect::{
     BinaryStudy, ContinuousStudy, GenericStudy, PrePostStudy, ProportionStudy,
 };
+use std::fmt;
+use std::str::FromStr;
+
 use rema_core::{DataKind, Measure, StudyData};
 
-use crate::error::{DataError, Location, Result};
+use crate::error::{DataError, Location, MissingCells, Result};
 use crate::table::Table;
 
 /// Names of the column that labels studies, in order of preference.
@@ -20,8 +36,12 @@ pub const LABEL_COLUMNS: [&str; 4] = ["study", "study_id", "slab", "id"];
 #[derive(Debug, Clone, PartialEq)]
 pub struct StudyTable {
     pub source: String,
+    /// The label of each study; labels may repeat.
     pub labels: Vec<String>,
+    /// The line of each study in the source: its identity.
     pub lines: Vec<u64>,
+    /// The columns the data were read from (e.g. `yi, sei`).
+    pub columns: Vec<&'static str>,
     pub data: StudyData,
 }
 
@@ -50,9 +70,19 @@ impl StudyTable {
             file: Some(self.source.clone()),
             ..Location::default()
         });
-        if let E::InvalidValue { column, .. } = &e {
-            at.column = Some(column.to_string());
-        }
+        at.column = match &e {
+            E::InvalidValue { column, .. } => Some(column.to_string()),
+            _ if study.is_none() => None,
+            // Effects and variances given as they are come from one column;
+            // computed ones from every column of the measure.
+            E::InvalidEffect { .. } if matches!(self.data, StudyData::Generic(_)) => {
+                self.columns.first().map(|c| c.to_string())
+            }
+            E::InvalidVariance { .. } if matches!(self.data, StudyData::Generic(_)) => {
+                self.columns.get(1).map(|c| c.to_string())
+            }
+            _ => Some(self.columns.join(", ")),
+        };
         DataError::Core { at, source: e }
     }
 }
@@ -86,6 +116,255 @@ fn all_data_columns() -> Vec<&'static str> {
         .collect();
     v.sort_unstable();
     v.dedup();
+    v
+}
+
+/// What to do with a study that lacks a value the analysis needs (metafor's
+/// `na.action`): leave it out with a note (`omit`, the default, as metafor's
+/// `na.omit`), or refuse the data, listing every missing cell (`fail`).
+///
+/// ```
+/// use rema_data::columns::MissingAction;
+/// assert_eq!("fail".parse::<MissingAction>().unwrap(), MissingAction::Fail);
+/// assert_eq!(MissingAction::default().to_string(), "omit");
+/// assert!("drop".parse::<MissingAction>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MissingAction {
+    /// Leave the study out of every fit, and say so in the notes.
+    #[default]
+    Omit,
+    /// Refuse the data, naming every missing cell.
+    Fail,
+}
+
+impl fmt::Display for MissingAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            MissingAction::Omit => "omit",
+            MissingAction::Fail => "fail",
+        })
+    }
+}
+
+impl FromStr for MissingAction {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<MissingAction, String> {
+        match s.trim() {
+            "omit" => Ok(MissingAction::Omit),
+            "fail" => Ok(MissingAction::Fail),
+            other => Err(format!(
+                "missing `{other}`: write omit (leave out studies with a missing value) or fail (refuse them)"
+            )),
+        }
+    }
+}
+
+/// The rows an analysis uses, and the notes about the columns and rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Selected {
+    /// The table without the rows that lack a needed value.
+    pub table: Table,
+    /// Which columns were used (when the table holds other columns named
+    /// like inputs), and which studies were left out for missing values.
+    pub notes: Vec<String>,
+}
+
+/// Chooses the rows of `table` for `measure` and the columns `extra` (the
+/// moderators and the grouping column): a row with a blank or `NA` cell in
+/// one of the measure's columns or in `extra` is left out with a note
+/// ([`MissingAction::Omit`]), or every such cell is listed in one error
+/// ([`MissingAction::Fail`]). Columns of `extra` that the header lacks are
+/// left for the moderators' own error.
+///
+/// ```
+/// use rema_data::columns::{select, MissingAction};
+/// use rema_data::Table;
+/// let t = Table::from_str("study,yi,vi,x\nA,0.1,0.02,1\nB,0.3,NA,2\nC,0.2,0.01,\n", "t.csv").unwrap();
+/// let s = select(&t, rema_core::Measure::Gen, &[], MissingAction::Omit).unwrap();
+/// assert_eq!(s.table.rows.len(), 2);
+/// assert_eq!(s.notes[0], "Studies with NAs omitted from model fitting: `B` (line 3: vi)");
+/// let e = select(&t, rema_core::Measure::Gen, &["x".to_string()], MissingAction::Fail).unwrap_err();
+/// assert!(e.to_string().contains("line 3, column `vi`, study `B`; line 4, column `x`, study `C`"));
+/// ```
+pub fn select(
+    table: &Table,
+    measure: Measure,
+    extra: &[String],
+    action: MissingAction,
+) -> Result<Selected> {
+    let set = column_set(table, measure)?;
+    let mut notes = Vec::new();
+    if let Some(note) = columns_note(table, measure, set) {
+        notes.push(note);
+    }
+    let optional = |name: &str| measure == Measure::Smcr && (name == "sd_post" || name == "sd2i");
+    let mut needed: Vec<(usize, &str)> = set
+        .iter()
+        .filter(|c| !optional(c))
+        .filter_map(|c| table.column(c).map(|i| (i, *c)))
+        .collect();
+    for name in extra {
+        let name = name.trim();
+        if let Some(i) = table.column(name) {
+            if !needed.iter().any(|(j, _)| *j == i) {
+                needed.push((i, name));
+            }
+        }
+    }
+    let labels = study_labels(table);
+    let mut missing: Vec<(usize, Vec<&str>)> = Vec::new();
+    for (r, row) in table.rows.iter().enumerate() {
+        let gaps: Vec<&str> = needed
+            .iter()
+            .filter(|(c, _)| {
+                let cell = row.cells.get(*c).map(|s| s.trim()).unwrap_or("");
+                cell.is_empty() || cell == "NA"
+            })
+            .map(|(_, name)| *name)
+            .collect();
+        if !gaps.is_empty() {
+            missing.push((r, gaps));
+        }
+    }
+    if missing.is_empty() {
+        return Ok(Selected {
+            table: table.clone(),
+            notes,
+        });
+    }
+    if action == MissingAction::Fail || missing.len() == table.rows.len() {
+        let cells = missing
+            .iter()
+            .flat_map(|(r, gaps)| {
+                let (line, study) = (table.rows[*r].line, &labels[*r]);
+                gaps.iter().map(move |c| Location {
+                    file: None,
+                    line: Some(line),
+                    column: Some(c.to_string()),
+                    study: Some(study.clone()),
+                })
+            })
+            .collect();
+        return Err(DataError::MissingValues {
+            file: table.source.clone(),
+            cells: MissingCells(cells),
+            every_study: missing.len() == table.rows.len(),
+        });
+    }
+    let left_out: Vec<String> = missing
+        .iter()
+        .map(|(r, gaps)| {
+            format!(
+                "`{}` (line {}: {})",
+                labels[*r],
+                table.rows[*r].line,
+                gaps.join(", ")
+            )
+        })
+        .collect();
+    notes.push(format!(
+        "Studies with NAs omitted from model fitting: {}",
+        left_out.join(", ")
+    ));
+    let mut kept = table.clone();
+    // Unlabelled rows are `Study i` by their place in the file: keep the
+    // places of the studies that remain.
+    if !LABEL_COLUMNS.iter().any(|c| table.column(c).is_some()) {
+        kept.headers.push(LABEL_COLUMNS[0].to_string());
+        for (row, label) in kept.rows.iter_mut().zip(&labels) {
+            row.cells.push(label.clone());
+        }
+    }
+    let mut gap = missing.iter().map(|(r, _)| *r).peekable();
+    let mut r = 0;
+    kept.rows.retain(|_| {
+        let drop = gap.peek() == Some(&r);
+        if drop {
+            gap.next();
+        }
+        r += 1;
+        !drop
+    });
+    Ok(Selected { table: kept, notes })
+}
+
+/// What every analysis does first: checks the `sheet` option against the
+/// table ([`crate::xlsx::check_sheet`]), chooses the rows ([`select`]) and
+/// reads their studies ([`read_studies`]).
+pub fn select_studies(
+    table: &Table,
+    measure: Measure,
+    extra: &[String],
+    missing: MissingAction,
+    sheet: Option<&str>,
+) -> Result<(Selected, StudyTable)> {
+    crate::xlsx::check_sheet(table, sheet)?;
+    let selected = select(table, measure, extra, missing)?;
+    let studies = read_studies(&selected.table, measure)?;
+    Ok((selected, studies))
+}
+
+/// The note naming the columns used, when the table also holds columns
+/// named like other inputs (another measure's, or conversion columns that
+/// this measure does not convert); `None` otherwise.
+fn columns_note(table: &Table, measure: Measure, set: &[&str]) -> Option<String> {
+    let converted = match measure.data_kind() {
+        DataKind::TwoGroupContinuous => conversion_columns_of(&["1i", "2i"], false),
+        DataKind::PrePost if set[0] == "m_pre" => conversion_columns_of(&["_pre", "_post"], true),
+        DataKind::PrePost => conversion_columns_of(&["1i", "2i"], true),
+        _ => Vec::new(),
+    };
+    let conversion = conversion_columns();
+    let named_like_inputs = all_data_columns();
+    let others: Vec<&str> = table
+        .headers
+        .iter()
+        .map(String::as_str)
+        .filter(|h| !set.contains(h) && !converted.iter().any(|c| c == h))
+        .filter(|h| named_like_inputs.contains(h) || conversion.iter().any(|c| c == h))
+        .collect();
+    if others.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "measure {} used columns {}; other columns are study characteristics, not effect data: {}",
+        measure.name(),
+        set.join(", "),
+        others.join(", ")
+    ))
+}
+
+/// Columns that hold reported summaries to convert into means and SDs, of
+/// any arm (`se1i`, `median_pre`, `q1_2i`, ..., `p_change`, `t_change`).
+pub fn conversion_columns() -> Vec<String> {
+    conversion_columns_of(&["1i", "2i", "_pre", "_post"], true)
+}
+
+/// The conversion columns of the arms named by `suffixes`, with the paired
+/// test's `p_change`, `t_change` when `paired`.
+fn conversion_columns_of(suffixes: &[&str], paired: bool) -> Vec<String> {
+    let mut v = Vec::new();
+    for s in suffixes {
+        let q = if s.starts_with('_') {
+            s.to_string()
+        } else {
+            format!("_{s}")
+        };
+        v.extend([
+            format!("se{s}"),
+            format!("lower{s}"),
+            format!("upper{s}"),
+            format!("median{s}"),
+            format!("q1{q}"),
+            format!("q3{q}"),
+            format!("min{s}"),
+            format!("max{s}"),
+        ]);
+    }
+    if paired {
+        v.extend(["p_change".to_string(), "t_change".to_string()]);
+    }
     v
 }
 
@@ -126,32 +405,44 @@ pub fn parse_number(
 /// other columns are left for moderators.
 pub fn read_studies(table: &Table, measure: Measure) -> Result<StudyTable> {
     let set = column_set(table, measure)?;
-    let labels = study_labels(table)?;
-    let values = values(table, measure, set, &labels)?;
+    let labels = study_labels(table);
     let lines: Vec<u64> = table.rows.iter().map(|r| r.line).collect();
-    let locate = |r: usize, column: &str| Location {
-        file: Some(table.source.clone()),
-        line: lines.get(r).copied(),
-        column: Some(column.to_string()),
-        study: labels.get(r).cloned(),
-    };
-    let data = match measure.data_kind() {
-        DataKind::TwoGroupBinary => binary(set, &values, locate)?,
-        DataKind::TwoGroupContinuous => continuous(&values),
-        DataKind::PrePost => pre_post(set, &values),
-        DataKind::Proportion => proportion(&values),
-        DataKind::Generic => generic(set, &values, locate)?,
-    };
+    let data = study_data(table, measure, set, &labels)?;
+    // A second complete set of the same measure must say the same.
+    let sets = column_sets(measure.data_kind());
+    for other in sets
+        .iter()
+        .copied()
+        .filter(|o| !std::ptr::eq(*o, set) && o.iter().all(|c| table.column(c).is_some()))
+    {
+        let differs = match study_data(table, measure, other, &labels) {
+            Ok(d) => first_difference(&data, &d),
+            Err(_) => Some(0),
+        };
+        if let Some(r) = differs {
+            return Err(DataError::AmbiguousColumns {
+                at: Location {
+                    file: Some(table.source.clone()),
+                    line: lines.get(r).copied(),
+                    column: None,
+                    study: labels.get(r).cloned(),
+                },
+                measure: measure.name().to_string(),
+                first: set.join(", "),
+                second: other.join(", "),
+            });
+        }
+    }
     Ok(StudyTable {
         source: table.source.clone(),
         labels,
         lines,
+        columns: set.to_vec(),
         data,
     })
 }
 
-/// The first complete column set of the measure, after refusing the data
-/// columns of other measures.
+/// The first complete column set of the measure.
 fn column_set(table: &Table, measure: Measure) -> Result<&'static [&'static str]> {
     let sets = column_sets(measure.data_kind());
     let Some(set) = sets
@@ -182,42 +473,60 @@ fn column_set(table: &Table, measure: Measure) -> Result<&'static [&'static str]
             ),
         });
     };
-    let used: Vec<&str> = sets.iter().flat_map(|s| s.iter().copied()).collect();
-    for h in &table.headers {
-        if all_data_columns().contains(&h.as_str()) && !used.contains(&h.as_str()) {
-            return Err(DataError::UnknownColumn {
-                file: table.source.clone(),
-                column: h.clone(),
-                measure: measure.name().to_string(),
-                expected: set.join(", "),
-            });
-        }
-    }
     Ok(set)
 }
 
-/// The label of each row (its label column, or `Study i`), unique.
-fn study_labels(table: &Table) -> Result<Vec<String>> {
+/// The label of each row: its label column, or `Study i`. Labels may repeat
+/// (two reports by the same first author); rows are told apart by their line.
+fn study_labels(table: &Table) -> Vec<String> {
     let label_col = LABEL_COLUMNS.iter().find_map(|c| table.column(c));
-    let mut labels = Vec::with_capacity(table.rows.len());
-    let mut seen: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
-    for (i, row) in table.rows.iter().enumerate() {
-        let label = match label_col {
+    table
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| match label_col {
             Some(c) if !row.cells[c].trim().is_empty() => row.cells[c].trim().to_string(),
             _ => format!("Study {}", i + 1),
-        };
-        if let Some(&first) = seen.get(&label) {
-            return Err(DataError::DuplicateStudy {
-                file: table.source.clone(),
-                study: label,
-                first,
-                second: row.line,
-            });
-        }
-        seen.insert(label.clone(), row.line);
-        labels.push(label);
+        })
+        .collect()
+}
+
+/// The studies of `measure` read from the columns of `set`.
+fn study_data(
+    table: &Table,
+    measure: Measure,
+    set: &[&str],
+    labels: &[String],
+) -> Result<StudyData> {
+    let values = values(table, measure, set, labels)?;
+    let locate = |r: usize, column: &str| Location {
+        file: Some(table.source.clone()),
+        line: table.rows.get(r).map(|row| row.line),
+        column: Some(column.to_string()),
+        study: labels.get(r).cloned(),
+    };
+    match measure.data_kind() {
+        DataKind::TwoGroupBinary => binary(set, &values, locate),
+        DataKind::TwoGroupContinuous => Ok(continuous(&values)),
+        DataKind::PrePost => Ok(pre_post(set, &values)),
+        DataKind::Proportion => Ok(proportion(&values)),
+        DataKind::Generic => generic(set, &values, locate),
     }
-    Ok(labels)
+}
+
+/// The first study on which two readings of the same rows differ (variances
+/// from `vi` and from `sei^2` within 1e-6 relative, everything else exactly).
+fn first_difference(a: &StudyData, b: &StudyData) -> Option<usize> {
+    let close = |x: f64, y: f64| (x - y).abs() <= 1e-6 * x.abs().max(y.abs());
+    match (a, b) {
+        (StudyData::Generic(a), StudyData::Generic(b)) => a
+            .iter()
+            .zip(b)
+            .position(|(x, y)| x.yi != y.yi || !close(x.vi, y.vi)),
+        (StudyData::Binary(a), StudyData::Binary(b)) => a.iter().zip(b).position(|(x, y)| x != y),
+        (StudyData::PrePost(a), StudyData::PrePost(b)) => a.iter().zip(b).position(|(x, y)| x != y),
+        _ => (a != b).then_some(0),
+    }
 }
 
 /// The numbers of the columns of `set`, row by row (NaN for a blank SD that

@@ -75,17 +75,6 @@ pub struct Converted {
     pub notes: Vec<String>,
 }
 
-/// Columns that hold reported summaries to convert (any arm).
-pub fn conversion_columns() -> Vec<String> {
-    let mut v = Vec::new();
-    for s in ["1i", "2i", "_pre", "_post"] {
-        let a = Arm::new(s, "");
-        v.extend([a.se, a.lower, a.upper, a.median, a.q1, a.q3, a.min, a.max]);
-    }
-    v.extend(["p_change".to_string(), "t_change".to_string()]);
-    v
-}
-
 struct Arm {
     m: String,
     sd: String,
@@ -126,12 +115,6 @@ impl Arm {
 
 /// Fills in the means, SDs and correlations of `table` for `measure`.
 pub fn apply(table: &Table, measure: Measure, opts: &ConversionOptions) -> Result<Converted> {
-    let conv_cols = conversion_columns();
-    let present: Vec<&String> = table
-        .headers
-        .iter()
-        .filter(|h| conv_cols.contains(h))
-        .collect();
     let kind = measure.data_kind();
     let arms: Vec<Arm> = match kind {
         DataKind::TwoGroupContinuous => vec![Arm::new("1i", "n1i"), Arm::new("2i", "n2i")],
@@ -143,14 +126,6 @@ pub fn apply(table: &Table, measure: Measure, opts: &ConversionOptions) -> Resul
             }
         }
         _ => {
-            if let Some(c) = present.first() {
-                return Err(DataError::UnknownColumn {
-                    file: table.source.clone(),
-                    column: c.to_string(),
-                    measure: measure.name().to_string(),
-                    expected: "its own; conversion columns such as se1i, median1i, min1i are for the measures of means and SDs (MD, SMD, SMDH, SMD1, ROM, CVR, VR, MC, SMCC, SMCR) only".to_string(),
-                });
-            }
             return Ok(Converted {
                 table: table.clone(),
                 conversions: Vec::new(),
@@ -158,41 +133,6 @@ pub fn apply(table: &Table, measure: Measure, opts: &ConversionOptions) -> Resul
             });
         }
     };
-    // Conversion columns of the wrong arm naming (e.g. `se_pre` for MD) are mistakes.
-    let arm_cols: Vec<String> = arms
-        .iter()
-        .flat_map(|a| {
-            [
-                a.se.clone(),
-                a.lower.clone(),
-                a.upper.clone(),
-                a.median.clone(),
-                a.q1.clone(),
-                a.q3.clone(),
-                a.min.clone(),
-                a.max.clone(),
-            ]
-        })
-        .chain(
-            (kind == DataKind::PrePost)
-                .then(|| ["p_change".to_string(), "t_change".to_string()])
-                .into_iter()
-                .flatten(),
-        )
-        .collect();
-    if let Some(c) = present.iter().find(|c| !arm_cols.contains(c)) {
-        return Err(DataError::UnknownColumn {
-            file: table.source.clone(),
-            column: c.to_string(),
-            measure: measure.name().to_string(),
-            expected: format!(
-                "conversion columns for {}: {}",
-                measure.name(),
-                arm_cols.join(", ")
-            ),
-        });
-    }
-
     let mut out = table.clone();
     let mut conversions = Vec::new();
     let label_col = LABEL_COLUMNS.iter().find_map(|c| table.column(c));
@@ -337,12 +277,11 @@ impl RowCtx<'_> {
             || q3.is_some()
             || min.is_some()
             || max.is_some();
-        if !anything {
-            // Nothing to convert: read_studies reports the missing value.
+        // Nothing to convert, or no sample size to convert with: the blank
+        // cells stay blank, and `columns::select` leaves the study out (or
+        // lists the cells, with missing = "fail").
+        let Some(n) = self.get(&a.n)?.filter(|_| anything) else {
             return Ok(());
-        }
-        let Some(n) = self.get(&a.n)? else {
-            return Err(DataError::Missing { at: self.at(&a.n) });
         };
         let n_col = a.n.as_str();
         if mean_blank {

@@ -27,7 +27,14 @@ impl fmt::Display for Location {
             parts.push(format!("line {line}"));
         }
         if let Some(col) = &self.column {
-            parts.push(format!("column `{col}`"));
+            // A value computed from several cells names them all: the bad
+            // value is in one of them.
+            if let Some((rest, last)) = col.rsplit_once(", ") {
+                let cols: Vec<String> = rest.split(", ").map(|c| format!("`{c}`")).collect();
+                parts.push(format!("column {} or `{last}`", cols.join(", ")));
+            } else {
+                parts.push(format!("column `{col}`"));
+            }
         }
         if let Some(study) = &self.study {
             parts.push(format!("study `{study}`"));
@@ -53,6 +60,10 @@ pub enum DataError {
     /// A file that is not UTF-8; `line` is where the first bad byte is.
     #[error("{file}: the file is not valid UTF-8 (first bad byte on line {line}); save it as UTF-8 (in Excel: CSV UTF-8)")]
     NotUtf8 { file: String, line: u64 },
+
+    /// An Excel workbook (or one of its sheets) that cannot be read.
+    #[error("{file}: {message}")]
+    Workbook { file: String, message: String },
 
     /// A file with no bytes, or only blank lines.
     #[error("{file}: the file is empty; it needs a header line and one line per study")]
@@ -83,13 +94,16 @@ pub enum DataError {
         hint: String,
     },
 
-    /// A column that the measure does not use (a likely typo or wrong measure).
-    #[error("{file}: column `{column}` is not used by measure {measure}; remove it or choose another measure (columns for {measure}: {expected})")]
-    UnknownColumn {
-        file: String,
-        column: String,
+    /// Two complete column sets of one measure that disagree (`vi` and
+    /// `sei` with `vi != sei^2`, `n1i != ai + bi`, rema's and metafor's
+    /// pre/post names): which to use is truly ambiguous. `at` is the first
+    /// study where they differ.
+    #[error("{at}: the columns {first} and the columns {second} both give the data of measure {measure}, and they disagree; keep one set of columns (rename or remove the other)")]
+    AmbiguousColumns {
+        at: Location,
         measure: String,
-        expected: String,
+        first: String,
+        second: String,
     },
 
     /// Text where a number belongs.
@@ -103,6 +117,17 @@ pub enum DataError {
     /// An empty cell for a value the measure needs.
     #[error("{at}: the value is missing; fill it in or remove the study")]
     Missing { at: Location },
+
+    /// Values that the analysis needs are blank or `NA`, with `missing =
+    /// "fail"` (or in every study): every missing cell, in one message.
+    #[error("{file}: {} the analysis needs {} missing: {cells}; {}", .cells.count(), if .cells.0.len() == 1 { "is" } else { "are" }, if *.every_study { "every study lacks one, so none is left to analyse; fill them in" } else { "fill them in, or set missing to \"omit\" to leave those studies out (as metafor's na.action)" })]
+    MissingValues {
+        file: String,
+        /// Line, column and study of each missing cell.
+        cells: MissingCells,
+        /// True when no study has all the values.
+        every_study: bool,
+    },
 
     /// A value outside what its column allows (events above the total, a negative SE, ...).
     #[error("{at}: {message}")]
@@ -184,6 +209,28 @@ pub enum DataError {
     /// A risk-of-bias judgement outside the allowed scales.
     #[error("{at}: `{}` is not a risk-of-bias judgement; write yes, no or not_reported, or low, some_concerns or high (one scale per domain)", one_line(.value))]
     Judgement { at: Location, value: String },
+}
+
+/// The cells of [`DataError::MissingValues`], shown as `line 3, column
+/// `vi`, study `B`; line 4, ...`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingCells(pub Vec<Location>);
+
+impl MissingCells {
+    /// `1 value` or `N values`.
+    fn count(&self) -> String {
+        match self.0.len() {
+            1 => "1 value".to_string(),
+            n => format!("{n} values"),
+        }
+    }
+}
+
+impl fmt::Display for MissingCells {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let cells: Vec<String> = self.0.iter().map(Location::to_string).collect();
+        f.write_str(&cells.join("; "))
+    }
 }
 
 /// rema-core's message without its leading `study N: ` (the location already

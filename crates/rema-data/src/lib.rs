@@ -7,7 +7,7 @@
 //!
 //! The modules form one pipeline, read top to bottom (no module imports one
 //! that calls it): formats (`table`, `columns`, `convert`, `moderators`,
-//! `review`, `plan`), wire types (`spec`, `result`), then the analysis:
+//! `review`, `plan`, `xlsx`), wire types (`spec`, `result`), then the analysis:
 //! `prepare` (studies, effect sizes, design and main fit, once), `sections`
 //! (each part of the result), `glmm` (the GLMM's own model) and `analyze`
 //! (the top). `bias`, `audit` and `run` are further entry points.
@@ -32,6 +32,7 @@ pub mod run;
 mod sections;
 pub mod spec;
 pub mod table;
+pub mod xlsx;
 
 use sha2::{Digest, Sha256};
 
@@ -50,7 +51,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 pub use analyze::{analyze, analyze_with};
 pub use bias::{bias, BiasResult};
-pub use columns::{read_studies, StudyTable};
+pub use columns::{read_studies, select, MissingAction, Selected, StudyTable};
 pub use convert::{Conversion, ConversionOptions};
 pub use error::{DataError, Location, Result};
 pub use plan::Plan;

@@ -8,6 +8,8 @@
 //! intercept is `intrcpt`. Missing cells are errors that name the row, the
 //! column and the study: metafor would silently drop the study.
 
+use std::collections::HashMap;
+
 use rema_core::Design;
 
 use crate::columns::{parse_number, StudyTable};
@@ -29,14 +31,6 @@ pub struct Grouping {
     pub levels: Vec<String>,
     /// The level index of each study.
     pub groups: Vec<usize>,
-}
-
-/// R's default ordering of factor levels in an English locale, approximated:
-/// case-insensitive, ties broken by the exact string.
-fn level_order(a: &str, b: &str) -> std::cmp::Ordering {
-    a.to_lowercase()
-        .cmp(&b.to_lowercase())
-        .then_with(|| b.cmp(a))
 }
 
 fn column_index(table: &Table, name: &str, what: &str) -> Result<usize> {
@@ -68,15 +62,36 @@ fn cells<'t>(table: &'t Table, st: &StudyTable, c: usize, name: &str) -> Result<
     Ok(out)
 }
 
-/// Sorted distinct levels and each cell's level index.
+/// Sorted distinct levels and each cell's level index, the levels ordered as
+/// R's `factor()` sorts strings in an English locale (approximated:
+/// case-insensitively, ties with the lower case first), in time linear in
+/// the number of cells (plus sorting the distinct levels): each cell is looked
+/// up once in a hash map of the levels seen so far.
 fn factor(cells: &[&str]) -> (Vec<String>, Vec<usize>) {
-    let mut levels: Vec<String> = cells.iter().map(|s| s.to_string()).collect();
-    levels.sort_by(|a, b| level_order(a, b));
-    levels.dedup();
-    let groups = cells
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut distinct: Vec<&str> = Vec::new();
+    let first_seen: Vec<usize> = cells
         .iter()
-        .map(|c| levels.iter().position(|l| l == c).unwrap_or(0))
+        .map(|&c| {
+            *seen.entry(c).or_insert_with(|| {
+                distinct.push(c);
+                distinct.len() - 1
+            })
+        })
         .collect();
+    let lower: Vec<String> = distinct.iter().map(|d| d.to_lowercase()).collect();
+    let mut order: Vec<usize> = (0..distinct.len()).collect();
+    order.sort_by(|&a, &b| {
+        lower[a]
+            .cmp(&lower[b])
+            .then_with(|| distinct[b].cmp(distinct[a]))
+    });
+    let mut rank = vec![0; distinct.len()];
+    for (r, &d) in order.iter().enumerate() {
+        rank[d] = r;
+    }
+    let levels = order.iter().map(|&d| distinct[d].to_string()).collect();
+    let groups = first_seen.iter().map(|&d| rank[d]).collect();
     (levels, groups)
 }
 
@@ -181,6 +196,28 @@ mod tests {
         assert_eq!(d.names, ["intrcpt", "allocrandom", "allocsystematic", "x"]);
         assert_eq!(d.design.row(1), &[1.0, 0.0, 0.0, 2.0]);
         assert_eq!(d.design.row(2), &[1.0, 0.0, 1.0, 4.0]);
+    }
+
+    #[test]
+    fn factor_levels_sort_as_r_and_index_every_cell() {
+        let (levels, groups) = factor(&["b", "A", "a", "B", "b", "c"]);
+        assert_eq!(levels, ["a", "A", "b", "B", "c"]);
+        assert_eq!(groups, [2, 1, 0, 3, 2, 4]);
+    }
+
+    /// A hundred thousand levels: one hash look-up per cell, not a scan of
+    /// the levels (which took minutes).
+    #[test]
+    fn factor_of_many_levels_maps_each_cell_to_its_level() {
+        let names: Vec<String> = (0..100_000).rev().map(|i| format!("g{i:06}")).collect();
+        let cells: Vec<&str> = names.iter().chain(&names).map(String::as_str).collect();
+        let (levels, groups) = factor(&cells);
+        assert_eq!(levels.len(), 100_000);
+        assert_eq!(levels[0], "g000000");
+        assert_eq!(
+            (groups[0], groups[99_999], groups[100_000]),
+            (99_999, 0, 99_999)
+        );
     }
 
     #[test]

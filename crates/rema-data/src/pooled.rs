@@ -13,7 +13,7 @@ use rema_core::fit::critical_value;
 use rema_core::pooling::{ChiSquareTest, Pooling, TablesFit};
 use rema_core::{EffectSizes, MantelHaenszel, Peto, PiDist, StudyData, Tables};
 
-use crate::columns::{read_studies, StudyTable};
+use crate::columns::{select_studies, StudyTable};
 use crate::error::{DataError, Result};
 use crate::result::{ChiSquare, PoolingResult, StudyEffect, Summary, SummaryFields, Transformed};
 use crate::sections::intervals::study_effects;
@@ -35,7 +35,14 @@ pub(crate) struct PooledModel {
 pub(crate) fn fit(table: &Table, a: &Analysis) -> Result<PooledModel> {
     let measure = a.measure();
     let level = a.spec.level;
-    let st = read_studies(table, measure)?;
+    let spec = &a.spec;
+    let (selected, st) = select_studies(
+        table,
+        measure,
+        &a.spec.mods,
+        spec.missing,
+        spec.sheet.as_deref(),
+    )?;
     let StudyData::Binary(counts) = &st.data else {
         return Err(DataError::option(
             "method",
@@ -64,7 +71,8 @@ pub(crate) fn fit(table: &Table, a: &Analysis) -> Result<PooledModel> {
         }
     };
     let fit = fit_with(true).map_err(|e| st.core_error(e))?;
-    let mut notes = fit.notes.clone();
+    let mut notes = selected.notes;
+    notes.extend(fit.notes.iter().cloned());
     let random = if a.spec.random {
         Some(fit.random_effects().map_err(|e| st.core_error(e))?)
     } else {

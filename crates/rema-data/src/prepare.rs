@@ -4,7 +4,7 @@
 
 use rema_core::{effect_sizes, fit_with_moderators, Design, EffectSizes, Fit, FitOptions};
 
-use crate::columns::{read_studies, StudyTable};
+use crate::columns::{select_studies, StudyTable};
 use crate::convert::Conversion;
 use crate::error::Result;
 use crate::moderators::{Grouping, ModeratorDesign};
@@ -39,10 +39,17 @@ pub(crate) struct Prepared {
 /// grouping, computes the effect sizes and fits the model.
 pub(crate) fn prepare(table: &Table, a: &Analysis, opts: FitOptions) -> Result<Prepared> {
     let measure = a.measure();
-    let conv = crate::convert::apply(table, measure, &a.conversion)?;
-    let table = conv.table;
-    let studies = read_studies(&table, measure)?;
     let spec = &a.spec;
+    let conv = crate::convert::apply(table, measure, &a.conversion)?;
+    let extra: Vec<String> = spec.mods.iter().chain(&spec.by).cloned().collect();
+    let (selected, studies) = select_studies(
+        &conv.table,
+        measure,
+        &extra,
+        spec.missing,
+        spec.sheet.as_deref(),
+    )?;
+    let table = selected.table;
     let mods = if spec.mods.is_empty() {
         None
     } else {
@@ -60,7 +67,8 @@ pub(crate) fn prepare(table: &Table, a: &Analysis, opts: FitOptions) -> Result<P
         .unwrap_or_else(|| Design::intercept(es.yi.len()));
     let fit =
         fit_with_moderators(&es.yi, &es.vi, &design, &opts).map_err(|e| studies.core_error(e))?;
-    let mut notes = conv.notes;
+    let mut notes = selected.notes;
+    notes.extend(conv.notes);
     notes.extend(es.notes.iter().cloned());
     notes.extend(fit.notes.iter().cloned());
     Ok(Prepared {

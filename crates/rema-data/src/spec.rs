@@ -17,6 +17,7 @@ use rema_core::{
 };
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::columns::MissingAction;
 use crate::convert::ConversionOptions;
 use crate::error::{DataError, Result};
 
@@ -579,6 +580,16 @@ pub struct AnalysisSpec {
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub preset: Option<Preset>,
+    /// A study lacking a value the analysis needs: `omit` (default, left out
+    /// with a note, as metafor's `na.action`) or `fail` (refused, every
+    /// missing cell listed).
+    #[serde(default, with = "via_str", skip_serializing_if = "is_omit")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub missing: MissingAction,
+    /// The sheet of an Excel workbook to read (the first when absent);
+    /// refused for data that are not a workbook.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
 }
 
 /// Which of `method` and `test` a spec being read left out, so that a preset
@@ -736,6 +747,10 @@ impl FromStr for Preset {
     }
 }
 
+fn is_omit(m: &MissingAction) -> bool {
+    *m == MissingAction::Omit
+}
+
 fn is_false(b: &bool) -> bool {
     !*b
 }
@@ -773,6 +788,8 @@ pub const SPEC_FIELDS: &[&str] = &[
     "random",
     "pi_dist",
     "preset",
+    "missing",
+    "sheet",
 ];
 
 /// The field of [`AnalysisSpec`] named `name`, as a static string.
@@ -858,6 +875,8 @@ impl AnalysisSpec {
             random: false,
             pi_dist: None,
             preset: None,
+            missing: MissingAction::Omit,
+            sheet: None,
         }
     }
 
@@ -1298,6 +1317,8 @@ mod tests {
             f.random = true;
             f.pi_dist = Some(PiDist::T);
             f.preset = Some(Preset::Cochrane);
+            f.missing = MissingAction::Fail;
+            f.sheet = Some("Studies".into());
             f
         })
         .unwrap()

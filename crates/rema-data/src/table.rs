@@ -2,26 +2,40 @@
 //!
 //! Accepts what spreadsheets write: a UTF-8 byte-order mark, CRLF or LF line
 //! ends, comma-, semicolon- or tab-separated fields (sniffed from the header),
-//! quoted fields, and blank lines, which are skipped.
+//! quoted fields, and blank lines, which are skipped. What R's
+//! `write.csv()` and `write.csv2()` write is read as it is: the leading
+//! unnamed column of row names becomes the column `row_names` (a study
+//! characteristic, never effect data), `NA` is a missing value, and
+//! `write.csv2`'s `;` with decimal commas is sniffed as any semicolon file.
+//! Excel workbooks (`.xlsx`) are read by the `xlsx` module into the same
+//! [`Table`], through the same header rules ([`Table::from_records`]).
 
 use crate::error::{DataError, Location, Result};
+
+/// The name R's `write.csv()` row-names column gets (its header is empty).
+pub const ROW_NAMES: &str = "row_names";
 
 /// A header and rows of string cells, with each row's line in the file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table {
-    /// Name of the source, for messages (a path, or e.g. `request body`).
+    /// Name of the source, for messages (a path, or e.g. `request body`; a
+    /// workbook's sheet as `data.xlsx, sheet `Studies``).
     pub source: String,
+    /// The column names, unique and non-empty.
     pub headers: Vec<String>,
+    /// The rows with at least one non-blank cell, each as long as `headers`.
     pub rows: Vec<Row>,
     /// True for semicolon-separated files, whose numbers may use a decimal
     /// comma (Excel in many European locales).
     pub decimal_comma: bool,
 }
 
+/// One row of a [`Table`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
-    /// 1-based line in the source.
+    /// 1-based line in the source (a workbook's row number).
     pub line: u64,
+    /// The cells, trimmed, one per header.
     pub cells: Vec<String>,
 }
 
@@ -89,29 +103,6 @@ impl Table {
             .iter()
             .map(|h| h.trim().to_string())
             .collect();
-        for (i, h) in headers.iter().enumerate() {
-            if h.is_empty() {
-                return Err(DataError::Csv {
-                    at: Location {
-                        file: Some(source.to_string()),
-                        line: Some(1),
-                        ..Location::default()
-                    },
-                    message: format!("header field {} is empty; every column needs a name", i + 1),
-                });
-            }
-            if headers[..i].contains(h) {
-                return Err(DataError::Csv {
-                    at: Location {
-                        file: Some(source.to_string()),
-                        line: Some(1),
-                        column: Some(h.clone()),
-                        ..Location::default()
-                    },
-                    message: "the column name appears twice in the header".to_string(),
-                });
-            }
-        }
         let mut rows = Vec::new();
         for record in reader.records() {
             let record = record.map_err(csv_err)?;
@@ -135,6 +126,83 @@ impl Table {
                 cells: record.iter().map(|c| c.to_string()).collect(),
             });
         }
+        Table::from_records(source, headers, rows, delimiter == b';')
+    }
+
+    /// A table from a header (line 1) and rows of cells, with the rules of
+    /// every format: a leading unnamed column is R's row names
+    /// ([`ROW_NAMES`]); an unnamed column with no value is dropped (a
+    /// trailing delimiter, an empty spreadsheet column); any other unnamed or
+    /// repeated header is an error; blank rows are skipped; at least one row.
+    ///
+    /// ```
+    /// use rema_data::table::{Row, Table};
+    /// let row = |line, c: &[&str]| Row { line, cells: c.iter().map(|s| s.to_string()).collect() };
+    /// let t = Table::from_records(
+    ///     "x.csv",
+    ///     vec!["".into(), "yi".into(), "vi".into()],
+    ///     vec![row(2, &["1", "0.1", "0.01"]), row(3, &["", "", ""])],
+    ///     false,
+    /// )
+    /// .unwrap();
+    /// assert_eq!(t.headers, ["row_names", "yi", "vi"]);
+    /// assert_eq!(t.rows.len(), 1);
+    /// ```
+    pub fn from_records(
+        source: &str,
+        mut headers: Vec<String>,
+        mut rows: Vec<Row>,
+        decimal_comma: bool,
+    ) -> Result<Table> {
+        rows.retain(|r| r.cells.iter().any(|c| !c.trim().is_empty()));
+        for r in rows.iter_mut() {
+            r.cells.resize(headers.len(), String::new());
+            for c in r.cells.iter_mut() {
+                let t = c.trim();
+                if t.len() != c.len() {
+                    *c = t.to_string();
+                }
+            }
+        }
+        // Unnamed columns without a single value carry nothing.
+        let keep: Vec<bool> = (0..headers.len())
+            .map(|i| !headers[i].is_empty() || rows.iter().any(|r| !r.cells[i].is_empty()))
+            .collect();
+        if keep.contains(&false) {
+            let mut k = keep.iter();
+            headers.retain(|_| *k.next().unwrap_or(&true));
+            for r in rows.iter_mut() {
+                let mut k = keep.iter();
+                r.cells.retain(|_| *k.next().unwrap_or(&true));
+            }
+        }
+        if headers.first().is_some_and(|h| h.is_empty()) && !headers.iter().any(|h| h == ROW_NAMES)
+        {
+            headers[0] = ROW_NAMES.to_string();
+        }
+        for (i, h) in headers.iter().enumerate() {
+            if h.is_empty() {
+                return Err(DataError::Csv {
+                    at: Location {
+                        file: Some(source.to_string()),
+                        line: Some(1),
+                        ..Location::default()
+                    },
+                    message: format!("header field {} is empty but its column has values; every column needs a name: write one in the header", i + 1),
+                });
+            }
+            if headers[..i].contains(h) {
+                return Err(DataError::Csv {
+                    at: Location {
+                        file: Some(source.to_string()),
+                        line: Some(1),
+                        column: Some(h.clone()),
+                        ..Location::default()
+                    },
+                    message: "the column name appears twice in the header; rename or remove one of the two columns".to_string(),
+                });
+            }
+        }
         if rows.is_empty() {
             return Err(DataError::NoRows {
                 file: source.to_string(),
@@ -144,7 +212,7 @@ impl Table {
             source: source.to_string(),
             headers,
             rows,
-            decimal_comma: delimiter == b';',
+            decimal_comma,
         })
     }
 

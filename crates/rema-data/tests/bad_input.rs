@@ -70,12 +70,45 @@ fn catalogue() -> Vec<(&'static str, DataError)> {
         ("header only", run("study,ai,bi,ci,di\n\n", "RR")),
         ("missing column", run("study,ai,bi,ci\nA,1,2,3\n", "RR")),
         (
-            "column of another measure",
-            run("study,ai,bi,ci,di,m1i\nA,1,2,3,4,5\n", "RR"),
+            "two column sets that disagree",
+            run("study,yi,vi,sei\nA,0.1,0.04,0.2\nB,0.3,0.09,0.2\n", "GEN"),
         ),
         (
-            "conversion column for a measure without conversions",
-            run("study,ai,bi,ci,di,se1i\nA,1,2,3,4,5\n", "RR"),
+            "missing values with missing = fail",
+            run_bytes(
+                b"study,yi,vi,x\nA,0.1,0.04,1\nB,0.3,,2\nC,0.2,0.01,NA\n",
+                "GEN",
+                |s| {
+                    s.missing = rema_data::MissingAction::Fail;
+                    s.mods = vec!["x".into()];
+                },
+            ),
+        ),
+        (
+            "a missing value in every study",
+            run("study,yi,vi\nA,0.1,\nB,NA,0.2\n", "GEN"),
+        ),
+        (
+            "workbook that cannot be read",
+            rema_data::xlsx::read_any(b"PK\x03\x04 cut short", "data.xlsx", None).unwrap_err(),
+        ),
+        (
+            "sheet for a CSV file",
+            rema_data::xlsx::read_any(b"study,yi,vi\nA,1,1\n", "data.csv", Some("Studies")).unwrap_err(),
+        ),
+        (
+            "unnamed column with values",
+            run("study,yi,,vi\nA,0.1,x,0.02\n", "GEN"),
+        ),
+        (
+            "column name twice",
+            run("study,yi,vi,yi\nA,0.1,0.02,0.2\n", "GEN"),
+        ),
+        (
+            "moderator with one level",
+            run_bytes(b"study,yi,vi,g\nA,0.1,0.02,x\nB,0.3,0.04,x\nC,0.2,0.01,x\n", "GEN", |s| {
+                s.mods = vec!["g".into()]
+            }),
         ),
         ("ragged row", run("study,ai,bi,ci,di\nA,1,2,3,4\nB,1,2,3\n", "RR")),
         ("text for a number", run("study,ai,bi,ci,di\nA,1,two,3,4\n", "RR")),
@@ -104,10 +137,6 @@ fn catalogue() -> Vec<(&'static str, DataError)> {
             run("study,ai,n1i,ci,n2i\nA,12,10,3,10\n", "RR"),
         ),
         ("events above the total (one group)", run("study,xi,ni\nA,12,10\n", "PR")),
-        (
-            "duplicate study ids",
-            run("study,ai,bi,ci,di\nA,1,2,3,4\nA,2,3,4,5\n", "RR"),
-        ),
         ("unknown measure", run("study,yi,vi\nA,1,1\n", "XYZ")),
         (
             "unknown method",
@@ -285,12 +314,40 @@ fn each_bad_input_is_its_own_error_variant() {
         DataError::MissingColumns { .. }
     ));
     assert!(matches!(
-        kind("column of another measure"),
-        DataError::UnknownColumn { .. }
+        kind("two column sets that disagree"),
+        DataError::AmbiguousColumns { .. }
     ));
     assert!(matches!(
-        kind("conversion column for a measure without conversions"),
-        DataError::UnknownColumn { .. }
+        kind("missing values with missing = fail"),
+        DataError::MissingValues {
+            every_study: false,
+            ..
+        }
+    ));
+    assert!(matches!(
+        kind("a missing value in every study"),
+        DataError::MissingValues {
+            every_study: true,
+            ..
+        }
+    ));
+    assert!(matches!(
+        kind("workbook that cannot be read"),
+        DataError::Workbook { .. }
+    ));
+    assert!(matches!(
+        kind("sheet for a CSV file"),
+        DataError::Option {
+            option: "sheet",
+            ..
+        }
+    ));
+    for csv in ["unnamed column with values", "column name twice"] {
+        assert!(matches!(kind(csv), DataError::Csv { .. }), "{csv}");
+    }
+    assert!(matches!(
+        kind("moderator with one level"),
+        DataError::Invalid { .. }
     ));
     assert!(matches!(
         kind("ragged row"),
@@ -361,10 +418,6 @@ fn each_bad_input_is_its_own_error_variant() {
             source: E::InvalidValue { column: "xi", .. },
             ..
         }
-    ));
-    assert!(matches!(
-        kind("duplicate study ids"),
-        DataError::DuplicateStudy { .. }
     ));
     assert!(matches!(kind("unknown measure"), DataError::Option { .. }));
     assert!(matches!(kind("unknown method"), DataError::Option { .. }));

@@ -14,7 +14,12 @@ use std::collections::BTreeSet;
 
 use rema_core::{Measure, PermutationStat, PiDist};
 use rema_data::spec::{Model, Permutations, Preset, SPEC_FIELDS};
-use rema_data::{analyze, AnalysisResult, AnalysisSpec, DataError, Table};
+use rema_data::{analyze, AnalysisResult, AnalysisSpec, DataError, MissingAction, Table};
+
+/// Options of how the file is read, not of the analysis: `sheet` picks the
+/// sheet of a workbook before there is a table (tested with the workbooks
+/// in crates/rema-data/tests/files.rs and crates/rema-cli/tests/files.rs).
+const SOURCE_FIELDS: [&str; 1] = ["sheet"];
 
 /// Whether a result carries an option, given the whole spec that ran.
 type Honoured = Box<dyn Fn(&AnalysisResult, &AnalysisSpec) -> bool>;
@@ -316,6 +321,14 @@ fn settings() -> Vec<Setting> {
             |r, _| r.permutation.as_ref().is_some_and(|p| p.ci.is_some()),
         ),
         setting(
+            "missing = fail",
+            &["missing"],
+            |s| s.missing = MissingAction::Fail,
+            // The table has no missing value: nothing to refuse, and the
+            // result records the rule it ran under.
+            |r, _| r.provenance.options.missing == MissingAction::Fail,
+        ),
+        setting(
             "tau2_test",
             &["tau2_test"],
             |s| s.tau2_test = Some(20),
@@ -519,7 +532,7 @@ fn every_option_has_a_setting() {
     let covered: BTreeSet<&str> = settings().iter().map(|s| s.fields[0]).collect();
     let missing: Vec<&&str> = SPEC_FIELDS
         .iter()
-        .filter(|f| !covered.contains(**f))
+        .filter(|f| !covered.contains(**f) && !SOURCE_FIELDS.contains(f))
         .collect();
     assert!(
         missing.is_empty(),

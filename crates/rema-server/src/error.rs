@@ -230,6 +230,7 @@ impl InputKind {
             | DataError::NotFinite { at, .. }
             | DataError::Missing { at }
             | DataError::Invalid { at, .. }
+            | DataError::AmbiguousColumns { at, .. }
             | DataError::Conversion { at, .. }
             | DataError::UnknownStudy { at, .. }
             | DataError::Judgement { at, .. } => ("invalid_data", Some(self.field(at))),
@@ -241,8 +242,12 @@ impl InputKind {
                 };
                 ("analysis_failed", field)
             }
-            DataError::UnknownColumn { column, .. }
-            | DataError::UnknownModerator { column, .. } => (
+            // The first missing cell (the message lists them all).
+            DataError::MissingValues { cells, .. } => (
+                "invalid_data",
+                cells.0.first().map(|at| self.field(at)).or(whole),
+            ),
+            DataError::UnknownModerator { column, .. } => (
                 "invalid_data",
                 Some(match self {
                     InputKind::Rows => format!("rows[].{column}"),
@@ -261,6 +266,7 @@ impl InputKind {
             | DataError::Empty { .. }
             | DataError::NoRows { .. }
             | DataError::MissingColumns { .. }
+            | DataError::Workbook { .. }
             | DataError::Io { .. }
             | DataError::Plan { .. }
             | DataError::UnknownOutcome { .. }

@@ -521,16 +521,21 @@ async fn bad_data_is_422_naming_the_row_and_column() {
 
     let rows =
         json!([{"study": "A", "yi": 0.1, "vi": 0.02}, {"study": "B", "yi": 0.2, "vi": null}]);
-    let e = post_json(&r, json!({"rows": rows, "spec": {"measure": "GEN"}}))
-        .await
-        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_data");
+    // A missing value leaves the study out unless missing is "fail".
+    let e = post_json(
+        &r,
+        json!({"rows": rows, "spec": {"measure": "GEN", "missing": "fail"}}),
+    )
+    .await
+    .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_data");
     assert_eq!(e["field"], "rows[1].vi");
 
     let rows = json!([{"study": "A", "yi": 0.1, "vi": -1}, {"study": "B", "yi": 0.2, "vi": 1}]);
     let e = post_json(&r, json!({"rows": rows, "spec": {"measure": "GEN"}}))
         .await
         .error(StatusCode::UNPROCESSABLE_ENTITY, "analysis_failed");
-    assert_eq!(e["field"], "rows[0]");
+    // The variance's own column, now that the error names it.
+    assert_eq!(e["field"], "rows[0].vi");
     assert!(e["message"].as_str().unwrap().contains("study `A`"), "{e}");
 
     let e = post_json(

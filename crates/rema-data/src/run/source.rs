@@ -37,8 +37,9 @@ pub(super) fn load(plan: &Plan, base: &Path) -> Result<(Loaded, String)> {
         Source::Table(p) => {
             let bytes = read(&p)?;
             let name = base.join(&p).display().to_string();
+            let sheet = table_sheet(plan, &name)?;
             (
-                Loaded::Table(Table::from_bytes(&bytes, &name)?),
+                Loaded::Table(crate::xlsx::read_any(&bytes, &name, sheet)?),
                 sha256_hex(&bytes),
             )
         }
@@ -67,6 +68,29 @@ pub(super) fn load(plan: &Plan, base: &Path) -> Result<(Loaded, String)> {
             )
         }
     })
+}
+
+/// The workbook sheet the plan's analyses name (`sheet`): a plan reads its
+/// table once, so its analyses name one sheet or none.
+fn table_sheet<'p>(plan: &'p Plan, table: &str) -> Result<Option<&'p str>> {
+    let mut sheets: Vec<&str> = plan
+        .analyses
+        .iter()
+        .filter_map(|a| a.spec.sheet.as_deref())
+        .collect();
+    sheets.sort_unstable();
+    sheets.dedup();
+    match sheets.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(one)),
+        _ => Err(DataError::Plan {
+            file: table.to_string(),
+            message: format!(
+                "the analyses name the sheets {}; a plan reads one table, so name one sheet (or write one plan per sheet)",
+                sheets.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+            ),
+        }),
+    }
 }
 
 pub(super) fn data_source(plan: &Plan, plan_name: &str) -> String {
