@@ -126,3 +126,14 @@ pub enum Error {
 
 /// The result of every fallible rema-core function.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// `Ok` when `value` is finite and `ok` holds, else the error `bad` makes:
+/// the check of one raw input value, shared by the effect sizes and the
+/// conversions.
+pub(crate) fn ensure_valid<E>(value: f64, ok: bool, bad: impl FnOnce() -> E) -> Result<(), E> {
+    if value.is_finite() && ok {
+        Ok(())
+    } else {
+        Err(bad())
+    }
+}

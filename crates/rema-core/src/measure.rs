@@ -1,6 +1,5 @@
 //! Effect-size measures, named as in metafor's `escalc`.
 
-use std::fmt;
 use std::str::FromStr;
 
 /// An effect-size measure. The names and conventions are metafor's.
@@ -169,11 +168,7 @@ pub enum BackTransform {
     InverseFreemanTukey,
 }
 
-impl fmt::Display for Measure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+display_by_name!(Measure);
 
 impl FromStr for Measure {
     type Err = String;

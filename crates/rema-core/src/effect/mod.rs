@@ -237,6 +237,33 @@ pub(crate) fn continuity<T>(
     (added, corrected)
 }
 
+/// The effect sizes of count data under the continuity correction (see
+/// [`continuity`]): `effect(study, added)` gives yᵢ and vᵢ of a study whose
+/// cells received `added`, and `n(study)` its total sample size.
+pub(crate) fn corrected_effects<T>(
+    measure: Measure,
+    studies: &[T],
+    (add, to): (f64, AddTo),
+    has_zero: impl Fn(&T) -> bool,
+    n: impl Fn(&T) -> f64,
+    effect: impl Fn(&T, f64) -> (f64, f64),
+) -> EffectSizes {
+    let (added, corrected) = continuity(studies, add, to, has_zero);
+    let (yi, vi) = studies
+        .iter()
+        .zip(&added)
+        .map(|(s, &a)| effect(s, a))
+        .unzip();
+    EffectSizes {
+        measure,
+        yi,
+        vi,
+        ni: Some(studies.iter().map(n).collect()),
+        corrected,
+        notes: Vec::new(),
+    }
+}
+
 /// Options of the effect-size computation.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct EffectOptions {
@@ -396,14 +423,10 @@ pub(crate) fn check(
     ok: bool,
     allowed: &'static str,
 ) -> Result<()> {
-    if value.is_finite() && ok {
-        Ok(())
-    } else {
-        Err(Error::InvalidValue {
-            study,
-            column,
-            value,
-            allowed,
-        })
-    }
+    crate::error::ensure_valid(value, ok, || Error::InvalidValue {
+        study,
+        column,
+        value,
+        allowed,
+    })
 }

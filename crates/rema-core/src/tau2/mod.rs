@@ -19,7 +19,6 @@ pub(crate) mod kernel;
 pub(crate) mod paule_mandel;
 mod sidik_jonkman;
 
-use std::fmt;
 use std::str::FromStr;
 
 use crate::error::Result;
@@ -168,11 +167,7 @@ impl Method {
     }
 }
 
-impl fmt::Display for Method {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+display_by_name!(Method);
 
 impl FromStr for Method {
     type Err = String;
