@@ -7,8 +7,9 @@
 //! fits (FE, DL), 1e-4 for iterative ones (REML); differences below 1e-10
 //! count as zero.
 
-use std::path::PathBuf;
+mod common;
 
+use common::{ablat, num, nums, rows, Case, ABLAT, ALLOC, VI, YI};
 use rema_core::resample::bootstrap::{bootstrap, BootstrapOptions, BootstrapType};
 use rema_core::resample::bootstrap_mods::bootstrap_moderators;
 use rema_core::resample::heterogeneity::tau2_test;
@@ -23,24 +24,6 @@ use rema_core::{
 use serde_json::Value;
 
 const ABS_FLOOR: f64 = 1e-10;
-
-fn golden() -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/model.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).expect("model.json is JSON")
-}
-
-fn num(v: &Value) -> f64 {
-    v.as_f64().unwrap_or(f64::NAN)
-}
-
-fn nums(v: &Value) -> Vec<f64> {
-    v.as_array().expect("an array").iter().map(num).collect()
-}
-
-fn rows(v: &Value) -> Vec<Vec<f64>> {
-    v.as_array().expect("an array").iter().map(nums).collect()
-}
 
 /// Collects disagreements so that one run reports all of them.
 struct Checker {
@@ -65,45 +48,12 @@ impl Checker {
     }
 }
 
-struct Case {
-    id: String,
-    fit: RmaFit,
-    g: Value,
-}
-
 fn cases() -> Vec<Case> {
-    let g = golden();
-    let gen = &g["generator"];
-    assert_eq!(
-        gen["metafor"], "3.8.1",
-        "the golden values come from metafor 3.8.1"
-    );
-    g["cases"]
-        .as_array()
-        .expect("cases")
-        .iter()
-        .map(|c| {
-            let method: Method = c["method"].as_str().unwrap().parse().unwrap();
-            let test: Test = c["test"].as_str().unwrap().parse().unwrap();
-            // A level of 90 is given as the proportion 0.9, as metafor reads it.
-            let level = num(&c["level"]);
-            let level = Level::new(if level == 90.0 { 0.9 } else { level }).unwrap();
-            let studies = Studies::new(&nums(&c["yi"]), &nums(&c["vi"])).unwrap();
-            let x = rows(&c["x"]);
-            let (k, p) = (x.len(), x[0].len());
-            let x = Design::from_row_major(k, p, x.concat()).unwrap();
-            let fit = Rma::new(method)
-                .test(test)
-                .level(level)
-                .fit_mods(&studies, &x)
-                .unwrap();
-            Case {
-                id: c["id"].as_str().unwrap().to_string(),
-                fit,
-                g: c.clone(),
-            }
-        })
-        .collect()
+    common::cases("model", |c| {
+        // A level of 90 is given as the proportion 0.9, as metafor reads it.
+        let level = num(&c["level"]);
+        Level::new(if level == 90.0 { 0.9 } else { level }).unwrap()
+    })
 }
 
 fn checker(case: &Case) -> Checker {
@@ -221,22 +171,20 @@ fn influence_of_a_meta_regression_matches_metafor() {
         let dfbetas = rows(&g["dfbetas"]);
         for (i, s) in inf.iter().enumerate() {
             let id = &case.id;
-            c.close(
-                &format!("{id} rstudent[{i}]"),
-                s.rstudent,
-                num(&g["rstudent"][i]),
-            );
-            c.close(&format!("{id} dffits[{i}]"), s.dffits, num(&g["dffits"][i]));
-            c.close(&format!("{id} cook.d[{i}]"), s.cook_d, num(&g["cook_d"][i]));
-            c.close(&format!("{id} cov.r[{i}]"), s.cov_r, num(&g["cov_r"][i]));
-            c.close(
-                &format!("{id} tau2.del[{i}]"),
-                s.tau2_del,
-                num(&g["tau2_del"][i]),
-            );
-            c.close(&format!("{id} QE.del[{i}]"), s.qe_del, num(&g["qe_del"][i]));
-            c.close(&format!("{id} hat[{i}]"), s.hat, num(&g["hat"][i]));
-            c.close(&format!("{id} weight[{i}]"), s.weight, num(&g["weight"][i]));
+            // metafor's name, the key in model.json, rema's value.
+            let stats = [
+                ("rstudent", "rstudent", s.rstudent),
+                ("dffits", "dffits", s.dffits),
+                ("cook.d", "cook_d", s.cook_d),
+                ("cov.r", "cov_r", s.cov_r),
+                ("tau2.del", "tau2_del", s.tau2_del),
+                ("QE.del", "qe_del", s.qe_del),
+                ("hat", "hat", s.hat),
+                ("weight", "weight", s.weight),
+            ];
+            for (name, key, value) in stats {
+                c.close(&format!("{id} {name}[{i}]"), value, num(&g[key][i]));
+            }
             for (j, d) in dfbetas[i].iter().enumerate() {
                 c.close(&format!("{id} dfbetas[{i}][{j}]"), s.dfbetas[j], *d);
             }
@@ -300,23 +248,6 @@ fn leave_one_out_of_a_meta_regression_matches_metafor() {
 }
 
 // The methods against the free functions they wrap, on dat.bcg.
-
-const YI: [f64; 13] = [
-    -0.8893113, -1.5853887, -1.3480731, -1.4415512, -0.2175473, -0.7861156, -1.6208982, 0.0119509,
-    -0.4694176, -1.3713448, -0.3393640, 0.4459134, -0.0173139,
-];
-const VI: [f64; 13] = [
-    0.3255848, 0.1945811, 0.4153680, 0.0200000, 0.0512101, 0.0069056, 0.2230172, 0.0039626,
-    0.0564342, 0.0730248, 0.0124157, 0.5325058, 0.0714047,
-];
-const ABLAT: [f64; 13] = [
-    44., 55., 42., 52., 13., 44., 19., 13., 27., 42., 18., 33., 33.,
-];
-const ALLOC: [usize; 13] = [1, 0, 1, 1, 2, 2, 1, 1, 2, 2, 0, 2, 2];
-
-fn ablat() -> Design {
-    Design::from_row_major(13, 2, ABLAT.iter().flat_map(|&a| [1.0, a]).collect()).unwrap()
-}
 
 fn opts(method: Method) -> FitOptions {
     FitOptions {
