@@ -172,18 +172,23 @@ impl AnalyzeArgs {
     }
 }
 
-pub fn run(args: &AnalyzeArgs) -> Result<(), CliError> {
-    let name = args.file.display().to_string();
-    let bytes = std::fs::read(&args.file).map_err(|source| DataError::Io {
+/// Reads the CSV file at `path`; returns the table and the SHA-256 of its bytes
+/// (for the provenance of the result).
+pub fn read_table(path: &std::path::Path) -> Result<(Table, String), CliError> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| DataError::Io {
         path: name.clone(),
         source,
     })?;
-    let table = Table::from_bytes(&bytes, &name)?;
+    Ok((Table::from_bytes(&bytes, &name)?, sha256_hex(&bytes)))
+}
+
+pub fn run(args: &AnalyzeArgs) -> Result<(), CliError> {
+    let (table, sha) = read_table(&args.file)?;
     let spec = args.spec();
     let long = spec.permutations.is_some() || spec.bootstrap.is_some();
-    let result = crate::progress::with_hooks(long, |hooks| {
-        analyze_with(&table, &spec, &sha256_hex(&bytes), hooks)
-    })?;
+    let result =
+        crate::progress::with_hooks(long, |hooks| analyze_with(&table, &spec, &sha, hooks))?;
     let out = match args.format {
         Format::Json => serde_json::to_string_pretty(&result).expect("results serialise") + "\n",
         Format::Text => rema_data::render::text(&result),

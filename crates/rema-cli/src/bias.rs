@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use rema_data::{bias, sha256_hex, DataError, Table};
+use rema_data::bias;
 
-use crate::analyze::Format;
+use crate::analyze::{read_table, Format};
 use crate::exit::CliError;
 use crate::model_args::ModelArgs;
 
@@ -38,13 +38,8 @@ pub struct BiasArgs {
 }
 
 pub fn run(args: &BiasArgs) -> Result<(), CliError> {
-    let name = args.file.display().to_string();
-    let bytes = std::fs::read(&args.file).map_err(|source| DataError::Io {
-        path: name.clone(),
-        source,
-    })?;
-    let table = Table::from_bytes(&bytes, &name)?;
-    let result = bias(&table, &args.model.spec(), &sha256_hex(&bytes))?;
+    let (table, sha) = read_table(&args.file)?;
+    let result = bias(&table, &args.model.spec(), &sha)?;
     let out = match args.format {
         Format::Json => serde_json::to_string_pretty(&result).expect("results serialise") + "\n",
         Format::Text | Format::Csv => rema_data::render::bias_text(&result),

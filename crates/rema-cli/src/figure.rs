@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use rema_data::{analyze, sha256_hex, AnalysisResult, DataError, Table};
+use rema_data::{analyze, AnalysisResult, Table};
 
-use crate::analyze::AnalyzeArgs;
+use crate::analyze::{read_table, AnalyzeArgs};
 use crate::exit::{self, CliError};
 
 /// Output options of a figure.
@@ -57,13 +57,8 @@ pub fn kind_of(path: &Path) -> Result<Kind, CliError> {
 
 /// Reads `args.file` and runs the analysis, as `rema analyze` does.
 pub fn analysis(args: &AnalyzeArgs) -> Result<(Table, AnalysisResult), CliError> {
-    let name = args.file.display().to_string();
-    let bytes = std::fs::read(&args.file).map_err(|source| DataError::Io {
-        path: name.clone(),
-        source,
-    })?;
-    let table = Table::from_bytes(&bytes, &name)?;
-    let result = analyze(&table, &args.spec(), &sha256_hex(&bytes))?;
+    let (table, sha) = read_table(&args.file)?;
+    let result = analyze(&table, &args.spec(), &sha)?;
     Ok((table, result))
 }
 
