@@ -137,3 +137,25 @@ pub(crate) fn ensure_valid<E>(value: f64, ok: bool, bad: impl FnOnce() -> E) -> 
         Err(bad())
     }
 }
+
+/// The choice among `all` whose `name` is `key` (the spelling `raw` already
+/// normalised), or the message that lists every name: the parsing of the
+/// choice enums, `what` naming the option (`measure`, `method`).
+pub(crate) fn parse_choice<T: Copy>(
+    all: &[T],
+    name: fn(T) -> &'static str,
+    key: &str,
+    what: &str,
+    raw: &str,
+) -> Result<T, String> {
+    all.iter()
+        .copied()
+        .find(|c| name(*c) == key)
+        .ok_or_else(|| {
+            let names: Vec<_> = all.iter().map(|c| name(*c)).collect();
+            format!(
+                "unknown {what} `{raw}`; expected one of {}",
+                names.join(", ")
+            )
+        })
+}

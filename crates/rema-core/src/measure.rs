@@ -174,16 +174,6 @@ impl FromStr for Measure {
     type Err = String;
     fn from_str(s: &str) -> Result<Measure, String> {
         let up = s.trim().to_ascii_uppercase();
-        Measure::ALL
-            .iter()
-            .copied()
-            .find(|m| m.name() == up)
-            .ok_or_else(|| {
-                let names: Vec<_> = Measure::ALL.iter().map(|m| m.name()).collect();
-                format!(
-                    "unknown measure `{s}`; expected one of {}",
-                    names.join(", ")
-                )
-            })
+        crate::error::parse_choice(&Measure::ALL, Measure::name, &up, "measure", s)
     }
 }

@@ -178,14 +178,7 @@ impl FromStr for Method {
         } else {
             up
         };
-        Method::ALL
-            .iter()
-            .copied()
-            .find(|m| m.name() == up)
-            .ok_or_else(|| {
-                let names: Vec<_> = Method::ALL.iter().map(|m| m.name()).collect();
-                format!("unknown method `{s}`; expected one of {}", names.join(", "))
-            })
+        crate::error::parse_choice(&Method::ALL, Method::name, &up, "method", s)
     }
 }
 
