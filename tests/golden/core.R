@@ -26,7 +26,7 @@ methods <- c("FE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "PM")
 tests <- c("z", "knha")
 
 transf_for <- function(measure, ni) {
-  switch(measure, RR = exp, OR = exp, PLN = exp, PLO = transf.ilogit, PAS = transf.iarcsin,
+  switch(measure, RR = exp, OR = exp, PLN = exp, ROM = exp, CVR = exp, VR = exp, PLO = transf.ilogit, PAS = transf.iarcsin,
          PFT = function(x) transf.ipft.hm(x, targs = list(ni = ni)), NULL)
 }
 
@@ -86,6 +86,20 @@ add_case <- function(id, dataset, measure, input, csv = TRUE, methods_ = methods
 bcg <- data.frame(ai = dat.bcg$tpos, bi = dat.bcg$tneg, ci = dat.bcg$cpos, di = dat.bcg$cneg)
 for (m in c("RR", "OR", "RD")) add_case(paste0("bcg_", m), "dat.bcg", m, bcg)
 
+# The other 2x2-table measures of escalc (AS and PHI with add = 0, metafor's default for them).
+for (m in c("AS", "PHI", "YUQ", "YUY", "OR2DN", "OR2DL"))
+  add_case(paste0("bcg_", m), "dat.bcg", m, bcg, methods_ = c("FE", "DL", "REML"), tests_ = "z")
+# Zero cells (Nielweise 2007, catheter-related bloodstream infections): 0.5 is added to the tables
+# with a zero cell for YUQ, YUY, OR2DN and OR2DL; AS and PHI are finite at zero and get nothing.
+niel <- data.frame(ai = dat.nielweise2007$ai, n1i = dat.nielweise2007$n1i,
+                   ci = dat.nielweise2007$ci, n2i = dat.nielweise2007$n2i)
+# PHI is 0/0 for a table without events in either group (study 15): metafor gives NA and leaves the study
+# out of the fit, rema refuses it and suggests a continuity correction, so that case drops it from the input.
+for (m in c("AS", "PHI", "YUQ", "YUY", "OR2DN", "OR2DL"))
+  add_case(paste0("nielweise2007_", m), "dat.nielweise2007", m, if (m == "PHI") niel[-15, ] else niel,
+           methods_ = c("DL", "REML"), tests_ = "z",
+           note = if (m == "PHI") "study 15 (0/118 vs 0/105) left out: PHI is 0/0 there" else NULL)
+
 # Viechtbauer 2007, Table II: pre-eclampsia trials, log odds ratios.
 col <- data.frame(ai = dat.collins1985b$pre.xti, n1i = dat.collins1985b$pre.nti,
                   ci = dat.collins1985b$pre.xci, n2i = dat.collins1985b$pre.nci)
@@ -95,6 +109,13 @@ add_case("collins1985b_OR", "dat.collins1985b", "OR", col, levels = c(95, 90))
 nor <- data.frame(m1i = dat.normand1999$m1i, sd1i = dat.normand1999$sd1i, n1i = dat.normand1999$n1i,
                   m2i = dat.normand1999$m2i, sd2i = dat.normand1999$sd2i, n2i = dat.normand1999$n2i)
 for (m in c("MD", "SMD")) add_case(paste0("normand1999_", m), "dat.normand1999", m, nor)
+# The other two-group measures of means and SDs (metafor 3.8-1's SMDH variance carries the factor c(m)^2).
+for (m in c("SMDH", "SMD1", "ROM", "CVR", "VR"))
+  add_case(paste0("normand1999_", m), "dat.normand1999", m, nor, methods_ = c("FE", "DL", "REML"))
+# Curtis et al. 1998, plant growth under elevated CO2: the response ratio's own example.
+cur <- data.frame(m1i = dat.curtis1998$m1i, sd1i = dat.curtis1998$sd1i, n1i = dat.curtis1998$n1i,
+                  m2i = dat.curtis1998$m2i, sd2i = dat.curtis1998$sd2i, n2i = dat.curtis1998$n2i)
+for (m in c("ROM", "VR", "CVR")) add_case(paste0("curtis1998_", m), "dat.curtis1998", m, cur, methods_ = c("DL", "REML"), tests_ = "z")
 
 # Proportions: Pritz 1997, recovery after stroke.
 pri <- data.frame(xi = dat.pritz1997$xi, ni = dat.pritz1997$ni)

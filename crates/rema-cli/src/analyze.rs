@@ -15,8 +15,10 @@ use crate::model_args::{self, ModelArgs};
 ///
 /// The CSV has a header with metafor's column names and an optional `study`
 /// column:
-///   RR, OR, RD            ai, bi, ci, di   (or ai, n1i, ci, n2i)
-///   MD, SMD               m1i, sd1i, n1i, m2i, sd2i, n2i
+///   RR, OR, RD, AS, PHI, YUQ, YUY, OR2DN, OR2DL
+///                         ai, bi, ci, di   (or ai, n1i, ci, n2i)
+///   MD, SMD, SMDH, SMD1, ROM, CVR, VR
+///                         m1i, sd1i, n1i, m2i, sd2i, n2i
 ///   MC, SMCC, SMCR        m_pre, sd_pre, m_post, sd_post, ni, ri
 ///                         (or metafor's m1i = post, m2i = pre, sd1i, sd2i, ni, ri)
 ///   PR, PLN, PLO, PAS, PFT  xi, ni

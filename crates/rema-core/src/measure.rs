@@ -11,10 +11,32 @@ pub enum Measure {
     Or,
     /// Risk difference (two-group binary).
     Rd,
+    /// Arcsine square-root risk difference (two-group binary).
+    As,
+    /// Phi coefficient (two-group binary).
+    Phi,
+    /// Yule's Q (two-group binary).
+    Yuq,
+    /// Yule's Y (two-group binary).
+    Yuy,
+    /// Log odds ratio converted to an SMD by the normal distribution (Cox & Snell).
+    Or2dn,
+    /// Log odds ratio converted to an SMD by the logistic distribution.
+    Or2dl,
     /// Raw mean difference (two-group continuous).
     Md,
     /// Standardised mean difference, Hedges' g (two-group continuous).
     Smd,
+    /// Standardised mean difference with heteroscedastic SDs (two-group continuous).
+    Smdh,
+    /// Standardised mean difference by group 2's SD, Glass's Δ (two-group continuous).
+    Smd1,
+    /// Log ratio of means, the response ratio (two-group continuous).
+    Rom,
+    /// Log coefficient-of-variation ratio (two-group continuous).
+    Cvr,
+    /// Log variability ratio (two-group continuous).
+    Vr,
     /// Raw mean change (single-group pre/post).
     Mc,
     /// Standardised mean change, change-score standardisation.
@@ -52,12 +74,23 @@ pub enum DataKind {
 
 impl Measure {
     /// Every measure, in the order of metafor's documentation.
-    pub const ALL: [Measure; 14] = [
+    pub const ALL: [Measure; 25] = [
         Measure::Rr,
         Measure::Or,
         Measure::Rd,
+        Measure::As,
+        Measure::Phi,
+        Measure::Yuq,
+        Measure::Yuy,
+        Measure::Or2dn,
+        Measure::Or2dl,
         Measure::Md,
         Measure::Smd,
+        Measure::Smdh,
+        Measure::Smd1,
+        Measure::Rom,
+        Measure::Cvr,
+        Measure::Vr,
         Measure::Mc,
         Measure::Smcc,
         Measure::Smcr,
@@ -83,8 +116,19 @@ impl Measure {
             Measure::Rr => "RR",
             Measure::Or => "OR",
             Measure::Rd => "RD",
+            Measure::As => "AS",
+            Measure::Phi => "PHI",
+            Measure::Yuq => "YUQ",
+            Measure::Yuy => "YUY",
+            Measure::Or2dn => "OR2DN",
+            Measure::Or2dl => "OR2DL",
             Measure::Md => "MD",
             Measure::Smd => "SMD",
+            Measure::Smdh => "SMDH",
+            Measure::Smd1 => "SMD1",
+            Measure::Rom => "ROM",
+            Measure::Cvr => "CVR",
+            Measure::Vr => "VR",
             Measure::Mc => "MC",
             Measure::Smcc => "SMCC",
             Measure::Smcr => "SMCR",
@@ -106,8 +150,22 @@ impl Measure {
     /// ```
     pub fn data_kind(self) -> DataKind {
         match self {
-            Measure::Rr | Measure::Or | Measure::Rd => DataKind::TwoGroupBinary,
-            Measure::Md | Measure::Smd => DataKind::TwoGroupContinuous,
+            Measure::Rr
+            | Measure::Or
+            | Measure::Rd
+            | Measure::As
+            | Measure::Phi
+            | Measure::Yuq
+            | Measure::Yuy
+            | Measure::Or2dn
+            | Measure::Or2dl => DataKind::TwoGroupBinary,
+            Measure::Md
+            | Measure::Smd
+            | Measure::Smdh
+            | Measure::Smd1
+            | Measure::Rom
+            | Measure::Cvr
+            | Measure::Vr => DataKind::TwoGroupContinuous,
             Measure::Mc | Measure::Smcc | Measure::Smcr => DataKind::PrePost,
             Measure::Pr | Measure::Pln | Measure::Plo | Measure::Pas | Measure::Pft => {
                 DataKind::Proportion
@@ -117,7 +175,8 @@ impl Measure {
     }
 
     /// The continuity correction metafor adds by default (`add`): 0.5 for the
-    /// measures that need it, 0 for PAS and PFT, which are finite at zero.
+    /// measures that need it, 0 for AS, PHI, PAS and PFT, which are finite at
+    /// zero (and for the measures of continuous data, which have no cells).
     ///
     /// ```
     /// use rema_core::{BackTransform, Measure};
@@ -128,9 +187,16 @@ impl Measure {
     /// ```
     pub fn default_add(self) -> f64 {
         match self {
-            Measure::Rr | Measure::Or | Measure::Rd | Measure::Pr | Measure::Pln | Measure::Plo => {
-                0.5
-            }
+            Measure::Rr
+            | Measure::Or
+            | Measure::Rd
+            | Measure::Yuq
+            | Measure::Yuy
+            | Measure::Or2dn
+            | Measure::Or2dl
+            | Measure::Pr
+            | Measure::Pln
+            | Measure::Plo => 0.5,
             _ => 0.0,
         }
     }
@@ -138,7 +204,12 @@ impl Measure {
     /// The scale on which results are reported back to a reader.
     pub fn back_transform(self) -> BackTransform {
         match self {
-            Measure::Rr | Measure::Or | Measure::Pln => BackTransform::Exp,
+            Measure::Rr
+            | Measure::Or
+            | Measure::Pln
+            | Measure::Rom
+            | Measure::Cvr
+            | Measure::Vr => BackTransform::Exp,
             Measure::Pr => BackTransform::Identity,
             Measure::Plo => BackTransform::InverseLogit,
             Measure::Pas => BackTransform::InverseArcsine,
@@ -156,9 +227,9 @@ impl Measure {
 /// How an analysis-scale value is mapped back to the scale a reader expects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BackTransform {
-    /// None: the analysis scale is the reported scale (`MD`, `SMD`, `RD`, `PR`, ...).
+    /// None: the analysis scale is the reported scale (`MD`, `SMD`, `RD`, `PR`, `PHI`, ...).
     Identity,
-    /// exp(x), for log ratios and log proportions (metafor `transf.exp.int`).
+    /// exp(x), for log ratios (`RR`, `OR`, `ROM`, `VR`, `CVR`) and log proportions (metafor `transf.exp.int`).
     Exp,
     /// 1/(1 + e⁻ˣ), for logits (metafor `transf.ilogit`).
     InverseLogit,

@@ -148,7 +148,7 @@ pub fn apply(table: &Table, measure: Measure, opts: &ConversionOptions) -> Resul
                     file: table.source.clone(),
                     column: c.to_string(),
                     measure: measure.name().to_string(),
-                    expected: "its own; conversion columns such as se1i, median1i, min1i are for MD, SMD, MC, SMCC and SMCR only".to_string(),
+                    expected: "its own; conversion columns such as se1i, median1i, min1i are for the measures of means and SDs (MD, SMD, SMDH, SMD1, ROM, CVR, VR, MC, SMCC, SMCR) only".to_string(),
                 });
             }
             return Ok(Converted {

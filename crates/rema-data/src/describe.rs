@@ -49,8 +49,25 @@ impl Prose for Measure {
             Measure::Rr => "log risk ratios from the 2×2 tables",
             Measure::Or => "log odds ratios from the 2×2 tables",
             Measure::Rd => "risk differences from the 2×2 tables",
+            Measure::As => "arcsine square-root risk differences from the 2×2 tables",
+            Measure::Phi => "phi coefficients from the 2×2 tables",
+            Measure::Yuq => "Yule's Q from the 2×2 tables",
+            Measure::Yuy => "Yule's Y from the 2×2 tables",
+            Measure::Or2dn => {
+                "log odds ratios converted to standardised mean differences (normal distribution, divided by 1.65)"
+            }
+            Measure::Or2dl => {
+                "log odds ratios converted to standardised mean differences (logistic distribution, times √3/π)"
+            }
             Measure::Md => "raw mean differences",
             Measure::Smd => "standardised mean differences (Hedges' g, bias-corrected)",
+            Measure::Smdh => {
+                "standardised mean differences with heteroscedastic SDs (Bonett, bias-corrected)"
+            }
+            Measure::Smd1 => "standardised mean differences by the second group's SD (Glass's Δ, bias-corrected)",
+            Measure::Rom => "log ratios of means (response ratios)",
+            Measure::Cvr => "log coefficient-of-variation ratios",
+            Measure::Vr => "log variability ratios (ratios of SDs)",
             Measure::Mc => "raw mean changes from pre/post means with the pre/post correlation",
             Measure::Smcc => "standardised mean changes (change-score standardisation)",
             Measure::Smcr => {

@@ -129,7 +129,17 @@ impl DisplayTransform {
             Some(Measure::Or) => "Odds ratio",
             Some(Measure::Rd) => "Risk difference",
             Some(Measure::Md) => "Mean difference",
-            Some(Measure::Smd) => "Std. mean difference",
+            Some(Measure::Smd) | Some(Measure::Smdh) | Some(Measure::Smd1) => {
+                "Std. mean difference"
+            }
+            Some(Measure::Or2dn) | Some(Measure::Or2dl) => "Std. mean difference (from OR)",
+            Some(Measure::As) => "Arcsine risk difference",
+            Some(Measure::Phi) => "Phi coefficient",
+            Some(Measure::Yuq) => "Yule's Q",
+            Some(Measure::Yuy) => "Yule's Y",
+            Some(Measure::Rom) => "Ratio of means",
+            Some(Measure::Cvr) => "CV ratio",
+            Some(Measure::Vr) => "Variability ratio",
             Some(Measure::Mc) => "Mean change",
             Some(Measure::Smcc) | Some(Measure::Smcr) => "Std. mean change",
             Some(m) if m.is_proportion() => "Proportion (%)",

@@ -1,11 +1,25 @@
-//! Two independent groups with means and SDs: raw and standardised mean difference.
+//! Two independent groups with means and SDs: mean differences, standardised
+//! mean differences, and ratios of means and of variability.
 //!
-//! Matches metafor `escalc(measure = "MD" | "SMD")` with `vtype = "LS"`:
+//! Matches metafor 3.8-1 `escalc(measure = ...)` with `vtype = "LS"`:
 //! - MD: yᵢ = m₁ᵢ − m₂ᵢ, vᵢ = sd₁ᵢ²/n₁ᵢ + sd₂ᵢ²/n₂ᵢ (no equal-variance assumption);
 //! - SMD: Hedges' g, yᵢ = c(mᵢ)·(m₁ᵢ − m₂ᵢ)/sᵢ with the pooled SD
 //!   sᵢ² = ((n₁ᵢ−1)sd₁ᵢ² + (n₂ᵢ−1)sd₂ᵢ²)/mᵢ, mᵢ = n₁ᵢ + n₂ᵢ − 2, and the exact
 //!   bias correction c(m) = Γ(m/2) / (√(m/2) Γ((m−1)/2)) (Hedges 1981);
-//!   vᵢ = 1/n₁ᵢ + 1/n₂ᵢ + yᵢ²/(2(n₁ᵢ + n₂ᵢ)) (Hedges & Olkin 1985, metafor's default).
+//!   vᵢ = 1/n₁ᵢ + 1/n₂ᵢ + yᵢ²/(2(n₁ᵢ + n₂ᵢ)) (Hedges & Olkin 1985, metafor's default);
+//! - SMD1: Glass's Δ, standardised by group 2's SD: yᵢ = c(n₂ᵢ−1)(m₁ᵢ − m₂ᵢ)/sd₂ᵢ,
+//!   vᵢ = 1/n₁ᵢ + 1/n₂ᵢ + yᵢ²/(2n₂ᵢ) (Glass 1976);
+//! - SMDH: heteroscedastic SMD, standardised by sᵢ = √((sd₁ᵢ² + sd₂ᵢ²)/2):
+//!   yᵢ = c(mᵢ)(m₁ᵢ − m₂ᵢ)/sᵢ,
+//!   vᵢ = c(mᵢ)²·[yᵢ²(sd₁ᵢ⁴/(n₁ᵢ−1) + sd₂ᵢ⁴/(n₂ᵢ−1))/(8sᵢ⁴) + (sd₁ᵢ²/(n₁ᵢ−1) + sd₂ᵢ²/(n₂ᵢ−1))/sᵢ²]
+//!   (Bonett 2008, with metafor 3.8-1's factor c(mᵢ)²);
+//! - ROM: log ratio of means, yᵢ = ln(m₁ᵢ/m₂ᵢ), vᵢ = sd₁ᵢ²/(n₁ᵢm₁ᵢ²) + sd₂ᵢ²/(n₂ᵢm₂ᵢ²)
+//!   (Hedges et al. 1999);
+//! - VR: log variability ratio, yᵢ = ln(sd₁ᵢ/sd₂ᵢ) + 1/(2(n₁ᵢ−1)) − 1/(2(n₂ᵢ−1)),
+//!   vᵢ = 1/(2(n₁ᵢ−1)) + 1/(2(n₂ᵢ−1)) (Nakagawa et al. 2015);
+//! - CVR: log coefficient-of-variation ratio,
+//!   yᵢ = ln(sd₁ᵢ/m₁ᵢ) + 1/(2(n₁ᵢ−1)) − ln(sd₂ᵢ/m₂ᵢ) − 1/(2(n₂ᵢ−1)),
+//!   vᵢ = 1/(2(n₁ᵢ−1)) + sd₁ᵢ²/(n₁ᵢm₁ᵢ²) + 1/(2(n₂ᵢ−1)) + sd₂ᵢ²/(n₂ᵢm₂ᵢ²) (Nakagawa et al. 2015).
 
 use super::{check, ContinuousStudy, EffectSizes};
 use crate::error::Result;
@@ -40,28 +54,83 @@ pub(super) fn compute(measure: Measure, studies: &[ContinuousStudy]) -> Result<E
         check(i, "sd2i", s.sd2, s.sd2 > 0.0, SD)?;
         check(i, "n1i", s.n1, s.n1 >= 1.0, N)?;
         check(i, "n2i", s.n2, s.n2 >= 1.0, N)?;
-        match measure {
-            Measure::Md => {
-                yi.push(s.m1 - s.m2);
-                vi.push(s.sd1 * s.sd1 / s.n1 + s.sd2 * s.sd2 / s.n2);
-            }
-            Measure::Smd => {
+        let (y, v) = match measure {
+            Measure::Md => (s.m1 - s.m2, s.sd1 * s.sd1 / s.n1 + s.sd2 * s.sd2 / s.n2),
+            Measure::Smd | Measure::Smdh => {
                 let m = s.n1 + s.n2 - 2.0;
+                let allowed = if measure == Measure::Smd {
+                    "SMD needs n1i + n2i >= 4 for the bias correction"
+                } else {
+                    "SMDH needs n1i + n2i >= 4 for the bias correction"
+                };
+                check(i, "n1i", s.n1 + s.n2, m > 1.0, allowed)?;
+                let c = hedges_correction(m);
+                let (v1, v2) = (s.sd1 * s.sd1, s.sd2 * s.sd2);
+                if measure == Measure::Smd {
+                    let sp = (((s.n1 - 1.0) * v1 + (s.n2 - 1.0) * v2) / m).sqrt();
+                    let g = c * (s.m1 - s.m2) / sp;
+                    (g, 1.0 / s.n1 + 1.0 / s.n2 + g * g / (2.0 * (s.n1 + s.n2)))
+                } else {
+                    small_sample_terms(i, s)?;
+                    let s2 = (v1 + v2) / 2.0;
+                    let g = c * (s.m1 - s.m2) / s2.sqrt();
+                    let (a1, a2) = (1.0 / (s.n1 - 1.0), 1.0 / (s.n2 - 1.0));
+                    let v = g * g * (v1 * v1 * a1 + v2 * v2 * a2) / (8.0 * s2 * s2)
+                        + (v1 * a1 + v2 * a2) / s2;
+                    (g, c * c * v)
+                }
+            }
+            Measure::Smd1 => {
                 check(
                     i,
-                    "n1i",
-                    s.n1 + s.n2,
-                    m > 1.0,
-                    "SMD needs n1i + n2i >= 4 for the bias correction",
+                    "n2i",
+                    s.n2,
+                    s.n2 > 2.0,
+                    "SMD1 needs n2i >= 3 for the bias correction",
                 )?;
-                let sp = (((s.n1 - 1.0) * s.sd1 * s.sd1 + (s.n2 - 1.0) * s.sd2 * s.sd2) / m).sqrt();
-                let g = hedges_correction(m) * (s.m1 - s.m2) / sp;
-                yi.push(g);
-                vi.push(1.0 / s.n1 + 1.0 / s.n2 + g * g / (2.0 * (s.n1 + s.n2)));
+                let g = hedges_correction(s.n2 - 1.0) * (s.m1 - s.m2) / s.sd2;
+                (g, 1.0 / s.n1 + 1.0 / s.n2 + g * g / (2.0 * s.n2))
+            }
+            Measure::Rom => {
+                check(
+                    i,
+                    "m1i",
+                    s.m1,
+                    s.m1 / s.m2 > 0.0,
+                    "ROM needs two means of the same sign, neither zero",
+                )?;
+                let (cv1, cv2) = (s.sd1 / s.m1, s.sd2 / s.m2);
+                ((s.m1 / s.m2).ln(), cv1 * cv1 / s.n1 + cv2 * cv2 / s.n2)
+            }
+            Measure::Cvr => {
+                const POSITIVE: &str = "CVR needs means > 0";
+                check(i, "m1i", s.m1, s.m1 > 0.0, POSITIVE)?;
+                check(i, "m2i", s.m2, s.m2 > 0.0, POSITIVE)?;
+                let (b1, b2) = small_sample_terms(i, s)?;
+                let (cv1, cv2) = (s.sd1 / s.m1, s.sd2 / s.m2);
+                (
+                    (cv1 / cv2).ln() + b1 - b2,
+                    b1 + cv1 * cv1 / s.n1 + b2 + cv2 * cv2 / s.n2,
+                )
+            }
+            Measure::Vr => {
+                let (b1, b2) = small_sample_terms(i, s)?;
+                ((s.sd1 / s.sd2).ln() + b1 - b2, b1 + b2)
             }
             _ => unreachable!("continuous::compute called with {measure}"),
-        }
+        };
+        yi.push(y);
+        vi.push(v);
     }
     let ni = studies.iter().map(|s| s.n1 + s.n2).collect();
     Ok(EffectSizes::plain(measure, yi, vi, ni))
+}
+
+/// The terms 1/(2(n₁ᵢ−1)) and 1/(2(n₂ᵢ−1)) of VR and CVR, which need groups
+/// of two or more (as does SMDH's variance).
+fn small_sample_terms(i: usize, s: &ContinuousStudy) -> Result<(f64, f64)> {
+    const N2: &str = "SMDH, VR and CVR need groups of at least 2";
+    check(i, "n1i", s.n1, s.n1 >= 2.0, N2)?;
+    check(i, "n2i", s.n2, s.n2 >= 2.0, N2)?;
+    Ok((0.5 / (s.n1 - 1.0), 0.5 / (s.n2 - 1.0)))
 }

@@ -127,9 +127,9 @@ pub struct GenericStudy {
 ///
 /// The variant must match the measure's [`DataKind`] (see [`compute`]'s example).
 pub enum StudyData {
-    /// Two-by-two tables, for `RR`, `OR`, `RD`.
+    /// Two-by-two tables, for `RR`, `OR`, `RD`, `AS`, `PHI`, `YUQ`, `YUY`, `OR2DN`, `OR2DL`.
     Binary(Vec<BinaryStudy>),
-    /// Two independent groups, for `MD`, `SMD`.
+    /// Two independent groups, for `MD`, `SMD`, `SMDH`, `SMD1`, `ROM`, `CVR`, `VR`.
     Continuous(Vec<ContinuousStudy>),
     /// One group measured twice, for `MC`, `SMCC`, `SMCR`.
     PrePost(Vec<PrePostStudy>),
