@@ -80,11 +80,21 @@ fn finish(all: Vec<Checker>, at_least: usize) {
     assert!(checked >= at_least, "only {checked} comparisons");
 }
 
-#[test]
-fn fits_match_metafor() {
+/// Runs `check` on every golden case with the case's checker, then asserts
+/// that nothing disagreed and that at least `at_least` values were compared.
+fn check_every_case(at_least: usize, check: impl Fn(&Case, &mut Checker)) {
     let mut all = Vec::new();
     for case in cases() {
         let mut c = checker(&case);
+        check(&case, &mut c);
+        all.push(c);
+    }
+    finish(all, at_least);
+}
+
+#[test]
+fn fits_match_metafor() {
+    check_every_case(6 * 7, |case, c| {
         let f = case.fit.fit();
         let g = &case.g["fit"];
         for (j, (b, se)) in nums(&g["beta"]).iter().zip(nums(&g["se"])).enumerate() {
@@ -98,9 +108,7 @@ fn fits_match_metafor() {
         c.close(&format!("{} tau2", case.id), f.tau2, num(&g["tau2"]));
         c.close(&format!("{} QM", case.id), f.qm, num(&g["qm"]));
         c.close(&format!("{} QE", case.id), f.q, num(&g["qe"]));
-        all.push(c);
-    }
-    finish(all, 6 * 7);
+    });
 }
 
 fn check_prediction(c: &mut Checker, what: &str, g: &Value, i: usize, p: [f64; 6]) {
@@ -121,16 +129,16 @@ fn check_prediction(c: &mut Checker, what: &str, g: &Value, i: usize, p: [f64; 6
 
 #[test]
 fn predictions_at_new_moderator_values_match_metafor() {
-    let mut all = Vec::new();
-    for case in cases() {
-        let mut c = checker(&case);
+    // 6 cases × 3 new rows × (6 + 5) values and 13 × 6 fitted values each,
+    // less the prediction intervals metafor leaves out for the FE model.
+    check_every_case(6 * (3 * 11 + 13 * 6) - (3 * 4 + 13 * 2), |case, c| {
         for (i, x0) in rows(&case.g["newmods"]).iter().enumerate() {
             // The moderator values alone: the intercept is added.
             let p = case.fit.predict_new(x0).unwrap();
             let what = format!("{} predict_new", case.id);
             let g = &case.g["predict_new"];
             let a = [p.pred, p.se, p.ci_lower, p.ci_upper, p.pi_lower, p.pi_upper];
-            check_prediction(&mut c, &what, g, i, a);
+            check_prediction(c, &what, g, i, a);
             // A full row of the model matrix gives the same prediction.
             let full: Vec<f64> = std::iter::once(1.0).chain(x0.iter().copied()).collect();
             assert_eq!(case.fit.predict_new(&full).unwrap(), p, "{what}");
@@ -145,27 +153,21 @@ fn predictions_at_new_moderator_values_match_metafor() {
                 t.pi_lower,
                 t.pi_upper,
             ];
-            check_prediction(&mut c, &what, g, i, a);
+            check_prediction(c, &what, g, i, a);
         }
         let fitted = case.fit.predict();
         assert_eq!(fitted.len(), case.fit.studies().len());
         for (i, p) in fitted.iter().enumerate() {
             let what = format!("{} predict", case.id);
             let a = [p.pred, p.se, p.ci_lower, p.ci_upper, p.pi_lower, p.pi_upper];
-            check_prediction(&mut c, &what, &case.g["fitted"], i, a);
+            check_prediction(c, &what, &case.g["fitted"], i, a);
         }
-        all.push(c);
-    }
-    // 6 cases × 3 new rows × (6 + 5) values and 13 × 6 fitted values each,
-    // less the prediction intervals metafor leaves out for the FE model.
-    finish(all, 6 * (3 * 11 + 13 * 6) - (3 * 4 + 13 * 2));
+    });
 }
 
 #[test]
 fn influence_of_a_meta_regression_matches_metafor() {
-    let mut all = Vec::new();
-    for case in cases() {
-        let mut c = checker(&case);
+    check_every_case(6 * 13 * 10, |case, c| {
         let inf = case.fit.influence().unwrap();
         let g = &case.g["influence"];
         let dfbetas = rows(&g["dfbetas"]);
@@ -194,16 +196,12 @@ fn influence_of_a_meta_regression_matches_metafor() {
                 "{id} influential[{i}]"
             );
         }
-        all.push(c);
-    }
-    finish(all, 6 * 13 * 10);
+    });
 }
 
 #[test]
 fn leave_one_out_of_a_meta_regression_matches_metafor() {
-    let mut all = Vec::new();
-    for case in cases() {
-        let mut c = checker(&case);
+    check_every_case(6 * 13 * 19, |case, c| {
         let loo = case.fit.leave_one_out().unwrap();
         let g = &case.g["leave1out"];
         for (i, l) in loo.iter().enumerate() {
@@ -242,9 +240,7 @@ fn leave_one_out_of_a_meta_regression_matches_metafor() {
                 c.close(&format!("{id} {name}"), actual, num(&g[name][i]));
             }
         }
-        all.push(c);
-    }
-    finish(all, 6 * 13 * 19);
+    });
 }
 
 // The methods against the free functions they wrap, on dat.bcg.

@@ -233,6 +233,9 @@ fn catalogue() -> Vec<(&'static str, DataError)> {
     ]
 }
 
+/// Whether an error is of the variant a catalogue entry must give.
+type IsVariant = fn(&DataError) -> bool;
+
 /// A core `InvalidValue` error about `column`.
 fn core_value(e: &DataError, column: &str) -> bool {
     matches!(e, DataError::Core { source: rema_core::Error::InvalidValue { column: c, .. }, .. } if *c == column)
@@ -251,7 +254,7 @@ fn each_bad_input_is_its_own_error_variant() {
             .unwrap()
     };
     // Each input and the variant it must give.
-    let variants: &[(&str, fn(&DataError) -> bool)] = &[
+    let variants: &[(&str, IsVariant)] = &[
         ("empty file", |e| matches!(e, D::Empty { .. })),
         ("header only", |e| matches!(e, D::NoRows { .. })),
         ("missing column", |e| matches!(e, D::MissingColumns { .. })),

@@ -16,6 +16,14 @@ fn row<'a>(rows: &'a [Row], id: &str) -> &'a Row {
         .unwrap_or_else(|| panic!("no row {id}"))
 }
 
+/// The row `id`, asserting its status.
+#[track_caller]
+fn row_with<'a>(rows: &'a [Row], id: &str, status: Status) -> &'a Row {
+    let r = row(rows, id);
+    assert_eq!(r.status, status, "{id}: {:?}", r.detail);
+    r
+}
+
 /// Asserts that a line of the row's detail satisfies `says`.
 #[track_caller]
 fn assert_detail(r: &Row, says: impl Fn(&str) -> bool) {
@@ -38,8 +46,7 @@ fn every_row_has_its_expected_status() {
 #[test]
 fn the_three_known_inconsistencies_are_found() {
     let rows = run(&root()).unwrap();
-    let cobb = row(&rows, "cobb_post");
-    assert_eq!(cobb.status, Status::Inconsistent);
+    let cobb = row_with(&rows, "cobb_post", Status::Inconsistent);
     // 1. the CI implies p of about .005, not the printed .001.
     assert_detail(cobb, |d| {
         d.contains("cannot come from the interval") && d.contains("0.0048")
@@ -58,16 +65,14 @@ fn the_three_known_inconsistencies_are_found() {
 #[test]
 fn the_retrospective_leak_rate_is_reproduced() {
     let rows = run(&root()).unwrap();
-    let r = row(&rows, "leak_retrospective");
-    assert_eq!(r.status, Status::Reproduced);
+    let r = row_with(&rows, "leak_retrospective", Status::Reproduced);
     assert_eq!(r.rema, "0.51%, I2 0.0%");
 }
 
 #[test]
 fn unknown_counts_are_searched_not_invented() {
     let rows = run(&root()).unwrap();
-    let p = row(&rows, "leak_prospective");
-    assert_eq!(p.status, Status::NotReproducible);
+    let p = row_with(&rows, "leak_prospective", Status::NotReproducible);
     assert_detail(p, |d| {
         d.contains("searched all 13244 splits") && d.contains("165 give")
     });
