@@ -69,7 +69,7 @@ fn main() -> Result<()> {
 /// writes `<name>.json` there), read by rema-core's tests: the fitted model's
 /// follow-ups, Mantel–Haenszel and Peto, and the permutation statistic and
 /// `permci`. Named `core/<name>` on the command line.
-const CORE_SCRIPTS: [&str; 3] = ["model", "pooling", "permutest"];
+const CORE_SCRIPTS: [&str; 4] = ["model", "pooling", "permutest", "intervals"];
 const CORE_DIR: &str = "crates/rema-core/tests/golden";
 
 fn goldens(only: &[String]) -> Result<()> {

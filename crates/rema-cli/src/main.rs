@@ -10,9 +10,11 @@ mod exit;
 mod figure;
 mod forest;
 mod funnel;
+mod import;
 mod model_args;
 mod progress;
 mod report;
+mod reproduce;
 mod run;
 
 use std::process::ExitCode;
@@ -24,7 +26,8 @@ use clap::{Parser, Subcommand};
 /// Exit codes: 0 success; 2 bad usage (unknown flag or value); 3 bad input
 /// data (the message names file, line, column and study); 4 the model cannot
 /// be estimated (too few studies, no convergence); 5 `rema audit
-/// --fail-on-inconsistent` found an inconsistent row; 70 an internal error (a
+/// --fail-on-inconsistent` found an inconsistent row; 6 `rema reproduce
+/// --fail-on-different` found an outcome that differs from RevMan's; 70 an internal error (a
 /// bug: please report it).
 #[derive(Debug, Parser)]
 #[command(name = "rema", version, about, long_about = None, propagate_version = true)]
@@ -41,6 +44,8 @@ enum Command {
     Bias(bias::BiasArgs),
     Forest(forest::ForestArgs),
     Funnel(funnel::FunnelArgs),
+    Import(import::ImportArgs),
+    Reproduce(reproduce::ReproduceArgs),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +58,8 @@ fn main() -> ExitCode {
         Command::Bias(args) => bias::run(&args),
         Command::Forest(args) => forest::run(&args),
         Command::Funnel(args) => funnel::run(&args),
+        Command::Import(args) => import::run(&args),
+        Command::Reproduce(args) => reproduce::run(&args),
     });
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,

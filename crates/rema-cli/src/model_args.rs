@@ -10,8 +10,8 @@ use clap::builder::{PossibleValue, TypedValueParser};
 use clap::Args;
 use rema_core::convert::{MeanMethod, SdRangeMethod};
 use rema_core::resample::bootstrap::BootstrapType;
-use rema_core::{AddTo, Measure, Test};
-use rema_data::spec::{parse_to, Level, Model, Permutations};
+use rema_core::{AddTo, Measure, PiDist, Test};
+use rema_data::spec::{parse_to, Level, Model, Permutations, Preset};
 use rema_data::AnalysisSpec;
 
 /// A value parser through `T::from_str`, whose help and completions list
@@ -61,9 +61,19 @@ pub fn models() -> Choice<Model> {
     Choice::new(Model::names())
 }
 
-/// z and knha.
+/// z, knha and adhoc.
 pub fn tests() -> Choice<Test> {
-    Choice::new(vec![Test::Z.name(), Test::Knha.name()])
+    Choice::new(Test::ALL.iter().map(|t| t.name()).collect())
+}
+
+/// The prediction interval's distributions.
+pub fn pi_dists() -> Choice<PiDist> {
+    Choice::new(vec![PiDist::Test.name(), PiDist::T.name()])
+}
+
+/// The presets.
+pub fn presets() -> Choice<Preset> {
+    Choice::new(Preset::ALL.iter().map(|p| p.name()).collect())
 }
 
 /// metafor's `to` values.
@@ -116,14 +126,33 @@ pub struct ModelArgs {
     /// Effect-size measure (metafor's names).
     #[arg(long, short = 'm', value_parser = measures())]
     pub measure: Measure,
-    /// tau^2 estimator, FE (also EE, CE) for the common-effect model, or GLMM
-    /// for the binomial-normal model of proportions (with --measure PLO;
-    /// `rema analyze` only).
-    #[arg(long, default_value = "REML", value_parser = models())]
-    pub method: Model,
-    /// Test of the pooled effect: z, or knha (Hartung-Knapp-Sidik-Jonkman).
-    #[arg(long, default_value = "z", value_parser = tests())]
-    pub test: Test,
+    /// tau^2 estimator, FE (also EE, CE) for the common-effect model, GLMM
+    /// for the binomial-normal model of proportions (with --measure PLO), MH
+    /// (Mantel-Haenszel, with --measure OR, RR or RD) or PETO (Peto's odds
+    /// ratio) for 2x2 tables pooled from their counts (`rema analyze` only
+    /// for GLMM, MH and PETO). Default: REML, or the preset's.
+    #[arg(long, value_parser = models())]
+    pub method: Option<Model>,
+    /// Test of the pooled effect: z, knha (Hartung-Knapp-Sidik-Jonkman) or
+    /// adhoc (knha with its variance factor truncated at 1). Default: z, or
+    /// the preset's.
+    #[arg(long, value_parser = tests())]
+    pub test: Option<Test>,
+    /// The random-effects model with --method MH: RevMan 5's "M-H, Random"
+    /// (DerSimonian-Laird from Q about the Mantel-Haenszel estimate); with
+    /// --preset revman5, its random-effects analysis.
+    #[arg(long)]
+    pub random: bool,
+    /// Distribution of the prediction interval: test (the test's, as metafor)
+    /// or t (t with k - 1 df, as the Cochrane Handbook). Default: test, or
+    /// the preset's.
+    #[arg(long, value_parser = pi_dists())]
+    pub pi_dist: Option<PiDist>,
+    /// Defaults of a source for --method, --test and --pi-dist: cochrane
+    /// (REML, z, t), revman5 (MH for OR/RR/RD, else FE; with --random, M-H
+    /// random or DL; z) or metafor (REML, z, test). Options given override it.
+    #[arg(long, value_parser = presets())]
+    pub preset: Option<Preset>,
     /// Confidence level in percent (a value below 1 is a proportion, as in metafor).
     #[arg(long, default_value = "95", value_parser = level)]
     pub level: Level,
@@ -136,15 +165,22 @@ pub struct ModelArgs {
 }
 
 impl ModelArgs {
-    /// A spec with these options and every other at its default.
+    /// A spec with these options and every other at its default (or the
+    /// preset's, where the option was not given).
     pub fn spec(&self) -> AnalysisSpec {
-        AnalysisSpec {
-            method: self.method,
-            test: self.test,
+        let new = AnalysisSpec::new(self.measure);
+        let mut spec = AnalysisSpec {
+            method: self.method.unwrap_or(new.method),
+            test: self.test.unwrap_or(new.test),
             level: self.level,
             add: self.add,
             to: self.to,
-            ..AnalysisSpec::new(self.measure)
-        }
+            random: self.random,
+            pi_dist: self.pi_dist,
+            preset: self.preset,
+            ..new
+        };
+        spec.apply_preset(self.method.is_some(), self.test.is_some());
+        spec
     }
 }

@@ -28,6 +28,11 @@ pub enum Test {
     Z,
     /// Hartung–Knapp–Sidik–Jonkman: the variance scaled by s²_w, t(k − p) quantiles.
     Knha,
+    /// Knapp–Hartung with the ad hoc truncation of the scale factor at 1,
+    /// max(1, s²_w), so that the interval is never narrower than the z
+    /// interval's variance (Knapp & Hartung 2003; Röver, Knapp & Friede
+    /// 2015), with t(k − p) quantiles: metafor 4's `test = "adhoc"`.
+    Adhoc,
 }
 
 impl Test {
@@ -44,7 +49,22 @@ impl Test {
         match self {
             Test::Z => "z",
             Test::Knha => "knha",
+            Test::Adhoc => "adhoc",
         }
+    }
+
+    /// Every test, by its name.
+    pub const ALL: [Test; 3] = [Test::Z, Test::Knha, Test::Adhoc];
+
+    /// Whether the test uses t(k − p) quantiles (Knapp–Hartung, truncated or
+    /// not) rather than normal ones.
+    ///
+    /// ```
+    /// use rema_core::Test;
+    /// assert!(Test::Adhoc.uses_t() && Test::Knha.uses_t() && !Test::Z.uses_t());
+    /// ```
+    pub fn uses_t(self) -> bool {
+        self != Test::Z
     }
 }
 
@@ -56,7 +76,8 @@ impl FromStr for Test {
         match s.trim().to_ascii_lowercase().as_str() {
             "z" => Ok(Test::Z),
             "knha" | "hksj" | "hk" => Ok(Test::Knha),
-            _ => Err(format!("unknown test `{s}`; expected z or knha")),
+            "adhoc" | "knha-trunc" => Ok(Test::Adhoc),
+            _ => Err(format!("unknown test `{s}`; expected z, knha or adhoc")),
         }
     }
 }
@@ -205,6 +226,48 @@ pub struct Fit {
     pub notes: Vec<String>,
 }
 
+/// The distribution of the prediction interval's critical value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum PiDist {
+    /// The test's: normal under z, t(k − p) under Knapp–Hartung (metafor's
+    /// `predict()`).
+    #[default]
+    Test,
+    /// t(k − p) whatever the test, t(k − 1) without moderators (the
+    /// prediction interval of the Cochrane Handbook, chapter 10.10.4.3,
+    /// and of RevMan's random-effects analyses).
+    T,
+}
+
+impl PiDist {
+    /// The option's name: `test` or `t`.
+    ///
+    /// ```
+    /// use rema_core::PiDist;
+    /// assert_eq!("t".parse::<PiDist>(), Ok(PiDist::T));
+    /// assert_eq!(PiDist::Test.name(), "test");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            PiDist::Test => "test",
+            PiDist::T => "t",
+        }
+    }
+}
+
+display_by_name!(PiDist);
+
+impl FromStr for PiDist {
+    type Err = String;
+    fn from_str(s: &str) -> Result<PiDist, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "test" => Ok(PiDist::Test),
+            "t" => Ok(PiDist::T),
+            _ => Err(format!("unknown pi_dist `{s}`; expected test or t")),
+        }
+    }
+}
+
 /// A prediction with its confidence and prediction intervals: metafor's
 /// `predict()`, on the analysis scale.
 ///
@@ -272,6 +335,24 @@ impl Fit {
     /// # }
     /// ```
     pub fn predict(&self, x0: &[f64]) -> Prediction {
+        self.predict_with(x0, PiDist::Test)
+    }
+
+    /// [`Fit::predict`] with the prediction interval's critical value from
+    /// `dist`: with [`PiDist::T`], t(k − p) (k − 1 without moderators)
+    /// whatever the test; the confidence interval keeps the test's.
+    ///
+    /// ```
+    /// use rema_core::{fit, FitOptions, Method, PiDist};
+    /// # fn main() -> rema_core::Result<()> {
+    /// let f = fit(&[0.1, 0.5, -0.2, 0.3], &[0.02, 0.05, 0.03, 0.04], &FitOptions::new(Method::Dl))?;
+    /// let (z, t) = (f.prediction(), f.predict_with(&[1.0], PiDist::T));
+    /// assert_eq!((z.ci_lower, z.pred), (t.ci_lower, t.pred));
+    /// assert!(t.pi_lower < z.pi_lower && z.pi_upper < t.pi_upper); // t(3) is wider than z
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn predict_with(&self, x0: &[f64], dist: PiDist) -> Prediction {
         let pred: f64 = x0
             .iter()
             .zip(&self.coefficients)
@@ -284,6 +365,13 @@ impl Fit {
             }
         }
         let crit = self.crit();
+        let pi_crit = match dist {
+            PiDist::Test => crit,
+            PiDist::T => critical_value(
+                self.options.level,
+                Some(self.k.saturating_sub(self.p).max(1) as f64),
+            ),
+        };
         let se = var.max(0.0).sqrt();
         let pse = (var + self.tau2).max(0.0).sqrt();
         Prediction {
@@ -291,8 +379,8 @@ impl Fit {
             se,
             ci_lower: pred - crit * se,
             ci_upper: pred + crit * se,
-            pi_lower: pred - crit * pse,
-            pi_upper: pred + crit * pse,
+            pi_lower: pred - pi_crit * pse,
+            pi_upper: pred + pi_crit * pse,
         }
     }
 
@@ -311,9 +399,15 @@ impl Fit {
     /// # }
     /// ```
     pub fn prediction(&self) -> Prediction {
+        self.prediction_with(PiDist::Test)
+    }
+
+    /// [`Fit::prediction`] with the prediction interval's distribution
+    /// `dist` (see [`Fit::predict_with`]).
+    pub fn prediction_with(&self, dist: PiDist) -> Prediction {
         let mut x0 = vec![0.0; self.p];
         x0[0] = 1.0;
-        self.predict(&x0)
+        self.predict_with(&x0, dist)
     }
 }
 
@@ -441,7 +535,7 @@ pub fn fit_with_moderators(yi: &[f64], vi: &[f64], x: &Design, opts: &FitOptions
             });
         }
     }
-    if opts.test == Test::Knha && k <= p {
+    if opts.test.uses_t() && k <= p {
         return Err(Error::TooFewStudies {
             k,
             needed: p + 1,
@@ -489,13 +583,20 @@ pub fn fit_with_moderators(yi: &[f64], vi: &[f64], x: &Design, opts: &FitOptions
     let df_resid = (k - p) as f64;
     let (s2w, df) = match opts.test {
         Test::Z => (1.0, None),
-        Test::Knha => {
+        Test::Knha | Test::Adhoc => {
             if !opts.method.is_random() {
                 notes.push(
                     "the Knapp-Hartung method is not meant for the common-effect model".to_string(),
                 );
             }
-            (s2w(Test::Knha, re_rss, df_resid), Some(df_resid))
+            let s = s2w(opts.test, re_rss, df_resid);
+            if opts.test == Test::Adhoc && s2w(Test::Knha, re_rss, df_resid) < 1.0 {
+                notes.push(format!(
+                    "test adhoc: the Knapp-Hartung scale factor {:.6} was truncated at 1",
+                    s2w(Test::Knha, re_rss, df_resid)
+                ));
+            }
+            (s, Some(df_resid))
         }
     };
     let mut vb = re_a;
@@ -597,17 +698,14 @@ pub fn fit_with_moderators(yi: &[f64], vi: &[f64], x: &Design, opts: &FitOptions
 
 /// The multiplier of the coefficients' covariance: 1 for z tests; for
 /// Knapp–Hartung, RSS/(k − p), taken as 0 when RSS ≤ ε (metafor's
-/// `rma.uni`: `s2w <- ifelse(RSS <= .Machine$double.eps, 0, RSS / (k - p))`).
+/// `rma.uni`: `s2w <- ifelse(RSS <= .Machine$double.eps, 0, RSS / (k - p))`);
+/// for the truncated form, max(1, RSS/(k − p)) (metafor 4 `test = "adhoc"`).
 /// Shared by the general fit and the resampling refits.
 pub(crate) fn s2w(test: Test, rss: f64, df: f64) -> f64 {
+    let knha = if rss <= f64::EPSILON { 0.0 } else { rss / df };
     match test {
         Test::Z => 1.0,
-        Test::Knha => {
-            if rss <= f64::EPSILON {
-                0.0
-            } else {
-                rss / df
-            }
-        }
+        Test::Knha => knha,
+        Test::Adhoc => knha.max(1.0),
     }
 }

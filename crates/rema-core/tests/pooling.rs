@@ -229,6 +229,49 @@ fn mantel_haenszel_and_peto_match_metafor() {
     );
 }
 
+/// RevMan 5's "M-H, Random": DerSimonian–Laird τ² from the Q about the
+/// Mantel–Haenszel estimate, then inverse-variance pooling, against the R
+/// script's computation from that definition (metafor `rma(yi, vi, tau2)`
+/// for the pooling step).
+#[test]
+fn mantel_haenszel_random_effects_match_the_revman_definition() {
+    let g = golden();
+    let mut ck = Checker::default();
+    for case in g["cases"].as_array().expect("cases") {
+        if case["fn"] != "mh" {
+            continue;
+        }
+        let id = case["id"].as_str().expect("id");
+        let e = &case["expected"];
+        let measure: Measure = case["measure"].as_str().unwrap().parse().unwrap();
+        let re = MantelHaenszel::new(measure)
+            .level(Level::new(case["level"].as_f64().unwrap()).unwrap())
+            .continuity(case["add"].as_f64().unwrap(), to(case))
+            .drop00(case["drop00"].as_bool().unwrap())
+            .fit(&tables(case))
+            .and_then(|fit| fit.random_effects())
+            .unwrap_or_else(|err| panic!("{id}: {err}"));
+        let c = |what: &str| format!("{id} random {what}");
+        ck.close(c("tau2"), re.tau2, &e["re_tau2"]);
+        ck.close(c("beta"), re.pooled.estimate, &e["re_beta"]);
+        ck.close(c("se"), re.pooled.se, &e["re_se"]);
+        ck.close(c("zval"), re.pooled.zval, &e["re_zval"]);
+        ck.close(c("pval"), re.pooled.pval, &e["re_pval"]);
+        ck.close(c("ci.lb"), re.pooled.ci_lower, &e["re_ci_lb"]);
+        ck.close(c("ci.ub"), re.pooled.ci_upper, &e["re_ci_ub"]);
+        ck.all(&c("weights"), &re.weights, &e["re_weights"]);
+        assert_eq!(re.summary().tau2, re.tau2, "{id}");
+    }
+    assert!(ck.checked > 100, "{} values", ck.checked);
+    assert!(
+        ck.failures.is_empty(),
+        "{} of {} values differ:\n{}",
+        ck.failures.len(),
+        ck.checked,
+        ck.failures.join("\n")
+    );
+}
+
 #[test]
 fn double_zero_tables_are_named_in_the_notes() {
     // dat.nielweise2007: Yucel 2004 (the 15th trial) has no infections in either group.

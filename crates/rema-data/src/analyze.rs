@@ -5,7 +5,8 @@
 //! ```text
 //! AnalysisSpec ─check─► Analysis ─prepare─► Prepared ─► intervals, sensitivity,
 //!                                                       heterogeneity, resampling ─► AnalysisResult
-//!                              └─ (method GLMM) glmm::fit ───────────────────────► AnalysisResult
+//!                              ├─ (method GLMM) glmm::fit ───────────────────────► AnalysisResult
+//!                              └─ (method MH, PETO) pooled::fit ─────────────────► AnalysisResult
 //! ```
 
 use rema_core::resample::Hooks;
@@ -14,7 +15,7 @@ use crate::error::Result;
 use crate::prepare::prepare;
 use crate::result::{AnalysisResult, Provenance};
 use crate::sections::{heterogeneity, intervals, resampling, sensitivity};
-use crate::spec::{Analysis, AnalysisSpec};
+use crate::spec::{Analysis, AnalysisSpec, Model};
 use crate::table::Table;
 
 /// Runs `spec` on `table`. `input_sha256` is the hash of the bytes the table
@@ -39,10 +40,13 @@ pub fn analyze_with(
     hooks: &Hooks,
 ) -> Result<AnalysisResult> {
     let a = spec.check()?;
-    match a.fit_options() {
-        Some(opts) => analyze_rma(table, &a, opts, input_sha256, hooks),
-        None => analyze_glmm(table, &a, input_sha256),
-    }
+    let mut r = match (a.fit_options(), a.spec.method) {
+        (Some(opts), _) => analyze_rma(table, &a, opts, input_sha256, hooks),
+        (None, Model::Glmm) => analyze_glmm(table, &a, input_sha256),
+        (None, _) => analyze_tables(table, &a, input_sha256),
+    }?;
+    r.notes.splice(0..0, a.notes.iter().cloned());
+    Ok(r)
 }
 
 fn analyze_rma(
@@ -133,6 +137,22 @@ fn analyze_glmm(table: &Table, a: &Analysis, input_sha256: &str) -> Result<Analy
     })
 }
 
+fn analyze_tables(table: &Table, a: &Analysis, input_sha256: &str) -> Result<AnalysisResult> {
+    let m = crate::pooled::fit(table, a)?;
+    let head = Head {
+        measure: a.measure().name().to_string(),
+        method: a.spec.method.name().to_string(),
+        test: "z".to_string(),
+        level: a.spec.level.percent(),
+    };
+    let provenance = Provenance::new(&a.spec, input_sha256, &m.studies.source);
+    Ok(AnalysisResult {
+        transformed: m.transformed,
+        pooling: Some(m.details),
+        ..base(head, m.summary, m.study_effects, m.notes, provenance)
+    })
+}
+
 /// What names the model of a result.
 struct Head {
     measure: String,
@@ -186,5 +206,6 @@ fn base(
         influence: None,
         cumulative: None,
         glmm: None,
+        pooling: None,
     }
 }

@@ -2,7 +2,7 @@
 //! report: the τ² estimator and the effect-size measure as a sentence names
 //! them (rema-core's `name()` is metafor's short name).
 
-use rema_core::{Measure, Method};
+use rema_core::{Measure, Method, Test};
 
 use crate::spec::Model;
 
@@ -38,6 +38,10 @@ impl Prose for Model {
             Model::Glmm => {
                 "maximum likelihood of the binomial-normal model (GLMM, adaptive Gauss–Hermite quadrature)"
             }
+            Model::MantelHaenszel => {
+                "the DerSimonian–Laird estimator from the heterogeneity statistic about the Mantel–Haenszel estimate (RevMan 5)"
+            }
+            Model::Peto => "none (Peto's fixed-effect method)",
         }
     }
 }
@@ -81,4 +85,34 @@ impl Prose for Measure {
             Measure::Gen => "the effect sizes and variances given in the input",
         }
     }
+}
+
+/// The method as RevMan's forest plots label it: "M-H, Fixed, 95% CI",
+/// "M-H, Random, 95% CI", "Peto, Fixed, 95% CI", "IV, Fixed, 95% CI" (the
+/// common-effect model), "IV, Random, 95% CI" (any τ² estimator), with
+/// ", HKSJ" (or ", HKSJ truncated") for the Knapp–Hartung tests; the GLMM is
+/// "GLMM, Random". `random` is the MH analysis's `random`.
+///
+/// ```
+/// use rema_core::Test;
+/// use rema_data::describe::revman_label;
+/// use rema_data::spec::Model;
+/// assert_eq!(revman_label(Model::MantelHaenszel, true, Test::Z, 95.0), "M-H, Random, 95% CI");
+/// assert_eq!(revman_label(Model::Peto, false, Test::Z, 95.0), "Peto, Fixed, 95% CI");
+/// assert_eq!(revman_label("REML".parse().unwrap(), false, Test::Knha, 90.0), "IV, Random, HKSJ, 90% CI");
+/// ```
+pub fn revman_label(method: Model, random: bool, test: Test, level: f64) -> String {
+    let (name, model) = match method {
+        Model::MantelHaenszel => ("M-H", if random { "Random" } else { "Fixed" }),
+        Model::Peto => ("Peto", "Fixed"),
+        Model::Rma(Method::Fe) => ("IV", "Fixed"),
+        Model::Rma(_) => ("IV", "Random"),
+        Model::Glmm => ("GLMM", "Random"),
+    };
+    let test = match test {
+        Test::Z => "",
+        Test::Knha => ", HKSJ",
+        Test::Adhoc => ", HKSJ truncated",
+    };
+    format!("{name}, {model}{test}, {level}% CI")
 }

@@ -12,8 +12,8 @@ use std::str::FromStr;
 use rema_core::convert::{MeanMethod, SdRangeMethod};
 use rema_core::resample::bootstrap::{BootstrapOptions, BootstrapType};
 use rema_core::resample::Iterations;
-use rema_core::{AddTo, Control, EffectOptions, FitOptions, Measure, Method, Test};
-use serde::{Deserialize, Serialize};
+use rema_core::{AddTo, Control, EffectOptions, FitOptions, Measure, Method, PiDist, Test};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::convert::ConversionOptions;
 use crate::error::{DataError, Result};
@@ -22,14 +22,20 @@ use crate::error::{DataError, Result};
 /// records it; plans and the server use this one).
 pub const DEFAULT_SEED: u64 = 0;
 
-/// The model: one of rma.uni's estimators (`Rma`), or the binomial-normal
-/// GLMM of proportions (metafor `rma.glmm`).
+/// The model: one of rma.uni's estimators (`Rma`), the binomial-normal
+/// GLMM of proportions (metafor `rma.glmm`), or a pooling of 2×2 tables from
+/// their counts (metafor `rma.mh`, `rma.peto`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Model {
     /// `rma.uni` with this τ² estimator (or the common-effect model, `FE`).
     Rma(Method),
     /// The binomial-normal model of logit proportions (`GLMM`).
     Glmm,
+    /// The Mantel–Haenszel method for OR, RR and RD (`MH`, metafor
+    /// `rma.mh`); with `random`, RevMan 5's "M-H, Random".
+    MantelHaenszel,
+    /// Peto's one-step odds ratio (`PETO`, metafor `rma.peto`).
+    Peto,
 }
 
 impl Default for Model {
@@ -45,14 +51,27 @@ impl Model {
         match self {
             Model::Rma(m) => m.name(),
             Model::Glmm => "GLMM",
+            Model::MantelHaenszel => "MH",
+            Model::Peto => "PETO",
         }
     }
 
     /// Every name a user may give, canonical names first (for help texts).
     pub fn names() -> Vec<&'static str> {
         let mut v: Vec<&'static str> = Method::ALL.iter().map(|m| m.name()).collect();
-        v.push("GLMM");
+        v.extend(["GLMM", "MH", "PETO"]);
         v
+    }
+
+    /// Whether the model pools 2×2 tables from their counts (MH, PETO).
+    ///
+    /// ```
+    /// use rema_data::spec::Model;
+    /// assert!("mh".parse::<Model>().unwrap().pools_tables());
+    /// assert!(!"REML".parse::<Model>().unwrap().pools_tables());
+    /// ```
+    pub fn pools_tables(self) -> bool {
+        matches!(self, Model::MantelHaenszel | Model::Peto)
     }
 }
 
@@ -64,15 +83,17 @@ impl fmt::Display for Model {
 
 impl FromStr for Model {
     type Err = String;
-    /// `GLMM` (any case) or a [`Method`] name (rema-core's message, with
-    /// GLMM added to its list).
+    /// `GLMM`, `MH` (or `M-H`), `PETO` (any case) or a [`Method`] name
+    /// (rema-core's message, with these added to its list).
     fn from_str(s: &str) -> std::result::Result<Model, String> {
-        if s.trim().eq_ignore_ascii_case("GLMM") {
-            Ok(Model::Glmm)
-        } else {
-            s.parse()
+        match s.trim().to_ascii_uppercase().as_str() {
+            "GLMM" => Ok(Model::Glmm),
+            "MH" | "M-H" => Ok(Model::MantelHaenszel),
+            "PETO" => Ok(Model::Peto),
+            _ => s
+                .parse()
                 .map(Model::Rma)
-                .map_err(|e: String| format!("{e}, or GLMM"))
+                .map_err(|e: String| format!("{e}, GLMM, MH or PETO")),
         }
     }
 }
@@ -292,12 +313,7 @@ pub fn parse_to(s: &str) -> std::result::Result<AddTo, String> {
 
 /// metafor's name of an [`AddTo`].
 pub fn to_name(to: AddTo) -> &'static str {
-    match to {
-        AddTo::OnlyZero => "only0",
-        AddTo::All => "all",
-        AddTo::IfAnyZero => "if0all",
-        AddTo::None => "none",
-    }
+    to.name()
 }
 
 /// (De)serialises a choice through its text: `Display` out, `FromStr` in,
@@ -386,18 +402,20 @@ pub mod via_str {
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, remote = "Self")]
 pub struct AnalysisSpec {
     /// Effect-size measure (metafor `escalc` names: RR, OR, SMD, PLO, GEN, ...).
     #[serde(with = "via_str")]
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub measure: Measure,
-    /// τ² estimator (FE, DL, REML, ...) or GLMM; default REML.
-    #[serde(default, with = "via_str")]
+    /// τ² estimator (FE, DL, REML, ...), GLMM, MH or PETO; default REML
+    /// (or the preset's).
+    #[serde(default = "absent::method", with = "via_str")]
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub method: Model,
-    /// Test of the coefficients: `z` (default) or `knha`.
-    #[serde(default, with = "via_str")]
+    /// Test of the coefficients: `z` (default, or the preset's), `knha` or
+    /// `adhoc` (Knapp–Hartung truncated at 1).
+    #[serde(default = "absent::test", with = "via_str")]
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub test: Test,
     /// Confidence level in percent (a value below 1 is a proportion).
@@ -471,6 +489,185 @@ pub struct AnalysisSpec {
     /// Seed of the permutation tests and the bootstrap.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<u64>,
+    /// The random-effects model for method MH: RevMan 5's "M-H, Random"
+    /// (DerSimonian–Laird with Q about the Mantel–Haenszel estimate); with
+    /// preset `revman5`, its random-effects analysis.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub random: bool,
+    /// The prediction interval's distribution: `test` (the test's, as
+    /// metafor's `predict`) or `t` (t(k − 1), as the Cochrane Handbook);
+    /// absent: the preset's, else `test`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "via_str::option"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub pi_dist: Option<PiDist>,
+    /// Defaults as a source prescribes: `cochrane`, `revman5` or `metafor`
+    /// (see [`Preset`]); the options given explicitly override it.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "via_str::option"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub preset: Option<Preset>,
+}
+
+/// Which of `method` and `test` a spec being read left out, so that a preset
+/// fills only those: serde calls these defaults for absent fields only, and
+/// [`AnalysisSpec`]'s `Deserialize` reads the marks right after (one spec at
+/// a time on a thread; the marks are cleared before each).
+mod absent {
+    use std::cell::Cell;
+
+    use rema_core::Test;
+
+    use super::Model;
+
+    thread_local! {
+        static MARKS: Cell<(bool, bool)> = const { Cell::new((false, false)) };
+    }
+
+    pub(super) fn method() -> Model {
+        MARKS.with(|m| m.set((true, m.get().1)));
+        Model::default()
+    }
+
+    pub(super) fn test() -> Test {
+        MARKS.with(|m| m.set((m.get().0, true)));
+        Test::Z
+    }
+
+    /// Clears the marks and returns them: (method absent, test absent).
+    pub(super) fn take() -> (bool, bool) {
+        MARKS.with(|m| m.replace((false, false)))
+    }
+}
+
+impl Serialize for AnalysisSpec {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        AnalysisSpec::serialize(self, s)
+    }
+}
+
+impl<'de> Deserialize<'de> for AnalysisSpec {
+    /// The fields as given; then the preset, if any, fills `method`, `test`
+    /// and `pi_dist` where they were left out.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<AnalysisSpec, D::Error> {
+        absent::take();
+        let spec = AnalysisSpec::deserialize(d);
+        let (method_absent, test_absent) = absent::take();
+        let mut spec = spec?;
+        spec.apply_preset(!method_absent, !test_absent);
+        Ok(spec)
+    }
+}
+
+/// Defaults for the model, the test and the prediction interval as a source
+/// prescribes them (docs/METHODS.md gives each setting's source).
+///
+/// | preset | method | test | pi_dist |
+/// |---|---|---|---|
+/// | `cochrane` | REML | z | t |
+/// | `revman5` | MH for OR, RR, RD; else FE; with `random`, MH random or DL | z | test |
+/// | `metafor` | REML | z | test |
+///
+/// ```
+/// use rema_data::spec::{Model, Preset};
+/// use rema_core::{Measure, PiDist, Test};
+/// let s = Preset::Revman5.settings(Measure::Or, false);
+/// assert_eq!((s.method, s.test, s.pi_dist), (Model::MantelHaenszel, Test::Z, PiDist::Test));
+/// assert_eq!(Preset::Revman5.settings(Measure::Smd, true).method.name(), "DL");
+/// assert_eq!("Cochrane".parse::<Preset>().unwrap().settings(Measure::Or, false).pi_dist, PiDist::T);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Preset {
+    /// Cochrane's current random-effects methods (Cochrane Handbook
+    /// chapter 10; RevMan since January 2025): REML, the Wald z test
+    /// (Hartung–Knapp–Sidik–Jonkman is an option, `test knha`), the
+    /// prediction interval from t(k − 1).
+    Cochrane,
+    /// RevMan 5's defaults: Mantel–Haenszel fixed effect for a dichotomous
+    /// outcome (OR, RR, RD), inverse variance fixed effect otherwise; with
+    /// `random`, "M-H, Random" (or DerSimonian–Laird); z tests.
+    Revman5,
+    /// metafor's defaults: REML, z, the prediction interval from the test.
+    Metafor,
+}
+
+/// What a [`Preset`] sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PresetSettings {
+    /// The model.
+    pub method: Model,
+    /// The test.
+    pub test: Test,
+    /// The prediction interval's distribution.
+    pub pi_dist: PiDist,
+}
+
+impl Preset {
+    /// Every preset.
+    pub const ALL: [Preset; 3] = [Preset::Cochrane, Preset::Revman5, Preset::Metafor];
+
+    /// The option's name: `cochrane`, `revman5` or `metafor`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Cochrane => "cochrane",
+            Preset::Revman5 => "revman5",
+            Preset::Metafor => "metafor",
+        }
+    }
+
+    /// The source it follows, for notes.
+    pub fn source(self) -> &'static str {
+        match self {
+            Preset::Cochrane => {
+                "Cochrane Handbook chapter 10 and RevMan's current random-effects methods"
+            }
+            Preset::Revman5 => "RevMan 5's defaults",
+            Preset::Metafor => "metafor's defaults",
+        }
+    }
+
+    /// The settings for `measure`, with or without `random`.
+    pub fn settings(self, measure: Measure, random: bool) -> PresetSettings {
+        let method = match self {
+            Preset::Cochrane | Preset::Metafor => Model::Rma(Method::Reml),
+            Preset::Revman5 if matches!(measure, Measure::Or | Measure::Rr | Measure::Rd) => {
+                Model::MantelHaenszel
+            }
+            Preset::Revman5 if random => Model::Rma(Method::Dl),
+            Preset::Revman5 => Model::Rma(Method::Fe),
+        };
+        PresetSettings {
+            method,
+            test: Test::Z,
+            pi_dist: if self == Preset::Cochrane {
+                PiDist::T
+            } else {
+                PiDist::Test
+            },
+        }
+    }
+}
+
+impl fmt::Display for Preset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Preset {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Preset, String> {
+        Preset::ALL
+            .into_iter()
+            .find(|p| p.name().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| format!("unknown preset `{s}`; expected cochrane, revman5 or metafor"))
+    }
 }
 
 fn is_false(b: &bool) -> bool {
@@ -500,6 +697,9 @@ pub const SPEC_FIELDS: &[&str] = &[
     "bootstrap",
     "bootstrap_type",
     "seed",
+    "random",
+    "pi_dist",
+    "preset",
 ];
 
 /// The field of [`AnalysisSpec`] named `name`, as a static string.
@@ -538,6 +738,8 @@ pub struct Analysis {
     pub bootstrap: Option<BootstrapOptions>,
     /// The seed of every resampling run.
     pub seed: u64,
+    /// What the preset set, and what explicit options overrode, in words.
+    pub notes: Vec<String>,
 }
 
 impl Analysis {
@@ -577,11 +779,74 @@ impl AnalysisSpec {
             bootstrap: None,
             bootstrap_type: BootstrapType::Nonparametric,
             seed: None,
+            random: false,
+            pi_dist: None,
+            preset: None,
         }
     }
 
+    /// Fills what the preset sets (`method`, `test`, `pi_dist`) where the
+    /// options were not given: `method_given` and `test_given` say whether
+    /// `method` and `test` were (an absent `pi_dist` is `None`). Reading a
+    /// spec from JSON or TOML calls it; a face that builds a spec calls it
+    /// once, after setting the options it was given. Without a preset,
+    /// nothing changes.
+    ///
+    /// ```
+    /// use rema_core::{Measure, PiDist};
+    /// use rema_data::spec::{Model, Preset};
+    /// use rema_data::AnalysisSpec;
+    /// let mut spec = AnalysisSpec::new(Measure::Rr);
+    /// spec.preset = Some(Preset::Revman5);
+    /// spec.apply_preset(false, false);
+    /// assert_eq!(spec.method, Model::MantelHaenszel);
+    /// let given: AnalysisSpec =
+    ///     serde_json::from_str(r#"{"measure": "RR", "preset": "cochrane", "method": "DL"}"#).unwrap();
+    /// assert_eq!((given.method.name(), given.pi_dist), ("DL", Some(PiDist::T)));
+    /// ```
+    pub fn apply_preset(&mut self, method_given: bool, test_given: bool) {
+        let Some(p) = self.preset else { return };
+        let set = p.settings(self.measure, self.random);
+        if !method_given {
+            self.method = set.method;
+        }
+        if !test_given {
+            self.test = set.test;
+        }
+        self.pi_dist.get_or_insert(set.pi_dist);
+    }
+
+    /// The notes of the preset: what it sets, and each option given
+    /// explicitly that differs from it.
+    fn preset_notes(&self) -> Vec<String> {
+        let Some(p) = self.preset else {
+            return Vec::new();
+        };
+        let set = p.settings(self.measure, self.random);
+        let mut notes = vec![format!(
+            "preset {p} ({}): method {}, test {}, pi_dist {}",
+            p.source(),
+            set.method,
+            set.test,
+            set.pi_dist
+        )];
+        let pi = self.pi_dist.unwrap_or_default();
+        for (option, given, preset) in [
+            ("method", self.method.name(), set.method.name()),
+            ("test", self.test.name(), set.test.name()),
+            ("pi_dist", pi.name(), set.pi_dist.name()),
+        ] {
+            if given != preset {
+                notes.push(format!(
+                    "preset {p}: {option} {given}, given explicitly, overrides the preset's {preset}"
+                ));
+            }
+        }
+        notes
+    }
+
     /// The options of an rma.uni fit (method, test, level, metafor's
-    /// control settings); `None` for the GLMM.
+    /// control settings); `None` for the GLMM, MH and PETO.
     pub fn fit_options(&self) -> Option<FitOptions> {
         match self.method {
             Model::Rma(method) => Some(FitOptions {
@@ -590,18 +855,19 @@ impl AnalysisSpec {
                 level: self.level.percent(),
                 control: Control::default(),
             }),
-            Model::Glmm => None,
+            Model::Glmm | Model::MantelHaenszel | Model::Peto => None,
         }
     }
 
     /// The options of an rma.uni fit; an error naming `method` for the GLMM,
-    /// whose use is `what` (e.g. "the small-study tests").
+    /// MH and PETO, whose use is `what` (e.g. "the small-study tests").
     pub fn rma_options(&self, what: &str) -> Result<FitOptions> {
         self.fit_options().ok_or_else(|| {
             DataError::option(
                 "method",
                 format!(
-                    "method GLMM: {what} refit rma.uni models; choose a tau^2 method such as REML"
+                    "method {}: {what} refit rma.uni models; choose a tau^2 method such as REML",
+                    self.method
                 ),
             )
         })
@@ -656,9 +922,12 @@ impl AnalysisSpec {
                 "`order` sets the order of the cumulative analysis; add `cumulative`".to_string(),
             ));
         }
-        if self.method == Model::Glmm {
-            self.check_glmm()?;
+        match self.method {
+            Model::Glmm => self.check_glmm()?,
+            Model::MantelHaenszel | Model::Peto => self.check_tables()?,
+            Model::Rma(_) => {}
         }
+        self.check_random()?;
         let seed = self.seed.unwrap_or(DEFAULT_SEED);
         Ok(Analysis {
             spec: self.clone(),
@@ -671,24 +940,74 @@ impl AnalysisSpec {
                 kind: self.bootstrap_type,
             }),
             seed,
+            notes: self.preset_notes(),
         })
     }
 
-    fn check_glmm(&self) -> Result<()> {
-        if self.measure != Measure::Plo {
+    /// MH pools OR, RR or RD and PETO the OR, from 2×2 counts, with a z
+    /// test and none of the rma.uni sections.
+    fn check_tables(&self) -> Result<()> {
+        let measures: &[Measure] = match self.method {
+            Model::Peto => &[Measure::Or],
+            _ => &[Measure::Or, Measure::Rr, Measure::Rd],
+        };
+        if !measures.contains(&self.measure) {
+            let names: Vec<&str> = measures.iter().map(|m| m.name()).collect();
             return Err(DataError::option(
                 "measure",
                 format!(
-                    "method GLMM fits the binomial-normal model of logit proportions and needs measure PLO, not {}",
+                    "method {} pools 2x2 tables from their counts and takes measure {}, not {}; use an inverse-variance method (FE, DL, REML, ...) for {}",
+                    self.method,
+                    names.join(", "),
+                    self.measure.name(),
                     self.measure.name()
                 ),
             ));
         }
+        if self.tau2_ci {
+            return Err(DataError::option(
+                "tau2_ci",
+                format!(
+                    "tau2_ci: the Q-profile interval of tau^2 is defined for the rma.uni methods, not for method {}; choose DL or REML for it",
+                    self.method
+                ),
+            ));
+        }
+        self.check_not_rma()
+    }
+
+    /// `random` asks for the random-effects model: RevMan's for MH, the
+    /// preset's, or nothing new for a random-effects τ² method. It is refused
+    /// where there is none.
+    fn check_random(&self) -> Result<()> {
+        let refuse = match self.method {
+            _ if !self.random => None,
+            Model::Peto => Some(
+                "method PETO is a fixed-effect method (RevMan offers no random-effects Peto analysis); use method MH, or an inverse-variance tau^2 method such as DL",
+            ),
+            Model::Rma(Method::Fe) => Some(
+                "method FE is the common-effect model; leave out `random`, or choose a random-effects tau^2 method such as DL or REML",
+            ),
+            _ => None,
+        };
+        match refuse {
+            Some(why) => Err(DataError::option(
+                "random",
+                format!("`random` asks for a random-effects model, but {why}"),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// The z test and none of the sections that refit rma.uni models, for a
+    /// method that is not rma.uni (GLMM, MH, PETO).
+    fn check_not_rma(&self) -> Result<()> {
+        let method = self.method;
         if self.test != Test::Z {
             return Err(DataError::option(
                 "test",
                 format!(
-                    "method GLMM uses the Wald z test; test {} is not available with it",
+                    "method {method} uses the Wald z test; test {} is not available with it",
                     self.test
                 ),
             ));
@@ -706,11 +1025,24 @@ impl AnalysisSpec {
             return Err(DataError::option(
                 option,
                 format!(
-                    "{option} is available for the rma.uni methods (FE, DL, REML, ...), not for method GLMM; leave_one_out, influence, cumulative, mods, by, permutations and bootstrap need one of them"
+                    "{option} is available for the rma.uni methods (FE, DL, REML, ...), not for method {method}; leave_one_out, influence, cumulative, mods, by, permutations and bootstrap need one of them"
                 ),
             ));
         }
         Ok(())
+    }
+
+    fn check_glmm(&self) -> Result<()> {
+        if self.measure != Measure::Plo {
+            return Err(DataError::option(
+                "measure",
+                format!(
+                    "method GLMM fits the binomial-normal model of logit proportions and needs measure PLO, not {}",
+                    self.measure.name()
+                ),
+            ));
+        }
+        self.check_not_rma()
     }
 }
 
@@ -764,6 +1096,9 @@ mod tests {
             f.permutations = Some(Permutations::Exact);
             f.bootstrap = Some(10);
             f.seed = Some(1);
+            f.random = true;
+            f.pi_dist = Some(PiDist::T);
+            f.preset = Some(Preset::Cochrane);
             f
         })
         .unwrap()

@@ -230,6 +230,28 @@ fn catalogue() -> Vec<(&'static str, DataError)> {
             "zero cells without a continuity correction",
             run_bytes(b"study,ai,bi,ci,di\nA,0,10,3,7\n", "OR", |s| s.add = Some(0.0)),
         ),
+        (
+            "Mantel-Haenszel for a measure it does not pool",
+            run_bytes(two.as_bytes(), "SMD", |s| s.method = Model::MantelHaenszel),
+        ),
+        (
+            "Peto with random effects",
+            run_bytes(b"study,ai,bi,ci,di\nA,1,10,3,7\n", "OR", |s| {
+                s.method = Model::Peto;
+                s.random = true;
+            }),
+        ),
+        (
+            "Mantel-Haenszel with an option of the rma.uni methods",
+            run_bytes(b"study,ai,bi,ci,di\nA,1,10,3,7\n", "OR", |s| {
+                s.method = Model::MantelHaenszel;
+                s.leave_one_out = true;
+            }),
+        ),
+        (
+            "unknown preset",
+            option("preset", "cochran".parse::<rema_data::spec::Preset>()),
+        ),
     ]
 }
 

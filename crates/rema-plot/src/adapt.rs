@@ -155,6 +155,21 @@ fn pft_n(vi: f64) -> f64 {
 
 fn is_common_effect(r: &AnalysisResult) -> bool {
     matches!(r.method.as_str(), "FE" | "EE" | "CE")
+        || r.pooling.as_ref().is_some_and(|p| p.model == "fixed")
+}
+
+/// The method as RevMan labels it ("M-H, Fixed, 95% CI", "IV, Random, 95%
+/// CI", ...), from the options recorded in the result.
+///
+/// ```
+/// use rema_data::{analyze, AnalysisSpec, Table};
+/// let t = Table::from_str("study,ai,bi,ci,di\nA,4,119,11,128\nB,6,300,29,274\n", "t.csv").unwrap();
+/// let spec: AnalysisSpec = serde_json::from_str(r#"{"measure": "OR", "method": "MH"}"#).unwrap();
+/// assert_eq!(rema_plot::adapt::method_label(&analyze(&t, &spec, "0").unwrap()), "M-H, Fixed, 95% CI");
+/// ```
+pub fn method_label(r: &AnalysisResult) -> String {
+    let o = &r.provenance.options;
+    rema_data::describe::revman_label(o.method, o.random, o.test, r.level)
 }
 
 /// The test of the pooled effect, as printed in the footer.
@@ -208,8 +223,7 @@ impl From<&AnalysisResult> for ForestData {
         let t = DisplayTransform::for_result(r);
         let mut d = ForestData::new(t.scale());
         let level = crate::axis::tick_label(r.level);
-        let test = if r.test == "knha" { ", HKSJ" } else { "" };
-        d.effect_header = format!("{}\n{}{test}, {level}% CI", t.effect_name(), r.method);
+        d.effect_header = format!("{}\n{}", t.effect_name(), method_label(r));
         d.rows = r.studies.iter().map(|s| t.row(s)).collect();
         let label = format!("Total ({level}% CI)");
         d.overall = Some(pooled(&t, r, &label, r, 100.0, r.transformed.as_ref()));

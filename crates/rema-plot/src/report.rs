@@ -15,7 +15,10 @@ use rema_data::AnalysisResult;
 
 /// True for the common-effect model (no τ², no prediction interval).
 fn is_common_effect(r: &AnalysisResult) -> bool {
-    r.provenance.options.method == Model::Rma(Method::Fe)
+    let o = &r.provenance.options;
+    o.method == Model::Rma(Method::Fe)
+        || o.method == Model::Peto
+        || (o.method == Model::MantelHaenszel && !o.random)
 }
 
 use crate::rob::{risk_of_bias_html, risk_of_bias_svg, RiskOfBias};
@@ -237,7 +240,13 @@ pub fn methods_paragraph(results: &[&AnalysisResult]) -> Vec<String> {
             }
             _ => p.push('.'),
         }
-        if is_common_effect(r) {
+        if spec.method == Model::MantelHaenszel && !spec.random {
+            p.push_str(" The 2×2 tables were pooled by the Mantel–Haenszel method (a common-effect model), with the heterogeneity statistic Q about the Mantel–Haenszel estimate.");
+        } else if spec.method == Model::MantelHaenszel {
+            p.push_str(" Studies were pooled with a random-effects model as RevMan 5 computes it: the between-study variance τ² estimated by the DerSimonian–Laird method from the heterogeneity statistic about the Mantel–Haenszel estimate, then inverse-variance weights.");
+        } else if spec.method == Model::Peto {
+            p.push_str(" The 2×2 tables were pooled by Peto's one-step odds ratio (a common-effect model), with Peto's heterogeneity statistic.");
+        } else if is_common_effect(r) {
             p.push_str(" Studies were pooled with a common-effect (inverse-variance) model.");
         } else {
             let _ = write!(
@@ -252,6 +261,11 @@ pub fn methods_paragraph(results: &[&AnalysisResult]) -> Vec<String> {
                 p,
                 " The pooled effect was tested, and its {level}% confidence interval built, with the Hartung–Knapp–Sidik–Jonkman method (t distribution with k − 1 degrees of freedom)."
             );
+        } else if spec.test == Test::Adhoc {
+            let _ = write!(
+                p,
+                " The pooled effect was tested, and its {level}% confidence interval built, with the Hartung–Knapp–Sidik–Jonkman method with its variance factor truncated at 1 (t distribution with k − 1 degrees of freedom)."
+            );
         } else {
             let _ = write!(
                 p,
@@ -264,6 +278,9 @@ pub fn methods_paragraph(results: &[&AnalysisResult]) -> Vec<String> {
         }
         if !is_common_effect(r) {
             let _ = write!(p, "; {level}% prediction intervals are reported");
+            if spec.pi_dist == Some(rema_core::PiDist::T) {
+                p.push_str(", from the t distribution with k − 1 degrees of freedom");
+            }
         }
         p.push('.');
         p.push_str(

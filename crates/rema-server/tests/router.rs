@@ -803,3 +803,38 @@ async fn a_route_whose_computation_outlives_the_deadline_answers_503_timeout() {
     assert_eq!(get(&r, "/healthz").await.status, StatusCode::OK);
     RELEASE_SLOW_SVG.store(true, std::sync::atomic::Ordering::SeqCst);
 }
+
+/// `spec.method` MH and `spec.preset` over JSON: the same result as the
+/// library's, RevMan's label in the forest plot, and a refused combination
+/// named by its field.
+#[tokio::test]
+async fn mantel_haenszel_and_presets_are_served_as_json() {
+    let r = app(AppState::in_memory());
+    let a = post_json(
+        &r,
+        json!({"csv": BCG, "spec": {"measure": "OR", "preset": "revman5", "random": true}}),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.json());
+    let v = a.json();
+    let result = &v["result"];
+    assert_eq!(result["method"], "MH");
+    assert_eq!(result["pooling"]["label"], "M-H, Random, 95% CI");
+    assert!(result["tau2"].as_f64().unwrap() > 0.0);
+    assert_eq!(result["provenance"]["options"]["preset"], "revman5");
+    let svg = get(
+        &r,
+        &format!("/v1/analyses/{}/forest.svg", v["id"].as_str().unwrap()),
+    )
+    .await;
+    assert!(String::from_utf8(svg.body)
+        .unwrap()
+        .contains("M-H, Random, 95% CI"));
+    let e = post_json(
+        &r,
+        json!({"csv": BCG, "spec": {"measure": "OR", "method": "PETO", "random": true}}),
+    )
+    .await
+    .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_option");
+    assert_eq!(e["field"], "spec.random");
+}

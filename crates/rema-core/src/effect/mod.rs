@@ -209,6 +209,21 @@ impl AddTo {
                 AddTo::None => false,
             }
     }
+
+    /// metafor's name of the rule: `only0`, `all`, `if0all` or `none`.
+    ///
+    /// ```
+    /// use rema_core::AddTo;
+    /// assert_eq!(AddTo::IfAnyZero.name(), "if0all");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            AddTo::OnlyZero => "only0",
+            AddTo::All => "all",
+            AddTo::IfAnyZero => "if0all",
+            AddTo::None => "none",
+        }
+    }
 }
 
 /// The amount added to each study's cells by the continuity correction `add`
@@ -367,12 +382,7 @@ pub fn compute(measure: Measure, data: &StudyData, opts: &EffectOptions) -> Resu
             "{add} added to each cell of {} stud{} with a zero cell (metafor add={add}, to=\"{}\")",
             out.corrected.len(),
             if out.corrected.len() == 1 { "y" } else { "ies" },
-            match opts.to {
-                AddTo::OnlyZero => "only0",
-                AddTo::All => "all",
-                AddTo::IfAnyZero => "if0all",
-                AddTo::None => "none",
-            }
+            opts.to.name()
         ));
     }
     for (i, (&y, &v)) in out.yi.iter().zip(&out.vi).enumerate() {

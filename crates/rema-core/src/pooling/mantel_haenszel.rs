@@ -39,13 +39,11 @@
 //! (see [`super::Heterogeneity`]). The weights are metafor's `weights()`:
 //! Sᵢ = bᵢcᵢ/nᵢ (OR), cᵢn₁ᵢ/nᵢ (RR), n₁ᵢn₂ᵢ/nᵢ (RD), in percent of their sum.
 
-use super::{check_add, check_finite, name_tables, summary, to_name};
-use super::{ChiSquareTest, Heterogeneity, Pooled, Tables, Transformed};
-use crate::effect::{AddTo, BinaryStudy, EffectOptions, StudyData};
+use super::{check_finite, ChiSquareTest, Heterogeneity, Pooled, Tables};
+use super::{informative, name_tables, Pooling, PoolingMethod, TablesFit};
+use crate::effect::{BinaryStudy, EffectOptions, StudyData};
 use crate::error::{Error, Result};
-use crate::leave_one_out::PooledSummary;
 use crate::measure::Measure;
-use crate::model::Level;
 
 /// The Mantel–Haenszel method for the odds ratio, risk ratio or risk
 /// difference, with metafor `rma.mh`'s options and defaults: the 95% level,
@@ -67,54 +65,36 @@ use crate::model::Level;
 /// assert!(fit.odds_ratio_tests.is_none()); // the CMH and Tarone tests are for the odds ratio
 /// # Ok::<(), Error>(())
 /// ```
+pub type MantelHaenszel = Pooling<MhMethod>;
+
+/// The Mantel–Haenszel method's own options: the measure and metafor's
+/// `correct`.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct MantelHaenszel {
+pub struct MhMethod {
     measure: Measure,
-    level: Level,
     correct: bool,
-    add: f64,
-    to: AddTo,
-    drop00: bool,
 }
 
-impl MantelHaenszel {
+impl Pooling<MhMethod> {
     /// The method for `measure` (`Measure::Or`, `Rr` or `Rd`; any other is
     /// refused when fitted), with metafor's defaults.
     pub fn new(measure: Measure) -> MantelHaenszel {
-        MantelHaenszel {
+        Pooling::with_defaults(MhMethod {
             measure,
-            level: Level::default(),
             correct: true,
-            add: 0.5,
-            to: AddTo::OnlyZero,
-            drop00: true,
-        }
-    }
-
-    /// The confidence level (metafor `level`).
-    pub fn level(self, level: Level) -> MantelHaenszel {
-        MantelHaenszel { level, ..self }
+        })
     }
 
     /// Whether the CMH test subtracts ½ from |O − E| (metafor `correct`,
     /// default true).
     pub fn correct(self, correct: bool) -> MantelHaenszel {
-        MantelHaenszel { correct, ..self }
-    }
-
-    /// The continuity correction of the per-table effects behind Q:
-    /// `add` (metafor `add`, default ½; a finite number ≥ 0, checked when
-    /// fitted) added to each cell of the tables chosen by `to` (metafor
-    /// `to`, default only those with a zero cell). The pooled estimate never
-    /// uses it.
-    pub fn continuity(self, add: f64, to: AddTo) -> MantelHaenszel {
-        MantelHaenszel { add, to, ..self }
-    }
-
-    /// Whether double-zero tables are left out of Q (metafor `drop00`,
-    /// default true). They stay in the Mantel–Haenszel sums, as metafor's.
-    pub fn drop00(self, drop00: bool) -> MantelHaenszel {
-        MantelHaenszel { drop00, ..self }
+        Pooling {
+            method: MhMethod {
+                correct,
+                ..self.method
+            },
+            ..self
+        }
     }
 
     /// Pools the tables (metafor `rma.mh(ai, bi, ci, di, measure, level,
@@ -137,11 +117,11 @@ impl MantelHaenszel {
     /// assert!(tests.cmh.unwrap().pval > 0.05 && tests.tarone.is_some());
     /// # Ok::<(), Error>(())
     /// ```
-    pub fn fit(&self, tables: &Tables) -> Result<MhFit> {
-        check_add(self.add)?;
+    pub fn fit(&self, tables: &Tables) -> Result<TablesFit> {
+        let measure = self.method.measure;
         let t = tables.as_slice();
         let mut notes = Vec::new();
-        let pool = match self.measure {
+        let pool = match measure {
             Measure::Or => odds_ratio,
             Measure::Rr => risk_ratio,
             Measure::Rd => risk_difference,
@@ -154,7 +134,7 @@ impl MantelHaenszel {
                 })
             }
         };
-        let double_zero = tables.double_zero();
+        let super::Kept { double_zero, in_q } = self.kept(tables)?;
         if double_zero.len() == t.len() {
             return Err(Error::Undefined {
                 what: "the Mantel–Haenszel estimate",
@@ -171,11 +151,6 @@ impl MantelHaenszel {
             });
         }
         let pooled = Pooled::wald(estimate, se, self.level);
-        let in_q: Vec<usize> = if self.drop00 {
-            (0..t.len()).filter(|i| !double_zero.contains(i)).collect()
-        } else {
-            (0..t.len()).collect()
-        };
         if !double_zero.is_empty() {
             let in_sums = if idle == double_zero {
                 "adding nothing to the Mantel–Haenszel sums"
@@ -207,8 +182,8 @@ impl MantelHaenszel {
             .max(0.0);
         let heterogeneity = Heterogeneity::new(q, in_q.len(), true);
         check_finite("the Mantel–Haenszel estimate", &pooled, &heterogeneity)?;
-        let odds_ratio_tests = if self.measure == Measure::Or {
-            let tests = odds_ratio_tests(t, estimate.exp(), self.correct);
+        let odds_ratio_tests = if measure == Measure::Or {
+            let tests = odds_ratio_tests(t, estimate.exp(), self.method.correct);
             let left_out: Vec<usize> = (0..t.len())
                 .filter(|i| !tests.used.contains(i) && !double_zero.contains(i))
                 .collect();
@@ -240,10 +215,12 @@ impl MantelHaenszel {
         } else {
             None
         };
-        Ok(MhFit {
-            measure: self.measure,
+        Ok(TablesFit {
+            method: PoolingMethod::MantelHaenszel,
+            measure,
             level: self.level,
             k: t.len(),
+            k_pos: informative(t),
             pooled,
             heterogeneity,
             odds_ratio_tests,
@@ -271,7 +248,7 @@ impl MantelHaenszel {
             add: Some(self.add),
             to: self.to,
         };
-        let es = crate::effect::compute(self.measure, &StudyData::Binary(subset), &options)
+        let es = crate::effect::compute(self.method.measure, &StudyData::Binary(subset), &options)
             .map_err(|e| match e {
                 Error::NonFiniteEffect {
                     study,
@@ -288,78 +265,19 @@ impl MantelHaenszel {
                 },
                 other => other,
             })?;
-        if !es.corrected.is_empty() {
-            let corrected: Vec<usize> = es.corrected.iter().map(|&j| in_q[j]).collect();
-            notes.push(format!(
-                "Q: {} added to each cell for the {} (metafor add = {}, to = \"{}\"; the pooled estimate uses the counts as they are): {}",
-                self.add,
-                match self.measure {
-                    Measure::Or => "log odds ratios",
-                    Measure::Rr => "log risk ratios",
-                    _ => "risk differences",
-                },
-                self.add,
-                to_name(self.to),
-                name_tables(&corrected)
-            ));
-        }
+        let corrected: Vec<usize> = es.corrected.iter().map(|&j| in_q[j]).collect();
+        let effects = match self.method.measure {
+            Measure::Or => "log odds ratios",
+            Measure::Rr => "log risk ratios",
+            _ => "risk differences",
+        };
+        notes.extend(self.correction_note(
+            "Q",
+            effects,
+            "the pooled estimate uses the counts as they are",
+            &corrected,
+        ));
         Ok((es.yi, es.vi))
-    }
-}
-
-/// A Mantel–Haenszel fit (metafor's `rma.mh` object). Made by
-/// [`MantelHaenszel::fit`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct MhFit {
-    /// The measure: OR or RR (pooled on the log scale) or RD.
-    pub measure: Measure,
-    /// The confidence level of `pooled`.
-    pub level: Level,
-    /// The number of tables (metafor `k`).
-    pub k: usize,
-    /// The pooled estimate, its SE, z test and confidence interval.
-    pub pooled: Pooled,
-    /// Q about the pooled estimate, I² and H².
-    pub heterogeneity: Heterogeneity,
-    /// For the odds ratio, the CMH, Breslow–Day and Tarone tests.
-    pub odds_ratio_tests: Option<OddsRatioTests>,
-    /// The weight of each table in percent (metafor `weights(res)`); 0 for a
-    /// table outside the weights' sum.
-    pub weights: Vec<f64>,
-    /// The tables in Q (0-based), and their escalc effects and sampling
-    /// variances (metafor `res$yi`, `res$vi`).
-    pub in_q: Vec<usize>,
-    /// The per-table effects of the tables in `in_q` (metafor `res$yi`).
-    pub yi: Vec<f64>,
-    /// Their sampling variances (metafor `res$vi`).
-    pub vi: Vec<f64>,
-    /// The double-zero tables (0-based): no events, or only events, in both
-    /// groups.
-    pub double_zero: Vec<usize>,
-    /// Every adjustment or caveat, in words.
-    pub notes: Vec<String>,
-}
-
-impl MhFit {
-    /// The pooled estimate on the reporting scale: the odds or risk ratio
-    /// (metafor's "Model Results (OR scale)"), or the risk difference.
-    ///
-    /// ```
-    /// use rema_core::effect::BinaryStudy;
-    /// use rema_core::{Error, MantelHaenszel, Measure, Tables};
-    /// let tables = Tables::new(&[BinaryStudy { ai: 4.0, bi: 119.0, ci: 11.0, di: 128.0 }])?;
-    /// let fit = MantelHaenszel::new(Measure::Or).fit(&tables)?;
-    /// assert!((fit.transformed().estimate - (4.0 * 128.0) / (119.0 * 11.0)).abs() < 1e-12);
-    /// # Ok::<(), Error>(())
-    /// ```
-    pub fn transformed(&self) -> Transformed {
-        self.pooled.transformed(self.measure.back_transform())
-    }
-
-    /// The fit in the shape of the inverse-variance fits' summaries (τ² = 0,
-    /// k the number of tables).
-    pub fn summary(&self) -> PooledSummary {
-        summary(self.k, &self.pooled, &self.heterogeneity)
     }
 }
 
@@ -387,7 +305,7 @@ pub struct OddsRatioTests {
     pub k_pos: usize,
 }
 
-type Pooling = (f64, f64, Vec<f64>, Vec<usize>);
+type Sums = (f64, f64, Vec<f64>, Vec<usize>);
 
 fn percent(w: Vec<f64>) -> Vec<f64> {
     let total: f64 = w.iter().sum();
@@ -395,7 +313,7 @@ fn percent(w: Vec<f64>) -> Vec<f64> {
 }
 
 /// ln ψ̂, its RBG standard error, the weights and the tables outside R and S.
-fn odds_ratio(t: &[BinaryStudy]) -> Result<Pooling> {
+fn odds_ratio(t: &[BinaryStudy]) -> Result<Sums> {
     let (mut r, mut s) = (0.0, 0.0);
     let (mut pr, mut ps_qr, mut qs) = (0.0, 0.0, 0.0);
     let mut w = Vec::with_capacity(t.len());
@@ -435,7 +353,7 @@ fn odds_ratio(t: &[BinaryStudy]) -> Result<Pooling> {
 
 /// ln RR, its Greenland–Robins standard error, the weights and the tables
 /// outside R and S.
-fn risk_ratio(t: &[BinaryStudy]) -> Result<Pooling> {
+fn risk_ratio(t: &[BinaryStudy]) -> Result<Sums> {
     let (mut r, mut s, mut v) = (0.0, 0.0, 0.0);
     let (mut sum_a, mut sum_c) = (0.0, 0.0);
     let mut w = Vec::with_capacity(t.len());
@@ -474,7 +392,7 @@ fn risk_ratio(t: &[BinaryStudy]) -> Result<Pooling> {
 }
 
 /// RD, its standard error and the weights (every table enters W).
-fn risk_difference(t: &[BinaryStudy]) -> Result<Pooling> {
+fn risk_difference(t: &[BinaryStudy]) -> Result<Sums> {
     let (mut num, mut den) = (0.0, 0.0);
     for x in t {
         let (n1, n2) = (x.ai + x.bi, x.ci + x.di);
@@ -569,6 +487,7 @@ fn odds_ratio_tests(t: &[BinaryStudy], psi: f64, correct: bool) -> OrTests {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::effect::AddTo;
 
     fn t(ai: f64, bi: f64, ci: f64, di: f64) -> BinaryStudy {
         BinaryStudy { ai, bi, ci, di }

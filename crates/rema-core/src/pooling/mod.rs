@@ -31,16 +31,18 @@
 
 mod mantel_haenszel;
 mod peto;
+mod random;
 
-pub use mantel_haenszel::{MantelHaenszel, MhFit, OddsRatioTests};
-pub use peto::{Peto, PetoFit};
+pub use mantel_haenszel::{MantelHaenszel, MhMethod, OddsRatioTests};
+pub use peto::{Peto, PetoMethod};
+pub use random::RandomEffects;
 
 use crate::dist;
-use crate::effect::BinaryStudy;
+use crate::effect::{AddTo, BinaryStudy};
 use crate::error::{Error, Result};
 use crate::fit::critical_value;
 use crate::leave_one_out::PooledSummary;
-use crate::measure::BackTransform;
+use crate::measure::{BackTransform, Measure};
 use crate::model::Level;
 use crate::tau2::kernel::i2_h2;
 use crate::transform::back_transform;
@@ -75,20 +77,20 @@ impl Tables {
             for (column, value) in [("ai", s.ai), ("bi", s.bi), ("ci", s.ci), ("di", s.di)] {
                 crate::effect::check(i, column, value, value >= 0.0, COUNT)?;
             }
-            crate::effect::check(
-                i,
-                "n1i",
-                s.ai + s.bi,
-                s.ai + s.bi > 0.0,
-                "group 1 must have at least one participant",
-            )?;
-            crate::effect::check(
-                i,
-                "n2i",
-                s.ci + s.di,
-                s.ci + s.di > 0.0,
-                "group 2 must have at least one participant",
-            )?;
+            for (column, n, allowed) in [
+                (
+                    "n1i",
+                    s.ai + s.bi,
+                    "group 1 must have at least one participant",
+                ),
+                (
+                    "n2i",
+                    s.ci + s.di,
+                    "group 2 must have at least one participant",
+                ),
+            ] {
+                crate::effect::check(i, column, n, n > 0.0, allowed)?;
+            }
         }
         Ok(Tables {
             tables: tables.to_vec(),
@@ -132,6 +134,182 @@ impl Tables {
         let s = &self.tables[i];
         (s.ai == 0.0 && s.ci == 0.0) || (s.bi == 0.0 && s.di == 0.0)
     }
+}
+
+/// A pooling method of 2×2 tables with the options every such method takes
+/// (metafor's `level`, `add`, `to` and `drop00`); `M` holds the method and
+/// its own options. Used through [`MantelHaenszel`] and [`Peto`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pooling<M> {
+    method: M,
+    level: Level,
+    add: f64,
+    to: AddTo,
+    drop00: bool,
+}
+
+/// The double-zero tables and the tables with a per-table effect.
+struct Kept {
+    double_zero: Vec<usize>,
+    in_q: Vec<usize>,
+}
+
+impl<M> Pooling<M> {
+    /// `method` with metafor's defaults: the 95% level, `add = 1/2`,
+    /// `to = "only0"`, `drop00 = TRUE`.
+    fn with_defaults(method: M) -> Pooling<M> {
+        Pooling {
+            method,
+            level: Level::default(),
+            add: 0.5,
+            to: AddTo::OnlyZero,
+            drop00: true,
+        }
+    }
+
+    /// The confidence level (metafor `level`).
+    pub fn level(self, level: Level) -> Pooling<M> {
+        Pooling { level, ..self }
+    }
+
+    /// The continuity correction of the per-table effects (metafor's `yi`
+    /// and `vi`, behind the Mantel–Haenszel Q): `add` (metafor `add`,
+    /// default ½; a finite number ≥ 0, checked when fitted) added to each
+    /// cell of the tables chosen by `to` (metafor `to`, default only those
+    /// with a zero cell). The pooled estimate never uses it, nor does Peto's Q.
+    pub fn continuity(self, add: f64, to: AddTo) -> Pooling<M> {
+        Pooling { add, to, ..self }
+    }
+
+    /// Whether double-zero tables are left out of the per-table effects and
+    /// of Q's degrees of freedom (metafor `drop00`, default true). They stay
+    /// in the pooled sums, where they add nothing or (Mantel–Haenszel risk
+    /// difference) their weight, as metafor's.
+    pub fn drop00(self, drop00: bool) -> Pooling<M> {
+        Pooling { drop00, ..self }
+    }
+
+    /// Checks `add` and finds the double-zero tables and those kept for the
+    /// per-table effects.
+    fn kept(&self, tables: &Tables) -> Result<Kept> {
+        check_add(self.add)?;
+        let double_zero = tables.double_zero();
+        let in_q = if self.drop00 {
+            (0..tables.len())
+                .filter(|i| !double_zero.contains(i))
+                .collect()
+        } else {
+            (0..tables.len()).collect()
+        };
+        Ok(Kept { double_zero, in_q })
+    }
+
+    /// The note on the continuity correction of the per-table `effects`
+    /// ("log odds ratios", ...) behind `lead` ("Q"), if any table had one;
+    /// `uses` says what ignores it.
+    fn correction_note(
+        &self,
+        lead: &str,
+        effects: &str,
+        uses: &str,
+        corrected: &[usize],
+    ) -> Option<String> {
+        (!corrected.is_empty()).then(|| {
+            format!(
+                "{lead}: {} added to each cell for the {effects} (metafor add = {}, to = \"{}\"; {uses}): {}",
+                self.add,
+                self.add,
+                self.to.name(),
+                name_tables(corrected)
+            )
+        })
+    }
+}
+
+/// Which method pooled a [`TablesFit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PoolingMethod {
+    /// Mantel–Haenszel (metafor `rma.mh`).
+    MantelHaenszel,
+    /// Peto's one-step odds ratio (metafor `rma.peto`).
+    Peto,
+}
+
+/// A pooled fit of 2×2 tables (metafor's `rma.mh` or `rma.peto` object).
+/// Made by [`MantelHaenszel::fit`] or [`Peto::fit`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct TablesFit {
+    /// The method.
+    pub method: PoolingMethod,
+    /// The measure: OR or RR (pooled on the log scale) or RD; OR for Peto.
+    pub measure: Measure,
+    /// The confidence level of `pooled`.
+    pub level: Level,
+    /// The number of tables (metafor `k`).
+    pub k: usize,
+    /// The number of tables with events and non-events, Vᵢ > 0 in Peto's
+    /// method (metafor `rma.peto`'s `k.pos`).
+    pub k_pos: usize,
+    /// The pooled estimate, its SE, z test and confidence interval.
+    pub pooled: Pooled,
+    /// Q about the pooled estimate (inverse-variance for Mantel–Haenszel,
+    /// Peto's for Peto), I² and H².
+    pub heterogeneity: Heterogeneity,
+    /// For a Mantel–Haenszel odds ratio, the CMH, Breslow–Day and Tarone tests.
+    pub odds_ratio_tests: Option<OddsRatioTests>,
+    /// The weight of each table in percent (metafor `weights(res)`); 0 for a
+    /// table outside the weights' sum.
+    pub weights: Vec<f64>,
+    /// The tables with a per-table effect (0-based, the tables in Q for
+    /// Mantel–Haenszel).
+    pub in_q: Vec<usize>,
+    /// The per-table effects of the tables in `in_q` (metafor `res$yi`).
+    pub yi: Vec<f64>,
+    /// Their sampling variances (metafor `res$vi`).
+    pub vi: Vec<f64>,
+    /// The double-zero tables (0-based): no events, or only events, in both
+    /// groups.
+    pub double_zero: Vec<usize>,
+    /// Every adjustment or caveat, in words.
+    pub notes: Vec<String>,
+}
+
+/// A Mantel–Haenszel fit: a [`TablesFit`].
+pub type MhFit = TablesFit;
+/// A Peto fit: a [`TablesFit`].
+pub type PetoFit = TablesFit;
+
+impl TablesFit {
+    /// The pooled estimate on the reporting scale: the odds or risk ratio
+    /// (metafor's "Model Results (OR scale)"), or the risk difference.
+    ///
+    /// ```
+    /// use rema_core::effect::BinaryStudy;
+    /// use rema_core::{Error, MantelHaenszel, Measure, Peto, Tables};
+    /// let tables = Tables::new(&[BinaryStudy { ai: 4.0, bi: 119.0, ci: 11.0, di: 128.0 }])?;
+    /// let fit = MantelHaenszel::new(Measure::Or).fit(&tables)?;
+    /// assert!((fit.transformed().estimate - (4.0 * 128.0) / (119.0 * 11.0)).abs() < 1e-12);
+    /// let peto = Peto::new().fit(&tables)?;
+    /// assert!((peto.transformed().estimate - peto.pooled.estimate.exp()).abs() < 1e-15);
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn transformed(&self) -> Transformed {
+        self.pooled.transformed(self.measure.back_transform())
+    }
+
+    /// The fit in the shape of the inverse-variance fits' summaries (τ² = 0,
+    /// k the number of tables).
+    pub fn summary(&self) -> PooledSummary {
+        summary(self.k, &self.pooled, &self.heterogeneity)
+    }
+}
+
+/// The number of tables with events and non-events (a positive
+/// hypergeometric variance).
+fn informative(t: &[BinaryStudy]) -> usize {
+    t.iter()
+        .filter(|x| peto::observed_expected(x).1 > 0.0)
+        .count()
 }
 
 /// A pooled estimate on the analysis scale (the log scale for ratios) with
@@ -323,16 +501,6 @@ fn check_add(add: f64) -> Result<()> {
             option: "add",
             message: format!("{add} must be a finite number >= 0"),
         })
-    }
-}
-
-fn to_name(to: crate::effect::AddTo) -> &'static str {
-    use crate::effect::AddTo;
-    match to {
-        AddTo::OnlyZero => "only0",
-        AddTo::All => "all",
-        AddTo::IfAnyZero => "if0all",
-        AddTo::None => "none",
     }
 }
 

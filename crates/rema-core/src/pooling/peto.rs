@@ -24,13 +24,11 @@
 //! continuity correction `add` under the rule `to`; they are reported for
 //! the tables in Q and enter nothing else.
 
-use super::{check_add, check_finite, name_tables, summary};
-use super::{Heterogeneity, Pooled, Tables, Transformed};
-use crate::effect::{AddTo, BinaryStudy};
+use super::{check_finite, name_tables, Pooling, PoolingMethod, TablesFit};
+use super::{Heterogeneity, Pooled, Tables};
+use crate::effect::BinaryStudy;
 use crate::error::{Error, Result};
-use crate::leave_one_out::PooledSummary;
-use crate::measure::BackTransform;
-use crate::model::Level;
+use crate::measure::Measure;
 
 /// Peto's method, with metafor `rma.peto`'s options and defaults: the 95%
 /// level and, for the per-table effects, `add = 1/2`, `to = "only0"`,
@@ -47,48 +45,22 @@ use crate::model::Level;
 /// assert!(fit.transformed().estimate < 1.0);
 /// # Ok::<(), Error>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Peto {
-    level: Level,
-    add: f64,
-    to: AddTo,
-    drop00: bool,
-}
+pub type Peto = Pooling<PetoMethod>;
 
-impl Default for Peto {
+/// Peto's method, which has no options of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PetoMethod;
+
+impl Default for Pooling<PetoMethod> {
     fn default() -> Peto {
         Peto::new()
     }
 }
 
-impl Peto {
+impl Pooling<PetoMethod> {
     /// The method with metafor's defaults.
     pub fn new() -> Peto {
-        Peto {
-            level: Level::default(),
-            add: 0.5,
-            to: AddTo::OnlyZero,
-            drop00: true,
-        }
-    }
-
-    /// The confidence level (metafor `level`).
-    pub fn level(self, level: Level) -> Peto {
-        Peto { level, ..self }
-    }
-
-    /// The continuity correction of the per-table effects: `add` (metafor
-    /// `add`, default ½; a finite number ≥ 0, checked when fitted) added to
-    /// each cell of the tables chosen by `to` (metafor `to`, default only
-    /// those with a zero cell). The pooled estimate and Q never use it.
-    pub fn continuity(self, add: f64, to: AddTo) -> Peto {
-        Peto { add, to, ..self }
-    }
-
-    /// Whether double-zero tables are left out of the per-table effects and
-    /// of Q's degrees of freedom (metafor `drop00`, default true).
-    pub fn drop00(self, drop00: bool) -> Peto {
-        Peto { drop00, ..self }
+        Pooling::with_defaults(PetoMethod)
     }
 
     /// Pools the tables (metafor `rma.peto(ai, bi, ci, di, level, add, to,
@@ -106,8 +78,8 @@ impl Peto {
     /// assert!(matches!(Peto::new().fit(&none), Err(Error::Undefined { .. })));
     /// # Ok::<(), Error>(())
     /// ```
-    pub fn fit(&self, tables: &Tables) -> Result<PetoFit> {
-        check_add(self.add)?;
+    pub fn fit(&self, tables: &Tables) -> Result<TablesFit> {
+        let super::Kept { double_zero, in_q } = self.kept(tables)?;
         let t = tables.as_slice();
         let (o_e, v): (Vec<f64>, Vec<f64>) = t.iter().map(observed_expected).unzip();
         let sum_v: f64 = v.iter().sum();
@@ -129,12 +101,6 @@ impl Peto {
             .sum::<f64>()
             - sum_o_e * sum_o_e / sum_v)
             .max(0.0);
-        let double_zero = tables.double_zero();
-        let in_q: Vec<usize> = if self.drop00 {
-            (0..t.len()).filter(|i| !double_zero.contains(i)).collect()
-        } else {
-            (0..t.len()).collect()
-        };
         let heterogeneity = Heterogeneity::new(q, in_q.len(), k_pos > 1);
         check_finite("Peto's odds ratio", &pooled, &heterogeneity)?;
         let mut notes = Vec::new();
@@ -156,12 +122,15 @@ impl Peto {
             ));
         }
         let (yi, vi) = self.effects(t, &in_q, &mut notes)?;
-        Ok(PetoFit {
+        Ok(TablesFit {
+            method: PoolingMethod::Peto,
+            measure: Measure::Or,
             level: self.level,
             k: t.len(),
             k_pos,
             pooled,
             heterogeneity,
+            odds_ratio_tests: None,
             weights: v.iter().map(|x| x / sum_v * 100.0).collect(),
             in_q,
             yi,
@@ -203,22 +172,19 @@ impl Peto {
             yi.push(y);
             vi.push(var);
         }
-        if !corrected.is_empty() {
-            let corrected: Vec<usize> = corrected.iter().map(|&j| in_q[j]).collect();
-            notes.push(format!(
-                "the per-table Peto log odds ratios: {} added to each cell (metafor add = {}, to = \"{}\"; the pooled estimate and Q use the counts as they are): {}",
-                self.add,
-                self.add,
-                super::to_name(self.to),
-                name_tables(&corrected)
-            ));
-        }
+        let corrected: Vec<usize> = corrected.iter().map(|&j| in_q[j]).collect();
+        notes.extend(self.correction_note(
+            "the per-table effects",
+            "Peto log odds ratios",
+            "the pooled estimate and Q use the counts as they are",
+            &corrected,
+        ));
         Ok((yi, vi))
     }
 }
 
 /// Oᵢ − Eᵢ and Vᵢ of one table, in metafor's order of operations.
-fn observed_expected(x: &BinaryStudy) -> (f64, f64) {
+pub(super) fn observed_expected(x: &BinaryStudy) -> (f64, f64) {
     let (n1, n2) = (x.ai + x.bi, x.ci + x.di);
     let n = x.ai + x.bi + x.ci + x.di;
     let (m, l) = (x.ai + x.ci, x.bi + x.di);
@@ -227,59 +193,10 @@ fn observed_expected(x: &BinaryStudy) -> (f64, f64) {
     (x.ai - e, v)
 }
 
-/// A Peto fit (metafor's `rma.peto` object). Made by [`Peto::fit`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct PetoFit {
-    /// The confidence level of `pooled`.
-    pub level: Level,
-    /// The number of tables (metafor `k`).
-    pub k: usize,
-    /// The number of tables with Vᵢ > 0 (metafor `k.pos`).
-    pub k_pos: usize,
-    /// The pooled log odds ratio, its SE, z test and confidence interval.
-    pub pooled: Pooled,
-    /// Peto's Q, I² and H².
-    pub heterogeneity: Heterogeneity,
-    /// The weight of each table in percent (metafor `weights(res)`).
-    pub weights: Vec<f64>,
-    /// The tables with a per-table effect (0-based), and their Peto log odds
-    /// ratios and sampling variances (metafor `res$yi`, `res$vi`).
-    pub in_q: Vec<usize>,
-    /// The per-table effects of the tables in `in_q` (metafor `res$yi`).
-    pub yi: Vec<f64>,
-    /// Their sampling variances (metafor `res$vi`).
-    pub vi: Vec<f64>,
-    /// The double-zero tables (0-based).
-    pub double_zero: Vec<usize>,
-    /// Every adjustment or caveat, in words.
-    pub notes: Vec<String>,
-}
-
-impl PetoFit {
-    /// The pooled odds ratio and its interval (exp of the log scale).
-    ///
-    /// ```
-    /// use rema_core::effect::BinaryStudy;
-    /// use rema_core::{Error, Peto, Tables};
-    /// let tables = Tables::new(&[BinaryStudy { ai: 4.0, bi: 119.0, ci: 11.0, di: 128.0 }])?;
-    /// let fit = Peto::new().fit(&tables)?;
-    /// assert!((fit.transformed().estimate - fit.pooled.estimate.exp()).abs() < 1e-15);
-    /// # Ok::<(), Error>(())
-    /// ```
-    pub fn transformed(&self) -> Transformed {
-        self.pooled.transformed(BackTransform::Exp)
-    }
-
-    /// The fit in the shape of the inverse-variance fits' summaries (τ² = 0,
-    /// k the number of tables).
-    pub fn summary(&self) -> PooledSummary {
-        summary(self.k, &self.pooled, &self.heterogeneity)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::effect::AddTo;
 
     #[test]
     fn one_table_has_no_heterogeneity() {

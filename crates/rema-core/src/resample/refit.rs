@@ -8,7 +8,7 @@
 //! `permutest` drops a permutation whose refit errors.
 
 use crate::error::Result;
-use crate::fit::{fit_with_moderators, Fit, FitOptions, Test};
+use crate::fit::{fit_with_moderators, Fit, FitOptions};
 use crate::linalg::Design;
 use crate::tau2::kernel::general::{General, Workspace};
 use crate::tau2::kernel::intercept::InterceptOnly;
@@ -246,7 +246,7 @@ pub(crate) fn general(
     if !k.solve_at(r.tau2) {
         return Err(Failure::RankDeficient);
     }
-    k.wald(r.s2w, opts.test == Test::Knha, out);
+    k.wald(r.s2w, opts.test.uses_t(), out);
     Ok(GeneralStats {
         tau2: r.tau2,
         i2: r.i2,
@@ -263,7 +263,7 @@ pub(crate) fn full(y: &[f64], v: &[f64], x: &Design, opts: &FitOptions) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fit::fit;
+    use crate::fit::{fit, Test};
     use crate::resample::rng::Stream;
     use crate::tau2::kernel::intercept::sum_log;
 
@@ -330,7 +330,7 @@ mod tests {
                 .collect();
             let mut w = vec![0.0; k];
             for method in Method::ALL {
-                for test in [Test::Z, Test::Knha] {
+                for test in Test::ALL {
                     let opts = replicate_options(method, test);
                     let general = fit(&y, &v, &opts);
                     match (intercept_only(&y, &v, &opts, &mut w), general) {
@@ -398,7 +398,7 @@ mod tests {
             let mut ws = Workspace::new(k, p);
             let mut out = vec![0.0; p + 1];
             for method in Method::ALL {
-                for test in [Test::Z, Test::Knha] {
+                for test in Test::ALL {
                     let opts = replicate_options(method, test);
                     let general = fit_with_moderators(&y, &v, &x, &opts);
                     match (
@@ -479,7 +479,7 @@ mod tests {
             let design =
                 Design::from_row_major(k, 2, xs.iter().flat_map(|&x| [1.0, x]).collect()).unwrap();
             for method in ONE_MODERATOR_METHODS {
-                for test in [Test::Z, Test::Knha] {
+                for test in Test::ALL {
                     let opts = FitOptions {
                         method,
                         test,

@@ -48,6 +48,19 @@ add_case <- function(id, data, fn, measure = "OR", level = 95, correct = TRUE, a
                    QE = res$QE, QEp = res$QEp, I2 = res$I2, H2 = res$H2,
                    k = res$k, k_yi = res$k.yi, k_pos = res$k.pos,
                    yi = I(nums(res$yi)), vi = I(nums(res$vi)), weights = I(nums(weights(res))))
+  if (fn == "mh") {
+    # RevMan 5's "M-H, Random" (no metafor function computes it; R meta's metabin(method = "MH",
+    # Q.Cochrane = TRUE) is not installed here), computed from its definition: DerSimonian-Laird
+    # with the Q about the MH estimate (metafor's QE), then rma() with that tau^2 fixed.
+    w <- 1 / res$vi
+    tau2 <- if (res$k.yi > 1) max(0, (res$QE - (res$k.yi - 1)) / (sum(w) - sum(w^2) / sum(w))) else 0
+    re <- rma(nums(res$yi), nums(res$vi), tau2 = tau2, level = level)
+    re_w <- numeric(length(ai))
+    re_w[!is.na(res$yi.f)] <- weights(re)
+    expected <- c(expected, list(re_tau2 = tau2, re_beta = nums(re$beta), re_se = re$se, re_zval = re$zval,
+                                 re_pval = re$pval, re_ci_lb = re$ci.lb, re_ci_ub = re$ci.ub,
+                                 re_weights = I(re_w)))
+  }
   if (fn == "mh" && measure == "OR") {
     expected <- c(expected, list(CO = res$CO, COp = res$COp, MH = res$MH, MHp = res$MHp,
                                  BD = res$BD, BDp = res$BDp, TA = res$TA, TAp = res$TAp))

@@ -9,18 +9,22 @@ use crate::result::AnalysisResult;
 /// A summary in the spirit of metafor's `print.rma`.
 pub(crate) fn summary(r: &AnalysisResult) -> String {
     let mut s = String::new();
-    let model = if r.method == "FE" {
-        "Common-Effect Model".to_string()
-    } else {
-        "Random-Effects Model".to_string()
+    let pooled_model = r.pooling.as_ref().map(|p| p.model.as_str());
+    let common = r.method == "FE" || pooled_model == Some("fixed");
+    let model = match (r.method.as_str(), pooled_model) {
+        ("MH", Some("random")) => "Random-Effects Model, Mantel-Haenszel (RevMan 5)".to_string(),
+        ("MH", _) => "Mantel-Haenszel Common-Effect Model".to_string(),
+        ("PETO", _) => "Peto Common-Effect Model".to_string(),
+        _ if common => "Common-Effect Model".to_string(),
+        _ => "Random-Effects Model".to_string(),
     };
-    let est = if r.method == "FE" {
-        String::new()
-    } else {
-        format!("; tau^2 estimator: {}", r.method)
+    let est = match (r.method.as_str(), common) {
+        (_, true) => String::new(),
+        ("MH", false) => "; tau^2 estimator: DL about the MH estimate".to_string(),
+        (m, false) => format!("; tau^2 estimator: {m}"),
     };
     let _ = writeln!(s, "{model} (k = {}{est}; measure: {})\n", r.k, r.measure);
-    if r.method != "FE" {
+    if !common {
         let ci = match (r.tau2_ci_lower, r.tau2_ci_upper) {
             (Some(l), Some(u)) => format!(" ({}% CI: {l:.4}, {u:.4})", r.level),
             _ => String::new(),
@@ -85,6 +89,9 @@ pub(crate) fn summary(r: &AnalysisResult) -> String {
         "Prediction interval ({}%): [{:.4}, {:.4}]",
         r.level, r.pi_lower, r.pi_upper
     );
+    if let Some(p) = &r.pooling {
+        pooling(&mut s, p);
+    }
     if let Some(t) = &r.transformed {
         let _ = writeln!(
             s,
@@ -139,6 +146,38 @@ pub(crate) fn summary(r: &AnalysisResult) -> String {
         &r.provenance.input_sha256[..16.min(r.provenance.input_sha256.len())]
     );
     s
+}
+
+/// The method's label and the tests only a pooling of 2×2 tables has.
+fn pooling(s: &mut String, p: &crate::result::PoolingResult) {
+    let _ = writeln!(s, "Method: {}", p.label);
+    if let Some(f) = &p.fixed {
+        let _ = writeln!(
+            s,
+            "Common-effect (M-H) estimate: {:.4} (se {:.4}), CI [{:.4}, {:.4}], p-val {}",
+            f.estimate,
+            f.se,
+            f.ci_lower,
+            f.ci_upper,
+            p_fmt(f.pval)
+        );
+    }
+    for (name, t) in [
+        ("Cochran-Mantel-Haenszel Test", &p.cmh),
+        ("Cochran's Test", &p.cochran),
+        ("Breslow-Day Test for Heterogeneity", &p.breslow_day),
+        ("Tarone's Test for Heterogeneity", &p.tarone),
+    ] {
+        if let Some(t) = t {
+            let _ = writeln!(
+                s,
+                "{name}: X^2(df = {}) = {:.4}, p-val {}",
+                t.df,
+                t.statistic,
+                p_fmt(t.pval)
+            );
+        }
+    }
 }
 
 /// One header line and one data line.

@@ -16,9 +16,10 @@ use crate::convert::Conversion;
 
 pub use provenance::Provenance;
 pub use sections::{
-    BootCoefficientResult, BootIntervalResult, BootStatResult, BootstrapResult, CoefficientResult,
-    CumulativeRow, GlmmDetails, HeterogeneityTestResult, InfluenceRow, LeaveOneOutRow,
-    PermutationResult, StatisticTestResult, SubgroupResult, SummaryFields,
+    BootCoefficientResult, BootIntervalResult, BootStatResult, BootstrapResult, ChiSquare,
+    CoefficientResult, CumulativeRow, GlmmDetails, HeterogeneityTestResult, InfluenceRow,
+    LeaveOneOutRow, PermutationResult, PoolingResult, StatisticTestResult, SubgroupResult,
+    SummaryFields,
 };
 pub use summary::{StudyEffect, Summary, Transformed};
 
@@ -29,7 +30,7 @@ pub use summary::{StudyEffect, Summary, Transformed};
 pub struct AnalysisResult {
     /// The measure (metafor's name).
     pub measure: String,
-    /// The method (`REML`, ..., `GLMM`).
+    /// The method (`REML`, ..., `GLMM`, `MH`, `PETO`).
     pub method: String,
     /// The test (`z`, `knha`).
     pub test: String,
@@ -113,6 +114,10 @@ pub struct AnalysisResult {
     /// `--method GLMM`: what only the binomial-normal model has.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub glmm: Option<GlmmDetails>,
+    /// `--method MH` or `PETO`: the model, RevMan's label and the tests only
+    /// a pooling of 2×2 tables has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pooling: Option<PoolingResult>,
 }
 
 /// The summary's fields read as the result's own (`r.estimate`, `r.tau2`), as

@@ -274,6 +274,51 @@ pub struct GlmmDetails {
     pub iterations: usize,
 }
 
+/// What only a pooling of 2×2 tables reports (methods MH and PETO, metafor
+/// `rma.mh` and `rma.peto`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PoolingResult {
+    /// `fixed`, or `random` (RevMan 5's "M-H, Random").
+    pub model: String,
+    /// The method as RevMan labels it: "M-H, Fixed, 95% CI", ...
+    pub label: String,
+    /// The fixed-effect (Mantel–Haenszel) fit on the analysis scale, with
+    /// its z test, CI and Q, when the summary is the random-effects one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed: Option<SummaryFields>,
+    /// The number of tables in Q (double-zero tables left out).
+    pub k_q: usize,
+    /// The number of tables with events and non-events (metafor
+    /// `rma.peto`'s `k.pos`).
+    pub k_pos: usize,
+    /// The studies with no events, or only events, in both groups.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub double_zero: Vec<String>,
+    /// The Cochran–Mantel–Haenszel test of OR = 1 (metafor `MH`), with the
+    /// continuity correction (`correct = TRUE`); MH odds ratios only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cmh: Option<ChiSquare>,
+    /// Cochran's form of it (metafor `CO`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cochran: Option<ChiSquare>,
+    /// The Breslow–Day test of homogeneity of the odds ratios (metafor `BD`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breslow_day: Option<ChiSquare>,
+    /// Tarone's corrected Breslow–Day test (metafor `TA`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tarone: Option<ChiSquare>,
+}
+
+/// A χ² test.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChiSquare {
+    pub statistic: f64,
+    pub df: f64,
+    pub pval: f64,
+}
+
 impl InfluenceRow {
     /// metafor `influence()` of the study labelled `study` (DFBETAS of the
     /// intercept).

@@ -2,7 +2,7 @@
 //! back-transformed summary and the per-study effects.
 
 use rema_core::transform::back_transform;
-use rema_core::{BackTransform, Fit, Measure};
+use rema_core::{BackTransform, Fit, Measure, PiDist};
 use serde::{Deserialize, Serialize};
 
 /// The pooled estimate, its test and interval, and heterogeneity: the fields
@@ -79,8 +79,14 @@ pub struct StudyEffect {
 impl Summary {
     /// The summary of an rma.uni fit (the intercept's row with moderators).
     pub fn of_fit(f: &Fit) -> Summary {
+        Summary::of_fit_with(f, PiDist::Test)
+    }
+
+    /// [`Summary::of_fit`] with the prediction interval's distribution
+    /// `pi_dist` (`PiDist::T`: t(k − p) quantiles whatever the test).
+    pub fn of_fit_with(f: &Fit, pi_dist: PiDist) -> Summary {
         let e = f.estimate();
-        let pred = f.prediction();
+        let pred = f.prediction_with(pi_dist);
         Summary {
             k: f.k,
             estimate: e.estimate,

@@ -57,7 +57,7 @@ pub(crate) fn build(p: &Prepared, a: &Analysis) -> Result<Heterogeneity> {
                         estimate: c.estimate,
                         se: c.se,
                         zval: (opts.test == Test::Z).then_some(c.stat),
-                        tval: (opts.test == Test::Knha).then_some(c.stat),
+                        tval: opts.test.uses_t().then_some(c.stat),
                         pval: c.pval,
                         ci_lower: c.ci_lower,
                         ci_upper: c.ci_upper,
@@ -132,7 +132,7 @@ fn subgroup_result(
     a: &Analysis,
     ni: Option<&[f64]>,
 ) -> SubgroupResult {
-    let summary = Summary::of_fit(f);
+    let summary = Summary::of_fit_with(f, a.spec.pi_dist.unwrap_or_default());
     SubgroupResult {
         level: level.to_string(),
         transformed: Transformed::new(a.measure(), ni, &summary),

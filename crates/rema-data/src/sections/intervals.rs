@@ -53,7 +53,7 @@ pub(crate) fn build(p: &Prepared, a: &Analysis) -> Result<Intervals> {
             };
         }
     }
-    let summary = Summary::of_fit(f);
+    let summary = Summary::of_fit_with(f, a.spec.pi_dist.unwrap_or_default());
     Ok(Intervals {
         transformed: Transformed::new(a.measure(), p.es.ni.as_deref(), &summary),
         summary,

@@ -3,7 +3,7 @@
 //! intercept-only model, so they refuse an analysis with moderators rather
 //! than ignore them.
 
-use rema_core::{cumulative, influence, leave_one_out, stable_order, Test};
+use rema_core::{cumulative, influence, leave_one_out, stable_order};
 
 use crate::columns::parse_number;
 use crate::error::{DataError, Location, Result};
@@ -136,7 +136,7 @@ fn cumulative_rows(
             (order, Some(raw))
         }
     };
-    if p.opts.test == Test::Knha {
+    if p.opts.test.uses_t() {
         notes
             .push("cumulative: the first step (one study) uses the z test, as metafor".to_string());
     }
