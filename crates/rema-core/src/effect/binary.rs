@@ -20,7 +20,7 @@
 //! The correction is added to all four cells of the affected studies before
 //! both yᵢ and vᵢ are computed (metafor's `addyi = addvi = TRUE`).
 
-use super::{check, corrected_effects, AddTo, BinaryStudy, EffectSizes};
+use super::{check_table, corrected_effects, AddTo, BinaryStudy, EffectSizes};
 use crate::error::Result;
 use crate::measure::Measure;
 
@@ -30,26 +30,8 @@ pub(super) fn compute(
     add: f64,
     to: AddTo,
 ) -> Result<EffectSizes> {
-    const COUNT: &str = "a count must be a finite number >= 0";
     for (i, s) in studies.iter().enumerate() {
-        check(i, "ai", s.ai, s.ai >= 0.0, COUNT)?;
-        check(i, "bi", s.bi, s.bi >= 0.0, COUNT)?;
-        check(i, "ci", s.ci, s.ci >= 0.0, COUNT)?;
-        check(i, "di", s.di, s.di >= 0.0, COUNT)?;
-        for (column, n, allowed) in [
-            (
-                "n1i",
-                s.ai + s.bi,
-                "group 1 must have at least one participant",
-            ),
-            (
-                "n2i",
-                s.ci + s.di,
-                "group 2 must have at least one participant",
-            ),
-        ] {
-            check(i, column, n, n > 0.0, allowed)?;
-        }
+        check_table(i, s)?;
     }
     let has_zero = |s: &BinaryStudy| s.ai == 0.0 || s.bi == 0.0 || s.ci == 0.0 || s.di == 0.0;
     let n = |s: &BinaryStudy| s.ai + s.bi + s.ci + s.di;

@@ -425,6 +425,30 @@ fn generic(studies: &[GenericStudy]) -> Result<EffectSizes> {
     })
 }
 
+/// Checks the 2×2 table of study `i`: four finite counts >= 0 and at least
+/// one participant in each group.
+pub(crate) fn check_table(i: usize, s: &BinaryStudy) -> Result<()> {
+    const COUNT: &str = "a count must be a finite number >= 0";
+    for (column, value) in [("ai", s.ai), ("bi", s.bi), ("ci", s.ci), ("di", s.di)] {
+        check(i, column, value, value >= 0.0, COUNT)?;
+    }
+    for (column, n, allowed) in [
+        (
+            "n1i",
+            s.ai + s.bi,
+            "group 1 must have at least one participant",
+        ),
+        (
+            "n2i",
+            s.ci + s.di,
+            "group 2 must have at least one participant",
+        ),
+    ] {
+        check(i, column, n, n > 0.0, allowed)?;
+    }
+    Ok(())
+}
+
 /// Checks that a raw value is finite and satisfies `ok`.
 pub(crate) fn check(
     study: usize,

@@ -1,4 +1,5 @@
-# Shared by rema-core's reference scripts (model.R, permutest.R):
+# Shared by rema-core's reference scripts (model.R, permutest.R, pooling.R,
+# intervals.R):
 # source("crates/rema-core/tests/golden/core_golden.R") from the workspace
 # root. Loads metafor and jsonlite, reads the output folder (the first
 # argument, this folder by default), and writes a golden file.
