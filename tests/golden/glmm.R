@@ -143,4 +143,41 @@ for (c in cases) {
     list(`/loglik` = ex$loglik_marginal), entry = "glmm_loglik",
     input = list(xi = I(c$xi), ni = I(c$ni), mu = ex$estimate, tau2 = ex$tau2, points = 100L))
 }
+# Meta-regression: rma.glmm(measure = "PLO", mods = ~ X) on dat.debruin2009
+# (proportions with study characteristics), a numeric moderator, a factor and
+# both. The summary is the intercept's (all moderators at 0, as rema reports
+# a meta-regression), its prediction interval predict(newmods = 0); QE is
+# the Wald test (QE.Wld), the tests of heterogeneity have k - p df.
+mod_case <- function(id, dataset, dat, mods) {
+  f <- as.formula(paste("~", paste(mods, collapse = " + ")))
+  csv <- file.path("tests/golden/data", paste0(id, ".csv"))
+  write.csv(cbind(data.frame(study = paste0("S", seq_len(nrow(dat))), xi = dat$xi, ni = dat$ni), dat[, mods, drop = FALSE]),
+            file.path(out_dir, "data", paste0(id, ".csv")), row.names = FALSE)
+  r <- suppressWarnings(rma.glmm(measure = "PLO", xi = xi, ni = ni, mods = f, data = dat, control = tight))
+  p <- length(r$beta)
+  pr <- predict(r, newmods = matrix(0, 1, p - 1))
+  expect <- c(at("", list(estimate = num1(r$beta[1]), se = num1(r$se[1]), tau2 = num1(r$tau2), i2 = num1(r$I2), h2 = num1(r$H2),
+                          qm = num1(r$QM), qm_df = num1(r$QMdf[1]), qm_pval = num1(r$QMp),
+                          qe = num1(r$QE.Wld), qe_pval = num1(r$QEp.Wld), pi_lower = num1(pr$pi.lb), pi_upper = num1(pr$pi.ub))),
+              rows_at("/coefficients", list(estimate = num1(r$beta), se = num1(r$se), zval = num1(r$zval), pval = num1(r$pval),
+                                            ci_lower = num1(r$ci.lb), ci_upper = num1(r$ci.ub))),
+              at("/glmm", list(qe_wald = num1(r$QE.Wld), qe_wald_pval = num1(r$QEp.Wld), qe_lrt = num1(r$QE.LRT),
+                               qe_lrt_pval = num1(r$QEp.LRT), qe_df = num1(r$QE.df))))
+  tol <- tolerance_for(names(expect), "iterative")
+  # Interval bounds on the scale of their half-width (a bound near 0 would
+  # turn the optimiser's last digits into a large relative error).
+  for (j in seq_len(p)) for (side in c("ci_lower", "ci_upper")) {
+    bound <- if (side == "ci_lower") r$ci.lb[j] else r$ci.ub[j]
+    tol[[sprintf("/coefficients/%d/%s", j - 1L, side)]] <- list(absolute = 1e-4 * abs(bound - r$beta[j]))
+  }
+  src <- sprintf('rma.glmm(measure = "PLO", xi, ni, mods = ~ %s, control = list(glmerCtrl = bobyqa, rhoend = 1e-12))',
+                 paste(mods, collapse = " + "))
+  golden_cases[[length(golden_cases) + 1]] <<- golden_case(
+    id, paste(dataset, src, sep = ": "), expect,
+    spec = list(measure = "PLO", method = "GLMM", level = 95, mods = I(mods)), csv = csv, tolerance = tol)
+}
+mod_case("glmm_debruin2009_scq", "dat.debruin2009", dat.debruin2009, "scq")
+mod_case("glmm_debruin2009_patients", "dat.debruin2009", dat.debruin2009, "patients")
+mod_case("glmm_debruin2009_scq_patients", "dat.debruin2009", dat.debruin2009, c("scq", "patients"))
+
 golden_write("glmm", "analyze", "closed_form", "tests/golden/glmm.R", golden_cases, packages = "lme4")

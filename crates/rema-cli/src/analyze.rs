@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use rema_core::convert::{MeanMethod, SdRangeMethod};
 use rema_core::resample::bootstrap::BootstrapType;
+use rema_core::PermutationStat;
 use rema_data::spec::Permutations;
 use rema_data::{analyze_with, sha256_hex, AnalysisSpec, DataError, Table};
 
@@ -44,7 +45,8 @@ use crate::model_args::{self, ModelArgs};
 /// --method GLMM (with --measure PLO only) fits the binomial-normal
 /// random-intercept model by maximum likelihood with 7-point adaptive
 /// Gauss-Hermite quadrature, as metafor's rma.glmm(measure = "PLO"); it suits
-/// rare events and studies with zero events.
+/// rare events and studies with zero events. With --mods it fits the
+/// meta-regression, as rma.glmm(measure = "PLO", mods = ~ A + B).
 ///
 /// Heterogeneity (other columns of the file are study characteristics):
 ///   rema analyze bcg.csv -m RR --by alloc                 subgroups, separate tau^2
@@ -52,6 +54,8 @@ use crate::model_args::{self, ModelArgs};
 ///   rema analyze bcg.csv -m RR --mods ablat,year,alloc    meta-regression
 ///   rema analyze bcg.csv -m RR --mods ablat --permutations 1000 --seed 42
 ///   rema analyze bcg.csv -m RR --permutations exact       exact sign-flip test
+///   rema analyze bcg.csv -m RR --permutations exact --permutation-stat coef --permci
+///   rema analyze bcg.csv -m RR --tau2-test 1000 --seed 42  test of tau^2 = 0
 ///   rema analyze bcg.csv -m RR --bootstrap 5000 --seed 7 --bootstrap-type parametric
 ///   rema analyze bcg.csv -m RR --mods ablat --bootstrap 5000 --seed 7   bootstrap of a meta-regression
 ///
@@ -95,10 +99,23 @@ pub struct AnalyzeArgs {
     /// Permutation tests (metafor permutest): a number of iterations
     /// (counting the observed data), or `exact` for complete enumeration. An
     /// exact test is run whenever it needs no more iterations than asked.
-    /// Adds a test of subgroup differences with --by and a resampling test of
-    /// tau^2 = 0.
+    /// Adds a test of subgroup differences with --by.
     #[arg(long, value_name = "N|exact", value_parser = model_args::permutations)]
     pub permutations: Option<Permutations>,
+    /// The statistic the permutation test compares per coefficient: test
+    /// (the z or t statistic, metafor's default) or coef (the coefficient
+    /// itself, as Follmann & Proschan 1999; metafor stat = "coef").
+    #[arg(long, default_value = "test", requires = "permutations", value_parser = model_args::permutation_stats())]
+    pub permutation_stat: PermutationStat,
+    /// With --permutations: confidence intervals of the coefficients by
+    /// inverting the permutation test (metafor permutest(permci = TRUE)).
+    #[arg(long, requires = "permutations")]
+    pub permci: bool,
+    /// Test tau^2 = 0 by parametric resampling: N draws from the fitted
+    /// model with tau^2 = 0 (the observed data counted), refitted with the
+    /// same estimator; p is the share with tau^2* >= tau^2.
+    #[arg(long, value_name = "N")]
+    pub tau2_test: Option<u64>,
     /// Bootstrap with N replicates: percentile and BCa intervals for the
     /// pooled estimate, tau^2, I^2 and H^2. With --mods, for every
     /// coefficient and the residual tau^2, I^2 and H^2 (studies resampled
@@ -163,11 +180,16 @@ impl AnalyzeArgs {
                 .filter(|m| !m.is_empty())
                 .collect(),
             permutations: self.permutations,
+            permutation_stat: self.permutation_stat,
+            permci: self.permci,
+            tau2_test: self.tau2_test,
             bootstrap: self.bootstrap,
             bootstrap_type: self.bootstrap_type,
             seed: self.seed.or_else(|| {
-                (self.permutations.is_some() || self.bootstrap.is_some())
-                    .then(crate::progress::fresh_seed)
+                (self.permutations.is_some()
+                    || self.tau2_test.is_some()
+                    || self.bootstrap.is_some())
+                .then(crate::progress::fresh_seed)
             }),
             ..self.model.spec()
         }
@@ -188,7 +210,7 @@ pub fn read_table(path: &std::path::Path) -> Result<(Table, String), CliError> {
 pub fn run(args: &AnalyzeArgs) -> Result<(), CliError> {
     let (table, sha) = read_table(&args.file)?;
     let spec = args.spec();
-    let long = spec.permutations.is_some() || spec.bootstrap.is_some();
+    let long = spec.permutations.is_some() || spec.tau2_test.is_some() || spec.bootstrap.is_some();
     let result =
         crate::progress::with_hooks(long, |hooks| analyze_with(&table, &spec, &sha, hooks))?;
     let out = match args.format {

@@ -10,8 +10,10 @@ use clap::builder::{PossibleValue, TypedValueParser};
 use clap::Args;
 use rema_core::convert::{MeanMethod, SdRangeMethod};
 use rema_core::resample::bootstrap::BootstrapType;
-use rema_core::{AddTo, Measure, PiDist, Test};
-use rema_data::spec::{parse_to, Level, Model, Permutations, Preset};
+use rema_core::{AddTo, Measure, PermutationStat, PiDist, Test};
+use rema_data::spec::{
+    parse_permutation_stat, parse_to, permutation_stat_name, Level, Model, Permutations, Preset,
+};
 use rema_data::AnalysisSpec;
 
 /// A value parser through `T::from_str`, whose help and completions list
@@ -108,6 +110,18 @@ pub fn bootstrap_types() -> Choice<BootstrapType> {
         BootstrapType::Nonparametric.name(),
         BootstrapType::Parametric.name(),
     ])
+}
+
+/// The statistics of a permutation test, by metafor's names.
+pub fn permutation_stats() -> Choice<PermutationStat> {
+    Choice {
+        names: vec![
+            permutation_stat_name(PermutationStat::Test),
+            permutation_stat_name(PermutationStat::Coef),
+        ],
+        parse: parse_permutation_stat,
+        _t: PhantomData,
+    }
 }
 
 /// A count of permutations or `exact`.

@@ -252,3 +252,45 @@ fn text_output_shows_subgroups_and_bootstrap() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The resampling flags: `--permutations` alone runs metafor's permutest
+/// and nothing else; `--tau2-test`, `--permutation-stat` and `--permci` add
+/// their parts; the qualifiers need `--permutations` (a usage error).
+#[test]
+fn resampling_flags_run_what_they_name() {
+    let json = |extra: &[&str]| -> Value {
+        let mut args = vec!["-f", "json", "--seed", "3"];
+        args.extend_from_slice(extra);
+        let out = analyze("examples/bcg/bcg.csv", "RR", &args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let v = json(&["--permutations", "100"]);
+    assert_eq!(v["permutation"]["stat"], "test");
+    assert!(v.get("tau2_test").is_none() && v["permutation"].get("ci").is_none());
+    let v = json(&["--tau2-test", "50"]);
+    assert!(v.get("permutation").is_none());
+    assert_eq!(v["tau2_test"]["iterations"], 50);
+    assert_eq!(v["provenance"]["options"]["tau2_test"], 50);
+    let v = json(&[
+        "--method",
+        "DL",
+        "--permutations",
+        "exact",
+        "--permutation-stat",
+        "coef",
+        "--permci",
+    ]);
+    assert_eq!(v["permutation"]["stat"], "coef");
+    assert_eq!(v["permutation"]["iterations"], 8192);
+    assert_eq!(v["permutation"]["ci"]["coefficients"][0]["name"], "intrcpt");
+    for flags in [&["--permci"][..], &["--permutation-stat", "coef"]] {
+        let out = analyze("examples/bcg/bcg.csv", "RR", flags);
+        assert_eq!(out.status.code(), Some(2), "{flags:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("--permutations"));
+    }
+}

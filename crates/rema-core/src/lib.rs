@@ -74,7 +74,7 @@ pub use cumulative::{cumulative, stable_order, CumulativeStep};
 pub use effect::{compute as effect_sizes, AddTo, EffectOptions, EffectSizes, StudyData};
 pub use error::{Error, Result};
 pub use fit::{fit, fit_with_moderators, Coefficient, Fit, FitOptions, PiDist, Prediction, Test};
-pub use glmm::{glmm_loglik, glmm_plo, GlmmFit, GlmmOptions};
+pub use glmm::{glmm_loglik, glmm_plo, glmm_plo_mods, GlmmFit, GlmmOptions};
 pub use influence::{influence, StudyInfluence};
 pub use leave_one_out::{leave_one_out, LeaveOneOut, LeaveOneOutFit, PooledSummary};
 pub use linalg::Design;

@@ -59,6 +59,22 @@ impl Design {
         &mut self.data
     }
 
+    /// `Ok` when every value is finite, else the error naming the study
+    /// (row) and the option `mods`, for the fits that take a model matrix.
+    pub(crate) fn check_finite(&self) -> crate::error::Result<()> {
+        for i in 0..self.rows() {
+            if let Some(&value) = self.row(i).iter().find(|v| !v.is_finite()) {
+                return Err(crate::error::Error::InvalidValue {
+                    study: i,
+                    column: "mods",
+                    value,
+                    allowed: "moderator values must be finite numbers",
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// True when the design is a single column of ones.
     pub fn is_intercept_only(&self) -> bool {
         self.cols == 1 && self.data.iter().all(|&x| x == 1.0)

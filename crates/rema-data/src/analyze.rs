@@ -112,6 +112,7 @@ fn analyze_rma(
         tau2_common: subgroups.as_ref().and_then(|s| s.tau2_common),
         subgroups: subgroups.map(|s| s.levels),
         permutation: res.permutation,
+        tau2_test: res.tau2_test,
         bootstrap: res.bootstrap,
         conversions: p.conversions,
         leave_one_out: sens.leave_one_out,
@@ -130,8 +131,16 @@ fn analyze_glmm(table: &Table, a: &Analysis, input_sha256: &str) -> Result<Analy
         level: a.spec.level.percent(),
     };
     let provenance = Provenance::new(&a.spec, input_sha256, &g.studies.source);
+    let m = g.moderators.as_ref();
+    let qe = m.map(|_| (g.summary.q, g.summary.q_pval));
     Ok(AnalysisResult {
         transformed: g.transformed,
+        coefficients: m.map(|m| m.coefficients.clone()),
+        qm: m.and_then(|m| m.qm),
+        qm_df: m.map(|m| m.qm_df),
+        qm_pval: m.and_then(|m| m.qm_pval),
+        qe: qe.map(|q| q.0),
+        qe_pval: qe.map(|q| q.1),
         glmm: Some(g.details),
         ..base(head, g.summary, g.study_effects, g.notes, provenance)
     })
@@ -198,6 +207,7 @@ fn base(
         q_between_pval: None,
         tau2_common: None,
         permutation: None,
+        tau2_test: None,
         bootstrap: None,
         notes,
         conversions: Vec::new(),

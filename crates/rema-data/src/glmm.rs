@@ -1,14 +1,18 @@
 //! `method = "GLMM"`: the binomial-normal model of logit proportions (metafor
-//! `rma.glmm(measure = "PLO")`), fitted to the counts and reported in the
-//! same [`Summary`] as an rma.uni fit, with what only the GLMM has in
-//! [`GlmmDetails`].
+//! `rma.glmm(measure = "PLO")`, with `mods` its meta-regression
+//! `rma.glmm(measure = "PLO", mods = ~ X)`), fitted to the counts and
+//! reported in the same [`Summary`] as an rma.uni fit (the intercept's with
+//! moderators, as rma.uni's), the coefficients and QM as an rma.uni
+//! meta-regression, and what only the GLMM has in [`GlmmDetails`].
 
 use rema_core::fit::critical_value;
-use rema_core::{effect_sizes, glmm_plo, EffectSizes, GlmmOptions, StudyData};
+use rema_core::{effect_sizes, glmm_plo_mods, Design, EffectSizes, GlmmOptions, StudyData};
 
 use crate::columns::{read_studies, StudyTable};
 use crate::error::{DataError, Result};
-use crate::result::{GlmmDetails, StudyEffect, Summary, Transformed};
+use crate::moderators::ModeratorDesign;
+use crate::result::{CoefficientResult, GlmmDetails, StudyEffect, Summary, Transformed};
+use crate::sections::heterogeneity::intercept_note;
 use crate::sections::intervals::study_effects;
 use crate::spec::Analysis;
 use crate::table::Table;
@@ -20,7 +24,20 @@ pub(crate) struct GlmmModel {
     pub transformed: Option<Transformed>,
     pub study_effects: Vec<StudyEffect>,
     pub details: GlmmDetails,
+    /// The meta-regression, with `mods`.
+    pub moderators: Option<GlmmModerators>,
     pub notes: Vec<String>,
+}
+
+/// The meta-regression part of a GLMM with moderators.
+pub(crate) struct GlmmModerators {
+    /// The coefficients, intercept first.
+    pub coefficients: Vec<CoefficientResult>,
+    /// The Wald test of the moderators (`None` when their covariance is
+    /// singular, with a note).
+    pub qm: Option<f64>,
+    pub qm_df: f64,
+    pub qm_pval: Option<f64>,
 }
 
 /// Fits the GLMM of `a` (checked: measure PLO, test z) to `table`.
@@ -29,8 +46,16 @@ pub(crate) fn fit(table: &Table, a: &Analysis) -> Result<GlmmModel> {
     let level = a.spec.level.percent();
     let st = read_studies(table, measure)?;
     let es = effect_sizes(measure, &st.data, &a.effect).map_err(|e| st.core_error(e))?;
-    let (g, gopts) = glmm_fit(&st, &es, level)?;
+    let mods = if a.spec.mods.is_empty() {
+        None
+    } else {
+        Some(crate::moderators::design(table, &st, &a.spec.mods)?)
+    };
+    let (g, gopts) = glmm_fit(&st, &es, mods.as_ref(), level)?;
     let mut notes = es.notes.clone();
+    if let Some(m) = &mods {
+        notes.push(intercept_note(&m.names));
+    }
     notes.extend(g.notes.iter().cloned());
     if a.spec.tau2_ci {
         notes.push(
@@ -77,16 +102,28 @@ pub(crate) fn fit(table: &Table, a: &Analysis) -> Result<GlmmModel> {
             loglik: g.loglik,
             iterations: g.iterations,
         },
+        moderators: mods.map(|m| GlmmModerators {
+            coefficients: m
+                .names
+                .iter()
+                .zip(&g.coefficients)
+                .map(|(name, c)| CoefficientResult::new(name.clone(), c, false))
+                .collect(),
+            qm: g.qm,
+            qm_df: g.qm_df as f64,
+            qm_pval: g.qm_pval,
+        }),
         studies: st,
         notes,
     })
 }
 
 /// The GLMM of proportions: counts from the study table, the escalc logit
-/// variances for I².
+/// variances for I², the moderators' design when there are any.
 fn glmm_fit(
     st: &StudyTable,
     es: &EffectSizes,
+    mods: Option<&ModeratorDesign>,
     level: f64,
 ) -> Result<(rema_core::GlmmFit, GlmmOptions)> {
     let StudyData::Proportion(ps) = &st.data else {
@@ -101,6 +138,7 @@ fn glmm_fit(
         level,
         ..GlmmOptions::default()
     };
-    let f = glmm_plo(&xi, &ni, &es.vi, &opts).map_err(|e| st.core_error(e))?;
+    let x = mods.map_or_else(|| Design::intercept(xi.len()), |m| m.design.clone());
+    let f = glmm_plo_mods(&xi, &ni, &es.vi, &x, &opts).map_err(|e| st.core_error(e))?;
     Ok((f, opts))
 }

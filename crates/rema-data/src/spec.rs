@@ -12,7 +12,9 @@ use std::str::FromStr;
 use rema_core::convert::{MeanMethod, SdRangeMethod};
 use rema_core::resample::bootstrap::{BootstrapOptions, BootstrapType};
 use rema_core::resample::Iterations;
-use rema_core::{AddTo, Control, EffectOptions, FitOptions, Measure, Method, PiDist, Test};
+use rema_core::{
+    AddTo, Control, EffectOptions, FitOptions, Measure, Method, PermutationStat, PiDist, Test,
+};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::convert::ConversionOptions;
@@ -316,6 +318,33 @@ pub fn to_name(to: AddTo) -> &'static str {
     to.name()
 }
 
+/// The statistic of a permutation test, by metafor's name (`permutest(res,
+/// control = list(stat = ))`): `test` or `coef`.
+///
+/// ```
+/// use rema_core::PermutationStat;
+/// use rema_data::spec::{parse_permutation_stat, permutation_stat_name};
+/// assert_eq!(parse_permutation_stat("coef"), Ok(PermutationStat::Coef));
+/// assert_eq!(permutation_stat_name(PermutationStat::Test), "test");
+/// ```
+pub fn parse_permutation_stat(s: &str) -> std::result::Result<PermutationStat, String> {
+    match s.trim() {
+        "test" => Ok(PermutationStat::Test),
+        "coef" => Ok(PermutationStat::Coef),
+        other => Err(format!(
+            "unknown permutation_stat `{other}`; expected test (the z or t statistic, metafor's default) or coef (the coefficient itself)"
+        )),
+    }
+}
+
+/// metafor's name of a [`PermutationStat`]: `test` or `coef`.
+pub fn permutation_stat_name(stat: PermutationStat) -> &'static str {
+    match stat {
+        PermutationStat::Test => "test",
+        PermutationStat::Coef => "coef",
+    }
+}
+
 /// (De)serialises a choice through its text: `Display` out, `FromStr` in,
 /// so the JSON holds metafor's names and a bad name is an error at its field.
 pub mod via_str {
@@ -385,6 +414,24 @@ pub mod via_str {
         pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<AddTo, D::Error> {
             let s = String::deserialize(d)?;
             super::super::parse_to(&s).map_err(serde::de::Error::custom)
+        }
+    }
+
+    /// [`PermutationStat`](rema_core::PermutationStat), which has no
+    /// `FromStr` in rema-core.
+    pub mod permutation_stat {
+        use rema_core::PermutationStat;
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        /// Writes metafor's name (`test`, `coef`).
+        pub fn serialize<S: Serializer>(v: &PermutationStat, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(super::super::permutation_stat_name(*v))
+        }
+
+        /// Reads metafor's name.
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<PermutationStat, D::Error> {
+            let s = String::deserialize(d)?;
+            super::super::parse_permutation_stat(&s).map_err(serde::de::Error::custom)
         }
     }
 }
@@ -479,6 +526,25 @@ pub struct AnalysisSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub permutations: Option<Permutations>,
+    /// The statistic the permutation test compares per coefficient: `test`
+    /// (the z or t statistic, metafor's default) or `coef` (the coefficient
+    /// itself, Follmann & Proschan 1999). Needs `permutations`.
+    #[serde(
+        default,
+        skip_serializing_if = "is_test_stat",
+        with = "via_str::permutation_stat"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub permutation_stat: PermutationStat,
+    /// Confidence intervals of the coefficients by inverting the permutation
+    /// test (metafor `permutest(permci = TRUE)`). Needs `permutations`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub permci: bool,
+    /// The Monte Carlo test of tau^2 = 0 with this many draws from the
+    /// fitted null model (the observed data counted), at least 2; needs a
+    /// random-effects method.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tau2_test: Option<u64>,
     /// Bootstrap replicates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bootstrap: Option<u64>,
@@ -674,6 +740,10 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
+fn is_test_stat(s: &PermutationStat) -> bool {
+    *s == PermutationStat::Test
+}
+
 /// The fields of [`AnalysisSpec`], in order (for messages about unknown fields).
 pub const SPEC_FIELDS: &[&str] = &[
     "measure",
@@ -694,6 +764,9 @@ pub const SPEC_FIELDS: &[&str] = &[
     "tau2_common",
     "mods",
     "permutations",
+    "permutation_stat",
+    "permci",
+    "tau2_test",
     "bootstrap",
     "bootstrap_type",
     "seed",
@@ -776,6 +849,9 @@ impl AnalysisSpec {
             tau2_common: false,
             mods: Vec::new(),
             permutations: None,
+            permutation_stat: PermutationStat::Test,
+            permci: false,
+            tau2_test: None,
             bootstrap: None,
             bootstrap_type: BootstrapType::Nonparametric,
             seed: None,
@@ -911,8 +987,8 @@ impl AnalysisSpec {
     }
 
     /// Applies the rules that tie options together (`order` needs
-    /// `cumulative`; the GLMM takes measure PLO, the z test and none of the
-    /// rma.uni sections) and returns the checked [`Analysis`].
+    /// `cumulative`; the GLMM takes measure PLO, the z test, `mods` and none
+    /// of the rma.uni sections) and returns the checked [`Analysis`].
     pub fn check(&self) -> Result<Analysis> {
         let effect = self.effect_options()?;
         let conversion = self.conversion_options()?;
@@ -922,6 +998,7 @@ impl AnalysisSpec {
                 "`order` sets the order of the cumulative analysis; add `cumulative`".to_string(),
             ));
         }
+        self.check_resampling()?;
         match self.method {
             Model::Glmm => self.check_glmm()?,
             Model::MantelHaenszel | Model::Peto => self.check_tables()?,
@@ -942,6 +1019,41 @@ impl AnalysisSpec {
             seed,
             notes: self.preset_notes(),
         })
+    }
+
+    /// `permutation_stat` and `permci` qualify the permutation test, so they
+    /// need `permutations`; `tau2_test` needs at least 2 draws and a
+    /// random-effects method.
+    fn check_resampling(&self) -> Result<()> {
+        if self.permutations.is_none() {
+            if self.permutation_stat != PermutationStat::Test {
+                return Err(DataError::option(
+                    "permutation_stat",
+                    "`permutation_stat` chooses the statistic of the permutation test; add `permutations`".to_string(),
+                ));
+            }
+            if self.permci {
+                return Err(DataError::option(
+                    "permci",
+                    "`permci` inverts the permutation test; add `permutations`".to_string(),
+                ));
+            }
+        }
+        if let Some(n) = self.tau2_test {
+            if n < 2 {
+                return Err(DataError::option(
+                    "tau2_test",
+                    format!("tau2_test = {n}: give a number of draws of at least 2 (the observed data count as one), e.g. 1000"),
+                ));
+            }
+            if self.method == Model::Rma(Method::Fe) {
+                return Err(DataError::option(
+                    "tau2_test",
+                    "the test of tau^2 = 0 needs a random-effects method (REML, DL, ...), not FE, which assumes tau^2 = 0".to_string(),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// MH pools OR, RR or RD and PETO the OR, from 2×2 counts, with a z
@@ -969,6 +1081,15 @@ impl AnalysisSpec {
                 "tau2_ci",
                 format!(
                     "tau2_ci: the Q-profile interval of tau^2 is defined for the rma.uni methods, not for method {}; choose DL or REML for it",
+                    self.method
+                ),
+            ));
+        }
+        if !self.mods.is_empty() {
+            return Err(DataError::option(
+                "mods",
+                format!(
+                    "mods is available for the rma.uni methods (FE, DL, REML, ...) and GLMM, not for method {}; meta-regression needs one of them",
                     self.method
                 ),
             ));
@@ -1016,16 +1137,16 @@ impl AnalysisSpec {
             ("leave_one_out", self.leave_one_out),
             ("influence", self.influence),
             ("cumulative", self.cumulative),
-            ("mods", !self.mods.is_empty()),
             ("by", self.by.is_some()),
             ("permutations", self.permutations.is_some()),
+            ("tau2_test", self.tau2_test.is_some()),
             ("bootstrap", self.bootstrap.is_some()),
         ];
         if let Some((option, _)) = rma_only.iter().find(|(_, on)| *on) {
             return Err(DataError::option(
                 option,
                 format!(
-                    "{option} is available for the rma.uni methods (FE, DL, REML, ...), not for method {method}; leave_one_out, influence, cumulative, mods, by, permutations and bootstrap need one of them"
+                    "{option} is available for the rma.uni methods (FE, DL, REML, ...), not for method {method}; leave_one_out, influence, cumulative, by, permutations, tau2_test and bootstrap need one of them"
                 ),
             ));
         }
@@ -1094,6 +1215,9 @@ mod tests {
             f.tau2_common = true;
             f.mods = vec!["x".into()];
             f.permutations = Some(Permutations::Exact);
+            f.permutation_stat = PermutationStat::Coef;
+            f.permci = true;
+            f.tau2_test = Some(100);
             f.bootstrap = Some(10);
             f.seed = Some(1);
             f.random = true;
@@ -1169,10 +1293,13 @@ mod tests {
         let mut s = AnalysisSpec::new(Measure::Plo);
         s.method = Model::Glmm;
         s.mods = vec!["x".into()];
+        assert!(s.check().is_ok(), "GLMM fits meta-regressions");
+        s.by = Some("x".into());
         assert!(matches!(
             s.check(),
-            Err(DataError::Option { option: "mods", .. })
+            Err(DataError::Option { option: "by", .. })
         ));
+        s.by = None;
         s.mods.clear();
         s.measure = Measure::Rr;
         assert!(matches!(

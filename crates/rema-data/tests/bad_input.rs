@@ -252,6 +252,19 @@ fn catalogue() -> Vec<(&'static str, DataError)> {
             "unknown preset",
             option("preset", "cochran".parse::<rema_data::spec::Preset>()),
         ),
+        (
+            "test of tau^2 = 0 with the common-effect model",
+            run_bytes(b"study,yi,vi\nA,0.1,0.01\nB,0.4,0.02\nC,0.2,0.03\n", "GEN", |s| {
+                s.method = "FE".parse().unwrap();
+                s.tau2_test = Some(1000);
+            }),
+        ),
+        (
+            "permutation intervals without permutations",
+            run_bytes(b"study,yi,vi\nA,0.1,0.01\nB,0.4,0.02\nC,0.2,0.03\n", "GEN", |s| {
+                s.permci = true
+            }),
+        ),
     ]
 }
 

@@ -172,3 +172,23 @@ fn identical_studies_give_zero_tau2_and_finite_numbers() {
         assert_finite_or_noted(&r, method);
     }
 }
+
+/// `--format text` says which digits to trust against metafor's defaults
+/// where rema reports exact roots (PM, the Q-profile bounds), and only there.
+#[test]
+fn text_output_says_which_digits_agree_with_metafor_defaults() {
+    let csv = "study,yi,vi\nA,0.1,0.02\nB,0.5,0.03\nC,-0.2,0.01\nD,0.3,0.04\n";
+    let text = |method: &str, tau2_ci: bool| {
+        let table = Table::from_str(csv, "data.csv").unwrap();
+        let mut spec = AnalysisSpec::new("GEN".parse().unwrap());
+        spec.method = method.parse().unwrap();
+        spec.tau2_ci = tau2_ci;
+        rema_data::render::text(&analyze(&table, &spec, "sha").unwrap())
+    };
+    let tail = " exact roots; metafor's defaults (uniroot tol = 1.2e-4 on the tau^2\n  scale) agree with them to about 3 significant digits (to 1.2e-4 absolute near 0).";
+    assert!(text("PM", false).contains(&format!("  Note: the PM estimate is{tail}")));
+    assert!(text("REML", true).contains(&format!("  Note: the tau^2 CI bounds are{tail}")));
+    assert!(text("PM", true)
+        .contains("  Note: the PM estimate and the tau^2 CI bounds are exact roots"));
+    assert!(!text("REML", false).contains("exact roots"));
+}

@@ -157,16 +157,7 @@ impl Rma {
             });
         }
         if x.rows() == studies.len() {
-            for i in 0..x.rows() {
-                if let Some(&value) = x.row(i).iter().find(|v| !v.is_finite()) {
-                    return Err(Error::InvalidValue {
-                        study: i,
-                        column: "mods",
-                        value,
-                        allowed: "moderator values must be finite numbers",
-                    });
-                }
-            }
+            x.check_finite()?;
         }
         let fit = fit_with_moderators(studies.yi(), studies.vi(), x, &self.options)?;
         Ok(RmaFit {

@@ -12,11 +12,16 @@ pub(crate) fn sections(r: &AnalysisResult) -> String {
     let mut s = String::new();
     if let Some(cs) = &r.coefficients {
         let stat = if r.df.is_some() { "tval" } else { "zval" };
-        let _ = writeln!(
-            s,
-            "\nMeta-regression (R^2 = {}%):",
-            r.r2.map_or("NA".to_string(), |x| format!("{x:.2}"))
-        );
+        if r.method == "GLMM" {
+            // metafor's rma.glmm defines no pseudo R^2.
+            let _ = writeln!(s, "\nMeta-regression (binomial-normal model):");
+        } else {
+            let _ = writeln!(
+                s,
+                "\nMeta-regression (R^2 = {}%):",
+                r.r2.map_or("NA".to_string(), |x| format!("{x:.2}"))
+            );
+        }
         if let (Some(qm), Some(p)) = (r.qm, r.qm_pval) {
             let _ = writeln!(
                 s,
@@ -102,10 +107,15 @@ pub(crate) fn sections(r: &AnalysisResult) -> String {
     if let Some(p) = &r.permutation {
         let _ = writeln!(
             s,
-            "\nPermutation test ({} iterations, {}, seed {}):",
+            "\nPermutation test ({} iterations, {}, seed {}{}):",
             p.iterations,
             if p.exact { "exact" } else { "random" },
-            p.seed
+            p.seed,
+            if p.stat == "coef" {
+                "; statistic: the coefficient"
+            } else {
+                ""
+            }
         );
         if let Some(pp) = r.pval_perm {
             let _ = writeln!(s, "  pooled estimate: p-val {}", p_fmt(pp));
@@ -120,14 +130,32 @@ pub(crate) fn sections(r: &AnalysisResult) -> String {
                 if q.exact { "exact" } else { "random" }
             );
         }
-        if let Some(h) = &p.heterogeneity {
+        if let Some(ci) = &p.ci {
             let _ = writeln!(
                 s,
-                "  tau^2 = 0 (parametric resampling, {} iterations): p-val {}",
-                h.iterations,
-                p_fmt(h.pval)
+                "  {}% CIs inverting the test ({} tests):",
+                ci.level, ci.evaluations
             );
+            let bound = |b: Option<f64>| b.map_or_else(|| "NA".to_string(), |v| format!("{v:.4}"));
+            for c in &ci.coefficients {
+                let _ = writeln!(
+                    s,
+                    "    {:<12} [{}, {}]",
+                    c.name,
+                    bound(c.lower),
+                    bound(c.upper)
+                );
+            }
         }
+    }
+    if let Some(h) = &r.tau2_test {
+        let _ = writeln!(
+            s,
+            "\nTest of tau^2 = 0 (parametric resampling, {} iterations, seed {}): p-val {}",
+            h.iterations,
+            h.seed,
+            p_fmt(h.pval)
+        );
     }
     if let Some(b) = &r.bootstrap {
         let _ = writeln!(

@@ -6,6 +6,15 @@ use super::p_fmt;
 
 use crate::result::AnalysisResult;
 
+/// Which digits to trust against metafor: `what` (e.g. "the tau^2 CI
+/// bounds are") are exact roots, where metafor's `uniroot` stops at its
+/// default tolerance.
+fn tolerance_note(what: &str) -> String {
+    format!(
+        "  Note: {what} exact roots; metafor's defaults (uniroot tol = 1.2e-4 on the tau^2\n  scale) agree with them to about 3 significant digits (to 1.2e-4 absolute near 0)."
+    )
+}
+
 /// A summary in the spirit of metafor's `print.rma`.
 pub(crate) fn summary(r: &AnalysisResult) -> String {
     let mut s = String::new();
@@ -39,6 +48,15 @@ pub(crate) fn summary(r: &AnalysisResult) -> String {
             "tau (square root of estimated tau^2 value):      {:.4}",
             r.tau
         );
+        let exact = match (r.method == "PM", r.tau2_ci_lower.is_some()) {
+            (true, true) => Some("the PM estimate and the tau^2 CI bounds are"),
+            (true, false) => Some("the PM estimate is"),
+            (false, true) => Some("the tau^2 CI bounds are"),
+            (false, false) => None,
+        };
+        if let Some(what) = exact {
+            let _ = writeln!(s, "{}", tolerance_note(what));
+        }
     }
     let i2ci = match (r.i2_ci_lower, r.i2_ci_upper) {
         (Some(l), Some(u)) => format!(" ({}% CI: {l:.2}, {u:.2})", r.level),

@@ -18,8 +18,8 @@ pub use provenance::Provenance;
 pub use sections::{
     BootCoefficientResult, BootIntervalResult, BootStatResult, BootstrapResult, ChiSquare,
     CoefficientResult, CumulativeRow, GlmmDetails, HeterogeneityTestResult, InfluenceRow,
-    LeaveOneOutRow, PermutationResult, PoolingResult, StatisticTestResult, SubgroupResult,
-    SummaryFields,
+    LeaveOneOutRow, PermutationCiResult, PermutationCiRow, PermutationResult, PoolingResult,
+    StatisticTestResult, SubgroupResult, SummaryFields,
 };
 pub use summary::{StudyEffect, Summary, Transformed};
 
@@ -93,6 +93,9 @@ pub struct AnalysisResult {
     /// Permutation tests (`--permutations`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permutation: Option<PermutationResult>,
+    /// The Monte Carlo test of tau^2 = 0 (`--tau2-test`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tau2_test: Option<HeterogeneityTestResult>,
     /// Bootstrap (`--bootstrap`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bootstrap: Option<BootstrapResult>,

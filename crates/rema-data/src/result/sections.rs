@@ -29,6 +29,24 @@ pub struct CoefficientResult {
     pub pval_perm: Option<f64>,
 }
 
+impl CoefficientResult {
+    /// The coefficient `c` of a fit named `name`, its statistic a t when
+    /// `t` (the Knapp–Hartung tests `knha` and `adhoc`) and a z otherwise.
+    pub fn new(name: String, c: &rema_core::Coefficient, t: bool) -> CoefficientResult {
+        CoefficientResult {
+            name,
+            estimate: c.estimate,
+            se: c.se,
+            zval: (!t).then_some(c.stat),
+            tval: t.then_some(c.stat),
+            pval: c.pval,
+            ci_lower: c.ci_lower,
+            ci_upper: c.ci_upper,
+            pval_perm: None,
+        }
+    }
+}
+
 /// The fit within one subgroup level.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -58,12 +76,44 @@ pub struct PermutationResult {
     pub seed: u64,
     /// Refits that failed (redrawn in random tests, left out of exact ones).
     pub failed: u64,
+    /// The statistic compared per coefficient: `test` (z or t, metafor's
+    /// default) or `coef` (the coefficient itself).
+    #[serde(default = "test_stat")]
+    pub stat: String,
     /// Permutation test of the subgroup difference (with `--by`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub q_between: Option<StatisticTestResult>,
-    /// Resampling test of residual heterogeneity, H0: tau^2 = 0.
+    /// Confidence intervals by inverting the test (with `permci`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub heterogeneity: Option<HeterogeneityTestResult>,
+    pub ci: Option<PermutationCiResult>,
+}
+
+fn test_stat() -> String {
+    "test".to_string()
+}
+
+/// Confidence intervals of the coefficients by inverting the permutation
+/// test (metafor `permutest(permci = TRUE)`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PermutationCiResult {
+    /// The confidence level in percent (the model's).
+    pub level: f64,
+    /// Permutation tests run over all the root searches.
+    pub evaluations: u64,
+    /// One interval per coefficient, intercept first.
+    pub coefficients: Vec<PermutationCiRow>,
+}
+
+/// The permutation confidence interval of one coefficient; a bound is null
+/// where none was found (metafor's `NA`; the notes say why).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PermutationCiRow {
+    /// The coefficient's name, as in `coefficients` (`intrcpt`, a moderator).
+    pub name: String,
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
 }
 
 /// A permutation test of one statistic.
@@ -77,7 +127,8 @@ pub struct StatisticTestResult {
     pub failed: u64,
 }
 
-/// The test of tau^2 = 0 by parametric resampling under the null.
+/// The test of tau^2 = 0 by parametric resampling under the null (with
+/// `tau2_test`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HeterogeneityTestResult {

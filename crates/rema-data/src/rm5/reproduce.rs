@@ -92,11 +92,12 @@ pub struct OutcomeReport {
 /// use rema_data::rm5::{reproduce, Rm5, Verdict};
 /// let xml = r#"<COCHRANE_REVIEW><ANALYSES_AND_DATA><COMPARISON ID="CMP-001" NO="1"><NAME>A vs B</NAME>
 /// <DICH_OUTCOME ID="CMP-001.01" EFFECT_MEASURE="RR" METHOD="MH" RANDOM="NO" CI_TOTAL="95"
-///   EFFECT_SIZE="0.75" CI_START="0.4626690463698412" CI_END="1.215774768271657">
+///   EFFECT_SIZE="0.75" CI_START="0.40776688033863706" CI_END="1.37946465768103121">
 /// <NAME>Death</NAME>
 /// <DICH_DATA STUDY_ID="S1" EVENTS_1="15" TOTAL_1="100" EVENTS_2="20" TOTAL_2="100" WEIGHT="100.0"/>
 /// </DICH_OUTCOME></COMPARISON></ANALYSES_AND_DATA></COCHRANE_REVIEW>"#;
 /// let review = Rm5::parse(xml.as_bytes(), "one.rm5").unwrap();
+/// // CI from metafor 3.8-1: rma.mh(ai = 15, n1i = 100, ci = 20, n2i = 100, measure = "RR")
 /// let report = reproduce(&review);
 /// assert_eq!(report[0].verdict, Verdict::Reproduced, "{:?}", report[0].checks);
 /// assert_eq!(report[0].settings, "M-H, Fixed, 95% CI");

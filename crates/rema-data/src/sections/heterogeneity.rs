@@ -2,7 +2,7 @@
 //! metafor `rma(mods = ~ ...)`) and the subgroup analysis (`by`).
 
 use rema_core::subgroup::subgroups;
-use rema_core::{fit, Fit, FitOptions, Test};
+use rema_core::{fit, Fit, FitOptions};
 
 use crate::error::{DataError, Result};
 use crate::prepare::Prepared;
@@ -37,32 +37,28 @@ pub(crate) struct Heterogeneity {
     pub notes: Vec<String>,
 }
 
+/// The note of a meta-regression (coefficient names, intercept first): its
+/// summary is the intercept's.
+pub(crate) fn intercept_note(names: &[String]) -> String {
+    format!(
+        "meta-regression on {}: the pooled estimate, CI and prediction interval are those of the intercept (all moderators at 0); tau^2, I^2, H^2 and Q are residual",
+        names[1..].join(", ")
+    )
+}
+
 pub(crate) fn build(p: &Prepared, a: &Analysis) -> Result<Heterogeneity> {
     let mut notes = Vec::new();
     let moderators = match &p.mods {
         Some(m) => {
             let main = &p.fit;
             let opts = p.opts;
-            notes.push(format!(
-                "meta-regression on {}: the pooled estimate, CI and prediction interval are those of the intercept (all moderators at 0); tau^2, I^2, H^2 and Q are residual",
-                m.names[1..].join(", ")
-            ));
+            notes.push(intercept_note(&m.names));
             Some(Moderators {
                 coefficients: m
                     .names
                     .iter()
                     .zip(&main.coefficients)
-                    .map(|(name, c)| CoefficientResult {
-                        name: name.clone(),
-                        estimate: c.estimate,
-                        se: c.se,
-                        zval: (opts.test == Test::Z).then_some(c.stat),
-                        tval: opts.test.uses_t().then_some(c.stat),
-                        pval: c.pval,
-                        ci_lower: c.ci_lower,
-                        ci_upper: c.ci_upper,
-                        pval_perm: None,
-                    })
+                    .map(|(name, c)| CoefficientResult::new(name.clone(), c, opts.test.uses_t()))
                     .collect(),
                 qm: main.qm,
                 qm_df: main.qm_df.0,

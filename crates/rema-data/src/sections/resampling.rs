@@ -1,26 +1,31 @@
-//! Resampling: the permutation tests of the model (metafor `permutest`), of
-//! the subgroup difference and of τ² = 0, and the bootstrap of the summary
-//! (or of every meta-regression coefficient).
+//! Resampling: the permutation test of the model (metafor `permutest`, with
+//! the statistic `permutation_stat` and, with `permci`, the intervals that
+//! invert it), the permutation test of the subgroup difference, the Monte
+//! Carlo test of τ² = 0 (`tau2_test`, only when asked for), and the
+//! bootstrap of the summary (or of every meta-regression coefficient).
 
 use rema_core::resample::bootstrap::{bootstrap, BootInterval, BootSummary};
 use rema_core::resample::bootstrap_mods::bootstrap_moderators;
 use rema_core::resample::heterogeneity::tau2_test;
-use rema_core::resample::permutation::{permutest, permutest_subgroups, PermutationOptions};
-use rema_core::resample::{Hooks, Iterations};
+use rema_core::resample::permutation::{permutest_subgroups, PermutationOptions};
+use rema_core::resample::Hooks;
+use rema_core::{PermutationCi, Resampling as Run, Rma, RmaFit, Studies};
 
-use crate::error::Result;
+use crate::error::{DataError, Result};
 use crate::prepare::Prepared;
 use crate::result::{
     BootCoefficientResult, BootIntervalResult, BootStatResult, BootstrapResult,
-    HeterogeneityTestResult, PermutationResult, StatisticTestResult,
+    HeterogeneityTestResult, PermutationCiResult, PermutationCiRow, PermutationResult,
+    StatisticTestResult,
 };
-use crate::spec::Analysis;
+use crate::spec::{permutation_stat_name, Analysis};
 
 /// The resampling section.
 pub(crate) struct Resampling {
     pub permutation: Option<PermutationResult>,
     /// Permutation p-values of the coefficients, intercept first.
     pub model_pvals: Option<Vec<f64>>,
+    pub tau2_test: Option<HeterogeneityTestResult>,
     pub bootstrap: Option<BootstrapResult>,
     pub notes: Vec<String>,
 }
@@ -35,7 +40,6 @@ pub(crate) fn build(
     let err = |e| p.studies.core_error(e);
     let (es, x, opts, main) = (&p.es, &p.design, &p.opts, &p.fit);
     let seed = a.seed;
-    let k = es.yi.len();
     let mut notes = Vec::new();
     let mut permutation = None;
     let mut model_pvals = None;
@@ -68,37 +72,11 @@ pub(crate) fn build(
             }
             _ => None,
         };
-        let t = permutest(&es.yi, &es.vi, x, opts, main, &popts, hooks).map_err(err)?;
+        let model = model(p)?;
+        let run = Run::from(popts);
+        let stat = a.spec.permutation_stat;
+        let t = model.permutest_with(&run, stat, hooks).map_err(err)?;
         model_pvals = Some(t.pval.clone());
-        let mut pr = PermutationResult {
-            qm_pval: t.qm_pval,
-            iterations: t.iterations,
-            exact: t.exact,
-            seed,
-            failed: t.failed,
-            q_between,
-            heterogeneity: None,
-        };
-        if opts.method.is_random() && k > x.cols() + 1 {
-            let n = match it {
-                Iterations::Random(n) => n,
-                Iterations::Exact => t.iterations.max(2),
-            };
-            let h = tau2_test(&es.yi, &es.vi, x, opts, main, n, seed, hooks).map_err(err)?;
-            pr.heterogeneity = Some(HeterogeneityTestResult {
-                statistic: "tau2".to_string(),
-                observed: h.tau2,
-                pval: h.pval,
-                iterations: h.iterations,
-                seed: h.seed,
-                failed: h.failed,
-            });
-        } else {
-            notes.push(
-                "permutations: no test of tau^2 = 0 (it needs a random-effects method and k > p + 1)"
-                    .to_string(),
-            );
-        }
         if t.failed > 0 {
             notes.push(format!(
                 "permutation test: {} refits failed ({})",
@@ -110,8 +88,54 @@ pub(crate) fn build(
                 }
             ));
         }
-        permutation = Some(pr);
+        let ci = if a.spec.permci {
+            let ci = model.permci(&run, stat, hooks).map_err(err)?;
+            notes.extend(ci.notes.iter().map(|n| format!("permci: {n}")));
+            Some(ci_result(&ci, coefficient_names(p)))
+        } else {
+            None
+        };
+        permutation = Some(PermutationResult {
+            qm_pval: t.qm_pval,
+            iterations: t.iterations,
+            exact: t.exact,
+            seed,
+            failed: t.failed,
+            stat: permutation_stat_name(stat).to_string(),
+            q_between,
+            ci,
+        });
     }
+
+    let tau2_test = match a.spec.tau2_test {
+        None => None,
+        Some(n) => {
+            let (k, cols) = (es.yi.len(), x.cols());
+            if k <= cols + 1 {
+                return Err(DataError::option(
+                    "tau2_test",
+                    format!(
+                        "the test of tau^2 = 0 needs more studies than coefficients + 1 (k = {k}, {cols} coefficients)"
+                    ),
+                ));
+            }
+            let h = tau2_test(&es.yi, &es.vi, x, opts, main, n, seed, hooks).map_err(err)?;
+            if h.failed > 0 {
+                notes.push(format!(
+                    "tau2_test: {} refits failed (left out of the denominator)",
+                    h.failed
+                ));
+            }
+            Some(HeterogeneityTestResult {
+                statistic: "tau2".to_string(),
+                observed: h.tau2,
+                pval: h.pval,
+                iterations: h.iterations,
+                seed: h.seed,
+                failed: h.failed,
+            })
+        }
+    };
 
     let bootstrap = match (&a.bootstrap, &p.mods) {
         (None, _) => None,
@@ -161,9 +185,45 @@ pub(crate) fn build(
     Ok(Resampling {
         permutation,
         model_pvals,
+        tau2_test,
         bootstrap,
         notes,
     })
+}
+
+/// The main model as rema-core's [`RmaFit`], whose follow-ups choose the
+/// permutation statistic and invert the test.
+fn model(p: &Prepared) -> Result<RmaFit> {
+    let err = |e| p.studies.core_error(e);
+    let studies = Studies::new(&p.es.yi, &p.es.vi).map_err(err)?;
+    Rma::with_options(p.opts)
+        .fit_mods(&studies, &p.design)
+        .map_err(err)
+}
+
+/// The coefficients' names, intercept first (`intrcpt` alone without
+/// moderators, as metafor).
+fn coefficient_names(p: &Prepared) -> Vec<String> {
+    match &p.mods {
+        Some(m) => m.names.clone(),
+        None => vec!["intrcpt".to_string()],
+    }
+}
+
+fn ci_result(ci: &PermutationCi, names: Vec<String>) -> PermutationCiResult {
+    PermutationCiResult {
+        level: ci.level,
+        evaluations: ci.evaluations,
+        coefficients: names
+            .into_iter()
+            .zip(ci.lower.iter().zip(&ci.upper))
+            .map(|(name, (lower, upper))| PermutationCiRow {
+                name,
+                lower: *lower,
+                upper: *upper,
+            })
+            .collect(),
+    }
 }
 
 fn interval(i: &BootInterval) -> BootIntervalResult {

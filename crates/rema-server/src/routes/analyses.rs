@@ -118,6 +118,7 @@ fn check_resampling_caps(spec: &AnalysisSpec, limits: &Limits) -> Result<(), App
             },
             limits.max_permutations,
         ),
+        ("tau2_test", spec.tau2_test, limits.max_permutations),
         ("bootstrap", spec.bootstrap, limits.max_bootstrap),
     ];
     for (key, n, cap) in counts {
@@ -500,6 +501,11 @@ mod tests {
                 }
                 other => panic!("{over}: {other:?}"),
             }
+        }
+        let body = req(r#"{"measure": "GEN", "tau2_test": 101}"#);
+        match parse_request(body.as_bytes(), &limits) {
+            Err(AppError::LimitExceeded { field, .. }) => assert_eq!(field, "spec.tau2_test"),
+            other => panic!("{other:?}"),
         }
         match parse_request(req(r#"{"measure": "GEN", "seed": -1}"#).as_bytes(), &limits) {
             Err(AppError::Data { field, .. }) => assert_eq!(field.as_deref(), Some("spec.seed")),
