@@ -27,52 +27,69 @@ fn iterations_for(k: usize) -> u64 {
     }
 }
 
+/// One cell of the grid timed: a method, k synthetic studies (seed 42),
+/// their one-moderator design and the iterations to run.
+struct Cell {
+    method: Method,
+    k: usize,
+    yi: Vec<f64>,
+    vi: Vec<f64>,
+    one_moderator: Design,
+    opts: FitOptions,
+    n: u64,
+}
+
+/// DL and REML at k = 7, 50 and 1,000.
+fn grid() -> impl Iterator<Item = Cell> {
+    [Method::Dl, Method::Reml].into_iter().flat_map(|method| {
+        [7usize, 50, 1000].into_iter().map(move |k| {
+            let (yi, vi, xi) = studies(k, 42);
+            let one_moderator =
+                Design::from_row_major(k, 2, xi.iter().flat_map(|&x| [1.0, x]).collect())
+                    .expect("design");
+            Cell {
+                method,
+                k,
+                yi,
+                vi,
+                one_moderator,
+                opts: FitOptions::new(method),
+                n: iterations_for(k),
+            }
+        })
+    })
+}
+
 fn permutation(c: &mut Criterion) {
     let mut group = c.benchmark_group("permutation");
     group.sample_size(10);
-    for method in [Method::Dl, Method::Reml] {
-        for k in [7usize, 50, 1000] {
-            let (yi, vi, xi) = studies(k, 42);
-            let opts = FitOptions::new(method);
-            let n = iterations_for(k);
-            for (label, x) in [
-                ("intercept", Design::intercept(k)),
-                (
-                    "one_moderator",
-                    Design::from_row_major(k, 2, xi.iter().flat_map(|&x| [1.0, x]).collect())
-                        .expect("design"),
-                ),
-            ] {
-                let obs = fit_with_moderators(&yi, &vi, &x, &opts).expect("fit");
-                let perm = PermutationOptions {
-                    iterations: Iterations::Random(n),
-                    seed: 1,
-                };
-                // At k = 7 the intercept-only test is exact (2^7 = 128 <= 512
-                // sign flips), as metafor would run it: count what is run.
-                let ran = permutest(&yi, &vi, &x, &opts, &obs, &perm, &Hooks::default())
-                    .expect("permutest")
-                    .iterations;
-                group.throughput(Throughput::Elements(ran));
-                group.bench_with_input(
-                    BenchmarkId::new(format!("{}/{label}", method.name()), k),
-                    &k,
-                    |b, _| {
-                        b.iter(|| {
-                            permutest(
-                                black_box(&yi),
-                                black_box(&vi),
-                                &x,
-                                &opts,
-                                &obs,
-                                &perm,
-                                &Hooks::default(),
-                            )
-                            .expect("permutest")
-                        })
-                    },
-                );
-            }
+    for cell in grid() {
+        for (label, x) in [
+            ("intercept", Design::intercept(cell.k)),
+            ("one_moderator", cell.one_moderator),
+        ] {
+            let obs = fit_with_moderators(&cell.yi, &cell.vi, &x, &cell.opts).expect("fit");
+            let perm = PermutationOptions {
+                iterations: Iterations::Random(cell.n),
+                seed: 1,
+            };
+            let run = || {
+                permutest(
+                    black_box(&cell.yi),
+                    black_box(&cell.vi),
+                    &x,
+                    &cell.opts,
+                    &obs,
+                    &perm,
+                    &Hooks::default(),
+                )
+                .expect("permutest")
+            };
+            // At k = 7 the intercept-only test is exact (2^7 = 128 <= 512
+            // sign flips), as metafor would run it: count what is run.
+            group.throughput(Throughput::Elements(run().iterations));
+            let id = BenchmarkId::new(format!("{}/{label}", cell.method.name()), cell.k);
+            group.bench_function(id, |b| b.iter(&run));
         }
     }
     group.finish();
@@ -81,64 +98,47 @@ fn permutation(c: &mut Criterion) {
 fn bootstrap_bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("bootstrap");
     group.sample_size(10);
-    for method in [Method::Dl, Method::Reml] {
-        for k in [7usize, 50, 1000] {
-            let (yi, vi, xi) = studies(k, 42);
-            let opts = FitOptions::new(method);
-            let obs = fit_with_moderators(&yi, &vi, &Design::intercept(k), &opts).expect("fit");
-            let n = iterations_for(k);
-            group.throughput(Throughput::Elements(n));
-            // One moderator: case resampling of the meta-regression.
-            let x = Design::from_row_major(k, 2, xi.iter().flat_map(|&x| [1.0, x]).collect())
-                .expect("design");
-            let obs_mod = fit_with_moderators(&yi, &vi, &x, &opts).expect("fit");
+    for cell in grid() {
+        let obs = fit_with_moderators(&cell.yi, &cell.vi, &Design::intercept(cell.k), &cell.opts)
+            .expect("fit");
+        group.throughput(Throughput::Elements(cell.n));
+        // One moderator: case resampling of the meta-regression.
+        let obs_mod =
+            fit_with_moderators(&cell.yi, &cell.vi, &cell.one_moderator, &cell.opts).expect("fit");
+        let b = BootstrapOptions {
+            replicates: cell.n,
+            seed: 1,
+            kind: BootstrapType::Nonparametric,
+        };
+        let id = BenchmarkId::new(format!("{}/one_moderator", cell.method.name()), cell.k);
+        group.bench_function(id, |bch| {
+            bch.iter(|| {
+                let (y, v) = (black_box(&cell.yi), black_box(&cell.vi));
+                bootstrap_moderators(
+                    y,
+                    v,
+                    &cell.one_moderator,
+                    &cell.opts,
+                    &obs_mod,
+                    &b,
+                    &Hooks::default(),
+                )
+                .expect("bootstrap")
+            })
+        });
+        for kind in [BootstrapType::Nonparametric, BootstrapType::Parametric] {
             let b = BootstrapOptions {
-                replicates: n,
+                replicates: cell.n,
                 seed: 1,
-                kind: BootstrapType::Nonparametric,
+                kind,
             };
-            group.bench_with_input(
-                BenchmarkId::new(format!("{}/one_moderator", method.name()), k),
-                &k,
-                |bch, _| {
-                    bch.iter(|| {
-                        bootstrap_moderators(
-                            black_box(&yi),
-                            black_box(&vi),
-                            &x,
-                            &opts,
-                            &obs_mod,
-                            &b,
-                            &Hooks::default(),
-                        )
-                        .expect("bootstrap")
-                    })
-                },
-            );
-            for kind in [BootstrapType::Nonparametric, BootstrapType::Parametric] {
-                let b = BootstrapOptions {
-                    replicates: n,
-                    seed: 1,
-                    kind,
-                };
-                group.bench_with_input(
-                    BenchmarkId::new(format!("{}/{}", method.name(), kind.name()), k),
-                    &k,
-                    |bch, _| {
-                        bch.iter(|| {
-                            bootstrap(
-                                black_box(&yi),
-                                black_box(&vi),
-                                &opts,
-                                &obs,
-                                &b,
-                                &Hooks::default(),
-                            )
-                            .expect("bootstrap")
-                        })
-                    },
-                );
-            }
+            let id = BenchmarkId::new(format!("{}/{}", cell.method.name(), kind.name()), cell.k);
+            group.bench_function(id, |bch| {
+                bch.iter(|| {
+                    let (y, v) = (black_box(&cell.yi), black_box(&cell.vi));
+                    bootstrap(y, v, &cell.opts, &obs, &b, &Hooks::default()).expect("bootstrap")
+                })
+            });
         }
     }
     group.finish();

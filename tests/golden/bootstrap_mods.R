@@ -15,80 +15,14 @@
 # latitude) makes rma stop; try() turns it into NA and boot.ci drops it.
 # Parametric: yi* ~ N(fitted(res), tau2 + vi), design and vi kept.
 # Statistics per replicate: intercept, slope, tau^2, I^2, H^2.
-# Intervals: boot.ci(type = "perc") and boot.ci(type = "bca") with jackknife
-# influence values, L = empinf(type = "jack"), as rema computes them.
-source("tests/golden/golden.R")
-suppressPackageStartupMessages(library(boot))
-num <- function(x) unname(as.numeric(x))
-bcg <- read.csv("examples/bcg/bcg.csv")
-es <- escalc(measure = "RR", ai = ai, bi = bi, ci = ci, di = di, data = bcg)
-R <- 10000
+# The recipe (intervals, their Monte Carlo SEs, the case format) is in
+# tests/golden/bootstrap_common.R, shared with tests/golden/bootstrap.R.
+source("tests/golden/bootstrap_common.R")
 
-stat_of <- function(res) c(coef(res), res$tau2, res$I2, res$H2)
-qmcse <- function(t, q) {
-  t <- sort(t[is.finite(t)]); n <- length(t); h <- 1.96 * sqrt(n * q * (1 - q))
-  i <- function(x) min(max(round(x), 1), n)
-  (t[i(n * q + h)] - t[i(n * q - h)]) / (2 * 1.96)
-}
-summ <- function(b, idx, type) {
-  ok <- apply(b$t, 1, function(r) all(is.finite(r)))
-  t <- b$t[ok, idx]
-  bb <- b; bb$t <- b$t[ok, , drop = FALSE]; bb$R <- sum(ok)
-  p <- boot.ci(bb, type = "perc", index = idx)$percent[4:5]
-  out <- list(observed = num(b$t0[idx]), mean = mean(t), se = sd(t), replicates = length(t),
-              percentile = list(lower = p[1], upper = p[2], mcse_lower = qmcse(t, 0.025), mcse_upper = qmcse(t, 0.975)))
-  if (type == "nonparametric") {
-    L <- empinf(bb, index = idx, type = "jack")
-    ci <- tryCatch(boot.ci(bb, type = "bca", index = idx, L = L)$bca[4:5], error = function(e) NULL)
-    if (!is.null(ci)) {
-      w <- qnorm(sum(t < b$t0[idx]) / length(t)); a <- sum(L^3) / (6 * sum(L^2)^1.5)
-      z <- qnorm(c(0.025, 0.975)); al <- pnorm(w + (w + z) / (1 - a * (w + z)))
-      out$bca <- list(lower = ci[1], upper = ci[2], mcse_lower = qmcse(t, al[1]), mcse_upper = qmcse(t, al[2]))
-    }
-  }
-  out
-}
-names5 <- c("intrcpt", "ablat", "tau2", "i2", "h2")
-
-cases <- list()
-for (method in c("DL", "REML")) {
-  res <- rma(yi, vi, mods = ~ ablat, data = es, method = method)
-  f_np <- function(dat, indices) {
-    r <- try(suppressWarnings(rma(yi, vi, mods = ~ ablat, data = dat[indices, ], method = method)), silent = TRUE)
-    if (inherits(r, "try-error")) rep(NA_real_, 5) else stat_of(r)
-  }
-  set.seed(20261129)
-  b <- boot(es, f_np, R = R)
-  case <- list(method = method, type = "nonparametric", replicates = R, failed = sum(!apply(b$t, 1, function(r) all(is.finite(r)))))
-  for (j in 1:5) case[[names5[j]]] <- summ(b, j, "nonparametric")
-  cases[[length(cases) + 1]] <- case
-  f_p <- function(dat) {
-    r <- try(suppressWarnings(rma(yi, vi, mods = ~ ablat, data = dat, method = method)), silent = TRUE)
-    if (inherits(r, "try-error")) rep(NA_real_, 5) else stat_of(r)
-  }
-  gen <- function(dat, mle) { dat$yi <- rnorm(nrow(dat), mle$fitted, sqrt(mle$tau2 + dat$vi)); dat }
-  set.seed(20261130)
-  b <- boot(es, f_p, R = R, sim = "parametric", ran.gen = gen,
-            mle = list(fitted = num(fitted(res)), tau2 = res$tau2))
-  case <- list(method = method, type = "parametric", replicates = R, failed = sum(!apply(b$t, 1, function(r) all(is.finite(r)))))
-  for (j in 1:5) case[[names5[j]]] <- summ(b, j, "parametric")
-  cases[[length(cases) + 1]] <- case
-}
-# rema runs 4,000 replicates (seed 2026) against boot's 10,000.
-golden_cases <- list()
-for (c in cases) {
-  expect <- list(`/bootstrap/replicates` = 4000, `/bootstrap/seed` = 2026, `/bootstrap/type` = c$type); tol <- list()
-  expect[["/bootstrap/coefficients/0/name"]] <- "intrcpt"; expect[["/bootstrap/coefficients/1/name"]] <- "ablat"
-  for (stat in names(c(intrcpt = "/bootstrap/coefficients/0", ablat = "/bootstrap/coefficients/1", tau2 = "/bootstrap/tau2", i2 = "/bootstrap/i2", h2 = "/bootstrap/h2"))) {
-    e <- boot_expect(c(intrcpt = "/bootstrap/coefficients/0", ablat = "/bootstrap/coefficients/1", tau2 = "/bootstrap/tau2", i2 = "/bootstrap/i2", h2 = "/bootstrap/h2")[[stat]], c[[stat]])
-    expect <- c(expect, e$expect); tol <- c(tol, e$tolerance)
-  }
-  golden_cases[[length(golden_cases) + 1]] <- golden_case(
-    paste0(c$method, "/", c$type),
-    sprintf('boot(escalc("RR", dat.bcg), function(d, i) rma(yi, vi, mods = ~ ablat, data = d[i, ], method = "%s"), R = %d, sim = "%s"); boot.ci(type = c("perc", "bca"), L = empinf(type = "jack"))',
-            c$method, c$replicates, if (c$type == "nonparametric") "ordinary" else "parametric"),
-    expect, csv = "examples/bcg/bcg.csv",
-    spec = list(measure = "RR", method = c$method, mods = I("ablat"), bootstrap = 4000, bootstrap_type = c$type, seed = 2026),
-    tolerance = tol)
-}
+cases <- boot_cases(~ ablat, c(20261129, 20261130), c("intrcpt", "ablat", "tau2", "i2", "h2"))
+paths <- c(intrcpt = "/bootstrap/coefficients/0", ablat = "/bootstrap/coefficients/1",
+           tau2 = "/bootstrap/tau2", i2 = "/bootstrap/i2", h2 = "/bootstrap/h2")
+golden_cases <- boot_golden(cases, paths, "mods = ~ ablat, ", spec = list(mods = I("ablat")),
+                            expect = list(`/bootstrap/coefficients/0/name` = "intrcpt",
+                                          `/bootstrap/coefficients/1/name` = "ablat"))
 golden_write("bootstrap_mods", "analyze", "exact", "tests/golden/bootstrap_mods.R", golden_cases, packages = "boot")

@@ -7,7 +7,7 @@ use rema_core::convert::{MeanMethod, SdRangeMethod};
 use rema_core::resample::bootstrap::BootstrapType;
 use rema_core::PermutationStat;
 use rema_data::spec::Permutations;
-use rema_data::{analyze_with, sha256_hex, AnalysisSpec};
+use rema_data::{analyze_with, AnalysisSpec};
 
 use crate::exit::CliError;
 use crate::model_args::{self, ModelArgs};
@@ -203,12 +203,11 @@ impl AnalyzeArgs {
 }
 
 pub fn run(args: &AnalyzeArgs) -> Result<(), CliError> {
-    let (table, bytes) = args.model.read_table(&args.file)?;
+    let (table, sha) = args.model.read_table(&args.file)?;
     let spec = args.spec();
     let long = spec.permutations.is_some() || spec.tau2_test.is_some() || spec.bootstrap.is_some();
-    let result = crate::progress::with_hooks(long, |hooks| {
-        analyze_with(&table, &spec, &sha256_hex(&bytes), hooks)
-    })?;
+    let result =
+        crate::progress::with_hooks(long, |hooks| analyze_with(&table, &spec, &sha, hooks))?;
     let out = match args.format {
         Format::Json => serde_json::to_string_pretty(&result).expect("results serialise") + "\n",
         Format::Text => rema_data::render::text(&result),

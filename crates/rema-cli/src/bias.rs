@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use rema_data::{bias, sha256_hex};
+use rema_data::bias;
 
 use crate::analyze::Format;
 use crate::exit::CliError;
@@ -39,8 +39,8 @@ pub struct BiasArgs {
 }
 
 pub fn run(args: &BiasArgs) -> Result<(), CliError> {
-    let (table, bytes) = args.model.read_table(&args.file)?;
-    let result = bias(&table, &args.model.spec(), &sha256_hex(&bytes))?;
+    let (table, sha) = args.model.read_table(&args.file)?;
+    let result = bias(&table, &args.model.spec(), &sha)?;
     let out = match args.format {
         Format::Json => serde_json::to_string_pretty(&result).expect("results serialise") + "\n",
         Format::Text | Format::Csv => rema_data::render::bias_text(&result),

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use rema_data::{analyze, sha256_hex, AnalysisResult, Table};
+use rema_data::{analyze, AnalysisResult, Table};
 
 use crate::analyze::AnalyzeArgs;
 use crate::exit::{self, CliError};
@@ -57,8 +57,8 @@ pub fn kind_of(path: &Path) -> Result<Kind, CliError> {
 
 /// Reads `args.file` and runs the analysis, as `rema analyze` does.
 pub fn analysis(args: &AnalyzeArgs) -> Result<(Table, AnalysisResult), CliError> {
-    let (table, bytes) = args.model.read_table(&args.file)?;
-    let result = analyze(&table, &args.spec(), &sha256_hex(&bytes))?;
+    let (table, sha) = args.model.read_table(&args.file)?;
+    let result = analyze(&table, &args.spec(), &sha)?;
     Ok((table, result))
 }
 

@@ -215,14 +215,15 @@ impl ModelArgs {
     }
 
     /// Reads `path`, a CSV file or an Excel workbook (the sheet of
-    /// `--sheet`), with its bytes for the input's hash.
-    pub fn read_table(&self, path: &Path) -> Result<(Table, Vec<u8>), DataError> {
+    /// `--sheet`), with the SHA-256 of its bytes (for the result's
+    /// provenance).
+    pub fn read_table(&self, path: &Path) -> Result<(Table, String), DataError> {
         let name = path.display().to_string();
         let bytes = std::fs::read(path).map_err(|source| DataError::Io {
             path: name.clone(),
             source,
         })?;
         let table = rema_data::xlsx::read_any(&bytes, &name, self.sheet.as_deref())?;
-        Ok((table, bytes))
+        Ok((table, rema_data::sha256_hex(&bytes)))
     }
 }

@@ -28,23 +28,14 @@ fn analyze_json_matches_metafor_for_every_measure() {
         {
             continue;
         }
-        let mut args = vec!["analyze".to_string(), csv.to_string()];
-        args.extend(rema_golden::entry::cli_args(spec));
-        args.extend(["--format".to_string(), "json".to_string()]);
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let out = rema(&args);
+        let out = rema_golden_spec("analyze", csv, spec);
         assert!(
             out.status.success(),
             "{csv}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
         let r: Value = serde_json::from_slice(&out.stdout).unwrap();
-        let failing: Vec<String> = rema_golden::runner::compare(&suite, case, &r)
-            .iter()
-            .filter(|c| !c.passes())
-            .map(ToString::to_string)
-            .collect();
-        assert!(failing.is_empty(), "{}", failing.join("\n"));
+        assert_golden(&suite, case, &r);
         assert_eq!(r["provenance"]["options"]["method"], method.unwrap());
         assert_eq!(r["provenance"]["input_sha256"].as_str().unwrap().len(), 64);
         checked += 1;
@@ -214,12 +205,7 @@ fn seeded_resampling_is_reproducible_across_thread_counts() {
             .current_dir(root())
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        stdout(&out)
     };
     let one = run("1");
     assert_eq!(one, run("2"));

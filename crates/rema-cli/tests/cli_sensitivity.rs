@@ -19,26 +19,15 @@ fn run_suite_through_binary(name: &str, command: &str, refused: impl Fn(&Output)
     let mut checked = 0;
     for case in suite.cases.iter().filter(|c| c.entry.is_none()) {
         let csv = case.csv.as_deref().expect("a csv");
-        let mut args = vec![command.to_string(), csv.to_string()];
-        args.extend(rema_golden::entry::cli_args(&case.spec));
-        args.extend(["--format".to_string(), "json".to_string()]);
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let out = rema(&args);
+        let out = rema_golden_spec(command, csv, &case.spec);
         if case.error.is_some() {
             refused(&out);
             continue;
         }
         let r = json(&out);
-        let comparisons = rema_golden::runner::compare(&suite, case, &r);
-        let failing: Vec<String> = comparisons
-            .iter()
-            .filter(|c| !c.passes())
-            .map(ToString::to_string)
-            .collect();
-        assert!(failing.is_empty(), "{}", failing.join("\n"));
+        checked += assert_golden(&suite, case, &r);
         assert_eq!(r["method"], case.spec["method"]);
         assert_eq!(r["provenance"]["options"]["method"], case.spec["method"]);
-        checked += comparisons.len();
     }
     checked
 }

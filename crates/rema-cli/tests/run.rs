@@ -13,11 +13,7 @@ use serde_json::Value;
 fn run_plan(plan: &str, name: &str) -> (Value, PathBuf) {
     let dir = scratch(name);
     let out = rema(&["run", plan, "--out", dir.to_str().unwrap(), "--quiet"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", stderr(&out));
     let text = std::fs::read_to_string(dir.join("results.json")).unwrap();
     (serde_json::from_str(&text).unwrap(), dir)
 }
@@ -32,14 +28,7 @@ fn plan_results_match_metafor() {
     for case in &suite.cases {
         let plan = case.plan.as_deref().expect("a plan case names its plan");
         let (res, dir) = run_plan(plan, plan.split('/').nth(1).unwrap());
-        let comparisons = rema_golden::runner::compare(&suite, case, &res);
-        let failing: Vec<String> = comparisons
-            .iter()
-            .filter(|c| !c.passes())
-            .map(ToString::to_string)
-            .collect();
-        assert!(failing.is_empty(), "{}", failing.join("\n"));
-        checked += comparisons.len();
+        checked += assert_golden(&suite, case, &res);
         assert!(dir.join("summary.md").exists() && dir.join("summary.csv").exists());
         let _ = std::fs::remove_dir_all(dir);
     }
@@ -94,11 +83,7 @@ fn bkp_plan_reproduces_the_printed_subgroup_and_invents_nothing() {
         again.to_str().unwrap(),
         "-q",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", stderr(&out));
     let res2: Value =
         serde_json::from_str(&std::fs::read_to_string(again.join("results.json")).unwrap())
             .unwrap();
@@ -279,11 +264,7 @@ fn bkp_plan_writes_the_report_bundle() {
         ])
         .output()
         .expect("chromium runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", stderr(&out));
     let dom = String::from_utf8_lossy(&out.stdout);
     assert!(
         dom.contains("Selection of studies") && dom.contains("<svg"),

@@ -410,19 +410,25 @@ mod tests {
         assert!((lo - 0.0345).abs() < 1e-12 && (hi - 0.0355).abs() < 1e-12);
     }
 
+    /// The audit of a difference printed as estimate (lower, upper) at the
+    /// 95% level, with the printed p-value `p`.
+    fn identity_95([e, l, u]: [&str; 3], p: &str) -> Audit {
+        audit_result(
+            AuditScale::Identity,
+            pr(e),
+            pr(l),
+            pr(u),
+            PrintedP::parse(p),
+            95.0,
+        )
+        .unwrap()
+    }
+
     /// Seed paper, Table 3, Cobb angle basal-postoperative: SMD -0.69
     /// (-1.16, -0.20), printed p .001; the interval implies p ≈ .005.
     #[test]
     fn seed_paper_cobb_angle_p_is_inconsistent() {
-        let a = audit_result(
-            AuditScale::Identity,
-            pr("-0.69"),
-            pr("-1.16"),
-            pr("-0.20"),
-            PrintedP::parse(".001"),
-            95.0,
-        )
-        .unwrap();
+        let a = identity_95(["-0.69", "-1.16", "-0.20"], ".001");
         assert!(!a.consistent, "{}", a.message);
         assert!((a.implied_p - 0.0049).abs() < 2e-4, "{}", a.implied_p);
     }
@@ -432,15 +438,7 @@ mod tests {
     /// of the printed numbers .08 is attainable.
     #[test]
     fn rounding_is_taken_into_account() {
-        let a = audit_result(
-            AuditScale::Identity,
-            pr("-0.39"),
-            pr("-0.84"),
-            pr("0.05"),
-            PrintedP::parse(".08"),
-            95.0,
-        )
-        .unwrap();
+        let a = identity_95(["-0.39", "-0.84", "0.05"], ".08");
         assert!(a.implied_p > 0.085);
         assert!(a.consistent, "{}", a.message);
     }

@@ -126,3 +126,36 @@ pub enum Error {
 
 /// The result of every fallible rema-core function.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// `Ok` when `value` is finite and `ok` holds, else the error `bad` makes:
+/// the check of one raw input value, shared by the effect sizes and the
+/// conversions.
+pub(crate) fn ensure_valid<E>(value: f64, ok: bool, bad: impl FnOnce() -> E) -> Result<(), E> {
+    if value.is_finite() && ok {
+        Ok(())
+    } else {
+        Err(bad())
+    }
+}
+
+/// The choice among `all` whose `name` is `key` (the spelling `raw` already
+/// normalised), or the message that lists every name: the parsing of the
+/// choice enums, `what` naming the option (`measure`, `method`).
+pub(crate) fn parse_choice<T: Copy>(
+    all: &[T],
+    name: fn(T) -> &'static str,
+    key: &str,
+    what: &str,
+    raw: &str,
+) -> Result<T, String> {
+    all.iter()
+        .copied()
+        .find(|c| name(*c) == key)
+        .ok_or_else(|| {
+            let names: Vec<_> = all.iter().map(|c| name(*c)).collect();
+            format!(
+                "unknown {what} `{raw}`; expected one of {}",
+                names.join(", ")
+            )
+        })
+}

@@ -10,7 +10,6 @@
 //!   and H² = Q/df, as metafor;
 //! - prediction interval β̂ ± c·√(Var(β̂) + τ̂²) with c from the same test.
 
-use std::fmt;
 use std::str::FromStr;
 
 use crate::dist;
@@ -69,11 +68,7 @@ impl Test {
     }
 }
 
-impl fmt::Display for Test {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+display_by_name!(Test);
 
 impl FromStr for Test {
     type Err = String;
@@ -260,11 +255,7 @@ impl PiDist {
     }
 }
 
-impl fmt::Display for PiDist {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+display_by_name!(PiDist);
 
 impl FromStr for PiDist {
     type Err = String;
@@ -461,6 +452,22 @@ pub fn validate(yi: &[f64], vi: &[f64]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// [`validate`]s the studies, then asks for at least `needed` of them for
+/// `what` (an error that names it otherwise); returns their number k.
+pub(crate) fn validate_at_least(
+    yi: &[f64],
+    vi: &[f64],
+    needed: usize,
+    what: &'static str,
+) -> Result<usize> {
+    validate(yi, vi)?;
+    let k = yi.len();
+    if k < needed {
+        return Err(Error::TooFewStudies { k, needed, what });
+    }
+    Ok(k)
 }
 
 /// Fits the intercept-only model to effects `yi` with sampling variances `vi`

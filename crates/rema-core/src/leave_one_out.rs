@@ -136,15 +136,7 @@ pub struct LeaveOneOutFit {
 /// # }
 /// ```
 pub fn leave_one_out(yi: &[f64], vi: &[f64], opts: &FitOptions) -> Result<Vec<LeaveOneOut>> {
-    crate::fit::validate(yi, vi)?;
-    let k = yi.len();
-    if k < 2 {
-        return Err(Error::TooFewStudies {
-            k,
-            needed: 2,
-            what: "leave-one-out analysis",
-        });
-    }
+    let k = crate::fit::validate_at_least(yi, vi, 2, "leave-one-out analysis")?;
     let mut y = Vec::with_capacity(k - 1);
     let mut v = Vec::with_capacity(k - 1);
     let opts = &single_study_options(opts, k - 1);
@@ -172,14 +164,12 @@ mod tests {
     #[test]
     fn one_study_is_too_few() {
         let err = leave_one_out(&[0.1], &[0.01], &FitOptions::new(Method::Dl)).unwrap_err();
-        assert!(matches!(
-            err,
-            Error::TooFewStudies {
-                k: 1,
-                needed: 2,
-                ..
-            }
-        ));
+        let too_few = Error::TooFewStudies {
+            k: 1,
+            needed: 2,
+            what: "leave-one-out analysis",
+        };
+        assert_eq!(err, too_few);
     }
 
     #[test]

@@ -34,6 +34,18 @@
 #![warn(missing_docs)]
 #![warn(unreachable_pub)]
 
+/// `Display` of choice enums that have a `name()`: the name, spelled as the
+/// reference implementation spells the option's value.
+macro_rules! display_by_name {
+    ($($t:ty),+ $(,)?) => {
+        $(impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.name())
+            }
+        })+
+    };
+}
+
 pub mod audit;
 pub mod bias;
 pub mod confint;

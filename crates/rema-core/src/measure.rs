@@ -1,6 +1,5 @@
 //! Effect-size measures, named as in metafor's `escalc`.
 
-use std::fmt;
 use std::str::FromStr;
 
 /// An effect-size measure. The names and conventions are metafor's.
@@ -240,26 +239,12 @@ pub enum BackTransform {
     InverseFreemanTukey,
 }
 
-impl fmt::Display for Measure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+display_by_name!(Measure);
 
 impl FromStr for Measure {
     type Err = String;
     fn from_str(s: &str) -> Result<Measure, String> {
         let up = s.trim().to_ascii_uppercase();
-        Measure::ALL
-            .iter()
-            .copied()
-            .find(|m| m.name() == up)
-            .ok_or_else(|| {
-                let names: Vec<_> = Measure::ALL.iter().map(|m| m.name()).collect();
-                format!(
-                    "unknown measure `{s}`; expected one of {}",
-                    names.join(", ")
-                )
-            })
+        crate::error::parse_choice(&Measure::ALL, Measure::name, &up, "measure", s)
     }
 }

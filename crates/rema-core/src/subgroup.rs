@@ -240,31 +240,23 @@ mod tests {
         assert!((p - 1.0).abs() < 1e-12);
     }
 
+    /// Three studies grouped by `groups` into `levels` levels.
+    fn three_studies(groups: [usize; 3], levels: usize, common: bool) -> Result<Subgroups> {
+        let (yi, vi) = ([0.1, 0.2, 0.3], [0.1, 0.1, 0.1]);
+        subgroups(&yi, &vi, &groups, levels, &FitOptions::default(), common)
+    }
+
     #[test]
     fn a_level_out_of_range_is_an_error() {
         for common in [false, true] {
-            let e = subgroups(
-                &[0.1, 0.2, 0.3],
-                &[0.1, 0.1, 0.1],
-                &[0, 1, 2],
-                2,
-                &FitOptions::default(),
-                common,
-            );
+            let e = three_studies([0, 1, 2], 2, common);
             assert!(matches!(e, Err(Error::InvalidOption { option: "by", .. })));
         }
     }
 
     #[test]
     fn one_level_is_an_error() {
-        let e = subgroups(
-            &[0.1, 0.2, 0.3],
-            &[0.1, 0.1, 0.1],
-            &[0, 0, 0],
-            1,
-            &FitOptions::default(),
-            false,
-        );
+        let e = three_studies([0, 0, 0], 1, false);
         assert!(matches!(e, Err(Error::InvalidOption { option: "by", .. })));
     }
 }

@@ -10,6 +10,15 @@ fn opts(method: Method) -> FitOptions {
     FitOptions::new(method)
 }
 
+/// dat.bcg's log risk ratios and variances, rounded: data on which the
+/// iterative estimators need several steps.
+const BCG_YI: [f64; 13] = [
+    -0.89, -1.59, -1.35, -1.44, -0.22, -0.79, -1.62, 0.01, -0.47, -1.37, -0.34, 0.45, -0.02,
+];
+const BCG_VI: [f64; 13] = [
+    0.33, 0.19, 0.42, 0.02, 0.05, 0.01, 0.22, 0.004, 0.06, 0.07, 0.01, 0.53, 0.07,
+];
+
 #[test]
 fn zero_variance_is_an_error_naming_the_study() {
     let err = fit(&[0.1, 0.2], &[0.01, 0.0], &opts(Method::Dl)).unwrap_err();
@@ -78,12 +87,7 @@ fn identical_effects_give_zero_tau2_for_every_estimator() {
 
 #[test]
 fn non_convergence_is_reported_not_hidden() {
-    let yi = [
-        -0.89, -1.59, -1.35, -1.44, -0.22, -0.79, -1.62, 0.01, -0.47, -1.37, -0.34, 0.45, -0.02,
-    ];
-    let vi = [
-        0.33, 0.19, 0.42, 0.02, 0.05, 0.01, 0.22, 0.004, 0.06, 0.07, 0.01, 0.53, 0.07,
-    ];
+    let (yi, vi) = (BCG_YI, BCG_VI);
     let o = FitOptions {
         control: Control {
             max_iter: 1,
@@ -103,12 +107,7 @@ fn non_convergence_is_reported_not_hidden() {
 
 #[test]
 fn non_convergence_falls_back_to_step_halving_with_a_note() {
-    let yi = [
-        -0.89, -1.59, -1.35, -1.44, -0.22, -0.79, -1.62, 0.01, -0.47, -1.37, -0.34, 0.45, -0.02,
-    ];
-    let vi = [
-        0.33, 0.19, 0.42, 0.02, 0.05, 0.01, 0.22, 0.004, 0.06, 0.07, 0.01, 0.53, 0.07,
-    ];
+    let (yi, vi) = (BCG_YI, BCG_VI);
     // Two iterations are too few at stepadj 1; twenty at stepadj 0.5 suffice.
     let o = FitOptions {
         control: Control {
@@ -137,12 +136,7 @@ fn non_convergence_falls_back_to_step_halving_with_a_note() {
 
 #[test]
 fn non_convergence_of_the_retry_falls_back_to_dl_with_a_note() {
-    let yi = [
-        -0.89, -1.59, -1.35, -1.44, -0.22, -0.79, -1.62, 0.01, -0.47, -1.37, -0.34, 0.45, -0.02,
-    ];
-    let vi = [
-        0.33, 0.19, 0.42, 0.02, 0.05, 0.01, 0.22, 0.004, 0.06, 0.07, 0.01, 0.53, 0.07,
-    ];
+    let (yi, vi) = (BCG_YI, BCG_VI);
     for m in [Method::Ml, Method::Reml, Method::Eb] {
         let o = FitOptions {
             control: Control {

@@ -7,8 +7,9 @@
 //! fits (FE, DL), 1e-4 for iterative ones (REML); differences below 1e-10
 //! count as zero.
 
-use std::path::PathBuf;
+mod common;
 
+use common::{ablat, num, nums, rows, Case, ABLAT, ALLOC, VI, YI};
 use rema_core::resample::bootstrap::{bootstrap, BootstrapOptions, BootstrapType};
 use rema_core::resample::bootstrap_mods::bootstrap_moderators;
 use rema_core::resample::heterogeneity::tau2_test;
@@ -23,24 +24,6 @@ use rema_core::{
 use serde_json::Value;
 
 const ABS_FLOOR: f64 = 1e-10;
-
-fn golden() -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/model.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).expect("model.json is JSON")
-}
-
-fn num(v: &Value) -> f64 {
-    v.as_f64().unwrap_or(f64::NAN)
-}
-
-fn nums(v: &Value) -> Vec<f64> {
-    v.as_array().expect("an array").iter().map(num).collect()
-}
-
-fn rows(v: &Value) -> Vec<Vec<f64>> {
-    v.as_array().expect("an array").iter().map(nums).collect()
-}
 
 /// Collects disagreements so that one run reports all of them.
 struct Checker {
@@ -65,45 +48,12 @@ impl Checker {
     }
 }
 
-struct Case {
-    id: String,
-    fit: RmaFit,
-    g: Value,
-}
-
 fn cases() -> Vec<Case> {
-    let g = golden();
-    let gen = &g["generator"];
-    assert_eq!(
-        gen["metafor"], "3.8.1",
-        "the golden values come from metafor 3.8.1"
-    );
-    g["cases"]
-        .as_array()
-        .expect("cases")
-        .iter()
-        .map(|c| {
-            let method: Method = c["method"].as_str().unwrap().parse().unwrap();
-            let test: Test = c["test"].as_str().unwrap().parse().unwrap();
-            // A level of 90 is given as the proportion 0.9, as metafor reads it.
-            let level = num(&c["level"]);
-            let level = Level::new(if level == 90.0 { 0.9 } else { level }).unwrap();
-            let studies = Studies::new(&nums(&c["yi"]), &nums(&c["vi"])).unwrap();
-            let x = rows(&c["x"]);
-            let (k, p) = (x.len(), x[0].len());
-            let x = Design::from_row_major(k, p, x.concat()).unwrap();
-            let fit = Rma::new(method)
-                .test(test)
-                .level(level)
-                .fit_mods(&studies, &x)
-                .unwrap();
-            Case {
-                id: c["id"].as_str().unwrap().to_string(),
-                fit,
-                g: c.clone(),
-            }
-        })
-        .collect()
+    common::cases("model", |c| {
+        // A level of 90 is given as the proportion 0.9, as metafor reads it.
+        let level = num(&c["level"]);
+        Level::new(if level == 90.0 { 0.9 } else { level }).unwrap()
+    })
 }
 
 fn checker(case: &Case) -> Checker {
@@ -130,11 +80,21 @@ fn finish(all: Vec<Checker>, at_least: usize) {
     assert!(checked >= at_least, "only {checked} comparisons");
 }
 
-#[test]
-fn fits_match_metafor() {
+/// Runs `check` on every golden case with the case's checker, then asserts
+/// that nothing disagreed and that at least `at_least` values were compared.
+fn check_every_case(at_least: usize, check: impl Fn(&Case, &mut Checker)) {
     let mut all = Vec::new();
     for case in cases() {
         let mut c = checker(&case);
+        check(&case, &mut c);
+        all.push(c);
+    }
+    finish(all, at_least);
+}
+
+#[test]
+fn fits_match_metafor() {
+    check_every_case(6 * 7, |case, c| {
         let f = case.fit.fit();
         let g = &case.g["fit"];
         for (j, (b, se)) in nums(&g["beta"]).iter().zip(nums(&g["se"])).enumerate() {
@@ -148,9 +108,7 @@ fn fits_match_metafor() {
         c.close(&format!("{} tau2", case.id), f.tau2, num(&g["tau2"]));
         c.close(&format!("{} QM", case.id), f.qm, num(&g["qm"]));
         c.close(&format!("{} QE", case.id), f.q, num(&g["qe"]));
-        all.push(c);
-    }
-    finish(all, 6 * 7);
+    });
 }
 
 fn check_prediction(c: &mut Checker, what: &str, g: &Value, i: usize, p: [f64; 6]) {
@@ -171,16 +129,16 @@ fn check_prediction(c: &mut Checker, what: &str, g: &Value, i: usize, p: [f64; 6
 
 #[test]
 fn predictions_at_new_moderator_values_match_metafor() {
-    let mut all = Vec::new();
-    for case in cases() {
-        let mut c = checker(&case);
+    // 6 cases × 3 new rows × (6 + 5) values and 13 × 6 fitted values each,
+    // less the prediction intervals metafor leaves out for the FE model.
+    check_every_case(6 * (3 * 11 + 13 * 6) - (3 * 4 + 13 * 2), |case, c| {
         for (i, x0) in rows(&case.g["newmods"]).iter().enumerate() {
             // The moderator values alone: the intercept is added.
             let p = case.fit.predict_new(x0).unwrap();
             let what = format!("{} predict_new", case.id);
             let g = &case.g["predict_new"];
             let a = [p.pred, p.se, p.ci_lower, p.ci_upper, p.pi_lower, p.pi_upper];
-            check_prediction(&mut c, &what, g, i, a);
+            check_prediction(c, &what, g, i, a);
             // A full row of the model matrix gives the same prediction.
             let full: Vec<f64> = std::iter::once(1.0).chain(x0.iter().copied()).collect();
             assert_eq!(case.fit.predict_new(&full).unwrap(), p, "{what}");
@@ -195,48 +153,40 @@ fn predictions_at_new_moderator_values_match_metafor() {
                 t.pi_lower,
                 t.pi_upper,
             ];
-            check_prediction(&mut c, &what, g, i, a);
+            check_prediction(c, &what, g, i, a);
         }
         let fitted = case.fit.predict();
         assert_eq!(fitted.len(), case.fit.studies().len());
         for (i, p) in fitted.iter().enumerate() {
             let what = format!("{} predict", case.id);
             let a = [p.pred, p.se, p.ci_lower, p.ci_upper, p.pi_lower, p.pi_upper];
-            check_prediction(&mut c, &what, &case.g["fitted"], i, a);
+            check_prediction(c, &what, &case.g["fitted"], i, a);
         }
-        all.push(c);
-    }
-    // 6 cases × 3 new rows × (6 + 5) values and 13 × 6 fitted values each,
-    // less the prediction intervals metafor leaves out for the FE model.
-    finish(all, 6 * (3 * 11 + 13 * 6) - (3 * 4 + 13 * 2));
+    });
 }
 
 #[test]
 fn influence_of_a_meta_regression_matches_metafor() {
-    let mut all = Vec::new();
-    for case in cases() {
-        let mut c = checker(&case);
+    check_every_case(6 * 13 * 10, |case, c| {
         let inf = case.fit.influence().unwrap();
         let g = &case.g["influence"];
         let dfbetas = rows(&g["dfbetas"]);
         for (i, s) in inf.iter().enumerate() {
             let id = &case.id;
-            c.close(
-                &format!("{id} rstudent[{i}]"),
-                s.rstudent,
-                num(&g["rstudent"][i]),
-            );
-            c.close(&format!("{id} dffits[{i}]"), s.dffits, num(&g["dffits"][i]));
-            c.close(&format!("{id} cook.d[{i}]"), s.cook_d, num(&g["cook_d"][i]));
-            c.close(&format!("{id} cov.r[{i}]"), s.cov_r, num(&g["cov_r"][i]));
-            c.close(
-                &format!("{id} tau2.del[{i}]"),
-                s.tau2_del,
-                num(&g["tau2_del"][i]),
-            );
-            c.close(&format!("{id} QE.del[{i}]"), s.qe_del, num(&g["qe_del"][i]));
-            c.close(&format!("{id} hat[{i}]"), s.hat, num(&g["hat"][i]));
-            c.close(&format!("{id} weight[{i}]"), s.weight, num(&g["weight"][i]));
+            // metafor's name, the key in model.json, rema's value.
+            let stats = [
+                ("rstudent", "rstudent", s.rstudent),
+                ("dffits", "dffits", s.dffits),
+                ("cook.d", "cook_d", s.cook_d),
+                ("cov.r", "cov_r", s.cov_r),
+                ("tau2.del", "tau2_del", s.tau2_del),
+                ("QE.del", "qe_del", s.qe_del),
+                ("hat", "hat", s.hat),
+                ("weight", "weight", s.weight),
+            ];
+            for (name, key, value) in stats {
+                c.close(&format!("{id} {name}[{i}]"), value, num(&g[key][i]));
+            }
             for (j, d) in dfbetas[i].iter().enumerate() {
                 c.close(&format!("{id} dfbetas[{i}][{j}]"), s.dfbetas[j], *d);
             }
@@ -246,16 +196,12 @@ fn influence_of_a_meta_regression_matches_metafor() {
                 "{id} influential[{i}]"
             );
         }
-        all.push(c);
-    }
-    finish(all, 6 * 13 * 10);
+    });
 }
 
 #[test]
 fn leave_one_out_of_a_meta_regression_matches_metafor() {
-    let mut all = Vec::new();
-    for case in cases() {
-        let mut c = checker(&case);
+    check_every_case(6 * 13 * 19, |case, c| {
         let loo = case.fit.leave_one_out().unwrap();
         let g = &case.g["leave1out"];
         for (i, l) in loo.iter().enumerate() {
@@ -294,29 +240,10 @@ fn leave_one_out_of_a_meta_regression_matches_metafor() {
                 c.close(&format!("{id} {name}"), actual, num(&g[name][i]));
             }
         }
-        all.push(c);
-    }
-    finish(all, 6 * 13 * 19);
+    });
 }
 
 // The methods against the free functions they wrap, on dat.bcg.
-
-const YI: [f64; 13] = [
-    -0.8893113, -1.5853887, -1.3480731, -1.4415512, -0.2175473, -0.7861156, -1.6208982, 0.0119509,
-    -0.4694176, -1.3713448, -0.3393640, 0.4459134, -0.0173139,
-];
-const VI: [f64; 13] = [
-    0.3255848, 0.1945811, 0.4153680, 0.0200000, 0.0512101, 0.0069056, 0.2230172, 0.0039626,
-    0.0564342, 0.0730248, 0.0124157, 0.5325058, 0.0714047,
-];
-const ABLAT: [f64; 13] = [
-    44., 55., 42., 52., 13., 44., 19., 13., 27., 42., 18., 33., 33.,
-];
-const ALLOC: [usize; 13] = [1, 0, 1, 1, 2, 2, 1, 1, 2, 2, 0, 2, 2];
-
-fn ablat() -> Design {
-    Design::from_row_major(13, 2, ABLAT.iter().flat_map(|&a| [1.0, a]).collect()).unwrap()
-}
 
 fn opts(method: Method) -> FitOptions {
     FitOptions {

@@ -20,78 +20,33 @@
 //!   1e-13; a margin is left because a jump moves with the last bits of the
 //!   refits, which differ between R and rema). metafor's NA is rema's None.
 
-use std::path::PathBuf;
+mod common;
 
+use common::{nums, Case};
 use rema_core::resample::Hooks;
-use rema_core::{Design, Error, Method, PermutationStat, Resampling, Rma, RmaFit, Studies, Test};
-use serde_json::Value;
+use rema_core::{Error, Level, Method, PermutationStat, Resampling, Rma, Studies};
 
-fn golden() -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/permutest.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let g: Value = serde_json::from_str(&text).expect("permutest.json is JSON");
-    assert_eq!(
-        g["generator"]["metafor"], "3.8.1",
-        "the golden values come from metafor 3.8.1"
-    );
-    g
-}
-
-/// A numeric vector; jsonlite's `auto_unbox` writes one of length 1 as a
-/// scalar, and `NA` as null (NaN here).
-fn nums(v: &Value) -> Vec<f64> {
-    match v {
-        Value::Array(a) => a.iter().map(|x| x.as_f64().unwrap_or(f64::NAN)).collect(),
-        Value::Number(x) => vec![x.as_f64().unwrap()],
-        Value::Null => vec![f64::NAN],
-        _ => panic!("not a numeric vector: {v}"),
-    }
-}
-
-struct Case {
-    id: String,
-    fit: RmaFit,
-    g: Value,
-}
-
+/// The cases of permutest.json, each fit's coefficients checked against
+/// metafor's.
 fn cases() -> Vec<Case> {
-    let g = golden();
-    g["cases"]
-        .as_array()
-        .expect("cases")
-        .iter()
-        .map(|c| {
-            let id = c["id"].as_str().unwrap().to_string();
-            let method = match c["method"].as_str().unwrap() {
-                "REML" => Method::Reml,
-                "DL" => Method::Dl,
-                m => panic!("{id}: method {m}"),
-            };
-            let test = match c["test"].as_str().unwrap() {
-                "z" => Test::Z,
-                "knha" => Test::Knha,
-                t => panic!("{id}: test {t}"),
-            };
-            let (yi, vi) = (nums(&c["yi"]), nums(&c["vi"]));
-            let rows: Vec<Vec<f64>> = c["x"].as_array().unwrap().iter().map(nums).collect();
-            let p = rows[0].len();
-            let x = Design::from_row_major(rows.len(), p, rows.concat()).unwrap();
-            let studies = Studies::new(&yi, &vi).unwrap();
-            let fit = Rma::new(method).test(test).fit_mods(&studies, &x).unwrap();
-            for (b, r) in fit.fit().coefficients.iter().zip(nums(&c["fit"]["beta"])) {
-                assert!(
-                    (b.estimate - r).abs() <= 1e-6 * r.abs().max(1e-3),
-                    "{id}: beta {} vs metafor {r}",
-                    b.estimate
-                );
-            }
-            Case {
-                id,
-                fit,
-                g: c.clone(),
-            }
-        })
-        .collect()
+    let cases = common::cases("permutest", |_| Level::default());
+    for c in &cases {
+        for (b, r) in c
+            .fit
+            .fit()
+            .coefficients
+            .iter()
+            .zip(nums(&c.g["fit"]["beta"]))
+        {
+            assert!(
+                (b.estimate - r).abs() <= 1e-6 * r.abs().max(1e-3),
+                "{}: beta {} vs metafor {r}",
+                c.id,
+                b.estimate
+            );
+        }
+    }
+    cases
 }
 
 const STATS: [(PermutationStat, &str); 2] = [

@@ -1,32 +1,16 @@
 //! Resampling runs: identical at 1 and 2 threads for the same seed, stopped
 //! by the cancellation flag, and reporting progress.
 
+mod common;
+
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use common::{ablat, ALLOC, VI, YI};
 use rema_core::resample::bootstrap::{bootstrap, BootstrapOptions, BootstrapType};
 use rema_core::resample::heterogeneity::tau2_test;
 use rema_core::resample::permutation::{permutest, permutest_subgroups, PermutationOptions};
 use rema_core::resample::{Hooks, Iterations};
 use rema_core::{fit, fit_with_moderators, Design, Error, FitOptions, Method, Test};
-
-/// dat.bcg log risk ratios and absolute latitudes.
-const YI: [f64; 13] = [
-    -0.8893113, -1.5853887, -1.3480731, -1.4415512, -0.2175473, -0.7861156, -1.6208982, 0.0119509,
-    -0.4694176, -1.3713448, -0.3393640, 0.4459134, -0.0173139,
-];
-const VI: [f64; 13] = [
-    0.3255848, 0.1945811, 0.4153680, 0.0200000, 0.0512101, 0.0069056, 0.2230172, 0.0039626,
-    0.0564342, 0.0730248, 0.0124157, 0.5325058, 0.0714047,
-];
-const ABLAT: [f64; 13] = [
-    44., 55., 42., 52., 13., 44., 19., 13., 27., 42., 18., 33., 33.,
-];
-const ALLOC: [usize; 13] = [1, 0, 1, 1, 2, 2, 1, 1, 2, 2, 0, 2, 2];
-
-fn design() -> Design {
-    let data = ABLAT.iter().flat_map(|&a| [1.0, a]).collect();
-    Design::from_row_major(13, 2, data).unwrap()
-}
 
 fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
     rayon::ThreadPoolBuilder::new()
@@ -45,7 +29,7 @@ fn all_runs(method: Method) -> String {
         ..FitOptions::default()
     };
     let hooks = Hooks::default();
-    let x = design();
+    let x = ablat();
     let me = fit_with_moderators(&YI, &VI, &x, &opts).unwrap();
     let re = fit(&YI, &VI, &opts).unwrap();
     let perm = PermutationOptions {
@@ -146,7 +130,7 @@ fn cancellation_stops_a_run_and_progress_is_reported() {
 #[test]
 fn progress_grows_and_a_flag_stops_a_parallel_run_part_way() {
     let opts = FitOptions::new(Method::Reml);
-    let re = fit_with_moderators(&YI, &VI, &design(), &opts).unwrap();
+    let re = fit_with_moderators(&YI, &VI, &ablat(), &opts).unwrap();
     let b = BootstrapOptions {
         replicates: 20_000,
         seed: 4,
@@ -158,7 +142,7 @@ fn progress_grows_and_a_flag_stops_a_parallel_run_part_way() {
             rema_core::resample::bootstrap_mods::bootstrap_moderators(
                 &YI,
                 &VI,
-                &design(),
+                &ablat(),
                 &opts,
                 &re,
                 &b,

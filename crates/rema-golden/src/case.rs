@@ -26,13 +26,13 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::tolerance::Tolerance;
 
 /// One golden file.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Suite {
     /// The suite's name (the file's stem).
@@ -44,13 +44,12 @@ pub struct Suite {
     /// The tolerance of the pointers that name none.
     pub tolerance: Tolerance,
     /// About the whole reference source.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     pub cases: Vec<Case>,
 }
 
 /// The script and the versions of R and its packages that made a suite.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Generator {
     /// The R script, relative to the workspace root.
     pub script: String,
@@ -67,7 +66,7 @@ pub struct Generator {
 
 /// The rema entry point a case runs; each produces one JSON document that the
 /// case's pointers index.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Entry {
     /// `rema_data::analyze` on the case's table and spec: the `AnalysisResult`.
@@ -92,7 +91,7 @@ pub enum Entry {
 }
 
 /// One reference computation and what rema must give for it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Case {
     /// Unique within its suite.
@@ -100,34 +99,28 @@ pub struct Case {
     /// The R call (or the paper and page) the expected values come from.
     pub source: String,
     /// Overrides the suite's entry.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entry: Option<Entry>,
     /// The data: a CSV file relative to the workspace root.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub csv: Option<String>,
     /// The data inline: one object per study, column name to value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rows: Option<Vec<Map<String, Value>>>,
     /// A plan file relative to the workspace root (entry `plan`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<String>,
     /// The analysis spec, as the CLI's and the server's JSON.
-    #[serde(default, skip_serializing_if = "Value::is_null")]
+    #[serde(default)]
     pub spec: Value,
     /// The inputs of a core entry ([`Entry::Fit`], [`Entry::Conversion`], ...).
-    #[serde(default, skip_serializing_if = "Value::is_null")]
+    #[serde(default)]
     pub input: Value,
     /// Expected values by JSON pointer.
     #[serde(default)]
     pub expect: BTreeMap<String, Value>,
     /// Tolerance by JSON pointer, where it is not the suite's.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default)]
     pub tolerance: BTreeMap<String, Tolerance>,
     /// metafor's error: rema must refuse this case too.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// Where the reference and a paper (or rema's conventions) disagree.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
 

@@ -16,6 +16,20 @@ fn row<'a>(rows: &'a [Row], id: &str) -> &'a Row {
         .unwrap_or_else(|| panic!("no row {id}"))
 }
 
+/// The row `id`, asserting its status.
+#[track_caller]
+fn row_with<'a>(rows: &'a [Row], id: &str, status: Status) -> &'a Row {
+    let r = row(rows, id);
+    assert_eq!(r.status, status, "{id}: {:?}", r.detail);
+    r
+}
+
+/// Asserts that a line of the row's detail satisfies `says`.
+#[track_caller]
+fn assert_detail(r: &Row, says: impl Fn(&str) -> bool) {
+    assert!(r.detail.iter().any(|d| says(d)), "{}: {:?}", r.id, r.detail);
+}
+
 #[test]
 fn every_row_has_its_expected_status() {
     let rows = run(&root()).unwrap();
@@ -32,63 +46,38 @@ fn every_row_has_its_expected_status() {
 #[test]
 fn the_three_known_inconsistencies_are_found() {
     let rows = run(&root()).unwrap();
-    let cobb = row(&rows, "cobb_post");
-    assert_eq!(cobb.status, Status::Inconsistent);
+    let cobb = row_with(&rows, "cobb_post", Status::Inconsistent);
     // 1. the CI implies p of about .005, not the printed .001.
-    assert!(
-        cobb.detail
-            .iter()
-            .any(|d| d.contains("cannot come from the interval") && d.contains("0.0048")),
-        "{:?}",
-        cobb.detail
-    );
+    assert_detail(cobb, |d| {
+        d.contains("cannot come from the interval") && d.contains("0.0048")
+    });
     // 2. 180 levels are refs 30+33+34, not the cited 26+33+34 (190).
-    assert!(
-        cobb.detail
-            .iter()
-            .any(|d| d.contains("hold 190 levels") && d.contains("refs 30+33+34 sum to 180")),
-        "{:?}",
-        cobb.detail
-    );
+    assert_detail(cobb, |d| {
+        d.contains("hold 190 levels") && d.contains("refs 30+33+34 sum to 180")
+    });
     // 3. 342 levels are refs 25+26+27, not the cited 25+26+30 (318).
     let rest = row(&rows, "height_restitution");
-    assert!(
-        rest.detail
-            .iter()
-            .any(|d| d.contains("hold 318 levels") && d.contains("refs 25+26+27 sum to 342")),
-        "{:?}",
-        rest.detail
-    );
+    assert_detail(rest, |d| {
+        d.contains("hold 318 levels") && d.contains("refs 25+26+27 sum to 342")
+    });
 }
 
 #[test]
 fn the_retrospective_leak_rate_is_reproduced() {
     let rows = run(&root()).unwrap();
-    let r = row(&rows, "leak_retrospective");
-    assert_eq!(r.status, Status::Reproduced);
+    let r = row_with(&rows, "leak_retrospective", Status::Reproduced);
     assert_eq!(r.rema, "0.51%, I2 0.0%");
 }
 
 #[test]
 fn unknown_counts_are_searched_not_invented() {
     let rows = run(&root()).unwrap();
-    let p = row(&rows, "leak_prospective");
-    assert_eq!(p.status, Status::NotReproducible);
-    assert!(
-        p.detail
-            .iter()
-            .any(|d| d.contains("searched all 13244 splits") && d.contains("165 give")),
-        "{:?}",
-        p.detail
-    );
+    let p = row_with(&rows, "leak_prospective", Status::NotReproducible);
+    assert_detail(p, |d| {
+        d.contains("searched all 13244 splits") && d.contains("165 give")
+    });
     let m = row(&rows, "fracture_metastasis");
-    assert!(
-        m.detail
-            .iter()
-            .any(|d| d.contains("not k/65 for any whole k")),
-        "{:?}",
-        m.detail
-    );
+    assert_detail(m, |d| d.contains("not k/65 for any whole k"));
 }
 
 /// A user who has the paper's supplement fills examples/bkp/efficacy_inputs.csv
@@ -120,13 +109,9 @@ fn supplied_efficacy_data_are_recomputed() {
     std::fs::write(bkp.join("efficacy_inputs.csv"), filled + "\n").unwrap();
     let rows = run(&tmp).unwrap();
     let r = row(&rows, "odi_6mo");
-    assert!(
-        r.detail
-            .iter()
-            .any(|d| d.contains("recomputed from examples/bkp/efficacy_inputs.csv (MC, DL)")),
-        "{:?}",
-        r.detail
-    );
+    assert_detail(r, |d| {
+        d.contains("recomputed from examples/bkp/efficacy_inputs.csv (MC, DL)")
+    });
     assert_eq!(r.status, Status::Inconsistent);
     assert!(
         r.rema.starts_with("-16.") || r.rema.starts_with("-17."),

@@ -18,7 +18,7 @@
 use rema_core::transform::back_transform;
 use rema_core::{BackTransform, Measure};
 use rema_data::bias::TrimFillResult;
-use rema_data::{AnalysisResult, StudyEffect, SubgroupResult};
+use rema_data::{AnalysisResult, StudyEffect, SubgroupResult, Summary, Transformed};
 
 use crate::forest::{
     EffectTest, ForestData, ForestGroup, ForestRow, Heterogeneity, Pooled, Scale, SubgroupTest,
@@ -193,6 +193,31 @@ pub fn heterogeneity(r: &AnalysisResult) -> Heterogeneity {
     }
 }
 
+/// The diamond of the fit `s` of analysis `r` (the whole, or a subgroup),
+/// with its prediction interval under a random-effects model of two or more
+/// studies, drawn on the scale of its back-transformation `tr` where the
+/// analysis has one (e.g. a Freeman–Tukey proportion).
+fn pooled(
+    t: &DisplayTransform,
+    r: &AnalysisResult,
+    label: &str,
+    s: &Summary,
+    weight: f64,
+    tr: Option<&Transformed>,
+) -> Pooled {
+    let pi = (!is_common_effect(r) && s.k >= 2).then_some((s.pi_lower, s.pi_upper));
+    let mut p = t.pooled(label, s.estimate, s.ci_lower, s.ci_upper, Some(weight), pi);
+    if let Some(tr) = tr {
+        p.estimate = tr.estimate;
+        p.ci_lower = tr.ci_lower;
+        p.ci_upper = tr.ci_upper;
+        if p.prediction.is_some() && tr.pi_lower.is_finite() && tr.pi_upper.is_finite() {
+            p.prediction = Some((tr.pi_lower, tr.pi_upper));
+        }
+    }
+    p
+}
+
 impl From<&AnalysisResult> for ForestData {
     fn from(r: &AnalysisResult) -> ForestData {
         let t = DisplayTransform::for_result(r);
@@ -200,26 +225,10 @@ impl From<&AnalysisResult> for ForestData {
         let level = crate::axis::tick_label(r.level);
         d.effect_header = format!("{}\n{}", t.effect_name(), method_label(r));
         d.rows = r.studies.iter().map(|s| t.row(s)).collect();
-        let pi = (!is_common_effect(r) && r.k >= 2).then_some((r.pi_lower, r.pi_upper));
-        let mut overall = t.pooled(
-            &format!("Total ({level}% CI)"),
-            r.estimate,
-            r.ci_lower,
-            r.ci_upper,
-            Some(100.0),
-            pi,
-        );
-        if let Some(tr) = &r.transformed {
-            overall.estimate = tr.estimate;
-            overall.ci_lower = tr.ci_lower;
-            overall.ci_upper = tr.ci_upper;
-            if overall.prediction.is_some() && tr.pi_lower.is_finite() && tr.pi_upper.is_finite() {
-                overall.prediction = Some((tr.pi_lower, tr.pi_upper));
-            }
-        }
-        d.overall = Some(overall);
-        d.heterogeneity = (r.k >= 2).then(|| heterogeneity(r));
-        d.overall_test = Some(effect_test(r));
+        let label = format!("Total ({level}% CI)");
+        d.overall = Some(pooled(&t, r, &label, r, 100.0, r.transformed.as_ref()));
+        d.footer.heterogeneity = (r.k >= 2).then(|| heterogeneity(r));
+        d.footer.overall_test = Some(effect_test(r));
         if let Some(subgroups) = r.subgroups.as_ref().filter(|s| !s.is_empty()) {
             let rows = std::mem::take(&mut d.rows);
             d.subgroups = subgroups
@@ -228,7 +237,7 @@ impl From<&AnalysisResult> for ForestData {
                 .collect();
             if let (Some(q), Some(df), Some(pval)) = (r.q_between, r.q_between_df, r.q_between_pval)
             {
-                d.subgroup_test = Some(SubgroupTest { q, df, pval });
+                d.footer.subgroup_test = Some(SubgroupTest { q, df, pval });
             }
         }
         d
@@ -250,23 +259,8 @@ fn subgroup_block(
         .cloned()
         .collect();
     let weight: f64 = rows.iter().filter_map(|row| row.weight).sum();
-    let pi = (!is_common_effect(r) && sg.k >= 2).then_some((sg.pi_lower, sg.pi_upper));
-    let mut subtotal = t.pooled(
-        &format!("Subtotal ({level}% CI)"),
-        sg.estimate,
-        sg.ci_lower,
-        sg.ci_upper,
-        Some(weight),
-        pi,
-    );
-    if let Some(tr) = &sg.transformed {
-        subtotal.estimate = tr.estimate;
-        subtotal.ci_lower = tr.ci_lower;
-        subtotal.ci_upper = tr.ci_upper;
-        if subtotal.prediction.is_some() && tr.pi_lower.is_finite() && tr.pi_upper.is_finite() {
-            subtotal.prediction = Some((tr.pi_lower, tr.pi_upper));
-        }
-    }
+    let label = format!("Subtotal ({level}% CI)");
+    let subtotal = pooled(t, r, &label, sg, weight, sg.transformed.as_ref());
     ForestGroup {
         name: sg.level.clone(),
         rows,

@@ -32,8 +32,8 @@ pub mod table;
 pub use adapt::DisplayTransform;
 pub use flow::{flow_svg, FlowCount, FlowCounts};
 pub use forest::{
-    forest_svg, EffectTest, ForestData, ForestGroup, ForestOptions, ForestRow, Heterogeneity,
-    Pooled, Scale, SubgroupTest,
+    forest_svg, EffectTest, Footer, ForestData, ForestGroup, ForestOptions, ForestRow,
+    Heterogeneity, Pooled, Scale, SubgroupTest,
 };
 pub use funnel::{funnel_svg, FunnelData};
 pub use png::{svg_to_png, PlotError};

@@ -17,7 +17,9 @@ fn parse(svg: &str) -> roxmltree::Document<'_> {
     roxmltree::Document::parse(svg).expect("SVG is well-formed XML")
 }
 
-fn assert_clean_layout(name: &str, svg: &str) {
+/// Asserts that no text of the figure overlaps another or leaves the figure;
+/// returns the parsed document.
+fn assert_clean_layout<'a>(name: &str, svg: &'a str) -> roxmltree::Document<'a> {
     let doc = parse(svg);
     let boxes = texts(&doc);
     let ov = overlaps(&boxes);
@@ -28,6 +30,7 @@ fn assert_clean_layout(name: &str, svg: &str) {
     );
     let out = outside(&doc, &boxes);
     assert!(out.is_empty(), "{name}: texts outside the figure: {out:?}");
+    doc
 }
 
 /// Every text of `doc`, joined by `sep`.
@@ -94,8 +97,7 @@ fn polygon_points(n: roxmltree::Node<'_, '_>) -> Vec<(f64, f64)> {
 fn bcg_forest_with_subgroups_is_where_metafor_puts_it() {
     let d = bcg_forest_by_alloc();
     let svg = forest_svg(&d);
-    assert_clean_layout("BCG forest", &svg);
-    let doc = parse(&svg);
+    let doc = assert_clean_layout("BCG forest", &svg);
     let boxes = texts(&doc);
     // Every study label, every subgroup and the subgroup test are there.
     let res = bcg_result();
@@ -108,7 +110,7 @@ fn bcg_forest_with_subgroups_is_where_metafor_puts_it() {
     assert!(boxes
         .iter()
         .any(|b| b.text == "Test for subgroup differences: Q = 1.86, df = 2 (p = 0.394)"));
-    let qb = d.subgroup_test.unwrap();
+    let qb = d.footer.subgroup_test.unwrap();
     assert!(
         (qb.q - METAFOR_BCG_QBETWEEN.0).abs() < 1e-4 * METAFOR_BCG_QBETWEEN.0,
         "Q between {}",
@@ -204,8 +206,7 @@ fn forest_of_three_studies_and_of_300_lays_out_cleanly() {
         d.title = Some(format!("Synthetic set of {k} studies"));
         d.favours = Some(("Favours treatment".into(), "Favours control".into()));
         let svg = forest_svg(&d);
-        assert_clean_layout(&format!("{k} studies"), &svg);
-        let doc = parse(&svg);
+        let doc = assert_clean_layout(&format!("{k} studies"), &svg);
         let boxes = texts(&doc);
         assert_every_study_label(&boxes, &res);
         // Long labels are cut visibly, with the full label kept as a title.
@@ -234,8 +235,7 @@ fn forest_honours_width_height_and_xlim() {
     d.options.height = Some(900.0);
     d.options.xlim = Some((0.2, 2.0));
     let svg = forest_svg(&d);
-    assert_clean_layout("sized", &svg);
-    let doc = parse(&svg);
+    let doc = assert_clean_layout("sized", &svg);
     assert_eq!(doc.root_element().attribute("width"), Some("1000"));
     assert_eq!(doc.root_element().attribute("height"), Some("900"));
     // Studies whose CI leaves the limits end in arrows.
@@ -248,8 +248,7 @@ fn funnel_points_sit_at_effect_and_standard_error() {
     let mut f = FunnelData::from(&res);
     f.title = Some("BCG: funnel plot".into());
     let svg = funnel_svg(&f);
-    assert_clean_layout("funnel", &svg);
-    let doc = parse(&svg);
+    let doc = assert_clean_layout("funnel", &svg);
     let points: Vec<_> = by_class(&doc, "study-point");
     assert_eq!(points.len(), 13);
     assert_eq!(by_class(&doc, "contour").len(), 3);
@@ -279,17 +278,12 @@ fn funnel_points_sit_at_effect_and_standard_error() {
     }
     // SE grows downwards.
     let by_se = |i: usize| num_attr(points[i], "cy");
-    let (imax, _) = res
-        .studies
-        .iter()
-        .enumerate()
-        .max_by(|a, b| a.1.vi.total_cmp(&b.1.vi))
+    let vi: Vec<f64> = res.studies.iter().map(|s| s.vi).collect();
+    let imax = (0..vi.len())
+        .max_by(|&a, &b| vi[a].total_cmp(&vi[b]))
         .unwrap();
-    let (imin, _) = res
-        .studies
-        .iter()
-        .enumerate()
-        .min_by(|a, b| a.1.vi.total_cmp(&b.1.vi))
+    let imin = (0..vi.len())
+        .min_by(|&a, &b| vi[a].total_cmp(&vi[b]))
         .unwrap();
     assert!(by_se(imax) > by_se(imin));
     // Filled studies are drawn hollow, and the shaded variant draws bands.
@@ -297,8 +291,7 @@ fn funnel_points_sit_at_effect_and_standard_error() {
     f.adjusted_estimate = Some(-0.6);
     f.contour_center = Some(0.0);
     let svg = funnel_svg(&f);
-    assert_clean_layout("funnel (filled)", &svg);
-    let doc = parse(&svg);
+    let doc = assert_clean_layout("funnel (filled)", &svg);
     let hollow: Vec<_> = by_class(&doc, "filled-point");
     assert_eq!(hollow.len(), 2);
     assert!(hollow.iter().all(|n| n.attribute("fill") == Some("#fff")));
@@ -308,8 +301,7 @@ fn funnel_points_sit_at_effect_and_standard_error() {
 #[test]
 fn bkp_flow_shows_the_papers_counts() {
     let svg = flow_svg(&bkp_flow(), Some("Selection of studies (PRISMA 2020)"));
-    assert_clean_layout("flow", &svg);
-    let doc = parse(&svg);
+    let doc = assert_clean_layout("flow", &svg);
     let all = joined_texts(&doc, " ");
     for needle in [
         "(n\u{a0}=\u{a0}208)",
@@ -362,8 +354,7 @@ fn bkp_risk_of_bias_has_every_judgement() {
     assert_eq!(rob.studies.len(), 7);
     assert_eq!(rob.domains.len(), 7);
     let svg = risk_of_bias_svg(&rob);
-    assert_clean_layout("risk of bias", &svg);
-    let doc = parse(&svg);
+    let doc = assert_clean_layout("risk of bias", &svg);
     let marks: Vec<_> = by_class(&doc, "judgement");
     // 49 cells and one key entry per judgement used (yes, no, not reported).
     assert_eq!(marks.len(), 49 + 3);
@@ -394,8 +385,7 @@ fn bkp_risk_of_bias_has_every_judgement() {
 fn characteristics_table_keeps_every_cell() {
     let t = bkp_characteristics();
     let svg = table_svg(&t);
-    assert_clean_layout("characteristics", &svg);
-    let doc = parse(&svg);
+    let doc = assert_clean_layout("characteristics", &svg);
     let all = joined_texts(&doc, " ");
     for row in &t.rows {
         for cell in row {

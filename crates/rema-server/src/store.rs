@@ -42,9 +42,10 @@ pub struct StoredAnalysis {
     pub new: NewAnalysis,
 }
 
-/// One line of the list of analyses.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Summary {
+/// One line of the list of analyses, as stored and as `GET /v1/analyses`
+/// answers it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct AnalysisSummary {
     pub id: String,
     pub created_at: String,
     pub measure: String,
@@ -177,7 +178,7 @@ impl Store {
     }
 
     /// The newest analyses first, `limit` from `offset`, and the total count.
-    pub fn list(&self, limit: u32, offset: u64) -> rusqlite::Result<(Vec<Summary>, u64)> {
+    pub fn list(&self, limit: u32, offset: u64) -> rusqlite::Result<(Vec<AnalysisSummary>, u64)> {
         let conn = self.lock();
         let total: i64 = conn.query_row("SELECT COUNT(*) FROM analyses", [], |r| r.get(0))?;
         let mut stmt = conn.prepare(
@@ -186,7 +187,7 @@ impl Store {
         )?;
         let items = stmt
             .query_map(params![limit as i64, offset as i64], |r| {
-                Ok(Summary {
+                Ok(AnalysisSummary {
                     id: r.get(0)?,
                     created_at: r.get(1)?,
                     measure: r.get(2)?,

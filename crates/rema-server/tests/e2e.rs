@@ -166,12 +166,7 @@ fn the_binary_serves_metafors_numbers_refuses_bad_input_and_survives_kill_9() {
     }
 
     // SIGTERM: a clean exit.
-    let (status, log) = server.terminate();
-    assert!(status.success(), "{status:?}: {log:?}");
-    assert!(
-        log.iter().any(|l| l.contains("rema-server stopped")),
-        "{log:?}"
-    );
+    server.stop_cleanly();
 }
 
 /// `result` is the JSON of `rema analyze --format json`, byte for byte after

@@ -63,6 +63,13 @@ async fn get(router: &Router, path: &str) -> Answer {
     send(router, Request::get(path).body(Body::empty()).unwrap()).await
 }
 
+/// GETs `path`, asserting a 404 `not_found` envelope; returns `error`.
+async fn not_found(router: &Router, path: &str) -> Value {
+    get(router, path)
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found")
+}
+
 async fn post(router: &Router, path: &str, body: impl Into<Body>) -> Answer {
     send(
         router,
@@ -84,6 +91,14 @@ fn state_with(limits: Limits) -> AppState {
 
 fn bcg_request() -> Value {
     json!({"csv": BCG, "spec": {"measure": "RR", "method": "REML", "tau2_ci": true}})
+}
+
+/// Stores the BCG analysis in a router on `state` and asks for its forest plot.
+async fn forest_of_bcg(state: AppState) -> Answer {
+    let r = app(state);
+    let id = post_json(&r, bcg_request()).await.json()["id"].clone();
+    let id = id.as_str().unwrap();
+    get(&r, &format!("/v1/analyses/{id}/forest.svg")).await
 }
 
 #[tokio::test]
@@ -158,9 +173,7 @@ async fn a_stored_analysis_has_the_cli_text_summary() {
         String::from_utf8(a.body).unwrap(),
         rema_data::render::text(&result)
     );
-    get(&r, "/v1/analyses/nope/summary.txt")
-        .await
-        .error(StatusCode::NOT_FOUND, "not_found");
+    not_found(&r, "/v1/analyses/nope/summary.txt").await;
 }
 
 #[tokio::test]
@@ -256,13 +269,9 @@ async fn a_stored_analysis_is_fetched_with_input_options_version_and_result() {
 #[tokio::test]
 async fn an_unknown_analysis_is_404() {
     let r = app(AppState::in_memory());
-    let e = get(&r, "/v1/analyses/0123456789abcdef")
-        .await
-        .error(StatusCode::NOT_FOUND, "not_found");
+    let e = not_found(&r, "/v1/analyses/0123456789abcdef").await;
     assert!(e["message"].as_str().unwrap().contains("0123456789abcdef"));
-    get(&r, "/v1/analyses/0123456789abcdef/forest.svg")
-        .await
-        .error(StatusCode::NOT_FOUND, "not_found");
+    not_found(&r, "/v1/analyses/0123456789abcdef/forest.svg").await;
 }
 
 #[tokio::test]
@@ -301,13 +310,7 @@ async fn bad_page_parameters_are_400_naming_them() {
 
 #[tokio::test]
 async fn forest_plot_is_drawn_by_rema_plot() {
-    let r = app(AppState::in_memory());
-    let id = post_json(&r, bcg_request()).await.json()["id"].clone();
-    let a = get(
-        &r,
-        &format!("/v1/analyses/{}/forest.svg", id.as_str().unwrap()),
-    )
-    .await;
+    let a = forest_of_bcg(AppState::in_memory()).await;
     assert_eq!(a.status, StatusCode::OK);
     assert_eq!(a.headers[header::CONTENT_TYPE], "image/svg+xml");
     let svg = String::from_utf8(a.body).unwrap();
@@ -325,10 +328,7 @@ async fn forest_plot_is_drawn_by_rema_plot() {
 async fn forest_plot_is_404_plots_unavailable_without_a_renderer() {
     let mut state = AppState::in_memory();
     state.forest = None;
-    let r = app(state);
-    let id = post_json(&r, bcg_request()).await.json()["id"].clone();
-    let id = id.as_str().unwrap();
-    get(&r, &format!("/v1/analyses/{id}/forest.svg"))
+    forest_of_bcg(state)
         .await
         .error(StatusCode::NOT_FOUND, "plots_unavailable");
 }
@@ -344,13 +344,7 @@ fn fixture_svg(r: &AnalysisResult) -> String {
 async fn forest_plot_uses_the_renderer_when_one_is_wired_in() {
     let mut state = AppState::in_memory();
     state.forest = Some(fixture_svg);
-    let r = app(state);
-    let id = post_json(&r, bcg_request()).await.json()["id"].clone();
-    let a = get(
-        &r,
-        &format!("/v1/analyses/{}/forest.svg", id.as_str().unwrap()),
-    )
-    .await;
+    let a = forest_of_bcg(state).await;
     assert_eq!(a.status, StatusCode::OK);
     assert_eq!(a.headers[header::CONTENT_TYPE], "image/svg+xml");
     assert!(String::from_utf8(a.body).unwrap().contains("13 studies"));
@@ -364,13 +358,7 @@ fn panicking_svg(_: &AnalysisResult) -> String {
 async fn a_fault_of_the_server_is_500_without_internal_details() {
     let mut state = AppState::in_memory();
     state.forest = Some(panicking_svg);
-    let r = app(state);
-    let id = post_json(&r, bcg_request()).await.json()["id"].clone();
-    let a = get(
-        &r,
-        &format!("/v1/analyses/{}/forest.svg", id.as_str().unwrap()),
-    )
-    .await;
+    let a = forest_of_bcg(state).await;
     a.error(StatusCode::INTERNAL_SERVER_ERROR, "internal");
     let text = String::from_utf8(a.body).unwrap();
     assert!(!text.contains("secret"), "{text}");
@@ -387,24 +375,25 @@ async fn audit_answers_as_rema_audit() {
     assert_eq!(a.status, StatusCode::OK);
     let rows = a.json();
     let rows = rows.as_array().unwrap();
-    assert_eq!(rows.len(), 12);
-    let bad: Vec<_> = rows
+    let text = |r: &Value, key: &str| r[key].as_str().unwrap().to_string();
+    let records: Vec<[String; 3]> = rows
         .iter()
-        .filter(|r| r["status"] == "inconsistent")
-        .map(|r| r["id"].as_str().unwrap())
+        .map(|r| [text(r, "id"), text(r, "status"), text(r, "message")])
         .collect();
-    assert_eq!(bad, ["cobb_post"]);
+    assert_eq!(records.len(), 12);
+    let inconsistent: Vec<&str> = records
+        .iter()
+        .filter(|[_, status, _]| status == "inconsistent")
+        .map(|[id, ..]| id.as_str())
+        .collect();
+    assert_eq!(inconsistent, ["cobb_post"]);
     // Same records as the library (and so as `rema audit --format json`).
     let table = Table::from_str(TABLE3, "csv").unwrap();
     let lib = rema_data::audit::audit_table(&table, 95.0).unwrap();
-    for (l, r) in lib.iter().zip(rows) {
+    for ((l, record), r) in lib.iter().zip(&records).zip(rows) {
         assert_eq!(
-            (l.id.as_str(), l.status.as_str(), l.message.as_str()),
-            (
-                r["id"].as_str().unwrap(),
-                r["status"].as_str().unwrap(),
-                r["message"].as_str().unwrap()
-            )
+            [&l.id, &l.status, &l.message],
+            [&record[0], &record[1], &record[2]]
         );
         // JSON numbers round-trip to within an ulp.
         let p = r["implied_p"].as_f64().unwrap();
@@ -438,9 +427,7 @@ async fn audit_errors_name_the_field() {
 #[tokio::test]
 async fn unknown_routes_and_methods_are_json_404_and_405() {
     let r = app(AppState::in_memory());
-    get(&r, "/v2/nothing")
-        .await
-        .error(StatusCode::NOT_FOUND, "not_found");
+    not_found(&r, "/v2/nothing").await;
     send(
         &r,
         Request::delete("/v1/analyses").body(Body::empty()).unwrap(),
@@ -581,17 +568,18 @@ async fn more_studies_than_the_cap_is_422_limit_exceeded() {
         max_studies: 12,
         ..Limits::default()
     }));
-    let e = post_json(&r, bcg_request())
-        .await
-        .error(StatusCode::UNPROCESSABLE_ENTITY, "limit_exceeded");
-    assert_eq!(e["field"], "csv");
-    let rows: Vec<Value> = (0..13).map(|i| json!({"yi": i, "vi": 1})).collect();
-    let e = post_json(&r, json!({"rows": rows, "spec": {"measure": "GEN"}}))
-        .await
-        .error(StatusCode::UNPROCESSABLE_ENTITY, "limit_exceeded");
-    assert_eq!(e["field"], "rows");
-    let rows: Vec<Value> = (0..12).map(|i| json!({"yi": i, "vi": 1})).collect();
-    let a = post_json(&r, json!({"rows": rows, "spec": {"measure": "GEN"}})).await;
+    // A generic-effect request of `k` rows.
+    let rows = |k: i32| {
+        let rows: Vec<Value> = (0..k).map(|i| json!({"yi": i, "vi": 1})).collect();
+        json!({"rows": rows, "spec": {"measure": "GEN"}})
+    };
+    for (body, field) in [(bcg_request(), "csv"), (rows(13), "rows")] {
+        let e = post_json(&r, body)
+            .await
+            .error(StatusCode::UNPROCESSABLE_ENTITY, "limit_exceeded");
+        assert_eq!(e["field"], field);
+    }
+    let a = post_json(&r, rows(12)).await;
     assert_eq!(a.status, StatusCode::CREATED, "at the cap is allowed");
 }
 

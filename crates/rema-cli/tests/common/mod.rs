@@ -107,3 +107,26 @@ pub fn model_json(cmd: &str, csv: &str, model: [&str; 3], extra: &[&str]) -> Val
     args.extend(["--format", "json"]);
     json(&rema(&args))
 }
+
+/// Runs `rema <command> <csv> <the golden spec as flags> --format json`.
+pub fn rema_golden_spec(command: &str, csv: &str, spec: &Value) -> Output {
+    let mut args = vec![command.to_string(), csv.to_string()];
+    args.extend(rema_golden::entry::cli_args(spec));
+    args.extend(["--format".to_string(), "json".to_string()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    rema(&args)
+}
+
+/// Asserts that `doc` has every expected value of the golden `case` within
+/// the suite's tolerances (rema-golden's runner); returns how many values
+/// were compared.
+pub fn assert_golden(suite: &rema_golden::Suite, case: &rema_golden::Case, doc: &Value) -> usize {
+    let comparisons = rema_golden::runner::compare(suite, case, doc);
+    let failing: Vec<String> = comparisons
+        .iter()
+        .filter(|c| !c.passes())
+        .map(ToString::to_string)
+        .collect();
+    assert!(failing.is_empty(), "{}", failing.join("\n"));
+    comparisons.len()
+}

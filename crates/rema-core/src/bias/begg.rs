@@ -181,15 +181,7 @@ pub fn kendall(x: &[f64], y: &[f64]) -> Result<RankTest> {
 /// # }
 /// ```
 pub fn rank_correlation(yi: &[f64], vi: &[f64]) -> Result<RankTest> {
-    crate::fit::validate(yi, vi)?;
-    let k = yi.len();
-    if k < 3 {
-        return Err(Error::TooFewStudies {
-            k,
-            needed: 3,
-            what: "the rank correlation test",
-        });
-    }
+    crate::fit::validate_at_least(yi, vi, 3, "the rank correlation test")?;
     let sw: f64 = vi.iter().map(|v| 1.0 / v).sum();
     let theta = yi.iter().zip(vi).map(|(y, v)| y / v).sum::<f64>() / sw;
     let vb = 1.0 / sw;

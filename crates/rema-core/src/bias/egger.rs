@@ -9,7 +9,7 @@
 //! Sterne & Egger 2005, in Rothstein et al., *Publication Bias in
 //! Meta-Analysis*, ch. 6).
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::fit::{fit_with_moderators, Coefficient, FitOptions};
 use crate::linalg::Design;
 
@@ -52,15 +52,7 @@ pub struct EggerTest {
 /// # }
 /// ```
 pub fn egger(yi: &[f64], vi: &[f64], opts: &FitOptions) -> Result<EggerTest> {
-    crate::fit::validate(yi, vi)?;
-    let k = yi.len();
-    if k < 3 {
-        return Err(Error::TooFewStudies {
-            k,
-            needed: 3,
-            what: "Egger's regression test",
-        });
-    }
+    let k = crate::fit::validate_at_least(yi, vi, 3, "Egger's regression test")?;
     let mut data = Vec::with_capacity(2 * k);
     for v in vi {
         data.extend_from_slice(&[1.0, v.sqrt()]);
@@ -82,7 +74,7 @@ pub fn egger(yi: &[f64], vi: &[f64], opts: &FitOptions) -> Result<EggerTest> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Method;
+    use crate::{Error, Method};
 
     #[test]
     fn equal_variances_leave_no_slope_to_estimate() {

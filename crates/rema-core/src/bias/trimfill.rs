@@ -21,8 +21,6 @@
 //! test at the 95% level and the default control settings whatever the
 //! original model's test and level; with k₀ = 0 the result is the original model.
 
-use std::fmt;
-
 use crate::error::{Error, Result};
 use crate::fit::{fit, fit_with_moderators, Fit, FitOptions, Test};
 use crate::linalg::Design;
@@ -47,11 +45,7 @@ impl Side {
     }
 }
 
-impl fmt::Display for Side {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+display_by_name!(Side);
 
 /// One filled (imputed) study.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -112,15 +106,7 @@ pub fn trim_and_fill(
     opts: &FitOptions,
     side: Option<Side>,
 ) -> Result<TrimFill> {
-    crate::fit::validate(yi, vi)?;
-    let k = yi.len();
-    if k < 3 {
-        return Err(Error::TooFewStudies {
-            k,
-            needed: 3,
-            what: "trim and fill",
-        });
-    }
+    let k = crate::fit::validate_at_least(yi, vi, 3, "trim and fill")?;
     let inner = FitOptions {
         method: opts.method,
         test: Test::Z,

@@ -27,7 +27,6 @@ pub mod se;
 pub mod walter_yao2007;
 pub mod wan2014;
 
-use std::fmt;
 use std::str::FromStr;
 
 /// A reported summary that cannot be converted.
@@ -110,17 +109,7 @@ impl SdRangeMethod {
     }
 }
 
-impl fmt::Display for MeanMethod {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl fmt::Display for SdRangeMethod {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+display_by_name!(MeanMethod, SdRangeMethod);
 
 impl FromStr for MeanMethod {
     type Err = String;
@@ -155,15 +144,11 @@ pub(crate) fn check(
     ok: bool,
     allowed: &'static str,
 ) -> Result<()> {
-    if value.is_finite() && ok {
-        Ok(())
-    } else {
-        Err(ConvertError::InvalidInput {
-            quantity,
-            value,
-            allowed,
-        })
-    }
+    crate::error::ensure_valid(value, ok, || ConvertError::InvalidInput {
+        quantity,
+        value,
+        allowed,
+    })
 }
 
 pub(crate) fn check_n(n: f64, min: f64) -> Result<()> {

@@ -20,7 +20,7 @@
 //! The correction is added to all four cells of the affected studies before
 //! both yᵢ and vᵢ are computed (metafor's `addyi = addvi = TRUE`).
 
-use super::{check, AddTo, BinaryStudy, EffectSizes};
+use super::{check_table, corrected_effects, AddTo, BinaryStudy, EffectSizes};
 use crate::error::Result;
 use crate::measure::Measure;
 
@@ -30,80 +30,58 @@ pub(super) fn compute(
     add: f64,
     to: AddTo,
 ) -> Result<EffectSizes> {
-    const COUNT: &str = "a count must be a finite number >= 0";
     for (i, s) in studies.iter().enumerate() {
-        check(i, "ai", s.ai, s.ai >= 0.0, COUNT)?;
-        check(i, "bi", s.bi, s.bi >= 0.0, COUNT)?;
-        check(i, "ci", s.ci, s.ci >= 0.0, COUNT)?;
-        check(i, "di", s.di, s.di >= 0.0, COUNT)?;
-        check(
-            i,
-            "n1i",
-            s.ai + s.bi,
-            s.ai + s.bi > 0.0,
-            "group 1 must have at least one participant",
-        )?;
-        check(
-            i,
-            "n2i",
-            s.ci + s.di,
-            s.ci + s.di > 0.0,
-            "group 2 must have at least one participant",
-        )?;
+        check_table(i, s)?;
     }
     let has_zero = |s: &BinaryStudy| s.ai == 0.0 || s.bi == 0.0 || s.ci == 0.0 || s.di == 0.0;
-    let (added, corrected) = super::continuity(studies, add, to, has_zero);
-    let mut yi = Vec::with_capacity(studies.len());
-    let mut vi = Vec::with_capacity(studies.len());
-    for (s, &a) in studies.iter().zip(&added) {
-        let (ai, bi, ci, di) = (s.ai + a, s.bi + a, s.ci + a, s.di + a);
-        let (n1, n2) = (ai + bi, ci + di);
-        let (p1, p2) = (ai / n1, ci / n2);
-        let (y, v) = match measure {
-            Measure::Rr => (p1.ln() - p2.ln(), 1.0 / ai - 1.0 / n1 + 1.0 / ci - 1.0 / n2),
-            Measure::Or => (
-                (p1 / (1.0 - p1)).ln() - (p2 / (1.0 - p2)).ln(),
-                1.0 / ai + 1.0 / bi + 1.0 / ci + 1.0 / di,
-            ),
-            Measure::Rd => (p1 - p2, p1 * (1.0 - p1) / n1 + p2 * (1.0 - p2) / n2),
-            Measure::As => (
-                p1.sqrt().asin() - p2.sqrt().asin(),
-                1.0 / (4.0 * n1) + 1.0 / (4.0 * n2),
-            ),
-            Measure::Phi => phi(ai, bi, ci, di),
-            Measure::Yuq | Measure::Yuy => {
-                let odds = (ai / bi) / (ci / di);
-                let (q, scale) = if measure == Measure::Yuq {
-                    ((odds - 1.0) / (odds + 1.0), 0.25)
-                } else {
-                    ((odds.sqrt() - 1.0) / (odds.sqrt() + 1.0), 1.0 / 16.0)
-                };
-                let v = scale * (1.0 - q * q).powi(2) * (1.0 / ai + 1.0 / bi + 1.0 / ci + 1.0 / di);
-                (q, v)
-            }
-            Measure::Or2dl | Measure::Or2dn => {
-                let y = (p1 / (1.0 - p1)).ln() - (p2 / (1.0 - p2)).ln();
-                let v = 1.0 / ai + 1.0 / bi + 1.0 / ci + 1.0 / di;
-                let f = if measure == Measure::Or2dl {
-                    3f64.sqrt() / std::f64::consts::PI
-                } else {
-                    1.0 / 1.65
-                };
-                (f * y, f * f * v)
-            }
-            _ => unreachable!("binary::compute called with {measure}"),
-        };
-        yi.push(y);
-        vi.push(v);
-    }
-    Ok(EffectSizes {
+    let n = |s: &BinaryStudy| s.ai + s.bi + s.ci + s.di;
+    Ok(corrected_effects(
         measure,
-        yi,
-        vi,
-        ni: Some(studies.iter().map(|s| s.ai + s.bi + s.ci + s.di).collect()),
-        corrected,
-        notes: Vec::new(),
-    })
+        studies,
+        (add, to),
+        has_zero,
+        n,
+        |s, a| {
+            let (ai, bi, ci, di) = (s.ai + a, s.bi + a, s.ci + a, s.di + a);
+            let (n1, n2) = (ai + bi, ci + di);
+            let (p1, p2) = (ai / n1, ci / n2);
+            match measure {
+                Measure::Rr => (p1.ln() - p2.ln(), 1.0 / ai - 1.0 / n1 + 1.0 / ci - 1.0 / n2),
+                Measure::Or => (
+                    (p1 / (1.0 - p1)).ln() - (p2 / (1.0 - p2)).ln(),
+                    1.0 / ai + 1.0 / bi + 1.0 / ci + 1.0 / di,
+                ),
+                Measure::Rd => (p1 - p2, p1 * (1.0 - p1) / n1 + p2 * (1.0 - p2) / n2),
+                Measure::As => (
+                    p1.sqrt().asin() - p2.sqrt().asin(),
+                    1.0 / (4.0 * n1) + 1.0 / (4.0 * n2),
+                ),
+                Measure::Phi => phi(ai, bi, ci, di),
+                Measure::Yuq | Measure::Yuy => {
+                    let odds = (ai / bi) / (ci / di);
+                    let (q, scale) = if measure == Measure::Yuq {
+                        ((odds - 1.0) / (odds + 1.0), 0.25)
+                    } else {
+                        ((odds.sqrt() - 1.0) / (odds.sqrt() + 1.0), 1.0 / 16.0)
+                    };
+                    let v =
+                        scale * (1.0 - q * q).powi(2) * (1.0 / ai + 1.0 / bi + 1.0 / ci + 1.0 / di);
+                    (q, v)
+                }
+                Measure::Or2dl | Measure::Or2dn => {
+                    let y = (p1 / (1.0 - p1)).ln() - (p2 / (1.0 - p2)).ln();
+                    let v = 1.0 / ai + 1.0 / bi + 1.0 / ci + 1.0 / di;
+                    let f = if measure == Measure::Or2dl {
+                        3f64.sqrt() / std::f64::consts::PI
+                    } else {
+                        1.0 / 1.65
+                    };
+                    (f * y, f * f * v)
+                }
+                _ => unreachable!("binary::compute called with {measure}"),
+            }
+        },
+    ))
 }
 
 /// The phi coefficient of a 2×2 table and its large-sample variance for

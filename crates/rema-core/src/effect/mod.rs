@@ -252,6 +252,33 @@ pub(crate) fn continuity<T>(
     (added, corrected)
 }
 
+/// The effect sizes of count data under the continuity correction (see
+/// [`continuity`]): `effect(study, added)` gives yᵢ and vᵢ of a study whose
+/// cells received `added`, and `n(study)` its total sample size.
+pub(crate) fn corrected_effects<T>(
+    measure: Measure,
+    studies: &[T],
+    (add, to): (f64, AddTo),
+    has_zero: impl Fn(&T) -> bool,
+    n: impl Fn(&T) -> f64,
+    effect: impl Fn(&T, f64) -> (f64, f64),
+) -> EffectSizes {
+    let (added, corrected) = continuity(studies, add, to, has_zero);
+    let (yi, vi) = studies
+        .iter()
+        .zip(&added)
+        .map(|(s, &a)| effect(s, a))
+        .unzip();
+    EffectSizes {
+        measure,
+        yi,
+        vi,
+        ni: Some(studies.iter().map(n).collect()),
+        corrected,
+        notes: Vec::new(),
+    }
+}
+
 /// Options of the effect-size computation.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct EffectOptions {
@@ -398,6 +425,30 @@ fn generic(studies: &[GenericStudy]) -> Result<EffectSizes> {
     })
 }
 
+/// Checks the 2×2 table of study `i`: four finite counts >= 0 and at least
+/// one participant in each group.
+pub(crate) fn check_table(i: usize, s: &BinaryStudy) -> Result<()> {
+    const COUNT: &str = "a count must be a finite number >= 0";
+    for (column, value) in [("ai", s.ai), ("bi", s.bi), ("ci", s.ci), ("di", s.di)] {
+        check(i, column, value, value >= 0.0, COUNT)?;
+    }
+    for (column, n, allowed) in [
+        (
+            "n1i",
+            s.ai + s.bi,
+            "group 1 must have at least one participant",
+        ),
+        (
+            "n2i",
+            s.ci + s.di,
+            "group 2 must have at least one participant",
+        ),
+    ] {
+        check(i, column, n, n > 0.0, allowed)?;
+    }
+    Ok(())
+}
+
 /// Checks that a raw value is finite and satisfies `ok`.
 pub(crate) fn check(
     study: usize,
@@ -406,14 +457,10 @@ pub(crate) fn check(
     ok: bool,
     allowed: &'static str,
 ) -> Result<()> {
-    if value.is_finite() && ok {
-        Ok(())
-    } else {
-        Err(Error::InvalidValue {
-            study,
-            column,
-            value,
-            allowed,
-        })
-    }
+    crate::error::ensure_valid(value, ok, || Error::InvalidValue {
+        study,
+        column,
+        value,
+        allowed,
+    })
 }

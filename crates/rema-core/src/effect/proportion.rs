@@ -14,7 +14,7 @@
 //! PR, PLN and PLO, so a raw proportion 0/n becomes 0.5/(n+1) with variance
 //! p(1−p)/(n+1): the rule the seed paper used.
 
-use super::{check, AddTo, EffectSizes, ProportionStudy};
+use super::{check, corrected_effects, AddTo, EffectSizes, ProportionStudy};
 use crate::error::Result;
 use crate::measure::Measure;
 
@@ -48,34 +48,28 @@ pub(super) fn compute(
         )?;
     }
     let has_zero = |s: &ProportionStudy| s.x == 0.0 || s.x == s.n;
-    let (added, corrected) = super::continuity(studies, add, to, has_zero);
-    let mut yi = Vec::with_capacity(studies.len());
-    let mut vi = Vec::with_capacity(studies.len());
-    for (s, &a) in studies.iter().zip(&added) {
-        let x = s.x + a;
-        let m = s.n - s.x + a;
-        let n = x + m;
-        let p = x / n;
-        let (y, v) = match measure {
-            Measure::Pr => (p, p * (1.0 - p) / n),
-            Measure::Pln => (p.ln(), 1.0 / x - 1.0 / n),
-            Measure::Plo => ((p / (1.0 - p)).ln(), 1.0 / x + 1.0 / m),
-            Measure::Pas => (p.sqrt().asin(), 1.0 / (4.0 * n)),
-            Measure::Pft => (
-                0.5 * ((x / (n + 1.0)).sqrt().asin() + ((x + 1.0) / (n + 1.0)).sqrt().asin()),
-                1.0 / (4.0 * n + 2.0),
-            ),
-            _ => unreachable!("proportion::compute called with {measure}"),
-        };
-        yi.push(y);
-        vi.push(v);
-    }
-    Ok(EffectSizes {
+    Ok(corrected_effects(
         measure,
-        yi,
-        vi,
-        ni: Some(studies.iter().map(|s| s.n).collect()),
-        corrected,
-        notes: Vec::new(),
-    })
+        studies,
+        (add, to),
+        has_zero,
+        |s| s.n,
+        |s, a| {
+            let x = s.x + a;
+            let m = s.n - s.x + a;
+            let n = x + m;
+            let p = x / n;
+            match measure {
+                Measure::Pr => (p, p * (1.0 - p) / n),
+                Measure::Pln => (p.ln(), 1.0 / x - 1.0 / n),
+                Measure::Plo => ((p / (1.0 - p)).ln(), 1.0 / x + 1.0 / m),
+                Measure::Pas => (p.sqrt().asin(), 1.0 / (4.0 * n)),
+                Measure::Pft => (
+                    0.5 * ((x / (n + 1.0)).sqrt().asin() + ((x + 1.0) / (n + 1.0)).sqrt().asin()),
+                    1.0 / (4.0 * n + 2.0),
+                ),
+                _ => unreachable!("proportion::compute called with {measure}"),
+            }
+        },
+    ))
 }

@@ -52,7 +52,7 @@ use crate::resample::bootstrap::Bootstrap;
 use crate::resample::bootstrap_mods::ModeratorBootstrap;
 use crate::resample::heterogeneity::HeterogeneityTest;
 use crate::resample::permci::PermutationCi;
-use crate::resample::permutation::{PermutationStat, PermutationTest, StatisticTest};
+use crate::resample::permutation::{Observed, PermutationStat, PermutationTest, StatisticTest};
 use crate::resample::Hooks;
 use crate::subgroup::Subgroups;
 use crate::tau2::{Control, Method};
@@ -240,6 +240,17 @@ impl RmaFit {
 
     fn vi(&self) -> &[f64] {
         self.studies.vi()
+    }
+
+    /// The model as the permutation tests refit it.
+    fn observed(&self) -> Observed<'_> {
+        Observed {
+            yi: self.yi(),
+            vi: self.vi(),
+            x: &self.x,
+            opts: &self.fit.options,
+            fit: &self.fit,
+        }
     }
 
     /// metafor `predict(res)`: for the intercept-only model the average
@@ -440,16 +451,7 @@ impl RmaFit {
     /// # Ok::<(), Error>(())
     /// ```
     pub fn permutest(&self, run: &Resampling, hooks: &Hooks) -> Result<PermutationTest> {
-        let perm = run.permutation_options()?;
-        crate::resample::permutation::permutest(
-            self.yi(),
-            self.vi(),
-            &self.x,
-            &self.fit.options,
-            &self.fit,
-            &perm,
-            hooks,
-        )
+        self.permutest_with(run, PermutationStat::Test, hooks)
     }
 
     /// metafor `permutest(res, iter, exact, control = list(stat = stat))`:
@@ -478,16 +480,7 @@ impl RmaFit {
         hooks: &Hooks,
     ) -> Result<PermutationTest> {
         let perm = run.permutation_options()?;
-        crate::resample::permutation::permutest_stat(
-            self.yi(),
-            self.vi(),
-            &self.x,
-            &self.fit.options,
-            &self.fit,
-            &perm,
-            stat,
-            hooks,
-        )
+        crate::resample::permutation::permutest_stat(self.observed(), &perm, stat, hooks)
     }
 
     /// metafor `permutest(res, permci = TRUE, control = list(stat = stat))`:
@@ -521,16 +514,7 @@ impl RmaFit {
         hooks: &Hooks,
     ) -> Result<PermutationCi> {
         let perm = run.permutation_options()?;
-        crate::resample::permci::permci(
-            self.yi(),
-            self.vi(),
-            &self.x,
-            &self.fit.options,
-            &self.fit,
-            &perm,
-            stat,
-            hooks,
-        )
+        crate::resample::permci::permci(self.observed(), &perm, stat, hooks)
     }
 
     /// The Monte Carlo test of τ² = 0 with `run.iterations` random draws from

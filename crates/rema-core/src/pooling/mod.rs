@@ -72,25 +72,8 @@ impl Tables {
         if tables.is_empty() {
             return Err(Error::NoStudies);
         }
-        const COUNT: &str = "a count must be a finite number >= 0";
         for (i, s) in tables.iter().enumerate() {
-            for (column, value) in [("ai", s.ai), ("bi", s.bi), ("ci", s.ci), ("di", s.di)] {
-                crate::effect::check(i, column, value, value >= 0.0, COUNT)?;
-            }
-            for (column, n, allowed) in [
-                (
-                    "n1i",
-                    s.ai + s.bi,
-                    "group 1 must have at least one participant",
-                ),
-                (
-                    "n2i",
-                    s.ci + s.di,
-                    "group 2 must have at least one participant",
-                ),
-            ] {
-                crate::effect::check(i, column, n, n > 0.0, allowed)?;
-            }
+            crate::effect::check_table(i, s)?;
         }
         Ok(Tables {
             tables: tables.to_vec(),

@@ -31,7 +31,6 @@
 //! Rq ± 1.96√(Rq(1 − q)) divided by 1.96 (the binomial, distribution-free
 //! interval of a quantile).
 
-use std::fmt;
 use std::str::FromStr;
 
 use rayon::prelude::*;
@@ -72,11 +71,7 @@ impl BootstrapType {
     }
 }
 
-impl fmt::Display for BootstrapType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+display_by_name!(BootstrapType);
 
 impl FromStr for BootstrapType {
     type Err = String;

@@ -44,12 +44,12 @@
 //! `uniroot` gives it with a warning.
 
 use super::permutation::{
-    permutest_by, plan, scheme_of, Alternative, Compare, PermutationOptions, PermutationStat,
+    permutest_by, plan, scheme_of, Alternative, Compare, Observed, PermutationOptions,
+    PermutationStat,
 };
 use super::Hooks;
 use crate::error::{Error, Result};
-use crate::fit::{fit_with_moderators, Fit, FitOptions};
-use crate::linalg::Design;
+use crate::fit::fit_with_moderators;
 
 /// The tolerance of the root search (R `uniroot(tol = )`), absolute on the
 /// coefficient's scale; metafor's default is `.Machine$double.eps^0.25`
@@ -97,18 +97,14 @@ pub struct PermutationCi {
 /// when 1/iterations > α; between the two it reports `NA` bounds.)
 ///
 /// Reached through [`crate::RmaFit::permci`], which has the example.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn permci(
-    yi: &[f64],
-    vi: &[f64],
-    x: &Design,
-    opts: &FitOptions,
-    observed: &Fit,
+    model: Observed,
     perm: &PermutationOptions,
     stat: PermutationStat,
     hooks: &Hooks,
 ) -> Result<PermutationCi> {
-    let (n, exact) = plan(&scheme_of(x), perm.iterations)?;
+    let opts = model.opts;
+    let (n, exact) = plan(&scheme_of(model.x), perm.iterations)?;
     let alpha = (100.0 - opts.level) / 100.0;
     // The one-sided p-value is at least 1/n (the observed arrangement
     // counts), so a shift can be rejected (p < α/2) only when 1/n < α/2.
@@ -130,7 +126,7 @@ pub(crate) fn permci(
             message,
         });
     }
-    let p = x.cols();
+    let p = model.x.cols();
     let inner = Hooks {
         progress: None,
         cancel: hooks.cancel,
@@ -138,10 +134,7 @@ pub(crate) fn permci(
     // Progress counts evaluations against a typical 60 per bound.
     let total = 2 * p as u64 * 60;
     let mut search = Search {
-        yi,
-        vi,
-        x,
-        opts,
+        model,
         perm,
         stat,
         hooks,
@@ -149,12 +142,12 @@ pub(crate) fn permci(
         target: alpha / 2.0,
         evaluations: 0,
         total,
-        shifted: vec![0.0; yi.len()],
+        shifted: vec![0.0; model.yi.len()],
     };
     let mut lower = Vec::with_capacity(p);
     let mut upper = Vec::with_capacity(p);
     let mut notes = Vec::new();
-    for (j, c) in observed.coefficients.iter().enumerate() {
+    for (j, c) in model.fit.coefficients.iter().enumerate() {
         let b = c.estimate;
         for (alternative, far) in [
             (Alternative::Greater, c.ci_lower - (b - c.ci_lower)),
@@ -205,10 +198,8 @@ pub(crate) fn permci(
 /// The state of the searches: the data, the run and a buffer for the
 /// shifted effects.
 struct Search<'a> {
-    yi: &'a [f64],
-    vi: &'a [f64],
-    x: &'a Design,
-    opts: &'a FitOptions,
+    /// The model fitted to the data before any shift.
+    model: Observed<'a>,
     perm: &'a PermutationOptions,
     stat: PermutationStat,
     hooks: &'a Hooks<'a>,
@@ -236,13 +227,16 @@ impl Search<'_> {
         alternative: Alternative,
         delta: f64,
     ) -> Result<std::result::Result<f64, String>> {
-        for ((s, y), i) in self.shifted.iter_mut().zip(self.yi).zip(0..) {
-            *s = y - delta * self.x.row(i)[j];
+        let Observed {
+            yi, vi, x, opts, ..
+        } = self.model;
+        for ((s, y), i) in self.shifted.iter_mut().zip(yi).zip(0..) {
+            *s = y - delta * x.row(i)[j];
         }
         self.evaluations += 1;
         self.hooks
             .report(self.evaluations.min(self.total - 1), self.total)?;
-        let fit = match fit_with_moderators(&self.shifted, self.vi, self.x, self.opts) {
+        let fit = match fit_with_moderators(&self.shifted, vi, x, opts) {
             Ok(f) => f,
             Err(e) => return Ok(Err(format!("the refit at a shift of {delta} failed ({e})"))),
         };
@@ -250,16 +244,12 @@ impl Search<'_> {
             stat: self.stat,
             alternative,
         };
-        let t = match permutest_by(
-            &self.shifted,
-            self.vi,
-            self.x,
-            self.opts,
-            &fit,
-            self.perm,
-            cmp,
-            &self.inner,
-        ) {
+        let shifted = Observed {
+            yi: &self.shifted,
+            fit: &fit,
+            ..self.model
+        };
+        let t = match permutest_by(shifted, self.perm, cmp, &self.inner) {
             Ok(t) => t,
             Err(e @ Error::Cancelled { .. }) => return Err(e),
             Err(e) => return Ok(Err(format!("the test at a shift of {delta} failed ({e})"))),

@@ -456,7 +456,25 @@ pub fn permutest(
     perm: &PermutationOptions,
     hooks: &Hooks,
 ) -> Result<PermutationTest> {
-    permutest_by(yi, vi, x, opts, observed, perm, Compare::DEFAULT, hooks)
+    let model = Observed {
+        yi,
+        vi,
+        x,
+        opts,
+        fit: observed,
+    };
+    permutest_by(model, perm, Compare::DEFAULT, hooks)
+}
+
+/// A fitted model as the permutation tests and [`super::permci`] refit it:
+/// the studies, the design, the options and the observed fit.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Observed<'a> {
+    pub(crate) yi: &'a [f64],
+    pub(crate) vi: &'a [f64],
+    pub(crate) x: &'a Design,
+    pub(crate) opts: &'a FitOptions,
+    pub(crate) fit: &'a Fit,
 }
 
 /// metafor `permutest(res, iter, exact, control = list(stat = stat))`: as
@@ -464,13 +482,8 @@ pub fn permutest(
 /// two-sided, |s*| ≥ |s| − comptol, s the z (or t) statistic or the
 /// coefficient. The omnibus p-value compares QM in both cases. Reached through
 /// [`crate::RmaFit::permutest_with`].
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn permutest_stat(
-    yi: &[f64],
-    vi: &[f64],
-    x: &Design,
-    opts: &FitOptions,
-    observed: &Fit,
+    model: Observed,
     perm: &PermutationOptions,
     stat: PermutationStat,
     hooks: &Hooks,
@@ -479,7 +492,7 @@ pub(crate) fn permutest_stat(
         stat,
         alternative: Alternative::TwoSided,
     };
-    permutest_by(yi, vi, x, opts, observed, perm, cmp, hooks)
+    permutest_by(model, perm, cmp, hooks)
 }
 
 /// What the rows of `x` are rearranged as: sign flips for the
@@ -509,17 +522,19 @@ pub(crate) fn scheme_of(x: &Design) -> Scheme {
 }
 
 /// The permutation test with comparison `cmp`.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn permutest_by(
-    yi: &[f64],
-    vi: &[f64],
-    x: &Design,
-    opts: &FitOptions,
-    observed: &Fit,
+    model: Observed,
     perm: &PermutationOptions,
     cmp: Compare,
     hooks: &Hooks,
 ) -> Result<PermutationTest> {
+    let Observed {
+        yi,
+        vi,
+        x,
+        opts,
+        fit: observed,
+    } = model;
     let k = yi.len();
     let p = x.cols();
     let scheme = scheme_of(x);

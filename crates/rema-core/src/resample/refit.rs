@@ -300,14 +300,29 @@ mod tests {
         }
     }
 
+    /// 300 random data sets, one per seed, from the streams `(seed, stream)`:
+    /// each with between `min` and `min + spread - 1` sampling variances
+    /// (the number drawn first), uniform on [0.005, 0.505), and its stream
+    /// to draw the rest from.
+    fn random_variances(
+        stream: u64,
+        min: usize,
+        spread: u64,
+    ) -> impl Iterator<Item = (u64, Stream, Vec<f64>)> {
+        (0..300u64).map(move |seed| {
+            let mut r = Stream::new(seed, stream);
+            let k = min + r.below(spread) as usize;
+            let v = (0..k).map(|_| 0.005 + 0.5 * r.next_f64()).collect();
+            (seed, r, v)
+        })
+    }
+
     /// The fast refit gives the general fit's numbers, bit for bit.
     #[test]
     fn fast_refit_is_bit_identical_to_fit() {
         let mut n_checked = 0;
-        for seed in 0..300u64 {
-            let mut r = Stream::new(seed, 0);
-            let k = 2 + r.below(15) as usize;
-            let v: Vec<f64> = (0..k).map(|_| 0.005 + 0.5 * r.next_f64()).collect();
+        for (seed, mut r, v) in random_variances(0, 2, 15) {
+            let k = v.len();
             let spread = if seed % 3 == 0 { 0.0 } else { 0.6 };
             let y: Vec<f64> = v
                 .iter()
@@ -444,10 +459,8 @@ mod tests {
     #[test]
     fn one_moderator_refit_agrees_with_fit() {
         let mut checked = 0;
-        for seed in 0..300u64 {
-            let mut r = Stream::new(seed, 3);
-            let k = 3 + r.below(40) as usize;
-            let v: Vec<f64> = (0..k).map(|_| 0.005 + 0.5 * r.next_f64()).collect();
+        for (seed, mut r, v) in random_variances(3, 3, 40) {
+            let k = v.len();
             let xs: Vec<f64> = (0..k).map(|_| 20.0 + 40.0 * r.next_f64()).collect();
             let spread = if seed % 3 == 0 { 0.0 } else { 0.5 };
             let y: Vec<f64> = (0..k)
@@ -465,14 +478,7 @@ mod tests {
             };
             let design =
                 Design::from_row_major(k, 2, xs.iter().flat_map(|&x| [1.0, x]).collect()).unwrap();
-            for method in [
-                Method::Fe,
-                Method::Dl,
-                Method::Ml,
-                Method::Reml,
-                Method::Eb,
-                Method::Pm,
-            ] {
+            for method in ONE_MODERATOR_METHODS {
                 for test in Test::ALL {
                     let opts = FitOptions {
                         method,

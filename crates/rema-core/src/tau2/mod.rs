@@ -19,7 +19,6 @@ pub(crate) mod kernel;
 pub(crate) mod paule_mandel;
 mod sidik_jonkman;
 
-use std::fmt;
 use std::str::FromStr;
 
 use crate::error::Result;
@@ -168,11 +167,7 @@ impl Method {
     }
 }
 
-impl fmt::Display for Method {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+display_by_name!(Method);
 
 impl FromStr for Method {
     type Err = String;
@@ -183,14 +178,7 @@ impl FromStr for Method {
         } else {
             up
         };
-        Method::ALL
-            .iter()
-            .copied()
-            .find(|m| m.name() == up)
-            .ok_or_else(|| {
-                let names: Vec<_> = Method::ALL.iter().map(|m| m.name()).collect();
-                format!("unknown method `{s}`; expected one of {}", names.join(", "))
-            })
+        crate::error::parse_choice(&Method::ALL, Method::name, &up, "method", s)
     }
 }
 

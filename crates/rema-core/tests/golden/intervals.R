@@ -12,12 +12,7 @@
 #
 # Regenerate: Rscript crates/rema-core/tests/golden/intervals.R crates/rema-core/tests/golden
 # Writes intervals.json next to this script.
-suppressPackageStartupMessages({ library(metafor); library(jsonlite) })
-
-args <- commandArgs(trailingOnly = TRUE)
-out_dir <- if (length(args) >= 1) args[1] else "crates/rema-core/tests/golden"
-
-nums <- function(x) unname(as.numeric(x))
+source("crates/rema-core/tests/golden/core_golden.R")
 
 bcg <- escalc("RR", ai = tpos, bi = tneg, ci = cpos, di = cneg, data = dat.bcg)
 har <- escalc("OR", ai = x1i, n1i = n1i, ci = x2i, n2i = n2i, data = dat.hart1999)
@@ -65,10 +60,4 @@ add_case("bcg_HE_90", "bcg", "HE", level = 90)
 add_case("bcg_REML_ablat", "bcg", "REML", mods = "ablat")
 add_case("hart_FE", "hart", "FE")
 
-out <- list(
-  generator = list(script = "crates/rema-core/tests/golden/intervals.R", r = R.version.string,
-                   metafor = as.character(packageVersion("metafor")),
-                   jsonlite = as.character(packageVersion("jsonlite"))),
-  cases = cases)
-writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE, null = "null", na = "null"),
-           file.path(out_dir, "intervals.json"))
+core_write("intervals", cases)

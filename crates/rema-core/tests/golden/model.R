@@ -9,13 +9,7 @@
 #
 # Regenerate: Rscript crates/rema-core/tests/golden/model.R crates/rema-core/tests/golden
 # Writes model.json next to this script.
-suppressPackageStartupMessages({ library(metafor); library(jsonlite) })
-
-args <- commandArgs(trailingOnly = TRUE)
-out_dir <- if (length(args) >= 1) args[1] else "crates/rema-core/tests/golden"
-
-nums <- function(x) unname(as.numeric(x))
-rows <- function(m) unname(lapply(seq_len(nrow(m)), function(i) I(nums(m[i, ]))))
+source("crates/rema-core/tests/golden/core_golden.R")
 
 es <- escalc(measure = "RR", ai = tpos, bi = tneg, ci = cpos, di = cneg, data = dat.bcg)
 
@@ -76,10 +70,4 @@ for (m in c("REML", "DL")) for (t in c("z", "knha")) {
 cases[[length(cases) + 1]] <- run("bcg_ablat_year_REML_knha_90", c("ablat", "year"), "REML", "knha", 90, two)
 cases[[length(cases) + 1]] <- run("bcg_ablat_year_FE_z", c("ablat", "year"), "FE", "z", 95, two)
 
-out <- list(
-  generator = list(script = "crates/rema-core/tests/golden/model.R", r = R.version.string,
-                   metafor = as.character(packageVersion("metafor")),
-                   jsonlite = as.character(packageVersion("jsonlite"))),
-  cases = cases)
-writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE, null = "null", na = "null"),
-           file.path(out_dir, "model.json"))
+core_write("model", cases)

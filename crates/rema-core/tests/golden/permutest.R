@@ -18,14 +18,9 @@
 # R, which takes a while (the permci runs most); to spread the work over processes, run
 #   Rscript permutest.R DIR TASK      for each TASK in tasks (writes DIR/permutest-parts/TASK.rds)
 #   Rscript permutest.R DIR combine   (writes DIR/permutest.json from the parts)
-suppressPackageStartupMessages({ library(metafor); library(jsonlite) })
-
-args <- commandArgs(trailingOnly = TRUE)
-out_dir <- if (length(args) >= 1) args[1] else "crates/rema-core/tests/golden"
+source("crates/rema-core/tests/golden/core_golden.R")
 only <- if (length(args) >= 2) args[2] else NULL
 parts_dir <- file.path(out_dir, "permutest-parts")
-nums <- function(x) unname(as.numeric(x))
-rows <- function(m) unname(lapply(seq_len(nrow(m)), function(i) I(nums(m[i, ]))))
 
 hine <- escalc(measure = "RD", n1i = n1i, n2i = n2i, ai = ai, ci = ci, data = dat.hine1989)
 hine$mod <- c(3, 1, 2, 2, 4, 5)  # metafor's fake moderator
@@ -105,13 +100,7 @@ combine <- function(results) {
     }
     case
   })
-  out <- list(
-    generator = list(script = "crates/rema-core/tests/golden/permutest.R", r = R.version.string,
-                     metafor = as.character(packageVersion("metafor")),
-                     jsonlite = as.character(packageVersion("jsonlite"))),
-    cases = cases)
-  writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE, null = "null", na = "null"),
-             file.path(out_dir, "permutest.json"))
+  core_write("permutest", cases)
 }
 
 if (is.null(only)) {

@@ -11,12 +11,7 @@
 #
 # Regenerate: Rscript crates/rema-core/tests/golden/pooling.R crates/rema-core/tests/golden
 # Writes pooling.json next to this script.
-suppressPackageStartupMessages({ library(metafor); library(jsonlite) })
-
-args <- commandArgs(trailingOnly = TRUE)
-out_dir <- if (length(args) >= 1) args[1] else "crates/rema-core/tests/golden"
-
-nums <- function(x) unname(as.numeric(x))
+source("crates/rema-core/tests/golden/core_golden.R")
 # Vectors are wrapped in I() so that one value stays a JSON array.
 
 bcg <- with(dat.bcg, list(name = "dat.bcg", ai = tpos, bi = tneg, ci = cpos, di = cneg))
@@ -90,10 +85,4 @@ add_case("edge_peto", edge, "peto")
 add_case("yusuf6_peto", yusuf, "peto")
 add_case("single_peto", single, "peto")
 
-out <- list(
-  generator = list(script = "crates/rema-core/tests/golden/pooling.R", r = R.version.string,
-                   metafor = as.character(packageVersion("metafor")),
-                   jsonlite = as.character(packageVersion("jsonlite"))),
-  cases = cases)
-writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE, null = "null", na = "null"),
-           file.path(out_dir, "pooling.json"))
+core_write("pooling", cases)

@@ -75,6 +75,17 @@ pub struct SubgroupTest {
     pub pval: f64,
 }
 
+/// The lines under a forest plot, each left out when `None`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Footer {
+    /// Heterogeneity of all studies.
+    pub heterogeneity: Option<Heterogeneity>,
+    /// The test for the overall effect.
+    pub overall_test: Option<EffectTest>,
+    /// The test for subgroup differences.
+    pub subgroup_test: Option<SubgroupTest>,
+}
+
 /// A block of studies with its own subtotal.
 ///
 /// `From<&AnalysisResult>` fills the groups from an analysis run with `--by`
@@ -135,12 +146,8 @@ pub struct ForestData {
     pub rows: Vec<ForestRow>,
     pub subgroups: Vec<ForestGroup>,
     pub overall: Option<Pooled>,
-    /// Footer: heterogeneity of all studies.
-    pub heterogeneity: Option<Heterogeneity>,
-    /// Footer: test for the overall effect.
-    pub overall_test: Option<EffectTest>,
-    /// Footer: test for subgroup differences.
-    pub subgroup_test: Option<SubgroupTest>,
+    /// The lines under the plot.
+    pub footer: Footer,
     /// Where the line of no effect goes (1 for ratios, 0 for differences).
     pub reference: Option<f64>,
     /// Labels under the axis, left and right of the reference line, e.g.
@@ -161,9 +168,7 @@ impl ForestData {
             rows: Vec::new(),
             subgroups: Vec::new(),
             overall: None,
-            heterogeneity: None,
-            overall_test: None,
-            subgroup_test: None,
+            footer: Footer::default(),
             reference: match scale {
                 Scale::Linear => Some(0.0),
                 Scale::Log => Some(1.0),

@@ -222,13 +222,13 @@ fn header_count(d: &ForestData) -> usize {
 fn footer(l: &Layout<'_>) -> Vec<String> {
     let d = l.d;
     let mut footer: Vec<String> = Vec::new();
-    if let Some(h) = &d.heterogeneity {
+    if let Some(h) = &d.footer.heterogeneity {
         footer.extend(l.note_lines(&heterogeneity_text(h)));
     }
-    if let Some(t) = &d.overall_test {
+    if let Some(t) = &d.footer.overall_test {
         footer.extend(l.note_lines(&effect_test_text("Test for overall effect", t)));
     }
-    if let Some(t) = &d.subgroup_test {
+    if let Some(t) = &d.footer.subgroup_test {
         footer.extend(l.note_lines(&subgroup_test_text(t)));
     }
     footer

@@ -20,8 +20,8 @@ mod draw;
 mod layout;
 
 pub use data::{
-    effect_test_text, heterogeneity_text, subgroup_test_text, EffectTest, ForestData, ForestGroup,
-    ForestOptions, ForestRow, Heterogeneity, Pooled, Scale, SubgroupTest,
+    effect_test_text, heterogeneity_text, subgroup_test_text, EffectTest, Footer, ForestData,
+    ForestGroup, ForestOptions, ForestRow, Heterogeneity, Pooled, Scale, SubgroupTest,
 };
 
 /// Draws the forest plot as an SVG document: the rows in drawing order

@@ -131,7 +131,7 @@ pub fn bcg_forest_by_alloc() -> ForestData {
         .map(|((e, _), w)| w * (e - mean).powi(2))
         .sum();
     let df = (ests.len() - 1) as f64;
-    d.subgroup_test = Some(SubgroupTest {
+    d.footer.subgroup_test = Some(SubgroupTest {
         q,
         df,
         pval: 1.0 - ChiSquared::new(df).unwrap().cdf(q),

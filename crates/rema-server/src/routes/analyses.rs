@@ -20,6 +20,7 @@ use utoipa::ToSchema;
 use crate::error::{AppError, ErrorBody, InputKind};
 use crate::extract::{json_error, parse_json, JsonBody};
 use crate::rows::{rows_to_table, JsonRow};
+pub use crate::store::AnalysisSummary;
 use crate::store::NewAnalysis;
 use crate::{created, run_cancellable, run_compute, run_store, AppState, Limits};
 
@@ -98,17 +99,6 @@ pub struct AnalysisList {
     pub total: u64,
     /// The `offset` of the next page, or null on the last page.
     pub next_offset: Option<u64>,
-}
-
-/// One line of the list.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AnalysisSummary {
-    pub id: String,
-    pub created_at: String,
-    pub measure: String,
-    pub method: String,
-    pub k: usize,
-    pub version: String,
 }
 
 /// The default and largest page of `GET /v1/analyses`.
@@ -353,6 +343,12 @@ async fn fetch(state: &AppState, id: String) -> Result<crate::store::StoredAnaly
         })
 }
 
+/// The result of a stored analysis, read back into the shared result type.
+async fn fetch_result(state: &AppState, id: String) -> Result<AnalysisResult, AppError> {
+    let a = fetch(state, id).await?;
+    serde_json::from_str(&a.new.result).map_err(AppError::internal)
+}
+
 /// List stored analyses, newest first: `?limit=20&offset=0`.
 #[utoipa::path(
     get,
@@ -374,17 +370,7 @@ pub async fn list_analyses(
     let (items, total) = run_store(&state, move |s| s.list(limit, offset)).await?;
     let next = offset + items.len() as u64;
     Ok(Json(AnalysisList {
-        items: items
-            .into_iter()
-            .map(|s| AnalysisSummary {
-                id: s.id,
-                created_at: s.created_at,
-                measure: s.measure,
-                method: s.method,
-                k: s.k,
-                version: s.version,
-            })
-            .collect(),
+        items,
         limit,
         offset,
         total,
@@ -439,8 +425,7 @@ pub async fn summary_txt(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let a = fetch(&state, id).await?;
-    let result: AnalysisResult = serde_json::from_str(&a.new.result).map_err(AppError::internal)?;
+    let result = fetch_result(&state, id).await?;
     let text = rema_data::render::text(&result);
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response())
 }
@@ -459,11 +444,10 @@ pub async fn forest_svg(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let a = fetch(&state, id).await?;
+    let result = fetch_result(&state, id).await?;
     let Some(render) = state.forest else {
         return Err(AppError::PlotsUnavailable);
     };
-    let result: AnalysisResult = serde_json::from_str(&a.new.result).map_err(AppError::internal)?;
     let svg = run_compute(&state, move || render(&result)).await?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
 }

@@ -101,6 +101,17 @@ impl Server {
         self.terminate_wait()
     }
 
+    /// SIGTERM, asserting a clean exit: status 0 and `rema-server stopped`
+    /// in the log.
+    pub fn stop_cleanly(self) {
+        let (status, log) = self.terminate();
+        assert!(status.success(), "{status:?}: {log:?}");
+        assert!(
+            log.iter().any(|l| l.contains("rema-server stopped")),
+            "{log:?}"
+        );
+    }
+
     /// Waits for the exit of a server already signalled; returns its log.
     pub fn terminate_wait(mut self) -> (ExitStatus, Vec<String>) {
         let status = self.child.wait().unwrap();
