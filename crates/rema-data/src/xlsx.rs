@@ -94,6 +94,11 @@ pub fn read(bytes: &[u8], file: &str, sheet: Option<&str>) -> Result<Table> {
         file: file.to_string(),
         message,
     };
+    if let Some(bad) = out_of_range_reference(bytes) {
+        return Err(unreadable(format!(
+            "cell reference `{bad}` lies beyond Excel's last column (XFD) or row (1048576); the workbook is damaged: save it again from Excel, or export the sheet as CSV"
+        )));
+    }
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| {
         unreadable(format!(
             "cannot read the Excel workbook ({e}); save it again from Excel as .xlsx, or export the sheet as CSV"
@@ -150,6 +155,59 @@ pub fn read(bytes: &[u8], file: &str, sheet: Option<&str>) -> Result<Table> {
     })
 }
 
+/// The first cell reference (`r="..."`, `ref="..."`) in the worksheets of
+/// the archive with more than three column letters or seven row digits:
+/// calamine 0.32 computes such references with overflowing arithmetic (a
+/// panic with overflow checks, a wrapped position without), so they are
+/// refused before it reads them. Excel's last cell is XFD1048576.
+fn out_of_range_reference(bytes: &[u8]) -> Option<String> {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+    for i in 0..archive.len() {
+        let Ok(mut entry) = archive.by_index(i) else {
+            continue;
+        };
+        if !entry.name().starts_with("xl/worksheets/") {
+            continue;
+        }
+        // What was read before a damaged stream's error is what calamine
+        // would parse too.
+        let mut xml = Vec::new();
+        let _ = entry.read_to_end(&mut xml);
+        if let Some(bad) = long_reference(&xml) {
+            return Some(bad);
+        }
+    }
+    None
+}
+
+/// The first `r` or `ref` attribute value of `xml` with more than four
+/// letters (three, and `$`) or more than seven digits in one cell reference.
+fn long_reference(xml: &[u8]) -> Option<String> {
+    for name in [&b"r="[..], &b"ref="[..]] {
+        let mut from = 0;
+        while let Some(at) = xml[from..].windows(name.len()).position(|w| w == name) {
+            let start = from + at;
+            from = start + name.len();
+            let attribute = start == 0 || xml[start - 1].is_ascii_whitespace();
+            let Some(&quote) = xml.get(from) else { break };
+            if !attribute || (quote != b'"' && quote != b'\'') {
+                continue;
+            }
+            let rest = &xml[from + 1..];
+            let value = &rest[..rest.iter().position(|&b| b == quote).unwrap_or(rest.len())];
+            for cell in value.split(|&b| b == b':') {
+                let letters = cell.iter().filter(|b| b.is_ascii_alphabetic()).count();
+                let digits = cell.iter().filter(|b| b.is_ascii_digit()).count();
+                if letters > 3 || digits > 7 {
+                    return Some(String::from_utf8_lossy(cell).chars().take(40).collect());
+                }
+            }
+        }
+    }
+    None
+}
+
 /// The text of one cell, as a CSV file would hold it.
 fn text(cell: &Data) -> String {
     match cell {
@@ -166,4 +224,26 @@ fn text(cell: &Data) -> String {
 fn quoted(names: &[String]) -> String {
     let v: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
     v.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::long_reference;
+
+    #[test]
+    fn references_beyond_xfd1048576_are_found() {
+        assert_eq!(
+            long_reference(br#"<row r="1"><c r="XFD1048576" t="n">"#),
+            None
+        );
+        assert_eq!(long_reference(br#"<dimension ref="A1:D14"/>"#), None);
+        assert_eq!(
+            long_reference(br#"<c r="A14snlineStr1">"#).as_deref(),
+            Some("A14snlineStr1")
+        );
+        assert_eq!(
+            long_reference(b"<mergeCell\nref='A1:B12345678'/>").as_deref(),
+            Some("B12345678")
+        );
+    }
 }

@@ -333,3 +333,22 @@ fn a_conversion_without_its_sample_size_leaves_the_study_out() {
         "Studies with NAs omitted from model fitting: `B` (line 3: sd1i, n1i)"
     );
 }
+
+/// A workbook found by the fuzz target: a cell reference with letters past
+/// its row digits made calamine's arithmetic overflow (a panic with overflow
+/// checks); it is an error naming the workbook. The input is kept as
+/// fuzz/seeds/xlsx_reader/overflow-reference.
+#[test]
+fn overflowing_cell_reference_is_an_error_not_a_panic() {
+    let bytes = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fuzz/seeds/xlsx_reader/overflow-reference"),
+    )
+    .unwrap();
+    let e = rema_data::xlsx::read_any(&bytes, "bad.xlsx", None).unwrap_err();
+    assert!(matches!(e, DataError::Workbook { .. }), "{e:?}");
+    assert!(
+        e.to_string().starts_with("bad.xlsx: cell reference `"),
+        "{e}"
+    );
+}
