@@ -56,7 +56,11 @@ pub(crate) fn fit(table: &Table, a: &Analysis) -> Result<GlmmModel> {
     let mods = if a.spec.mods.is_empty() {
         None
     } else {
-        Some(crate::moderators::design(table, &st, &a.spec.mods)?)
+        Some(crate::moderators::design(
+            &selected.table,
+            &st,
+            &a.spec.mods,
+        )?)
     };
     let (g, gopts) = glmm_fit(&st, &es, mods.as_ref(), level)?;
     let mut notes = selected.notes;
@@ -65,12 +69,6 @@ pub(crate) fn fit(table: &Table, a: &Analysis) -> Result<GlmmModel> {
         notes.push(intercept_note(&m.names));
     }
     notes.extend(g.notes.iter().cloned());
-    if a.spec.tau2_ci {
-        notes.push(
-            "tau2_ci: the Q-profile interval is defined for rma.uni methods, not for the GLMM"
-                .to_string(),
-        );
-    }
     notes.push(
         "GLMM: study weights are not defined (metafor's weights() has none for rma.glmm); the weight column is empty".to_string(),
     );
