@@ -33,11 +33,13 @@ impl fmt::Display for Location {
                 let cols: Vec<String> = rest.split(", ").map(|c| format!("`{c}`")).collect();
                 parts.push(format!("column {} or `{last}`", cols.join(", ")));
             } else {
-                parts.push(format!("column `{col}`"));
+                parts.push(format!("column `{}`", one_line(col)));
             }
         }
+        // Labels and headers come from the file: a quoted field may hold a
+        // line break, and a message stays on one line.
         if let Some(study) = &self.study {
-            parts.push(format!("study `{study}`"));
+            parts.push(format!("study `{}`", one_line(study)));
         }
         if parts.is_empty() {
             f.write_str("input")

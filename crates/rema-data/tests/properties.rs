@@ -92,3 +92,15 @@ fn a_line_break_inside_a_quoted_cell_keeps_the_message_on_one_line() {
         }
     }
 }
+
+/// Found by the property above: a quoted label with a line break in it
+/// (`"NA\n1,5"`) is written escaped, so the message stays on one line.
+#[test]
+fn a_label_with_a_line_break_is_one_line_in_a_message() {
+    let text = "study\tdi\tm1i\n\"\nNA\n\"1,5\"\t0\t\"1,5\"\n";
+    let t = Table::from_bytes(text.as_bytes(), "data.csv").unwrap();
+    let e = analyze(&t, &AnalysisSpec::new(MEASURES[3].parse().unwrap()), "sha").unwrap_err();
+    let msg = e.to_string();
+    assert_eq!(msg.lines().count(), 1, "{msg}");
+    assert!(msg.contains("study `NA\\n1,5"), "{msg}");
+}
