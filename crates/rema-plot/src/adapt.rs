@@ -92,6 +92,7 @@ impl DisplayTransform {
         let ni = (self.kind == BackTransform::InverseFreemanTukey).then_some(&n[..]);
         ForestRow {
             label: s.study.clone(),
+            line: s.line,
             data: Vec::new(),
             estimate: self.map(s.yi, ni),
             ci_lower: self.map(s.ci_lower, ni),

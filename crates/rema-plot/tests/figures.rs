@@ -462,3 +462,49 @@ fn window(svg: &str, y0: f64, h: f64) -> String {
         1,
     )
 }
+
+/// Labels may repeat (dat.lee2004 has "Agarwal" twice): each row of the
+/// forest plot shows its own study's counts, found by its line.
+#[test]
+fn repeated_labels_keep_their_own_data_columns() {
+    let t = rema_data::Table::from_str(
+        "study,ai,bi,ci,di\nAgarwal,4,119,11,128\nAgarwal,6,300,29,274\nBaker,62,13536,248,12619\n",
+        "lee.csv",
+    )
+    .unwrap();
+    let r = rema_data::analyze(
+        &t,
+        &rema_data::AnalysisSpec::new("RR".parse().unwrap()),
+        "t",
+    )
+    .unwrap();
+    let mut d = rema_plot::ForestData::from(&r);
+    d.add_data_columns(&t, &r);
+    let data: Vec<&Vec<String>> = d.rows.iter().map(|row| &row.data).collect();
+    assert_eq!(
+        data,
+        [
+            &vec!["4/123", "11/139"],
+            &vec!["6/306", "29/303"],
+            &vec!["62/13598", "248/12867"]
+        ]
+    );
+}
+
+/// Every measure of two groups' counts or means gets the data columns, not
+/// only RR, OR, RD, MD and SMD.
+#[test]
+fn every_two_group_measure_gets_data_columns() {
+    let t = rema_data::Table::from_str(
+        "study,ai,bi,ci,di\nA,4,119,11,128\nB,6,300,29,274\n",
+        "t.csv",
+    )
+    .unwrap();
+    for m in ["AS", "PHI", "YUQ", "OR2DL"] {
+        let r =
+            rema_data::analyze(&t, &rema_data::AnalysisSpec::new(m.parse().unwrap()), "t").unwrap();
+        let mut d = rema_plot::ForestData::from(&r);
+        d.add_data_columns(&t, &r);
+        assert_eq!(d.rows[0].data, ["4/123", "11/139"], "{m}");
+    }
+}

@@ -12,8 +12,9 @@ type CellsOf<'a> = Box<dyn Fn(Option<u64>) -> Option<Vec<String>> + 'a>;
 
 impl ForestData {
     /// Fills the data columns of every study row (and their headers) from
-    /// `table`, the input `r` was analysed from. Rows are matched by label
-    /// (labels are unique), in `rows` or in the subgroups. Nothing changes
+    /// `table`, the input `r` was analysed from. Rows are matched by their
+    /// line in the input (labels may repeat), or by label for a row without
+    /// one, in `rows` or in the subgroups. Nothing changes
     /// when the measure has no such columns or a study's cells are missing.
     ///
     /// ```
@@ -30,10 +31,10 @@ impl ForestData {
         let Some((headers, cells)) = data_cells(table, r.measure.as_str()) else {
             return;
         };
-        let rows: Option<Vec<(String, Vec<String>)>> = r
+        let rows: Option<Vec<(String, Option<u64>, Vec<String>)>> = r
             .studies
             .iter()
-            .map(|s| cells(s.line).map(|c| (s.study.clone(), c)))
+            .map(|s| cells(s.line).map(|c| (s.study.clone(), s.line, c)))
             .collect();
         let Some(rows) = rows else {
             return;
@@ -43,7 +44,11 @@ impl ForestData {
             .iter_mut()
             .chain(self.subgroups.iter_mut().flat_map(|g| g.rows.iter_mut()));
         for row in all {
-            if let Some((_, data)) = rows.iter().find(|(label, _)| *label == row.label) {
+            let same = |(label, line, _): &&(String, Option<u64>, Vec<String>)| match row.line {
+                Some(l) => *line == Some(l),
+                None => *label == row.label,
+            };
+            if let Some((_, _, data)) = rows.iter().find(same) {
                 row.data = data.clone();
             }
         }
@@ -68,8 +73,10 @@ fn data_cells<'a>(table: &'a Table, measure: &str) -> Option<(Vec<&'static str>,
         let b: f64 = get(line, other)?.parse().ok()?;
         Some(tick_label(a + b))
     };
-    Some(match measure {
-        "RR" | "OR" | "RD" => (
+    use rema_core::{DataKind, Measure};
+    let kind = measure.parse::<Measure>().ok()?.data_kind();
+    Some(match kind {
+        DataKind::TwoGroupBinary => (
             vec!["Group 1\nevents/total", "Group 2\nevents/total"],
             Box::new(move |l| {
                 Some(vec![
@@ -78,7 +85,7 @@ fn data_cells<'a>(table: &'a Table, measure: &str) -> Option<(Vec<&'static str>,
                 ])
             }),
         ),
-        "MD" | "SMD" => (
+        DataKind::TwoGroupContinuous => (
             vec!["Group 1\nmean (SD), n", "Group 2\nmean (SD), n"],
             Box::new(move |l| {
                 let group = |m: &str, sd: &str, n: &str| -> Option<String> {
@@ -90,7 +97,7 @@ fn data_cells<'a>(table: &'a Table, measure: &str) -> Option<(Vec<&'static str>,
                 ])
             }),
         ),
-        "PR" | "PLN" | "PLO" | "PAS" | "PFT" => (
+        DataKind::Proportion => (
             vec!["Events/\ntotal"],
             Box::new(move |l| Some(vec![format!("{}/{}", get(l, "xi")?, get(l, "ni")?)])),
         ),

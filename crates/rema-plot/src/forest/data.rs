@@ -21,6 +21,9 @@ pub enum Scale {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ForestRow {
     pub label: String,
+    /// The study's line in the input file, which finds its data columns
+    /// (labels may repeat); `None` for a row not read from a file.
+    pub line: Option<u64>,
     /// Text for the data columns (e.g. `"4/123"`, `"12.1 (3.2)"`), one per
     /// [`ForestData::data_headers`].
     pub data: Vec<String>,

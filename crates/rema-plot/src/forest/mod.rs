@@ -34,6 +34,7 @@ pub use data::{
 /// let mut d = ForestData::new(Scale::Log);
 /// d.rows.push(ForestRow {
 ///     label: "Aronson 1948".into(),
+///     line: None,
 ///     data: vec![],
 ///     estimate: 0.41,
 ///     ci_lower: 0.13,
@@ -55,6 +56,7 @@ mod tests {
     fn row(label: &str, e: f64, l: f64, u: f64) -> ForestRow {
         ForestRow {
             label: label.into(),
+            line: None,
             data: vec![],
             estimate: e,
             ci_lower: l,
