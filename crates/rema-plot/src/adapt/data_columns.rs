@@ -10,6 +10,9 @@ use crate::forest::ForestData;
 /// The data cells of the study at a line of the input.
 type CellsOf<'a> = Box<dyn Fn(Option<u64>) -> Option<Vec<String>> + 'a>;
 
+/// A study's label, line and data cells.
+type StudyCells = (String, Option<u64>, Vec<String>);
+
 impl ForestData {
     /// Fills the data columns of every study row (and their headers) from
     /// `table`, the input `r` was analysed from. Rows are matched by their
@@ -31,7 +34,7 @@ impl ForestData {
         let Some((headers, cells)) = data_cells(table, r.measure.as_str()) else {
             return;
         };
-        let rows: Option<Vec<(String, Option<u64>, Vec<String>)>> = r
+        let rows: Option<Vec<StudyCells>> = r
             .studies
             .iter()
             .map(|s| cells(s.line).map(|c| (s.study.clone(), s.line, c)))
@@ -44,7 +47,7 @@ impl ForestData {
             .iter_mut()
             .chain(self.subgroups.iter_mut().flat_map(|g| g.rows.iter_mut()));
         for row in all {
-            let same = |(label, line, _): &&(String, Option<u64>, Vec<String>)| match row.line {
+            let same = |(label, line, _): &&StudyCells| match row.line {
                 Some(l) => *line == Some(l),
                 None => *label == row.label,
             };
