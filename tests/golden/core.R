@@ -26,7 +26,7 @@ methods <- c("FE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "PM")
 tests <- c("z", "knha")
 
 transf_for <- function(measure, ni) {
-  switch(measure, RR = exp, OR = exp, PLN = exp, ROM = exp, CVR = exp, VR = exp, PLO = transf.ilogit, PAS = transf.iarcsin,
+  switch(measure, RR = exp, OR = exp, PLN = exp, ROM = exp, CVR = exp, VR = exp, ZCOR = transf.ztor, PLO = transf.ilogit, PAS = transf.iarcsin,
          PFT = function(x) transf.ipft.hm(x, targs = list(ni = ni)), NULL)
 }
 
@@ -99,6 +99,10 @@ for (m in c("AS", "PHI", "YUQ", "YUY", "OR2DN", "OR2DL"))
   add_case(paste0("nielweise2007_", m), "dat.nielweise2007", m, if (m == "PHI") niel[-15, ] else niel,
            methods_ = c("DL", "REML"), tests_ = "z",
            note = if (m == "PHI") "study 15 (0/118 vs 0/105) left out: PHI is 0/0 there" else NULL)
+
+# Correlations: Molloy et al. 2014, conscientiousness and medication adherence (ri, ni).
+mol <- data.frame(ri = dat.molloy2014$ri, ni = dat.molloy2014$ni)
+for (m in c("COR", "UCOR", "ZCOR")) add_case(paste0("molloy2014_", m), "dat.molloy2014", m, mol, methods_ = c("FE", "DL", "REML"))
 
 # Viechtbauer 2007, Table II: pre-eclampsia trials, log odds ratios.
 col <- data.frame(ai = dat.collins1985b$pre.xti, n1i = dat.collins1985b$pre.nti,

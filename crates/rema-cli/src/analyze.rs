@@ -23,6 +23,7 @@ use crate::model_args::{self, ModelArgs};
 ///   MC, SMCC, SMCR        m_pre, sd_pre, m_post, sd_post, ni, ri
 ///                         (or metafor's m1i = post, m2i = pre, sd1i, sd2i, ni, ri)
 ///   PR, PLN, PLO, PAS, PFT  xi, ni
+///   COR, UCOR, ZCOR       ri, ni
 ///   GEN                   yi, vi   (or yi, sei)
 ///
 /// A blank or absent mean or SD is estimated from what the study reported,

@@ -55,6 +55,12 @@ pub enum Measure {
     Pft,
     /// Generic effect sizes given with their variances or standard errors.
     Gen,
+    /// Raw correlation coefficient.
+    Cor,
+    /// Unbiased correlation coefficient (Olkin & Pratt).
+    Ucor,
+    /// Fisher's r-to-z transformed correlation.
+    Zcor,
 }
 
 /// The kind of raw data a measure is computed from.
@@ -70,11 +76,13 @@ pub enum DataKind {
     Proportion,
     /// Effect sizes with variances (`effect::GenericStudy`).
     Generic,
+    /// Correlation coefficients with sample sizes (`effect::CorrelationStudy`).
+    Correlation,
 }
 
 impl Measure {
     /// Every measure, in the order of metafor's documentation.
-    pub const ALL: [Measure; 25] = [
+    pub const ALL: [Measure; 28] = [
         Measure::Rr,
         Measure::Or,
         Measure::Rd,
@@ -99,6 +107,9 @@ impl Measure {
         Measure::Plo,
         Measure::Pas,
         Measure::Pft,
+        Measure::Cor,
+        Measure::Ucor,
+        Measure::Zcor,
         Measure::Gen,
     ];
 
@@ -138,6 +149,9 @@ impl Measure {
             Measure::Pas => "PAS",
             Measure::Pft => "PFT",
             Measure::Gen => "GEN",
+            Measure::Cor => "COR",
+            Measure::Ucor => "UCOR",
+            Measure::Zcor => "ZCOR",
         }
     }
 
@@ -171,6 +185,7 @@ impl Measure {
                 DataKind::Proportion
             }
             Measure::Gen => DataKind::Generic,
+            Measure::Cor | Measure::Ucor | Measure::Zcor => DataKind::Correlation,
         }
     }
 
@@ -214,6 +229,7 @@ impl Measure {
             Measure::Plo => BackTransform::InverseLogit,
             Measure::Pas => BackTransform::InverseArcsine,
             Measure::Pft => BackTransform::InverseFreemanTukey,
+            Measure::Zcor => BackTransform::InverseFisherZ,
             _ => BackTransform::Identity,
         }
     }
@@ -237,6 +253,8 @@ pub enum BackTransform {
     InverseArcsine,
     /// metafor's `transf.ipft.hm`: needs the harmonic mean of the sample sizes.
     InverseFreemanTukey,
+    /// tanh(x), Fisher's z back to a correlation (metafor `transf.ztor`).
+    InverseFisherZ,
 }
 
 display_by_name!(Measure);

@@ -41,6 +41,7 @@ pub fn back_transform(kind: BackTransform, x: f64, ni: Option<&[f64]>) -> f64 {
             let nhm = ni.len() as f64 / ni.iter().map(|n| 1.0 / n).sum::<f64>();
             inverse_freeman_tukey(x, nhm)
         }
+        BackTransform::InverseFisherZ => x.tanh(),
     }
 }
 

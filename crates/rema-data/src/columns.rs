@@ -19,7 +19,7 @@
 //! with every missing cell listed (`missing = "fail"`).
 
 use rema_core::effect::{
-    BinaryStudy, ContinuousStudy, GenericStudy, PrePostStudy, ProportionStudy,
+    BinaryStudy, ContinuousStudy, CorrelationStudy, GenericStudy, PrePostStudy, ProportionStudy,
 };
 use std::fmt;
 use std::str::FromStr;
@@ -98,6 +98,7 @@ fn column_sets(kind: DataKind) -> &'static [&'static [&'static str]] {
         ],
         DataKind::Proportion => &[&["xi", "ni"]],
         DataKind::Generic => &[&["yi", "vi"], &["yi", "sei"]],
+        DataKind::Correlation => &[&["ri", "ni"]],
     }
 }
 
@@ -109,6 +110,7 @@ fn all_data_columns() -> Vec<&'static str> {
         DataKind::PrePost,
         DataKind::Proportion,
         DataKind::Generic,
+        DataKind::Correlation,
     ];
     let mut v: Vec<&str> = kinds
         .iter()
@@ -511,6 +513,7 @@ fn study_data(
         DataKind::PrePost => Ok(pre_post(set, &values)),
         DataKind::Proportion => Ok(proportion(&values)),
         DataKind::Generic => generic(set, &values, locate),
+        DataKind::Correlation => Ok(correlation(&values)),
     }
 }
 
@@ -662,6 +665,15 @@ fn proportion(values: &[Vec<f64>]) -> StudyData {
         values
             .iter()
             .map(|v| ProportionStudy { x: v[0], n: v[1] })
+            .collect(),
+    )
+}
+
+fn correlation(values: &[Vec<f64>]) -> StudyData {
+    StudyData::Correlation(
+        values
+            .iter()
+            .map(|v| CorrelationStudy { ri: v[0], ni: v[1] })
             .collect(),
     )
 }

@@ -83,6 +83,9 @@ impl Prose for Measure {
             Measure::Pas => "arcsine square-root proportions",
             Measure::Pft => "Freeman–Tukey double-arcsine proportions",
             Measure::Gen => "the effect sizes and variances given in the input",
+            Measure::Cor => "raw correlation coefficients",
+            Measure::Ucor => "unbiased correlation coefficients (Olkin & Pratt)",
+            Measure::Zcor => "Fisher's r-to-z transformed correlation coefficients",
         }
     }
 }

@@ -452,6 +452,7 @@ fn table(measure: Measure) -> Table {
             DataKind::Generic => {
                 format!("{},{}", 0.1 + 0.08 * f - 0.2 * (f % 2.0), 0.02 + 0.005 * f)
             }
+            DataKind::Correlation => format!("{},{}", 0.1 + 0.07 * f, 20 + 5 * i),
         };
         rows.push(format!("{common},{data}"));
     }
@@ -461,6 +462,7 @@ fn table(measure: Measure) -> Table {
         DataKind::PrePost => "m_post,sd_post,ni,ri,m_pre,sd_pre,median_pre,min_pre,max_pre",
         DataKind::Proportion => "xi,ni",
         DataKind::Generic => "yi,vi",
+        DataKind::Correlation => "ri,ni",
     };
     let text = format!("{head},{cols}\n{}\n", rows.join("\n"));
     Table::from_str(&text, "pairs.csv").unwrap()

@@ -139,6 +139,7 @@ impl DisplayTransform {
             Some(Measure::Yuq) => "Yule's Q",
             Some(Measure::Yuy) => "Yule's Y",
             Some(Measure::Rom) => "Ratio of means",
+            Some(Measure::Cor) | Some(Measure::Ucor) | Some(Measure::Zcor) => "Correlation",
             Some(Measure::Cvr) => "CV ratio",
             Some(Measure::Vr) => "Variability ratio",
             Some(Measure::Mc) => "Mean change",

@@ -6,6 +6,7 @@
 
 mod binary;
 mod continuous;
+mod correlation;
 mod prepost;
 mod proportion;
 
@@ -122,6 +123,26 @@ pub struct GenericStudy {
     pub vi: f64,
 }
 
+/// A correlation coefficient `ri` from a sample of `ni`.
+///
+/// ```
+/// use rema_core::{effect::CorrelationStudy, effect_sizes, EffectOptions, Measure, StudyData};
+/// # fn main() -> rema_core::Result<()> {
+/// let data = StudyData::Correlation(vec![CorrelationStudy { ri: 0.3, ni: 50.0 }]);
+/// let es = effect_sizes(Measure::Zcor, &data, &EffectOptions::default())?;
+/// // metafor 3.8-1: escalc("ZCOR", ri = 0.3, ni = 50)
+/// assert!((es.yi[0] - 0.3095196042).abs() < 1e-9 && (es.vi[0] - 1.0 / 47.0).abs() < 1e-12);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CorrelationStudy {
+    /// The correlation (metafor `ri`).
+    pub ri: f64,
+    /// The sample size (metafor `ni`).
+    pub ni: f64,
+}
+
 /// Raw data of one review outcome, one entry per study.
 #[derive(Debug, Clone, PartialEq)]
 ///
@@ -137,6 +158,8 @@ pub enum StudyData {
     Proportion(Vec<ProportionStudy>),
     /// Effect sizes with their variances, for `GEN`.
     Generic(Vec<GenericStudy>),
+    /// Correlation coefficients, for `COR`, `UCOR`, `ZCOR`.
+    Correlation(Vec<CorrelationStudy>),
 }
 
 impl StudyData {
@@ -155,6 +178,7 @@ impl StudyData {
             StudyData::PrePost(v) => v.len(),
             StudyData::Proportion(v) => v.len(),
             StudyData::Generic(v) => v.len(),
+            StudyData::Correlation(v) => v.len(),
         }
     }
 
@@ -171,6 +195,7 @@ impl StudyData {
             StudyData::PrePost(_) => DataKind::PrePost,
             StudyData::Proportion(_) => DataKind::Proportion,
             StudyData::Generic(_) => DataKind::Generic,
+            StudyData::Correlation(_) => DataKind::Correlation,
         }
     }
 }
@@ -376,6 +401,7 @@ pub fn compute(measure: Measure, data: &StudyData, opts: &EffectOptions) -> Resu
         StudyData::PrePost(s) => prepost::compute(measure, s)?,
         StudyData::Proportion(s) => proportion::compute(measure, s, add, opts.to)?,
         StudyData::Generic(s) => generic(s)?,
+        StudyData::Correlation(s) => correlation::compute(measure, s)?,
     };
     if !out.corrected.is_empty() {
         out.notes.push(format!(
