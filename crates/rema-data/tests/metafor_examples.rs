@@ -1,0 +1,175 @@
+//! metafor's own published analysis examples (its tests/testthat/
+//! test_analysis_example_*.r), reproduced through rema's public API where
+//! rema has the feature: a CSV table through `rema_data::analyze`, or
+//! rema-core's pooling where the data layer has no route for an option.
+//!
+//! Each number is the one the testthat file asserts (the line is cited),
+//! compared as metafor compares it: `expect_equivalent(x, y, tolerance =
+//! .tol[[...]])`, i.e. `all.equal` with the `.tol` of metafor's
+//! tests/testthat/settings.r (0.01 for every kind): the mean relative
+//! difference, or the absolute one where the published value is below the
+//! tolerance. Each number is also checked against its rounding: the
+//! published values are rounded (to 4 decimals, mostly), so rema's value must
+//! lie within half a unit of the last decimal written.
+//!
+//! The datasets are small and embedded as CSV text, named after the metafor
+//! example or metadat dataset they come from, so the tests run without R.
+
+use rema_core::effect::BinaryStudy;
+use rema_core::{MantelHaenszel, Measure, Tables};
+use rema_data::{analyze, AnalysisSpec, Table};
+use serde_json::Value;
+
+/// metafor's `.tol` (tests/testthat/settings.r: every kind is set to .01).
+const TOL: f64 = 0.01;
+
+/// The number of decimals of a published value as written (its shortest
+/// representation; `0.8510` is written `0.851` and is checked at 3).
+fn decimals(x: f64) -> i32 {
+    let s = format!("{x}");
+    s.split_once('.').map_or(0, |(_, f)| f.len() as i32)
+}
+
+/// Collects the comparisons of one example and reports all failures at once.
+#[derive(Default)]
+struct Checks {
+    failures: Vec<String>,
+    count: usize,
+}
+
+impl Checks {
+    /// `expect_equivalent(actual, published, tolerance = .tol)` (all.equal:
+    /// relative unless |published| is below the tolerance), and `actual`
+    /// rounded to the published decimals is the published value.
+    fn check(&mut self, what: &str, actual: f64, published: f64) {
+        self.count += 1;
+        let diff = (actual - published).abs();
+        let all_equal = if published.abs() > TOL {
+            diff / published.abs() <= TOL
+        } else {
+            diff <= TOL
+        };
+        let half_unit = 0.5 * 10f64.powi(-decimals(published)) * (1.0 + 1e-9);
+        if !(all_equal && diff <= half_unit) {
+            self.failures.push(format!(
+                "{what}: rema {actual}, published {published} (difference {diff:e})"
+            ));
+        }
+    }
+
+    /// A field of a result JSON.
+    fn field(&mut self, what: &str, j: &Value, path: &[&str], published: f64) {
+        let v = path.iter().fold(j, |v, k| &v[*k]);
+        match v.as_f64() {
+            Some(x) => self.check(what, x, published),
+            None => self.failures.push(format!("{what}: {path:?} is {v}")),
+        }
+    }
+
+    fn finish(self) {
+        assert!(self.count > 0);
+        assert!(
+            self.failures.is_empty(),
+            "{} of {} published values differ:\n{}",
+            self.failures.len(),
+            self.count,
+            self.failures.join("\n")
+        );
+    }
+}
+
+/// `rema_data::analyze` on CSV text with a spec given as JSON.
+fn run(csv: &str, spec: Value) -> Value {
+    let table = Table::from_str(csv, "example.csv").unwrap();
+    let spec: AnalysisSpec = serde_json::from_value(spec).unwrap();
+    let result = analyze(&table, &spec, "0").unwrap_or_else(|e| panic!("{e}"));
+    serde_json::to_value(result).unwrap()
+}
+
+/// Rothman, Greenland & Lash (2008), Table 15-1: tolbutamide and mortality
+/// by age (test_analysis_example_rothman2008.r, lines 12-18).
+const ROTHMAN2008_TABLE_15_1: &str = "\
+age,ai,bi,ci,di
+Age <55,8,98,5,115
+Age 55+,22,76,16,69
+";
+
+/// test_analysis_example_rothman2008.r, "results are correct for
+/// Mantel-Haenszel method" (Table 15-1). Table 15-2's incidence-rate
+/// measures (IRD, IRR) and the conditional logistic model (`rma.glmm`
+/// `model = "CM.EL"`) are not in rema.
+#[test]
+fn rothman2008() {
+    let mut c = Checks::default();
+    let mh = |measure: &str| {
+        run(
+            ROTHMAN2008_TABLE_15_1,
+            serde_json::json!({"measure": measure, "method": "MH", "level": 90}),
+        )
+    };
+
+    // rma.mh(measure = "RD", level = 90): lines 95-99.
+    let j = mh("RD");
+    c.field("RD coef", &j, &["estimate"], 0.0349); // line 95
+    c.field("RD ci.lb", &j, &["ci_lower"], -0.0176); // line 96
+    c.field("RD ci.ub", &j, &["ci_upper"], 0.0874); // line 97
+    c.field("RD QE", &j, &["q"], 0.0017); // line 98
+    c.field("RD QEp", &j, &["q_pval"], 0.9669); // line 99
+
+    // rma.mh(measure = "RR", level = 90): lines 105-112.
+    let j = mh("RR");
+    c.field("RR coef", &j, &["estimate"], 0.2818); // line 105
+    c.field("RR ci.lb", &j, &["ci_lower"], -0.1442); // line 106
+    c.field("RR ci.ub", &j, &["ci_upper"], 0.7078); // line 107
+    c.field("RR QE", &j, &["q"], 0.4472); // line 108
+    c.field("RR QEp", &j, &["q_pval"], 0.5037); // line 109
+                                                // confint(res, transf = exp)$fixed: line 112.
+    c.field("RR exp(coef)", &j, &["transformed", "estimate"], 1.3256);
+    c.field("RR exp(ci.lb)", &j, &["transformed", "ci_lower"], 0.8658);
+    c.field("RR exp(ci.ub)", &j, &["transformed", "ci_upper"], 2.0296);
+
+    // rma.mh(measure = "OR", correct = FALSE, level = 90): lines 118-131.
+    // The estimate, Q and Tarone's test do not depend on `correct`.
+    let j = mh("OR");
+    c.field("OR coef", &j, &["estimate"], 0.3387); // line 118
+    c.field("OR ci.lb", &j, &["ci_lower"], -0.1731); // line 119
+    c.field("OR ci.ub", &j, &["ci_upper"], 0.8505); // line 120
+    c.field("OR QE", &j, &["q"], 0.3474); // line 121
+    c.field("OR QEp", &j, &["q_pval"], 0.5556); // line 122
+    c.field("OR TA", &j, &["pooling", "tarone", "statistic"], 0.3489); // line 127
+    c.field("OR TAp", &j, &["pooling", "tarone", "pval"], 0.5547); // line 128
+                                                                   // confint(res, transf = exp)$fixed: line 131.
+    c.field("OR exp(coef)", &j, &["transformed", "estimate"], 1.4031);
+    c.field("OR exp(ci.lb)", &j, &["transformed", "ci_lower"], 0.8411);
+    c.field("OR exp(ci.ub)", &j, &["transformed", "ci_upper"], 2.3409);
+
+    // The CO and CMH tests without the continuity correction: the data layer
+    // always applies metafor's default `correct = TRUE`, so rema-core's
+    // `MantelHaenszel::correct(false)`.
+    let tables = Tables::new(&[
+        BinaryStudy {
+            ai: 8.0,
+            bi: 98.0,
+            ci: 5.0,
+            di: 115.0,
+        },
+        BinaryStudy {
+            ai: 22.0,
+            bi: 76.0,
+            ci: 16.0,
+            di: 69.0,
+        },
+    ])
+    .unwrap();
+    let fit = MantelHaenszel::new(Measure::Or)
+        .correct(false)
+        .fit(&tables)
+        .unwrap();
+    let tests = fit.odds_ratio_tests.unwrap();
+    let (co, cmh) = (tests.cochran.unwrap(), tests.cmh.unwrap());
+    c.check("OR CO", co.statistic, 1.1976); // line 123
+    c.check("OR COp", co.pval, 0.2738); // line 124
+    c.check("OR MH", cmh.statistic, 1.1914); // line 125
+    c.check("OR MHp", cmh.pval, 0.2750); // line 126
+    c.finish();
+}
