@@ -173,3 +173,52 @@ fn rothman2008() {
     c.check("OR MHp", cmh.pval, 0.2750); // line 126
     c.finish();
 }
+
+/// metadat `dat.yusuf1985`, the trials of table 6 (beta blockers, mortality
+/// at follow-up); `Snow 1` reports no counts (NA in metadat).
+const DAT_YUSUF1985_TABLE6: &str = "\
+trial,ai,n1i,ci,n2i
+Balcon,14,56,15,58
+Clausen,18,66,19,64
+Multicentre,15,100,12,95
+Barber,10,52,12,47
+Norris,21,226,24,228
+Kahler,3,38,6,31
+Ledwich,2,20,3,20
+Snow 1,,,,
+Snow 2,19,76,15,67
+Fuccella,15,106,9,114
+Briant,5,62,4,57
+Pitt,0,9,0,8
+Lombardo,8,133,11,127
+Thompson,3,48,3,49
+Hutton,0,16,0,13
+Tonkin,1,42,1,46
+Gupta,0,25,3,25
+Barber,14,221,15,228
+Yusuf,0,11,0,11
+Wilcox 1,8,259,7,129
+Wilcox 2,6,157,4,158
+CPRG,3,177,2,136
+";
+
+/// test_analysis_example_yusuf1985.r, "results are correct for the
+/// analysis using Peto's method" (lines 51-63): `rma.peto(ai, n1i, ci, n2i,
+/// subset = (table == "6"))`, `predict(res, transf = exp)`. The same numbers
+/// from `escalc(measure = "PETO")` and `rma(method = "EE")` (lines 65-77)
+/// are not reproduced: rema has no `PETO` effect-size measure.
+#[test]
+fn yusuf1985() {
+    let mut c = Checks::default();
+    let j = run(
+        DAT_YUSUF1985_TABLE6,
+        serde_json::json!({"measure": "OR", "method": "PETO"}),
+    );
+    // The study without counts is left out, as metafor's NA handling does.
+    assert_eq!(j["k"], 21);
+    // line 61: c(.9332, .7385, 1.1792)
+    c.field("exp(pred)", &j, &["transformed", "estimate"], 0.9332);
+    c.field("exp(ci.lb)", &j, &["transformed", "ci_lower"], 0.7385);
+    c.field("exp(ci.ub)", &j, &["transformed", "ci_upper"], 1.1792);
+    c.finish();
+}
