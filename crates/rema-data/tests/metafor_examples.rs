@@ -222,3 +222,126 @@ fn yusuf1985() {
     c.field("exp(ci.ub)", &j, &["transformed", "ci_upper"], 1.1792);
     c.finish();
 }
+
+/// A per-study field of a result JSON, for every study in order.
+fn per_study(j: &Value, key: &str) -> Vec<f64> {
+    j["studies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s[key].as_f64().unwrap_or(f64::NAN))
+        .collect()
+}
+
+impl Checks {
+    /// A published vector, element by element (`scale` multiplies rema's
+    /// values first).
+    fn vector(&mut self, what: &str, actual: &[f64], scale: f64, published: &[f64]) {
+        assert_eq!(actual.len(), published.len(), "{what}");
+        for (i, (a, p)) in actual.iter().zip(published).enumerate() {
+            self.check(&format!("{what}[{}]", i + 1), a * scale, *p);
+        }
+    }
+}
+
+/// metadat `dat.hine1989` (lidocaine and mortality).
+const DAT_HINE1989: &str = "\
+source,n1i,n2i,ai,ci
+Chopra et al.,39,43,2,1
+Mogensen,44,44,4,4
+Pitt et al.,107,110,6,4
+Darby et al.,103,100,7,5
+Bennett et al.,110,106,7,3
+O'Brien et al.,154,146,11,4
+";
+
+/// metadat `dat.normand1999` (specialist stroke care, length of stay).
+const DAT_NORMAND1999: [(&str, f64, f64, f64, f64, f64, f64); 9] = [
+    ("Edinburgh", 155.0, 55.0, 47.0, 156.0, 75.0, 64.0),
+    ("Orpington-Mild", 31.0, 27.0, 7.0, 32.0, 29.0, 4.0),
+    ("Orpington-Moderate", 75.0, 64.0, 17.0, 71.0, 119.0, 29.0),
+    ("Orpington-Severe", 18.0, 66.0, 20.0, 18.0, 137.0, 48.0),
+    ("Montreal-Home", 8.0, 14.0, 8.0, 13.0, 18.0, 11.0),
+    ("Montreal-Transfer", 57.0, 19.0, 7.0, 52.0, 18.0, 4.0),
+    ("Newcastle", 34.0, 52.0, 45.0, 33.0, 41.0, 34.0),
+    ("Umea", 110.0, 21.0, 16.0, 183.0, 31.0, 27.0),
+    ("Uppsala", 60.0, 30.0, 27.0, 52.0, 23.0, 20.0),
+];
+
+/// test_analysis_example_normand1999.r, both examples (lines 9-104).
+#[test]
+fn normand1999() {
+    let mut c = Checks::default();
+    let fit = |csv: &str, measure: &str, method: &str| {
+        run(
+            csv,
+            serde_json::json!({"measure": measure, "method": method}),
+        )
+    };
+
+    // First example: risk differences of dat.hine1989, which the testthat
+    // file multiplies by 100 (percentage points; lines 15-16). Every number
+    // below is linear in that scale (τ̂² is 0 here), so rema's values on the
+    // proportion scale are multiplied by 100 (variances by 100²).
+    let j = fit(DAT_HINE1989, "RD", "EE");
+    let yi = [2.8026, 0.0000, 1.9711, 1.7961, 3.5334, 4.4031]; // line 21
+    c.vector("hine yi", &per_study(&j, "yi"), 100.0, &yi);
+    let vi = [17.7575, 37.5657, 8.1323, 10.8998, 8.0114, 6.1320]; // line 22
+    c.vector("hine vi", &per_study(&j, "vi"), 1e4, &vi);
+    let lb = [-5.4566, -12.0128, -3.6182, -4.6747, -2.0141, -0.4503]; // line 28
+    c.vector("hine ci.lb", &per_study(&j, "ci_lower"), 100.0, &lb);
+    let ub = [11.0618, 12.0128, 7.5604, 8.2669, 9.0810, 9.2566]; // line 29
+    c.vector("hine ci.ub", &per_study(&j, "ci_upper"), 100.0, &ub);
+    for method in ["EE", "REML", "DL"] {
+        let j = fit(DAT_HINE1989, "RD", method);
+        let what = |x: &str| format!("hine {method} {x}");
+        // lines 35-37 (EE), 43-46 (REML), 52-55 (DL)
+        let pct = |k: &str| j[k].as_f64().unwrap() * 100.0;
+        c.check(&what("coef"), pct("estimate"), 2.9444);
+        c.check(&what("ci.lb"), pct("ci_lower"), 0.3831);
+        c.check(&what("ci.ub"), pct("ci_upper"), 5.5058);
+        if method != "EE" {
+            c.check(&what("tau2"), j["tau2"].as_f64().unwrap() * 1e4, 0.0000);
+        }
+    }
+
+    // Second example: mean differences of dat.normand1999 with the pooled
+    // SD in both groups (lines 62-65).
+    let mut csv = "source,m1i,sd1i,n1i,m2i,sd2i,n2i\n".to_string();
+    for (source, n1, m1, sd1, n2, m2, sd2) in DAT_NORMAND1999 {
+        let sdp = (((n1 - 1.0) * sd1 * sd1 + (n2 - 1.0) * sd2 * sd2) / (n1 + n2 - 2.0)).sqrt();
+        csv += &format!("{source},{m1},{sdp},{n1},{m2},{sdp},{n2}\n");
+    }
+    let j = fit(&csv, "MD", "EE");
+    let yi = [-20.0, -2.0, -55.0, -71.0, -4.0, 1.0, 11.0, -10.0, 7.0]; // line 68
+    c.vector("normand yi", &per_study(&j, "yi"), 1.0, &yi);
+    let vi = [
+        40.5863, 2.0468, 15.2809, 150.2222, 20.1923, 1.2235, 95.3756, 8.0321, 20.6936,
+    ]; // line 69
+    c.vector("normand vi", &per_study(&j, "vi"), 1.0, &vi);
+    let lb = [
+        -32.4864, -4.8041, -62.6616, -95.0223, -12.8073, -1.168, -8.1411, -15.5547, -1.9159,
+    ]; // line 75
+    c.vector("normand ci.lb", &per_study(&j, "ci_lower"), 1.0, &lb);
+    let ub = [
+        -7.5136, 0.8041, -47.3384, -46.9777, 4.8073, 3.168, 30.1411, -4.4453, 15.9159,
+    ]; // line 76
+    c.vector("normand ci.ub", &per_study(&j, "ci_upper"), 1.0, &ub);
+    // lines 82-84 (EE), 90-93 (DL), 99-102 (REML)
+    let published = [
+        ("EE", -3.4939, -5.0265, -1.9613, None),
+        ("DL", -14.0972, -24.4454, -3.7490, Some(218.7216)),
+        ("REML", -15.1217, -32.6716, 2.4282, Some(685.1965)),
+    ];
+    for (method, coef, ci_lb, ci_ub, tau2) in published {
+        let j = fit(&csv, "MD", method);
+        let what = |x: &str| format!("normand {method} {x}");
+        c.field(&what("coef"), &j, &["estimate"], coef);
+        c.field(&what("ci.lb"), &j, &["ci_lower"], ci_lb);
+        c.field(&what("ci.ub"), &j, &["ci_upper"], ci_ub);
+        if let Some(t) = tau2 {
+            c.field(&what("tau2"), &j, &["tau2"], t);
+        }
+    }
+    c.finish();
+}
