@@ -57,9 +57,12 @@ impl Checks {
         }
     }
 
-    /// A field of a result JSON.
+    /// A field of a result JSON (a numeric step of `path` indexes an array).
     fn field(&mut self, what: &str, j: &Value, path: &[&str], published: f64) {
-        let v = path.iter().fold(j, |v, k| &v[*k]);
+        let v = path.iter().fold(j, |v, k| match k.parse::<usize>() {
+            Ok(i) => &v[i],
+            Err(_) => &v[*k],
+        });
         match v.as_f64() {
             Some(x) => self.check(what, x, published),
             None => self.failures.push(format!("{what}: {path:?} is {v}")),
@@ -343,5 +346,58 @@ fn normand1999() {
             c.field(&what("tau2"), &j, &["tau2"], t);
         }
     }
+    c.finish();
+}
+
+/// metadat `dat.raudenbush1985` (teacher expectancy and IQ): the columns the
+/// example uses, with its `weeks.c` (weeks of prior contact, 3 for more than
+/// 3; test_analysis_example_raudenbush1985.r, line 68).
+const DAT_RAUDENBUSH1985: &str = "\
+author,year,weeks,weeks.c,yi,vi
+Rosenthal et al.,1974,2,2,0.03,0.0156
+Conn et al.,1968,21,3,0.12,0.0216
+Jose & Cody,1971,19,3,-0.14,0.0279
+Pellegrini & Hicks,1972,0,0,1.18,0.1391
+Pellegrini & Hicks,1972,0,0,0.26,0.1362
+Evans & Rosenthal,1969,3,3,-0.06,0.0106
+Fielder et al.,1971,17,3,-0.02,0.0106
+Claiborn,1969,24,3,-0.32,0.0484
+Kester,1969,0,0,0.27,0.0269
+Maxwell,1970,1,1,0.8,0.063
+Carter,1970,0,0,0.54,0.0912
+Flowers,1966,0,0,0.18,0.0497
+Keshock,1970,1,1,-0.02,0.0835
+Henrikson,1970,2,2,0.23,0.0841
+Fine,1972,17,3,-0.18,0.0253
+Grieger,1970,5,3,-0.06,0.0279
+Rosenthal & Jacobson,1968,1,1,0.3,0.0193
+Fleming & Anttonen,1971,2,2,0.07,0.0088
+Ginsburg,1970,7,3,-0.07,0.0303
+";
+
+/// test_analysis_example_raudenbush1985.r: the random-effects model (lines
+/// 15-21) and the mixed-effects model with `weeks.c` (lines 71-77). The
+/// empirical Bayes estimates (`blup`, `ranef`) and the fitted values of the
+/// meta-regression (`predict`) are not in rema.
+#[test]
+fn raudenbush1985() {
+    let mut c = Checks::default();
+    let j = run(DAT_RAUDENBUSH1985, serde_json::json!({"measure": "GEN"}));
+    c.field("tau2", &j, &["tau2"], 0.0188); // line 18
+    c.field("coef", &j, &["estimate"], 0.0837); // line 19
+    c.field("QE", &j, &["q"], 35.8295); // line 20
+    c.field("zval", &j, &["stat"], 1.6208); // line 21
+
+    let j = run(
+        DAT_RAUDENBUSH1985,
+        serde_json::json!({"measure": "GEN", "mods": ["weeks.c"]}),
+    );
+    c.field("mods tau2", &j, &["tau2"], 0.0000); // line 74
+    let coef = &j["coefficients"];
+    c.field("mods coef[1]", coef, &["0", "estimate"], 0.4072); // line 75
+    c.field("mods coef[2]", coef, &["1", "estimate"], -0.1572); // line 75
+    c.field("mods QE", &j, &["qe"], 16.5708); // line 76
+    c.field("mods zval[1]", coef, &["0", "zval"], 4.6782); // line 77
+    c.field("mods zval[2]", coef, &["1", "zval"], -4.3884); // line 77
     c.finish();
 }
