@@ -401,3 +401,135 @@ fn raudenbush1985() {
     c.field("mods zval[2]", coef, &["1", "zval"], -4.3884); // line 77
     c.finish();
 }
+
+/// The two datasets of test_analysis_example_viechtbauer2005.r (lines 10-13
+/// and 41-44).
+const VIECHTBAUER2005_EXAMPLE1: &str = "\
+id,yi,vi
+1,-0.581,0.023
+2,0.530,0.052
+3,0.771,0.060
+4,1.031,0.115
+5,0.553,0.095
+6,0.295,0.203
+7,0.078,0.200
+8,0.573,0.211
+9,-0.176,0.051
+10,-0.232,0.040
+";
+
+const VIECHTBAUER2005_EXAMPLE2: &str = "\
+id,yi,vi
+1,0.100,0.016
+2,-0.162,0.015
+3,-0.090,0.050
+4,-0.049,0.050
+5,-0.046,0.032
+6,-0.010,0.052
+7,-0.431,0.036
+8,-0.261,0.024
+9,0.134,0.034
+10,0.019,0.033
+11,0.175,0.031
+12,0.056,0.034
+13,0.045,0.039
+14,0.103,0.167
+15,0.121,0.134
+16,-0.482,0.096
+17,0.290,0.016
+18,0.342,0.035
+";
+
+/// test_analysis_example_viechtbauer2005.r: τ², I² and H² of the HS, HE,
+/// DL, ML, REML, EB and SJ estimators in both examples (lines 33-35 and
+/// 65-67). Their `se.tau2` (lines 36 and 68) is not in rema's result.
+#[test]
+fn viechtbauer2005() {
+    let mut c = Checks::default();
+    let methods = ["HS", "HE", "DL", "ML", "REML", "EB", "SJ"];
+    let published: [(&str, &str, [[f64; 7]; 3]); 2] = [
+        (
+            "example 1",
+            VIECHTBAUER2005_EXAMPLE1,
+            [
+                [0.2282, 0.1484, 0.2768, 0.1967, 0.2232, 0.192, 0.1992], // line 33
+                [
+                    77.2284, 68.7988, 80.4447, 74.5098, 76.8399, 74.0511, 74.7545,
+                ], // line 34
+                [4.3914, 3.205, 5.1137, 3.9231, 4.3178, 3.8537, 3.9611], // line 35
+            ],
+        ),
+        (
+            "example 2",
+            VIECHTBAUER2005_EXAMPLE2,
+            [
+                [0.0099, 0.0, 0.0126, 0.0132, 0.0157, 0.0104, 0.0248], // line 65
+                [22.9266, 0.0, 27.5275, 28.4505, 32.0203, 23.7198, 42.6734], // line 66
+                [1.2975, 1.0, 1.3798, 1.3976, 1.471, 1.311, 1.7444],   // line 67
+            ],
+        ),
+    ];
+    for (example, csv, [tau2, i2, h2]) in published {
+        for (m, method) in methods.iter().enumerate() {
+            let j = run(csv, serde_json::json!({"measure": "GEN", "method": method}));
+            c.field(&format!("{example} {method} tau2"), &j, &["tau2"], tau2[m]);
+            c.field(&format!("{example} {method} I2"), &j, &["i2"], i2[m]);
+            c.field(&format!("{example} {method} H2"), &j, &["h2"], h2[m]);
+        }
+    }
+    c.finish();
+}
+
+/// metadat `dat.collins1985b`, its first seven columns (diuretics in
+/// pregnancy, pre-eclampsia).
+const DAT_COLLINS1985B: &str = "\
+author,year,n1i,n2i,ai,ci
+Weseley & Douglas,1962,131,136,14,14
+Flowers et al.,1962,385,134,21,17
+Menzies,1964,57,48,14,24
+Fallis et al.,1964,38,40,6,18
+Cuadros & Tatum,1964,1011,760,12,35
+Landesman et al.,1965,1370,1336,138,175
+Kraus et al.,1966,506,524,15,20
+Tervila & Vartiainen,1971,108,103,6,2
+Campbell & MacGillivray,1975,153,102,65,40
+";
+
+/// test_analysis_example_viechtbauer2007a.r: the τ² estimates (line 24),
+/// the Q-profile CI (line 32) and the Sidik–Jonkman CI the file computes
+/// from the SJ estimate (lines 113-115). The Biggerstaff–Tweedie,
+/// profile-likelihood and Wald-type CIs of τ² (lines 36-109) are not in
+/// rema, nor `rma.mv`; the bootstrap CIs (lines 119-187) depend on R's
+/// random number generator.
+#[test]
+fn viechtbauer2007a() {
+    let mut c = Checks::default();
+    let fit = |method: &str| {
+        run(
+            DAT_COLLINS1985B,
+            serde_json::json!({"measure": "OR", "method": method, "tau2_ci": true}),
+        )
+    };
+    // line 24: c(DL, ML, REML, SJ)
+    let published = [
+        ("DL", 0.2297),
+        ("ML", 0.2386),
+        ("REML", 0.3008),
+        ("SJ", 0.4563),
+    ];
+    for (method, tau2) in published {
+        c.field(&format!("{method} tau2"), &fit(method), &["tau2"], tau2);
+    }
+    // confint(res.DL): line 32.
+    let j = fit("DL");
+    c.field("DL Q-profile ci.lb", &j, &["tau2_ci_lower"], 0.0723);
+    c.field("DL Q-profile ci.ub", &j, &["tau2_ci_upper"], 2.2027);
+    // (k - 1) τ̂²_SJ / χ²(k - 1) quantiles: lines 113-115.
+    let j = fit("SJ");
+    let df = j["k"].as_f64().unwrap() - 1.0;
+    let t = j["tau2"].as_f64().unwrap();
+    let q = |p| rema_core::dist::chisq_quantile(p, df);
+    c.check("SJ ci.lb", df * t / q(0.975), 0.2082);
+    c.check("SJ ci.ub", df * t / q(0.025), 1.6748);
+    c.finish();
+}
