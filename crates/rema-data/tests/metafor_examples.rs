@@ -533,3 +533,69 @@ fn viechtbauer2007a() {
     c.check("SJ ci.ub", df * t / q(0.025), 1.6748);
     c.finish();
 }
+
+/// test_analysis_example_raudenbush2009.r (dat.raudenbush1985 again): the
+/// equal-effects, random-effects and mixed-effects models (lines 15-61) and
+/// Table 16.3's estimators with the standard and the Knapp–Hartung tests
+/// (lines 71-109). The ranges of the BLUPs (lines 45 and 67) and the
+/// Huber–White (`robust`) rows (lines 111-139) are not in rema.
+#[test]
+fn raudenbush2009() {
+    let mut c = Checks::default();
+    let fit = |spec: Value| run(DAT_RAUDENBUSH1985, spec);
+
+    let j = fit(serde_json::json!({"measure": "GEN", "method": "EE"}));
+    c.field("EE coef", &j, &["estimate"], 0.0604); // line 18
+    c.field("EE QE", &j, &["q"], 35.8295); // line 19
+    c.field("EE zval", &j, &["stat"], 1.6553); // line 20
+
+    let j = fit(serde_json::json!({"measure": "GEN"}));
+    c.field("RE coef", &j, &["estimate"], 0.0837); // line 30
+    c.field("RE zval", &j, &["stat"], 1.6208); // line 31
+    c.field("RE tau2", &j, &["tau2"], 0.0188); // line 32
+    c.field("RE pi.lb", &j, &["pi_lower"], -0.2036); // line 38
+    c.field("RE pi.ub", &j, &["pi_upper"], 0.3711); // line 39
+
+    let j = fit(serde_json::json!({"measure": "GEN", "mods": ["weeks.c"]}));
+    c.field("ME tau2", &j, &["tau2"], 0.0000); // line 58
+    c.field("ME coef[1]", &j, &["coefficients", "0", "estimate"], 0.4072); // line 59
+    c.field(
+        "ME coef[2]",
+        &j,
+        &["coefficients", "1", "estimate"],
+        -0.1572,
+    ); // line 59
+    c.field("ME QE", &j, &["qe"], 16.5708); // line 60
+    c.field("ME zval[1]", &j, &["coefficients", "0", "zval"], 4.6782); // line 61
+    c.field("ME zval[2]", &j, &["coefficients", "1", "zval"], -4.3884); // line 61
+
+    // Table 16.3: rows EE, ML, REML, DL, HE; columns tau2, mu, se, z, ci.lb,
+    // ci.ub (lines 83-84 with test "z", lines 103-104 with test "knha").
+    let methods = ["EE", "ML", "REML", "DL", "HE"];
+    let columns = ["tau2", "estimate", "se", "stat", "ci_lower", "ci_upper"];
+    let z: [[f64; 5]; 6] = [
+        [0.0, 0.0126, 0.0188, 0.0259, 0.0804],
+        [0.0604, 0.0777, 0.0837, 0.0893, 0.1143],
+        [0.0365, 0.0475, 0.0516, 0.0558, 0.0792],
+        [1.6553, 1.6368, 1.6208, 1.6009, 1.4432],
+        [-0.0111, -0.0153, -0.0175, -0.02, -0.0409],
+        [0.1318, 0.1708, 0.1849, 0.1987, 0.2696],
+    ];
+    let knha: [[f64; 5]; 6] = [
+        [0.0, 0.0126, 0.0188, 0.0259, 0.0804],
+        [0.0604, 0.0777, 0.0837, 0.0893, 0.1143],
+        [0.0515, 0.0593, 0.0616, 0.0636, 0.0711],
+        [1.1733, 1.311, 1.3593, 1.405, 1.6078],
+        [-0.0477, -0.0468, -0.0457, -0.0442, -0.0351],
+        [0.1685, 0.2023, 0.2131, 0.2229, 0.2637],
+    ];
+    for (test, table) in [("z", z), ("knha", knha)] {
+        for (m, method) in methods.iter().enumerate() {
+            let j = fit(serde_json::json!({"measure": "GEN", "method": method, "test": test}));
+            for (col, key) in columns.iter().enumerate() {
+                c.field(&format!("{test} {method} {key}"), &j, &[key], table[col][m]);
+            }
+        }
+    }
+    c.finish();
+}
