@@ -599,3 +599,32 @@ fn raudenbush2009() {
     }
     c.finish();
 }
+
+/// test_analysis_example_miller1978.r: the double arcsine (`PFT`) of
+/// Miller's four proportions (line 10) and of a set with proportions 0 and 1
+/// (lines 61-62), the equal-effects estimate back-transformed with
+/// `transf.ipft.hm` (rema's `transformed`, in percent). metafor's `PFT` is
+/// half Miller's transform, hence the factors 2 and 4 of lines 17-18 and 38.
+/// The unweighted model (`weighted = FALSE`, lines 22-32) and the
+/// back-transformed single studies (lines 54 and 67) are not in rema.
+#[test]
+fn miller1978() {
+    let mut c = Checks::default();
+    let csv = "xi,ni\n3,11\n6,17\n10,21\n1,6\n";
+    let j = run(csv, serde_json::json!({"measure": "PFT", "method": "EE"}));
+    let yi = [1.1391, 1.2888, 1.5253, 0.9515]; // line 17
+    c.vector("yi*2", &per_study(&j, "yi"), 2.0, &yi);
+    let vi = [0.0870, 0.0571, 0.0465, 0.1538]; // line 18
+    c.vector("vi*4", &per_study(&j, "vi"), 4.0, &vi);
+    c.check("pred*2", j["estimate"].as_f64().unwrap() * 2.0, 1.3093); // line 39
+    let back = |j: &Value, k: &str| j["transformed"][k].as_f64().unwrap() / 100.0;
+    c.check("ipft.hm(pred)", back(&j, "estimate"), 0.3595); // line 42
+
+    let csv = "xi,ni\n0,10\n4,10\n9,15\n16,20\n20,20\n";
+    let spec = serde_json::json!({"measure": "PFT", "method": "EE", "add": 0});
+    let j = run(csv, spec);
+    c.check("ipft.hm(pred)", back(&j, "estimate"), 0.6886); // line 73
+    c.check("ipft.hm(ci.lb)", back(&j, "ci_lower"), 0.5734); // line 74
+    c.check("ipft.hm(ci.ub)", back(&j, "ci_upper"), 0.7943); // line 75
+    c.finish();
+}
