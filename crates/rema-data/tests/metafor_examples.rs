@@ -628,3 +628,75 @@ fn miller1978() {
     c.check("ipft.hm(ci.ub)", back(&j, "ci_upper"), 0.7943); // line 75
     c.finish();
 }
+
+/// The treatment and control groups of test_analysis_example_morris2008.r
+/// (lines 11-25).
+const MORRIS2008_TREATMENT: &str = "\
+m_pre,m_post,sd_pre,sd_post,ni,ri
+30.6,38.5,15.0,11.6,20,.47
+23.5,26.8,3.1,4.1,50,.64
+0.5,0.7,0.1,0.1,9,.77
+53.4,75.9,14.5,4.4,10,.89
+35.6,36.0,4.7,4.6,14,.44
+";
+
+const MORRIS2008_CONTROL: &str = "\
+m_pre,m_post,sd_pre,sd_post,ni,ri
+23.1,19.7,13.8,14.8,20,.47
+24.9,25.3,4.1,3.3,42,.64
+0.6,0.6,0.2,0.2,9,.77
+55.7,60.7,17.3,17.9,11,.89
+34.8,33.4,3.1,6.9,14,.44
+";
+
+/// test_analysis_example_morris2008.r: the standardized mean changes with
+/// raw-score (`SMCR`, lines 30-46) and change-score standardization
+/// (`SMCC`, lines 66-80) per group, and their treatment − control
+/// differences as the file forms them (yi subtracted, vi added). The
+/// effect with the pooled pretest SD (lines 50-59) is the file's own
+/// formula, not an rema measure.
+#[test]
+fn morris2008() {
+    let mut c = Checks::default();
+    let published: [(&str, [[f64; 5]; 6], [u32; 6]); 2] = [
+        (
+            "SMCR",
+            [
+                [0.5056, 1.0481, 1.8054, 1.4181, 0.0801],   // line 34
+                [0.0594, 0.0254, 0.2322, 0.1225, 0.0802],   // line 35
+                [-0.2365, 0.0958, 0.0000, 0.2667, -0.4250], // line 36
+                [0.0544, 0.0173, 0.0511, 0.0232, 0.0864],   // line 37
+                [0.7421, 0.9524, 1.8054, 1.1514, 0.5050],   // line 43
+                [0.1138, 0.0426, 0.2833, 0.1458, 0.1667],   // line 46
+            ],
+            [34, 35, 36, 37, 43, 46],
+        ),
+        (
+            "SMCC",
+            [
+                [0.5417, 1.0198, 2.6619, 1.9088, 0.0765],   // line 70
+                [0.0573, 0.0304, 0.5048, 0.2822, 0.0716],   // line 71
+                [-0.2213, 0.1219, 0.0000, 0.5575, -0.2126], // line 72
+                [0.0512, 0.0240, 0.1111, 0.1050, 0.0730],   // line 73
+                [0.7630, 0.8979, 2.6619, 1.3513, 0.2891],   // line 79
+                [0.1086, 0.0544, 0.6159, 0.3872, 0.1447],   // line 80
+            ],
+            [70, 71, 72, 73, 79, 80],
+        ),
+    ];
+    for (measure, rows, lines) in published {
+        let spec = || serde_json::json!({"measure": measure, "method": "EE"});
+        let t = run(MORRIS2008_TREATMENT, spec());
+        let k = run(MORRIS2008_CONTROL, spec());
+        let (ty, tv) = (per_study(&t, "yi"), per_study(&t, "vi"));
+        let (ky, kv) = (per_study(&k, "yi"), per_study(&k, "vi"));
+        let dy: Vec<f64> = ty.iter().zip(&ky).map(|(a, b)| a - b).collect();
+        let dv: Vec<f64> = tv.iter().zip(&kv).map(|(a, b)| a + b).collect();
+        let names = ["yi T", "vi T", "yi C", "vi C", "yi T-C", "vi T+C"];
+        for (r, actual) in [ty, tv, ky, kv, dy, dv].iter().enumerate() {
+            let what = format!("{measure} {} (line {})", names[r], lines[r]);
+            c.vector(&what, actual, 1.0, &rows[r]);
+        }
+    }
+    c.finish();
+}
