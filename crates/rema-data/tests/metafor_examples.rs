@@ -700,3 +700,200 @@ fn morris2008() {
     }
     c.finish();
 }
+
+/// metadat `dat.bcg` (BCG vaccine and tuberculosis), its 2×2 tables.
+const DAT_BCG: &str = "\
+author,year,ai,bi,ci,di
+Aronson,1948,4,119,11,128
+Ferguson & Simes,1949,6,300,29,274
+Rosenthal et al,1960,3,228,11,209
+Hart & Sutherland,1977,62,13536,248,12619
+Frimodt-Moller et al,1973,33,5036,47,5761
+Stein & Aronson,1953,180,1361,372,1079
+Vandiviere et al,1973,8,2537,10,619
+TPT Madras,1980,505,87886,499,87892
+Coetzee & Berjak,1968,29,7470,45,7232
+Rosenthal et al,1961,17,1699,65,1600
+Comstock et al,1974,186,50448,141,27197
+Comstock & Webster,1969,5,2493,3,2338
+Comstock et al,1976,27,16886,29,17825
+";
+
+/// One published fit: the fields and values, each with its line.
+type Published<'a> = &'a [(&'a [&'a str], f64, u32)];
+
+fn check_fit(c: &mut Checks, name: &str, j: &Value, published: Published) {
+    for (path, value, line) in published {
+        c.field(&format!("{name} {path:?} (line {line})"), j, path, *value);
+    }
+}
+
+const EST: &[&str] = &["estimate"];
+const LB: &[&str] = &["ci_lower"];
+const UB: &[&str] = &["ci_upper"];
+const Z: &[&str] = &["stat"];
+const QE: &[&str] = &["q"];
+const TAU2: &[&str] = &["tau2"];
+const I2: &[&str] = &["i2"];
+const EXP_EST: &[&str] = &["transformed", "estimate"];
+const EXP_LB: &[&str] = &["transformed", "ci_lower"];
+const EXP_UB: &[&str] = &["transformed", "ci_upper"];
+
+/// test_misc_metan_vs_rma.mh_with_dat.bcg.r: `rma.mh` against Stata's
+/// `metan` for RR, OR and RD.
+#[test]
+fn metan_vs_rma_mh_with_dat_bcg() {
+    let mut c = Checks::default();
+    let fit = |m: &str| run(DAT_BCG, serde_json::json!({"measure": m, "method": "MH"}));
+    let rr: Published = &[
+        (EST, -0.4537, 13),
+        (LB, -0.5308, 14),
+        (UB, -0.3766, 15),
+        (Z, -11.5338, 16),
+        (QE, 152.5676, 17),
+        (EXP_EST, 0.6353, 23),
+        (EXP_LB, 0.5881, 24),
+        (EXP_UB, 0.6862, 25),
+    ];
+    check_fit(&mut c, "RR", &fit("RR"), rr);
+    let or: Published = &[
+        (EST, -0.4734, 35),
+        (LB, -0.5538, 36),
+        (UB, -0.3930, 37),
+        (Z, -11.5444, 38),
+        (QE, 163.9426, 39),
+        (EXP_EST, 0.6229, 45),
+        (EXP_LB, 0.5748, 46),
+        (EXP_UB, 0.6750, 47),
+    ];
+    check_fit(&mut c, "OR", &fit("OR"), or);
+    let rd: Published = &[
+        (EST, -0.0033, 57),
+        (LB, -0.0039, 58),
+        (UB, -0.0027, 59),
+        (Z, -11.4708, 60),
+        (QE, 386.7759, 61),
+    ];
+    check_fit(&mut c, "RD", &fit("RD"), rd);
+    c.finish();
+}
+
+/// test_misc_metan_vs_rma.peto_with_dat.bcg.r: `rma.peto` against Stata's
+/// `metan`.
+#[test]
+fn metan_vs_rma_peto_with_dat_bcg() {
+    let mut c = Checks::default();
+    let j = run(
+        DAT_BCG,
+        serde_json::json!({"measure": "OR", "method": "PETO"}),
+    );
+    let published: Published = &[
+        (EST, -0.4744, 13),
+        (LB, -0.5541, 14),
+        (UB, -0.3948, 15),
+        (Z, -11.6689, 16),
+        (QE, 167.7302, 17),
+        (EXP_EST, 0.6222, 23),
+        (EXP_LB, 0.5746, 24),
+        (EXP_UB, 0.6738, 25),
+    ];
+    check_fit(&mut c, "PETO", &j, published);
+    c.finish();
+}
+
+/// test_misc_metan_vs_rma.uni_with_dat.bcg.r: `rma.uni` (EE and DL) against
+/// Stata's `metan` for RR, OR and RD.
+#[test]
+fn metan_vs_rma_uni_with_dat_bcg() {
+    let mut c = Checks::default();
+    let fit =
+        |m: &str, method: &str| run(DAT_BCG, serde_json::json!({"measure": m, "method": method}));
+    let cases: [(&str, &str, Published); 6] = [
+        (
+            "RR",
+            "EE",
+            &[
+                (EST, -0.4303, 15),
+                (LB, -0.5097, 16),
+                (UB, -0.3509, 17),
+                (Z, -10.6247, 18),
+                (QE, 152.2330, 19),
+                (EXP_EST, 0.6503, 25),
+                (EXP_LB, 0.6007, 26),
+                (EXP_UB, 0.7040, 27),
+            ],
+        ),
+        (
+            "RR",
+            "DL",
+            &[
+                (EST, -0.7141, 39),
+                (LB, -1.0644, 40),
+                (UB, -0.3638, 41),
+                (Z, -3.9952, 42),
+                (TAU2, 0.3088, 43),
+                (I2, 92.1173, 44),
+                (EXP_EST, 0.4896, 50),
+                (EXP_LB, 0.3449, 51),
+                (EXP_UB, 0.6950, 52),
+            ],
+        ),
+        (
+            "OR",
+            "EE",
+            &[
+                (EST, -0.4361, 64),
+                (LB, -0.5190, 65),
+                (UB, -0.3533, 66),
+                (Z, -10.3190, 67),
+                (QE, 163.1649, 68),
+                (EXP_EST, 0.6465, 74),
+                (EXP_LB, 0.5951, 75),
+                (EXP_UB, 0.7024, 76),
+            ],
+        ),
+        (
+            "OR",
+            "DL",
+            &[
+                (EST, -0.7474, 88),
+                (LB, -1.1242, 89),
+                (UB, -0.3706, 90),
+                (Z, -3.8873, 91),
+                (TAU2, 0.3663, 92),
+                (I2, 92.6455, 93),
+                (EXP_EST, 0.4736, 99),
+                (EXP_LB, 0.3249, 100),
+                (EXP_UB, 0.6903, 101),
+            ],
+        ),
+        (
+            "RD",
+            "EE",
+            &[
+                (EST, -0.0009, 113),
+                (LB, -0.0014, 114),
+                (UB, -0.0005, 115),
+                (Z, -4.0448, 116),
+                (QE, 276.4737, 117),
+            ],
+        ),
+        (
+            "RD",
+            "DL",
+            &[
+                (EST, -0.0071, 129),
+                (LB, -0.0101, 130),
+                (UB, -0.0040, 131),
+                (Z, -4.5128, 132),
+                (TAU2, 0.0000, 133),
+                (I2, 95.6596, 134),
+            ],
+        ),
+    ];
+    for (measure, method, published) in cases {
+        let j = fit(measure, method);
+        check_fit(&mut c, &format!("{measure} {method}"), &j, published);
+    }
+    c.finish();
+}
