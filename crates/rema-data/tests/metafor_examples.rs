@@ -649,6 +649,9 @@ m_pre,m_post,sd_pre,sd_post,ni,ri
 34.8,33.4,3.1,6.9,14,.44
 ";
 
+/// A measure, the six published rows of five studies and their lines.
+type MorrisRows = (&'static str, [[f64; 5]; 6], [u32; 6]);
+
 /// test_analysis_example_morris2008.r: the standardized mean changes with
 /// raw-score (`SMCR`, lines 30-46) and change-score standardization
 /// (`SMCC`, lines 66-80) per group, and their treatment − control
@@ -658,7 +661,7 @@ m_pre,m_post,sd_pre,sd_post,ni,ri
 #[test]
 fn morris2008() {
     let mut c = Checks::default();
-    let published: [(&str, [[f64; 5]; 6], [u32; 6]); 2] = [
+    let published: [MorrisRows; 2] = [
         (
             "SMCR",
             [
