@@ -900,3 +900,99 @@ fn metan_vs_rma_uni_with_dat_bcg() {
     }
     c.finish();
 }
+
+/// metadat `dat.nielweise2007` (anti-infective catheters and
+/// catheter-related bloodstream infections).
+const DAT_NIELWEISE2007: &str = "\
+author,year,ai,n1i,ci,n2i
+Bach,1996,0,116,3,117
+George,1997,1,44,3,35
+Maki,1997,2,208,9,195
+Raad,1997,0,130,7,136
+Heard,1998,5,151,6,157
+Collin,1999,1,98,4,139
+Hannan,1999,1,174,3,177
+Marik,1999,1,74,2,39
+Pierce,2000,1,97,19,103
+Sheng,2000,1,113,2,122
+Chatzinikolaou,2003,0,66,7,64
+Corral,2003,0,70,1,58
+Brun-Buisson,2004,3,188,5,175
+Leon,2004,6,187,11,180
+Yucel,2004,0,118,0,105
+Moretti,2005,0,252,1,262
+Rupp,2005,1,345,3,362
+Osma,2006,4,64,1,69
+";
+
+/// One arm of dat.nielweise2007 as proportions: `xi` from column `x`, `ni`
+/// from column `n`.
+fn nielweise2007_arm(x: usize, n: usize) -> String {
+    let mut csv = "author,xi,ni\n".to_string();
+    for line in DAT_NIELWEISE2007.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        csv += &format!("{},{},{}\n", f[0], f[x], f[n]);
+    }
+    csv
+}
+
+/// test_analysis_example_stijnen2010.r, the logit proportions (`PLO`) of
+/// dat.nielweise2007's control and treatment arms: the normal-normal model
+/// (`rma`, lines 14-34) and the binomial-normal model (`rma.glmm`, lines
+/// 42-62), back-transformed with `transf.ilogit` (rema's `transformed`, in
+/// percent). The odds ratio models (lines 66-114: `drop00`, `CM.EL`,
+/// `CM.AL`) and the incidence-rate measures of dat.nielweise2008 (`IRLN`,
+/// `IRR`, lines 116-) are not in rema.
+#[test]
+fn stijnen2010() {
+    let mut c = Checks::default();
+    let se: &[&str] = &["se"];
+    let p = |j: &Value, k: &str| j["transformed"][k].as_f64().unwrap() / 100.0;
+    // (method, arm's xi and ni columns, published, their lines)
+    let cases = [
+        (
+            "REML",
+            (4, 5),
+            [-3.3018, 0.2378, 0.6629, 0.0355, 0.0226, 0.0554],
+            17,
+        ),
+        (
+            "REML",
+            (2, 3),
+            [-4.2604, 0.2589, 0.3928, 0.0139, 0.0084, 0.0229],
+            28,
+        ),
+        (
+            "GLMM",
+            (4, 5),
+            [-3.4964, 0.2570, 0.8124, 0.0294, 0.0180, 0.0478],
+            45,
+        ),
+        (
+            "GLMM",
+            (2, 3),
+            [-4.8121, 0.3555, 0.8265, 0.0081, 0.0040, 0.0161],
+            56,
+        ),
+    ];
+    for (method, (x, n), v, line) in cases {
+        let csv = nielweise2007_arm(x, n);
+        let j = run(
+            &csv,
+            serde_json::json!({"measure": "PLO", "method": method}),
+        );
+        let arm = if x == 4 {
+            "xi = ci, ni = n2i"
+        } else {
+            "xi = ai, ni = n1i"
+        };
+        let what = |s: &str, l: u32| format!("{method} {arm} {s} (line {l})");
+        c.field(&what("coef", line), &j, EST, v[0]);
+        c.field(&what("se", line + 1), &j, se, v[1]);
+        c.field(&what("tau2", line + 2), &j, TAU2, v[2]);
+        c.check(&what("ilogit(pred)", line + 4), p(&j, "estimate"), v[3]);
+        c.check(&what("ilogit(ci.lb)", line + 5), p(&j, "ci_lower"), v[4]);
+        c.check(&what("ilogit(ci.ub)", line + 6), p(&j, "ci_upper"), v[5]);
+    }
+    c.finish();
+}
