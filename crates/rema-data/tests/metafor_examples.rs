@@ -42,12 +42,18 @@ impl Checks {
     /// relative unless |published| is below the tolerance), and `actual`
     /// rounded to the published decimals is the published value.
     fn check(&mut self, what: &str, actual: f64, published: f64) {
+        self.check_with(what, actual, published, TOL);
+    }
+
+    /// As [`Checks::check`] with another `all.equal` tolerance: testthat's
+    /// default 1.5e-8 where the file gives none.
+    fn check_with(&mut self, what: &str, actual: f64, published: f64, tol: f64) {
         self.count += 1;
         let diff = (actual - published).abs();
-        let all_equal = if published.abs() > TOL {
-            diff / published.abs() <= TOL
+        let all_equal = if published.abs() > tol {
+            diff / published.abs() <= tol
         } else {
-            diff <= TOL
+            diff <= tol
         };
         let half_unit = 0.5 * 10f64.powi(-decimals(published)) * (1.0 + 1e-9);
         if !(all_equal && diff <= half_unit) {
@@ -994,5 +1000,52 @@ fn stijnen2010() {
         c.check(&what("ilogit(ci.lb)", line + 5), p(&j, "ci_lower"), v[4]);
         c.check(&what("ilogit(ci.ub)", line + 6), p(&j, "ci_upper"), v[5]);
     }
+    c.finish();
+}
+
+/// all.equal's default tolerance, where a testthat file gives none.
+const ALL_EQUAL_DEFAULT: f64 = 1.5e-8;
+
+/// test_misc_permutest.r: exact permutation tests of the random-effects
+/// model of dat.hine1989's risk differences (lines 18-30) and of a
+/// meta-regression on the file's made-up moderator (lines 47-55). The
+/// approximate tests (`iter = 50`, lines 33-38 and 58-62) depend on R's
+/// random number generator; Follmann & Proschan's example (lines 66-91)
+/// needs the `PETO` effect-size measure, which rema does not have (its
+/// numbers are checked from yi, vi in tests/permutest.rs); the `btt`
+/// test (lines 93-112) compares metafor with itself.
+#[test]
+fn permutest() {
+    let mut c = Checks::default();
+    let spec = serde_json::json!({"measure": "RD", "permutations": "exact"});
+    let j = run(DAT_HINE1989, spec);
+    assert_eq!(j["permutation"]["exact"], true);
+    // line 23: sav$pval, at all.equal's default tolerance
+    let p = j["pval_perm"].as_f64().unwrap();
+    c.check_with("pval (line 23)", p, 0.0625, ALL_EQUAL_DEFAULT);
+    // coef(sav): line 28
+    let published: Published = &[
+        (EST, 0.029444, 28),
+        (&["se"], 0.013068, 28),
+        (Z, 2.253107, 28),
+        (&["pval_perm"], 0.0625, 28),
+        (LB, 0.003831, 28),
+        (UB, 0.055058, 28),
+    ];
+    check_fit(&mut c, "RE", &j, published);
+
+    let mods = [3, 1, 2, 2, 4, 5]; // line 47
+    let mut csv = String::new();
+    for (i, line) in DAT_HINE1989.lines().enumerate() {
+        csv += &match i {
+            0 => format!("{line},mod\n"),
+            _ => format!("{line},{}\n", mods[i - 1]),
+        };
+    }
+    let spec = serde_json::json!({"measure": "RD", "mods": ["mod"], "permutations": "exact"});
+    let j = run(&csv, spec);
+    let coef = &j["coefficients"];
+    c.field("ME pval[1] (line 55)", coef, &["0", "pval_perm"], 1.0);
+    c.field("ME pval[2] (line 55)", coef, &["1", "pval_perm"], 0.0028);
     c.finish();
 }
