@@ -1049,3 +1049,44 @@ fn permutest() {
     c.field("ME pval[2] (line 55)", coef, &["1", "pval_perm"], 0.0028);
     c.finish();
 }
+
+/// The CLASP example of test_analysis_example_dersimonian2007.r (lines
+/// 10-13).
+const DERSIMONIAN2007_CLASP: &str = "\
+study,ai,n1i,ci,n2i
+1,5,156,8,74
+2,5,303,17,303
+3,12,565,9,477
+4,69,1570,94,1565
+5,9,103,11,105
+6,313,4659,352,4650
+";
+
+/// test_analysis_example_dersimonian2007.r: τ̂, μ̂ and SE of the PM, HE
+/// ("CA"), DL, EB, ML, REML, HS and SJ estimators (expected table of lines
+/// 56-59, compared in lines 60-62). The two-step estimators (CA2, DL2: GENQ
+/// with weights, then a fixed τ²), SJ from another starting value (SJ2) and
+/// HSk, GENQM and PMM are not in rema.
+#[test]
+fn dersimonian2007() {
+    let mut c = Checks::default();
+    // (method, tau, mu, se): the columns PM, CA, DL, EB, ML, REML, HS, SJ
+    let published = [
+        ("PM", 0.3681, -0.3811, 0.2060),
+        ("HE", 0.4410, -0.4035, 0.2327),
+        ("DL", 0.2323, -0.3240, 0.1540),
+        ("EB", 0.3681, -0.3811, 0.2060),
+        ("ML", 0.0023, -0.1974, 0.0694),
+        ("REML", 0.1843, -0.2980, 0.1343),
+        ("HS", 0.1330, -0.2666, 0.1125),
+        ("SJ", 0.4572, -0.4079, 0.2386),
+    ];
+    for (method, tau, mu, se) in published {
+        let spec = serde_json::json!({"measure": "OR", "method": method});
+        let j = run(DERSIMONIAN2007_CLASP, spec);
+        c.field(&format!("{method} tau (line 60)"), &j, &["tau"], tau);
+        c.field(&format!("{method} mu (line 61)"), &j, EST, mu);
+        c.field(&format!("{method} se (line 62)"), &j, &["se"], se);
+    }
+    c.finish();
+}
