@@ -1090,3 +1090,124 @@ fn dersimonian2007() {
     }
     c.finish();
 }
+
+/// test_analysis_example_lipsey2001.r's dataset (lines 10-15), with
+/// `nonrandom` = 1 − `random` so that a model's intercept is the prediction
+/// for the randomized studies.
+const LIPSEY2001: &str = "\
+id,yi,vi,random,nonrandom,intensity
+100,-0.33,0.084,0,1,7
+308,0.32,0.035,0,1,3
+1596,0.39,0.017,0,1,7
+2479,0.31,0.034,0,1,5
+9021,0.17,0.072,0,1,7
+9028,0.64,0.117,0,1,7
+161,-0.33,0.102,1,0,4
+172,0.15,0.093,1,0,4
+537,-0.02,0.012,1,0,5
+7049,0.00,0.067,1,0,6
+";
+
+/// test_analysis_example_lipsey2001.r: the equal- and random-effects models
+/// (lines 19-34), the ANOVA-type analysis (lines 40-58: the two predictions
+/// of `predict(res, newmods = c(0, 1))` are the intercepts of the model
+/// with `random` and of the same model with `nonrandom`; the subgroups'
+/// QE from `by`), the meta-regressions (lines 64-89) and R² (line 99, which
+/// `anova(res.RE, res.ME)` computes as the meta-regression's R²).
+#[test]
+fn lipsey2001() {
+    let mut c = Checks::default();
+    let fit = |spec: Value| run(LIPSEY2001, spec);
+    let row: [&[&str]; 6] = [EST, &["se"], Z, &["pval"], LB, UB];
+
+    // coef(summary(res)): estimate, se, zval, pval, ci.lb, ci.ub
+    let j = fit(serde_json::json!({"measure": "GEN", "method": "EE"}));
+    let ee = [0.1549, 0.0609, 2.5450, 0.0109, 0.0356, 0.2742]; // line 22
+    for (path, v) in row.iter().zip(ee) {
+        c.field(&format!("EE {path:?} (line 22)"), &j, path, v);
+    }
+    c.field("EE QE (line 23)", &j, QE, 14.7640);
+    c.field("EE QEp (line 24)", &j, &["q_pval"], 0.0976);
+    let j = fit(serde_json::json!({"measure": "GEN", "method": "DL"}));
+    let dl = [0.1534, 0.0858, 1.7893, 0.0736, -0.0146, 0.3215]; // line 33
+    for (path, v) in row.iter().zip(dl) {
+        c.field(&format!("DL {path:?} (line 33)"), &j, path, v);
+    }
+    c.field("DL tau2 (line 34)", &j, TAU2, 0.025955);
+
+    // rma(mods = ~ random, method = "FE") and predict(newmods = c(0, 1)).
+    let coef_row = |c: &mut Checks, what: &str, j: &Value, v: [f64; 4], line: u32| {
+        let keys = ["estimate", "se", "ci_lower", "ci_upper"];
+        for (k, v) in keys.iter().zip(v) {
+            c.field(
+                &format!("{what} {k} (line {line})"),
+                j,
+                &["coefficients", "0", k],
+                v,
+            );
+        }
+    };
+    let j = fit(serde_json::json!({"measure": "GEN", "method": "FE", "mods": ["random"]}));
+    coef_row(&mut c, "pred(0)", &j, [0.2984, 0.0813, 0.1390, 0.4578], 49);
+    c.field("QM (line 51)", &j, &["qm"], 7.0739);
+    c.field("QMp (line 52)", &j, &["qm_pval"], 0.0078);
+    c.field("QE (line 53)", &j, &["qe"], 7.6901);
+    c.field("QEp (line 54)", &j, &["qe_pval"], 0.4643);
+    let j = fit(serde_json::json!({"measure": "GEN", "method": "FE", "mods": ["nonrandom"]}));
+    coef_row(
+        &mut c,
+        "pred(1)",
+        &j,
+        [-0.0277, 0.0917, -0.2075, 0.1521],
+        50,
+    );
+    let j = fit(serde_json::json!({"measure": "GEN", "method": "EE", "by": "random"}));
+    let groups = j["subgroups"].as_array().unwrap();
+    let group = |level: &str| groups.iter().find(|g| g["level"] == level).unwrap();
+    c.field("res0 QE (line 55)", group("0"), QE, 6.4382);
+    c.field("res0 QEp (line 56)", group("0"), &["q_pval"], 0.2659);
+    c.field("res1 QE (line 57)", group("1"), QE, 1.2519);
+    c.field("res1 QEp (line 58)", group("1"), &["q_pval"], 0.7406);
+
+    // Lines 66 and 82: coef(summary(res)) of ~ random + intensity.
+    let fe: [[f64; 3]; 6] = [
+        [0.32233263, -0.32978043, -0.00408559],
+        [0.29977632, 0.13041815, 0.04928185],
+        [1.0752438, -2.52863907, -0.08290246],
+        [0.28226559, 0.01145057, 0.9339291],
+        [-0.26521816, -0.58539531, -0.10067623],
+        [0.90988342, -0.07416555, 0.09250506],
+    ];
+    let me: [[f64; 3]; 6] = [
+        [0.33106915, -0.32691858, -0.00682302],
+        [0.31983925, 0.1439395, 0.0528008],
+        [1.03511109, -2.2712222, -0.12922184],
+        [0.30061703, 0.02313353, 0.89718211],
+        [-0.29580425, -0.60903481, -0.11031068],
+        [0.95794255, -0.04480235, 0.09666464],
+    ];
+    let keys = ["estimate", "se", "zval", "pval", "ci_lower", "ci_upper"];
+    for (method, table, line) in [("FE", fe, 66), ("DL", me, 82)] {
+        let spec = serde_json::json!({"measure": "GEN", "method": method,
+            "mods": ["random", "intensity"]});
+        let j = fit(spec);
+        for (col, key) in keys.iter().enumerate() {
+            for (i, v) in table[col].iter().enumerate() {
+                let what = format!("{method} coef {i} {key} (line {line})");
+                c.field(&what, &j, &["coefficients", &i.to_string(), key], *v);
+            }
+        }
+        if method == "FE" {
+            c.field("FE QM (line 71)", &j, &["qm"], 7.0807);
+            c.field("FE QMp (line 72)", &j, &["qm_pval"], 0.0290);
+            c.field("FE QE (line 73)", &j, &["qe"], 7.6832);
+            c.field("FE QEp (line 74)", &j, &["qe_pval"], 0.3614);
+        } else {
+            c.field("DL QM (line 87)", &j, &["qm"], 5.5711);
+            c.field("DL QMp (line 88)", &j, &["qm_pval"], 0.0617);
+            c.field("DL tau2 (line 89)", &j, TAU2, 0.00488);
+            c.field("R2 (line 99)", &j, &["r2"], 81.2023);
+        }
+    }
+    c.finish();
+}
