@@ -1211,3 +1211,110 @@ fn lipsey2001() {
     }
     c.finish();
 }
+
+/// metadat `dat.lee2004` (acupoint stimulation and postoperative nausea).
+const DAT_LEE2004: &str = "\
+study,ai,n1i,ci,n2i
+Agarwal,18,100,20,100
+Agarwal,5,50,18,50
+Alkaissi,9,20,7,20
+Alkaissi,32,135,31,139
+Allen,9,23,10,23
+Andrzejowski,11,18,12,18
+Duggal,69,122,80,122
+Dundee,3,25,12,25
+Ferrera-Love,1,30,1,30
+Gieron,11,30,19,30
+Harmon,7,44,16,39
+Harmon,4,47,6,47
+Ho,1,30,13,30
+Rusy,24,40,71,80
+Wang,16,50,53,88
+Zarate,28,110,25,111
+";
+
+/// test_analysis_example_henmi2010.r: the DerSimonian–Laird model (lines
+/// 18-24). The Henmi & Copas interval (`hc`, lines 28-42) is not in rema.
+#[test]
+fn henmi2010() {
+    let mut c = Checks::default();
+    let j = run(
+        DAT_LEE2004,
+        serde_json::json!({"measure": "OR", "method": "DL"}),
+    );
+    let published: Published = &[
+        (TAU2, 0.3325, 21),
+        (EST, -0.6787, 22),
+        (LB, -1.0664, 23),
+        (UB, -0.2911, 24),
+    ];
+    check_fit(&mut c, "DL", &j, published);
+    c.finish();
+}
+
+/// test_analysis_example_jackson2014.r's two examples (lines 13-17 and
+/// 53-59) as CSV.
+fn jackson2014_csv(yi: &[f64], vi: &[f64], xi: &[f64]) -> String {
+    let mut csv = "yi,vi,xi\n".to_string();
+    for i in 0..yi.len() {
+        csv += &format!("{},{},{}\n", yi[i], vi[i], xi[i]);
+    }
+    csv
+}
+
+/// test_analysis_example_jackson2014.r: the Q-profile CI of τ² in the
+/// Paule–Mandel meta-regressions (`confint`, lines 40-43 and 82-85). The
+/// Wald-type CI from `se.tau2` (lines 23-25, 65-67) and the generalised Q
+/// with weights (`GENQ`, lines 28-37, 70-79) are not in rema.
+#[test]
+fn jackson2014() {
+    let mut c = Checks::default();
+    let example1 = jackson2014_csv(
+        &[
+            0.0267, 0.8242, 0.3930, 2.4405, 2.1401, 1.2528, 2.4849, 0.3087, 1.4246, 0.1823, 1.1378,
+            1.2321, 2.0695, 4.0237, 1.4383, 1.6021,
+        ],
+        &[
+            0.1285, 0.0315, 0.0931, 2.0967, 1.0539, 0.1602, 1.0235, 0.0218, 0.5277, 0.0556, 0.3304,
+            0.1721, 0.4901, 2.0200, 0.3399, 0.1830,
+        ],
+        &[
+            0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 1., 1., 1., 1., 1., 1.,
+        ],
+    );
+    let example2 = jackson2014_csv(
+        &[
+            0.54, 0.4, 0.64, 0.365, 0.835, 0.02, 0.12, 0.085, 1.18, 0.08, 0.18, 0.325, 0.06, 0.715,
+            0.065, 0.245, 0.24, 0.06, 0.19,
+        ],
+        &[
+            0.0176, 0.019, 0.0906, 0.0861, 0.0063, 0.0126, 0.0126, 0.0041, 0.0759, 0.0126, 0.0104,
+            0.0242, 0.0026, 0.2629, 0.0169, 0.0156, 0.0481, 0.0084, 0.0044,
+        ],
+        &[
+            1986., 1987., 1988., 1988., 1998., 1999., 2000., 2000., 2000., 2001., 2001., 2001.,
+            2002., 2002., 2002., 2002., 2003., 2003., 2003.,
+        ],
+    );
+    let spec = serde_json::json!({"measure": "GEN", "method": "PM", "mods": ["xi"],
+        "tau2_ci": true});
+    for (name, csv, lb, ub, line) in [
+        ("example 1", example1, 0.0023, 1.4871, 42),
+        ("example 2", example2, 0.0178, 0.1564, 84),
+    ] {
+        let j = run(&csv, spec.clone());
+        c.field(
+            &format!("{name} ci.lb (line {line})"),
+            &j,
+            &["tau2_ci_lower"],
+            lb,
+        );
+        c.field(
+            &format!("{name} ci.ub (line {})", line + 1),
+            &j,
+            &["tau2_ci_upper"],
+            ub,
+        );
+    }
+    c.finish();
+}
