@@ -1318,3 +1318,144 @@ fn jackson2014() {
     }
     c.finish();
 }
+
+/// metadat `dat.linde2005` (St John's wort and depression), the 17 rows
+/// test_analysis_example_viechtbauer2007b.r selects (line 11).
+const DAT_LINDE2005_SELECTED: &str = "\
+study,ai,n1i,ci,n2i,dosage,duration,baseline
+Reh et al.,20,25,11,25,380,8,19.5
+Huebner et al.,14,20,9,20,900,4,12.5
+Lehrl & Woelk,4,25,2,25,900,4,22.7
+Schmidt & Sommer,20,32,6,33,900,6,16.5
+Sommer & Harrer,28,50,13,55,900,4,15.8
+Witte et al.,34,48,25,49,240,6,23.6
+Haensgen & Vesper,35,53,12,54,900,4,20.7
+Laakmann et al.,24,49,16,49,900,6,21.1
+Schrader et al.,45,80,12,79,500,6,19.4
+Philipp et al.,67,106,22,47,1050,6,22.7
+Winkel et al.,34,60,17,59,900,6,16.7
+Volz et al.,46,70,34,70,500,6,20.9
+Montgomery et al.,55,123,57,124,900,6,21.5
+Kalb et al.,23,37,15,35,900,6,19.9
+Shelton et al.,26,98,19,102,1050,8,22.5
+HDTSG,46,113,56,116,1200,8,22.9
+Lecrubier et al.,98,186,80,189,900,6,21.9
+";
+
+/// The selected rows with the example's moderators: the total dosage
+/// (`dosage * 7 / 1000 * duration`, lines 12 and 54) centred at 34, the
+/// baseline score centred at `baseline_centre`, and their product.
+fn linde2005_with_mods(baseline_centre: f64) -> String {
+    let mut lines = DAT_LINDE2005_SELECTED.lines();
+    let mut csv = format!("{},d,b,db\n", lines.next().unwrap());
+    for line in lines {
+        let f: Vec<f64> = line
+            .split(',')
+            .skip(5)
+            .map(|x| x.parse().unwrap())
+            .collect();
+        let d = (f[0] * 7.0) / 1000.0 * f[1] - 34.0;
+        let b = f[2] - baseline_centre;
+        csv += &format!("{line},{d},{b},{}\n", d * b);
+    }
+    csv
+}
+
+/// test_analysis_example_viechtbauer2007b.r: two studies' CIs (lines
+/// 16-22), the equal-effects (lines 28-34) and DerSimonian–Laird models
+/// (lines 40-48), and the DL meta-regression on dosage × baseline (lines
+/// 54-72). `predict(newmods = c(0, 12.5 - 20, 0))` and `c(0, 23.6 - 20, 0)`
+/// are the intercepts of the same model with the baseline centred at 12.5
+/// and at 23.6. The estimators of lines 118-137: HS, HE, DL, SJ, PM, ML,
+/// REML, EB (GENQ with weights, DLIT and SJIT are not in rema, nor
+/// `se.tau2`).
+#[test]
+fn viechtbauer2007b() {
+    let mut c = Checks::default();
+    let rr = |csv: &str, spec: Value| run(csv, spec);
+    let j = rr(
+        DAT_LINDE2005_SELECTED,
+        serde_json::json!({"measure": "RR", "method": "EE"}),
+    );
+    let studies = j["studies"].as_array().unwrap();
+    for (n, lb, ub) in [(13, 0.7397, 1.2793), (17, 1.0039, 1.5434)] {
+        let s = &studies[n - 1];
+        let exp = |k: &str| s[k].as_f64().unwrap().exp();
+        c.check(
+            &format!("study {n} exp(ci.lb) (line 20)"),
+            exp("ci_lower"),
+            lb,
+        );
+        c.check(
+            &format!("study {n} exp(ci.ub) (line 22)"),
+            exp("ci_upper"),
+            ub,
+        );
+    }
+    let published: Published = &[
+        (EXP_EST, 1.3840, 33),
+        (EXP_LB, 1.2599, 33),
+        (EXP_UB, 1.5204, 33),
+        (QE, 51.5454, 34),
+    ];
+    check_fit(&mut c, "EE", &j, published);
+
+    let j = rr(
+        DAT_LINDE2005_SELECTED,
+        serde_json::json!({"measure": "RR", "method": "DL"}),
+    );
+    let published: Published = &[
+        (EXP_EST, 1.5722, 45),
+        (EXP_LB, 1.3103, 45),
+        (EXP_UB, 1.8864, 45),
+        (&["transformed", "pi_lower"], 0.8488, 47),
+        (&["transformed", "pi_upper"], 2.9120, 47),
+        (TAU2, 0.0903, 48),
+    ];
+    check_fit(&mut c, "DL", &j, published);
+
+    let spec = |method: &str| serde_json::json!({"measure": "RR", "method": method, "mods": ["d", "b", "db"]});
+    let j = rr(&linde2005_with_mods(20.0), spec("DL"));
+    c.field("ME tau2 (line 58)", &j, TAU2, 0.0475);
+    c.field("ME R2 (line 59)", &j, &["r2"], 47.3778);
+    // line 61: coef(summary(res))[, 1:4]
+    let table: [[f64; 4]; 4] = [
+        [0.47625885, -0.0058448, -0.06722782, -0.00156996],
+        [0.08764097, 0.00999872, 0.03522283, 0.00344659],
+        [5.43420301, -0.58455444, -1.9086436, -0.45551255],
+        [6e-08, 0.55884735, 0.05630808, 0.64874054],
+    ];
+    for (col, key) in ["estimate", "se", "zval", "pval"].iter().enumerate() {
+        for (i, v) in table[col].iter().enumerate() {
+            let what = format!("ME coef {i} {key} (line 61)");
+            c.field(&what, &j, &["coefficients", &i.to_string(), key], *v);
+        }
+    }
+    for (centre, v, line) in [
+        (12.5, [2.6657, 1.4560, 4.8806], 69),
+        (23.6, [1.2639, 0.9923, 1.6099], 72),
+    ] {
+        let j = rr(&linde2005_with_mods(centre), spec("DL"));
+        let coef = &j["coefficients"][0];
+        for (k, v) in ["estimate", "ci_lower", "ci_upper"].iter().zip(v) {
+            let what = format!("exp(pred) at baseline {centre} {k} (line {line})");
+            c.check(&what, coef[k].as_f64().unwrap().exp(), v);
+        }
+    }
+    // line 136, without GENQ, DLIT and SJIT
+    let published = [
+        ("HS", 0.0253),
+        ("HE", 0.0388),
+        ("DL", 0.0475),
+        ("SJ", 0.0912),
+        ("PM", 0.0633),
+        ("ML", 0.024),
+        ("REML", 0.0558),
+        ("EB", 0.0633),
+    ];
+    for (method, tau2) in published {
+        let j = rr(&linde2005_with_mods(20.0), spec(method));
+        c.field(&format!("{method} tau2 (line 136)"), &j, TAU2, tau2);
+    }
+    c.finish();
+}
