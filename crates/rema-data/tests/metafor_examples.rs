@@ -1510,3 +1510,95 @@ fn vanhouwelingen2002() {
     c.field("knha exp(ci.ub) (line 57)", &j, EXP_UB, 0.7141);
     c.finish();
 }
+
+/// dat.bcg's absolute latitude (`ablat`), in the order of `DAT_BCG`.
+const DAT_BCG_ABLAT: [f64; 13] = [
+    44., 55., 42., 52., 13., 44., 19., 13., 27., 42., 18., 33., 33.,
+];
+
+/// test_analysis_example_berkey1995.r: dat.bcg's log risk ratios with the
+/// file's variances (one pooled term per arm, lines 13-14), the empirical
+/// Bayes model (lines 19-26), the meta-regression on latitude centred at
+/// 33.46 (lines 36-50: R² of `anova(res.RE, res.ME)` is the
+/// meta-regression's; `predict(newmods = c(0, 42 - 33.46))` are the
+/// intercepts with latitude centred at 33.46 and at 42) and the
+/// fixed-effects meta-regression (lines 57-67).
+#[test]
+fn berkey1995() {
+    let mut c = Checks::default();
+    let j = run(
+        DAT_BCG,
+        serde_json::json!({"measure": "RR", "method": "EE"}),
+    );
+    let yi = per_study(&j, "yi");
+    let tables: Vec<Vec<f64>> = DAT_BCG
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').skip(2).map(|x| x.parse().unwrap()).collect())
+        .collect();
+    let k = tables.len() as f64;
+    let s1: f64 = tables.iter().map(|t| t[1] / t[0]).sum();
+    let s2: f64 = tables.iter().map(|t| t[3] / t[2]).sum();
+    let csv = |centre: f64| {
+        let mut csv = "yi,vi,ablat_c\n".to_string();
+        for (i, t) in tables.iter().enumerate() {
+            let vi = s1 / (k * (t[1] + t[0])) + s2 / (k * (t[3] + t[2]));
+            csv += &format!("{},{vi},{}\n", yi[i], DAT_BCG_ABLAT[i] - centre);
+        }
+        csv
+    };
+    let j = run(
+        &csv(0.0),
+        serde_json::json!({"measure": "GEN", "method": "EB"}),
+    );
+    let published: Published = &[
+        (EST, -0.5429, 24),
+        (&["se"], 0.1842, 25),
+        (TAU2, 0.2682, 26),
+    ];
+    check_fit(&mut c, "RE", &j, published);
+
+    let coef = |i: usize, k: &'static str| ["coefficients", ["0", "1"][i], k];
+    for (method, est, se, line) in [
+        ("EB", [-0.6303, -0.0268], [0.1591, 0.0110], 40),
+        ("FE", [-0.5949, -0.0282], [0.0696, 0.0040], 60),
+    ] {
+        let spec = serde_json::json!({"measure": "GEN", "method": method, "mods": ["ablat_c"]});
+        let j = run(&csv(33.46), spec.clone());
+        for i in 0..2 {
+            c.field(
+                &format!("{method} coef {i} (line {line})"),
+                &j,
+                &coef(i, "estimate"),
+                est[i],
+            );
+            c.field(
+                &format!("{method} se {i} (line {})", line + 1),
+                &j,
+                &coef(i, "se"),
+                se[i],
+            );
+        }
+        if method == "EB" {
+            c.field("EB tau2 (line 42)", &j, TAU2, 0.1572);
+            c.field("EB R2 (line 44)", &j, &["r2"], 41.3844);
+        }
+        // exp(pred) at latitudes 33.46 and 42: lines 50 and 67
+        let pred = if method == "EB" {
+            [0.5324, 0.4236]
+        } else {
+            [0.5516, 0.4336]
+        };
+        for (centre, p) in [33.46, 42.0].into_iter().zip(pred) {
+            let j = run(&csv(centre), spec.clone());
+            let b0 = j["coefficients"][0]["estimate"].as_f64().unwrap();
+            let line = if method == "EB" { 50 } else { 67 };
+            c.check(
+                &format!("{method} exp(pred) at {centre} (line {line})"),
+                b0.exp(),
+                p,
+            );
+        }
+    }
+    c.finish();
+}
