@@ -26,7 +26,7 @@ methods <- c("FE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "PM")
 tests <- c("z", "knha")
 
 transf_for <- function(measure, ni) {
-  switch(measure, RR = exp, OR = exp, PLN = exp, ROM = exp, CVR = exp, VR = exp, ZCOR = transf.ztor, PLO = transf.ilogit, PAS = transf.iarcsin,
+  switch(measure, RR = exp, OR = exp, PLN = exp, ROM = exp, CVR = exp, VR = exp, ZCOR = transf.ztor, IRR = exp, IRLN = exp, IRS = transf.isqrt, PLO = transf.ilogit, PAS = transf.iarcsin,
          PFT = function(x) transf.ipft.hm(x, targs = list(ni = ni)), NULL)
 }
 
@@ -103,6 +103,18 @@ for (m in c("AS", "PHI", "YUQ", "YUY", "OR2DN", "OR2DL"))
 # Correlations: Molloy et al. 2014, conscientiousness and medication adherence (ri, ni).
 mol <- data.frame(ri = dat.molloy2014$ri, ni = dat.molloy2014$ni)
 for (m in c("COR", "UCOR", "ZCOR")) add_case(paste0("molloy2014_", m), "dat.molloy2014", m, mol, methods_ = c("FE", "DL", "REML"))
+
+# Incidence rates: Hart et al. 1999, warfarin and stroke (events over patient-years): two groups, and the
+# warfarin arm alone for the one-group measures; then constructed rates with no events in one study
+# (0.5 added to both groups' events for IRR, IRD, to the events for IR, IRLN; nothing for IRSD, IRS, IRFT).
+har <- data.frame(x1i = dat.hart1999$x1i, t1i = dat.hart1999$t1i, x2i = dat.hart1999$x2i, t2i = dat.hart1999$t2i)
+for (m in c("IRR", "IRD", "IRSD")) add_case(paste0("hart1999_", m), "dat.hart1999", m, har, methods_ = c("FE", "DL", "REML"))
+har1 <- data.frame(xi = dat.hart1999$x1i, ti = dat.hart1999$t1i)
+for (m in c("IR", "IRLN", "IRS", "IRFT")) add_case(paste0("hart1999_", m), "dat.hart1999 (warfarin arm)", m, har1, methods_ = c("FE", "DL", "REML"))
+zr <- data.frame(x1i = c(0, 4, 6), t1i = c(100, 120, 90), x2i = c(3, 5, 9), t2i = c(110, 100, 95))
+for (m in c("IRR", "IRD", "IRSD")) add_case(paste0("edge_zero_rate_", m), "constructed: no events in one group of one study", m, zr, methods_ = "DL", tests_ = "z")
+zr1 <- data.frame(xi = c(0, 4, 6), ti = c(100, 120, 90))
+for (m in c("IR", "IRLN", "IRS", "IRFT")) add_case(paste0("edge_zero_rate_", m), "constructed: a study without events", m, zr1, methods_ = "DL", tests_ = "z")
 
 # Viechtbauer 2007, Table II: pre-eclampsia trials, log odds ratios.
 col <- data.frame(ai = dat.collins1985b$pre.xti, n1i = dat.collins1985b$pre.nti,

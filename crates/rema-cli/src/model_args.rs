@@ -176,7 +176,7 @@ pub struct ModelArgs {
     /// Confidence level in percent (a value below 1 is a proportion, as in metafor).
     #[arg(long, default_value = "95", value_parser = level)]
     pub level: Level,
-    /// Continuity correction added to zero cells (default: metafor's, 0.5 for RR, OR, RD, YUQ, YUY, OR2DN, OR2DL, PR, PLN, PLO; 0 for the others).
+    /// Continuity correction added to zero cells (default: metafor's, 0.5 for RR, OR, RD, YUQ, YUY, OR2DN, OR2DL, PR, PLN, PLO, IRR, IRD, IR, IRLN; 0 for the others).
     #[arg(long)]
     pub add: Option<f64>,
     /// Which studies get the correction: only0 (with a zero cell), all, if0all, none.

@@ -61,6 +61,20 @@ pub enum Measure {
     Ucor,
     /// Fisher's r-to-z transformed correlation.
     Zcor,
+    /// Log incidence rate ratio (two groups).
+    Irr,
+    /// Incidence rate difference (two groups).
+    Ird,
+    /// Square-root incidence rate difference (two groups).
+    Irsd,
+    /// Raw incidence rate (one group).
+    Ir,
+    /// Log incidence rate (one group).
+    Irln,
+    /// Square-root incidence rate (one group).
+    Irs,
+    /// Freeman–Tukey transformed incidence rate (one group).
+    Irft,
 }
 
 /// The kind of raw data a measure is computed from.
@@ -78,11 +92,15 @@ pub enum DataKind {
     Generic,
     /// Correlation coefficients with sample sizes (`effect::CorrelationStudy`).
     Correlation,
+    /// Events and person-time of two groups (`effect::TwoRateStudy`).
+    TwoGroupRate,
+    /// Events and person-time of one group (`effect::RateStudy`).
+    Rate,
 }
 
 impl Measure {
     /// Every measure, in the order of metafor's documentation.
-    pub const ALL: [Measure; 28] = [
+    pub const ALL: [Measure; 35] = [
         Measure::Rr,
         Measure::Or,
         Measure::Rd,
@@ -110,6 +128,13 @@ impl Measure {
         Measure::Cor,
         Measure::Ucor,
         Measure::Zcor,
+        Measure::Irr,
+        Measure::Ird,
+        Measure::Irsd,
+        Measure::Ir,
+        Measure::Irln,
+        Measure::Irs,
+        Measure::Irft,
         Measure::Gen,
     ];
 
@@ -152,6 +177,13 @@ impl Measure {
             Measure::Cor => "COR",
             Measure::Ucor => "UCOR",
             Measure::Zcor => "ZCOR",
+            Measure::Irr => "IRR",
+            Measure::Ird => "IRD",
+            Measure::Irsd => "IRSD",
+            Measure::Ir => "IR",
+            Measure::Irln => "IRLN",
+            Measure::Irs => "IRS",
+            Measure::Irft => "IRFT",
         }
     }
 
@@ -186,11 +218,13 @@ impl Measure {
             }
             Measure::Gen => DataKind::Generic,
             Measure::Cor | Measure::Ucor | Measure::Zcor => DataKind::Correlation,
+            Measure::Irr | Measure::Ird | Measure::Irsd => DataKind::TwoGroupRate,
+            Measure::Ir | Measure::Irln | Measure::Irs | Measure::Irft => DataKind::Rate,
         }
     }
 
     /// The continuity correction metafor adds by default (`add`): 0.5 for the
-    /// measures that need it, 0 for AS, PHI, PAS and PFT, which are finite at
+    /// measures that need it, 0 for AS, PHI, PAS, PFT, IRSD, IRS and IRFT, which are finite at
     /// zero (and for the measures of continuous data, which have no cells).
     ///
     /// ```
@@ -211,7 +245,11 @@ impl Measure {
             | Measure::Or2dl
             | Measure::Pr
             | Measure::Pln
-            | Measure::Plo => 0.5,
+            | Measure::Plo
+            | Measure::Irr
+            | Measure::Ird
+            | Measure::Ir
+            | Measure::Irln => 0.5,
             _ => 0.0,
         }
     }
@@ -224,12 +262,15 @@ impl Measure {
             | Measure::Pln
             | Measure::Rom
             | Measure::Cvr
-            | Measure::Vr => BackTransform::Exp,
+            | Measure::Vr
+            | Measure::Irr
+            | Measure::Irln => BackTransform::Exp,
             Measure::Pr => BackTransform::Identity,
             Measure::Plo => BackTransform::InverseLogit,
             Measure::Pas => BackTransform::InverseArcsine,
             Measure::Pft => BackTransform::InverseFreemanTukey,
             Measure::Zcor => BackTransform::InverseFisherZ,
+            Measure::Irs => BackTransform::Square,
             _ => BackTransform::Identity,
         }
     }
@@ -255,6 +296,8 @@ pub enum BackTransform {
     InverseFreemanTukey,
     /// tanh(x), Fisher's z back to a correlation (metafor `transf.ztor`).
     InverseFisherZ,
+    /// x², a square root back to a rate (metafor `transf.isqrt`).
+    Square,
 }
 
 display_by_name!(Measure);

@@ -42,6 +42,7 @@ pub fn back_transform(kind: BackTransform, x: f64, ni: Option<&[f64]>) -> f64 {
             inverse_freeman_tukey(x, nhm)
         }
         BackTransform::InverseFisherZ => x.tanh(),
+        BackTransform::Square => x.max(0.0).powi(2),
     }
 }
 

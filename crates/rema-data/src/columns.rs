@@ -20,6 +20,7 @@
 
 use rema_core::effect::{
     BinaryStudy, ContinuousStudy, CorrelationStudy, GenericStudy, PrePostStudy, ProportionStudy,
+    RateStudy, TwoRateStudy,
 };
 use std::fmt;
 use std::str::FromStr;
@@ -99,6 +100,8 @@ fn column_sets(kind: DataKind) -> &'static [&'static [&'static str]] {
         DataKind::Proportion => &[&["xi", "ni"]],
         DataKind::Generic => &[&["yi", "vi"], &["yi", "sei"]],
         DataKind::Correlation => &[&["ri", "ni"]],
+        DataKind::TwoGroupRate => &[&["x1i", "t1i", "x2i", "t2i"]],
+        DataKind::Rate => &[&["xi", "ti"]],
     }
 }
 
@@ -111,6 +114,8 @@ fn all_data_columns() -> Vec<&'static str> {
         DataKind::Proportion,
         DataKind::Generic,
         DataKind::Correlation,
+        DataKind::TwoGroupRate,
+        DataKind::Rate,
     ];
     let mut v: Vec<&str> = kinds
         .iter()
@@ -514,6 +519,23 @@ fn study_data(
         DataKind::Proportion => Ok(proportion(&values)),
         DataKind::Generic => generic(set, &values, locate),
         DataKind::Correlation => Ok(correlation(&values)),
+        DataKind::TwoGroupRate => Ok(StudyData::TwoRate(
+            values
+                .iter()
+                .map(|v| TwoRateStudy {
+                    x1: v[0],
+                    t1: v[1],
+                    x2: v[2],
+                    t2: v[3],
+                })
+                .collect(),
+        )),
+        DataKind::Rate => Ok(StudyData::Rate(
+            values
+                .iter()
+                .map(|v| RateStudy { x: v[0], t: v[1] })
+                .collect(),
+        )),
     }
 }
 

@@ -86,6 +86,13 @@ impl Prose for Measure {
             Measure::Cor => "raw correlation coefficients",
             Measure::Ucor => "unbiased correlation coefficients (Olkin & Pratt)",
             Measure::Zcor => "Fisher's r-to-z transformed correlation coefficients",
+            Measure::Irr => "log incidence rate ratios from events and person-time",
+            Measure::Ird => "incidence rate differences from events and person-time",
+            Measure::Irsd => "square-root incidence rate differences from events and person-time",
+            Measure::Ir => "incidence rates (events per unit of person-time)",
+            Measure::Irln => "log incidence rates",
+            Measure::Irs => "square-root incidence rates",
+            Measure::Irft => "Freeman–Tukey transformed incidence rates",
         }
     }
 }

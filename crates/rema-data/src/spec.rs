@@ -1193,7 +1193,13 @@ impl AnalysisSpec {
         use rema_core::DataKind;
         let kind = self.measure.data_kind();
         let measure = self.measure.name();
-        let counts = matches!(kind, DataKind::TwoGroupBinary | DataKind::Proportion);
+        let counts = matches!(
+            kind,
+            DataKind::TwoGroupBinary
+                | DataKind::Proportion
+                | DataKind::TwoGroupRate
+                | DataKind::Rate
+        );
         let means = matches!(kind, DataKind::TwoGroupContinuous | DataKind::PrePost);
         let refuse =
             |option: &'static str, message: String| Err(DataError::option(option, message));

@@ -453,6 +453,8 @@ fn table(measure: Measure) -> Table {
                 format!("{},{}", 0.1 + 0.08 * f - 0.2 * (f % 2.0), 0.02 + 0.005 * f)
             }
             DataKind::Correlation => format!("{},{}", 0.1 + 0.07 * f, 20 + 5 * i),
+            DataKind::TwoGroupRate => format!("{},{},{},{}", i, 100 + 10 * i, 3 + i, 120),
+            DataKind::Rate => format!("{},{}", i, 100 + 10 * i),
         };
         rows.push(format!("{common},{data}"));
     }
@@ -463,6 +465,8 @@ fn table(measure: Measure) -> Table {
         DataKind::Proportion => "xi,ni",
         DataKind::Generic => "yi,vi",
         DataKind::Correlation => "ri,ni",
+        DataKind::TwoGroupRate => "x1i,t1i,x2i,t2i",
+        DataKind::Rate => "xi,ti",
     };
     let text = format!("{head},{cols}\n{}\n", rows.join("\n"));
     Table::from_str(&text, "pairs.csv").unwrap()

@@ -140,6 +140,11 @@ impl DisplayTransform {
             Some(Measure::Yuy) => "Yule's Y",
             Some(Measure::Rom) => "Ratio of means",
             Some(Measure::Cor) | Some(Measure::Ucor) | Some(Measure::Zcor) => "Correlation",
+            Some(Measure::Irr) => "Rate ratio",
+            Some(Measure::Ird) | Some(Measure::Irsd) => "Rate difference",
+            Some(Measure::Ir) | Some(Measure::Irln) | Some(Measure::Irs) | Some(Measure::Irft) => {
+                "Incidence rate"
+            }
             Some(Measure::Cvr) => "CV ratio",
             Some(Measure::Vr) => "Variability ratio",
             Some(Measure::Mc) => "Mean change",

@@ -9,6 +9,7 @@ mod continuous;
 mod correlation;
 mod prepost;
 mod proportion;
+mod rate;
 
 use crate::error::{Error, Result};
 use crate::measure::{DataKind, Measure};
@@ -143,6 +144,39 @@ pub struct CorrelationStudy {
     pub ni: f64,
 }
 
+/// Events `x1`, `x2` over person-time `t1`, `t2` in two groups.
+///
+/// ```
+/// use rema_core::{effect::TwoRateStudy, effect_sizes, EffectOptions, Measure, StudyData};
+/// # fn main() -> rema_core::Result<()> {
+/// let data = StudyData::TwoRate(vec![TwoRateStudy { x1: 5.0, t1: 100.0, x2: 10.0, t2: 120.0 }]);
+/// let es = effect_sizes(Measure::Irr, &data, &EffectOptions::default())?;
+/// // metafor 3.8-1: escalc("IRR", x1i = 5, t1i = 100, x2i = 10, t2i = 120)
+/// assert!((es.yi[0] - -0.5108256238).abs() < 1e-9 && (es.vi[0] - 0.3).abs() < 1e-12);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TwoRateStudy {
+    /// Events in group 1 (metafor `x1i`).
+    pub x1: f64,
+    /// Person-time in group 1 (metafor `t1i`).
+    pub t1: f64,
+    /// Events in group 2 (metafor `x2i`).
+    pub x2: f64,
+    /// Person-time in group 2 (metafor `t2i`).
+    pub t2: f64,
+}
+
+/// Events `x` over person-time `t` in one group.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateStudy {
+    /// Events (metafor `xi`).
+    pub x: f64,
+    /// Person-time (metafor `ti`).
+    pub t: f64,
+}
+
 /// Raw data of one review outcome, one entry per study.
 #[derive(Debug, Clone, PartialEq)]
 ///
@@ -160,6 +194,10 @@ pub enum StudyData {
     Generic(Vec<GenericStudy>),
     /// Correlation coefficients, for `COR`, `UCOR`, `ZCOR`.
     Correlation(Vec<CorrelationStudy>),
+    /// Incidence rates of two groups, for `IRR`, `IRD`, `IRSD`.
+    TwoRate(Vec<TwoRateStudy>),
+    /// Incidence rates of one group, for `IR`, `IRLN`, `IRS`, `IRFT`.
+    Rate(Vec<RateStudy>),
 }
 
 impl StudyData {
@@ -179,6 +217,8 @@ impl StudyData {
             StudyData::Proportion(v) => v.len(),
             StudyData::Generic(v) => v.len(),
             StudyData::Correlation(v) => v.len(),
+            StudyData::TwoRate(v) => v.len(),
+            StudyData::Rate(v) => v.len(),
         }
     }
 
@@ -196,6 +236,8 @@ impl StudyData {
             StudyData::Proportion(_) => DataKind::Proportion,
             StudyData::Generic(_) => DataKind::Generic,
             StudyData::Correlation(_) => DataKind::Correlation,
+            StudyData::TwoRate(_) => DataKind::TwoGroupRate,
+            StudyData::Rate(_) => DataKind::Rate,
         }
     }
 }
@@ -402,6 +444,8 @@ pub fn compute(measure: Measure, data: &StudyData, opts: &EffectOptions) -> Resu
         StudyData::Proportion(s) => proportion::compute(measure, s, add, opts.to)?,
         StudyData::Generic(s) => generic(s)?,
         StudyData::Correlation(s) => correlation::compute(measure, s)?,
+        StudyData::TwoRate(s) => rate::two_groups(measure, s, add, opts.to)?,
+        StudyData::Rate(s) => rate::one_group(measure, s, add, opts.to)?,
     };
     if !out.corrected.is_empty() {
         out.notes.push(format!(

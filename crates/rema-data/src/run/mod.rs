@@ -194,6 +194,8 @@ fn total_n(t: &Table, measure: rema_core::Measure) -> Option<f64> {
         K::TwoGroupBinary => &[&["ai", "bi", "ci", "di"], &["n1i", "n2i"]],
         K::TwoGroupContinuous => &[&["n1i", "n2i"]],
         K::PrePost | K::Proportion | K::Generic | K::Correlation => &[&["ni"]],
+        // Person-time is not a number of participants.
+        K::TwoGroupRate | K::Rate => &[],
     };
     let set = sets
         .iter()
