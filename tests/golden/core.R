@@ -26,7 +26,7 @@ methods <- c("FE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "PM")
 tests <- c("z", "knha")
 
 transf_for <- function(measure, ni) {
-  switch(measure, RR = exp, OR = exp, PLN = exp, ROM = exp, CVR = exp, VR = exp, ZCOR = transf.ztor, IRR = exp, IRLN = exp, IRS = transf.isqrt, PLO = transf.ilogit, PAS = transf.iarcsin,
+  switch(measure, RR = exp, OR = exp, PLN = exp, ROM = exp, CVR = exp, VR = exp, ZCOR = transf.ztor, ZPCOR = transf.ztor, IRR = exp, IRLN = exp, IRS = transf.isqrt, PLO = transf.ilogit, PAS = transf.iarcsin,
          PFT = function(x) transf.ipft.hm(x, targs = list(ni = ni)), NULL)
 }
 
@@ -103,6 +103,11 @@ for (m in c("AS", "PHI", "YUQ", "YUY", "OR2DN", "OR2DL"))
 # Correlations: Molloy et al. 2014, conscientiousness and medication adherence (ri, ni).
 mol <- data.frame(ri = dat.molloy2014$ri, ni = dat.molloy2014$ni)
 for (m in c("COR", "UCOR", "ZCOR")) add_case(paste0("molloy2014_", m), "dat.molloy2014", m, mol, methods_ = c("FE", "DL", "REML"))
+
+# Partial and semi-partial correlations: Aloe 2013, from each regression's t statistic, n, number of
+# predictors and R^2.
+alo <- data.frame(ti = dat.aloe2013$tval, ni = dat.aloe2013$n, mi = dat.aloe2013$preds, r2i = dat.aloe2013$R2)
+for (m in c("PCOR", "ZPCOR", "SPCOR")) add_case(paste0("aloe2013_", m), "dat.aloe2013", m, alo, methods_ = c("FE", "DL", "REML"))
 
 # Incidence rates: Hart et al. 1999, warfarin and stroke (events over patient-years): two groups, and the
 # warfarin arm alone for the one-group measures; then constructed rates with no events in one study

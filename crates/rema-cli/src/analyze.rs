@@ -24,6 +24,7 @@ use crate::model_args::{self, ModelArgs};
 ///                         (or metafor's m1i = post, m2i = pre, sd1i, sd2i, ni, ri)
 ///   PR, PLN, PLO, PAS, PFT  xi, ni
 ///   COR, UCOR, ZCOR       ri, ni
+///   PCOR, ZPCOR, SPCOR    ti, ni, mi   (SPCOR also r2i: the model's R^2)
 ///   IRR, IRD, IRSD        x1i, t1i, x2i, t2i   (events, person-time)
 ///   IR, IRLN, IRS, IRFT   xi, ti
 ///   GEN                   yi, vi   (or yi, sei)

@@ -61,6 +61,12 @@ pub enum Measure {
     Ucor,
     /// Fisher's r-to-z transformed correlation.
     Zcor,
+    /// Partial correlation from a regression's t statistic.
+    Pcor,
+    /// Fisher's z of a partial correlation.
+    Zpcor,
+    /// Semi-partial correlation from a regression's t statistic and R².
+    Spcor,
     /// Log incidence rate ratio (two groups).
     Irr,
     /// Incidence rate difference (two groups).
@@ -92,6 +98,9 @@ pub enum DataKind {
     Generic,
     /// Correlation coefficients with sample sizes (`effect::CorrelationStudy`).
     Correlation,
+    /// A regression's t statistic, n, number of predictors and R²
+    /// (`effect::PartialCorrelationStudy`).
+    PartialCorrelation,
     /// Events and person-time of two groups (`effect::TwoRateStudy`).
     TwoGroupRate,
     /// Events and person-time of one group (`effect::RateStudy`).
@@ -100,7 +109,7 @@ pub enum DataKind {
 
 impl Measure {
     /// Every measure, in the order of metafor's documentation.
-    pub const ALL: [Measure; 35] = [
+    pub const ALL: [Measure; 38] = [
         Measure::Rr,
         Measure::Or,
         Measure::Rd,
@@ -128,6 +137,9 @@ impl Measure {
         Measure::Cor,
         Measure::Ucor,
         Measure::Zcor,
+        Measure::Pcor,
+        Measure::Zpcor,
+        Measure::Spcor,
         Measure::Irr,
         Measure::Ird,
         Measure::Irsd,
@@ -177,6 +189,9 @@ impl Measure {
             Measure::Cor => "COR",
             Measure::Ucor => "UCOR",
             Measure::Zcor => "ZCOR",
+            Measure::Pcor => "PCOR",
+            Measure::Zpcor => "ZPCOR",
+            Measure::Spcor => "SPCOR",
             Measure::Irr => "IRR",
             Measure::Ird => "IRD",
             Measure::Irsd => "IRSD",
@@ -218,6 +233,7 @@ impl Measure {
             }
             Measure::Gen => DataKind::Generic,
             Measure::Cor | Measure::Ucor | Measure::Zcor => DataKind::Correlation,
+            Measure::Pcor | Measure::Zpcor | Measure::Spcor => DataKind::PartialCorrelation,
             Measure::Irr | Measure::Ird | Measure::Irsd => DataKind::TwoGroupRate,
             Measure::Ir | Measure::Irln | Measure::Irs | Measure::Irft => DataKind::Rate,
         }
@@ -269,7 +285,7 @@ impl Measure {
             Measure::Plo => BackTransform::InverseLogit,
             Measure::Pas => BackTransform::InverseArcsine,
             Measure::Pft => BackTransform::InverseFreemanTukey,
-            Measure::Zcor => BackTransform::InverseFisherZ,
+            Measure::Zcor | Measure::Zpcor => BackTransform::InverseFisherZ,
             Measure::Irs => BackTransform::Square,
             _ => BackTransform::Identity,
         }

@@ -19,8 +19,8 @@
 //! with every missing cell listed (`missing = "fail"`).
 
 use rema_core::effect::{
-    BinaryStudy, ContinuousStudy, CorrelationStudy, GenericStudy, PrePostStudy, ProportionStudy,
-    RateStudy, TwoRateStudy,
+    BinaryStudy, ContinuousStudy, CorrelationStudy, GenericStudy, PartialCorrelationStudy,
+    PrePostStudy, ProportionStudy, RateStudy, TwoRateStudy,
 };
 use std::fmt;
 use std::str::FromStr;
@@ -100,6 +100,7 @@ fn column_sets(kind: DataKind) -> &'static [&'static [&'static str]] {
         DataKind::Proportion => &[&["xi", "ni"]],
         DataKind::Generic => &[&["yi", "vi"], &["yi", "sei"]],
         DataKind::Correlation => &[&["ri", "ni"]],
+        DataKind::PartialCorrelation => &[&["ti", "ni", "mi", "r2i"], &["ti", "ni", "mi"]],
         DataKind::TwoGroupRate => &[&["x1i", "t1i", "x2i", "t2i"]],
         DataKind::Rate => &[&["xi", "ti"]],
     }
@@ -114,6 +115,7 @@ fn all_data_columns() -> Vec<&'static str> {
         DataKind::Proportion,
         DataKind::Generic,
         DataKind::Correlation,
+        DataKind::PartialCorrelation,
         DataKind::TwoGroupRate,
         DataKind::Rate,
     ];
@@ -519,6 +521,17 @@ fn study_data(
         DataKind::Proportion => Ok(proportion(&values)),
         DataKind::Generic => generic(set, &values, locate),
         DataKind::Correlation => Ok(correlation(&values)),
+        DataKind::PartialCorrelation => Ok(StudyData::PartialCorrelation(
+            values
+                .iter()
+                .map(|v| PartialCorrelationStudy {
+                    t: v[0],
+                    n: v[1],
+                    m: v[2],
+                    r2: v.get(3).copied(),
+                })
+                .collect(),
+        )),
         DataKind::TwoGroupRate => Ok(StudyData::TwoRate(
             values
                 .iter()
@@ -550,6 +563,11 @@ fn first_difference(a: &StudyData, b: &StudyData) -> Option<usize> {
             .position(|(x, y)| x.yi != y.yi || !close(x.vi, y.vi)),
         (StudyData::Binary(a), StudyData::Binary(b)) => a.iter().zip(b).position(|(x, y)| x != y),
         (StudyData::PrePost(a), StudyData::PrePost(b)) => a.iter().zip(b).position(|(x, y)| x != y),
+        // The set with R² is the set without it plus r2i: the same data.
+        (StudyData::PartialCorrelation(a), StudyData::PartialCorrelation(b)) => a
+            .iter()
+            .zip(b)
+            .position(|(x, y)| (x.t, x.n, x.m) != (y.t, y.n, y.m)),
         _ => (a != b).then_some(0),
     }
 }

@@ -453,6 +453,9 @@ fn table(measure: Measure) -> Table {
                 format!("{},{}", 0.1 + 0.08 * f - 0.2 * (f % 2.0), 0.02 + 0.005 * f)
             }
             DataKind::Correlation => format!("{},{}", 0.1 + 0.07 * f, 20 + 5 * i),
+            DataKind::PartialCorrelation => {
+                format!("{},{},3,{}", 1.0 + 0.4 * f, 60 + 5 * i, 0.2 + 0.05 * f)
+            }
             DataKind::TwoGroupRate => format!("{},{},{},{}", i, 100 + 10 * i, 3 + i, 120),
             DataKind::Rate => format!("{},{}", i, 100 + 10 * i),
         };
@@ -465,6 +468,7 @@ fn table(measure: Measure) -> Table {
         DataKind::Proportion => "xi,ni",
         DataKind::Generic => "yi,vi",
         DataKind::Correlation => "ri,ni",
+        DataKind::PartialCorrelation => "ti,ni,mi,r2i",
         DataKind::TwoGroupRate => "x1i,t1i,x2i,t2i",
         DataKind::Rate => "xi,ti",
     };

@@ -140,6 +140,8 @@ impl DisplayTransform {
             Some(Measure::Yuy) => "Yule's Y",
             Some(Measure::Rom) => "Ratio of means",
             Some(Measure::Cor) | Some(Measure::Ucor) | Some(Measure::Zcor) => "Correlation",
+            Some(Measure::Pcor) | Some(Measure::Zpcor) => "Partial correlation",
+            Some(Measure::Spcor) => "Semi-partial correlation",
             Some(Measure::Irr) => "Rate ratio",
             Some(Measure::Ird) | Some(Measure::Irsd) => "Rate difference",
             Some(Measure::Ir) | Some(Measure::Irln) | Some(Measure::Irs) | Some(Measure::Irft) => {

@@ -8,8 +8,16 @@
 //!   same vᵢ with the corrected yᵢ; needs nᵢ > 4;
 //! - ZCOR: yᵢ = ½ ln((1 + rᵢ)/(1 − rᵢ)), vᵢ = 1/(nᵢ − 3) (Fisher 1921); needs
 //!   nᵢ > 3.
+//!
+//! Partial and semi-partial correlations from a regression's t statistic
+//! `ti` of the predictor, the sample size `ni` and the number of predictors
+//! `mi` (metafor 3.8-1, `vtype = "LS"`), with dfᵢ = nᵢ − mᵢ − 1 > 0:
+//! - PCOR: yᵢ = tᵢ/√(tᵢ² + dfᵢ), vᵢ = (1 − yᵢ²)²/dfᵢ;
+//! - ZPCOR: Fisher's z of the PCOR, vᵢ = 1/dfᵢ;
+//! - SPCOR (with the model's R² `r2i`): yᵢ = tᵢ√(1 − R²ᵢ)/√dfᵢ,
+//!   vᵢ = (R²ᵢ² − 2R²ᵢ + (R²ᵢ − yᵢ²) + 1 − (R²ᵢ − yᵢ²)²)/nᵢ (Aloe & Becker 2012).
 
-use super::{check, CorrelationStudy, EffectSizes};
+use super::{check, CorrelationStudy, EffectSizes, PartialCorrelationStudy};
 use crate::error::Result;
 use crate::measure::Measure;
 
@@ -43,6 +51,56 @@ pub(super) fn compute(measure: Measure, studies: &[CorrelationStudy]) -> Result<
         vi.push(v);
     }
     let ni = studies.iter().map(|s| s.ni).collect();
+    Ok(EffectSizes::plain(measure, yi, vi, ni))
+}
+
+pub(super) fn partial(
+    measure: Measure,
+    studies: &[PartialCorrelationStudy],
+) -> Result<EffectSizes> {
+    let (mut yi, mut vi) = (Vec::new(), Vec::new());
+    for (i, s) in studies.iter().enumerate() {
+        check(i, "ti", s.t, true, "a t statistic must be a finite number")?;
+        check(
+            i,
+            "mi",
+            s.m,
+            s.m >= 0.0,
+            "the number of predictors must be >= 0",
+        )?;
+        let df = s.n - s.m - 1.0;
+        check(
+            i,
+            "ni",
+            s.n,
+            df > 0.0,
+            "ni must exceed mi + 1 (the residual df)",
+        )?;
+        let (y, v) = match measure {
+            Measure::Pcor => {
+                let r = s.t / (s.t * s.t + df).sqrt();
+                (r, (1.0 - r * r).powi(2) / df)
+            }
+            Measure::Zpcor => ((s.t / (s.t * s.t + df).sqrt()).atanh(), 1.0 / df),
+            Measure::Spcor => {
+                let r2 = s.r2.unwrap_or(f64::NAN);
+                check(
+                    i,
+                    "r2i",
+                    r2,
+                    (0.0..=1.0).contains(&r2),
+                    "SPCOR needs the model's R^2 in [0, 1] (column r2i)",
+                )?;
+                let y = s.t * (1.0 - r2).sqrt() / df.sqrt();
+                let d = r2 - y * y;
+                (y, (r2 * r2 - 2.0 * r2 + d + 1.0 - d * d) / s.n)
+            }
+            _ => unreachable!("correlation::partial called with {measure}"),
+        };
+        yi.push(y);
+        vi.push(v);
+    }
+    let ni = studies.iter().map(|s| s.n).collect();
     Ok(EffectSizes::plain(measure, yi, vi, ni))
 }
 

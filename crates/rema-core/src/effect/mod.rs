@@ -144,6 +144,21 @@ pub struct CorrelationStudy {
     pub ni: f64,
 }
 
+/// A regression's t statistic `t` of a predictor, with the sample size `n`,
+/// the number of predictors `m` and, for semi-partial correlations, the
+/// model's R² `r2`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PartialCorrelationStudy {
+    /// The t statistic (metafor `ti`).
+    pub t: f64,
+    /// The sample size (metafor `ni`).
+    pub n: f64,
+    /// The number of predictors (metafor `mi`).
+    pub m: f64,
+    /// The model's R² (metafor `r2i`), needed by `SPCOR`.
+    pub r2: Option<f64>,
+}
+
 /// Events `x1`, `x2` over person-time `t1`, `t2` in two groups.
 ///
 /// ```
@@ -194,6 +209,8 @@ pub enum StudyData {
     Generic(Vec<GenericStudy>),
     /// Correlation coefficients, for `COR`, `UCOR`, `ZCOR`.
     Correlation(Vec<CorrelationStudy>),
+    /// Partial correlations, for `PCOR`, `ZPCOR`, `SPCOR`.
+    PartialCorrelation(Vec<PartialCorrelationStudy>),
     /// Incidence rates of two groups, for `IRR`, `IRD`, `IRSD`.
     TwoRate(Vec<TwoRateStudy>),
     /// Incidence rates of one group, for `IR`, `IRLN`, `IRS`, `IRFT`.
@@ -218,6 +235,7 @@ impl StudyData {
             StudyData::Generic(v) => v.len(),
             StudyData::Correlation(v) => v.len(),
             StudyData::TwoRate(v) => v.len(),
+            StudyData::PartialCorrelation(v) => v.len(),
             StudyData::Rate(v) => v.len(),
         }
     }
@@ -237,6 +255,7 @@ impl StudyData {
             StudyData::Generic(_) => DataKind::Generic,
             StudyData::Correlation(_) => DataKind::Correlation,
             StudyData::TwoRate(_) => DataKind::TwoGroupRate,
+            StudyData::PartialCorrelation(_) => DataKind::PartialCorrelation,
             StudyData::Rate(_) => DataKind::Rate,
         }
     }
@@ -445,6 +464,7 @@ pub fn compute(measure: Measure, data: &StudyData, opts: &EffectOptions) -> Resu
         StudyData::Generic(s) => generic(s)?,
         StudyData::Correlation(s) => correlation::compute(measure, s)?,
         StudyData::TwoRate(s) => rate::two_groups(measure, s, add, opts.to)?,
+        StudyData::PartialCorrelation(s) => correlation::partial(measure, s)?,
         StudyData::Rate(s) => rate::one_group(measure, s, add, opts.to)?,
     };
     if !out.corrected.is_empty() {
