@@ -390,6 +390,16 @@ proptest! {
     }
 }
 
+/// Found by the property above: weights that underflow to 0/0 are an error,
+/// not NaN in the result.
+#[test]
+fn weights_that_underflow_are_an_error() {
+    let tables =
+        Tables::new(&[t(0.0, 2.7673986182098887e-117, 2.4195986303350173e212, 0.0)]).unwrap();
+    let e = MantelHaenszel::new(Measure::Rd).correct(false).fit(&tables);
+    assert!(e.is_err(), "{e:?}");
+}
+
 /// RevMan 5.0.23's own results for the Mantel–Haenszel odds ratio of the
 /// aspirin trials of Fleiss (1993), as stored in the file `Fleiss1993.rm5`
 /// of the R package meta (`inst/extdata`): OR 0.8968655609, CI

@@ -142,6 +142,12 @@ impl Pooling<MhMethod> {
             });
         }
         let (estimate, se, weights, idle) = pool(t)?;
+        if weights.iter().any(|w| !w.is_finite()) {
+            return Err(Error::Undefined {
+                what: "the Mantel–Haenszel weights",
+                reason: "they are not finite numbers: the counts span too many orders of magnitude (a count near 0 beside one near 1e300); check the data".to_string(),
+            });
+        }
         if !(se.is_finite() && se > 0.0) {
             return Err(Error::Undefined {
                 what: "the standard error of the Mantel–Haenszel estimate",
