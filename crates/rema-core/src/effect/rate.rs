@@ -10,7 +10,7 @@
 //! - IRS: yᵢ = √irᵢ, vᵢ = 1/(4tᵢ); IRFT: yᵢ = ½(√irᵢ + √(irᵢ + 1/tᵢ)),
 //!   vᵢ = 1/(4tᵢ) (Freeman & Tukey 1950).
 
-use super::{check, AddTo, EffectSizes, RateStudy, TwoRateStudy};
+use super::{check, corrected_effects, AddTo, EffectSizes, RateStudy, TwoRateStudy};
 use crate::error::Result;
 use crate::measure::Measure;
 
@@ -29,30 +29,23 @@ pub(super) fn two_groups(
         check(i, "t1i", s.t1, s.t1 > 0.0, TIME)?;
         check(i, "t2i", s.t2, s.t2 > 0.0, TIME)?;
     }
-    let (added, corrected) = super::continuity(studies, add, to, |s: &TwoRateStudy| {
-        s.x1 == 0.0 || s.x2 == 0.0
-    });
-    let (mut yi, mut vi) = (Vec::new(), Vec::new());
-    for (s, &a) in studies.iter().zip(&added) {
-        let (x1, x2) = (s.x1 + a, s.x2 + a);
-        let (r1, r2) = (x1 / s.t1, x2 / s.t2);
-        let (y, v) = match measure {
-            Measure::Irr => (r1.ln() - r2.ln(), 1.0 / x1 + 1.0 / x2),
-            Measure::Ird => (r1 - r2, r1 / s.t1 + r2 / s.t2),
-            Measure::Irsd => (r1.sqrt() - r2.sqrt(), 0.25 / s.t1 + 0.25 / s.t2),
-            _ => unreachable!("rate::two_groups called with {measure}"),
-        };
-        yi.push(y);
-        vi.push(v);
-    }
-    Ok(EffectSizes {
+    Ok(corrected_effects(
         measure,
-        yi,
-        vi,
-        ni: Some(studies.iter().map(|s| s.t1 + s.t2).collect()),
-        corrected,
-        notes: Vec::new(),
-    })
+        studies,
+        (add, to),
+        |s| s.x1 == 0.0 || s.x2 == 0.0,
+        |s| s.t1 + s.t2,
+        |s, a| {
+            let (x1, x2) = (s.x1 + a, s.x2 + a);
+            let (r1, r2) = (x1 / s.t1, x2 / s.t2);
+            match measure {
+                Measure::Irr => (r1.ln() - r2.ln(), 1.0 / x1 + 1.0 / x2),
+                Measure::Ird => (r1 - r2, r1 / s.t1 + r2 / s.t2),
+                Measure::Irsd => (r1.sqrt() - r2.sqrt(), 0.25 / s.t1 + 0.25 / s.t2),
+                _ => unreachable!("rate::two_groups called with {measure}"),
+            }
+        },
+    ))
 }
 
 pub(super) fn one_group(
@@ -65,27 +58,22 @@ pub(super) fn one_group(
         check(i, "xi", s.x, s.x >= 0.0, COUNT)?;
         check(i, "ti", s.t, s.t > 0.0, TIME)?;
     }
-    let (added, corrected) = super::continuity(studies, add, to, |s: &RateStudy| s.x == 0.0);
-    let (mut yi, mut vi) = (Vec::new(), Vec::new());
-    for (s, &a) in studies.iter().zip(&added) {
-        let x = s.x + a;
-        let r = x / s.t;
-        let (y, v) = match measure {
-            Measure::Ir => (r, r / s.t),
-            Measure::Irln => (r.ln(), 1.0 / x),
-            Measure::Irs => (r.sqrt(), 0.25 / s.t),
-            Measure::Irft => (0.5 * (r.sqrt() + (r + 1.0 / s.t).sqrt()), 0.25 / s.t),
-            _ => unreachable!("rate::one_group called with {measure}"),
-        };
-        yi.push(y);
-        vi.push(v);
-    }
-    Ok(EffectSizes {
+    Ok(corrected_effects(
         measure,
-        yi,
-        vi,
-        ni: Some(studies.iter().map(|s| s.t).collect()),
-        corrected,
-        notes: Vec::new(),
-    })
+        studies,
+        (add, to),
+        |s| s.x == 0.0,
+        |s| s.t,
+        |s, a| {
+            let x = s.x + a;
+            let r = x / s.t;
+            match measure {
+                Measure::Ir => (r, r / s.t),
+                Measure::Irln => (r.ln(), 1.0 / x),
+                Measure::Irs => (r.sqrt(), 0.25 / s.t),
+                Measure::Irft => (0.5 * (r.sqrt() + (r + 1.0 / s.t).sqrt()), 0.25 / s.t),
+                _ => unreachable!("rate::one_group called with {measure}"),
+            }
+        },
+    ))
 }
