@@ -13,7 +13,7 @@ use rema_core::fit::critical_value;
 use rema_core::pooling::{ChiSquareTest, Pooling, TablesFit};
 use rema_core::{EffectSizes, MantelHaenszel, Peto, PiDist, StudyData, Tables};
 
-use crate::columns::{select_studies, StudyTable};
+use crate::columns::StudyTable;
 use crate::error::{DataError, Result};
 use crate::result::{ChiSquare, PoolingResult, StudyEffect, Summary, SummaryFields, Transformed};
 use crate::sections::intervals::study_effects;
@@ -35,14 +35,7 @@ pub(crate) struct PooledModel {
 pub(crate) fn fit(table: &Table, a: &Analysis) -> Result<PooledModel> {
     let measure = a.measure();
     let level = a.spec.level;
-    let spec = &a.spec;
-    let (selected, st) = select_studies(
-        table,
-        measure,
-        &a.spec.mods,
-        spec.missing,
-        spec.sheet.as_deref(),
-    )?;
+    let (selected, st) = a.select_studies(table)?;
     let StudyData::Binary(counts) = &st.data else {
         return Err(DataError::option(
             "method",
