@@ -155,9 +155,16 @@ fn analyze_tables(table: &Table, a: &Analysis, input_sha256: &str) -> Result<Ana
         level: a.spec.level.percent(),
     };
     let provenance = Provenance::new(&a.spec, input_sha256, &m.studies.source);
+    let subgroups = m.subgroups;
     Ok(AnalysisResult {
         transformed: m.transformed,
         pooling: Some(m.details),
+        q_between: subgroups.as_ref().map(|s| s.q_between),
+        q_between_df: subgroups.as_ref().map(|s| s.q_between_df),
+        q_between_pval: subgroups.as_ref().map(|s| s.q_between_pval),
+        subgroups: subgroups.map(|s| s.levels),
+        leave_one_out: m.leave_one_out,
+        cumulative: m.cumulative,
         ..base(head, m.summary, m.study_effects, m.notes, provenance)
     })
 }

@@ -1166,20 +1166,29 @@ impl AnalysisSpec {
                 ),
             ));
         }
+        // MH and PETO pool any subset of the tables: their subgroups,
+        // leave-one-out and cumulative refits are their own.
+        let tables = method.pools_tables();
         let rma_only = [
-            ("leave_one_out", self.leave_one_out),
+            ("leave_one_out", self.leave_one_out && !tables),
             ("influence", self.influence),
-            ("cumulative", self.cumulative),
-            ("by", self.by.is_some()),
+            ("cumulative", self.cumulative && !tables),
+            ("by", self.by.is_some() && !tables),
+            ("tau2_common", self.tau2_common && tables),
             ("permutations", self.permutations.is_some()),
             ("tau2_test", self.tau2_test.is_some()),
             ("bootstrap", self.bootstrap.is_some()),
         ];
+        let needing = if tables {
+            "influence, tau2_common, permutations, tau2_test and bootstrap"
+        } else {
+            "leave_one_out, influence, cumulative, by, permutations, tau2_test and bootstrap"
+        };
         if let Some((option, _)) = rma_only.iter().find(|(_, on)| *on) {
             return Err(DataError::option(
                 option,
                 format!(
-                    "{option} is available for the rma.uni methods (FE, DL, REML, ...), not for method {method}; leave_one_out, influence, cumulative, by, permutations, tau2_test and bootstrap need one of them"
+                    "{option} is available for the rma.uni methods (FE, DL, REML, ...), not for method {method}; {needing} need one of them"
                 ),
             ));
         }
