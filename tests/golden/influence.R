@@ -190,6 +190,11 @@ run_tables <- function(id, dat, method, measure, random, order_col = NULL, note 
       l1o[[f[[1]]]] <- nums(l[[f[[2]]]]); cum[[f[[1]]]] <- nums(cm[[f[[2]]]])
     }
   }
+  # A subset whose pooled estimate metafor cannot compute (NA: the first cumulative step of a table with a
+  # zero cell, where the MH odds ratio is 0) has no numbers in rema either (the row's error), and so no Q.
+  for (c in c("tau2", "q", "q_pval", "i2", "h2")) {
+    l1o[[c]][is.na(l1o$estimate)] <- NA; cum[[c]][is.na(cum$estimate)] <- NA
+  }
   cum$added <- as.character(dat$study[ord])
   expect <- c(rows_at("/leave_one_out", l1o), rows_at("/cumulative", cum))
   call <- if (method == "PETO") "rma.peto(ai, bi, ci, di)" else sprintf('rma.mh(ai, bi, ci, di, measure = "%s")', measure)
@@ -209,7 +214,7 @@ for (m in c("OR", "RR", "RD")) add_tables("bcg_year", bcg, "MH", m, FALSE, "year
 for (m in c("OR", "RR")) add_tables("bcg_year", bcg, "MH", m, TRUE, "year")
 add_tables("bcg_year", bcg, "PETO", "OR", FALSE, "year")
 add_tables("nielweise_tables", niel, "MH", "OR", FALSE,
-           note = "Yucel 2004 has no events in either group: left out of Q (rma.mh's drop00), in every refit")
+           note = "Yucel 2004 has no events in either group: left out of Q (rma.mh's drop00), in every refit; the first cumulative step (Bach 1996, 0 events in one group) has no MH odds ratio: NA in metafor (which still reports Q = 0), an error in rema")
 add_tables("nielweise_tables", niel, "PETO", "OR", FALSE)
 
 golden_write("influence", "analyze", "closed_form", "tests/golden/influence.R", cases)

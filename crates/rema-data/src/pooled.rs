@@ -24,8 +24,8 @@ use rema_core::{EffectSizes, MantelHaenszel, Peto, PiDist, PooledSummary, StudyD
 use crate::columns::{select_studies, StudyTable};
 use crate::error::{DataError, Location, Result};
 use crate::result::{
-    ChiSquare, CumulativeRow, LeaveOneOutRow, PoolingResult, StudyEffect, SubgroupResult,
-    Summary, SummaryFields, Transformed,
+    ChiSquare, CumulativeRow, LeaveOneOutRow, PoolingResult, StudyEffect, SubgroupResult, Summary,
+    SummaryFields, Transformed,
 };
 use crate::sections::intervals::study_effects;
 use crate::sections::sensitivity::{cumulative_order, labelled_steps};
@@ -165,13 +165,8 @@ pub(crate) fn fit(table: &Table, a: &Analysis) -> Result<PooledModel> {
     let level = a.spec.level;
     let spec = &a.spec;
     let extra: Vec<String> = spec.mods.iter().chain(&spec.by).cloned().collect();
-    let (selected, st) = select_studies(
-        table,
-        measure,
-        &extra,
-        spec.missing,
-        spec.sheet.as_deref(),
-    )?;
+    let (selected, st) =
+        select_studies(table, measure, &extra, spec.missing, spec.sheet.as_deref())?;
     let StudyData::Binary(counts) = &st.data else {
         return Err(DataError::option(
             "method",
@@ -246,7 +241,8 @@ pub(crate) fn fit(table: &Table, a: &Analysis) -> Result<PooledModel> {
             .collect()
     });
     let cumulative = if spec.cumulative {
-        let (order, raw) = cumulative_order(&selected.table, &st, spec.order.as_deref(), &mut notes)?;
+        let (order, raw) =
+            cumulative_order(&selected.table, &st, spec.order.as_deref(), &mut notes)?;
         let fits = (1..=k)
             .map(|j| row_of(pool.model_of(counts, &order[..j]), j))
             .collect();
@@ -254,7 +250,10 @@ pub(crate) fn fit(table: &Table, a: &Analysis) -> Result<PooledModel> {
     } else {
         None
     };
-    let refits = leave_one_out.iter().flatten().map(|r: &LeaveOneOutRow| &r.fit);
+    let refits = leave_one_out
+        .iter()
+        .flatten()
+        .map(|r: &LeaveOneOutRow| &r.fit);
     let steps = cumulative.iter().flatten().map(|r: &CumulativeRow| &r.fit);
     let failed = refits.chain(steps).filter(|f| f.error.is_some()).count();
     if failed > 0 {
@@ -267,7 +266,12 @@ pub(crate) fn fit(table: &Table, a: &Analysis) -> Result<PooledModel> {
     }
     let h = fit.heterogeneity;
     let details = PoolingResult {
-        model: if main.random.is_some() { "random" } else { "fixed" }.to_string(),
+        model: if main.random.is_some() {
+            "random"
+        } else {
+            "fixed"
+        }
+        .to_string(),
         label: crate::describe::revman_label(
             a.spec.method,
             main.random.is_some(),
@@ -292,7 +296,9 @@ pub(crate) fn fit(table: &Table, a: &Analysis) -> Result<PooledModel> {
             .and_then(|t| t.breslow_day)
             .map(chi_square),
         tarone: fit.odds_ratio_tests.and_then(|t| t.tarone).map(chi_square),
-        i2_between: subgroups.as_ref().map(|s| i2_of(s.q_between, s.q_between_df)),
+        i2_between: subgroups
+            .as_ref()
+            .map(|s| i2_of(s.q_between, s.q_between_df)),
     };
     Ok(PooledModel {
         transformed: Transformed::new(measure, None, &main.summary),

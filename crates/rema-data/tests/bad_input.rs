@@ -407,7 +407,9 @@ fn each_bad_input_is_its_own_error_variant() {
         ("events above the total (one group)", |e| {
             core_value(e, "xi")
         }),
-        ("log of a mean that is not positive", |e| core_value(e, "mi")),
+        ("log of a mean that is not positive", |e| {
+            core_value(e, "mi")
+        }),
         ("unknown measure", |e| matches!(e, D::Option { .. })),
         ("unknown method", |e| matches!(e, D::Option { .. })),
         ("inconsistent quartiles", |e| {

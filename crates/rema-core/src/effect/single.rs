@@ -21,15 +21,27 @@ use crate::measure::Measure;
 
 pub(super) fn compute(measure: Measure, studies: &[SingleGroupStudy]) -> Result<EffectSizes> {
     let (min_n, why_n) = match measure {
-        Measure::Cvln => (1.0, "CVLN needs ni > 1 for its bias correction 1/(2(ni - 1))"),
-        Measure::Sdln => (1.0, "SDLN needs ni > 1 for its bias correction 1/(2(ni - 1))"),
+        Measure::Cvln => (
+            1.0,
+            "CVLN needs ni > 1 for its bias correction 1/(2(ni - 1))",
+        ),
+        Measure::Sdln => (
+            1.0,
+            "SDLN needs ni > 1 for its bias correction 1/(2(ni - 1))",
+        ),
         Measure::Smn => (2.0, "SMN needs ni > 2 for Hedges' correction c(ni - 1)"),
         _ => (0.0, "a sample size must be a finite number > 0"),
     };
     let mut yi = Vec::with_capacity(studies.len());
     let mut vi = Vec::with_capacity(studies.len());
     for (i, s) in studies.iter().enumerate() {
-        check(i, "sdi", s.sd, s.sd > 0.0, "an SD must be a finite number > 0")?;
+        check(
+            i,
+            "sdi",
+            s.sd,
+            s.sd > 0.0,
+            "an SD must be a finite number > 0",
+        )?;
         check(i, "ni", s.n, s.n > min_n, why_n)?;
         let (sd, n) = (s.sd, s.n);
         if measure == Measure::Sdln {
@@ -95,7 +107,11 @@ mod tests {
         ];
         for (m, y, v) in cases {
             let es = compute(m, &s).unwrap();
-            assert!((es.yi[0] - y).abs() < 1e-12 * y.abs().max(1.0), "{m} yi {}", es.yi[0]);
+            assert!(
+                (es.yi[0] - y).abs() < 1e-12 * y.abs().max(1.0),
+                "{m} yi {}",
+                es.yi[0]
+            );
             assert!((es.vi[0] - v).abs() < 1e-12, "{m} vi {}", es.vi[0]);
         }
     }
@@ -106,10 +122,20 @@ mod tests {
     fn log_of_a_mean_that_is_not_positive_is_refused() {
         for m in [Measure::Mnln, Measure::Cvln] {
             for mean in [0.0, -1.5] {
-                let err = compute(m, &[study(Some(3.0), 1.0, 10.0), study(Some(mean), 1.0, 10.0)])
-                    .unwrap_err();
+                let err = compute(
+                    m,
+                    &[study(Some(3.0), 1.0, 10.0), study(Some(mean), 1.0, 10.0)],
+                )
+                .unwrap_err();
                 assert!(
-                    matches!(err, Error::InvalidValue { study: 1, column: "mi", .. }),
+                    matches!(
+                        err,
+                        Error::InvalidValue {
+                            study: 1,
+                            column: "mi",
+                            ..
+                        }
+                    ),
                     "{m} {mean}: {err:?}"
                 );
             }
@@ -130,9 +156,17 @@ mod tests {
     /// Sizes the bias corrections cannot take, and SDs that are not positive.
     #[test]
     fn small_samples_and_bad_sds_are_refused() {
-        for (m, n) in [(Measure::Cvln, 1.0), (Measure::Sdln, 1.0), (Measure::Smn, 2.0), (Measure::Mn, 0.0)] {
+        for (m, n) in [
+            (Measure::Cvln, 1.0),
+            (Measure::Sdln, 1.0),
+            (Measure::Smn, 2.0),
+            (Measure::Mn, 0.0),
+        ] {
             let err = compute(m, &[study(Some(3.0), 1.0, n)]).unwrap_err();
-            assert!(matches!(err, Error::InvalidValue { column: "ni", .. }), "{m}: {err:?}");
+            assert!(
+                matches!(err, Error::InvalidValue { column: "ni", .. }),
+                "{m}: {err:?}"
+            );
         }
         let err = compute(Measure::Mn, &[study(Some(3.0), 0.0, 10.0)]).unwrap_err();
         assert!(matches!(err, Error::InvalidValue { column: "sdi", .. }));

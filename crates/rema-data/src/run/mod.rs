@@ -198,9 +198,7 @@ fn total_n(t: &Table, measure: rema_core::Measure) -> Option<f64> {
         | K::Generic
         | K::Correlation
         | K::PartialCorrelation
-        | K::SingleGroup => {
-            &[&["ni"]]
-        }
+        | K::SingleGroup => &[&["ni"]],
         // Person-time is not a number of participants.
         K::TwoGroupRate | K::Rate => &[],
     };
