@@ -27,6 +27,7 @@ use crate::result::{
     ChiSquare, CumulativeRow, LeaveOneOutRow, PoolingResult, StudyEffect, SubgroupResult, Summary,
     SummaryFields, Transformed,
 };
+use crate::sections::heterogeneity::Subgroups;
 use crate::sections::intervals::study_effects;
 use crate::sections::sensitivity::{cumulative_order, labelled_steps};
 use crate::spec::{Analysis, Model};
@@ -39,19 +40,11 @@ pub(crate) struct PooledModel {
     pub transformed: Option<Transformed>,
     pub study_effects: Vec<StudyEffect>,
     pub details: PoolingResult,
-    pub subgroups: Option<PooledSubgroups>,
+    /// The subgroups of `by`, each pooled by the method (no shared τ²).
+    pub subgroups: Option<Subgroups>,
     pub leave_one_out: Option<Vec<LeaveOneOutRow>>,
     pub cumulative: Option<Vec<CumulativeRow>>,
     pub notes: Vec<String>,
-}
-
-/// The subgroups of `by`, each pooled by the method, and the test for
-/// subgroup differences.
-pub(crate) struct PooledSubgroups {
-    pub levels: Vec<SubgroupResult>,
-    pub q_between: f64,
-    pub q_between_df: f64,
-    pub q_between_pval: f64,
 }
 
 /// The method and options every pooled fit of an analysis shares.
@@ -322,7 +315,7 @@ fn subgroups(
     st: &StudyTable,
     counts: &[BinaryStudy],
     column: &str,
-) -> Result<PooledSubgroups> {
+) -> Result<Subgroups> {
     let g = crate::moderators::grouping(table, st, column)?;
     let measure = pool.a.measure();
     let mut levels = Vec::with_capacity(g.levels.len());
@@ -359,11 +352,12 @@ fn subgroups(
         });
     }
     let (q, df, p) = q_between(&est, &se);
-    Ok(PooledSubgroups {
+    Ok(Subgroups {
         levels,
         q_between: q,
         q_between_df: df,
         q_between_pval: p,
+        tau2_common: None,
     })
 }
 

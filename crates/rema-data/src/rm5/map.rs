@@ -145,18 +145,14 @@ impl<'a> OutcomeAnalysis<'a> {
                 mean2,
                 sd2,
                 total2,
-            } if self.revman_smd => {
-                let (g, v) = revman_smd(mean1, sd1, total1, mean2, sd2, total2);
-                vec![g, v]
+            } => {
+                if self.revman_smd {
+                    let (g, v) = revman_smd(mean1, sd1, total1, mean2, sd2, total2);
+                    vec![g, v]
+                } else {
+                    vec![mean1, sd1, total1, mean2, sd2, total2]
+                }
             }
-            RowData::Continuous {
-                mean1,
-                sd1,
-                total1,
-                mean2,
-                sd2,
-                total2,
-            } => vec![mean1, sd1, total1, mean2, sd2, total2],
             RowData::GenericInverseVariance { estimate, se } => vec![estimate, se],
             RowData::OMinusE { o_e, var } => vec![o_e / var, 1.0 / var],
         }
