@@ -1,4 +1,8 @@
-//! `/v1/analyses`: create (`POST`), list, fetch and the forest plot.
+//! `/v1/analyses`: create (`POST`), list, fetch, delete and the forest plot.
+//!
+//! Every handler acts in the caller's project ([`Caller`], set by the
+//! authentication middleware): an analysis of another project is 404, as an
+//! unknown id.
 //!
 //! `POST /v1/analyses` runs [`rema_data::analyze_with`] with the same
 //! [`AnalysisSpec`] the CLI builds from its flags, and answers the result
@@ -6,7 +10,8 @@
 //! JSON of `rema analyze --format json` for the same input.
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::header;
+use axum::http::{header, StatusCode};
+use axum::Extension;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use rema_core::resample::Hooks;
@@ -21,8 +26,8 @@ use crate::error::{AppError, ErrorBody, InputKind};
 use crate::extract::{json_error, parse_json, JsonBody};
 use crate::rows::{rows_to_table, JsonRow};
 pub use crate::store::AnalysisSummary;
-use crate::store::NewAnalysis;
-use crate::{created, run_cancellable, run_compute, run_store, AppState, Limits};
+use crate::store::{Inserted, NewAnalysis};
+use crate::{created, run_cancellable, run_compute, run_store, AppState, Caller, Limits};
 
 /// The body of `POST /v1/analyses`: exactly one of `csv` and `rows`, and a spec.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -142,6 +147,7 @@ fn check_resampling_caps(spec: &AnalysisSpec, limits: &Limits) -> Result<(), App
     responses(
         (status = 201, description = "computed and stored", body = CreatedAnalysis),
         (status = 400, description = "the body is not JSON", body = ErrorBody),
+        (status = 409, description = "the project holds the most analyses the server keeps (`project_full`)", body = ErrorBody),
         (status = 413, description = "the body is over the cap", body = ErrorBody),
         (status = 422, description = "wrong shape, bad data or options, or over a cap", body = ErrorBody),
         (status = 503, description = "overloaded, busy or past the compute timeout", body = ErrorBody),
@@ -149,6 +155,7 @@ fn check_resampling_caps(spec: &AnalysisSpec, limits: &Limits) -> Result<(), App
 )]
 pub async fn create_analysis(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     JsonBody(req): JsonBody<AnalysisRequest>,
 ) -> Result<Response, AppError> {
     let parsed = check_request(req, &state.limits)?;
@@ -178,8 +185,18 @@ pub async fn create_analysis(
     .await??;
 
     let stored = computed.clone();
-    let (id, created_at) = run_store(&state, move |s| s.insert(&stored)).await?;
-    tracing::info!(%id, measure = %computed.measure, k = computed.k, "analysis stored");
+    let cap = Some(state.limits.max_analyses_per_project).filter(|c| *c > 0);
+    let project = caller.project.clone();
+    let (id, created_at) = match run_store(&state, move |s| s.insert(&project, &stored, cap)).await? {
+        Inserted::Stored { id, created_at } => (id, created_at),
+        Inserted::ProjectFull { count } => {
+            return Err(AppError::ProjectFull {
+                project: caller.project,
+                cap: count,
+            })
+        }
+    };
+    tracing::info!(%id, project = %caller.project, measure = %computed.measure, k = computed.k, "analysis stored");
     let result = RawValue::from_string(computed.result).map_err(AppError::internal)?;
     Ok(created(
         format!("/v1/analyses/{id}"),
@@ -307,9 +324,10 @@ fn k_error(k: usize, kind: InputKind, cap: usize) -> AppError {
 )]
 pub async fn get_analysis(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Json<StoredAnalysisBody>, AppError> {
-    let a = fetch(&state, id).await?;
+    let a = fetch(&state, &caller, id).await?;
     let n = a.new;
     let raw = |s: String| RawValue::from_string(s).map_err(AppError::internal);
     let (csv, rows) = if n.input_kind == "rows" {
@@ -334,18 +352,33 @@ pub async fn get_analysis(
     }))
 }
 
-async fn fetch(state: &AppState, id: String) -> Result<crate::store::StoredAnalysis, AppError> {
+async fn fetch(
+    state: &AppState,
+    caller: &Caller,
+    id: String,
+) -> Result<crate::store::StoredAnalysis, AppError> {
     let key = id.clone();
-    run_store(state, move |s| s.get(&key))
+    let project = caller.project.clone();
+    run_store(state, move |s| s.get(&project, &key))
         .await?
-        .ok_or_else(|| AppError::NotFound {
-            message: format!("no analysis with id `{id}`"),
-        })
+        .ok_or_else(|| unknown(&id))
+}
+
+/// The answer for an id the caller's project does not hold, whether or not
+/// another project does.
+fn unknown(id: &str) -> AppError {
+    AppError::NotFound {
+        message: format!("no analysis with id `{id}`"),
+    }
 }
 
 /// The result of a stored analysis, read back into the shared result type.
-async fn fetch_result(state: &AppState, id: String) -> Result<AnalysisResult, AppError> {
-    let a = fetch(state, id).await?;
+async fn fetch_result(
+    state: &AppState,
+    caller: &Caller,
+    id: String,
+) -> Result<AnalysisResult, AppError> {
+    let a = fetch(state, caller, id).await?;
     serde_json::from_str(&a.new.result).map_err(AppError::internal)
 }
 
@@ -364,10 +397,12 @@ async fn fetch_result(state: &AppState, id: String) -> Result<AnalysisResult, Ap
 )]
 pub async fn list_analyses(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<AnalysisList>, AppError> {
     let (limit, offset) = parse_page(query.as_deref().unwrap_or(""))?;
-    let (items, total) = run_store(&state, move |s| s.list(limit, offset)).await?;
+    let project = caller.project;
+    let (items, total) = run_store(&state, move |s| s.list(&project, limit, offset)).await?;
     let next = offset + items.len() as u64;
     Ok(Json(AnalysisList {
         items,
@@ -378,7 +413,31 @@ pub async fn list_analyses(
     }))
 }
 
-fn parse_page(query: &str) -> Result<(u32, u64), AppError> {
+/// Delete a stored analysis of the caller's project.
+#[utoipa::path(
+    delete,
+    path = "/v1/analyses/{id}",
+    params(("id" = String, Path, description = "the id of the analysis")),
+    responses(
+        (status = 204, description = "deleted"),
+        (status = 404, description = "no such analysis in this project", body = ErrorBody),
+    )
+)]
+pub async fn delete_analysis(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    let (key, project) = (id.clone(), caller.project.clone());
+    if run_store(&state, move |s| s.delete(&project, &key)).await? {
+        tracing::info!(%id, project = %caller.project, "analysis deleted");
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(unknown(&id))
+    }
+}
+
+pub(crate) fn parse_page(query: &str) -> Result<(u32, u64), AppError> {
     let mut limit = DEFAULT_PAGE;
     let mut offset = 0u64;
     for pair in query.split('&').filter(|p| !p.is_empty()) {
@@ -423,9 +482,10 @@ fn parse_page(query: &str) -> Result<(u32, u64), AppError> {
 )]
 pub async fn summary_txt(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let result = fetch_result(&state, id).await?;
+    let result = fetch_result(&state, &caller, id).await?;
     let text = rema_data::render::text(&result);
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response())
 }
@@ -442,9 +502,10 @@ pub async fn summary_txt(
 )]
 pub async fn forest_svg(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let result = fetch_result(&state, id).await?;
+    let result = fetch_result(&state, &caller, id).await?;
     let Some(render) = state.forest else {
         return Err(AppError::PlotsUnavailable);
     };
