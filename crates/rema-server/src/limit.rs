@@ -70,12 +70,12 @@ impl RateLimiter {
         let now = Instant::now();
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
         if buckets.len() > PRUNE_ABOVE {
-            buckets.retain(|_, b| b.left + now.duration_since(b.at).as_secs_f64() * per_second < cap);
+            buckets
+                .retain(|_, b| b.left + now.duration_since(b.at).as_secs_f64() * per_second < cap);
         }
-        let bucket = buckets.entry(key.to_string()).or_insert(Bucket {
-            left: cap,
-            at: now,
-        });
+        let bucket = buckets
+            .entry(key.to_string())
+            .or_insert(Bucket { left: cap, at: now });
         let refilled = bucket.left + now.duration_since(bucket.at).as_secs_f64() * per_second;
         bucket.left = refilled.min(cap);
         bucket.at = now;

@@ -328,7 +328,10 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         "rema-server listening"
     );
     if tokens > 0 {
-        tracing::info!(active_tokens = tokens, "authentication: bearer tokens required on /v1");
+        tracing::info!(
+            active_tokens = tokens,
+            "authentication: bearer tokens required on /v1"
+        );
     } else if loopback || args.insecure_open {
         tracing::warn!(
             "authentication: open mode: no token is configured, so anyone who can connect to {bound} \
@@ -369,7 +372,12 @@ async fn serve(args: Args) -> anyhow::Result<()> {
 fn remove_old(store: &Store, days: u32) {
     match store.remove_older_than(days) {
         Ok((analyses, entries)) => {
-            tracing::info!(days, analyses, audit_entries = entries, "retention: removed older data")
+            tracing::info!(
+                days,
+                analyses,
+                audit_entries = entries,
+                "retention: removed older data"
+            )
         }
         Err(e) => tracing::error!(error = %e, "retention: removing older data failed"),
     }

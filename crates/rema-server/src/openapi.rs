@@ -35,13 +35,9 @@ impl Modify for BearerScheme {
             if !path.starts_with("/v1/") {
                 continue;
             }
-            for op in [
-                &mut item.get,
-                &mut item.post,
-                &mut item.delete,
-            ]
-            .into_iter()
-            .flatten()
+            for op in [&mut item.get, &mut item.post, &mut item.delete]
+                .into_iter()
+                .flatten()
             {
                 op.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new(
                     "bearer",

@@ -67,8 +67,7 @@ pub fn parse_origin(origin: &str) -> Result<HeaderValue, String> {
         .or_else(|| origin.strip_prefix("http://"));
     let ok = rest.is_some_and(|r| {
         !r.is_empty()
-            && r
-                .bytes()
+            && r.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
     });
     if !ok {
@@ -100,10 +99,7 @@ pub async fn index() -> impl IntoResponse {
 
 /// `GET /app.js`: the page's script.
 pub async fn script() -> Response {
-    asset(
-        "text/javascript; charset=utf-8",
-        include_str!("web/app.js"),
-    )
+    asset("text/javascript; charset=utf-8", include_str!("web/app.js"))
 }
 
 /// `GET /app.css`: the page's style sheet.
@@ -119,7 +115,13 @@ mod tests {
     fn origins_are_checked() {
         assert!(parse_origin("https://review.example.org").is_ok());
         assert!(parse_origin("http://127.0.0.1:3000").is_ok());
-        for bad in ["*", "review.example.org", "https://", "https://a/b", "ftp://a"] {
+        for bad in [
+            "*",
+            "review.example.org",
+            "https://",
+            "https://a/b",
+            "ftp://a",
+        ] {
             assert!(parse_origin(bad).is_err(), "{bad}");
         }
     }

@@ -11,8 +11,8 @@
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, StatusCode};
-use axum::Extension;
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use axum::Json;
 use rema_core::resample::Hooks;
 use rema_data::spec::Permutations;
@@ -187,15 +187,16 @@ pub async fn create_analysis(
     let stored = computed.clone();
     let cap = Some(state.limits.max_analyses_per_project).filter(|c| *c > 0);
     let project = caller.project.clone();
-    let (id, created_at) = match run_store(&state, move |s| s.insert(&project, &stored, cap)).await? {
-        Inserted::Stored { id, created_at } => (id, created_at),
-        Inserted::ProjectFull { count } => {
-            return Err(AppError::ProjectFull {
-                project: caller.project,
-                cap: count,
-            })
-        }
-    };
+    let (id, created_at) =
+        match run_store(&state, move |s| s.insert(&project, &stored, cap)).await? {
+            Inserted::Stored { id, created_at } => (id, created_at),
+            Inserted::ProjectFull { count } => {
+                return Err(AppError::ProjectFull {
+                    project: caller.project,
+                    cap: count,
+                })
+            }
+        };
     tracing::info!(%id, project = %caller.project, measure = %computed.measure, k = computed.k, "analysis stored");
     let result = RawValue::from_string(computed.result).map_err(AppError::internal)?;
     Ok(created(

@@ -309,7 +309,9 @@ fn now(conn: &Connection) -> rusqlite::Result<String> {
 pub(crate) fn random_hex(bytes: usize) -> rusqlite::Result<String> {
     let mut buf = vec![0u8; bytes];
     getrandom::fill(&mut buf).map_err(|e| {
-        rusqlite::Error::ToSqlConversionFailure(format!("the system's random source failed: {e}").into())
+        rusqlite::Error::ToSqlConversionFailure(
+            format!("the system's random source failed: {e}").into(),
+        )
     })?;
     Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
 }
@@ -426,7 +428,10 @@ mod tests {
         )
         .unwrap();
         let s = Store::init(conn).unwrap();
-        assert!(s.get(DEFAULT_PROJECT, "0123456789abcdef").unwrap().is_some());
+        assert!(s
+            .get(DEFAULT_PROJECT, "0123456789abcdef")
+            .unwrap()
+            .is_some());
     }
 
     #[test]

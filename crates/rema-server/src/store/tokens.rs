@@ -246,11 +246,23 @@ mod tests {
             .unwrap()
             .collect::<rusqlite::Result<_>>()
             .unwrap();
-        assert!(!stored[0].contains(&t.token[18..]), "the secret is not stored");
+        assert!(
+            !stored[0].contains(&t.token[18..]),
+            "the secret is not stored"
+        );
         // A wrong secret with the right id, and malformed tokens.
         let mut wrong = t.token.clone();
-        wrong.replace_range(wrong.len() - 1.., if wrong.ends_with('0') { "1" } else { "0" });
-        for bad in [wrong.as_str(), "", "rema_", "Bearer x", &t.token[..t.token.len() - 1]] {
+        wrong.replace_range(
+            wrong.len() - 1..,
+            if wrong.ends_with('0') { "1" } else { "0" },
+        );
+        for bad in [
+            wrong.as_str(),
+            "",
+            "rema_",
+            "Bearer x",
+            &t.token[..t.token.len() - 1],
+        ] {
             assert_eq!(s.verify_token(bad).unwrap(), None, "{bad}");
         }
         assert_eq!(s.active_tokens().unwrap(), 1);
