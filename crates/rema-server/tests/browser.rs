@@ -195,7 +195,11 @@ struct Devtools {
 fn devtools_targets(port: u16) -> Value {
     use std::io::{Read, Write};
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    write!(s, "GET /json/list HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n").unwrap();
+    write!(
+        s,
+        "GET /json/list HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"
+    )
+    .unwrap();
     let mut r = BufReader::new(s);
     let mut length = 0;
     loop {
@@ -250,7 +254,12 @@ impl Devtools {
         let start = Instant::now();
         let page = loop {
             let list = devtools_targets(port);
-            if let Some(p) = list.as_array().unwrap().iter().find(|t| t["type"] == "page") {
+            if let Some(p) = list
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|t| t["type"] == "page")
+            {
                 break p["webSocketDebuggerUrl"].as_str().unwrap().to_string();
             }
             assert!(start.elapsed() < Duration::from_secs(30), "no page target");
@@ -341,7 +350,10 @@ fn with_a_token_the_page_asks_for_it_keeps_it_in_memory_under_the_security_heade
     );
     dt.call("Page.navigate", json!({ "url": url }));
     dt.wait_for("document.readyState === 'complete' && document.body.dataset.access === 'token'");
-    assert_eq!(dt.eval("document.getElementById('open-notice').hidden"), true);
+    assert_eq!(
+        dt.eval("document.getElementById('open-notice').hidden"),
+        true
+    );
 
     // The headers the browser got with the page and its script.
     for (kind, path) in [("Document", "/"), ("Script", "/app.js")] {
@@ -355,7 +367,11 @@ fn with_a_token_the_page_asks_for_it_keeps_it_in_memory_under_the_security_heade
         let headers = &res["response"]["headers"];
         assert!(res["response"]["url"].as_str().unwrap().contains(path));
         let csp = header(headers, "content-security-policy").unwrap();
-        for directive in ["default-src 'none'", "script-src 'self'", "frame-ancestors 'none'"] {
+        for directive in [
+            "default-src 'none'",
+            "script-src 'self'",
+            "frame-ancestors 'none'",
+        ] {
             assert!(csp.contains(directive), "{kind}: {csp}");
         }
         assert_eq!(header(headers, "x-content-type-options"), Some("nosniff"));
@@ -377,9 +393,15 @@ fn with_a_token_the_page_asks_for_it_keeps_it_in_memory_under_the_security_heade
     let dom = dom.as_str().unwrap();
     assert!(dom.contains("<td>-0.7145</td>"), "{dom}");
     assert!(dom.contains("0.3132 [0.1197, 1.1115]"), "{dom}");
-    assert!(dom.contains("<svg"), "the forest plot, fetched with the token");
+    assert!(
+        dom.contains("<svg"),
+        "the forest plot, fetched with the token"
+    );
     let link = dom.split("id=\"download-svg\"").nth(1).unwrap();
-    assert!(link[..link.find('>').unwrap()].contains("href=\"blob:"), "{link}");
+    assert!(
+        link[..link.find('>').unwrap()].contains("href=\"blob:"),
+        "{link}"
+    );
 
     // The token is in memory only.
     assert!(!dom.contains(&token), "the token is not in the DOM");
@@ -395,7 +417,9 @@ fn with_a_token_the_page_asks_for_it_keeps_it_in_memory_under_the_security_heade
         .filter(|e| e["method"] == "Network.requestWillBeSent")
         .map(|e| &e["params"]["request"])
         .collect();
-    assert!(sent.iter().all(|r| !r["url"].as_str().unwrap().contains(&token)));
+    assert!(sent
+        .iter()
+        .all(|r| !r["url"].as_str().unwrap().contains(&token)));
     let bearer = format!("Bearer {token}");
     let with_token: Vec<&str> = sent
         .iter()

@@ -846,7 +846,9 @@ async fn mantel_haenszel_and_presets_are_served_as_json() {
 
 #[tokio::test]
 async fn the_openapi_document_has_the_bearer_scheme_on_every_v1_route() {
-    let doc = get(&app(AppState::in_memory()), "/openapi.json").await.json();
+    let doc = get(&app(AppState::in_memory()), "/openapi.json")
+        .await
+        .json();
     let scheme = &doc["components"]["securitySchemes"]["bearer"];
     assert_eq!(scheme["type"], "http");
     assert_eq!(scheme["scheme"], "bearer");
