@@ -148,6 +148,18 @@ fn the_page_shows_the_servers_error_naming_the_column() {
     assert!(dom.contains("column `ci`"), "{dom}");
 }
 
+#[test]
+fn an_open_server_says_so_on_its_page() {
+    let Some(chrome) = chromium() else { return };
+    let dir = TempDir::new("browser-open");
+    let server = Server::start(&dir.0.join("rema.db"), &[]);
+    let dom = dump_dom(&chrome, &format!("http://127.0.0.1:{}/", server.port));
+    assert!(dom.contains("data-access=\"open\""), "{dom}");
+    let notice = dom.split("id=\"open-notice\"").nth(1).unwrap();
+    assert!(!notice[..notice.find('>').unwrap()].contains("hidden"), "{dom}");
+    assert!(notice.contains("anyone who can connect to it"), "{dom}");
+}
+
 /// A stand-in forest plot, to check the page's plot path until the plotting
 /// crate is wired into `rema_server::plots`.
 fn fixture_svg(r: &AnalysisResult) -> String {
