@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use rema_server::store::DEFAULT_PROJECT;
+use rema_server::store::{AuditEntry, DEFAULT_PROJECT};
 use rema_server::{app, Access, AppState, Limits, Store};
 
 /// The rema meta-analysis engine over HTTP.
@@ -262,11 +262,11 @@ fn admin(command: Command) -> anyhow::Result<()> {
         },
         Command::AuditLog { db, project, limit } => {
             let (entries, total) = open_store(&db)?.audit_log(project.as_deref(), limit, 0)?;
-            for e in entries {
+            for AuditEntry { at, event: e } in entries {
                 let or_dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_string());
                 println!(
                     "{} {} {} {} {} {} {} {} {}",
-                    e.at,
+                    at,
                     or_dash(&e.token_name),
                     or_dash(&e.project),
                     or_dash(&e.address),

@@ -95,6 +95,7 @@ impl Modify for BearerScheme {
         analyses::AnalysisSummary,
         log::AuditLogPage,
         crate::store::AuditEntry,
+        crate::store::AuditEvent,
         ErrorBody,
         ErrorDetail,
         rema_data::AnalysisSpec,

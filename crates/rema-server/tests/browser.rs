@@ -61,21 +61,26 @@ fn encode(s: &str) -> String {
         .collect()
 }
 
+/// Headless Chromium with a profile of its own in `profile`.
+fn headless(chrome: &PathBuf, profile: &TempDir) -> Command {
+    let mut cmd = Command::new(chrome);
+    cmd.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+    ])
+    .arg(format!("--user-data-dir={}", profile.0.display()));
+    cmd
+}
+
 /// The DOM of `url` after its scripts ran (virtual time lets the fetches finish).
 fn dump_dom(chrome: &PathBuf, url: &str) -> String {
     let profile = TempDir::new("chromium");
-    let mut child = Command::new(chrome)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-dev-shm-usage",
-            "--no-first-run",
-            "--virtual-time-budget=10000",
-            "--dump-dom",
-        ])
-        .arg(format!("--user-data-dir={}", profile.0.display()))
+    let mut child = headless(chrome, &profile)
+        .args(["--virtual-time-budget=10000", "--dump-dom"])
         .arg(url)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -156,7 +161,10 @@ fn an_open_server_says_so_on_its_page() {
     let dom = dump_dom(&chrome, &format!("http://127.0.0.1:{}/", server.port));
     assert!(dom.contains("data-access=\"open\""), "{dom}");
     let notice = dom.split("id=\"open-notice\"").nth(1).unwrap();
-    assert!(!notice[..notice.find('>').unwrap()].contains("hidden"), "{dom}");
+    assert!(
+        !notice[..notice.find('>').unwrap()].contains("hidden"),
+        "{dom}"
+    );
     assert!(notice.contains("anyone who can connect to it"), "{dom}");
 }
 
@@ -234,18 +242,8 @@ fn devtools_targets(port: u16) -> Value {
 impl Devtools {
     fn launch(chrome: &PathBuf) -> Devtools {
         let profile = TempDir::new("chromium-cdp");
-        let mut child = Command::new(chrome)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-dev-shm-usage",
-                "--no-first-run",
-                "--remote-debugging-port=0",
-            ])
-            .arg(format!("--user-data-dir={}", profile.0.display()))
-            .arg("about:blank")
+        let mut child = headless(chrome, &profile)
+            .args(["--remote-debugging-port=0", "about:blank"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

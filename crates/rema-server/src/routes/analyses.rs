@@ -387,10 +387,7 @@ async fn fetch_result(
 #[utoipa::path(
     get,
     path = "/v1/analyses",
-    params(
-        ("limit" = Option<u32>, Query, description = "page size, 1 to 100 (default 20)"),
-        ("offset" = Option<u64>, Query, description = "analyses to skip (default 0)"),
-    ),
+    params(PageQuery),
     responses(
         (status = 200, body = AnalysisList),
         (status = 400, description = "bad limit or offset", body = ErrorBody),
@@ -401,17 +398,62 @@ pub async fn list_analyses(
     Extension(caller): Extension<Caller>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<AnalysisList>, AppError> {
-    let (limit, offset) = parse_page(query.as_deref().unwrap_or(""))?;
     let project = caller.project;
-    let (items, total) = run_store(&state, move |s| s.list(&project, limit, offset)).await?;
-    let next = offset + items.len() as u64;
+    let p = page(&state, query, move |s, limit, offset| {
+        s.list(&project, limit, offset)
+    })
+    .await?;
     Ok(Json(AnalysisList {
+        items: p.items,
+        limit: p.limit,
+        offset: p.offset,
+        total: p.total,
+        next_offset: p.next_offset,
+    }))
+}
+
+/// The query of a listing (`GET /v1/analyses`, `GET /v1/audit-log`), read
+/// by hand so that a bad value is a 400 naming it; this type documents it.
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct PageQuery {
+    /// Page size, 1 to 100 (default 20).
+    limit: Option<u32>,
+    /// Items to skip (default 0).
+    offset: Option<u64>,
+}
+
+/// One page of a listing, before it becomes its route's answer type.
+pub(crate) struct Page<T> {
+    pub items: Vec<T>,
+    pub limit: u32,
+    pub offset: u64,
+    pub total: u64,
+    pub next_offset: Option<u64>,
+}
+
+/// Reads `?limit=&offset=` (400 when bad) and asks the store for that page
+/// (`list` answers the items and the total).
+pub(crate) async fn page<T, F>(
+    state: &AppState,
+    query: Option<String>,
+    list: F,
+) -> Result<Page<T>, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&crate::Store, u32, u64) -> rusqlite::Result<(Vec<T>, u64)> + Send + 'static,
+{
+    let (limit, offset) = parse_page(query.as_deref().unwrap_or(""))?;
+    let (items, total) = run_store(state, move |s| list(s, limit, offset)).await?;
+    let next = offset + items.len() as u64;
+    Ok(Page {
         items,
         limit,
         offset,
         total,
         next_offset: (next < total).then_some(next),
-    }))
+    })
 }
 
 /// Delete a stored analysis of the caller's project.
@@ -438,7 +480,7 @@ pub async fn delete_analysis(
     }
 }
 
-pub(crate) fn parse_page(query: &str) -> Result<(u32, u64), AppError> {
+fn parse_page(query: &str) -> Result<(u32, u64), AppError> {
     let mut limit = DEFAULT_PAGE;
     let mut offset = 0u64;
     for pair in query.split('&').filter(|p| !p.is_empty()) {

@@ -9,9 +9,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::error::{AppError, ErrorBody};
-use crate::routes::analyses::parse_page;
+use crate::routes::analyses::{page, PageQuery};
 use crate::store::AuditEntry;
-use crate::{run_store, AppState, Caller};
+use crate::{AppState, Caller};
 
 /// One page of `GET /v1/audit-log`, newest first.
 #[derive(Debug, Serialize, ToSchema)]
@@ -29,10 +29,7 @@ pub struct AuditLogPage {
 #[utoipa::path(
     get,
     path = "/v1/audit-log",
-    params(
-        ("limit" = Option<u32>, Query, description = "page size, 1 to 100 (default 20)"),
-        ("offset" = Option<u64>, Query, description = "entries to skip (default 0)"),
-    ),
+    params(PageQuery),
     responses(
         (status = 200, body = AuditLogPage),
         (status = 400, description = "bad limit or offset", body = ErrorBody),
@@ -43,16 +40,16 @@ pub async fn audit_log(
     Extension(caller): Extension<Caller>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<AuditLogPage>, AppError> {
-    let (limit, offset) = parse_page(query.as_deref().unwrap_or(""))?;
     let project = caller.project;
-    let (items, total) =
-        run_store(&state, move |s| s.audit_log(Some(&project), limit, offset)).await?;
-    let next = offset + items.len() as u64;
+    let p = page(&state, query, move |s, limit, offset| {
+        s.audit_log(Some(&project), limit, offset)
+    })
+    .await?;
     Ok(Json(AuditLogPage {
-        items,
-        limit,
-        offset,
-        total,
-        next_offset: (next < total).then_some(next),
+        items: p.items,
+        limit: p.limit,
+        offset: p.offset,
+        total: p.total,
+        next_offset: p.next_offset,
     }))
 }

@@ -27,7 +27,7 @@ CREATE INDEX IF NOT EXISTS audit_log_at ON audit_log (at);
 ";
 
 /// A request to record.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct AuditEvent {
     /// The token's id, or `None` (open mode, or not authenticated).
     pub token_id: Option<String>,
@@ -49,20 +49,13 @@ pub struct AuditEvent {
 }
 
 /// A recorded request, as `GET /v1/audit-log` and `rema-server audit-log`
-/// show it.
+/// show it: when, and the request (flattened into the same object).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     /// When the answer was sent (UTC, RFC 3339).
     pub at: String,
-    pub token_id: Option<String>,
-    pub token_name: Option<String>,
-    pub project: Option<String>,
-    pub address: Option<String>,
-    pub method: String,
-    pub route: String,
-    pub analysis_id: Option<String>,
-    pub status: u16,
-    pub outcome: String,
+    #[serde(flatten)]
+    pub event: AuditEvent,
 }
 
 impl Store {
@@ -114,15 +107,17 @@ impl Store {
         let rows = stmt.query_map(params![project, limit as i64, offset as i64], |r| {
             Ok(AuditEntry {
                 at: r.get(0)?,
-                token_id: r.get(1)?,
-                token_name: r.get(2)?,
-                project: r.get(3)?,
-                address: r.get(4)?,
-                method: r.get(5)?,
-                route: r.get(6)?,
-                analysis_id: r.get(7)?,
-                status: r.get(8)?,
-                outcome: r.get(9)?,
+                event: AuditEvent {
+                    token_id: r.get(1)?,
+                    token_name: r.get(2)?,
+                    project: r.get(3)?,
+                    address: r.get(4)?,
+                    method: r.get(5)?,
+                    route: r.get(6)?,
+                    analysis_id: r.get(7)?,
+                    status: r.get(8)?,
+                    outcome: r.get(9)?,
+                },
             })
         })?;
         Ok((rows.collect::<rusqlite::Result<_>>()?, total as u64))
@@ -149,7 +144,7 @@ mod tests {
         s.record(&event("a", 404)).unwrap();
         let (a, total) = s.audit_log(Some("a"), 10, 0).unwrap();
         assert_eq!(total, 2);
-        assert_eq!(a[0].status, 404, "newest first");
+        assert_eq!(a[0].event.status, 404, "newest first");
         let (all, total) = s.audit_log(None, 1, 0).unwrap();
         assert_eq!((all.len(), total), (1, 3));
     }
