@@ -5,7 +5,7 @@
 //! fault of the server itself is a 5xx, and its details go to the log, never
 //! to the client.
 
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use rema_data::{DataError, Location};
@@ -55,6 +55,18 @@ pub enum AppError {
     BodyTimeout { seconds: f64 },
     /// A configured cap on k or on resampling was exceeded (422 `limit_exceeded`).
     LimitExceeded { field: String, message: String },
+    /// No `Authorization: Bearer` token where one is needed, or one that is
+    /// not valid (401 `unauthorized`, with `WWW-Authenticate`).
+    Unauthorized { presented: bool },
+    /// The token sent more requests than its rate allows (429
+    /// `rate_limited`, with `Retry-After`).
+    RateLimited { seconds: u64 },
+    /// Too many failed authentications from the client's address (429
+    /// `too_many_failures`, with `Retry-After`).
+    TooManyFailures { seconds: u64 },
+    /// The project holds as many analyses as the server allows (409
+    /// `project_full`).
+    ProjectFull { project: String, cap: u64 },
     /// No such analysis or route (404 `not_found`).
     NotFound { message: String },
     /// The method is not allowed on this route (405 `method_not_allowed`).
@@ -86,6 +98,11 @@ impl AppError {
             | AppError::LimitExceeded { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
+            AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            AppError::RateLimited { .. } | AppError::TooManyFailures { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            AppError::ProjectFull { .. } => StatusCode::CONFLICT,
             AppError::NotFound { .. } | AppError::PlotsUnavailable => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Overloaded | AppError::Busy { .. } | AppError::Timeout { .. } => {
@@ -120,6 +137,31 @@ impl AppError {
             AppError::LimitExceeded { field, message } => {
                 ("limit_exceeded", message.clone(), Some(field.clone()))
             }
+            AppError::Unauthorized { presented: false } => (
+                "unauthorized",
+                "this route needs a token: send `Authorization: Bearer <token>`; the operator creates tokens with `rema-server token create`".to_string(),
+                None,
+            ),
+            AppError::Unauthorized { presented: true } => (
+                "unauthorized",
+                "the bearer token is not valid (unknown, revoked or mistyped); send `Authorization: Bearer <token>` with a token from the operator".to_string(),
+                None,
+            ),
+            AppError::RateLimited { seconds } => (
+                "rate_limited",
+                format!("this token sent more requests than the server allows per minute; retry in {seconds} s"),
+                None,
+            ),
+            AppError::TooManyFailures { seconds } => (
+                "too_many_failures",
+                format!("too many failed authentications from this address; retry in {seconds} s with a valid token"),
+                None,
+            ),
+            AppError::ProjectFull { project, cap } => (
+                "project_full",
+                format!("project `{project}` holds {cap} analyses, the most this server keeps per project; delete some (DELETE /v1/analyses/{{id}}) or ask the operator to raise REMA_MAX_ANALYSES_PER_PROJECT"),
+                None,
+            ),
             AppError::NotFound { message } => ("not_found", message.clone(), None),
             AppError::MethodNotAllowed => (
                 "method_not_allowed",
@@ -168,13 +210,31 @@ impl IntoResponse for AppError {
         } else if status.is_server_error() {
             tracing::warn!(%status, "request refused");
         }
-        (
+        let mut res = (
             status,
             Json(ErrorBody {
                 error: self.detail(),
             }),
         )
-            .into_response()
+            .into_response();
+        let extra = match &self {
+            AppError::Unauthorized { presented: false } => Some((
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"rema\""),
+            )),
+            AppError::Unauthorized { presented: true } => Some((
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"rema\", error=\"invalid_token\""),
+            )),
+            AppError::RateLimited { seconds } | AppError::TooManyFailures { seconds } => {
+                Some((header::RETRY_AFTER, HeaderValue::from(*seconds)))
+            }
+            _ => None,
+        };
+        if let Some((name, value)) = extra {
+            res.headers_mut().insert(name, value);
+        }
+        res
     }
 }
 

@@ -3,11 +3,15 @@
 //! The server is a function: [`app`] builds the router, so tests drive it with
 //! `tower::ServiceExt::oneshot` and no socket. `main.rs` binds it.
 //!
-//! - `routes/`: the routes of `/v1` (`analyses.rs`, `audit.rs`) and their
-//!   router [`routes::v1`], with their request and response types;
+//! - `routes/`: the routes of `/v1` (`analyses.rs`, `audit.rs`, `log.rs`)
+//!   and their router [`routes::v1`], with their request and response types;
+//! - `auth.rs`: the middleware of `/v1`: bearer tokens, projects, rate
+//!   limits and the audit log; `limit.rs` the token buckets it uses.
+//! - `web.rs`: the web page and the security headers of every response.
+//! - `tls.rs`: TLS (rustls) from PEM files.
 //! - `extract.rs`: JSON bodies under the caps, errors naming the field.
 //! - `error.rs`: [`AppError`], the one place errors become JSON responses.
-//! - `store.rs`: the SQLite store of analyses.
+//! - `store/`: the SQLite store of analyses, tokens and the audit log.
 //! - `rows.rs`: studies sent as JSON objects instead of CSV.
 //! - `plots.rs`: the extension point for the forest plot.
 //! - `openapi.rs`: the OpenAPI document, generated from the types.
@@ -17,23 +21,27 @@
 //! time, under a deadline ([`Limits`]), so a long analysis never stalls
 //! `/healthz` or the other requests.
 
+pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod limit;
 pub mod openapi;
 pub mod plots;
 pub mod routes;
 pub mod rows;
 pub mod serve;
 pub mod store;
+pub mod tls;
+pub mod web;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
@@ -42,6 +50,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::ToSchema;
 
+pub use auth::{Access, Caller};
 pub use error::AppError;
 pub use plots::ForestRenderer;
 pub use store::Store;
@@ -68,6 +77,14 @@ pub struct Limits {
     /// in (408 past it), so a client trickling its body cannot hold a
     /// connection and a request slot for ever.
     pub body_timeout: Duration,
+    /// Requests per minute one token may send (429 above; 0: no limit).
+    /// Requests let in without a token (open mode) are not limited.
+    pub rate_limit_per_minute: u32,
+    /// Failed authentications per minute from one address before its
+    /// requests are answered 429 (0: no limit).
+    pub auth_failures_per_minute: u32,
+    /// Analyses one project may hold (409 `project_full` above; 0: no cap).
+    pub max_analyses_per_project: u64,
 }
 
 impl Default for Limits {
@@ -83,6 +100,9 @@ impl Default for Limits {
                 .unwrap_or(2),
             max_in_flight: 1024,
             body_timeout: Duration::from_secs(30),
+            rate_limit_per_minute: 600,
+            auth_failures_per_minute: 10,
+            max_analyses_per_project: 100_000,
         }
     }
 }
@@ -98,6 +118,13 @@ pub struct AppState {
     pub in_flight: Arc<Semaphore>,
     /// Draws forest plots (rema-plot by default); `None` answers 404.
     pub forest: Option<ForestRenderer>,
+    /// Whether requests without a token are let in while no token exists
+    /// ([`Access::OpenUntilTokens`] by default).
+    pub access: Access,
+    /// The per-token and per-address rate limiters.
+    pub limiters: Arc<auth::Limiters>,
+    /// Origins allowed to call the API from a browser (CORS); empty: none.
+    pub cors_origins: Arc<[HeaderValue]>,
 }
 
 impl AppState {
@@ -105,9 +132,15 @@ impl AppState {
         AppState {
             compute: Arc::new(Semaphore::new(limits.compute_workers.max(1))),
             in_flight: Arc::new(Semaphore::new(limits.max_in_flight.max(1))),
+            limiters: Arc::new(auth::Limiters {
+                per_token: limit::RateLimiter::new(limits.rate_limit_per_minute),
+                failures: limit::RateLimiter::new(limits.auth_failures_per_minute),
+            }),
             limits: Arc::new(limits),
             store,
             forest: plots::default_renderer(),
+            access: Access::OpenUntilTokens,
+            cors_origins: Arc::new([]),
         }
     }
 
@@ -120,14 +153,24 @@ impl AppState {
     }
 }
 
-/// The router of every route.
+/// The router of every route: `/v1` behind [`auth::authenticate`] and the
+/// in-flight limit, every response with [`web::security_headers`], and CORS
+/// for [`AppState::cors_origins`] when there are any.
 pub fn app(state: AppState) -> Router {
-    let v1 = routes::v1().layer(middleware::from_fn_with_state(
-        state.clone(),
-        limit_in_flight,
-    ));
-    Router::new()
-        .route("/", get(index))
+    let v1 = routes::v1()
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            limit_in_flight,
+        ));
+    let cors = (!state.cors_origins.is_empty()).then(|| web::cors(&state.cors_origins));
+    let router = Router::new()
+        .route("/", get(web::index))
+        .route("/app.js", get(web::script))
+        .route("/app.css", get(web::style))
         .route("/healthz", get(healthz))
         .route("/openapi.json", get(openapi::openapi_json))
         .nest("/v1", v1)
@@ -137,8 +180,13 @@ pub fn app(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             AppError::internal("a handler panicked").into_response()
         }))
+        .layer(middleware::from_fn(web::security_headers))
         .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .with_state(state);
+    match cors {
+        Some(cors) => router.layer(cors),
+        None => router,
+    }
 }
 
 /// Refuses `/v1` requests beyond [`Limits::max_in_flight`] with 503 at once,
@@ -161,23 +209,20 @@ pub struct Health {
     pub status: String,
     /// The version of rema.
     pub version: String,
+    /// `token` when `/v1` needs a bearer token, `open` when it lets anyone
+    /// in (no token configured, on a loopback address or `--insecure-open`).
+    pub access: String,
 }
 
-/// Health check.
+/// Health check; says whether the API needs a token.
 #[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health)))]
-pub async fn healthz() -> Json<Health> {
-    Json(Health {
+pub async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, AppError> {
+    let open = auth::is_open(&state).await?;
+    Ok(Json(Health {
         status: "ok".to_string(),
         version: rema_data::VERSION.to_string(),
-    })
-}
-
-/// The web page (plain HTML and JS, compiled into the binary).
-async fn index() -> impl IntoResponse {
-    (
-        [(header::CACHE_CONTROL, "no-cache")],
-        Html(include_str!("web/index.html")),
-    )
+        access: if open { "open" } else { "token" }.to_string(),
+    }))
 }
 
 async fn not_found() -> AppError {

@@ -229,6 +229,119 @@ async fn each_bad_request_gets_its_status_code_and_field() {
     assert!(answers().await.len() >= 19);
 }
 
+/// A router that needs a token, with `limits`, and the token of project `p`.
+fn tokens_only(limits: Limits) -> (axum::Router, String) {
+    let mut state = AppState::new(Store::in_memory().unwrap(), limits);
+    state.access = rema_server::Access::TokensOnly;
+    let token = state.store.create_token("t", "p").unwrap().token;
+    (app(state), token)
+}
+
+/// One request to `/v1/analyses`: status, headers, JSON body.
+async fn send_as(
+    router: &axum::Router,
+    token: Option<&str>,
+    method: Method,
+    body: String,
+) -> (u16, axum::http::HeaderMap, Value) {
+    let mut req = Request::builder()
+        .method(method)
+        .uri("/v1/analyses")
+        .header(header::CONTENT_TYPE, "application/json");
+    if let Some(t) = token {
+        req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    let res = router
+        .clone()
+        .oneshot(req.body(Body::from(body)).unwrap())
+        .await
+        .unwrap();
+    let (status, headers) = (res.status().as_u16(), res.headers().clone());
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    (status, headers, serde_json::from_slice(&bytes).unwrap())
+}
+
+/// The refusals about tokens, from servers that need one: (name, message).
+/// The oneshot requests have no address, so they share one failure count.
+async fn token_answers() -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    let mut wrong = Vec::new();
+    let mut check = |name: &'static str,
+                     (status, headers, v): (u16, axum::http::HeaderMap, Value),
+                     want: (u16, &str),
+                     header: Option<(&str, &str)>| {
+        let header_ok = header.is_none_or(|(k, val)| headers.get(k).is_some_and(|h| h == val));
+        if status != want.0
+            || v["error"]["code"] != want.1
+            || !v["error"]["field"].is_null()
+            || !header_ok
+        {
+            wrong.push(format!("{name}: {status} {headers:?} {v}"));
+        }
+        out.push((
+            name,
+            v["error"]["message"].as_str().unwrap_or("").to_string(),
+        ));
+    };
+
+    // Two failures a minute per address: the third request is refused,
+    // whatever its token.
+    let (r, token) = tokens_only(Limits {
+        auth_failures_per_minute: 2,
+        ..Limits::default()
+    });
+    let answer = send_as(&r, None, Method::GET, String::new()).await;
+    check(
+        "no token",
+        answer,
+        (401, "unauthorized"),
+        Some(("www-authenticate", "Bearer realm=\"rema\"")),
+    );
+    let answer = send_as(&r, Some("rema_wrong"), Method::GET, String::new()).await;
+    let challenge = "Bearer realm=\"rema\", error=\"invalid_token\"";
+    check(
+        "a token that is not valid",
+        answer,
+        (401, "unauthorized"),
+        Some(("www-authenticate", challenge)),
+    );
+    let answer = send_as(&r, Some(&token), Method::GET, String::new()).await;
+    check(
+        "too many failed authentications",
+        answer,
+        (429, "too_many_failures"),
+        Some(("retry-after", "30")),
+    );
+
+    // Two requests a minute per token, one analysis per project.
+    let (r, token) = tokens_only(Limits {
+        rate_limit_per_minute: 2,
+        max_analyses_per_project: 1,
+        ..Limits::default()
+    });
+    let bcg = json!({"csv": BCG, "spec": {"measure": "RR"}}).to_string();
+    let (status, _, v) = send_as(&r, Some(&token), Method::POST, bcg.clone()).await;
+    assert_eq!(status, 201, "{v}");
+    let answer = send_as(&r, Some(&token), Method::POST, bcg).await;
+    check("a full project", answer, (409, "project_full"), None);
+    let answer = send_as(&r, Some(&token), Method::GET, String::new()).await;
+    check(
+        "too many requests from one token",
+        answer,
+        (429, "rate_limited"),
+        Some(("retry-after", "30")),
+    );
+    assert!(wrong.is_empty(), "wrong answers:\n{}", wrong.join("\n"));
+    out
+}
+
+#[tokio::test]
+async fn each_refusal_about_tokens_gets_its_status_code_and_header() {
+    assert_eq!(token_answers().await.len(), 5);
+}
+
 /// docs/ERRORS.md quotes every message verbatim, under the case's name.
 #[tokio::test]
 async fn errors_md_quotes_every_server_message() {
@@ -236,7 +349,7 @@ async fn errors_md_quotes_every_server_message() {
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/ERRORS.md"))
             .unwrap();
     let mut missing = Vec::new();
-    for (name, m) in answers().await {
+    for (name, m) in answers().await.into_iter().chain(token_answers().await) {
         if !doc.contains(&format!("## {name}\n")) || !doc.contains(&m) {
             missing.push(format!("## {name}\n{m}"));
         }

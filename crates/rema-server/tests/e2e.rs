@@ -1,13 +1,14 @@
 //! End to end: the real `rema-server` binary on a loopback port with a
 //! temporary database. It answers the BCG data with metafor's numbers,
 //! refuses malformed bodies with JSON errors, serves 200 concurrent analyses,
-//! loses nothing to a kill -9, and stops cleanly on SIGTERM.
+//! loses nothing to a kill -9, and stops cleanly on SIGTERM, all with a
+//! bearer token.
 
 mod common;
 
 use std::time::Instant;
 
-use common::{bcg_body, request, Server, TempDir, BCG};
+use common::{bcg_body, create_token, request_with, Server, TempDir, BCG};
 use serde_json::{json, Value};
 
 /// Relative tolerance for iterative quantities (REML), as the golden suite.
@@ -72,6 +73,9 @@ fn the_binary_serves_metafors_numbers_refuses_bad_input_and_survives_kill_9() {
     let server = Server::start(&db, &[("REMA_MAX_BODY_BYTES", "65536")]);
     assert!(db.exists(), "the database file is created on first start");
     assert_eq!(server.request("GET", "/healthz", None).status, 200);
+    // A token created while the server runs turns authentication on.
+    let token = create_token(&db, "e2e", "default");
+    let server = server.with_token(&token);
 
     // BCG by REML: metafor's numbers.
     let res = server.request("POST", "/v1/analyses", Some(&bcg_body()));
@@ -138,10 +142,17 @@ fn the_binary_serves_metafors_numbers_refuses_bad_input_and_survives_kill_9() {
     let port = server.port;
     let threads: Vec<_> = (0..200)
         .map(|i| {
+            let token = token.clone();
             std::thread::spawn(move || {
                 let method = ["REML", "DL", "PM", "FE"][i % 4];
                 let body = json!({"csv": BCG, "spec": {"measure": "RR", "method": method}});
-                let res = request(port, "POST", "/v1/analyses", Some(&body.to_string()));
+                let res = request_with(
+                    port,
+                    Some(&token),
+                    "POST",
+                    "/v1/analyses",
+                    Some(&body.to_string()),
+                );
                 assert_eq!(res.status, 201, "{}", res.body);
                 res.json()
             })
@@ -154,7 +165,7 @@ fn the_binary_serves_metafors_numbers_refuses_bad_input_and_survives_kill_9() {
 
     // kill -9 and restart: every answered analysis is still there, unchanged.
     server.kill9();
-    let server = Server::start(&db, &[]);
+    let server = Server::start(&db, &[]).with_token(&token);
     for a in &answered {
         let id = a["id"].as_str().unwrap();
         let res = server.request("GET", &format!("/v1/analyses/{id}"), None);
@@ -209,7 +220,9 @@ fn result_equals_the_cli_json_for_the_same_file() {
     let cli_json: Value = serde_json::from_slice(&out.stdout).unwrap();
 
     let dir = TempDir::new("cli");
-    let server = Server::start(&dir.0.join("rema.db"), &[]);
+    let db = dir.0.join("rema.db");
+    let token = create_token(&db, "cli", "default");
+    let server = Server::start(&db, &[]).with_token(&token);
     let body = json!({
         "csv": std::fs::read_to_string(file).unwrap(),
         "name": file,
@@ -232,19 +245,22 @@ fn load_run_2000_requests_at_32_concurrent_without_errors() {
         .unwrap_or(2000);
     let clients = 32;
     let dir = TempDir::new("load");
-    let server = Server::start(&dir.0.join("rema.db"), &[]);
+    let db = dir.0.join("rema.db");
+    let token = create_token(&db, "load", "default");
+    // One token sends every request: its rate limit is lifted for the run.
+    let server = Server::start(&db, &[("REMA_RATE_LIMIT_PER_MINUTE", "0")]).with_token(&token);
     let port = server.port;
     let body = bcg_body();
     let start = Instant::now();
     let threads: Vec<_> = (0..clients)
         .map(|c| {
-            let body = body.clone();
+            let (body, token) = (body.clone(), token.clone());
             std::thread::spawn(move || {
                 let mut latencies = Vec::new();
                 let mut errors = Vec::new();
                 for _ in (c..total).step_by(clients) {
                     let t = Instant::now();
-                    let res = request(port, "POST", "/v1/analyses", Some(&body));
+                    let res = request_with(port, Some(&token), "POST", "/v1/analyses", Some(&body));
                     latencies.push(t.elapsed());
                     if res.status != 201 {
                         errors.push(format!("{} {}", res.status, res.body));
@@ -290,16 +306,15 @@ fn load_run_2000_requests_at_32_concurrent_without_errors() {
 fn sigterm_lets_the_request_in_flight_finish_and_refuses_new_ones() {
     use std::io::{Read, Write};
     let dir = TempDir::new("sigterm");
-    let server = Server::start(
-        &dir.0.join("rema.db"),
-        &[("RUST_LOG", "info,tower_http=debug")],
-    );
+    let db = dir.0.join("rema.db");
+    let token = create_token(&db, "sigterm", "default");
+    let server = Server::start(&db, &[("RUST_LOG", "info,tower_http=debug")]);
     let body = bcg_body();
     let (first, rest) = body.split_at(body.len() / 2);
     let mut conn = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
     write!(
         conn,
-        "POST /v1/analyses HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{first}",
+        "POST /v1/analyses HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{first}",
         body.len()
     )
     .unwrap();

@@ -3,6 +3,7 @@
 //! after the header timeout; a client that disconnects mid-request
 //! leaves nothing stored; kill -9 in a loop under concurrent writes leaves
 //! the SQLite file consistent with every acknowledged (201) analysis in it.
+//! Every server here requires a bearer token.
 
 mod common;
 
@@ -12,7 +13,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{bcg_body, request, Server, TempDir};
+use common::{bcg_body, create_token, request_with, Server, TempDir};
+
+/// A server on a fresh `db` with a token, which it requires.
+fn secured(db: &std::path::Path, env: &[(&str, &str)]) -> Server {
+    let token = create_token(db, "faults", "default");
+    Server::start(db, env).with_token(&token)
+}
 
 fn total(server: &Server) -> u64 {
     let list = server.request("GET", "/v1/analyses?limit=1", None).json();
@@ -21,10 +28,11 @@ fn total(server: &Server) -> u64 {
 
 /// Sends the headers and the first `sent` bytes of `body`, then returns the
 /// open stream.
-fn partial_post(port: u16, body: &str, sent: usize) -> TcpStream {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+fn partial_post(server: &Server, body: &str, sent: usize) -> TcpStream {
+    let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
     let head = format!(
-        "POST /v1/analyses HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        "POST /v1/analyses HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        server.token.as_deref().unwrap(),
         body.len()
     );
     s.write_all(head.as_bytes()).unwrap();
@@ -36,9 +44,9 @@ fn partial_post(port: u16, body: &str, sent: usize) -> TcpStream {
 #[test]
 fn a_client_trickling_its_body_is_cut_off_with_408_and_nothing_is_stored() {
     let dir = TempDir::new("slow");
-    let server = Server::start(&dir.0.join("rema.db"), &[("REMA_BODY_TIMEOUT_SECS", "1")]);
+    let server = secured(&dir.0.join("rema.db"), &[("REMA_BODY_TIMEOUT_SECS", "1")]);
     let body = bcg_body();
-    let mut s = partial_post(server.port, &body, 10);
+    let mut s = partial_post(&server, &body, 10);
     s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
     // One byte every 200 ms: the whole body would take minutes.
     let mut answer = Vec::new();
@@ -78,7 +86,7 @@ fn a_client_trickling_its_body_is_cut_off_with_408_and_nothing_is_stored() {
 #[test]
 fn a_client_trickling_its_headers_is_disconnected_after_the_header_timeout() {
     let dir = TempDir::new("slow-headers");
-    let server = Server::start(&dir.0.join("rema.db"), &[("REMA_HEADER_TIMEOUT_SECS", "1")]);
+    let server = secured(&dir.0.join("rema.db"), &[("REMA_HEADER_TIMEOUT_SECS", "1")]);
     let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
     s.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
         .unwrap();
@@ -122,10 +130,10 @@ fn a_client_trickling_its_headers_is_disconnected_after_the_header_timeout() {
 #[test]
 fn a_client_that_disconnects_mid_request_leaves_nothing_behind() {
     let dir = TempDir::new("disconnect");
-    let server = Server::start(&dir.0.join("rema.db"), &[]);
+    let server = secured(&dir.0.join("rema.db"), &[]);
     let body = bcg_body();
     for cut in [0, 1, body.len() / 2, body.len() - 1] {
-        let s = partial_post(server.port, &body, cut);
+        let s = partial_post(&server, &body, cut);
         s.shutdown(std::net::Shutdown::Both).unwrap();
         drop(s);
     }
@@ -141,19 +149,20 @@ fn kill_9_in_a_loop_under_concurrent_writes_loses_no_acknowledged_analysis() {
     let dir = TempDir::new("kill9");
     let db = dir.0.join("rema.db");
     let acked: Arc<Mutex<Vec<String>>> = Arc::default();
+    let token = create_token(&db, "kill9", "default");
     for cycle in 0..5 {
-        let server = Server::start(&db, &[]);
+        let server = Server::start(&db, &[]).with_token(&token);
         let port = server.port;
         let stop = Arc::new(AtomicBool::new(false));
         let writers: Vec<_> = (0..4)
             .map(|_| {
-                let (stop, acked) = (stop.clone(), acked.clone());
+                let (stop, acked, token) = (stop.clone(), acked.clone(), token.clone());
                 std::thread::spawn(move || {
                     let body = bcg_body();
                     while !stop.load(Ordering::Relaxed) {
                         // A killed server answers nothing; only 201s count.
                         let Ok(res) = std::panic::catch_unwind(|| {
-                            request(port, "POST", "/v1/analyses", Some(&body))
+                            request_with(port, Some(&token), "POST", "/v1/analyses", Some(&body))
                         }) else {
                             break;
                         };
@@ -189,7 +198,7 @@ fn kill_9_in_a_loop_under_concurrent_writes_loses_no_acknowledged_analysis() {
     assert_eq!(check, "ok");
     drop(conn);
     // ...and every acknowledged analysis is there after a restart.
-    let server = Server::start(&db, &[]);
+    let server = Server::start(&db, &[]).with_token(&token);
     for id in &acked {
         let res = server.request("GET", &format!("/v1/analyses/{id}"), None);
         assert_eq!(res.status, 200, "acknowledged {id} lost to kill -9");

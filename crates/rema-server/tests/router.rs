@@ -843,3 +843,83 @@ async fn mantel_haenszel_and_presets_are_served_as_json() {
     .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_option");
     assert_eq!(e["field"], "spec.random");
 }
+
+#[tokio::test]
+async fn the_openapi_document_has_the_bearer_scheme_on_every_v1_route() {
+    let doc = get(&app(AppState::in_memory()), "/openapi.json")
+        .await
+        .json();
+    let scheme = &doc["components"]["securitySchemes"]["bearer"];
+    assert_eq!(scheme["type"], "http");
+    assert_eq!(scheme["scheme"], "bearer");
+    assert!(doc["paths"]["/v1/analyses/{id}"].get("delete").is_some());
+    assert!(doc["paths"]["/v1/audit-log"].get("get").is_some());
+    assert!(doc["paths"]["/healthz"]["get"].get("security").is_none());
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if !path.starts_with("/v1/") {
+            continue;
+        }
+        for (method, op) in item.as_object().unwrap() {
+            assert_eq!(op["security"][0]["bearer"], json!([]), "{method} {path}");
+            assert!(op["responses"].get("401").is_some(), "{method} {path}");
+        }
+    }
+}
+
+/// A state that never lets a request in without a token, with one token.
+fn tokens_only() -> (AppState, String) {
+    let mut state = AppState::in_memory();
+    state.access = rema_server::Access::TokensOnly;
+    let token = state.store.create_token("t", "p").unwrap().token;
+    (state, token)
+}
+
+#[tokio::test]
+async fn tokens_only_refuses_requests_without_a_valid_token_even_with_no_token_left() {
+    let (state, token) = tokens_only();
+    let store = state.store.clone();
+    let r = app(state);
+    let a = get(&r, "/v1/analyses").await;
+    let e = a.error(StatusCode::UNAUTHORIZED, "unauthorized");
+    assert!(e["message"].as_str().unwrap().contains("Bearer"), "{e}");
+    assert_eq!(a.headers[header::WWW_AUTHENTICATE], "Bearer realm=\"rema\"");
+    assert_eq!(a.headers[header::CACHE_CONTROL], "no-store");
+    let with = |t: &str| {
+        Request::get("/v1/analyses")
+            .header(header::AUTHORIZATION, format!("Bearer {t}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    assert_eq!(send(&r, with(&token)).await.status, StatusCode::OK);
+    store.revoke_token("t").unwrap();
+    send(&r, with(&token))
+        .await
+        .error(StatusCode::UNAUTHORIZED, "unauthorized");
+    // No active token left: still closed, unlike a loopback server.
+    get(&r, "/v1/analyses")
+        .await
+        .error(StatusCode::UNAUTHORIZED, "unauthorized");
+    assert_eq!(get(&r, "/healthz").await.json()["access"], "token");
+}
+
+#[tokio::test]
+async fn the_page_and_its_assets_carry_the_security_headers() {
+    let r = app(AppState::in_memory());
+    for (path, kind) in [
+        ("/", "text/html"),
+        ("/app.js", "text/javascript"),
+        ("/app.css", "text/css"),
+    ] {
+        let a = get(&r, path).await;
+        assert_eq!(a.status, StatusCode::OK, "{path}");
+        assert!(a.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with(kind));
+        assert_eq!(
+            a.headers[header::CONTENT_SECURITY_POLICY],
+            rema_server::web::CSP
+        );
+        assert_eq!(a.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    }
+}

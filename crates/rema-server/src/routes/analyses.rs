@@ -1,4 +1,8 @@
-//! `/v1/analyses`: create (`POST`), list, fetch and the forest plot.
+//! `/v1/analyses`: create (`POST`), list, fetch, delete and the forest plot.
+//!
+//! Every handler acts in the caller's project ([`Caller`], set by the
+//! authentication middleware): an analysis of another project is 404, as an
+//! unknown id.
 //!
 //! `POST /v1/analyses` runs [`rema_data::analyze_with`] with the same
 //! [`AnalysisSpec`] the CLI builds from its flags, and answers the result
@@ -6,8 +10,9 @@
 //! JSON of `rema analyze --format json` for the same input.
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::header;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use axum::Json;
 use rema_core::resample::Hooks;
 use rema_data::spec::Permutations;
@@ -21,8 +26,8 @@ use crate::error::{AppError, ErrorBody, InputKind};
 use crate::extract::{json_error, parse_json, JsonBody};
 use crate::rows::{rows_to_table, JsonRow};
 pub use crate::store::AnalysisSummary;
-use crate::store::NewAnalysis;
-use crate::{created, run_cancellable, run_compute, run_store, AppState, Limits};
+use crate::store::{Inserted, NewAnalysis};
+use crate::{created, run_cancellable, run_compute, run_store, AppState, Caller, Limits};
 
 /// The body of `POST /v1/analyses`: exactly one of `csv` and `rows`, and a spec.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -142,6 +147,7 @@ fn check_resampling_caps(spec: &AnalysisSpec, limits: &Limits) -> Result<(), App
     responses(
         (status = 201, description = "computed and stored", body = CreatedAnalysis),
         (status = 400, description = "the body is not JSON", body = ErrorBody),
+        (status = 409, description = "the project holds the most analyses the server keeps (`project_full`)", body = ErrorBody),
         (status = 413, description = "the body is over the cap", body = ErrorBody),
         (status = 422, description = "wrong shape, bad data or options, or over a cap", body = ErrorBody),
         (status = 503, description = "overloaded, busy or past the compute timeout", body = ErrorBody),
@@ -149,6 +155,7 @@ fn check_resampling_caps(spec: &AnalysisSpec, limits: &Limits) -> Result<(), App
 )]
 pub async fn create_analysis(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     JsonBody(req): JsonBody<AnalysisRequest>,
 ) -> Result<Response, AppError> {
     let parsed = check_request(req, &state.limits)?;
@@ -178,8 +185,19 @@ pub async fn create_analysis(
     .await??;
 
     let stored = computed.clone();
-    let (id, created_at) = run_store(&state, move |s| s.insert(&stored)).await?;
-    tracing::info!(%id, measure = %computed.measure, k = computed.k, "analysis stored");
+    let cap = Some(state.limits.max_analyses_per_project).filter(|c| *c > 0);
+    let project = caller.project.clone();
+    let (id, created_at) =
+        match run_store(&state, move |s| s.insert(&project, &stored, cap)).await? {
+            Inserted::Stored { id, created_at } => (id, created_at),
+            Inserted::ProjectFull { count } => {
+                return Err(AppError::ProjectFull {
+                    project: caller.project,
+                    cap: count,
+                })
+            }
+        };
+    tracing::info!(%id, project = %caller.project, measure = %computed.measure, k = computed.k, "analysis stored");
     let result = RawValue::from_string(computed.result).map_err(AppError::internal)?;
     Ok(created(
         format!("/v1/analyses/{id}"),
@@ -307,9 +325,10 @@ fn k_error(k: usize, kind: InputKind, cap: usize) -> AppError {
 )]
 pub async fn get_analysis(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Json<StoredAnalysisBody>, AppError> {
-    let a = fetch(&state, id).await?;
+    let a = fetch(&state, &caller, id).await?;
     let n = a.new;
     let raw = |s: String| RawValue::from_string(s).map_err(AppError::internal);
     let (csv, rows) = if n.input_kind == "rows" {
@@ -334,18 +353,33 @@ pub async fn get_analysis(
     }))
 }
 
-async fn fetch(state: &AppState, id: String) -> Result<crate::store::StoredAnalysis, AppError> {
+async fn fetch(
+    state: &AppState,
+    caller: &Caller,
+    id: String,
+) -> Result<crate::store::StoredAnalysis, AppError> {
     let key = id.clone();
-    run_store(state, move |s| s.get(&key))
+    let project = caller.project.clone();
+    run_store(state, move |s| s.get(&project, &key))
         .await?
-        .ok_or_else(|| AppError::NotFound {
-            message: format!("no analysis with id `{id}`"),
-        })
+        .ok_or_else(|| unknown(&id))
+}
+
+/// The answer for an id the caller's project does not hold, whether or not
+/// another project does.
+fn unknown(id: &str) -> AppError {
+    AppError::NotFound {
+        message: format!("no analysis with id `{id}`"),
+    }
 }
 
 /// The result of a stored analysis, read back into the shared result type.
-async fn fetch_result(state: &AppState, id: String) -> Result<AnalysisResult, AppError> {
-    let a = fetch(state, id).await?;
+async fn fetch_result(
+    state: &AppState,
+    caller: &Caller,
+    id: String,
+) -> Result<AnalysisResult, AppError> {
+    let a = fetch(state, caller, id).await?;
     serde_json::from_str(&a.new.result).map_err(AppError::internal)
 }
 
@@ -353,10 +387,7 @@ async fn fetch_result(state: &AppState, id: String) -> Result<AnalysisResult, Ap
 #[utoipa::path(
     get,
     path = "/v1/analyses",
-    params(
-        ("limit" = Option<u32>, Query, description = "page size, 1 to 100 (default 20)"),
-        ("offset" = Option<u64>, Query, description = "analyses to skip (default 0)"),
-    ),
+    params(PageQuery),
     responses(
         (status = 200, body = AnalysisList),
         (status = 400, description = "bad limit or offset", body = ErrorBody),
@@ -364,18 +395,89 @@ async fn fetch_result(state: &AppState, id: String) -> Result<AnalysisResult, Ap
 )]
 pub async fn list_analyses(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<AnalysisList>, AppError> {
-    let (limit, offset) = parse_page(query.as_deref().unwrap_or(""))?;
-    let (items, total) = run_store(&state, move |s| s.list(limit, offset)).await?;
-    let next = offset + items.len() as u64;
+    let project = caller.project;
+    let p = page(&state, query, move |s, limit, offset| {
+        s.list(&project, limit, offset)
+    })
+    .await?;
     Ok(Json(AnalysisList {
+        items: p.items,
+        limit: p.limit,
+        offset: p.offset,
+        total: p.total,
+        next_offset: p.next_offset,
+    }))
+}
+
+/// The query of a listing (`GET /v1/analyses`, `GET /v1/audit-log`), read
+/// by hand so that a bad value is a 400 naming it; this type documents it.
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct PageQuery {
+    /// Page size, 1 to 100 (default 20).
+    limit: Option<u32>,
+    /// Items to skip (default 0).
+    offset: Option<u64>,
+}
+
+/// One page of a listing, before it becomes its route's answer type.
+pub(crate) struct Page<T> {
+    pub items: Vec<T>,
+    pub limit: u32,
+    pub offset: u64,
+    pub total: u64,
+    pub next_offset: Option<u64>,
+}
+
+/// Reads `?limit=&offset=` (400 when bad) and asks the store for that page
+/// (`list` answers the items and the total).
+pub(crate) async fn page<T, F>(
+    state: &AppState,
+    query: Option<String>,
+    list: F,
+) -> Result<Page<T>, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&crate::Store, u32, u64) -> rusqlite::Result<(Vec<T>, u64)> + Send + 'static,
+{
+    let (limit, offset) = parse_page(query.as_deref().unwrap_or(""))?;
+    let (items, total) = run_store(state, move |s| list(s, limit, offset)).await?;
+    let next = offset + items.len() as u64;
+    Ok(Page {
         items,
         limit,
         offset,
         total,
         next_offset: (next < total).then_some(next),
-    }))
+    })
+}
+
+/// Delete a stored analysis of the caller's project.
+#[utoipa::path(
+    delete,
+    path = "/v1/analyses/{id}",
+    params(("id" = String, Path, description = "the id of the analysis")),
+    responses(
+        (status = 204, description = "deleted"),
+        (status = 404, description = "no such analysis in this project", body = ErrorBody),
+    )
+)]
+pub async fn delete_analysis(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    let (key, project) = (id.clone(), caller.project.clone());
+    if run_store(&state, move |s| s.delete(&project, &key)).await? {
+        tracing::info!(%id, project = %caller.project, "analysis deleted");
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(unknown(&id))
+    }
 }
 
 fn parse_page(query: &str) -> Result<(u32, u64), AppError> {
@@ -423,9 +525,10 @@ fn parse_page(query: &str) -> Result<(u32, u64), AppError> {
 )]
 pub async fn summary_txt(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let result = fetch_result(&state, id).await?;
+    let result = fetch_result(&state, &caller, id).await?;
     let text = rema_data::render::text(&result);
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response())
 }
@@ -442,9 +545,10 @@ pub async fn summary_txt(
 )]
 pub async fn forest_svg(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let result = fetch_result(&state, id).await?;
+    let result = fetch_result(&state, &caller, id).await?;
     let Some(render) = state.forest else {
         return Err(AppError::PlotsUnavailable);
     };

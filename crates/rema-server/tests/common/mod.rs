@@ -1,6 +1,8 @@
 //! Helpers of the end-to-end tests: the real `rema-server` binary on a
 //! loopback port with a temporary database, and a minimal HTTP/1.1 client
 //! (one request per connection) so the tests need no HTTP client crate.
+//! [`create_token`] runs `rema-server token create`; a [`Server`] given a
+//! token ([`Server::with_token`]) sends it with every request.
 
 #![allow(dead_code)]
 
@@ -40,6 +42,35 @@ pub struct Server {
     pub port: u16,
     /// Lines the server logs after it started listening.
     pub log: mpsc::Receiver<String>,
+    /// The bearer token [`Server::request`] sends, if any.
+    pub token: Option<String>,
+}
+
+/// Runs `rema-server` with `args` on the database `db`.
+pub fn admin(db: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_rema-server"))
+        .args(args)
+        .env("REMA_DB", db)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("rema-server runs")
+}
+
+/// `rema-server token create --name NAME --project PROJECT` on `db`: the
+/// token it prints.
+pub fn create_token(db: &Path, name: &str, project: &str) -> String {
+    let out = admin(
+        db,
+        &["token", "create", "--name", name, "--project", project],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert!(token.starts_with("rema_"), "{token}");
+    token
 }
 
 impl Server {
@@ -80,11 +111,30 @@ impl Server {
             child,
             port,
             log: rx,
+            token: None,
         }
     }
 
+    /// This server, sending `token` with every [`Server::request`].
+    pub fn with_token(mut self, token: &str) -> Server {
+        self.token = Some(token.to_string());
+        self
+    }
+
+    /// A request with this server's token, if it has one.
     pub fn request(&self, method: &str, path: &str, body: Option<&str>) -> Response {
-        request(self.port, method, path, body)
+        request_with(self.port, self.token.as_deref(), method, path, body)
+    }
+
+    /// A request with `token` (or none), whatever this server's token.
+    pub fn request_as(
+        &self,
+        token: Option<&str>,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+    ) -> Response {
+        request_with(self.port, token, method, path, body)
     }
 
     /// SIGKILL: no chance to flush or clean up.
@@ -148,13 +198,28 @@ impl Response {
     }
 }
 
-/// One request on its own connection (`Connection: close`).
+/// One request on its own connection (`Connection: close`), no token.
 pub fn request(port: u16, method: &str, path: &str, body: Option<&str>) -> Response {
+    request_with(port, None, method, path, body)
+}
+
+/// One request on its own connection, with `Authorization: Bearer <token>`
+/// when `token` is given.
+pub fn request_with(
+    port: u16,
+    token: Option<&str>,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+) -> Response {
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connects");
     s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
     let body = body.unwrap_or("");
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
     let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
         body.len()
     );
     // The server may answer (413) and close before reading a large body:
