@@ -138,6 +138,14 @@ pub(crate) fn ensure_valid<E>(value: f64, ok: bool, bad: impl FnOnce() -> E) -> 
     }
 }
 
+/// "a, b or c": the names of a choice, for messages.
+pub(crate) fn or_list(names: &[&str]) -> String {
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => names.concat(),
+    }
+}
+
 /// The choice among `all` whose `name` is `key` (the spelling `raw` already
 /// normalised), or the message that lists every name: the parsing of the
 /// choice enums, `what` naming the option (`measure`, `method`).

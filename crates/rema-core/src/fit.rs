@@ -10,8 +10,6 @@
 //!   and H² = Q/df, as metafor;
 //! - prediction interval β̂ ± c·√(Var(β̂) + τ̂²) with c from the same test.
 
-use std::str::FromStr;
-
 use crate::dist;
 
 use crate::error::{Error, Result};
@@ -35,8 +33,10 @@ pub enum Test {
     Adhoc,
 }
 
-impl Test {
-    /// metafor's name of the test (`"z"`, `"knha"`); [`FromStr`] also accepts
+choice_names!(
+    Test,
+    "test",
+    /// metafor's name of the test (`"z"`, `"knha"`); [`FromStr`](std::str::FromStr) also accepts
     /// `hksj` and `hk`.
     ///
     /// ```
@@ -45,14 +45,14 @@ impl Test {
     /// assert_eq!("HKSJ".parse::<Test>(), Ok(Test::Knha));
     /// assert!("t".parse::<Test>().is_err());
     /// ```
-    pub fn name(self) -> &'static str {
-        match self {
-            Test::Z => "z",
-            Test::Knha => "knha",
-            Test::Adhoc => "adhoc",
-        }
+    {
+        Z => "z",
+        Knha => "knha" | "hksj" | "hk",
+        Adhoc => "adhoc" | "knha-trunc",
     }
+);
 
+impl Test {
     /// Every test, by its name.
     pub const ALL: [Test; 3] = [Test::Z, Test::Knha, Test::Adhoc];
 
@@ -65,20 +65,6 @@ impl Test {
     /// ```
     pub fn uses_t(self) -> bool {
         self != Test::Z
-    }
-}
-
-display_by_name!(Test);
-
-impl FromStr for Test {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Test, String> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "z" => Ok(Test::Z),
-            "knha" | "hksj" | "hk" => Ok(Test::Knha),
-            "adhoc" | "knha-trunc" => Ok(Test::Adhoc),
-            _ => Err(format!("unknown test `{s}`; expected z, knha or adhoc")),
-        }
     }
 }
 
@@ -239,7 +225,9 @@ pub enum PiDist {
     T,
 }
 
-impl PiDist {
+choice_names!(
+    PiDist,
+    "pi_dist",
     /// The option's name: `test` or `t`.
     ///
     /// ```
@@ -247,26 +235,11 @@ impl PiDist {
     /// assert_eq!("t".parse::<PiDist>(), Ok(PiDist::T));
     /// assert_eq!(PiDist::Test.name(), "test");
     /// ```
-    pub fn name(self) -> &'static str {
-        match self {
-            PiDist::Test => "test",
-            PiDist::T => "t",
-        }
+    {
+        Test => "test",
+        T => "t",
     }
-}
-
-display_by_name!(PiDist);
-
-impl FromStr for PiDist {
-    type Err = String;
-    fn from_str(s: &str) -> Result<PiDist, String> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "test" => Ok(PiDist::Test),
-            "t" => Ok(PiDist::T),
-            _ => Err(format!("unknown pi_dist `{s}`; expected test or t")),
-        }
-    }
-}
+);
 
 /// A prediction with its confidence and prediction intervals: metafor's
 /// `predict()`, on the analysis scale.

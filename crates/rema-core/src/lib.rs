@@ -46,6 +46,44 @@ macro_rules! display_by_name {
     };
 }
 
+/// The spellings of a choice enum, written once: `name()` (the name the
+/// option's value is written with; its doc comment given first), `Display`
+/// by that name, and `FromStr` taking the name or an alias in any case, with
+/// white space around it, and otherwise the message "unknown {what} `{s}`;
+/// expected a, b or c".
+macro_rules! choice_names {
+    (
+        $t:ident, $what:literal,
+        $(#[$doc:meta])*
+        { $($v:ident => $name:literal $(| $alias:literal)*),+ $(,)? }
+    ) => {
+        impl $t {
+            $(#[$doc])*
+            pub fn name(self) -> &'static str {
+                match self {
+                    $($t::$v => $name,)+
+                }
+            }
+        }
+
+        display_by_name!($t);
+
+        impl std::str::FromStr for $t {
+            type Err = String;
+            fn from_str(s: &str) -> std::result::Result<$t, String> {
+                match s.trim().to_ascii_lowercase().as_str() {
+                    $($name $(| $alias)* => Ok($t::$v),)+
+                    _ => Err(format!(
+                        "unknown {} `{s}`; expected {}",
+                        $what,
+                        crate::error::or_list(&[$($name),+])
+                    )),
+                }
+            }
+        }
+    };
+}
+
 pub mod audit;
 pub mod bias;
 pub mod confint;

@@ -28,14 +28,7 @@ pub(crate) fn brent(mut f: impl FnMut(f64) -> f64, a: f64, b: f64) -> Option<f64
             d = b - a;
             e = d;
         }
-        if fc.abs() < fb.abs() {
-            a = b;
-            b = c;
-            c = a;
-            fa = fb;
-            fb = fc;
-            fc = fa;
-        }
+        ((a, fa), (b, fb), (c, fc)) = best_last((a, fa), (b, fb), (c, fc));
         let tol = 2.0 * f64::EPSILON * b.abs() + 1e-15;
         let m = 0.5 * (c - b);
         if m.abs() <= tol || fb == 0.0 {
@@ -78,6 +71,22 @@ pub(crate) fn brent(mut f: impl FnMut(f64) -> f64, a: f64, b: f64) -> Option<f64
         }
     }
     None
+}
+
+/// zeroin's exchange of the bracket's ends (x, f(x)): `b` becomes the end
+/// with the smaller |f| and `c` the other, with `a` (the previous estimate)
+/// the `b` it replaced. Shared by [`brent`] and the permutation CI's
+/// `R_zeroin2`.
+pub(crate) fn best_last(
+    a: (f64, f64),
+    b: (f64, f64),
+    c: (f64, f64),
+) -> ((f64, f64), (f64, f64), (f64, f64)) {
+    if c.1.abs() < b.1.abs() {
+        (b, c, b)
+    } else {
+        (a, b, c)
+    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 use rema_core::fit::critical_value;
 use rema_core::{effect_sizes, glmm_plo_mods, Design, EffectSizes, GlmmOptions, StudyData};
 
-use crate::columns::{select_studies, StudyTable};
+use crate::columns::StudyTable;
 use crate::error::{DataError, Result};
 use crate::moderators::ModeratorDesign;
 use crate::result::{CoefficientResult, GlmmDetails, StudyEffect, Summary, Transformed};
@@ -44,14 +44,7 @@ pub(crate) struct GlmmModerators {
 pub(crate) fn fit(table: &Table, a: &Analysis) -> Result<GlmmModel> {
     let measure = a.measure();
     let level = a.spec.level.percent();
-    let spec = &a.spec;
-    let (selected, st) = select_studies(
-        table,
-        measure,
-        &a.spec.mods,
-        spec.missing,
-        spec.sheet.as_deref(),
-    )?;
+    let (selected, st) = a.select_studies(table)?;
     let es = effect_sizes(measure, &st.data, &a.effect).map_err(|e| st.core_error(e))?;
     let mods = if a.spec.mods.is_empty() {
         None

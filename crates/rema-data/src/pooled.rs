@@ -21,7 +21,7 @@ use rema_core::pooling::{ChiSquareTest, Pooling, RandomEffects, TablesFit};
 use rema_core::subgroup::{members, q_between};
 use rema_core::{EffectSizes, MantelHaenszel, Peto, PiDist, PooledSummary, StudyData, Tables};
 
-use crate::columns::{select_studies, StudyTable};
+use crate::columns::StudyTable;
 use crate::error::{DataError, Location, Result};
 use crate::result::{
     ChiSquare, CumulativeRow, LeaveOneOutRow, PoolingResult, StudyEffect, SubgroupResult, Summary,
@@ -156,10 +156,8 @@ impl Pool<'_> {
 pub(crate) fn fit(table: &Table, a: &Analysis) -> Result<PooledModel> {
     let measure = a.measure();
     let level = a.spec.level;
+    let (selected, st) = a.select_studies(table)?;
     let spec = &a.spec;
-    let extra: Vec<String> = spec.mods.iter().chain(&spec.by).cloned().collect();
-    let (selected, st) =
-        select_studies(table, measure, &extra, spec.missing, spec.sheet.as_deref())?;
     let StudyData::Binary(counts) = &st.data else {
         return Err(DataError::option(
             "method",

@@ -17,9 +17,10 @@ use rema_core::{
 };
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::columns::MissingAction;
+use crate::columns::{select_studies, MissingAction, Selected, StudyTable};
 use crate::convert::ConversionOptions;
 use crate::error::{DataError, Result};
+use crate::table::Table;
 
 /// The seed of resampling when the spec gives none (the CLI draws one and
 /// records it; plans and the server use this one).
@@ -836,6 +837,26 @@ impl Analysis {
     /// The measure.
     pub fn measure(&self) -> Measure {
         self.spec.measure
+    }
+
+    /// The studies of `table` for a model fitted to the counts (methods
+    /// GLMM, MH, PETO): the sheet checked and the rows with the values the
+    /// measure, `mods` and `by` need selected (see [`select_studies`]).
+    pub(crate) fn select_studies(&self, table: &Table) -> Result<(Selected, StudyTable)> {
+        let extra: Vec<String> = self
+            .spec
+            .mods
+            .iter()
+            .chain(&self.spec.by)
+            .cloned()
+            .collect();
+        select_studies(
+            table,
+            self.measure(),
+            &extra,
+            self.spec.missing,
+            self.spec.sheet.as_deref(),
+        )
     }
 
     /// The options of an rma.uni fit; `None` for the GLMM.

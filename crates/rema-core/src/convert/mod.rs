@@ -27,8 +27,6 @@ pub mod se;
 pub mod walter_yao2007;
 pub mod wan2014;
 
-use std::str::FromStr;
-
 /// A reported summary that cannot be converted.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ConvertError {
@@ -75,7 +73,9 @@ pub enum SdRangeMethod {
     WalterYao2007,
 }
 
-impl MeanMethod {
+choice_names!(
+    MeanMethod,
+    "mean conversion",
     /// The method's name, as the module that implements it (`luo2018`, `hozo2005`).
     ///
     /// ```
@@ -83,15 +83,15 @@ impl MeanMethod {
     /// assert_eq!(MeanMethod::default().name(), "luo2018");
     /// assert_eq!("hozo2005".parse::<MeanMethod>(), Ok(MeanMethod::Hozo2005));
     /// ```
-    pub fn name(self) -> &'static str {
-        match self {
-            MeanMethod::Luo2018 => "luo2018",
-            MeanMethod::Hozo2005 => "hozo2005",
-        }
+    {
+        Luo2018 => "luo2018" | "luo",
+        Hozo2005 => "hozo2005" | "hozo",
     }
-}
+);
 
-impl SdRangeMethod {
+choice_names!(
+    SdRangeMethod,
+    "SD-from-range conversion",
     /// The method's name, as the module that implements it (`wan2014`,
     /// `hozo2005`, `walter_yao2007`).
     ///
@@ -100,43 +100,12 @@ impl SdRangeMethod {
     /// assert_eq!(SdRangeMethod::default().name(), "wan2014");
     /// assert_eq!("walter_yao2007".parse::<SdRangeMethod>(), Ok(SdRangeMethod::WalterYao2007));
     /// ```
-    pub fn name(self) -> &'static str {
-        match self {
-            SdRangeMethod::Wan2014 => "wan2014",
-            SdRangeMethod::Hozo2005 => "hozo2005",
-            SdRangeMethod::WalterYao2007 => "walter_yao2007",
-        }
+    {
+        Wan2014 => "wan2014" | "wan",
+        Hozo2005 => "hozo2005" | "hozo",
+        WalterYao2007 => "walter_yao2007" | "walter2007" | "walter_yao",
     }
-}
-
-display_by_name!(MeanMethod, SdRangeMethod);
-
-impl FromStr for MeanMethod {
-    type Err = String;
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
-        match s.to_ascii_lowercase().as_str() {
-            "luo2018" | "luo" => Ok(MeanMethod::Luo2018),
-            "hozo2005" | "hozo" => Ok(MeanMethod::Hozo2005),
-            _ => Err(format!(
-                "unknown mean conversion `{s}`; expected luo2018 or hozo2005"
-            )),
-        }
-    }
-}
-
-impl FromStr for SdRangeMethod {
-    type Err = String;
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
-        match s.to_ascii_lowercase().as_str() {
-            "wan2014" | "wan" => Ok(SdRangeMethod::Wan2014),
-            "hozo2005" | "hozo" => Ok(SdRangeMethod::Hozo2005),
-            "walter_yao2007" | "walter2007" | "walter_yao" => Ok(SdRangeMethod::WalterYao2007),
-            _ => Err(format!(
-                "unknown SD-from-range conversion `{s}`; expected wan2014, hozo2005 or walter_yao2007"
-            )),
-        }
-    }
-}
+);
 
 pub(crate) fn check(
     quantity: &'static str,

@@ -39,9 +39,9 @@
 //! (see [`super::Heterogeneity`]). The weights are metafor's `weights()`:
 //! Sᵢ = bᵢcᵢ/nᵢ (OR), cᵢn₁ᵢ/nᵢ (RR), n₁ᵢn₂ᵢ/nᵢ (RD), in percent of their sum.
 
-use super::{check_finite, ChiSquareTest, Heterogeneity, Pooled, Tables};
-use super::{informative, name_tables, Pooling, PoolingMethod, TablesFit};
-use crate::effect::{BinaryStudy, EffectOptions, StudyData};
+use super::{check_finite, ChiSquareTest, CorrectionNote, Heterogeneity, MethodFit, Pooled};
+use super::{name_tables, Pooling, PoolingMethod, TableEffects, Tables, TablesFit};
+use crate::effect::{AddTo, BinaryStudy, EffectOptions, EffectSizes, StudyData};
 use crate::error::{Error, Result};
 use crate::measure::Measure;
 
@@ -134,7 +134,8 @@ impl Pooling<MhMethod> {
                 })
             }
         };
-        let super::Kept { double_zero, in_q } = self.kept(tables)?;
+        let kept = self.kept(tables)?;
+        let (double_zero, in_q) = (&kept.double_zero, &kept.in_q);
         if double_zero.len() == t.len() {
             return Err(Error::Undefined {
                 what: "the Mantel–Haenszel estimate",
@@ -158,7 +159,7 @@ impl Pooling<MhMethod> {
         }
         let pooled = Pooled::wald(estimate, se, self.level);
         if !double_zero.is_empty() {
-            let in_sums = if idle == double_zero {
+            let in_sums = if idle == *double_zero {
                 "adding nothing to the Mantel–Haenszel sums"
             } else {
                 "kept in the Mantel–Haenszel sums, as in metafor"
@@ -170,16 +171,16 @@ impl Pooling<MhMethod> {
             };
             notes.push(format!(
                 "double-zero (no events, or only events, in both groups), {q} and {in_sums}: {}",
-                name_tables(&double_zero)
+                name_tables(double_zero)
             ));
         }
-        if !idle.is_empty() && idle != double_zero {
+        if !idle.is_empty() && idle != *double_zero {
             notes.push(format!(
                 "adding nothing to the Mantel–Haenszel sums (no events in either group): {}",
                 name_tables(&idle)
             ));
         }
-        let (yi, vi) = self.effects(t, &in_q, &mut notes)?;
+        let (yi, vi) = self.per_table(t, in_q, &mut notes)?;
         let q = yi
             .iter()
             .zip(&vi)
@@ -221,69 +222,35 @@ impl Pooling<MhMethod> {
         } else {
             None
         };
-        Ok(TablesFit {
-            method: PoolingMethod::MantelHaenszel,
+        let fit = MethodFit {
             measure,
-            level: self.level,
-            k: t.len(),
-            k_pos: informative(t),
             pooled,
             heterogeneity,
             odds_ratio_tests,
             weights,
-            in_q,
-            yi,
-            vi,
-            double_zero,
-            notes,
-        })
+            effects: (yi, vi),
+        };
+        Ok(self.assemble(PoolingMethod::MantelHaenszel, t, kept, fit, notes))
+    }
+}
+
+/// The escalc effects of the tables, as metafor computes them for Q.
+impl TableEffects for MhMethod {
+    fn effects(&self, tables: Vec<BinaryStudy>, add: f64, to: AddTo) -> Result<EffectSizes> {
+        let options = EffectOptions { add: Some(add), to };
+        crate::effect::compute(self.measure, &StudyData::Binary(tables), &options)
     }
 
-    /// The escalc effects of the tables `in_q`, as metafor computes them for Q.
-    fn effects(
-        &self,
-        t: &[BinaryStudy],
-        in_q: &[usize],
-        notes: &mut Vec<String>,
-    ) -> Result<(Vec<f64>, Vec<f64>)> {
-        if in_q.is_empty() {
-            return Ok((Vec::new(), Vec::new()));
+    fn correction_note(&self) -> CorrectionNote {
+        CorrectionNote {
+            lead: "Q",
+            effects: match self.measure {
+                Measure::Or => "log odds ratios",
+                Measure::Rr => "log risk ratios",
+                _ => "risk differences",
+            },
+            uses: "the pooled estimate uses the counts as they are",
         }
-        let subset: Vec<BinaryStudy> = in_q.iter().map(|&i| t[i]).collect();
-        let options = EffectOptions {
-            add: Some(self.add),
-            to: self.to,
-        };
-        let es = crate::effect::compute(self.method.measure, &StudyData::Binary(subset), &options)
-            .map_err(|e| match e {
-                Error::NonFiniteEffect {
-                    study,
-                    measure,
-                    reason,
-                } => Error::NonFiniteEffect {
-                    study: in_q[study],
-                    measure,
-                    reason,
-                },
-                Error::InvalidVariance { study, value } => Error::InvalidVariance {
-                    study: in_q[study],
-                    value,
-                },
-                other => other,
-            })?;
-        let corrected: Vec<usize> = es.corrected.iter().map(|&j| in_q[j]).collect();
-        let effects = match self.method.measure {
-            Measure::Or => "log odds ratios",
-            Measure::Rr => "log risk ratios",
-            _ => "risk differences",
-        };
-        notes.extend(self.correction_note(
-            "Q",
-            effects,
-            "the pooled estimate uses the counts as they are",
-            &corrected,
-        ));
-        Ok((es.yi, es.vi))
     }
 }
 
@@ -572,18 +539,5 @@ mod tests {
                 Err(Error::InvalidOption { option: "add", .. })
             ));
         }
-    }
-
-    #[test]
-    fn q_without_a_correction_names_the_zero_table() {
-        let tables = Tables::new(&[t(4.0, 119.0, 11.0, 128.0), t(0.0, 50.0, 3.0, 47.0)]).unwrap();
-        let err = MantelHaenszel::new(Measure::Or)
-            .continuity(0.5, AddTo::None)
-            .fit(&tables)
-            .unwrap_err();
-        assert!(
-            matches!(err, Error::NonFiniteEffect { study: 1, .. }),
-            "{err}"
-        );
     }
 }

@@ -38,7 +38,7 @@ pub use peto::{Peto, PetoMethod};
 pub use random::RandomEffects;
 
 use crate::dist;
-use crate::effect::{AddTo, BinaryStudy};
+use crate::effect::{AddTo, BinaryStudy, EffectSizes};
 use crate::error::{Error, Result};
 use crate::fit::critical_value;
 use crate::leave_one_out::PooledSummary;
@@ -187,26 +187,118 @@ impl<M> Pooling<M> {
         Ok(Kept { double_zero, in_q })
     }
 
-    /// The note on the continuity correction of the per-table `effects`
-    /// ("log odds ratios", ...) behind `lead` ("Q"), if any table had one;
-    /// `uses` says what ignores it.
-    fn correction_note(
+    /// The fit from what `method` pooled and the parts every method shares.
+    fn assemble(
         &self,
-        lead: &str,
-        effects: &str,
-        uses: &str,
-        corrected: &[usize],
-    ) -> Option<String> {
-        (!corrected.is_empty()).then(|| {
-            format!(
+        method: PoolingMethod,
+        t: &[BinaryStudy],
+        kept: Kept,
+        fit: MethodFit,
+        notes: Vec<String>,
+    ) -> TablesFit {
+        let (yi, vi) = fit.effects;
+        TablesFit {
+            method,
+            measure: fit.measure,
+            level: self.level,
+            k: t.len(),
+            k_pos: informative(t),
+            pooled: fit.pooled,
+            heterogeneity: fit.heterogeneity,
+            odds_ratio_tests: fit.odds_ratio_tests,
+            weights: fit.weights,
+            in_q: kept.in_q,
+            yi,
+            vi,
+            double_zero: kept.double_zero,
+            notes,
+        }
+    }
+
+    /// The per-table effects of the tables `in_q` (metafor `res$yi`,
+    /// `res$vi`), by the method's own formula with the continuity
+    /// correction; a note names the tables it was added to.
+    fn per_table(
+        &self,
+        t: &[BinaryStudy],
+        in_q: &[usize],
+        notes: &mut Vec<String>,
+    ) -> Result<(Vec<f64>, Vec<f64>)>
+    where
+        M: TableEffects,
+    {
+        if in_q.is_empty() {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let subset = in_q.iter().map(|&i| t[i]).collect();
+        let es = self
+            .method
+            .effects(subset, self.add, self.to)
+            .map_err(|e| match e {
+                Error::NonFiniteEffect {
+                    study,
+                    measure,
+                    reason,
+                } => Error::NonFiniteEffect {
+                    study: in_q[study],
+                    measure,
+                    reason,
+                },
+                Error::InvalidVariance { study, value } => Error::InvalidVariance {
+                    study: in_q[study],
+                    value,
+                },
+                other => other,
+            })?;
+        if !es.corrected.is_empty() {
+            let corrected: Vec<usize> = es.corrected.iter().map(|&j| in_q[j]).collect();
+            let CorrectionNote {
+                lead,
+                effects,
+                uses,
+            } = self.method.correction_note();
+            notes.push(format!(
                 "{lead}: {} added to each cell for the {effects} (metafor add = {}, to = \"{}\"; {uses}): {}",
                 self.add,
                 self.add,
                 self.to.name(),
-                name_tables(corrected)
-            )
-        })
+                name_tables(&corrected)
+            ));
+        }
+        Ok((es.yi, es.vi))
     }
+}
+
+/// A method's per-table effects (metafor `escalc`'s `yi` and `vi` beside
+/// the pooled fit).
+trait TableEffects {
+    /// The effects of `tables` with `add` added to the cells of those chosen
+    /// by `to`; positions in errors and in `corrected` are in `tables`.
+    fn effects(&self, tables: Vec<BinaryStudy>, add: f64, to: AddTo) -> Result<EffectSizes>;
+
+    /// The words of the note on the continuity correction.
+    fn correction_note(&self) -> CorrectionNote;
+}
+
+/// The words of the note on the continuity correction of the per-table
+/// effects: what they are behind (`lead`, "Q"), what they are (`effects`,
+/// "log odds ratios") and what ignores the correction (`uses`).
+struct CorrectionNote {
+    lead: &'static str,
+    effects: &'static str,
+    uses: &'static str,
+}
+
+/// What one method pooled; [`Pooling::assemble`] adds the rest of a
+/// [`TablesFit`].
+struct MethodFit {
+    measure: Measure,
+    pooled: Pooled,
+    heterogeneity: Heterogeneity,
+    odds_ratio_tests: Option<OddsRatioTests>,
+    weights: Vec<f64>,
+    /// The per-table effects of the tables in Q, and their variances.
+    effects: (Vec<f64>, Vec<f64>),
 }
 
 /// Which method pooled a [`TablesFit`].
@@ -498,6 +590,35 @@ mod tests {
             name_tables(&[0, 4, 9]),
             "tables 1, 5 and 10 (1-based, in input order)"
         );
+    }
+
+    /// Without a continuity correction, a per-table effect that is not
+    /// finite (a zero cell behind Mantel–Haenszel's Q, a double-zero table
+    /// kept for Peto's) is an error naming the table.
+    #[test]
+    fn per_table_effects_without_correction_name_the_zero_table() {
+        let t = |ai, bi, ci, di| BinaryStudy { ai, bi, ci, di };
+        let zero_cell =
+            Tables::new(&[t(4.0, 119.0, 11.0, 128.0), t(0.0, 50.0, 3.0, 47.0)]).unwrap();
+        let double_zero =
+            Tables::new(&[t(4.0, 119.0, 11.0, 128.0), t(0.0, 10.0, 0.0, 9.0)]).unwrap();
+        let fits = [
+            MantelHaenszel::new(Measure::Or)
+                .continuity(0.5, AddTo::None)
+                .fit(&zero_cell),
+            Peto::new()
+                .drop00(false)
+                .continuity(0.5, AddTo::None)
+                .fit(&double_zero),
+        ];
+        for fit in fits {
+            let err = fit.unwrap_err();
+            assert!(
+                matches!(err, Error::NonFiniteEffect { study: 1, .. }),
+                "{err}"
+            );
+        }
+        assert!(Peto::new().drop00(false).fit(&double_zero).is_ok());
     }
 
     #[test]

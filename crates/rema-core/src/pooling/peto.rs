@@ -24,9 +24,9 @@
 //! continuity correction `add` under the rule `to`; they are reported for
 //! the tables in Q and enter nothing else.
 
-use super::{check_finite, name_tables, Pooling, PoolingMethod, TablesFit};
-use super::{Heterogeneity, Pooled, Tables};
-use crate::effect::BinaryStudy;
+use super::{check_finite, name_tables, CorrectionNote, MethodFit, Pooling, PoolingMethod};
+use super::{Heterogeneity, Pooled, TableEffects, Tables, TablesFit};
+use crate::effect::{AddTo, BinaryStudy, EffectSizes};
 use crate::error::{Error, Result};
 use crate::measure::Measure;
 
@@ -79,7 +79,7 @@ impl Pooling<PetoMethod> {
     /// # Ok::<(), Error>(())
     /// ```
     pub fn fit(&self, tables: &Tables) -> Result<TablesFit> {
-        let super::Kept { double_zero, in_q } = self.kept(tables)?;
+        let kept = self.kept(tables)?;
         let t = tables.as_slice();
         let (o_e, v): (Vec<f64>, Vec<f64>) = t.iter().map(observed_expected).unzip();
         let sum_v: f64 = v.iter().sum();
@@ -101,10 +101,10 @@ impl Pooling<PetoMethod> {
             .sum::<f64>()
             - sum_o_e * sum_o_e / sum_v)
             .max(0.0);
-        let heterogeneity = Heterogeneity::new(q, in_q.len(), k_pos > 1);
+        let heterogeneity = Heterogeneity::new(q, kept.in_q.len(), k_pos > 1);
         check_finite("Peto's odds ratio", &pooled, &heterogeneity)?;
         let mut notes = Vec::new();
-        if !double_zero.is_empty() {
+        if !kept.double_zero.is_empty() {
             notes.push(format!(
                 "double-zero (no events, or only events, in both groups), adding nothing (Vᵢ = 0){}: {}",
                 if self.drop00 {
@@ -112,7 +112,7 @@ impl Pooling<PetoMethod> {
                 } else {
                     " but counted in Q's degrees of freedom (drop00 = false), as in metafor"
                 },
-                name_tables(&double_zero)
+                name_tables(&kept.double_zero)
             ));
         }
         if k_pos < 2 {
@@ -121,39 +121,26 @@ impl Pooling<PetoMethod> {
                 if k_pos == 1 { "is" } else { "are" }
             ));
         }
-        let (yi, vi) = self.effects(t, &in_q, &mut notes)?;
-        Ok(TablesFit {
-            method: PoolingMethod::Peto,
+        let fit = MethodFit {
             measure: Measure::Or,
-            level: self.level,
-            k: t.len(),
-            k_pos,
             pooled,
             heterogeneity,
             odds_ratio_tests: None,
             weights: v.iter().map(|x| x / sum_v * 100.0).collect(),
-            in_q,
-            yi,
-            vi,
-            double_zero,
-            notes,
-        })
+            effects: self.per_table(t, &kept.in_q, &mut notes)?,
+        };
+        Ok(self.assemble(PoolingMethod::Peto, t, kept, fit, notes))
     }
+}
 
-    /// escalc's Peto log odds ratios of the tables `in_q`, with the
-    /// continuity correction.
-    fn effects(
-        &self,
-        t: &[BinaryStudy],
-        in_q: &[usize],
-        notes: &mut Vec<String>,
-    ) -> Result<(Vec<f64>, Vec<f64>)> {
-        let subset: Vec<BinaryStudy> = in_q.iter().map(|&i| t[i]).collect();
+/// escalc's Peto log odds ratios, with the continuity correction.
+impl TableEffects for PetoMethod {
+    fn effects(&self, tables: Vec<BinaryStudy>, add: f64, to: AddTo) -> Result<EffectSizes> {
         let has_zero = |s: &BinaryStudy| s.ai == 0.0 || s.bi == 0.0 || s.ci == 0.0 || s.di == 0.0;
-        let (added, corrected) = crate::effect::continuity(&subset, self.add, self.to, has_zero);
-        let mut yi = Vec::with_capacity(subset.len());
-        let mut vi = Vec::with_capacity(subset.len());
-        for (j, (s, a)) in subset.iter().zip(&added).enumerate() {
+        let (added, corrected) = crate::effect::continuity(&tables, add, to, has_zero);
+        let mut yi = Vec::with_capacity(tables.len());
+        let mut vi = Vec::with_capacity(tables.len());
+        for (j, (s, a)) in tables.iter().zip(&added).enumerate() {
             let c = BinaryStudy {
                 ai: s.ai + a,
                 bi: s.bi + a,
@@ -164,7 +151,7 @@ impl Pooling<PetoMethod> {
             let (y, var) = (d / v, 1.0 / v);
             if !(y.is_finite() && var.is_finite()) {
                 return Err(Error::NonFiniteEffect {
-                    study: in_q[j],
+                    study: j,
                     measure: "PETO",
                     reason: "a double-zero table without a continuity correction; keep drop00 or give `add` > 0",
                 });
@@ -172,14 +159,22 @@ impl Pooling<PetoMethod> {
             yi.push(y);
             vi.push(var);
         }
-        let corrected: Vec<usize> = corrected.iter().map(|&j| in_q[j]).collect();
-        notes.extend(self.correction_note(
-            "the per-table effects",
-            "Peto log odds ratios",
-            "the pooled estimate and Q use the counts as they are",
-            &corrected,
-        ));
-        Ok((yi, vi))
+        Ok(EffectSizes {
+            measure: Measure::Or,
+            yi,
+            vi,
+            ni: None,
+            corrected,
+            notes: Vec::new(),
+        })
+    }
+
+    fn correction_note(&self) -> CorrectionNote {
+        CorrectionNote {
+            lead: "the per-table effects",
+            effects: "Peto log odds ratios",
+            uses: "the pooled estimate and Q use the counts as they are",
+        }
     }
 }
 
@@ -196,7 +191,6 @@ pub(super) fn observed_expected(x: &BinaryStudy) -> (f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::effect::AddTo;
 
     #[test]
     fn one_table_has_no_heterogeneity() {
@@ -218,21 +212,5 @@ mod tests {
             (1.0, 0.0, 1.0)
         );
         assert!((fit.yi[0] - fit.pooled.estimate).abs() < 1e-12);
-    }
-
-    #[test]
-    fn kept_double_zero_tables_without_correction_are_an_error() {
-        let t = |ai, bi, ci, di| BinaryStudy { ai, bi, ci, di };
-        let tables = Tables::new(&[t(4.0, 119.0, 11.0, 128.0), t(0.0, 10.0, 0.0, 9.0)]).unwrap();
-        let err = Peto::new()
-            .drop00(false)
-            .continuity(0.5, AddTo::None)
-            .fit(&tables)
-            .unwrap_err();
-        assert!(
-            matches!(err, Error::NonFiniteEffect { study: 1, .. }),
-            "{err}"
-        );
-        assert!(Peto::new().drop00(false).fit(&tables).is_ok());
     }
 }

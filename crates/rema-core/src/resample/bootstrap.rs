@@ -31,8 +31,6 @@
 //! Rq ± 1.96√(Rq(1 − q)) divided by 1.96 (the binomial, distribution-free
 //! interval of a quantile).
 
-use std::str::FromStr;
-
 use rayon::prelude::*;
 
 use super::refit::{self, CentredModerator, Route};
@@ -54,8 +52,10 @@ pub enum BootstrapType {
     Parametric,
 }
 
-impl BootstrapType {
-    /// The type's name (`"nonparametric"`, `"parametric"`); [`FromStr`] also
+choice_names!(
+    BootstrapType,
+    "bootstrap type",
+    /// The type's name (`"nonparametric"`, `"parametric"`); [`FromStr`](std::str::FromStr) also
     /// takes boot's `"ordinary"`.
     ///
     /// ```
@@ -63,28 +63,11 @@ impl BootstrapType {
     /// assert_eq!(BootstrapType::default().name(), "nonparametric");
     /// assert_eq!("ordinary".parse::<BootstrapType>(), Ok(BootstrapType::Nonparametric));
     /// ```
-    pub fn name(self) -> &'static str {
-        match self {
-            BootstrapType::Nonparametric => "nonparametric",
-            BootstrapType::Parametric => "parametric",
-        }
+    {
+        Nonparametric => "nonparametric" | "ordinary",
+        Parametric => "parametric",
     }
-}
-
-display_by_name!(BootstrapType);
-
-impl FromStr for BootstrapType {
-    type Err = String;
-    fn from_str(s: &str) -> Result<BootstrapType, String> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "nonparametric" | "ordinary" => Ok(BootstrapType::Nonparametric),
-            "parametric" => Ok(BootstrapType::Parametric),
-            _ => Err(format!(
-                "unknown bootstrap type `{s}`; expected nonparametric or parametric"
-            )),
-        }
-    }
-}
+);
 
 /// Replicates, seed and type of a bootstrap.
 #[derive(Debug, Clone, Copy, PartialEq)]

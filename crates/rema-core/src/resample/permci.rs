@@ -50,6 +50,7 @@ use super::permutation::{
 use super::Hooks;
 use crate::error::{Error, Result};
 use crate::fit::fit_with_moderators;
+use crate::roots::best_last;
 
 /// The tolerance of the root search (R `uniroot(tol = )`), absolute on the
 /// coefficient's scale; metafor's default is `.Machine$double.eps^0.25`
@@ -327,14 +328,7 @@ impl Search<'_> {
         let (mut c, mut fc) = (a, fa);
         for _ in 0..=MAX_STEPS {
             let prev_step = b - a;
-            if fc.abs() < fb.abs() {
-                a = b;
-                b = c;
-                c = a;
-                fa = fb;
-                fb = fc;
-                fc = fa;
-            }
+            ((a, fa), (b, fb), (c, fc)) = best_last((a, fa), (b, fb), (c, fc));
             let tol_act = 2.0 * f64::EPSILON * b.abs() + TOL / 2.0;
             let mut new_step = (c - b) / 2.0;
             if new_step.abs() <= tol_act || fb == 0.0 {

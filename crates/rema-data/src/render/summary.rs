@@ -34,10 +34,7 @@ pub(crate) fn summary(r: &AnalysisResult) -> String {
     };
     let _ = writeln!(s, "{model} (k = {}{est}; measure: {})\n", r.k, r.measure);
     if !common {
-        let ci = match (r.tau2_ci_lower, r.tau2_ci_upper) {
-            (Some(l), Some(u)) => format!(" ({}% CI: {l:.4}, {u:.4})", r.level),
-            _ => String::new(),
-        };
+        let ci = ci_text(r.tau2_ci_lower, r.tau2_ci_upper, r.level, 4);
         let _ = writeln!(
             s,
             "tau^2 (estimated amount of total heterogeneity): {:.4}{ci}",
@@ -58,10 +55,7 @@ pub(crate) fn summary(r: &AnalysisResult) -> String {
             let _ = writeln!(s, "{}", tolerance_note(what));
         }
     }
-    let i2ci = match (r.i2_ci_lower, r.i2_ci_upper) {
-        (Some(l), Some(u)) => format!(" ({}% CI: {l:.2}, {u:.2})", r.level),
-        _ => String::new(),
-    };
+    let i2ci = ci_text(r.i2_ci_lower, r.i2_ci_upper, r.level, 2);
     let _ = writeln!(
         s,
         "I^2 (total heterogeneity / total variability):   {:.2}%{i2ci}",
@@ -203,35 +197,44 @@ fn pooling(s: &mut String, p: &crate::result::PoolingResult) {
     }
 }
 
+/// " (95% CI: l, u)" with `digits` decimals when both bounds exist, else
+/// nothing.
+fn ci_text(lower: Option<f64>, upper: Option<f64>, level: f64, digits: usize) -> String {
+    match (lower, upper) {
+        (Some(l), Some(u)) => format!(" ({level}% CI: {l:.digits$}, {u:.digits$})"),
+        _ => String::new(),
+    }
+}
+
 /// One header line and one data line.
 pub(crate) fn csv_line(r: &AnalysisResult) -> String {
     let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
-    let header = "measure,method,test,level,k,estimate,se,stat,df,ci_lower,ci_upper,pval,tau2,i2,h2,q,q_df,q_pval,pi_lower,pi_upper,tau2_ci_lower,tau2_ci_upper,i2_ci_lower,i2_ci_upper";
-    let row = [
-        r.measure.clone(),
-        r.method.clone(),
-        r.test.clone(),
-        r.level.to_string(),
-        r.k.to_string(),
-        r.estimate.to_string(),
-        r.se.to_string(),
-        r.stat.to_string(),
-        opt(r.df),
-        r.ci_lower.to_string(),
-        r.ci_upper.to_string(),
-        r.pval.to_string(),
-        r.tau2.to_string(),
-        r.i2.to_string(),
-        r.h2.to_string(),
-        r.q.to_string(),
-        r.q_df.to_string(),
-        r.q_pval.to_string(),
-        r.pi_lower.to_string(),
-        r.pi_upper.to_string(),
-        opt(r.tau2_ci_lower),
-        opt(r.tau2_ci_upper),
-        opt(r.i2_ci_lower),
-        opt(r.i2_ci_upper),
+    let columns = [
+        ("measure", r.measure.clone()),
+        ("method", r.method.clone()),
+        ("test", r.test.clone()),
+        ("level", r.level.to_string()),
+        ("k", r.k.to_string()),
+        ("estimate", r.estimate.to_string()),
+        ("se", r.se.to_string()),
+        ("stat", r.stat.to_string()),
+        ("df", opt(r.df)),
+        ("ci_lower", r.ci_lower.to_string()),
+        ("ci_upper", r.ci_upper.to_string()),
+        ("pval", r.pval.to_string()),
+        ("tau2", r.tau2.to_string()),
+        ("i2", r.i2.to_string()),
+        ("h2", r.h2.to_string()),
+        ("q", r.q.to_string()),
+        ("q_df", r.q_df.to_string()),
+        ("q_pval", r.q_pval.to_string()),
+        ("pi_lower", r.pi_lower.to_string()),
+        ("pi_upper", r.pi_upper.to_string()),
+        ("tau2_ci_lower", opt(r.tau2_ci_lower)),
+        ("tau2_ci_upper", opt(r.tau2_ci_upper)),
+        ("i2_ci_lower", opt(r.i2_ci_lower)),
+        ("i2_ci_upper", opt(r.i2_ci_upper)),
     ];
-    format!("{header}\n{}\n", row.join(","))
+    let (header, row): (Vec<&str>, Vec<String>) = columns.into_iter().unzip();
+    format!("{}\n{}\n", header.join(","), row.join(","))
 }

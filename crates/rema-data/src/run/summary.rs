@@ -115,48 +115,38 @@ pub fn summary_markdown(r: &RunResults) -> String {
 /// The summary as CSV, full precision.
 pub fn summary_csv(r: &RunResults) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
-    w.write_record([
-        "id",
-        "outcome",
-        "comparison",
-        "measure",
-        "method",
-        "k",
-        "studies",
-        "n",
-        "unit",
-        "scale",
-        "level",
-        "estimate",
-        "ci_lower",
-        "ci_upper",
-        "pval",
-        "i2",
-        "not_run",
-    ])
-    .expect("writing to memory");
-    for row in &r.summary {
-        w.write_record([
-            row.id.clone(),
-            row.outcome.clone(),
-            row.comparison.clone(),
-            row.measure.clone(),
-            row.method.clone(),
-            row.studies.len().to_string(),
-            row.studies.join(";"),
-            opt(row.n),
-            row.unit.clone().unwrap_or_default(),
-            row.scale.clone(),
-            row.level.to_string(),
-            opt(row.estimate),
-            opt(row.ci_lower),
-            opt(row.ci_upper),
-            opt(row.pval),
-            opt(row.i2),
-            row.not_run.clone().unwrap_or_default(),
-        ])
+    w.write_record(CSV_COLUMNS.iter().map(|(name, _)| name))
         .expect("writing to memory");
+    for row in &r.summary {
+        w.write_record(CSV_COLUMNS.iter().map(|(_, value)| value(row)))
+            .expect("writing to memory");
     }
     String::from_utf8(w.into_inner().expect("flush to memory")).expect("csv writes UTF-8")
+}
+
+/// The columns of [`summary_csv`]: the header and the cell of a row.
+#[allow(clippy::type_complexity)]
+const CSV_COLUMNS: [(&str, fn(&SummaryRow) -> String); 17] = [
+    ("id", |r| r.id.clone()),
+    ("outcome", |r| r.outcome.clone()),
+    ("comparison", |r| r.comparison.clone()),
+    ("measure", |r| r.measure.clone()),
+    ("method", |r| r.method.clone()),
+    ("k", |r| r.studies.len().to_string()),
+    ("studies", |r| r.studies.join(";")),
+    ("n", |r| opt(r.n)),
+    ("unit", |r| r.unit.clone().unwrap_or_default()),
+    ("scale", |r| r.scale.clone()),
+    ("level", |r| r.level.to_string()),
+    ("estimate", |r| opt(r.estimate)),
+    ("ci_lower", |r| opt(r.ci_lower)),
+    ("ci_upper", |r| opt(r.ci_upper)),
+    ("pval", |r| opt(r.pval)),
+    ("i2", |r| opt(r.i2)),
+    ("not_run", |r| r.not_run.clone().unwrap_or_default()),
+];
+
+/// A number at full precision, or an empty cell.
+fn opt(v: Option<f64>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_default()
 }

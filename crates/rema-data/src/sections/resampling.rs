@@ -5,7 +5,7 @@
 //! bootstrap of the summary (or of every meta-regression coefficient).
 
 use rema_core::resample::bootstrap::{bootstrap, BootInterval, BootSummary};
-use rema_core::resample::bootstrap_mods::bootstrap_moderators;
+use rema_core::resample::bootstrap_mods::{bootstrap_moderators, ModeratorBootstrap};
 use rema_core::resample::heterogeneity::tau2_test;
 use rema_core::resample::permutation::{permutest_subgroups, PermutationOptions};
 use rema_core::resample::Hooks;
@@ -137,11 +137,15 @@ pub(crate) fn build(
         }
     };
 
-    let bootstrap = match (&a.bootstrap, &p.mods) {
-        (None, _) => None,
-        (Some(bopts), Some(m)) => {
-            let b =
-                bootstrap_moderators(&es.yi, &es.vi, x, opts, main, bopts, hooks).map_err(err)?;
+    let bootstrap = match &a.bootstrap {
+        None => None,
+        Some(bopts) => {
+            let b = match &p.mods {
+                Some(_) => bootstrap_moderators(&es.yi, &es.vi, x, opts, main, bopts, hooks),
+                None => bootstrap(&es.yi, &es.vi, opts, main, bopts, hooks)
+                    .map(ModeratorBootstrap::from),
+            }
+            .map_err(err)?;
             notes.extend(b.notes.iter().cloned());
             Some(BootstrapResult {
                 replicates: b.replicates,
@@ -153,7 +157,7 @@ pub(crate) fn build(
                 tau2: boot_stat(&b.tau2),
                 i2: boot_stat(&b.i2),
                 h2: boot_stat(&b.h2),
-                coefficients: Some(
+                coefficients: p.mods.as_ref().map(|m| {
                     m.names
                         .iter()
                         .zip(&b.coefficients)
@@ -161,24 +165,8 @@ pub(crate) fn build(
                             name: name.clone(),
                             stat: boot_stat(s),
                         })
-                        .collect(),
-                ),
-            })
-        }
-        (Some(bopts), None) => {
-            let b = bootstrap(&es.yi, &es.vi, opts, main, bopts, hooks).map_err(err)?;
-            notes.extend(b.notes.iter().cloned());
-            Some(BootstrapResult {
-                replicates: b.replicates,
-                seed: b.seed,
-                kind: b.kind.name().to_string(),
-                level: b.level,
-                failed: b.failed,
-                estimate: boot_stat(&b.estimate),
-                tau2: boot_stat(&b.tau2),
-                i2: boot_stat(&b.i2),
-                h2: boot_stat(&b.h2),
-                coefficients: None,
+                        .collect()
+                }),
             })
         }
     };
