@@ -25,8 +25,11 @@ out_dir <- golden_out
 methods <- c("FE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "PM")
 tests <- c("z", "knha")
 
+# IRFT: metafor's transf.iirft takes one person-time; the pooled values use the harmonic mean of the studies'
+# ti (escalc's attr(yi, "ni") for rates), as transf.ipft.hm does with the sample sizes for PFT.
 transf_for <- function(measure, ni) {
-  switch(measure, RR = exp, OR = exp, PLN = exp, ROM = exp, CVR = exp, VR = exp, ZCOR = transf.ztor, ZPCOR = transf.ztor, IRR = exp, IRLN = exp, MNLN = exp, CVLN = exp, SDLN = exp, IRS = transf.isqrt, PLO = transf.ilogit, PAS = transf.iarcsin,
+  switch(measure, RR = exp, OR = exp, PLN = exp, ROM = exp, CVR = exp, VR = exp, ZCOR = transf.ztor, ZPCOR = transf.ztor, IRR = exp, IRLN = exp, MNLN = exp, CVLN = exp, SDLN = exp, IRS = transf.isqrt,
+         IRFT = function(x) transf.iirft(x, ti = 1 / mean(1 / ni)), PLO = transf.ilogit, PAS = transf.iarcsin,
          PFT = function(x) transf.ipft.hm(x, targs = list(ni = ni)), NULL)
 }
 

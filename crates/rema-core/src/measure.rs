@@ -313,6 +313,7 @@ impl Measure {
             Measure::Plo => BackTransform::InverseLogit,
             Measure::Pas => BackTransform::InverseArcsine,
             Measure::Pft => BackTransform::InverseFreemanTukey,
+            Measure::Irft => BackTransform::InverseFreemanTukeyRate,
             Measure::Zcor | Measure::Zpcor => BackTransform::InverseFisherZ,
             Measure::Irs => BackTransform::Square,
             _ => BackTransform::Identity,
@@ -343,6 +344,9 @@ pub enum BackTransform {
     InverseFisherZ,
     /// x², a square root back to a rate (metafor `transf.isqrt`).
     Square,
+    /// metafor's `transf.iirft` at the harmonic mean of the person-times:
+    /// a Freeman–Tukey transformed rate back to a rate.
+    InverseFreemanTukeyRate,
 }
 
 display_by_name!(Measure);

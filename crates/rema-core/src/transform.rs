@@ -7,11 +7,18 @@
 //!   inverse of the double arcsine at the harmonic mean n̄ of the sample sizes:
 //!   p = ½(1 − sgn(cos 2x)·√(1 − (sin 2x + (sin 2x − 1/sin 2x)/n̄)²)),
 //!   clamped to 0 below the transform of 0 and to 1 above that of 1.
+//! - `InverseFreemanTukeyRate`: metafor `transf.iirft`, the inverse of the
+//!   Freeman–Tukey transform of a rate, x = ½(√ir + √(ir + 1/t)), at the
+//!   harmonic mean t̄ of the person-times (as `transf.ipft.hm` takes the
+//!   sizes' for proportions; metafor's `transf.iirft` takes the t given to
+//!   it): ir = (1/t̄ − 8x² + 16t̄x⁴)/(16x²t̄), 0 below the transform of a zero
+//!   rate, ½√(1/t̄), and at or below machine epsilon.
 
 use crate::measure::BackTransform;
 
-/// Maps `x` back to the reporting scale. `ni` are the study sample sizes,
-/// needed only by the Freeman–Tukey inverse (NaN without them).
+/// Maps `x` back to the reporting scale. `ni` are the study sample sizes
+/// (person-times for rates), needed only by the Freeman–Tukey inverses (NaN
+/// without them).
 ///
 /// ```
 /// use rema_core::{transform::back_transform, BackTransform};
@@ -34,15 +41,40 @@ pub fn back_transform(kind: BackTransform, x: f64, ni: Option<&[f64]>) -> f64 {
             let s = x.clamp(0.0, std::f64::consts::FRAC_PI_2).sin();
             s * s
         }
-        BackTransform::InverseFreemanTukey => {
+        BackTransform::InverseFreemanTukey | BackTransform::InverseFreemanTukeyRate => {
             let Some(ni) = ni.filter(|n| !n.is_empty()) else {
                 return f64::NAN;
             };
             let nhm = ni.len() as f64 / ni.iter().map(|n| 1.0 / n).sum::<f64>();
-            inverse_freeman_tukey(x, nhm)
+            if kind == BackTransform::InverseFreemanTukey {
+                inverse_freeman_tukey(x, nhm)
+            } else {
+                inverse_freeman_tukey_rate(x, nhm)
+            }
         }
         BackTransform::InverseFisherZ => x.tanh(),
         BackTransform::Square => x.max(0.0).powi(2),
+    }
+}
+
+/// metafor `transf.iirft`: the incidence rate whose Freeman–Tukey transform
+/// at person-time `t` is `x` (0 below the transform of a zero rate).
+///
+/// ```
+/// use rema_core::transform::inverse_freeman_tukey_rate;
+/// // R (metafor 3.8-1): transf.iirft(0.2, ti = 100), transf.iirft(0.01, ti = 100)
+/// assert!((inverse_freeman_tukey_rate(0.2, 100.0) - 0.03515625).abs() < 1e-12);
+/// assert_eq!(inverse_freeman_tukey_rate(0.01, 100.0), 0.0);
+/// ```
+pub fn inverse_freeman_tukey_rate(x: f64, t: f64) -> f64 {
+    if x < 0.5 * (1.0 / t).sqrt() {
+        return 0.0;
+    }
+    let z = (1.0 / t - 8.0 * x * x + 16.0 * t * x.powi(4)) / (16.0 * x * x * t);
+    if z <= f64::EPSILON {
+        0.0
+    } else {
+        z
     }
 }
 

@@ -336,9 +336,11 @@ fn subgroups(
         })?;
         est.push(m.summary.estimate);
         se.push(m.summary.se);
-        let mut notes = m.fit.notes.clone();
+        // The fit numbers the tables within the subgroup.
+        let within = |n: &String| format!("within subgroup `{level}`: {n}");
+        let mut notes: Vec<String> = m.fit.notes.iter().map(within).collect();
         if let Some(re) = &m.random {
-            notes.extend(re.notes.iter().cloned());
+            notes.extend(re.notes.iter().map(within));
         }
         levels.push(SubgroupResult {
             level: level.clone(),

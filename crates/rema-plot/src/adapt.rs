@@ -34,7 +34,8 @@ pub mod run;
 pub struct DisplayTransform {
     kind: BackTransform,
     scale: Scale,
-    /// Freeman–Tukey: harmonic mean of the studies' n, for pooled values.
+    /// Freeman–Tukey: harmonic mean of the studies' n (person-times for
+    /// rates), for pooled values.
     nhm: Option<f64>,
     measure: Option<Measure>,
 }
@@ -54,11 +55,15 @@ impl DisplayTransform {
         } else {
             Scale::Linear
         };
-        let nhm =
-            (kind == BackTransform::InverseFreemanTukey && !r.studies.is_empty()).then(|| {
-                let inv: f64 = r.studies.iter().map(|s| 1.0 / pft_n(s.vi)).sum();
-                r.studies.len() as f64 / inv
-            });
+        let nhm = (freeman_tukey_size(kind, 1.0).is_some() && !r.studies.is_empty()).then(|| {
+            let inv: f64 = r
+                .studies
+                .iter()
+                .filter_map(|s| freeman_tukey_size(kind, s.vi))
+                .map(|n| 1.0 / n)
+                .sum();
+            r.studies.len() as f64 / inv
+        });
         DisplayTransform {
             kind,
             scale,
@@ -88,8 +93,8 @@ impl DisplayTransform {
 
     /// One study's row (no data columns).
     pub fn row(&self, s: &StudyEffect) -> ForestRow {
-        let n = [pft_n(s.vi)];
-        let ni = (self.kind == BackTransform::InverseFreemanTukey).then_some(&n[..]);
+        let n = freeman_tukey_size(self.kind, s.vi).map(|n| [n]);
+        let ni = n.as_ref().map(|n| &n[..]);
         ForestRow {
             label: s.study.clone(),
             line: s.line,
@@ -161,9 +166,15 @@ impl DisplayTransform {
     }
 }
 
-/// n from a Freeman–Tukey variance 1/(4n + 2).
-fn pft_n(vi: f64) -> f64 {
-    (1.0 / vi - 2.0) / 4.0
+/// The size behind a study's Freeman–Tukey variance: n from 1/(4n + 2) for
+/// proportions, the person-time t from 1/(4t) for rates; `None` for the
+/// other back-transforms, which need none.
+fn freeman_tukey_size(kind: BackTransform, vi: f64) -> Option<f64> {
+    match kind {
+        BackTransform::InverseFreemanTukey => Some((1.0 / vi - 2.0) / 4.0),
+        BackTransform::InverseFreemanTukeyRate => Some(0.25 / vi),
+        _ => None,
+    }
 }
 
 fn is_common_effect(r: &AnalysisResult) -> bool {
