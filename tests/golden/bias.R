@@ -9,6 +9,15 @@
 # trim and fill of metafor's yi and vi for the filled model's statistic (which
 # the bias JSON does not report).
 # Every fit uses metafor's defaults except PM (control tol = 1e-12, see core.R).
+#
+# The second part (`more`) checks the options of `rema bias` (spec keys named
+# after metafor's arguments, see rema_data::BiasOptions) on dat.bcg,
+# dat.hackshaw1998, dat.egger2001, dat.lehmann2018 and dat.bangertdrowns2004:
+# regtest(model, predictor), PET-PEESE (regtest(model = "lm") with predictors
+# sei and vi), ranktest(exact), trimfill(estimator, side), fsn() of the three
+# types, tes() and selmodel(). selmodel() runs with optim's reltol = 1e-12 and
+# integrate's rel.tol = 1e-12 (metafor's defaults, 1e-8 and 1.2e-4, leave its
+# optimum and log-likelihood about 1e-5 from the maximum: see the note).
 source("tests/golden/golden.R")
 out_dir <- golden_out
 
@@ -82,5 +91,168 @@ for (m in c("DL", "REML")) add("tied_bias", "tests/golden/data/tied_bias.csv", t
 for (m in c("DL", "REML")) add("sim60_bias", "tests/golden/data/sim60_bias.csv", sim, "GEN", m, "z")
 for (m in c("REML")) add("normand_bias", "tests/golden/data/normand_bias.csv", nor, "MD", m, "z")
 for (m in c("DL")) add("normand_bias", "tests/golden/data/normand_bias.csv", nor, "SMD", m, "z")
+
+sel_ctrl <- list(reltol = 1e-12, intCtrl = list(rel.tol = 1e-12, subdivisions = 1000L), hessianCtrl = list(r = 6, d = 0.03))
+sel_note <- paste("selmodel() with control = list(reltol = 1e-12, intCtrl = list(rel.tol = 1e-12, subdivisions = 1000),",
+                  "hessianCtrl = list(r = 6, d = 0.03)): at metafor's defaults optim stops about 1e-5 (relative) before the",
+                  "maximum, integrate's error moves the log-likelihood by about 5e-5, and numDeriv's first step of 10% of each",
+                  "parameter leaves the Hessian up to 0.5% off (dat.egger2001, power); values within half an SE of zero",
+                  "(an estimate, a CI bound, z) are compared on the scale of the SE (absolute 1e-4 SE, z 1e-4), and the p-values of",
+                  "the z tests absolutely at max(1e-5, 1e-4 p) (a relative 1e-5 in z moves p = 0.002 by 2e-4 relative)")
+
+more <- function(id, csv, dat, measure, method, opts = list(), sel = NULL) {
+  cat(id, measure, method, "\n")
+  cols <- intersect(c("ai", "bi", "ci", "di", "n1i", "n2i", "yi", "vi"), names(dat))
+  es <- do.call(escalc, c(list(measure = measure), as.list(dat[cols])))
+  res <- rma(yi, vi, data = es, method = method)
+  opt <- function(name, default) if (is.null(opts[[name]])) default else opts[[name]]
+  expect <- list()
+  add <- function(x) expect <<- c(expect, x)
+  # Egger's test as in the first part.
+  eg <- regtest(res)
+  add(at("/egger", list(z = num(eg$zval), pval = num(eg$pval), limit_estimate = num(eg$est),
+                        limit_ci_lower = num(eg$ci.lb), limit_ci_upper = num(eg$ci.ub))))
+  predictor <- opt("predictor", "sei"); model <- opt("model", "rma")
+  if (predictor != "sei" || model != "rma") {
+    rt <- regtest(res, model = model, predictor = predictor)
+    if (model == "lm") {
+      cf <- coef(summary(rt$fit)); slope <- cf[2, 1]; slope_se <- cf[2, 2]; tau2 <- NULL
+    } else {
+      slope <- rt$fit$beta[2]; slope_se <- rt$fit$se[2]; tau2 <- rt$fit$tau2
+    }
+    stat <- if (model == "lm") "t" else "z"
+    add(at("/regtest", c(stats::setNames(list(num(rt$zval)), stat),
+                         list(model = model, predictor = predictor, pval = num(rt$pval), df = num(rt$ddf),
+                              slope = num(slope), slope_se = num(slope_se), tau2 = num(tau2),
+                              limit_estimate = num(rt$est), limit_ci_lower = num(rt$ci.lb), limit_ci_upper = num(rt$ci.ub)))))
+  }
+  # PET-PEESE: weighted least squares on sei and on vi.
+  pet <- regtest(res, model = "lm", predictor = "sei"); peese <- regtest(res, model = "lm", predictor = "vi")
+  wls <- function(r) {
+    cf <- coef(summary(r$fit))
+    list(estimate = cf[1, 1], se = cf[1, 2], t = cf[1, 3], pval = cf[1, 4], df = r$ddf, ci_lower = num(r$ci.lb),
+         ci_upper = num(r$ci.ub), slope = cf[2, 1], slope_se = cf[2, 2], slope_pval = cf[2, 4])
+  }
+  alpha <- opt("petpeese_alpha", 0.05)
+  one <- coef(summary(pet$fit))[1, 4] / 2
+  chosen <- if (one < alpha) "PEESE" else "PET"
+  cond <- if (chosen == "PEESE") peese else pet
+  add(c(at("/pet_peese/pet", wls(pet)), at("/pet_peese/peese", wls(peese)),
+        at("/pet_peese", list(alpha = alpha, pet_one_sided_pval = one, chosen = chosen, estimate = num(cond$est),
+                              ci_lower = num(cond$ci.lb), ci_upper = num(cond$ci.ub)))))
+  # The rank correlation with metafor's `exact`.
+  exact <- opt("exact", "true") == "true"
+  rk <- suppressWarnings(ranktest(res, exact = exact))
+  wi <- 1 / es$vi
+  ystar <- (es$yi - sum(wi * es$yi) / sum(wi)) / sqrt(es$vi - 1 / sum(wi))
+  ties <- anyDuplicated(es$vi) > 0 || anyDuplicated(ystar) > 0
+  add(at("/begg", list(tau = num(rk$tau), pval = num(rk$pval), exact = exact && !ties)))
+  # Trim and fill.
+  tf <- if (is.null(opts$side)) trimfill(res, estimator = opt("estimator", "L0")) else
+    trimfill(res, estimator = opt("estimator", "L0"), side = opts$side)
+  add(c(at("/trimfill", list(k0 = tf$k0, side = tf$side, estimator = tf$k0.est, se_k0 = num(tf$se.k0), p_k0 = num(tf$p.k0),
+                             estimate = num(tf$beta[1]), se = num(tf$se[1]), ci_lower = num(tf$ci.lb[1]),
+                             ci_upper = num(tf$ci.ub[1]), tau2 = num(tf$tau2))),
+        if (tf$k0 > 0) rows_at("/trimfill/filled", list(yi = nums(tf$yi[tf$fill]), vi = nums(tf$vi[tf$fill]))) else list()))
+  # The fail-safe N of the three types.
+  fa <- opt("fsn_alpha", 0.05)
+  ros <- fsn(yi, vi, data = es, type = "Rosenthal", alpha = fa)
+  orw <- if (is.null(opts$fsn_target)) fsn(yi, vi, data = es, type = "Orwin", weighted = isTRUE(opts$fsn_weighted)) else
+    fsn(yi, vi, data = es, type = "Orwin", target = opts$fsn_target, weighted = isTRUE(opts$fsn_weighted))
+  rsb <- fsn(yi, vi, data = es, type = "Rosenberg", alpha = fa)
+  add(c(at("/fsn", list(alpha = fa)),
+        at("/fsn/rosenthal", list(fsnum = num(ros$fsnum), pval = num(ros$pval))),
+        at("/fsn/orwin", list(fsnum = num(orw$fsnum), meanes = num(orw$meanes), target = num(orw$target))),
+        at("/fsn/rosenberg", list(fsnum = num(rsb$fsnum), pval = num(rsb$pval), meanes = num(rsb$meanes)))))
+  # The test of excess significance (theta: the common-effect estimate).
+  targs <- list(x = es$yi, vi = es$vi, H0 = opt("tes_h0", 0), alternative = opt("tes_study_alternative", "two.sided"),
+                alpha = opt("tes_alpha", 0.05), tes.alternative = opt("tes_alternative", "greater"),
+                progbar = FALSE, find.lim = FALSE)
+  if (!is.null(opts$tes_theta)) targs$theta <- opts$tes_theta
+  if (!is.null(opts$tes_test)) targs$test <- opts$tes_test
+  te <- do.call(tes, targs)
+  add(at("/tes", list(observed = te$O, expected = num(te$E), ratio = num(te$OEratio), test = te$test,
+                      x2 = num(te$X2), pval = num(te$pval), theta = num(te$theta))))
+  src <- sprintf('res <- rma(yi, vi, measure = "%s", method = "%s")', measure, method)
+  calls <- "regtest(res, model, predictor); regtest(res, model = \"lm\", predictor = \"sei\"/\"vi\"); ranktest(res, exact); trimfill(res, estimator, side); fsn(yi, vi, type); tes(yi, vi, ...)"
+  note <- NULL
+  if (!is.null(sel)) {
+    sargs <- list(res, type = sel$type, alternative = sel$alternative, control = sel_ctrl)
+    if (!is.null(sel$steps)) sargs$steps <- sel$steps
+    s <- do.call(selmodel, sargs)
+    d <- lapply(seq_along(s$delta), function(j) list(estimate = s$delta[j], se = num(s$se.delta[j]), z = num(s$zval.delta[j]),
+                                                   pval = num(s$pval.delta[j]), ci_lower = num(s$ci.lb.delta[j]),
+                                                   ci_upper = num(s$ci.ub.delta[j]), fixed = s$delta.fix[j] || (sel$type == "stepfun" && j == 1)))
+    drows <- unlist(lapply(seq_along(d), function(j) at(paste0("/selmodel/delta/", j - 1), d[[j]])), recursive = FALSE)
+    add(c(at("/selmodel", list(type = sel$type, alternative = sel$alternative, estimate = num(s$beta), se = num(s$se),
+                               z = num(s$zval), pval = num(s$pval), ci_lower = num(s$ci.lb), ci_upper = num(s$ci.ub),
+                               tau2 = num(s$tau2), tau2_se = num(s$se.tau2), tau2_ci_lower = num(s$ci.lb.tau2),
+                               tau2_ci_upper = num(s$ci.ub.tau2), loglik = num(s$ll), loglik0 = num(s$ll0), lrt = num(s$LRT),
+                               lrt_df = s$LRTdf, lrt_pval = num(s$LRTp), lrt_tau2 = num(s$LRT.tau2), lrt_tau2_pval = num(s$LRTp.tau2))),
+          if (is.data.frame(s$ptable)) rows_at("/selmodel/interval_counts", list(s$ptable$k)) else list(),
+          drows))
+    calls <- paste0(calls, sprintf('; selmodel(res, type = "%s", alternative = "%s"%s, control = sel_ctrl)', sel$type, sel$alternative,
+                                   if (is.null(sel$steps)) "" else sprintf(", steps = c(%s)", paste(sel$steps, collapse = ", "))))
+    note <- sel_note
+    opts$selmodel <- sel$type; opts$alternative <- sel$alternative
+    if (!is.null(sel$steps)) opts$steps <- I(sel$steps)
+  }
+  names(expect) <- sub("/interval_counts/([0-9]+)/[^/]*$", "/interval_counts/\\1", names(expect))
+  # Iterative: the selection model always; the rma fits of an iterative method.
+  fits <- "^/(egger|trimfill)/|^/regtest/(z|pval|slope|slope_se|tau2|limit)"
+  iterative <- names(expect)[grepl("^/selmodel/", names(expect)) | (is_iterative(method) & grepl(fits, names(expect)))]
+  tol <- tolerance_for(iterative, "iterative")
+  if (!is.null(sel)) {
+    near0 <- function(p, v, se) if (!is.null(v) && abs(v) < se / 2) tol[[p]] <<- list(absolute = 1e-4 * se)
+    for (p in c("estimate", "ci_lower", "ci_upper")) near0(paste0("/selmodel/", p), expect[[paste0("/selmodel/", p)]], s$se)
+    near0("/selmodel/z", s$zval, 1)
+    for (p in grep("^/selmodel/(delta/[0-9]+/)?pval$", names(expect), value = TRUE)) tol[[p]] <- list(absolute = max(1e-5, 1e-4 * expect[[p]]))
+  }
+  spec <- c(list(measure = measure, method = method, test = "z"), opts)
+  golden_case(paste0(id, "/", measure, "/", method, "/options"), paste0(src, "; ", calls), expect, csv = csv, spec = spec,
+              tolerance = tol, note = note)
+}
+
+egger2001 <- data.frame(study = dat.egger2001$study, ai = dat.egger2001$ai, n1i = dat.egger2001$n1i,
+                        ci = dat.egger2001$ci, n2i = dat.egger2001$n2i)
+write.csv(egger2001, file.path(out_dir, "data", "egger2001_bias.csv"), row.names = FALSE)
+lehmann <- data.frame(study = make.unique(dat.lehmann2018$Short_Title), yi = dat.lehmann2018$yi, vi = dat.lehmann2018$vi)
+write.csv(lehmann, file.path(out_dir, "data", "lehmann2018_bias.csv"), row.names = FALSE)
+bd <- dat.bangertdrowns2004[!is.na(dat.bangertdrowns2004$yi), ]
+bangert <- data.frame(study = make.unique(paste(bd$author, bd$year)), yi = bd$yi, vi = bd$vi)
+write.csv(bangert, file.path(out_dir, "data", "bangertdrowns2004_bias.csv"), row.names = FALSE)
+
+mc <- list()
+madd <- function(...) mc[[length(mc) + 1]] <<- more(...)
+bcg_csv <- "tests/golden/data/bcg_RR.csv"
+madd("bcg_RR", bcg_csv, bcg, "RR", "REML", list(predictor = "vi", model = "lm", estimator = "R0"),
+     sel = list(type = "stepfun", steps = 0.05, alternative = "less"))
+madd("bcg_RR", bcg_csv, bcg, "RR", "FE", list(estimator = "Q0", exact = "false", fsn_alpha = 0.01, petpeese_alpha = 0.1),
+     sel = list(type = "stepfun", steps = c(0.025, 0.5), alternative = "less"))
+madd("bcg_RR", bcg_csv, bcg, "RR", "DL", list(predictor = "sei", model = "lm", side = "left", tes_test = "binom", tes_alternative = "two.sided"),
+     sel = list(type = "beta", alternative = "less"))
+hack_csv <- "tests/golden/data/hackshaw_bias.csv"
+madd("hackshaw_bias", hack_csv, hack, "GEN", "REML", list(model = "lm"),
+     sel = list(type = "stepfun", steps = 0.025, alternative = "greater"))
+madd("hackshaw_bias", hack_csv, hack, "GEN", "DL", list(estimator = "R0", tes_study_alternative = "greater", tes_test = "chi2"),
+     sel = list(type = "negexp", alternative = "greater"))
+eg_csv <- "tests/golden/data/egger2001_bias.csv"
+madd("egger2001_bias", eg_csv, egger2001, "OR", "REML", list(predictor = "ninv", model = "lm", fsn_target = -0.1),
+     sel = list(type = "halfnorm", alternative = "less"))
+madd("egger2001_bias", eg_csv, egger2001, "OR", "FE", list(predictor = "sqrtninv", estimator = "R0", fsn_weighted = TRUE),
+     sel = list(type = "power", alternative = "less"))
+madd("egger2001_bias", eg_csv, egger2001, "OR", "DL", list(predictor = "ni", tes_theta = -0.2))
+madd("egger2001_bias", eg_csv, egger2001, "OR", "ML", list(predictor = "sqrtni", model = "lm", tes_alternative = "less"))
+leh_csv <- "tests/golden/data/lehmann2018_bias.csv"
+madd("lehmann2018_bias", leh_csv, lehmann, "GEN", "REML", list(predictor = "vi"),
+     sel = list(type = "logistic", alternative = "greater"))
+madd("lehmann2018_bias", leh_csv, lehmann, "GEN", "FE", list(estimator = "R0"),
+     sel = list(type = "stepfun", steps = c(0.025, 0.1, 0.5), alternative = "greater"))
+bd_csv <- "tests/golden/data/bangertdrowns2004_bias.csv"
+madd("bangertdrowns2004_bias", bd_csv, bangert, "GEN", "REML", list(model = "lm", fsn_weighted = TRUE, tes_h0 = 0.1),
+     sel = list(type = "power", alternative = "greater"))
+madd("bangertdrowns2004_bias", bd_csv, bangert, "GEN", "ML", list(estimator = "Q0", side = "right"),
+     sel = list(type = "stepfun", steps = 0.05, alternative = "two.sided"))
+cases <- c(cases, mc)
 
 golden_write("bias", "bias", "closed_form", "tests/golden/bias.R", cases)

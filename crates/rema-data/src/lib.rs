@@ -50,7 +50,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 pub use analyze::{analyze, analyze_with};
-pub use bias::{bias, BiasResult};
+pub use bias::{bias, bias_with, BiasOptions, BiasResult};
 pub use columns::{read_studies, select, MissingAction, Selected, StudyTable};
 pub use convert::{Conversion, ConversionOptions};
 pub use error::{DataError, Location, Result};

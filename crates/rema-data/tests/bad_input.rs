@@ -62,10 +62,35 @@ fn plan_error(plan: &str, name: &str) -> DataError {
     e
 }
 
+/// The error of `rema bias` on three generic studies with `opts`.
+fn bias_error(opts: rema_data::BiasOptions) -> DataError {
+    let table = Table::from_bytes(
+        b"study,yi,vi\nA,0.1,0.01\nB,0.3,0.04\nC,0.5,0.09\n",
+        "data.csv",
+    )
+    .unwrap();
+    let spec = AnalysisSpec::new(rema_core::Measure::Gen);
+    rema_data::bias_with(&table, &spec, &opts, "0").expect_err("bad bias options must be an error")
+}
+
 /// (name, error) for every bad input of the catalogue.
 fn catalogue() -> Vec<(&'static str, DataError)> {
     let two = "study,m1i,sd1i,n1i,m2i,sd2i,n2i\n";
     vec![
+        (
+            "sample-size predictor without sample sizes",
+            bias_error(rema_data::BiasOptions {
+                predictor: rema_core::bias::Predictor::Ninv,
+                ..Default::default()
+            }),
+        ),
+        (
+            "steps without a selection model",
+            bias_error(rema_data::BiasOptions {
+                steps: vec![0.025],
+                ..Default::default()
+            }),
+        ),
         ("empty file", run("", "RR")),
         ("header only", run("study,ai,bi,ci,di\n\n", "RR")),
         ("missing column", run("study,ai,bi,ci\nA,1,2,3\n", "RR")),
@@ -412,6 +437,24 @@ fn each_bad_input_is_its_own_error_variant() {
         }),
         ("unknown measure", |e| matches!(e, D::Option { .. })),
         ("unknown method", |e| matches!(e, D::Option { .. })),
+        ("sample-size predictor without sample sizes", |e| {
+            matches!(
+                e,
+                D::Option {
+                    option: "predictor",
+                    ..
+                }
+            )
+        }),
+        ("steps without a selection model", |e| {
+            matches!(
+                e,
+                D::Option {
+                    option: "steps",
+                    ..
+                }
+            )
+        }),
         ("inconsistent quartiles", |e| {
             matches!(
                 e,

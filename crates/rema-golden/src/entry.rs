@@ -26,8 +26,25 @@ pub fn document(root: &Path, entry: Entry, case: &Case) -> Result<Value, String>
             to_value(&r)
         }
         Entry::Bias => {
-            let (table, spec) = table_and_spec(root, case)?;
-            let r = rema_data::bias(&table, &spec, "golden").map_err(|e| e.to_string())?;
+            // The case's spec holds the analysis spec and the bias options.
+            let mut analysis = case.spec.clone();
+            let mut options = serde_json::Map::new();
+            if let Some(obj) = analysis.as_object_mut() {
+                for key in rema_data::bias::BIAS_OPTION_FIELDS {
+                    if let Some(v) = obj.remove(*key).filter(|v| !v.is_null()) {
+                        options.insert(key.to_string(), v);
+                    }
+                }
+            }
+            let opts: rema_data::BiasOptions = serde_json::from_value(Value::Object(options))
+                .map_err(|e| format!("bias options: {e}"))?;
+            let case = Case {
+                spec: analysis,
+                ..case.clone()
+            };
+            let (table, spec) = table_and_spec(root, &case)?;
+            let r =
+                rema_data::bias_with(&table, &spec, &opts, "golden").map_err(|e| e.to_string())?;
             to_value(&r)
         }
         Entry::Plan => {

@@ -12,7 +12,8 @@
 //! independence (the Mahonian distribution of inversions, at any k); with
 //! ties, the normal approximation with the tie-corrected variance of S = C − D
 //! (Kendall 1970, *Rank Correlation Methods*, ch. 4), without continuity
-//! correction.
+//! correction. With `exact = false` (metafor `ranktest(exact = FALSE)`)
+//! the normal approximation is used whether or not there are ties.
 
 use crate::error::{Error, Result};
 
@@ -105,6 +106,23 @@ fn kendall_cdf(q: i64, n: usize) -> f64 {
 /// # }
 /// ```
 pub fn kendall(x: &[f64], y: &[f64]) -> Result<RankTest> {
+    kendall_with(x, y, true)
+}
+
+/// Kendall's τ_b and its p-value as R's `cor.test(x, y, method = "kendall",
+/// exact)`: with `exact = false` the normal approximation (tie-corrected,
+/// without continuity correction) is used even without ties.
+///
+/// ```
+/// use rema_core::bias::begg::kendall_with;
+/// # fn main() -> rema_core::Result<()> {
+/// // R: cor.test(1:5, c(2, 1, 4, 3, 5), method = "kendall", exact = FALSE)
+/// let t = kendall_with(&[1.0, 2.0, 3.0, 4.0, 5.0], &[2.0, 1.0, 4.0, 3.0, 5.0], false)?;
+/// assert!((t.pval - 0.141644690).abs() < 1e-7 && !t.exact);
+/// # Ok(())
+/// # }
+/// ```
+pub fn kendall_with(x: &[f64], y: &[f64], exact: bool) -> Result<RankTest> {
     let n = x.len();
     let (mut c, mut d) = (0i64, 0i64);
     for i in 0..n {
@@ -133,7 +151,7 @@ pub fn kendall(x: &[f64], y: &[f64]) -> Result<RankTest> {
     let tau = (c - d) as f64 / denom;
     let ties = !xt.is_empty() || !yt.is_empty();
     let mut notes = Vec::new();
-    let pval = if !ties {
+    let pval = if !ties && exact {
         let q = c;
         let p = if 2 * q > (n * (n - 1) / 2) as i64 {
             1.0 - kendall_cdf(q - 1, n)
@@ -142,9 +160,11 @@ pub fn kendall(x: &[f64], y: &[f64]) -> Result<RankTest> {
         };
         (2.0 * p).min(1.0)
     } else {
-        notes.push(
+        if exact {
+            notes.push(
             "ties among the effects or variances: the p-value of Kendall's tau uses the normal approximation with the tie correction (as R's cor.test)".to_string(),
         );
+        }
         let s = tau * ((t0 - t1) * (t0 - t2)).sqrt();
         let f = |t: &[f64], g: &dyn Fn(f64) -> f64| t.iter().map(|&t| g(t)).sum::<f64>();
         let v0 = nf * (nf - 1.0) * (2.0 * nf + 5.0);
@@ -161,7 +181,7 @@ pub fn kendall(x: &[f64], y: &[f64]) -> Result<RankTest> {
     Ok(RankTest {
         tau,
         pval,
-        exact: !ties,
+        exact: !ties && exact,
         notes,
     })
 }
@@ -181,6 +201,21 @@ pub fn kendall(x: &[f64], y: &[f64]) -> Result<RankTest> {
 /// # }
 /// ```
 pub fn rank_correlation(yi: &[f64], vi: &[f64]) -> Result<RankTest> {
+    rank_correlation_with(yi, vi, true)
+}
+
+/// Begg and Mazumdar's test with metafor's `exact` option
+/// (`ranktest(res, exact = FALSE)` asks for the normal approximation).
+///
+/// ```
+/// use rema_core::bias::begg::rank_correlation_with;
+/// # fn main() -> rema_core::Result<()> {
+/// let r = rank_correlation_with(&[0.1, 0.5, 0.2, 0.9], &[0.01, 0.04, 0.02, 0.09], false)?;
+/// assert!(!r.exact && r.tau > 0.0);
+/// # Ok(())
+/// # }
+/// ```
+pub fn rank_correlation_with(yi: &[f64], vi: &[f64], exact: bool) -> Result<RankTest> {
     crate::fit::validate_at_least(yi, vi, 3, "the rank correlation test")?;
     let sw: f64 = vi.iter().map(|v| 1.0 / v).sum();
     let theta = yi.iter().zip(vi).map(|(y, v)| y / v).sum::<f64>() / sw;
@@ -190,7 +225,7 @@ pub fn rank_correlation(yi: &[f64], vi: &[f64]) -> Result<RankTest> {
         .zip(vi)
         .map(|(y, v)| (y - theta) / (v - vb).sqrt())
         .collect();
-    kendall(&ystar, vi)
+    kendall_with(&ystar, vi, exact)
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Egger's regression test for funnel-plot asymmetry, as metafor 3.8
-//! `regtest(model = "rma", predictor = "sei")`, its default.
+//! `regtest(model = "rma", predictor = "sei")`, its default: the
+//! [`regtest`](super::regtest) of that model and predictor.
 //!
 //! The model is refitted with the standard error √vᵢ as a moderator,
 //! yᵢ = β₀ + β₁√vᵢ + uᵢ + εᵢ, with the same τ² estimator, test and level;
@@ -9,9 +10,9 @@
 //! Sterne & Egger 2005, in Rothstein et al., *Publication Bias in
 //! Meta-Analysis*, ch. 6).
 
+use super::regtest::{regtest, Predictor, RegModel};
 use crate::error::Result;
-use crate::fit::{fit_with_moderators, Coefficient, FitOptions};
-use crate::linalg::Design;
+use crate::fit::{Coefficient, FitOptions};
 
 /// The result of Egger's test (metafor's `regtest()` object).
 ///
@@ -52,22 +53,16 @@ pub struct EggerTest {
 /// # }
 /// ```
 pub fn egger(yi: &[f64], vi: &[f64], opts: &FitOptions) -> Result<EggerTest> {
-    let k = crate::fit::validate_at_least(yi, vi, 3, "Egger's regression test")?;
-    let mut data = Vec::with_capacity(2 * k);
-    for v in vi {
-        data.extend_from_slice(&[1.0, v.sqrt()]);
-    }
-    let x = Design::from_row_major(k, 2, data).expect("k rows of 2");
-    let f = fit_with_moderators(yi, vi, &x, opts)?;
-    let slope = f.coefficients[1];
+    crate::fit::validate_at_least(yi, vi, 3, "Egger's regression test")?;
+    let r = regtest(yi, vi, None, opts, RegModel::Rma, Predictor::Sei)?;
     Ok(EggerTest {
-        stat: slope.stat,
-        pval: slope.pval,
-        df: f.df,
-        slope,
-        limit: f.coefficients[0],
-        tau2: f.tau2,
-        notes: f.notes,
+        stat: r.stat,
+        pval: r.pval,
+        df: r.df,
+        slope: r.slope,
+        limit: r.intercept,
+        tau2: r.tau2.unwrap_or(0.0),
+        notes: r.notes,
     })
 }
 

@@ -1,6 +1,7 @@
-//! Duval and Tweedie's trim-and-fill method with the L0 estimator, as
-//! metafor 3.8 `trimfill.rma.uni` (Duval & Tweedie 2000, Biometrics
-//! 56:455–463; JASA 95:89–98).
+//! Duval and Tweedie's trim-and-fill method with the L0, R0 or Q0 estimator,
+//! as metafor 3.8 `trimfill.rma.uni(estimator = )` (Duval & Tweedie 2000,
+//! Biometrics 56:455–463; JASA 95:89–98; Duval 2005, in Rothstein et al.,
+//! *Publication Bias in Meta-Analysis*, ch. 8).
 //!
 //! - Side: unless given, Egger's model yᵢ = β₀ + β₁√vᵢ is fitted with the same
 //!   τ² estimator (z test); β̂₁ < 0 means the missing studies are on the right,
@@ -9,10 +10,20 @@
 //! - Iteration: the effects are sorted; the k − k₀ smallest are pooled (β̂),
 //!   the centred effects yᵢ − β̂ of all k studies are ranked by absolute value
 //!   (ties by position), and with S_r the sum of the ranks of the positive ones,
-//!   L₀ = (4S_r − k(k + 1))/(2k − 1), k₀ = max(0, round(L₀)) (R's round half
-//!   to even), until k₀ repeats (at most 100 iterations). The standard error
-//!   of k₀ is 4√Var(S_r)/(2k − 1) with
-//!   Var(S_r) = (k(k+1)(2k+1) + 10k₀³ + 27k₀² + 17k₀ − 18kk₀² − 18kk₀ + 6k²k₀)/24.
+//!   the estimator is
+//!   - L0: L₀ = (4S_r − k(k + 1))/(2k − 1), with standard error
+//!     4√Var(S_r)/(2k − 1),
+//!     Var(S_r) = (k(k+1)(2k+1) + 10k₀³ + 27k₀² + 17k₀ − 18kk₀² − 18kk₀ + 6k²k₀)/24
+//!     at the unrounded k₀;
+//!   - R0: R₀ = k − r* − 1, r* the largest rank of a negative centred
+//!     effect (so γ* = k − r* is the rightmost run of positive ones), with
+//!     standard error √(2 max(0, R₀) + 2) and P(k₀ ≥ R₀ | no missing
+//!     studies) = 0.5^(R₀+1) (metafor `p.k0`);
+//!   - Q0: Q₀ = k − ½ − √(2k² − 4S_r + ¼), with standard error
+//!     2√Var(S_r)/√((k − ½)² − Q₀(2k − Q₀ − 1));
+//!
+//!   k₀ = max(0, round(estimate)) (R's round half to even), until k₀ repeats
+//!   (at most 100 iterations).
 //! - Fill: the k₀ most extreme studies are mirrored about the last trimmed
 //!   estimate, y = 2β̂ − yᵢ with the same vᵢ, and the model is refitted to the
 //!   k + k₀ studies with the same estimator.
@@ -47,6 +58,29 @@ impl Side {
 
 display_by_name!(Side);
 
+impl std::str::FromStr for Side {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Side, String> {
+        [Side::Left, Side::Right]
+            .into_iter()
+            .find(|c| c.name().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| format!("unknown side `{s}`; expected one of left, right"))
+    }
+}
+
+choice! {
+    /// The estimator of the number of missing studies (metafor
+    /// `trimfill(estimator = )`).
+    Estimator, "estimator" {
+        /// Duval and Tweedie's L₀ (metafor's default).
+        L0 => "L0",
+        /// Duval and Tweedie's R₀, from the rightmost run of ranks.
+        R0 => "R0",
+        /// Duval's Q₀.
+        Q0 => "Q0",
+    }
+}
+
 /// One filled (imputed) study.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FilledStudy {
@@ -69,12 +103,17 @@ pub struct TrimFill {
     pub se_k0: f64,
     /// The side the studies were filled on (metafor `side`).
     pub side: Side,
+    /// The estimator of k₀ (metafor `k0.est`).
+    pub estimator: Estimator,
+    /// For R0, the probability of an estimate of at least k₀ when no studies
+    /// are missing (metafor `p.k0`); `None` for L0 and Q0.
+    pub p_k0: Option<f64>,
     /// The filled studies, in metafor's order.
     pub filled: Vec<FilledStudy>,
     /// The model refitted to the observed and filled studies (the original
     /// model when k₀ = 0).
     pub fit: Fit,
-    /// Iterations of the L0 estimator until k₀ repeated.
+    /// Iterations of the estimator until k₀ repeated.
     pub iterations: usize,
     /// Caveats, in words.
     pub notes: Vec<String>,
@@ -105,6 +144,32 @@ pub fn trim_and_fill(
     vi: &[f64],
     opts: &FitOptions,
     side: Option<Side>,
+) -> Result<TrimFill> {
+    trim_and_fill_with(yi, vi, opts, side, Estimator::L0)
+}
+
+/// Trim and fill with `estimator` (metafor `trimfill(res, side, estimator)`);
+/// `side` is chosen as metafor does when `None`.
+///
+/// ```
+/// use rema_core::bias::{trim_and_fill_with, Estimator};
+/// use rema_core::{FitOptions, Method, Side};
+/// # fn main() -> rema_core::Result<()> {
+/// # let yi = [-0.889311333920205, -1.58538865720143, -1.34807314829969, -1.44155119002131, -0.217547322211296, -0.786115585818864, -1.62089822359839, 0.0119523335238405, -0.469417648738149, -1.37134480347278, -0.339358828338391, 0.445913400571379, -0.0173139482168798];
+/// # let vi = [0.325584765003961, 0.194581121398144, 0.415367965367965, 0.0200100319022476, 0.0512101721696309, 0.00690561845590876, 0.223017247572315, 0.00396157929781773, 0.056434210463249, 0.0730247936130289, 0.0124122139715597, 0.532505845200153, 0.0714046596839863];
+/// // dat.bcg, log risk ratios; metafor 3.8-1: trimfill(rma(yi, vi), estimator = "R0")
+/// let tf = trim_and_fill_with(&yi, &vi, &FitOptions::new(Method::Reml), None, Estimator::R0)?;
+/// assert_eq!((tf.k0, tf.side), (0, Side::Right));
+/// assert_eq!(tf.p_k0, Some(0.5));
+/// # Ok(())
+/// # }
+/// ```
+pub fn trim_and_fill_with(
+    yi: &[f64],
+    vi: &[f64],
+    opts: &FitOptions,
+    side: Option<Side>,
+    estimator: Estimator,
 ) -> Result<TrimFill> {
     let k = crate::fit::validate_at_least(yi, vi, 3, "trim and fill")?;
     let inner = FitOptions {
@@ -172,23 +237,53 @@ pub fn trim_and_fill(
             rank[i] = (r + 1) as f64;
         }
         let sr: f64 = (0..k).filter(|&i| centred[i] > 0.0).map(|i| rank[i]).sum();
-        let l0 = (4.0 * sr - kf * (kf + 1.0)) / (2.0 * kf - 1.0);
-        let var_sr =
-            (kf * (kf + 1.0) * (2.0 * kf + 1.0) + 10.0 * l0.powi(3) + 27.0 * l0 * l0 + 17.0 * l0
-                - 18.0 * kf * l0 * l0
-                - 18.0 * kf * l0
-                + 6.0 * kf * kf * l0)
-                / 24.0;
-        se_k0 = (4.0 * var_sr.sqrt() / (2.0 * kf - 1.0)).max(0.0);
-        k0 = l0.round_ties_even().max(0.0) as i64;
+        let var_sr = |k0: f64| {
+            (kf * (kf + 1.0) * (2.0 * kf + 1.0) + 10.0 * k0.powi(3) + 27.0 * k0 * k0 + 17.0 * k0
+                - 18.0 * kf * k0 * k0
+                - 18.0 * kf * k0
+                + 6.0 * kf * kf * k0)
+                / 24.0
+        };
+        let (est, se) = match estimator {
+            Estimator::L0 => {
+                let l0 = (4.0 * sr - kf * (kf + 1.0)) / (2.0 * kf - 1.0);
+                (l0, 4.0 * var_sr(l0).sqrt() / (2.0 * kf - 1.0))
+            }
+            Estimator::R0 => {
+                let largest_negative = (0..k)
+                    .filter(|&i| centred[i] < 0.0)
+                    .map(|i| rank[i])
+                    .fold(f64::NEG_INFINITY, f64::max);
+                let r0 = kf - largest_negative - 1.0;
+                (r0, (2.0 * r0.max(0.0) + 2.0).sqrt())
+            }
+            Estimator::Q0 => {
+                let q0 = kf - 0.5 - (2.0 * kf * kf - 4.0 * sr + 0.25).sqrt();
+                let d = ((kf - 0.5).powi(2) - q0 * (2.0 * kf - q0 - 1.0)).sqrt();
+                (q0, 2.0 * var_sr(q0).sqrt() / d)
+            }
+        };
+        if !est.is_finite() || est.round_ties_even() >= kf {
+            return Err(Error::Undefined {
+                what: "the trim-and-fill estimate of the number of missing studies",
+                reason: format!(
+                    "the {estimator} estimator gives {est} for {k} studies (every centred effect is on one side); try estimator L0 or another side"
+                ),
+            });
+        }
+        se_k0 = if se.is_nan() { se } else { se.max(0.0) };
+        k0 = est.round_ties_even().max(0.0) as i64;
     }
     let k0 = k0 as usize;
+    let p_k0 = (estimator == Estimator::R0).then(|| 0.5f64.powi(k0 as i32 + 1));
     let mut notes = Vec::new();
     if k0 == 0 {
         return Ok(TrimFill {
             k0,
             se_k0,
             side,
+            estimator,
+            p_k0,
             filled: Vec::new(),
             fit: fit(yi, vi, opts)?,
             iterations,
@@ -215,12 +310,14 @@ pub fn trim_and_fill(
         );
     }
     notes.push(format!(
-        "trim and fill: {k0} studies imputed on the {side} side (estimator L0)"
+        "trim and fill: {k0} studies imputed on the {side} side (estimator {estimator})"
     ));
     Ok(TrimFill {
         k0,
         se_k0,
         side,
+        estimator,
+        p_k0,
         filled,
         fit: f,
         iterations,

@@ -1,4 +1,4 @@
-//! The text of `rema bias`: the three small-study tests, notes, provenance.
+//! The text of `rema bias`: the small-study methods, notes, provenance.
 
 use std::fmt::Write;
 
@@ -64,12 +64,15 @@ pub(crate) fn text(r: &BiasResult) -> String {
     match &r.trimfill {
         Some(t) => {
             // The filled model is metafor's trimfill() refit: z test, 95%.
-            let _ = writeln!(s, "Trim and fill (estimator L0)");
+            let _ = writeln!(s, "Trim and fill (estimator {})", t.estimator);
             let _ = writeln!(
                 s,
                 "  estimated missing studies on the {} side: {} (SE = {:.4})",
                 t.side, t.k0, t.se_k0
             );
+            if let Some(p) = t.p_k0 {
+                let _ = writeln!(s, "  test of k0 = 0: p {}", p_fmt(p));
+            }
             let _ = writeln!(
                 s,
                 "  filled estimate: {:.4} (SE {:.4}; 95% CI: {:.4}, {:.4}; p {}); tau^2 = {:.4}, I^2 = {:.2}%",
@@ -93,6 +96,7 @@ pub(crate) fn text(r: &BiasResult) -> String {
             let _ = writeln!(s, "Trim and fill: not computed (see notes)");
         }
     }
+    extended(&mut s, r);
     if !r.notes.is_empty() {
         let _ = writeln!(s, "\nNotes:");
         for n in &r.notes {
@@ -108,4 +112,156 @@ pub(crate) fn text(r: &BiasResult) -> String {
         &r.provenance.input_sha256[..16.min(r.provenance.input_sha256.len())]
     );
     s
+}
+
+/// A t or z statistic with its degrees of freedom.
+fn stat(z: Option<f64>, t: Option<f64>, df: Option<f64>) -> String {
+    match (z, t, df) {
+        (_, Some(t), Some(df)) => format!("t = {t:.4}, df = {df}"),
+        (Some(z), _, _) => format!("z = {z:.4}"),
+        _ => String::new(),
+    }
+}
+
+/// The methods beyond the three classic tests.
+fn extended(s: &mut String, r: &BiasResult) {
+    let level = r.level;
+    if let Some(g) = &r.regtest {
+        let _ = writeln!(
+            s,
+            "\nRegression test (model: {}; predictor: {})",
+            g.model, g.predictor
+        );
+        let _ = writeln!(
+            s,
+            "  test for asymmetry: {}, p {}",
+            stat(g.z, g.t, g.df),
+            p_fmt(g.pval)
+        );
+        if let (Some(e), Some(lo), Some(hi)) =
+            (g.limit_estimate, g.limit_ci_lower, g.limit_ci_upper)
+        {
+            let _ = writeln!(
+                s,
+                "  limit estimate (as {} -> 0): {e:.4} ({level}% CI: {lo:.4}, {hi:.4})",
+                g.predictor
+            );
+        }
+    }
+    if let Some(p) = &r.pet_peese {
+        let _ = writeln!(s, "\nPET-PEESE (weighted least squares)");
+        for (name, w) in [("PET", &p.pet), ("PEESE", &p.peese)] {
+            let _ = writeln!(
+                s,
+                "  {name:<5} estimate: {:.4} (SE {:.4}; {level}% CI: {:.4}, {:.4}; t = {:.4}, df = {}, p {})",
+                w.estimate,
+                w.se,
+                w.ci_lower,
+                w.ci_upper,
+                w.t,
+                w.df,
+                p_fmt(w.pval)
+            );
+        }
+        let _ = writeln!(
+            s,
+            "  conditional estimate: {} {:.4} ({level}% CI: {:.4}, {:.4}); PET's one-tailed p {} vs alpha {}",
+            p.chosen,
+            p.estimate,
+            p.ci_lower,
+            p.ci_upper,
+            p_fmt(p.pet_one_sided_pval),
+            p.alpha
+        );
+    }
+    if let Some(f) = &r.fsn {
+        let n = |x: f64| {
+            if x.is_finite() {
+                format!("{x}")
+            } else {
+                "infinite".to_string()
+            }
+        };
+        let _ = writeln!(s, "\nFail-safe N (alpha = {})", f.alpha);
+        let _ = writeln!(
+            s,
+            "  Rosenthal: {} (observed p {})",
+            n(f.rosenthal.fsnum),
+            f.rosenthal.pval.map_or(String::new(), p_fmt)
+        );
+        let _ = writeln!(
+            s,
+            "  Orwin:     {} (mean effect {:.4}, target {:.4})",
+            n(f.orwin.fsnum),
+            f.orwin.meanes.unwrap_or(f64::NAN),
+            f.orwin.target.unwrap_or(f64::NAN)
+        );
+        let _ = writeln!(
+            s,
+            "  Rosenberg: {} (observed p {})",
+            n(f.rosenberg.fsnum),
+            f.rosenberg.pval.map_or(String::new(), p_fmt)
+        );
+    }
+    if let Some(t) = &r.tes {
+        let _ = writeln!(s, "\nTest of excess significance (theta = {:.4})", t.theta);
+        let _ = writeln!(
+            s,
+            "  observed significant: {}, expected: {:.4}, O/E = {:.4}; {} test{}, p {}",
+            t.observed,
+            t.expected,
+            t.ratio,
+            t.test,
+            t.x2.map_or(String::new(), |x| format!(" X^2 = {x:.4}")),
+            p_fmt(t.pval)
+        );
+    }
+    if let Some(m) = &r.selmodel {
+        let _ = writeln!(
+            s,
+            "\nSelection model (type: {}; alternative: {}{})",
+            m.kind,
+            m.alternative,
+            if m.steps.is_empty() {
+                String::new()
+            } else {
+                format!("; steps: {:?}", m.steps)
+            }
+        );
+        let _ = writeln!(
+            s,
+            "  adjusted estimate: {:.4} (SE {:.4}; {level}% CI: {:.4}, {:.4}; z = {:.4}, p {}); tau^2 = {:.4}",
+            m.estimate,
+            m.se,
+            m.ci_lower,
+            m.ci_upper,
+            m.z,
+            p_fmt(m.pval),
+            m.tau2
+        );
+        for (j, d) in m.delta.iter().enumerate() {
+            if d.fixed {
+                let _ = writeln!(s, "  delta {}: {:.4} (fixed)", j + 1, d.estimate);
+            } else {
+                let _ = writeln!(
+                    s,
+                    "  delta {}: {:.4} (SE {}; p {})",
+                    j + 1,
+                    d.estimate,
+                    d.se.map_or("-".to_string(), |v| format!("{v:.4}")),
+                    d.pval.map_or("-".to_string(), p_fmt)
+                );
+            }
+        }
+        if !m.interval_counts.is_empty() {
+            let _ = writeln!(s, "  studies per p-value interval: {:?}", m.interval_counts);
+        }
+        let _ = writeln!(
+            s,
+            "  likelihood-ratio test of selection: X^2 = {:.4}, df = {}, p {}",
+            m.lrt,
+            m.lrt_df,
+            p_fmt(m.lrt_pval)
+        );
+    }
 }
