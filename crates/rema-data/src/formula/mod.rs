@@ -26,6 +26,7 @@ mod terms;
 
 use std::fmt;
 
+pub(crate) use deparse::r_number;
 pub use parser::{Arg, Expr, ExprKind};
 
 /// A formula that cannot be read: where (a character offset) and why.
@@ -66,6 +67,9 @@ pub struct ModsFormula {
     /// The terms, sorted by their number of variables (main effects,
     /// then two-way interactions, ...), in written order within a size.
     pub terms: Vec<Term>,
+    /// Whether it was written as a formula (offsets in [`Variable::at`]
+    /// then point into its text), not given as a list of columns.
+    pub from_text: bool,
 }
 
 /// One term: a variable or an interaction of several.
@@ -265,6 +269,7 @@ impl ModsFormula {
             intercept: true,
             variables,
             terms,
+            from_text: false,
         }
     }
 
@@ -327,6 +332,7 @@ pub fn parse_mods(text: &str) -> Result<ModsFormula, FormulaError> {
         intercept,
         variables,
         terms,
+        from_text: true,
     })
 }
 
