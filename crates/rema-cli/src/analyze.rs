@@ -106,6 +106,13 @@ pub struct AnalyzeArgs {
     /// as R's factor()).
     #[arg(long, value_name = "A,B|~ FORMULA")]
     pub mods: Vec<String>,
+    /// With --mods: predictions at new moderator values (metafor
+    /// predict(res, newmods = ...)), by column: --newmods "ablat=10,30,50";
+    /// several columns separated by ';' ("ablat=10,30; alloc=random,random"),
+    /// one value serving every prediction. The values go through the --mods
+    /// formula as the studies' cells do.
+    #[arg(long, value_name = "COL=V1,V2;...", requires = "mods")]
+    pub newmods: Option<String>,
     /// Permutation tests (metafor permutest): a number of iterations
     /// (counting the observed data), or `exact` for complete enumeration. An
     /// exact test is run whenever it needs no more iterations than asked.
@@ -200,6 +207,7 @@ impl AnalyzeArgs {
                 })
                 .filter(|m| !m.is_empty())
                 .collect(),
+            newmods: self.newmods.clone(),
             permutations: self.permutations,
             permutation_stat: self.permutation_stat,
             permci: self.permci,

@@ -527,6 +527,12 @@ pub struct AnalysisSpec {
     #[serde(default, skip_serializing_if = "Vec::is_empty", with = "mods_field")]
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub mods: Vec<String>,
+    /// Predictions at new moderator values (metafor `predict(res, newmods
+    /// = ...)`), by column: `"ablat=10,30,50"`, several columns separated
+    /// by `;` (`"ablat=10,30; alloc=random,random"`), one value given for a
+    /// column serving every prediction. Needs `mods`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub newmods: Option<String>,
     /// Permutation tests: a number of iterations (`1000` or `"1000"`) or
     /// `"exact"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -827,6 +833,7 @@ pub const SPEC_FIELDS: &[&str] = &[
     "by",
     "tau2_common",
     "mods",
+    "newmods",
     "permutations",
     "permutation_stat",
     "permci",
@@ -882,6 +889,67 @@ pub struct Analysis {
     /// The moderators as a formula (a list of columns is `~ a + b`);
     /// `None` without moderators.
     pub mods: Option<ModsFormula>,
+    /// The `newmods` values by column, each with one value per prediction.
+    pub newmods: Option<NewMods>,
+}
+
+/// The values of `newmods`: each column the moderators read, with one
+/// value (as text, a cell of the table) per prediction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMods {
+    /// (column, values), in the order given.
+    pub columns: Vec<(String, Vec<String>)>,
+    /// The number of predictions.
+    pub n: usize,
+}
+
+impl NewMods {
+    /// Reads `ablat=10,30,50; alloc=random,random,random`; a column with one
+    /// value serves every prediction.
+    ///
+    /// ```
+    /// use rema_data::spec::NewMods;
+    /// let n = NewMods::parse("ablat=10,30,50; alloc=random").unwrap();
+    /// assert_eq!(n.n, 3);
+    /// assert_eq!(n.columns[1].1, ["random", "random", "random"]);
+    /// assert!(NewMods::parse("ablat=1,2; year=1,2,3").is_err());
+    /// ```
+    pub fn parse(text: &str) -> std::result::Result<NewMods, String> {
+        let mut columns: Vec<(String, Vec<String>)> = Vec::new();
+        for part in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+            let Some((name, values)) = part.split_once('=') else {
+                return Err(format!(
+                    "`{part}` is not column=values; write e.g. ablat=10,30,50"
+                ));
+            };
+            let name = name.trim().to_string();
+            let values: Vec<String> = values.split(',').map(|v| v.trim().to_string()).collect();
+            if name.is_empty() || values.iter().any(String::is_empty) {
+                return Err(format!(
+                    "`{part}` needs a column name and values separated by commas, e.g. ablat=10,30,50"
+                ));
+            }
+            if columns.iter().any(|(c, _)| *c == name) {
+                return Err(format!("the column `{name}` is given twice"));
+            }
+            columns.push((name, values));
+        }
+        let n = columns.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
+        if n == 0 {
+            return Err("no values; write e.g. ablat=10,30,50".to_string());
+        }
+        for (c, v) in &mut columns {
+            if v.len() == 1 {
+                *v = vec![v[0].clone(); n];
+            } else if v.len() != n {
+                return Err(format!(
+                    "the column `{c}` has {} values but another has {n}; give each column {n} values, or one",
+                    v.len()
+                ));
+            }
+        }
+        Ok(NewMods { columns, n })
+    }
 }
 
 impl Analysis {
@@ -925,6 +993,7 @@ impl AnalysisSpec {
             by: None,
             tau2_common: false,
             mods: Vec::new(),
+            newmods: None,
             permutations: None,
             permutation_stat: PermutationStat::Test,
             permci: false,
@@ -1100,9 +1169,11 @@ impl AnalysisSpec {
         }
         self.check_random()?;
         let mods = self.mods_formula()?;
+        let newmods = self.newmods_values(mods.as_ref())?;
         let seed = self.seed.unwrap_or(DEFAULT_SEED);
         Ok(Analysis {
             mods,
+            newmods,
             spec: self.clone(),
             effect,
             conversion,
@@ -1146,6 +1217,68 @@ impl AnalysisSpec {
             ));
         }
         Ok(Some(f))
+    }
+
+    /// `newmods` read, given the moderators: every column they read needs
+    /// values, and no other column may be given.
+    fn newmods_values(&self, mods: Option<&ModsFormula>) -> Result<Option<NewMods>> {
+        let Some(text) = &self.newmods else {
+            return Ok(None);
+        };
+        let Some(f) = mods else {
+            return Err(DataError::option(
+                "newmods",
+                "`newmods` gives moderator values to predict at; add `mods`".to_string(),
+            ));
+        };
+        if !matches!(self.method, Model::Rma(_)) {
+            return Err(DataError::option(
+                "newmods",
+                format!(
+                    "newmods is available for the rma.uni methods (FE, DL, REML, ...), not for method {}",
+                    self.method
+                ),
+            ));
+        }
+        let n = NewMods::parse(text)
+            .map_err(|m| DataError::option("newmods", format!("newmods: {m}")))?;
+        let needed = f.columns();
+        let missing: Vec<&String> = needed
+            .iter()
+            .filter(|c| !n.columns.iter().any(|(g, _)| g == *c))
+            .collect();
+        let extra: Vec<&String> = n
+            .columns
+            .iter()
+            .map(|(c, _)| c)
+            .filter(|c| !needed.contains(c))
+            .collect();
+        if !missing.is_empty() || !extra.is_empty() {
+            let names = |v: &[&String]| {
+                v.iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            return Err(DataError::option(
+                "newmods",
+                format!(
+                    "newmods needs a value for each column the moderators read ({}){}{}",
+                    names(&needed.iter().collect::<Vec<_>>()),
+                    if missing.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; missing: {}", names(&missing))
+                    },
+                    if extra.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; not a moderator: {}", names(&extra))
+                    },
+                ),
+            ));
+        }
+        Ok(Some(n))
     }
 
     fn check_resampling(&self) -> Result<()> {
@@ -1404,6 +1537,7 @@ mod tests {
             f.by = Some("alloc".into());
             f.tau2_common = true;
             f.mods = vec!["x".into()];
+            f.newmods = Some("x=1".into());
             f.permutations = Some(Permutations::Exact);
             f.permutation_stat = PermutationStat::Coef;
             f.permci = true;
