@@ -43,6 +43,13 @@ fn glmm() {
     suite("glmm", 190);
 }
 
+/// rma(mods = ~ formula), with fitstats(), se.tau2, confint(type = "PL"),
+/// predict(newmods), fitted(), rstandard() and blup().
+#[test]
+fn formula() {
+    suite("formula", 2_196);
+}
+
 /// rma(mods = ...).
 #[test]
 fn moderators() {

@@ -117,7 +117,10 @@ pub use influence::{influence, StudyInfluence};
 pub use leave_one_out::{leave_one_out, LeaveOneOut, LeaveOneOutFit, PooledSummary};
 pub use linalg::Design;
 pub use measure::{BackTransform, DataKind, Measure};
-pub use model::{Level, Resampling, ResamplingKind, Rma, RmaFit, Studies, TransformedPrediction};
+pub use model::{
+    Blup, FitStats, Level, Resampling, ResamplingKind, Rma, RmaFit, StandardizedResidual, Studies,
+    TransformedPrediction,
+};
 pub use pooling::{MantelHaenszel, MhFit, Peto, PetoFit, Tables, TablesFit};
 pub use resample::permci::PermutationCi;
 pub use resample::permutation::PermutationStat;

@@ -63,12 +63,14 @@ fn analyze_rma(
     let het = heterogeneity::build(&p, a)?;
     let q_between = het.subgroups.as_ref().map(|s| s.q_between);
     let res = resampling::build(&p, a, q_between, hooks)?;
+    let fitted = crate::sections::model::build(&p, a)?;
 
     let mut notes = p.notes.clone();
     notes.extend(iv.notes);
     notes.extend(sens.notes);
     notes.extend(het.notes);
     notes.extend(res.notes);
+    notes.extend(fitted.notes);
     let (moderators, subgroups) = (het.moderators, het.subgroups);
     let pval_perm = match (&moderators, &res.model_pvals) {
         (None, Some(pv)) => pv.first().copied(),
@@ -114,6 +116,7 @@ fn analyze_rma(
         leave_one_out: sens.leave_one_out,
         influence: sens.influence,
         cumulative: sens.cumulative,
+        model: Some(fitted.model),
         ..with_subgroups(
             subgroups,
             base(head, iv.summary, iv.studies, notes, provenance),
@@ -234,5 +237,6 @@ fn base(
         cumulative: None,
         glmm: None,
         pooling: None,
+        model: None,
     }
 }

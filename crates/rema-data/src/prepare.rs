@@ -41,7 +41,8 @@ pub(crate) fn prepare(table: &Table, a: &Analysis, opts: FitOptions) -> Result<P
     let measure = a.measure();
     let spec = &a.spec;
     let conv = crate::convert::apply(table, measure, &a.conversion)?;
-    let extra: Vec<String> = spec.mods.iter().chain(&spec.by).cloned().collect();
+    let mut extra: Vec<String> = a.mods_columns();
+    extra.extend(spec.by.iter().cloned());
     let (selected, studies) = select_studies(
         &conv.table,
         measure,
@@ -50,11 +51,11 @@ pub(crate) fn prepare(table: &Table, a: &Analysis, opts: FitOptions) -> Result<P
         spec.sheet.as_deref(),
     )?;
     let table = selected.table;
-    let mods = if spec.mods.is_empty() {
-        None
-    } else {
-        Some(crate::moderators::design(&table, &studies, &spec.mods)?)
-    };
+    let mods = a
+        .mods
+        .as_ref()
+        .map(|f| crate::moderators::design(&table, &studies, f))
+        .transpose()?;
     let grouping = spec
         .by
         .as_deref()

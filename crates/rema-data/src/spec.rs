@@ -20,6 +20,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::columns::{select_studies, MissingAction, Selected, StudyTable};
 use crate::convert::ConversionOptions;
 use crate::error::{DataError, Result};
+use crate::formula::{parse_mods, ModsFormula};
 use crate::table::Table;
 
 /// The seed of resampling when the spec gives none (the CLI draws one and
@@ -520,9 +521,19 @@ pub struct AnalysisSpec {
     /// Subgroups share one tau^2.
     #[serde(default, skip_serializing_if = "is_false")]
     pub tau2_common: bool,
-    /// Moderator columns of a meta-regression.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// The moderators of a meta-regression: a list of columns
+    /// (`["ablat", "alloc"]`, or the string `"ablat,alloc"`), or one R
+    /// formula (`"~ ablat + factor(alloc)"`, kept here as a single entry
+    /// starting with `~`; serialised as the string).
+    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "mods_field")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub mods: Vec<String>,
+    /// Predictions at new moderator values (metafor `predict(res, newmods
+    /// = ...)`), by column: `"ablat=10,30,50"`, several columns separated
+    /// by `;` (`"ablat=10,30; alloc=random,random"`), one value given for a
+    /// column serving every prediction. Needs `mods`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub newmods: Option<String>,
     /// Permutation tests: a number of iterations (`1000` or `"1000"`) or
     /// `"exact"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -760,6 +771,50 @@ fn is_test_stat(s: &PermutationStat) -> bool {
     *s == PermutationStat::Test
 }
 
+/// `mods` on the wire: a list of columns, a comma-separated string of
+/// columns, or a formula string (`"~ ablat + factor(alloc)"`).
+pub mod mods_field {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// A formula as its string, columns as a list.
+    pub fn serialize<S: Serializer>(mods: &[String], s: S) -> Result<S::Ok, S::Error> {
+        match mods {
+            [f] if super::is_formula(f) => s.serialize_str(f),
+            _ => mods.serialize(s),
+        }
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Wire {
+        One(String),
+        Many(Vec<String>),
+    }
+
+    /// A list as it is; a string as a formula when it starts with `~`, as
+    /// comma-separated columns otherwise.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+        Ok(match Wire::deserialize(d).map_err(|_| {
+            serde::de::Error::custom(
+                "invalid type: expected a list of columns or a formula string (\"~ ablat + factor(alloc)\")",
+            )
+        })? {
+            Wire::One(f) if super::is_formula(&f) => vec![f.trim().to_string()],
+            Wire::One(cols) => cols
+                .split(',')
+                .map(|c| c.trim().to_string())
+                .filter(|c| !c.is_empty())
+                .collect(),
+            Wire::Many(v) => v,
+        })
+    }
+}
+
+/// Whether a `mods` entry is a formula (starts with `~`).
+pub fn is_formula(m: &str) -> bool {
+    m.trim_start().starts_with('~')
+}
+
 /// The fields of [`AnalysisSpec`], in order (for messages about unknown fields).
 pub const SPEC_FIELDS: &[&str] = &[
     "measure",
@@ -779,6 +834,7 @@ pub const SPEC_FIELDS: &[&str] = &[
     "by",
     "tau2_common",
     "mods",
+    "newmods",
     "permutations",
     "permutation_stat",
     "permci",
@@ -831,9 +887,81 @@ pub struct Analysis {
     pub seed: u64,
     /// What the preset set, and what explicit options overrode, in words.
     pub notes: Vec<String>,
+    /// The moderators as a formula (a list of columns is `~ a + b`);
+    /// `None` without moderators.
+    pub mods: Option<ModsFormula>,
+    /// The `newmods` values by column, each with one value per prediction.
+    pub newmods: Option<NewMods>,
+}
+
+/// The values of `newmods`: each column the moderators read, with one
+/// value (as text, a cell of the table) per prediction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMods {
+    /// (column, values), in the order given.
+    pub columns: Vec<(String, Vec<String>)>,
+    /// The number of predictions.
+    pub n: usize,
+}
+
+impl NewMods {
+    /// Reads `ablat=10,30,50; alloc=random,random,random`; a column with one
+    /// value serves every prediction.
+    ///
+    /// ```
+    /// use rema_data::spec::NewMods;
+    /// let n = NewMods::parse("ablat=10,30,50; alloc=random").unwrap();
+    /// assert_eq!(n.n, 3);
+    /// assert_eq!(n.columns[1].1, ["random", "random", "random"]);
+    /// assert!(NewMods::parse("ablat=1,2; year=1,2,3").is_err());
+    /// ```
+    pub fn parse(text: &str) -> std::result::Result<NewMods, String> {
+        let mut columns: Vec<(String, Vec<String>)> = Vec::new();
+        for part in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+            let Some((name, values)) = part.split_once('=') else {
+                return Err(format!(
+                    "`{part}` is not column=values; write e.g. ablat=10,30,50"
+                ));
+            };
+            let name = name.trim().to_string();
+            let values: Vec<String> = values.split(',').map(|v| v.trim().to_string()).collect();
+            if name.is_empty() || values.iter().any(String::is_empty) {
+                return Err(format!(
+                    "`{part}` needs a column name and values separated by commas, e.g. ablat=10,30,50"
+                ));
+            }
+            if columns.iter().any(|(c, _)| *c == name) {
+                return Err(format!("the column `{name}` is given twice"));
+            }
+            columns.push((name, values));
+        }
+        let n = columns.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
+        if n == 0 {
+            return Err("no values; write e.g. ablat=10,30,50".to_string());
+        }
+        for (c, v) in &mut columns {
+            if v.len() == 1 {
+                *v = vec![v[0].clone(); n];
+            } else if v.len() != n {
+                return Err(format!(
+                    "the column `{c}` has {} values but another has {n}; give each column {n} values, or one",
+                    v.len()
+                ));
+            }
+        }
+        Ok(NewMods { columns, n })
+    }
 }
 
 impl Analysis {
+    /// The columns the moderators read (empty without moderators).
+    pub fn mods_columns(&self) -> Vec<String> {
+        self.mods
+            .as_ref()
+            .map(ModsFormula::columns)
+            .unwrap_or_default()
+    }
+
     /// The measure.
     pub fn measure(&self) -> Measure {
         self.spec.measure
@@ -843,13 +971,8 @@ impl Analysis {
     /// GLMM, MH, PETO): the sheet checked and the rows with the values the
     /// measure, `mods` and `by` need selected (see [`select_studies`]).
     pub(crate) fn select_studies(&self, table: &Table) -> Result<(Selected, StudyTable)> {
-        let extra: Vec<String> = self
-            .spec
-            .mods
-            .iter()
-            .chain(&self.spec.by)
-            .cloned()
-            .collect();
+        let mut extra = self.mods_columns();
+        extra.extend(self.spec.by.iter().cloned());
         select_studies(
             table,
             self.measure(),
@@ -886,6 +1009,7 @@ impl AnalysisSpec {
             by: None,
             tau2_common: false,
             mods: Vec::new(),
+            newmods: None,
             permutations: None,
             permutation_stat: PermutationStat::Test,
             permci: false,
@@ -1060,8 +1184,12 @@ impl AnalysisSpec {
             Model::Rma(_) => {}
         }
         self.check_random()?;
+        let mods = self.mods_formula()?;
+        let newmods = self.newmods_values(mods.as_ref())?;
         let seed = self.seed.unwrap_or(DEFAULT_SEED);
         Ok(Analysis {
+            mods,
+            newmods,
             spec: self.clone(),
             effect,
             conversion,
@@ -1079,6 +1207,96 @@ impl AnalysisSpec {
     /// `permutation_stat` and `permci` qualify the permutation test, so they
     /// need `permutations`; `tau2_test` needs at least 2 draws and a
     /// random-effects method.
+    /// `mods` as a formula: one formula parsed, or a list of columns.
+    fn mods_formula(&self) -> Result<Option<ModsFormula>> {
+        let formulas: Vec<&String> = self.mods.iter().filter(|m| is_formula(m)).collect();
+        let f = match (formulas.as_slice(), self.mods.len()) {
+            (_, 0) => return Ok(None),
+            ([], _) => ModsFormula::from_columns(&self.mods),
+            ([text], 1) => parse_mods(text).map_err(|e| {
+                DataError::option("mods", format!("{e} (in mods `{}`)", text.trim()))
+            })?,
+            _ => {
+                return Err(DataError::option(
+                    "mods",
+                    "mods is either a list of columns or one formula (\"~ ablat + factor(alloc)\"), not both; write the columns into the formula".to_string(),
+                ))
+            }
+        };
+        if f.terms.is_empty() {
+            return Err(DataError::option(
+                "mods",
+                format!(
+                    "the formula `{}` has no moderators; leave out mods for the model without moderators",
+                    self.mods[0].trim()
+                ),
+            ));
+        }
+        Ok(Some(f))
+    }
+
+    /// `newmods` read, given the moderators: every column they read needs
+    /// values, and no other column may be given.
+    fn newmods_values(&self, mods: Option<&ModsFormula>) -> Result<Option<NewMods>> {
+        let Some(text) = &self.newmods else {
+            return Ok(None);
+        };
+        let Some(f) = mods else {
+            return Err(DataError::option(
+                "newmods",
+                "`newmods` gives moderator values to predict at; add `mods`".to_string(),
+            ));
+        };
+        if !matches!(self.method, Model::Rma(_)) {
+            return Err(DataError::option(
+                "newmods",
+                format!(
+                    "newmods is available for the rma.uni methods (FE, DL, REML, ...), not for method {}",
+                    self.method
+                ),
+            ));
+        }
+        let n = NewMods::parse(text)
+            .map_err(|m| DataError::option("newmods", format!("newmods: {m}")))?;
+        let needed = f.columns();
+        let missing: Vec<&String> = needed
+            .iter()
+            .filter(|c| !n.columns.iter().any(|(g, _)| g == *c))
+            .collect();
+        let extra: Vec<&String> = n
+            .columns
+            .iter()
+            .map(|(c, _)| c)
+            .filter(|c| !needed.contains(c))
+            .collect();
+        if !missing.is_empty() || !extra.is_empty() {
+            let names = |v: &[&String]| {
+                v.iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            return Err(DataError::option(
+                "newmods",
+                format!(
+                    "newmods needs a value for each column the moderators read ({}){}{}",
+                    names(&needed.iter().collect::<Vec<_>>()),
+                    if missing.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; missing: {}", names(&missing))
+                    },
+                    if extra.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; not a moderator: {}", names(&extra))
+                    },
+                ),
+            ));
+        }
+        Ok(Some(n))
+    }
+
     fn check_resampling(&self) -> Result<()> {
         if self.permutations.is_none() {
             if self.permutation_stat != PermutationStat::Test {
@@ -1344,6 +1562,7 @@ mod tests {
             f.by = Some("alloc".into());
             f.tau2_common = true;
             f.mods = vec!["x".into()];
+            f.newmods = Some("x=1".into());
             f.permutations = Some(Permutations::Exact);
             f.permutation_stat = PermutationStat::Coef;
             f.permci = true;
@@ -1473,6 +1692,55 @@ mod tests {
                 option: "measure",
                 ..
             })
+        ));
+    }
+
+    /// `mods` is a list of columns, a comma-separated string, or a formula
+    /// string; a formula is written back as the string.
+    #[test]
+    fn mods_take_columns_or_a_formula() {
+        let read = |mods: &str| -> AnalysisSpec {
+            serde_json::from_str(&format!(r#"{{"measure":"RR","mods":{mods}}}"#)).unwrap()
+        };
+        assert_eq!(read(r#"["ablat","alloc"]"#).mods, ["ablat", "alloc"]);
+        assert_eq!(read(r#""ablat, alloc""#).mods, ["ablat", "alloc"]);
+        let f = read(r#"" ~ ablat + factor(alloc)""#);
+        assert_eq!(f.mods, ["~ ablat + factor(alloc)"]);
+        let json = serde_json::to_value(&f).unwrap();
+        assert_eq!(json["mods"], "~ ablat + factor(alloc)");
+        assert_eq!(
+            serde_json::to_value(read(r#"["a"]"#)).unwrap()["mods"],
+            serde_json::json!(["a"])
+        );
+        let a = f.check().unwrap();
+        assert_eq!(a.mods_columns(), ["ablat", "alloc"]);
+        assert!(serde_json::from_str::<AnalysisSpec>(r#"{"measure":"RR","mods":3}"#).is_err());
+    }
+
+    #[test]
+    fn a_bad_mods_formula_is_an_error_of_mods_at_its_character() {
+        let mut s = AnalysisSpec::new(Measure::Rr);
+        s.mods = vec!["~ ablat + ".into()];
+        match s.check() {
+            Err(DataError::Option { option, message }) => {
+                assert_eq!(option, "mods");
+                assert!(
+                    message
+                        .starts_with("formula: at character 11, expected a column name after '+'"),
+                    "{message}"
+                );
+            }
+            other => panic!("expected an option error, got {other:?}"),
+        }
+        s.mods = vec!["~ a".into(), "b".into()];
+        assert!(matches!(
+            s.check(),
+            Err(DataError::Option { option: "mods", .. })
+        ));
+        s.mods = vec!["~ 1".into()];
+        assert!(matches!(
+            s.check(),
+            Err(DataError::Option { option: "mods", .. })
         ));
     }
 }

@@ -295,6 +295,20 @@ fn settings() -> Vec<Setting> {
                     .is_none_or(|b| b.coefficients.as_ref().is_some_and(|c| c.len() == 2))
             },
         ),
+        setting(
+            "newmods",
+            &["newmods", "mods"],
+            |s| {
+                s.mods = vec!["x".into()];
+                s.newmods = Some("x=1,2".into());
+            },
+            |r, _| {
+                r.model
+                    .as_ref()
+                    .and_then(|m| m.newmods.as_ref())
+                    .is_some_and(|n| n.len() == 2)
+            },
+        ),
         // 50 permutations: enough for permci to reject at the 95% level.
         setting(
             "permutations",

@@ -35,12 +35,13 @@ pub use tolerance::Tolerance;
 
 /// Every suite, by the stem of its files (`tests/golden/<name>.R` writes
 /// `tests/golden/<name>.json`).
-pub const SUITES: [&str; 11] = [
+pub const SUITES: [&str; 12] = [
     "core",
     "influence",
     "bias",
     "glmm",
     "moderators",
+    "formula",
     "subgroups",
     "permutest",
     "bootstrap",

@@ -19,6 +19,9 @@
 //! | [`Rma::fit`], [`Rma::fit_mods`] | `rma(yi, vi, mods, method, test, level, control)` |
 //! | [`RmaFit::predict`], [`RmaFit::predict_new`] | `predict(res)`, `predict(res, newmods = …)` |
 //! | [`RmaFit::confint`] | `confint(res)` (Q-profile) |
+//! | [`RmaFit::profile_ci`] | `confint(res, type = "PL")` |
+//! | [`RmaFit::vcov`], [`RmaFit::fit_stats`], [`RmaFit::se_tau2`] | `vcov(res)`, `fitstats(res)` (`logLik`, `deviance`, `AIC`, `BIC`, `AICc`), `res$se.tau2` |
+//! | [`RmaFit::fitted`], [`RmaFit::rstandard`], [`RmaFit::blup`] | `fitted(res)`, `rstandard(res)`, `blup(res)` |
 //! | [`RmaFit::influence`] | `influence(res)` |
 //! | [`RmaFit::leave_one_out`] | `leave1out(res)`; with moderators, `rma(…, subset = -i)` for each i |
 //! | [`RmaFit::cumulative`] | `cumul(res, order)` (no moderators, as metafor) |
@@ -33,12 +36,16 @@
 //! [`crate::influence()`], …) remain; the methods call them.
 
 mod input;
+mod likelihood;
 mod predict;
 mod resampling;
+mod residuals;
 
 pub use input::{Level, Studies};
+pub use likelihood::FitStats;
 pub use predict::TransformedPrediction;
 pub use resampling::{Resampling, ResamplingKind};
+pub use residuals::{Blup, StandardizedResidual};
 
 use crate::bias::{EggerTest, RankTest, Side, TrimFill};
 use crate::confint::HeterogeneityCi;
@@ -212,6 +219,19 @@ impl RmaFit {
     /// The studies the model was fitted to.
     pub fn studies(&self) -> &Studies {
         &self.studies
+    }
+
+    /// metafor `vcov(res)`: Var(β̂), p × p, in the order of the
+    /// coefficients (scaled by s²_w under Knapp–Hartung).
+    ///
+    /// ```
+    /// use rema_core::{Error, Method, Rma, Studies};
+    /// let fit = Rma::new(Method::Fe).fit(&Studies::new(&[0.1, 0.3], &[1.0, 1.0])?)?;
+    /// assert_eq!(fit.vcov().get(0, 0), 0.5);
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn vcov(&self) -> &crate::linalg::SymMatrix {
+        &self.fit.vb
     }
 
     /// The model matrix (a column of ones for the intercept-only model).

@@ -11,6 +11,7 @@
 mod bias;
 mod csv;
 mod heterogeneity;
+mod model;
 mod sensitivity;
 mod summary;
 
@@ -28,6 +29,7 @@ use crate::result::AnalysisResult;
 pub fn text(r: &AnalysisResult) -> String {
     summary::summary(r)
         + &heterogeneity::sections(r)
+        + &model::section(r)
         + &sensitivity::sections(r)
         + &summary::footer(r)
 }

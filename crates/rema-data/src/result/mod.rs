@@ -17,9 +17,10 @@ use crate::convert::Conversion;
 pub use provenance::Provenance;
 pub use sections::{
     BootCoefficientResult, BootIntervalResult, BootStatResult, BootstrapResult, ChiSquare,
-    CoefficientResult, CumulativeRow, GlmmDetails, HeterogeneityTestResult, InfluenceRow,
-    LeaveOneOutRow, PermutationCiResult, PermutationCiRow, PermutationResult, PoolingResult,
-    StatisticTestResult, SubgroupResult, SummaryFields,
+    CoefficientResult, CumulativeRow, FitStatsResult, GlmmDetails, HeterogeneityTestResult,
+    InfluenceRow, LeaveOneOutRow, ModelResult, NewmodsPrediction, PermutationCiResult,
+    PermutationCiRow, PermutationResult, PoolingResult, ProfileCiResult, StatisticTestResult,
+    StudyFitRow, SubgroupResult, SummaryFields,
 };
 pub use summary::{StudyEffect, Summary, Transformed};
 
@@ -121,6 +122,10 @@ pub struct AnalysisResult {
     /// a pooling of 2×2 tables has.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pooling: Option<PoolingResult>,
+    /// rma.uni methods: fit statistics, SE and profile-likelihood CI of
+    /// tau^2, vcov, `newmods` predictions, fitted values, rstandard, BLUPs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelResult>,
 }
 
 /// The summary's fields read as the result's own (`r.estimate`, `r.tau2`), as

@@ -454,3 +454,98 @@ impl std::ops::Deref for SubgroupResult {
         &self.summary
     }
 }
+
+/// What the likelihood and the fitted model add to an rma.uni analysis
+/// (metafor `fitstats`, `se.tau2`, `confint(type = "PL")`, `vcov`,
+/// `predict(newmods)`, `fitted`, `rstandard`, `blup`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ModelResult {
+    /// The fit statistics: REML for REML fits, ML for every other method;
+    /// absent when undefined (REML with k <= p).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fit_stats: Option<FitStatsResult>,
+    /// The standard error of tau^2 (metafor `se.tau2`); absent for FE.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub se_tau2: Option<f64>,
+    /// The profile-likelihood CI of tau^2, I^2 and H^2 (metafor
+    /// `confint(res, type = "PL")`); absent for FE and when k <= p.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tau2_pl: Option<ProfileCiResult>,
+    /// Var(beta), p x p, rows and columns in the order of the coefficients
+    /// (metafor `vcov(res)`).
+    pub vcov: Vec<Vec<f64>>,
+    /// Predictions at `newmods` (metafor `predict(res, newmods = ...)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub newmods: Option<Vec<NewmodsPrediction>>,
+    /// Per study: fitted value, standardised residual, BLUP.
+    pub studies: Vec<StudyFitRow>,
+}
+
+/// metafor `fitstats(res)`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FitStatsResult {
+    /// `ML` or `REML`: which likelihood.
+    pub likelihood: String,
+    pub log_lik: f64,
+    pub deviance: f64,
+    pub aic: f64,
+    pub bic: f64,
+    pub aicc: f64,
+    /// Parameters counted: p, plus 1 for tau^2 unless the model is FE.
+    pub parameters: usize,
+}
+
+/// A profile-likelihood interval of tau^2 and the I^2 and H^2 bounds
+/// mapped from it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProfileCiResult {
+    pub tau2_lower: f64,
+    pub tau2_upper: f64,
+    pub i2_lower: f64,
+    pub i2_upper: f64,
+    pub h2_lower: f64,
+    pub h2_upper: f64,
+}
+
+/// The prediction at one set of new moderator values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewmodsPrediction {
+    /// The values given, by column (`ablat=10`).
+    pub at: String,
+    /// The row of the model matrix they make, intercept first.
+    pub x: Vec<f64>,
+    pub pred: f64,
+    pub se: f64,
+    pub ci_lower: f64,
+    pub ci_upper: f64,
+    pub pi_lower: f64,
+    pub pi_upper: f64,
+}
+
+/// One study's fitted value, standardised residual (metafor `rstandard`)
+/// and BLUP of its true effect (metafor `blup`), on the analysis scale.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StudyFitRow {
+    pub study: String,
+    pub line: Option<u64>,
+    /// x_i'beta (metafor `fitted`).
+    pub fitted: f64,
+    /// y_i - x_i'beta.
+    pub resid: f64,
+    /// Absent when 0 (a study that determines its own fitted value).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resid_se: Option<f64>,
+    /// The standardised residual; absent with `resid_se`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resid_z: Option<f64>,
+    /// The BLUP of the true effect.
+    pub blup: f64,
+    pub blup_se: f64,
+    pub blup_pi_lower: f64,
+    pub blup_pi_upper: f64,
+}

@@ -6,11 +6,14 @@
 //!   of τ² (`tau2_ci`) and the per-study effects;
 //! - `sensitivity.rs`: leave-one-out, influence, cumulative;
 //! - `heterogeneity.rs`: meta-regression (`mods`) and subgroups (`by`);
-//! - `resampling.rs`: permutation tests and the bootstrap.
+//! - `resampling.rs`: permutation tests and the bootstrap;
+//! - `model.rs`: fit statistics, SE and profile-likelihood CI of τ², vcov,
+//!   `newmods` predictions, fitted values, rstandard and BLUPs.
 //!
 //! [`Prepared`]: crate::prepare::Prepared
 
 pub(crate) mod heterogeneity;
 pub(crate) mod intervals;
+pub(crate) mod model;
 pub(crate) mod resampling;
 pub(crate) mod sensitivity;
