@@ -33,17 +33,14 @@ use crate::table::Table;
 /// assert!(serde_json::from_str::<BiasOptions>(r#"{"predicter": "sei"}"#).is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct BiasOptions {
     /// The predictor of the regression test (metafor `regtest(predictor)`):
     /// `sei` (default), `vi`, `ni`, `ninv`, `sqrtni`, `sqrtninv`.
     #[serde(with = "via_str")]
-    #[cfg_attr(feature = "openapi", schema(value_type = String, default = "sei"))]
     pub predictor: Predictor,
     /// Its model (metafor `regtest(model)`): `rma` (default) or `lm`.
     #[serde(with = "via_str")]
-    #[cfg_attr(feature = "openapi", schema(value_type = String, default = "rma"))]
     pub model: RegModel,
     /// The exact p-value of the rank correlation without ties (metafor
     /// `ranktest(exact)`, default true); false for the normal approximation.
@@ -52,12 +49,10 @@ pub struct BiasOptions {
     /// The trim-and-fill estimator (metafor `trimfill(estimator)`): `L0`
     /// (default), `R0` or `Q0`.
     #[serde(with = "via_str")]
-    #[cfg_attr(feature = "openapi", schema(value_type = String, default = "L0"))]
     pub estimator: Estimator,
     /// The side trim and fill imputes on (metafor `trimfill(side)`): `left`
     /// or `right`; absent: chosen from Egger's slope, as metafor.
     #[serde(skip_serializing_if = "Option::is_none", with = "via_str::option")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, default = json!(null)))]
     pub side: Option<Side>,
     /// The level of the fail-safe N (metafor `fsn(alpha)`, default 0.05).
     pub fsn_alpha: f64,
@@ -73,7 +68,6 @@ pub struct BiasOptions {
     /// The sidedness of each study's test (metafor `tes(alternative)`):
     /// `two.sided` (default), `greater`, `less`.
     #[serde(with = "via_str")]
-    #[cfg_attr(feature = "openapi", schema(value_type = String, default = "two.sided"))]
     pub tes_study_alternative: Alternative,
     /// The level of each study's test (metafor `tes(alpha)`, default 0.05).
     pub tes_alpha: f64,
@@ -84,17 +78,14 @@ pub struct BiasOptions {
     /// The test of O against E (metafor `tes(test)`): `chi2`, `binom` or
     /// `exact`; absent: metafor's choice.
     #[serde(skip_serializing_if = "Option::is_none", with = "via_str::option")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, default = json!(null)))]
     pub tes_test: Option<TesTest>,
     /// The alternative of that test (metafor `tes(tes.alternative)`):
     /// `greater` (default), `two.sided`, `less`.
     #[serde(with = "via_str")]
-    #[cfg_attr(feature = "openapi", schema(value_type = String, default = "greater"))]
     pub tes_alternative: Alternative,
     /// A selection model to fit (metafor `selmodel(type)`): `stepfun`,
     /// `beta`, `halfnorm`, `negexp`, `logistic`, `power`; absent: none.
     #[serde(skip_serializing_if = "Option::is_none", with = "via_str::option")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, default = json!(null)))]
     pub selmodel: Option<SelType>,
     /// Its cut-points of the p-values (metafor `selmodel(steps)`): needed by
     /// `stepfun`, one optional step for the other functions except beta.
@@ -103,7 +94,6 @@ pub struct BiasOptions {
     /// The sidedness of the p-values of the selection model (metafor
     /// `selmodel(alternative)`): `greater` (default), `less`, `two.sided`.
     #[serde(with = "via_str")]
-    #[cfg_attr(feature = "openapi", schema(value_type = String, default = "greater"))]
     pub alternative: Alternative,
 }
 
@@ -205,6 +195,7 @@ pub struct BiasResult {
     pub selmodel: Option<SelModelResult>,
     /// The options of the methods.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub options: BiasOptions,
     pub notes: Vec<String>,
     pub provenance: Provenance,
@@ -406,7 +397,8 @@ pub struct FsnResult {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FsnRow {
-    pub fsnum: f64,
+    /// The fail-safe N; null when infinite (Orwin's with target 0).
+    pub fsnum: Option<f64>,
     /// The observed studies' p-value (Rosenthal's one-sided, Rosenberg's two-sided).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pval: Option<f64>,
@@ -695,7 +687,7 @@ pub fn bias_with(
     let fsn_res = match (fsn(FsnType::Rosenthal), orwin, fsn(FsnType::Rosenberg)) {
         (Ok(a), Ok(b), Ok(c)) => {
             let row = |f: rema_core::bias::FailSafeN| FsnRow {
-                fsnum: f.fsnum,
+                fsnum: f.fsnum.is_finite().then_some(f.fsnum),
                 pval: f.pval,
                 meanes: f.meanes,
                 target: f.target,

@@ -175,13 +175,7 @@ fn extended(s: &mut String, r: &BiasResult) {
         );
     }
     if let Some(f) = &r.fsn {
-        let n = |x: f64| {
-            if x.is_finite() {
-                format!("{x}")
-            } else {
-                "infinite".to_string()
-            }
-        };
+        let n = |x: Option<f64>| x.map_or("infinite".to_string(), |x| format!("{x}"));
         let _ = writeln!(s, "\nFail-safe N (alpha = {})", f.alpha);
         let _ = writeln!(
             s,

@@ -30,7 +30,8 @@
 //! metafor optimises with `optim(method = "BFGS")` and its default relative
 //! tolerance 1e-8; here BFGS runs until the gradient vanishes to 1e-8, so
 //! the two agree to the accuracy of metafor's stopping rule (the golden
-//! cases run metafor with `reltol = 1e-12`). A δ within 1.2e-4 of a bound, a
+//! cases run metafor with `reltol = 1e-12`, integrate's `rel.tol = 1e-12`
+//! and numDeriv's `d = 0.03`, at which metafor's own numbers settle). A δ within 1.2e-4 of a bound, a
 //! Hessian that cannot be inverted and τ² at 0 are reported in the notes.
 
 mod continuous;
