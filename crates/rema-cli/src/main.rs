@@ -10,6 +10,7 @@ mod exit;
 mod figure;
 mod forest;
 mod funnel;
+mod gosh;
 mod import;
 mod model_args;
 mod progress;
@@ -44,6 +45,7 @@ enum Command {
     Bias(bias::BiasArgs),
     Forest(forest::ForestArgs),
     Funnel(funnel::FunnelArgs),
+    Gosh(gosh::GoshArgs),
     Import(import::ImportArgs),
     Reproduce(reproduce::ReproduceArgs),
 }
@@ -58,6 +60,7 @@ fn main() -> ExitCode {
         Command::Bias(args) => bias::run(&args),
         Command::Forest(args) => forest::run(&args),
         Command::Funnel(args) => funnel::run(&args),
+        Command::Gosh(args) => gosh::run(&args),
         Command::Import(args) => import::run(&args),
         Command::Reproduce(args) => reproduce::run(&args),
     });
