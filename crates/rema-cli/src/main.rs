@@ -13,6 +13,7 @@ mod funnel;
 mod gosh;
 mod import;
 mod model_args;
+mod plot;
 mod progress;
 mod report;
 mod reproduce;
@@ -46,6 +47,7 @@ enum Command {
     Forest(forest::ForestArgs),
     Funnel(funnel::FunnelArgs),
     Gosh(gosh::GoshArgs),
+    Plot(plot::PlotArgs),
     Import(import::ImportArgs),
     Reproduce(reproduce::ReproduceArgs),
 }
@@ -61,6 +63,7 @@ fn main() -> ExitCode {
         Command::Forest(args) => forest::run(&args),
         Command::Funnel(args) => funnel::run(&args),
         Command::Gosh(args) => gosh::run(&args),
+        Command::Plot(args) => plot::run(&args),
         Command::Import(args) => import::run(&args),
         Command::Reproduce(args) => reproduce::run(&args),
     });

@@ -26,6 +26,7 @@ use crate::forest::{
 use crate::funnel::FunnelData;
 
 mod data_columns;
+pub mod diagnostic;
 pub mod review;
 pub mod run;
 

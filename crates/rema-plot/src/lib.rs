@@ -19,6 +19,7 @@
 
 pub mod adapt;
 pub mod axis;
+pub mod diagnostic;
 pub mod flow;
 pub mod font;
 pub mod forest;

@@ -216,6 +216,14 @@ fn draw_legend(svg: &mut Svg, l: &Layout<'_>, mut ly: f64) {
                 LegendKind::Hollow => {
                     svg.circle(lx + swatch / 2.0, cy, r, "fill=\"#fff\" stroke=\"#000\"")
                 }
+                LegendKind::Estimate => svg.line((lx, cy), (lx + swatch, cy), "#000", 1.0, ""),
+                LegendKind::Adjusted => svg.line(
+                    (lx, cy),
+                    (lx + swatch, cy),
+                    "#000",
+                    1.0,
+                    " stroke-dasharray=\"4 3\"",
+                ),
             }
             svg.text(&Text::new(lx + swatch + 4.0, ly, &item.text, fs).class("legend"));
             lx += l.item_w(&item.text);

@@ -57,6 +57,10 @@ pub(super) enum LegendKind {
     Point,
     /// A study filled in by trim-and-fill.
     Hollow,
+    /// The pooled estimate's line (solid).
+    Estimate,
+    /// The estimate after trim-and-fill (dashed).
+    Adjusted,
 }
 
 impl Layout<'_> {
@@ -99,8 +103,13 @@ pub(super) fn layout(d: &FunnelData) -> Layout<'_> {
         .filter(|s| s.is_finite() && *s >= 0.0);
     let se_max = all_se.fold(0.0, f64::max);
     let se_max = if se_max > 0.0 { se_max } else { 1.0 };
-    let (_, se_hi, y_ticks) = linear_ticks(0.0, se_max * 1.05, 4);
-    let center = d.contour_center.unwrap_or(d.estimate);
+    // The axis ends at the first tick at or above the largest SE.
+    let (_, se_hi, y_ticks) = linear_ticks(0.0, se_max, 4);
+    let center = match (d.contour_center, d.adjusted_estimate) {
+        (Some(c), _) => c,
+        (None, Some(a)) if d.contours_on_adjusted && a.is_finite() => a,
+        _ => d.estimate,
+    };
     let (xlo, xhi, x_ticks) = effect_range(d, &levels, center, se_hi);
 
     let y_labels: Vec<String> = y_ticks.iter().map(|t| tick_label(*t)).collect();
@@ -216,6 +225,16 @@ fn legend(d: &FunnelData, levels: &[f64]) -> Vec<LegendItem> {
         legend.push(LegendItem {
             text: "filled (trim and fill)".to_string(),
             kind: LegendKind::Hollow,
+        });
+    }
+    if d.adjusted_estimate.is_some_and(f64::is_finite) {
+        legend.push(LegendItem {
+            text: "estimate".to_string(),
+            kind: LegendKind::Estimate,
+        });
+        legend.push(LegendItem {
+            text: "adjusted estimate (trim and fill)".to_string(),
+            kind: LegendKind::Adjusted,
         });
     }
     legend

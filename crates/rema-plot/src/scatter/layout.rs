@@ -1,7 +1,7 @@
 //! Where everything of an x–y chart goes: the axes (nice ticks around the
 //! data, never a tick interval beyond it), the panel inside the margins the
 //! tick labels need, the point labels (beside their point, on the first
-//! side where they overlap no other label and stay inside the panel, else
+//! side where they overlap no other label or point and stay inside the panel, else
 //! left out; the point keeps its name as a tooltip), and the legend rows.
 
 use super::data::{Layer, ScatterData};
@@ -181,6 +181,22 @@ fn legend_rows(d: &ScatterData, width: f64, item_w: impl Fn(&str) -> f64) -> Vec
 /// where its box overlaps no placed label and stays in the panel.
 fn place_labels(d: &ScatterData, xa: &Axis, ya: &Axis, fs: f64) -> Vec<Placed> {
     let (asc, desc) = (font::ascent(fs), font::descent(fs));
+    // Every point is an obstacle for every label.
+    let discs: Vec<(f64, f64, f64, f64)> = d
+        .layers
+        .iter()
+        .filter_map(|l| match l {
+            Layer::Points { points, .. } => Some(points),
+            _ => None,
+        })
+        .flatten()
+        .filter(|p| p.x.is_finite() && p.y.is_finite())
+        .map(|p| {
+            let r = p.r.unwrap_or(d.point_radius);
+            let (x, y) = (xa.pos(p.x), ya.pos(p.y));
+            (x - r, y - r, x + r, y + r)
+        })
+        .collect();
     let mut boxes: Vec<(f64, f64, f64, f64)> = Vec::new();
     let mut out = Vec::new();
     for layer in &d.layers {
@@ -210,6 +226,7 @@ fn place_labels(d: &ScatterData, xa: &Axis, ya: &Axis, fs: f64) -> Vec<Placed> {
             let free = |b: &(f64, f64, f64, f64)| {
                 boxes
                     .iter()
+                    .chain(&discs)
                     .all(|o| b.2 <= o.0 || o.2 <= b.0 || b.3 <= o.1 || o.3 <= b.1)
             };
             if let Some((x, y)) = candidates.into_iter().find(|(x, y)| {
