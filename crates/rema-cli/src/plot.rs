@@ -106,12 +106,12 @@ pub fn run(args: &PlotArgs) -> Result<(), CliError> {
             .map_err(fail)?
             .chart(),
         Kind::LeaveOneOut | Kind::Cumulative => {
-            let mut d = if args.kind == Kind::LeaveOneOut {
-                diagnostic::leave_one_out_forest(&result)
+            let which = if args.kind == Kind::LeaveOneOut {
+                diagnostic::Refits::LeaveOneOut
             } else {
-                diagnostic::cumulative_forest(&result)
-            }
-            .map_err(fail)?;
+                diagnostic::Refits::Cumulative
+            };
+            let mut d = diagnostic::refits_forest(&result, which).map_err(fail)?;
             d.title = args.out.title.clone();
             d.options.width = args.out.width;
             d.options.height = args.out.height;

@@ -25,6 +25,7 @@ pub mod font;
 pub mod forest;
 pub mod funnel;
 pub mod gosh;
+pub mod legend;
 pub mod png;
 pub mod report;
 pub mod rob;

@@ -176,9 +176,12 @@ fn refit_forests_have_a_row_per_step() {
     for (name, d) in [
         (
             "leave-one-out",
-            diagnostic::leave_one_out_forest(&r).unwrap(),
+            diagnostic::refits_forest(&r, diagnostic::Refits::LeaveOneOut).unwrap(),
         ),
-        ("cumulative", diagnostic::cumulative_forest(&r).unwrap()),
+        (
+            "cumulative",
+            diagnostic::refits_forest(&r, diagnostic::Refits::Cumulative).unwrap(),
+        ),
     ] {
         assert_eq!(d.rows.len(), 13, "{name}");
         let svg = rema_plot::forest_svg(&d);
@@ -317,5 +320,5 @@ fn scatter_drops_labels_that_would_overlap() {
         .iter()
         .filter(|b| b.class == "point-label")
         .count();
-    assert!(shown < 40 && shown >= 1, "{shown}");
+    assert!((1..40).contains(&shown), "{shown}");
 }

@@ -661,8 +661,11 @@ mod tests {
 mod threads {
     use super::*;
 
+    /// A row: its index, its members' words, the bits of its five values.
+    type Row = (u64, Vec<u64>, [u64; 5]);
+
     /// Every row and the summary, run on a pool of `threads`.
-    fn run_on(threads: usize, subsets: Subsets) -> (Vec<(u64, Vec<u64>, [u64; 5])>, Gosh) {
+    fn run_on(threads: usize, subsets: Subsets) -> (Vec<Row>, Gosh) {
         let k = 14;
         let yi: Vec<f64> = (0..k).map(|i| ((i * 7 % 5) as f64 - 2.0) / 3.0).collect();
         let vi: Vec<f64> = (0..k).map(|i| 0.03 + (i % 4) as f64 / 20.0).collect();

@@ -228,30 +228,43 @@ fn refit_forest(
     d
 }
 
-/// The leave-one-out forest plot (metafor `forest(leave1out(res))`); needs
-/// the `leave_one_out` section.
-pub fn leave_one_out_forest(r: &AnalysisResult) -> Result<ForestData, String> {
-    let loo = r
-        .leave_one_out
-        .as_ref()
-        .ok_or("the leave-one-out forest needs the leave-one-out fits (`leave_one_out`)")?;
-    let rows = loo
-        .iter()
-        .map(|l| (format!("Omitting {}", l.omitted), l.line, &l.fit))
-        .collect();
-    Ok(refit_forest(r, rows, "leaving one study out"))
+/// Which refits a forest of refits shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refits {
+    /// metafor `forest(leave1out(res))`: the `leave_one_out` section.
+    LeaveOneOut,
+    /// metafor `forest(cumul(res))`: the `cumulative` section.
+    Cumulative,
 }
 
-/// The cumulative forest plot (metafor `forest(cumul(res))`); needs the
-/// `cumulative` section.
-pub fn cumulative_forest(r: &AnalysisResult) -> Result<ForestData, String> {
-    let steps = r
-        .cumulative
-        .as_ref()
-        .ok_or("the cumulative forest needs the cumulative fits (`cumulative`)")?;
-    let rows = steps
-        .iter()
-        .map(|s| (format!("+ {}", s.added), s.line, &s.fit))
-        .collect();
-    Ok(refit_forest(r, rows, "cumulative"))
+/// The forest plot of the leave-one-out or cumulative refits of `r`; an
+/// error naming the section when the analysis did not ask for it.
+pub fn refits_forest(r: &AnalysisResult, which: Refits) -> Result<ForestData, String> {
+    let missing = |s: &str| {
+        format!(
+            "the {s} forest needs the {s} fits (`{}`)",
+            s.replace('-', "_")
+        )
+    };
+    let (rows, header) = match which {
+        Refits::LeaveOneOut => (
+            r.leave_one_out
+                .as_ref()
+                .ok_or_else(|| missing("leave-one-out"))?
+                .iter()
+                .map(|l| (format!("Omitting {}", l.omitted), l.line, &l.fit))
+                .collect(),
+            "leaving one study out",
+        ),
+        Refits::Cumulative => (
+            r.cumulative
+                .as_ref()
+                .ok_or_else(|| missing("cumulative"))?
+                .iter()
+                .map(|s| (format!("+ {}", s.added), s.line, &s.fit))
+                .collect(),
+            "cumulative",
+        ),
+    };
+    Ok(refit_forest(r, rows, header))
 }

@@ -123,7 +123,8 @@ pub(super) fn layout(d: &FunnelData) -> Layout<'_> {
     let right = d.width - pad - fs * 1.5;
     let legend = legend(d, &levels);
     let swatch = fs * 2.0;
-    let legend_rows = legend_rows(&legend, d.width - 2.0 * pad, |t| item_w(t, fs, swatch));
+    let widths: Vec<f64> = legend.iter().map(|l| item_w(&l.text, fs, swatch)).collect();
+    let legend_rows = crate::legend::rows(&widths, d.width - 2.0 * pad);
     let bottom_extra = 10.0 + line + line + legend_rows.len() as f64 * line + pad;
     let plot_bottom = (d.height - bottom_extra).max(top + 120.0);
     let total_h = plot_bottom + bottom_extra;
@@ -238,24 +239,6 @@ fn legend(d: &FunnelData, levels: &[f64]) -> Vec<LegendItem> {
         });
     }
     legend
-}
-
-/// The legend entries in rows no wider than `width`.
-fn legend_rows(legend: &[LegendItem], width: f64, item_w: impl Fn(&str) -> f64) -> Vec<Vec<usize>> {
-    let mut rows: Vec<Vec<usize>> = vec![Vec::new()];
-    let mut xcur = 0.0;
-    for (i, item) in legend.iter().enumerate() {
-        let w = item_w(&item.text);
-        if xcur + w > width && !rows.last().is_some_and(|r| r.is_empty()) {
-            rows.push(Vec::new());
-            xcur = 0.0;
-        }
-        if let Some(r) = rows.last_mut() {
-            r.push(i);
-        }
-        xcur += w;
-    }
-    rows
 }
 
 /// exp(t) rounded to ten significant digits, so that tick labels of log

@@ -160,18 +160,12 @@ fn draw_frame_and_axes(svg: &mut Svg, l: &Layout<'_>) {
                 .class("tick-label"),
         );
     }
-    let mut x_labelled = l.x_ticks.clone();
-    let fits = |ts: &[f64]| {
-        ts.windows(2).all(|w| {
-            xa.pos(w[1]) - xa.pos(w[0])
-                >= (text_width(&l.x_text(w[0]), fs, false) + text_width(&l.x_text(w[1]), fs, false))
-                    / 2.0
-                    + fs * 0.5
-        })
-    };
-    while x_labelled.len() > 2 && !fits(&x_labelled) {
-        x_labelled = x_labelled.iter().step_by(2).copied().collect();
-    }
+    let x_labelled = crate::axis::labelled_ticks(
+        &l.x_ticks,
+        |t| xa.pos(t),
+        |t| text_width(&l.x_text(t), fs, false),
+        fs * 0.5,
+    );
     for t in &l.x_ticks {
         let xx = xa.pos(*t);
         svg.line(

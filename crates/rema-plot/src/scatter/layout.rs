@@ -158,23 +158,17 @@ pub(super) fn layout(d: &ScatterData) -> Layout<'_> {
 
 /// The layers with a legend entry in rows no wider than `width`.
 fn legend_rows(d: &ScatterData, width: f64, item_w: impl Fn(&str) -> f64) -> Vec<Vec<usize>> {
-    let mut rows: Vec<Vec<usize>> = Vec::new();
-    let mut xcur = f64::INFINITY;
-    for (i, layer) in d.layers.iter().enumerate() {
-        let Some(text) = layer.legend_text() else {
-            continue;
-        };
-        let w = item_w(text);
-        if xcur + w > width || rows.is_empty() {
-            rows.push(Vec::new());
-            xcur = 0.0;
-        }
-        if let Some(r) = rows.last_mut() {
-            r.push(i);
-        }
-        xcur += w;
-    }
-    rows
+    let entries: Vec<(usize, f64)> = d
+        .layers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| l.legend_text().map(|t| (i, item_w(t))))
+        .collect();
+    let widths: Vec<f64> = entries.iter().map(|e| e.1).collect();
+    crate::legend::rows(&widths, width)
+        .into_iter()
+        .map(|r| r.into_iter().map(|j| entries[j].0).collect())
+        .collect()
 }
 
 /// Places every point label on the first side (right, left, above, below)
