@@ -50,7 +50,7 @@ pub enum Kind {
 ///   rema plot baujat examples/bcg/bcg.csv --measure RR --out baujat.svg
 ///   rema plot labbe examples/bcg/bcg.csv -m RR --out labbe.png
 ///   rema plot bubble examples/bcg/bcg.csv -m RR --mods ablat --out bubble.png
-///   rema plot cumulative examples/bcg/bcg.csv -m RR --order year --out cumul.svg
+///   rema plot cumulative examples/bcg/bcg.csv -m RR --cumulative --order year --out cumul.svg
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct PlotArgs {
