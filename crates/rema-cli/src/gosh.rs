@@ -207,6 +207,18 @@ pub fn run(args: &GoshArgs) -> Result<(), CliError> {
     let run = run.map_err(core_error)?;
     csv.flush().map_err(|e| io(&csv_path, e))?;
 
+    let mut run = run;
+    for (given, flag) in [
+        (args.model.test.is_some(), "--test"),
+        (args.model.pi_dist.is_some(), "--pi-dist"),
+        (args.model.level != rema_data::Level::DEFAULT, "--level"),
+    ] {
+        if given {
+            run.notes.push(format!(
+                "{flag} changes no column of a GOSH run (estimate, Q, I2, H2, tau2), as in metafor's gosh()"
+            ));
+        }
+    }
     write_studies(&args.out.join("gosh_studies.csv"), &run, &labels)?;
     write_summary(args, &run, &labels, seed, &result.measure, &sha)?;
 

@@ -21,6 +21,8 @@ pub enum Kind {
     Bubble,
     /// Normal Q-Q plot of the studentized deleted residuals (metafor qqnorm).
     Qq,
+    /// The (restricted) log-likelihood of tau^2 on a grid (metafor profile).
+    Profile,
     /// Forest plot of the fits leaving out one study at a time (metafor leave1out).
     LeaveOneOut,
     /// Forest plot of the cumulative fits, in file order or --order (metafor cumul).
@@ -40,6 +42,8 @@ pub enum Kind {
 ///   bubble         effect against the one moderator of --mods, bubble area by
 ///                  weight, the fitted meta-regression line and its CI band
 ///   qq             sorted studentized deleted residuals against normal quantiles
+///   profile        the (restricted) log-likelihood of tau^2 from 0 to twice
+///                  its estimate, the estimate marked
 ///   leave-one-out  a forest plot of the model refitted without each study
 ///   cumulative     a forest plot of the model fitted to the first 1, 2, ... k
 ///                  studies (in file order, or by --order)
@@ -101,6 +105,7 @@ pub fn run(args: &PlotArgs) -> Result<(), CliError> {
         Kind::Baujat => diagnostic::baujat(&result).map_err(fail)?.chart(),
         Kind::Radial => diagnostic::radial(&result).chart(),
         Kind::Qq => diagnostic::qq(&result).map_err(fail)?.chart(),
+        Kind::Profile => diagnostic::profile(&result).map_err(fail)?.chart(),
         Kind::Labbe => diagnostic::labbe(&table, &result).map_err(usage)?.chart(),
         Kind::Bubble => diagnostic::bubble(&table, &result, &spec.mods[0])
             .map_err(fail)?

@@ -122,6 +122,7 @@ fn every_plot_kind_draws_bcg() {
         ("labbe", vec![]),
         ("bubble", vec!["--mods", "ablat"]),
         ("qq", vec![]),
+        ("profile", vec![]),
         ("leave-one-out", vec![]),
         ("cumulative", vec!["--cumulative", "--order", "year"]),
     ] {

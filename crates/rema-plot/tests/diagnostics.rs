@@ -132,6 +132,23 @@ fn radial_qq_labbe_bubble_lay_out_cleanly() {
     }
     render("radial-bcg", &svg);
 
+    let profile = diagnostic::profile(&r).unwrap();
+    // The REML profile peaks at the estimate (metafor 3.8-1: logLik of
+    // rma(yi, vi, tau2 = 0.3132433260) = -12.202371415494).
+    let best = profile
+        .points
+        .iter()
+        .copied()
+        .fold(
+            (0.0, f64::NEG_INFINITY),
+            |a, p| if p.1 > a.1 { p } else { a },
+        );
+    assert!((best.0 - r.tau2).abs() <= 0.02 * r.tau2, "{best:?}");
+    assert!((profile.points[50].1 - -12.202371415494).abs() < 1e-6);
+    let svg = scatter_svg(&profile.chart());
+    assert!(overlaps(&texts(&parse(&svg))).is_empty());
+    render("profile-bcg", &svg);
+
     let qq = diagnostic::qq(&r).unwrap();
     let svg = scatter_svg(&qq.chart());
     check("qq", &svg, &labels(&r));

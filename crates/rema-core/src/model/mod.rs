@@ -433,6 +433,23 @@ impl RmaFit {
         crate::cumulative::cumulative(self.yi(), self.vi(), order, &self.fit.options)
     }
 
+    /// metafor `profile(res)`: the (restricted, for REML) log-likelihood at
+    /// each τ² of `tau2`, the coefficients profiled out (see
+    /// [`crate::profile`]).
+    ///
+    /// ```
+    /// use rema_core::{Error, Method, Rma, Studies};
+    /// let studies = Studies::new(&[0.1, 0.5, -0.2, 0.3], &[0.02, 0.05, 0.03, 0.04])?;
+    /// let fit = Rma::new(Method::Reml).fit(&studies)?;
+    /// let t = fit.fit().tau2;
+    /// let ll = fit.profile_tau2(&[0.5 * t, t, 2.0 * t])?;
+    /// assert!(ll[1] >= ll[0] && ll[1] >= ll[2]); // the maximum is at the estimate
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn profile_tau2(&self, tau2: &[f64]) -> Result<Vec<f64>> {
+        crate::profile::profile_tau2(self.yi(), self.vi(), &self.x, self.fit.options.method, tau2)
+    }
+
     /// metafor `gosh(res, subsets)`: the model refitted to every subset of
     /// the studies, or to a random sample of subsets, each fit handed to
     /// `sink` in blocks in index order (see [`crate::resample::gosh`]). Only

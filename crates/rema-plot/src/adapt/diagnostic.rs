@@ -13,6 +13,7 @@ use super::DisplayTransform;
 use crate::diagnostic::baujat::BaujatData;
 use crate::diagnostic::bubble::{BubbleData, Fitted};
 use crate::diagnostic::labbe::{LabbeData, PooledEffect};
+use crate::diagnostic::profile::ProfileData;
 use crate::diagnostic::qq::QqData;
 use crate::diagnostic::radial::RadialData;
 use crate::forest::{ForestData, ForestRow};
@@ -67,6 +68,38 @@ pub fn qq(r: &AnalysisResult) -> Result<QqData, String> {
         title: None,
         labels: inf.iter().map(|i| i.study.clone()).collect(),
         residuals: inf.iter().map(|i| i.rstudent).collect(),
+    })
+}
+
+/// The τ² profile plot of the model of `r` (without moderators): the
+/// log-likelihood of rema-core's `RmaFit::profile_tau2` at 101 values from 0
+/// to twice τ̂² (or to the variance of the effects when τ̂² is 0), as
+/// metafor's `profile(res)` spans its grid.
+pub fn profile(r: &AnalysisResult) -> Result<ProfileData, String> {
+    let method: Method = r.method.parse().map_err(|_| {
+        format!(
+            "the profile plot refits rma.uni; method {} is not one",
+            r.method
+        )
+    })?;
+    let yi: Vec<f64> = r.studies.iter().map(|s| s.yi).collect();
+    let vi: Vec<f64> = r.studies.iter().map(|s| s.vi).collect();
+    let studies = Studies::new(&yi, &vi).map_err(|e| e.to_string())?;
+    let fit = Rma::new(method).fit(&studies).map_err(|e| e.to_string())?;
+    let mean = yi.iter().sum::<f64>() / yi.len() as f64;
+    let var = yi.iter().map(|y| (y - mean).powi(2)).sum::<f64>() / (yi.len() as f64 - 1.0).max(1.0);
+    let top = if r.tau2 > 0.0 {
+        2.0 * r.tau2
+    } else {
+        var.max(1e-4)
+    };
+    let grid: Vec<f64> = (0..=100).map(|i| top * f64::from(i) / 100.0).collect();
+    let ll = fit.profile_tau2(&grid).map_err(|e| e.to_string())?;
+    Ok(ProfileData {
+        title: None,
+        points: grid.into_iter().zip(ll).collect(),
+        estimate: r.tau2,
+        restricted: method == Method::Reml,
     })
 }
 

@@ -13,6 +13,8 @@
 //!   risk scale);
 //! - [`bubble`]: a meta-regression on one moderator, point area ∝ weight,
 //!   the fitted line and its confidence band (metafor `regplot`);
+//! - [`profile`]: the (restricted) log-likelihood of τ² on a grid, the
+//!   estimate marked (metafor `profile`);
 //! - [`qq`]: the normal Q–Q plot of the studentized deleted residuals
 //!   (metafor `qqnorm(res, type = "rstudent")`).
 //!
@@ -22,6 +24,7 @@
 pub mod baujat;
 pub mod bubble;
 pub mod labbe;
+pub mod profile;
 pub mod qq;
 pub mod radial;
 
