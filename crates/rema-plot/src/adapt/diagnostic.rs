@@ -16,10 +16,22 @@ use crate::diagnostic::labbe::{LabbeData, PooledEffect};
 use crate::diagnostic::profile::ProfileData;
 use crate::diagnostic::qq::QqData;
 use crate::diagnostic::radial::RadialData;
+use crate::diagnostic::FittedStudies;
 use crate::forest::{ForestData, ForestRow};
 
 fn labels(r: &AnalysisResult) -> Vec<String> {
     r.studies.iter().map(|s| s.study.clone()).collect()
+}
+
+/// The studies and the fit of `r`.
+fn fitted(r: &AnalysisResult) -> FittedStudies {
+    FittedStudies {
+        labels: labels(r),
+        yi: r.studies.iter().map(|s| s.yi).collect(),
+        vi: r.studies.iter().map(|s| s.vi).collect(),
+        estimate: r.estimate,
+        tau2: r.tau2,
+    }
 }
 
 fn is_common_effect(r: &AnalysisResult) -> bool {
@@ -34,11 +46,7 @@ pub fn baujat(r: &AnalysisResult) -> Result<BaujatData, String> {
         .ok_or("the Baujat plot needs the leave-one-out fits (`leave_one_out`)")?;
     Ok(BaujatData {
         title: None,
-        labels: labels(r),
-        yi: r.studies.iter().map(|s| s.yi).collect(),
-        vi: r.studies.iter().map(|s| s.vi).collect(),
-        estimate: r.estimate,
-        tau2: r.tau2,
+        studies: fitted(r),
         common_effect: is_common_effect(r),
         loo_estimate: loo.iter().map(|l| l.fit.estimate).collect(),
         loo_se: loo.iter().map(|l| l.fit.se).collect(),
@@ -49,11 +57,7 @@ pub fn baujat(r: &AnalysisResult) -> Result<BaujatData, String> {
 pub fn radial(r: &AnalysisResult) -> RadialData {
     RadialData {
         title: None,
-        labels: labels(r),
-        yi: r.studies.iter().map(|s| s.yi).collect(),
-        vi: r.studies.iter().map(|s| s.vi).collect(),
-        estimate: r.estimate,
-        tau2: r.tau2,
+        studies: fitted(r),
         level: r.level,
     }
 }

@@ -4,19 +4,14 @@
 //! y = (θ̂₍₋ᵢ₎ − θ̂)²/SE(θ̂₍₋ᵢ₎)², the shift of the pooled estimate when the
 //! study is left out, in units of the leave-one-out variance.
 
-use super::{base, studies};
+use super::{base, studies, FittedStudies};
 use crate::scatter::ScatterData;
 
 /// A Baujat plot's input: the studies' labels and effects, and the fits.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BaujatData {
     pub title: Option<String>,
-    pub labels: Vec<String>,
-    pub yi: Vec<f64>,
-    pub vi: Vec<f64>,
-    /// The pooled estimate θ̂ and τ̂² of the model.
-    pub estimate: f64,
-    pub tau2: f64,
+    pub studies: FittedStudies,
     /// The common-effect model (names the x axis as metafor does).
     pub common_effect: bool,
     /// θ̂₍₋ᵢ₎ and its standard error, per study (NaN where the refit failed).
@@ -27,17 +22,17 @@ pub struct BaujatData {
 impl BaujatData {
     /// (x, y) per study.
     pub fn coordinates(&self) -> (Vec<f64>, Vec<f64>) {
-        let x = self
-            .yi
-            .iter()
-            .zip(&self.vi)
-            .map(|(y, v)| (y - self.estimate).powi(2) / (v + self.tau2))
-            .collect();
+        let s = &self.studies;
+        let x =
+            s.yi.iter()
+                .zip(&s.vi)
+                .map(|(y, v)| (y - s.estimate).powi(2) / (v + s.tau2))
+                .collect();
         let y = self
             .loo_estimate
             .iter()
             .zip(&self.loo_se)
-            .map(|(e, s)| (e - self.estimate).powi(2) / (s * s))
+            .map(|(e, se)| (e - s.estimate).powi(2) / (se * se))
             .collect();
         (x, y)
     }
@@ -57,7 +52,7 @@ impl BaujatData {
         let (x, y) = self.coordinates();
         s.x_include = vec![0.0];
         s.y_include = vec![0.0];
-        s.layers.push(studies(&self.labels, &x, &y, None));
+        s.layers.push(studies(&self.studies.labels, &x, &y, None));
         s
     }
 }
@@ -65,12 +60,13 @@ impl BaujatData {
 /// Draws the Baujat plot as an SVG document.
 ///
 /// ```
-/// use rema_plot::diagnostic::baujat::{baujat_svg, BaujatData};
-/// let d = BaujatData {
-///     title: None,
+/// use rema_plot::diagnostic::{baujat::{baujat_svg, BaujatData}, FittedStudies};
+/// let studies = FittedStudies {
 ///     labels: vec!["A".into(), "B".into(), "C".into()],
-///     yi: vec![0.1, 0.5, -0.2], vi: vec![0.02, 0.05, 0.03],
-///     estimate: 0.1, tau2: 0.01, common_effect: false,
+///     yi: vec![0.1, 0.5, -0.2], vi: vec![0.02, 0.05, 0.03], estimate: 0.1, tau2: 0.01,
+/// };
+/// let d = BaujatData {
+///     title: None, studies, common_effect: false,
 ///     loo_estimate: vec![0.12, 0.0, 0.2], loo_se: vec![0.1, 0.1, 0.1],
 /// };
 /// assert_eq!(d.coordinates().0[0], 0.0);

@@ -30,6 +30,18 @@ pub mod radial;
 
 use crate::scatter::{Layer, Point, ScatterData};
 
+/// The studies of a fitted model, as the Baujat and radial plots read them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FittedStudies {
+    pub labels: Vec<String>,
+    /// Effects and sampling variances (analysis scale).
+    pub yi: Vec<f64>,
+    pub vi: Vec<f64>,
+    /// The pooled estimate θ̂ and τ̂² of the model.
+    pub estimate: f64,
+    pub tau2: f64,
+}
+
 /// The chart every diagnostic starts from: labels, title, size.
 fn base(x_label: &str, y_label: &str, title: Option<&str>) -> ScatterData {
     let mut s = ScatterData::new(x_label, y_label);

@@ -21,12 +21,14 @@ pub use data::{Cell, Layer, Point, ScatterData};
 ///
 /// let mut d = ScatterData::new("x", "y");
 /// d.layers.push(Layer::points("study-point", "#000", vec![
-///     Point::new(0.0, 1.0).label("A"),
-///     Point::new(1.0, 2.0).label("B"),
+///     Point::new(1.0, 1.0).label("A"),
+///     Point::new(2.0, 2.0).label("B"),
 /// ]));
+/// // The axes span what the layers and the includes need, to a nice tick.
+/// (d.x_include, d.y_include) = (vec![0.0, 4.0], vec![0.0, 3.0]);
 /// let svg = scatter_svg(&d);
 /// assert_eq!(svg.matches("class=\"study-point\"").count(), 2);
-/// assert!(svg.contains(">A</text>"));
+/// assert!(svg.contains(">A</text>") && svg.contains(">B</text>"));
 /// ```
 pub fn scatter_svg(d: &ScatterData) -> String {
     draw::draw(&layout::layout(d))
