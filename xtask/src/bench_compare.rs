@@ -14,6 +14,8 @@
 //!    two pools in ABBA order for a fixed time; medians, and the median of
 //!    the per-pair ratios.
 //! 4. Pools 100,000 generated studies by REML end to end from CSV.
+//! 5. GOSH (`bench_gosh.rs`): every subset of k = 10 by DL and REML against
+//!    metafor's `gosh()`, and all 2^20 − 1 subsets of k = 20 by REML.
 //!
 //! It measures an optimised build: run from a debug build, it re-runs
 //! itself with `cargo run --release`.
@@ -32,7 +34,7 @@ use rema::core::{fit_with_moderators, Design, FitOptions, Method};
 use rema_golden::synthetic::studies;
 use serde_json::Value;
 
-fn write_csv(path: &Path, yi: &[f64], vi: &[f64], xi: &[f64]) -> Result<()> {
+pub(crate) fn write_csv(path: &Path, yi: &[f64], vi: &[f64], xi: &[f64]) -> Result<()> {
     let mut s = String::with_capacity(yi.len() * 64);
     s.push_str("study,yi,vi,x\n");
     for (i, ((y, v), x)) in yi.iter().zip(vi).zip(xi).enumerate() {
@@ -42,7 +44,7 @@ fn write_csv(path: &Path, yi: &[f64], vi: &[f64], xi: &[f64]) -> Result<()> {
     std::fs::write(path, s).with_context(|| format!("writing {}", path.display()))
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+pub(crate) fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     let n = v.len();
     if n % 2 == 1 {
@@ -52,7 +54,7 @@ fn median(mut v: Vec<f64>) -> f64 {
     }
 }
 
-fn pool(threads: usize) -> Result<rayon::ThreadPool> {
+pub(crate) fn pool(threads: usize) -> Result<rayon::ThreadPool> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -179,7 +181,7 @@ fn rema_figures(d: &Data, method: Method, w: Workload, budget: Duration) -> Resu
     })
 }
 
-fn rscript() -> Option<PathBuf> {
+pub(crate) fn rscript() -> Option<PathBuf> {
     let ok = Command::new("Rscript")
         .arg("--version")
         .output()
@@ -190,27 +192,29 @@ fn rscript() -> Option<PathBuf> {
 
 /// metafor's (permutest, boot) seconds per iteration, or an error.
 fn metafor(root: &Path, csv: &Path, method: Method, iter: u64, repeats: usize) -> Result<Value> {
+    let (iter, repeats) = (iter.to_string(), repeats.to_string());
+    let args = [method.name(), iter.as_str(), "1", repeats.as_str()];
+    run_r(root, "metafor_timing.R", csv, &args)
+}
+
+/// Runs `xtask/bench/<script>` on `csv` with `args` and returns the last
+/// JSON object it prints.
+pub(crate) fn run_r(root: &Path, script: &str, csv: &Path, args: &[&str]) -> Result<Value> {
     let out = Command::new("Rscript")
-        .arg(root.join("xtask/bench/metafor_timing.R"))
+        .arg(root.join("xtask/bench").join(script))
         .arg(csv)
-        .arg(method.name())
-        .arg(iter.to_string())
-        .arg("1")
-        .arg(repeats.to_string())
+        .args(args)
         .output()
         .context("running Rscript")?;
     if !out.status.success() {
-        bail!(
-            "metafor_timing.R failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        bail!("{script} failed: {}", String::from_utf8_lossy(&out.stderr));
     }
     let text = String::from_utf8_lossy(&out.stdout);
     let line = text
         .lines()
         .rev()
         .find(|l| l.trim_start().starts_with('{'))
-        .context("no JSON from metafor_timing.R")?;
+        .with_context(|| format!("no JSON from {script}"))?;
     Ok(serde_json::from_str(line)?)
 }
 
@@ -272,6 +276,11 @@ pub fn bench_compare(root: &Path, args: &[String]) -> Result<()> {
     };
     if r.is_none() {
         println!("Rscript not found: rema's figures only (install R with metafor, boot and jsonlite for the comparison)");
+    }
+    if args.iter().any(|a| a == "--gosh-only") {
+        crate::bench_gosh::gosh(root, &dir, r.is_some(), quick)?;
+        let _ = std::fs::remove_dir_all(&dir);
+        return Ok(());
     }
     let methods = [Method::Dl, Method::Reml];
     let ks = [7usize, 50, 1000];
@@ -393,6 +402,8 @@ pub fn bench_compare(root: &Path, args: &[String]) -> Result<()> {
         median(times),
         big.display()
     );
+
+    crate::bench_gosh::gosh(root, &dir, r.is_some(), quick)?;
 
     let slowest = table
         .iter()

@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 mod bench_compare;
+mod bench_gosh;
 mod tidy;
 
 use anyhow::{bail, Context, Result};

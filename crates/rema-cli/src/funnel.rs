@@ -38,6 +38,10 @@ pub struct FunnelArgs {
     /// Draw the studies imputed by trim-and-fill and the adjusted estimate.
     #[arg(long)]
     pub trimfill: bool,
+    /// With --trimfill: centre the pseudo-CI contours on the adjusted
+    /// estimate instead of the pooled one.
+    #[arg(long, requires = "trimfill")]
+    pub contours_on_adjusted: bool,
 }
 
 pub fn run(args: &FunnelArgs) -> Result<(), CliError> {
@@ -80,6 +84,7 @@ pub fn run(args: &FunnelArgs) -> Result<(), CliError> {
         )?;
         if let Some(tf) = &b.trimfill {
             f.add_trimfill(tf);
+            f.contours_on_adjusted = args.contours_on_adjusted;
         }
     }
     figure::write(&funnel_svg(&f), &args.out)

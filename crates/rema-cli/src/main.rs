@@ -10,8 +10,10 @@ mod exit;
 mod figure;
 mod forest;
 mod funnel;
+mod gosh;
 mod import;
 mod model_args;
+mod plot;
 mod progress;
 mod report;
 mod reproduce;
@@ -44,6 +46,8 @@ enum Command {
     Bias(bias::BiasArgs),
     Forest(forest::ForestArgs),
     Funnel(funnel::FunnelArgs),
+    Gosh(gosh::GoshArgs),
+    Plot(plot::PlotArgs),
     Import(import::ImportArgs),
     Reproduce(reproduce::ReproduceArgs),
 }
@@ -58,6 +62,8 @@ fn main() -> ExitCode {
         Command::Bias(args) => bias::run(&args),
         Command::Forest(args) => forest::run(&args),
         Command::Funnel(args) => funnel::run(&args),
+        Command::Gosh(args) => gosh::run(&args),
+        Command::Plot(args) => plot::run(&args),
         Command::Import(args) => import::run(&args),
         Command::Reproduce(args) => reproduce::run(&args),
     });

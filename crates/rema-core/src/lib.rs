@@ -100,6 +100,7 @@ pub mod linalg;
 pub mod measure;
 pub mod model;
 pub mod pooling;
+pub mod profile;
 pub mod resample;
 mod roots;
 pub mod subgroup;

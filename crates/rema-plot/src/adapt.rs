@@ -26,6 +26,7 @@ use crate::forest::{
 use crate::funnel::FunnelData;
 
 mod data_columns;
+pub mod diagnostic;
 pub mod review;
 pub mod run;
 
@@ -332,20 +333,27 @@ impl From<&AnalysisResult> for FunnelData {
     /// `bias`) fills them with its imputed studies as `(yi, √vi)` and its
     /// adjusted estimate.
     fn from(r: &AnalysisResult) -> FunnelData {
-        let t = DisplayTransform::for_result(r);
         let mut f = FunnelData::new(
             r.studies.iter().map(|s| s.yi).collect(),
             r.studies.iter().map(|s| s.vi.sqrt()).collect(),
             r.estimate,
         );
-        f.ratio = t.scale() == Scale::Log;
-        f.x_label = match t.scale() {
-            Scale::Log => format!("{} (log scale)", t.effect_name()),
-            Scale::Percent => format!("{} on the analysis scale", r.measure),
-            Scale::Linear => t.effect_name().to_string(),
-        };
+        (f.ratio, f.x_label) = effect_axis(r);
         f
     }
+}
+
+/// How a figure on the analysis scale draws the effects of `r`: whether
+/// they are log ratios (tick labels exp(x)), and the axis label (the
+/// funnel and GOSH plots' x axis).
+pub fn effect_axis(r: &AnalysisResult) -> (bool, String) {
+    let t = DisplayTransform::for_result(r);
+    let label = match t.scale() {
+        Scale::Log => format!("{} (log scale)", t.effect_name()),
+        Scale::Percent => format!("{} on the analysis scale", r.measure),
+        Scale::Linear => t.effect_name().to_string(),
+    };
+    (t.scale() == Scale::Log, label)
 }
 
 impl FunnelData {

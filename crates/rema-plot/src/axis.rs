@@ -38,6 +38,33 @@ impl Axis {
     }
 }
 
+/// The ticks of an axis to label: all of them, or every second (fourth, …)
+/// until neighbouring labels, `width(t)` wide and centred at `pos(t)`, are
+/// at least `gap` apart (at least two stay labelled).
+///
+/// ```
+/// use rema_plot::axis::labelled_ticks;
+/// let ticks = [0.0, 1.0, 2.0, 3.0, 4.0];
+/// assert_eq!(labelled_ticks(&ticks, |t| 100.0 * t, |_| 20.0, 5.0), ticks);
+/// assert_eq!(labelled_ticks(&ticks, |t| 10.0 * t, |_| 20.0, 5.0), [0.0, 4.0]);
+/// ```
+pub fn labelled_ticks(
+    ticks: &[f64],
+    pos: impl Fn(f64) -> f64,
+    width: impl Fn(f64) -> f64,
+    gap: f64,
+) -> Vec<f64> {
+    let fits = |ts: &[f64]| {
+        ts.windows(2)
+            .all(|w| (pos(w[1]) - pos(w[0])).abs() >= (width(w[0]) + width(w[1])) / 2.0 + gap)
+    };
+    let mut labelled = ticks.to_vec();
+    while labelled.len() > 2 && !fits(&labelled) {
+        labelled = labelled.iter().step_by(2).copied().collect();
+    }
+    labelled
+}
+
 /// Nice limits and ticks covering `[lo, hi]` on a linear scale, with about
 /// `target` intervals (steps of 1, 2, 2.5 or 5 × 10^k).
 pub fn linear_ticks(lo: f64, hi: f64, target: usize) -> (f64, f64, Vec<f64>) {

@@ -19,13 +19,17 @@
 
 pub mod adapt;
 pub mod axis;
+pub mod diagnostic;
 pub mod flow;
 pub mod font;
 pub mod forest;
 pub mod funnel;
+pub mod gosh;
+pub mod legend;
 pub mod png;
 pub mod report;
 pub mod rob;
+pub mod scatter;
 pub mod svg;
 pub mod table;
 
@@ -36,9 +40,11 @@ pub use forest::{
     Heterogeneity, Pooled, Scale, SubgroupTest,
 };
 pub use funnel::{funnel_svg, FunnelData};
+pub use gosh::{gosh_svg, GoshBins, GoshData};
 pub use png::{svg_to_png, PlotError};
 pub use report::{
     methods_paragraph, provenance_rows, render_report, summary_table, Figure, ReportInput,
 };
 pub use rob::{judgement_style, risk_of_bias_html, risk_of_bias_svg, Judgement, RiskOfBias};
+pub use scatter::{scatter_svg, ScatterData};
 pub use table::{table_csv, table_html, table_markdown, table_svg, TableData};

@@ -453,6 +453,62 @@ impl RmaFit {
         crate::cumulative::cumulative(self.yi(), self.vi(), order, &self.fit.options)
     }
 
+    /// metafor `profile(res)`: the (restricted, for REML) log-likelihood at
+    /// each τ² of `tau2`, the coefficients profiled out (see
+    /// [`crate::profile`]).
+    ///
+    /// ```
+    /// use rema_core::{Error, Method, Rma, Studies};
+    /// let studies = Studies::new(&[0.1, 0.5, -0.2, 0.3], &[0.02, 0.05, 0.03, 0.04])?;
+    /// let fit = Rma::new(Method::Reml).fit(&studies)?;
+    /// let t = fit.fit().tau2;
+    /// let ll = fit.profile_tau2(&[0.5 * t, t, 2.0 * t])?;
+    /// assert!(ll[1] >= ll[0] && ll[1] >= ll[2]); // the maximum is at the estimate
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn profile_tau2(&self, tau2: &[f64]) -> Result<Vec<f64>> {
+        crate::profile::profile_tau2(self.yi(), self.vi(), &self.x, self.fit.options.method, tau2)
+    }
+
+    /// metafor `gosh(res, subsets)`: the model refitted to every subset of
+    /// the studies, or to a random sample of subsets, each fit handed to
+    /// `sink` in blocks in index order (see [`crate::resample::gosh`]). Only
+    /// for the model without moderators.
+    ///
+    /// ```
+    /// use rema_core::resample::{gosh::Subsets, Hooks};
+    /// use rema_core::{Error, Method, Rma, Studies};
+    /// let studies = Studies::new(&[0.1, 0.5, -0.2, 0.3], &[0.02, 0.05, 0.03, 0.04])?;
+    /// let fit = Rma::new(Method::Reml).fit(&studies)?;
+    /// let mut last = None;
+    /// let run = fit.gosh(Subsets::All { max_size: None }, &Hooks::default(), &mut |b| {
+    ///     last = b.fits().last().copied();
+    ///     Ok(())
+    /// })?;
+    /// // The last subset is every study: the model itself.
+    /// assert_eq!(run.count, 15);
+    /// assert_eq!(last.unwrap().tau2, fit.fit().tau2);
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn gosh(
+        &self,
+        subsets: crate::resample::gosh::Subsets,
+        hooks: &Hooks,
+        sink: &mut dyn FnMut(&crate::resample::gosh::Block) -> Result<()>,
+    ) -> Result<crate::resample::gosh::Gosh> {
+        self.without_moderators(
+            "GOSH is fitted to the model without moderators only: a subset may have fewer studies than coefficients",
+        )?;
+        crate::resample::gosh::gosh(
+            self.yi(),
+            self.vi(),
+            &self.fit.options,
+            subsets,
+            hooks,
+            sink,
+        )
+    }
+
     /// metafor `permutest(res)`: the permutation test of the z (or t)
     /// statistic of every coefficient and of the omnibus QM, with `run`
     /// random or exact permutations (see

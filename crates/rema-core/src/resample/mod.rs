@@ -14,6 +14,7 @@
 
 pub mod bootstrap;
 pub mod bootstrap_mods;
+pub mod gosh;
 pub mod heterogeneity;
 pub mod permci;
 pub mod permutation;

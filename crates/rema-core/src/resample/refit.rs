@@ -25,6 +25,8 @@ pub(crate) struct Refit<E> {
     pub s2w: f64,
     pub i2: f64,
     pub h2: f64,
+    /// Cochran's Q (the RSS of the common-effect fit) when `heterogeneity`, else NaN.
+    pub q: f64,
 }
 
 /// Refits the model with `opts` through `k`, as `fit_with_moderators` does,
@@ -53,11 +55,13 @@ pub(crate) fn refit<K: Kernel>(
     };
     let df = k.df();
     let s2w = crate::fit::s2w(opts.test, at.rss, df);
-    let (i2, h2) = match &fe {
+    let (i2, h2, q) = match &fe {
         Some(fe) if heterogeneity => {
-            kernel::i2_h2(method.is_random(), tau2, fe.rss.max(0.0), df, df / fe.tr_p)
+            let q = fe.rss.max(0.0);
+            let (i2, h2) = kernel::i2_h2(method.is_random(), tau2, q, df, df / fe.tr_p);
+            (i2, h2, q)
         }
-        _ => (f64::NAN, f64::NAN),
+        _ => (f64::NAN, f64::NAN, f64::NAN),
     };
     Ok(Refit {
         tau2,
@@ -65,6 +69,7 @@ pub(crate) fn refit<K: Kernel>(
         s2w,
         i2,
         h2,
+        q,
     })
 }
 

@@ -13,6 +13,9 @@ pub struct FunnelData {
     pub filled: Vec<(f64, f64)>,
     /// The estimate after filling, drawn dashed.
     pub adjusted_estimate: Option<f64>,
+    /// Centre the pseudo-CI contours on `adjusted_estimate` (when there is
+    /// one) instead of the pooled estimate.
+    pub contours_on_adjusted: bool,
     /// Contour levels in percent, e.g. `[90, 95, 99]`.
     pub contours: Vec<f64>,
     /// None: pseudo-CI lines around `estimate`; Some(c): shaded significance
@@ -38,6 +41,7 @@ impl FunnelData {
             estimate,
             filled: Vec::new(),
             adjusted_estimate: None,
+            contours_on_adjusted: false,
             contours: vec![90.0, 95.0, 99.0],
             contour_center: None,
             ratio: false,

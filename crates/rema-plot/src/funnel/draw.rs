@@ -118,19 +118,12 @@ fn draw_frame_and_se_axis(svg: &mut Svg, l: &Layout<'_>) {
 /// touching, and the axis label; returns the baseline of the tick labels.
 fn draw_effect_axis(svg: &mut Svg, l: &Layout<'_>) -> f64 {
     let (fs, xa) = (l.fs, &l.xa);
-    let mut labelled: Vec<f64> = l.x_ticks.clone();
-    let fits = |ts: &[f64]| {
-        ts.windows(2).all(|w| {
-            xa.pos(w[1]) - xa.pos(w[0])
-                >= (text_width(&l.x_label_of(w[0]), fs, false)
-                    + text_width(&l.x_label_of(w[1]), fs, false))
-                    / 2.0
-                    + fs * 0.5
-        })
-    };
-    while labelled.len() > 2 && !fits(&labelled) {
-        labelled = labelled.iter().step_by(2).copied().collect();
-    }
+    let labelled = crate::axis::labelled_ticks(
+        &l.x_ticks,
+        |t| xa.pos(t),
+        |t| text_width(&l.x_label_of(t), fs, false),
+        fs * 0.5,
+    );
     for t in &l.x_ticks {
         let xx = xa.pos(*t);
         svg.line(
@@ -216,6 +209,14 @@ fn draw_legend(svg: &mut Svg, l: &Layout<'_>, mut ly: f64) {
                 LegendKind::Hollow => {
                     svg.circle(lx + swatch / 2.0, cy, r, "fill=\"#fff\" stroke=\"#000\"")
                 }
+                LegendKind::Estimate => svg.line((lx, cy), (lx + swatch, cy), "#000", 1.0, ""),
+                LegendKind::Adjusted => svg.line(
+                    (lx, cy),
+                    (lx + swatch, cy),
+                    "#000",
+                    1.0,
+                    " stroke-dasharray=\"4 3\"",
+                ),
             }
             svg.text(&Text::new(lx + swatch + 4.0, ly, &item.text, fs).class("legend"));
             lx += l.item_w(&item.text);

@@ -57,6 +57,10 @@ pub(super) enum LegendKind {
     Point,
     /// A study filled in by trim-and-fill.
     Hollow,
+    /// The pooled estimate's line (solid).
+    Estimate,
+    /// The estimate after trim-and-fill (dashed).
+    Adjusted,
 }
 
 impl Layout<'_> {
@@ -99,8 +103,13 @@ pub(super) fn layout(d: &FunnelData) -> Layout<'_> {
         .filter(|s| s.is_finite() && *s >= 0.0);
     let se_max = all_se.fold(0.0, f64::max);
     let se_max = if se_max > 0.0 { se_max } else { 1.0 };
-    let (_, se_hi, y_ticks) = linear_ticks(0.0, se_max * 1.05, 4);
-    let center = d.contour_center.unwrap_or(d.estimate);
+    // The axis ends at the first tick at or above the largest SE.
+    let (_, se_hi, y_ticks) = linear_ticks(0.0, se_max, 4);
+    let center = match (d.contour_center, d.adjusted_estimate) {
+        (Some(c), _) => c,
+        (None, Some(a)) if d.contours_on_adjusted && a.is_finite() => a,
+        _ => d.estimate,
+    };
     let (xlo, xhi, x_ticks) = effect_range(d, &levels, center, se_hi);
 
     let y_labels: Vec<String> = y_ticks.iter().map(|t| tick_label(*t)).collect();
@@ -114,7 +123,8 @@ pub(super) fn layout(d: &FunnelData) -> Layout<'_> {
     let right = d.width - pad - fs * 1.5;
     let legend = legend(d, &levels);
     let swatch = fs * 2.0;
-    let legend_rows = legend_rows(&legend, d.width - 2.0 * pad, |t| item_w(t, fs, swatch));
+    let widths: Vec<f64> = legend.iter().map(|l| item_w(&l.text, fs, swatch)).collect();
+    let legend_rows = crate::legend::rows(&widths, d.width - 2.0 * pad);
     let bottom_extra = 10.0 + line + line + legend_rows.len() as f64 * line + pad;
     let plot_bottom = (d.height - bottom_extra).max(top + 120.0);
     let total_h = plot_bottom + bottom_extra;
@@ -218,25 +228,17 @@ fn legend(d: &FunnelData, levels: &[f64]) -> Vec<LegendItem> {
             kind: LegendKind::Hollow,
         });
     }
-    legend
-}
-
-/// The legend entries in rows no wider than `width`.
-fn legend_rows(legend: &[LegendItem], width: f64, item_w: impl Fn(&str) -> f64) -> Vec<Vec<usize>> {
-    let mut rows: Vec<Vec<usize>> = vec![Vec::new()];
-    let mut xcur = 0.0;
-    for (i, item) in legend.iter().enumerate() {
-        let w = item_w(&item.text);
-        if xcur + w > width && !rows.last().is_some_and(|r| r.is_empty()) {
-            rows.push(Vec::new());
-            xcur = 0.0;
-        }
-        if let Some(r) = rows.last_mut() {
-            r.push(i);
-        }
-        xcur += w;
+    if d.adjusted_estimate.is_some_and(f64::is_finite) {
+        legend.push(LegendItem {
+            text: "estimate".to_string(),
+            kind: LegendKind::Estimate,
+        });
+        legend.push(LegendItem {
+            text: "adjusted estimate (trim and fill)".to_string(),
+            kind: LegendKind::Adjusted,
+        });
     }
-    rows
+    legend
 }
 
 /// exp(t) rounded to ten significant digits, so that tick labels of log

@@ -8,7 +8,11 @@
 //! contour-enhanced funnel of Peters et al. (2008; metafor
 //! `funnel(level = c(90, 95, 99), refline = 0, shade = ...)`), whose shaded
 //! bands mark where a study's own test would reach p < 0.10, 0.05, 0.01.
-//! Studies filled in by trim-and-fill are drawn hollow.
+//! Studies filled in by trim-and-fill are drawn hollow, the pooled and the
+//! adjusted estimate are named in the legend (solid and dashed), and the
+//! contours may be centred on the adjusted estimate
+//! ([`FunnelData::contours_on_adjusted`]). The standard-error axis ends at
+//! the first tick at or above the largest standard error.
 
 mod data;
 mod draw;

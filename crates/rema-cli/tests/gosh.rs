@@ -1,0 +1,169 @@
+//! `rema gosh` and `rema plot` end to end: the files a GOSH run writes, its
+//! rows against metafor 3.8-1 (tests/golden/gosh.json), seeded runs that
+//! repeat, the usage errors, and every kind of `rema plot` on BCG.
+
+mod common;
+
+use common::*;
+
+fn lines(path: &std::path::Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn gosh_writes_metafors_rows_and_the_figures() {
+    let dir = scratch("gosh-bcg");
+    let out = rema(&[
+        "gosh",
+        "examples/bcg/bcg.csv",
+        "-m",
+        "RR",
+        "--method",
+        "DL",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("8191 exhaustive subsets of 13 studies (DL)"));
+    let rows = lines(&dir.join("gosh.csv"));
+    assert_eq!(rows[0], "subset,k,estimate,QE,I2,H2,tau2,studies");
+    assert_eq!(rows.len(), 8192);
+    // Row i is metafor's row i: compare the estimate and QE of every row.
+    let g = golden("gosh.json");
+    let case = &g["cases"][1];
+    assert_eq!(case["id"], "bcg/DL");
+    for (i, row) in rows[1..].iter().enumerate() {
+        let cells: Vec<&str> = row.split(',').collect();
+        assert_eq!(cells[0], (i + 1).to_string());
+        let mask: u64 = cells[7]
+            .split(' ')
+            .map(|s| 1u64 << (s.parse::<u64>().unwrap() - 1))
+            .sum();
+        assert_eq!(Some(mask as f64), case["members"][i].as_f64(), "row {i}");
+        for (col, name) in [(2, "estimate"), (3, "QE")] {
+            let got: f64 = cells[col].parse().unwrap();
+            let want = case[name][i].as_f64().unwrap();
+            assert!(close(got, want, 1e-6), "row {i} {name}: {got} vs {want}");
+        }
+    }
+    let studies = lines(&dir.join("gosh_studies.csv"));
+    assert_eq!(studies.len(), 14);
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("gosh.json")).unwrap()).unwrap();
+    assert_eq!(run["count"], 8191);
+    assert_eq!(run["most_influential"], "TPT Madras 1980");
+    let svg = std::fs::read_to_string(dir.join("gosh.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    assert!(svg.contains("subsets with TPT Madras 1980 (4096)"));
+    assert_eq!(
+        &std::fs::read(dir.join("gosh.png")).unwrap()[..4],
+        b"\x89PNG"
+    );
+}
+
+#[test]
+fn seeded_random_subsets_repeat() {
+    let run = |name: &str| {
+        let dir = scratch(name);
+        let out = rema(&[
+            "gosh",
+            "examples/bcg/bcg.csv",
+            "-m",
+            "RR",
+            "--subsets",
+            "300",
+            "--seed",
+            "9",
+            "--highlight",
+            "Aronson 1948",
+            "--out",
+            dir.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        (
+            std::fs::read_to_string(dir.join("gosh.csv")).unwrap(),
+            std::fs::read_to_string(dir.join("gosh.svg")).unwrap(),
+        )
+    };
+    let (a, svg) = run("gosh-r1");
+    let (b, _) = run("gosh-r2");
+    assert_eq!(a, b);
+    assert_eq!(a.lines().count(), 301);
+    assert!(svg.contains("subsets with Aronson 1948"));
+}
+
+#[test]
+fn gosh_usage_errors_name_the_flag() {
+    let dir = scratch("gosh-bad");
+    let d = dir.to_str().unwrap();
+    for (args, words) in [
+        (vec!["--subsets", "0"], "--subsets 0"),
+        (vec!["--subsets", "100", "--max-size", "3"], "--max-size"),
+        (vec!["--highlight", "Nobody"], "--highlight Nobody"),
+        (vec!["--method", "MH"], "GOSH refits"),
+    ] {
+        let mut all = vec!["gosh", "examples/bcg/bcg.csv", "-m", "RR", "--out", d];
+        all.extend(args);
+        let out = rema(&all);
+        assert_eq!(out.status.code(), Some(2), "{all:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(words), "{all:?}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn every_plot_kind_draws_bcg() {
+    for (kind, extra) in [
+        ("baujat", vec![]),
+        ("radial", vec![]),
+        ("labbe", vec![]),
+        ("bubble", vec!["--mods", "ablat"]),
+        ("qq", vec![]),
+        ("profile", vec![]),
+        ("leave-one-out", vec![]),
+        ("cumulative", vec!["--cumulative", "--order", "year"]),
+    ] {
+        let path = scratch(&format!("plot-{kind}.svg"));
+        let mut args = vec!["plot", kind, "examples/bcg/bcg.csv", "-m", "RR", "--out"];
+        args.push(path.to_str().unwrap());
+        args.extend(extra);
+        let out = rema(&args);
+        assert!(out.status.success(), "{kind}: {}", stderr(&out));
+        let svg = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
+            "{kind}"
+        );
+        // Every plot but the profile has a mark per study.
+        assert!(kind == "profile" || svg.contains("Aronson 1948"), "{kind}");
+    }
+    // The bubble plot needs one moderator; the others none.
+    let path = scratch("plot-bad.svg");
+    let p = path.to_str().unwrap();
+    let out = rema(&[
+        "plot",
+        "bubble",
+        "examples/bcg/bcg.csv",
+        "-m",
+        "RR",
+        "--out",
+        p,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--mods"));
+    let out = rema(&[
+        "plot",
+        "radial",
+        "examples/bcg/bcg.csv",
+        "-m",
+        "RR",
+        "--mods",
+        "ablat",
+        "--out",
+        p,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
