@@ -26,7 +26,7 @@ methods <- c("FE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "PM")
 tests <- c("z", "knha")
 
 transf_for <- function(measure, ni) {
-  switch(measure, RR = exp, OR = exp, PLN = exp, ROM = exp, CVR = exp, VR = exp, ZCOR = transf.ztor, ZPCOR = transf.ztor, IRR = exp, IRLN = exp, IRS = transf.isqrt, PLO = transf.ilogit, PAS = transf.iarcsin,
+  switch(measure, RR = exp, OR = exp, PLN = exp, ROM = exp, CVR = exp, VR = exp, ZCOR = transf.ztor, ZPCOR = transf.ztor, IRR = exp, IRLN = exp, MNLN = exp, CVLN = exp, SDLN = exp, IRS = transf.isqrt, PLO = transf.ilogit, PAS = transf.iarcsin,
          PFT = function(x) transf.ipft.hm(x, targs = list(ni = ni)), NULL)
 }
 
@@ -138,6 +138,29 @@ cur <- data.frame(m1i = dat.curtis1998$m1i, sd1i = dat.curtis1998$sd1i, n1i = da
                   m2i = dat.curtis1998$m2i, sd2i = dat.curtis1998$sd2i, n2i = dat.curtis1998$n2i)
 for (m in c("ROM", "VR", "CVR")) add_case(paste0("curtis1998_", m), "dat.curtis1998", m, cur, methods_ = c("DL", "REML"), tests_ = "z")
 
+# Single groups: the treatment arm of Normand 1999 (length of stay, m1i, sd1i, n1i used as mi, sdi, ni).
+nor1 <- data.frame(mi = dat.normand1999$m1i, sdi = dat.normand1999$sd1i, ni = dat.normand1999$n1i)
+for (m in c("MN", "MNLN", "CVLN", "SDLN", "SMN"))
+  add_case(paste0("normand1999_", m), "dat.normand1999 (treatment arm)", m, nor1, methods_ = c("FE", "DL", "REML"))
+# Constructed single groups with a zero and a negative mean: MN and SMN take any mean; escalc refuses a
+# negative mean for MNLN and CVLN (its error below; a zero mean, where escalc gives -Inf and rma() drops the
+# study, rema refuses too: crates/rema-core/src/effect/single.rs tests it).
+sg <- data.frame(mi = c(3.1, 0, -0.4, 5.2), sdi = c(1.2, 0.9, 0.7, 2.0), ni = c(20, 15, 12, 30))
+for (m in c("MN", "SMN")) add_case(paste0("edge_single_sign_", m), "constructed: zero and negative means", m, sg, methods_ = "DL", tests_ = "z")
+escalc_errors <- list()
+sg_neg <- sg[-2, ]
+for (m in c("MNLN", "CVLN")) {
+  msg <- tryCatch({ escalc(measure = m, mi = mi, sdi = sdi, ni = ni, data = sg_neg); NULL }, error = conditionMessage)
+  stopifnot(!is.null(msg))
+  id <- paste0("edge_single_negative_", m)
+  write.csv(data.frame(study = paste0("S", seq_len(nrow(sg_neg))), sg_neg), file.path(out_dir, "data", paste0(id, ".csv")),
+            row.names = FALSE, quote = TRUE)
+  escalc_errors[[length(escalc_errors) + 1]] <- golden_case(
+    paste0(id, "/DL/z"), sprintf('constructed: a negative mean: escalc(measure = "%s", mi, sdi, ni)', m), list(),
+    spec = list(measure = m, method = "DL", test = "z", level = 95), csv = file.path("tests/golden/data", paste0(id, ".csv")),
+    error = msg)
+}
+
 # Proportions: Pritz 1997, recovery after stroke.
 pri <- data.frame(xi = dat.pritz1997$xi, ni = dat.pritz1997$ni)
 for (m in c("PR", "PLN", "PLO", "PAS", "PFT")) add_case(paste0("pritz1997_", m), "dat.pritz1997", m, pri)
@@ -223,4 +246,4 @@ for (c in cases) {
   }
 }
 
-golden_write("core", "analyze", "closed_form", "tests/golden/core.R", golden_cases)
+golden_write("core", "analyze", "closed_form", "tests/golden/core.R", c(golden_cases, escalc_errors))

@@ -15,6 +15,30 @@ golden_args <- commandArgs(trailingOnly = TRUE)
 golden_out <- if (length(golden_args) >= 1) golden_args[1] else "tests/golden"
 dir.create(file.path(golden_out, "data"), showWarnings = FALSE, recursive = TRUE)
 
+# RevMan 5's "M-H, Random" after rma.mh() fit `res` (no metafor function computes it), from its
+# definition: DerSimonian-Laird tau^2 from the Q about the MH estimate (metafor's QE on k.yi - 1 df) and
+# the per-table effects yi, vi, then rma() with that tau^2 fixed; as crates/rema-core/tests/golden/pooling.R.
+revman_random <- function(res, level = 95) {
+  yi <- as.numeric(res$yi); vi <- as.numeric(res$vi)
+  w <- 1 / vi
+  tau2 <- if (res$k.yi > 1) max(0, (res$QE - (res$k.yi - 1)) / (sum(w) - sum(w^2) / sum(w))) else 0
+  re <- rma(yi, vi, tau2 = tau2, level = level)
+  list(tau2 = tau2, estimate = as.numeric(re$beta), se = re$se, zval = re$zval, pval = re$pval,
+       ci.lb = re$ci.lb, ci.ub = re$ci.ub)
+}
+
+# One fit of 2x2 tables by method MH (measure OR, RR, RD) or PETO, with RevMan's random effects when
+# `random`, as the fields of a result row (estimate, se, stat, pval, ci, tau2, q, q_pval, i2, h2).
+tables_fit <- function(d, method, measure, random = FALSE) {
+  res <- if (method == "PETO") rma.peto(ai = d$ai, bi = d$bi, ci = d$ci, di = d$di) else
+    rma.mh(ai = d$ai, bi = d$bi, ci = d$ci, di = d$di, measure = measure)
+  p <- list(tau2 = 0, estimate = as.numeric(res$beta), se = res$se, zval = res$zval, pval = res$pval,
+            ci.lb = res$ci.lb, ci.ub = res$ci.ub)
+  if (random) p <- revman_random(res)
+  list(k = res$k, estimate = p$estimate, se = p$se, stat = p$zval, pval = p$pval, ci_lower = p$ci.lb,
+       ci_upper = p$ci.ub, tau2 = p$tau2, q = res$QE, q_pval = res$QEp, i2 = res$I2, h2 = res$H2)
+}
+
 # A value or NULL (metafor's NA and absent values are not compared).
 num <- function(x) if (is.null(x) || length(x) == 0 || is.na(x[1])) NULL else unname(as.numeric(x))
 

@@ -165,4 +165,56 @@ add_mods("bcg_mods", bcgm, "RR", "REML", "z", "alloc", "year",
          note = "until a second allocation appears a dummy column is constant: rma() drops it with a warning, rema refuses the step (NA here)")
 add_mods("hackshaw_year", hack, "GEN", "ML", "knha", "year", "year")
 
+# Methods MH and PETO: each leave-one-out refit and cumulative step pools its tables by the method,
+# metafor's leave1out() and cumul() of the rma.mh() / rma.peto() fit; with `random`, RevMan's
+# "M-H, Random" of each subset (tables_fit() in golden.R: metafor has no function for it).
+run_tables <- function(id, dat, method, measure, random, order_col = NULL, note = NULL) {
+  k <- nrow(dat)
+  ord <- if (is.null(order_col)) seq_len(k) else order(dat[[order_col]])
+  rows <- function(subsets) {
+    fits <- lapply(subsets, function(idx) tables_fit(dat[idx, ], method, measure, random))
+    cols <- c("k", "estimate", "se", "stat", "pval", "ci_lower", "ci_upper", "tau2", "q", "q_pval", "i2", "h2")
+    stats::setNames(lapply(cols, function(c) vapply(fits, function(f) as.numeric(f[[c]]), numeric(1))), cols)
+  }
+  l1o <- rows(lapply(seq_len(k), function(i) setdiff(seq_len(k), i)))
+  cum <- rows(lapply(seq_len(k), function(j) ord[1:j]))
+  if (!random) {
+    # The fixed-effect rows are metafor's own leave1out() and cumul().
+    res <- if (method == "PETO") rma.peto(ai = ai, bi = bi, ci = ci, di = di, data = dat) else
+      rma.mh(ai = ai, bi = bi, ci = ci, di = di, data = dat, measure = measure)
+    l <- leave1out(res); cm <- if (is.null(order_col)) cumul(res) else cumul(res, order = dat[[order_col]])
+    stopifnot(isTRUE(all.equal(nums(l$estimate), l1o$estimate)), isTRUE(all.equal(nums(cm$estimate), cum$estimate)))
+    for (f in list(list("estimate", "estimate"), list("se", "se"), list("stat", "zval"), list("pval", "pval"),
+                   list("ci_lower", "ci.lb"), list("ci_upper", "ci.ub"), list("q", "Q"), list("q_pval", "Qp"),
+                   list("i2", "I2"), list("h2", "H2"))) {
+      l1o[[f[[1]]]] <- nums(l[[f[[2]]]]); cum[[f[[1]]]] <- nums(cm[[f[[2]]]])
+    }
+  }
+  # A subset whose pooled estimate metafor cannot compute (NA: the first cumulative step of a table with a
+  # zero cell, where the MH odds ratio is 0) has no numbers in rema either (the row's error), and so no Q.
+  for (c in c("tau2", "q", "q_pval", "i2", "h2")) {
+    l1o[[c]][is.na(l1o$estimate)] <- NA; cum[[c]][is.na(cum$estimate)] <- NA
+  }
+  cum$added <- as.character(dat$study[ord])
+  expect <- c(rows_at("/leave_one_out", l1o), rows_at("/cumulative", cum))
+  call <- if (method == "PETO") "rma.peto(ai, bi, ci, di)" else sprintf('rma.mh(ai, bi, ci, di, measure = "%s")', measure)
+  spec <- list(measure = measure, method = method, random = if (random) TRUE else NULL, leave_one_out = TRUE,
+               cumulative = TRUE, order = order_col)
+  golden_case(
+    id = paste0(id, "/", measure, "/", method, if (random) "/random" else "", "/", if (is.null(order_col)) "input" else order_col),
+    source = if (random) sprintf("%s of each subset, then RevMan's M-H random effects (golden.R revman_random)", call) else
+      sprintf("res <- %s; leave1out(res); cumul(res%s)", call, if (is.null(order_col)) "" else paste0(", order = ", order_col)),
+    csv = file.path("tests/golden/data", paste0(id, ".csv")), spec = spec, expect = expect, note = note)
+}
+niel <- data.frame(study = paste(dat.nielweise2007$author, dat.nielweise2007$year), ai = dat.nielweise2007$ai, bi = dat.nielweise2007$n1i - dat.nielweise2007$ai,
+                   ci = dat.nielweise2007$ci, di = dat.nielweise2007$n2i - dat.nielweise2007$ci)
+write.csv(niel, file.path(out_dir, "data", "nielweise_tables.csv"), row.names = FALSE)
+add_tables <- function(...) cases[[length(cases) + 1]] <<- run_tables(...)
+for (m in c("OR", "RR", "RD")) add_tables("bcg_year", bcg, "MH", m, FALSE, "year")
+for (m in c("OR", "RR")) add_tables("bcg_year", bcg, "MH", m, TRUE, "year")
+add_tables("bcg_year", bcg, "PETO", "OR", FALSE, "year")
+add_tables("nielweise_tables", niel, "MH", "OR", FALSE,
+           note = "Yucel 2004 has no events in either group: left out of Q (rma.mh's drop00), in every refit; the first cumulative step (Bach 1996, 0 events in one group) has no MH odds ratio: NA in metafor (which still reports Q = 0), an error in rema")
+add_tables("nielweise_tables", niel, "PETO", "OR", FALSE)
+
 golden_write("influence", "analyze", "closed_form", "tests/golden/influence.R", cases)

@@ -73,4 +73,29 @@ for (f in fits) for (common in c(FALSE, TRUE)) {
       tolerance = tolerance_for(if (is_iterative(f$method)) "/q_between", "iterative"))
   }
 }
+# Methods MH and PETO by `alloc` (RevMan 5): each subgroup pooled by the method, rma.mh() or rma.peto() of
+# its tables (with `random`, RevMan's "M-H, Random" of them: tables_fit() in golden.R). metafor has no
+# single function for the test for subgroup differences: it is computed here as RevMan defines it, the
+# inverse-variance Q between the subgroup estimates, rma(yi = estimates, sei = SEs, method = "FE")$QE
+# on m - 1 df, and its I^2 = max(0, (Q - df)/Q) in percent.
+for (mm in list(c("MH", "OR", "fixed"), c("MH", "RR", "fixed"), c("MH", "RD", "fixed"), c("MH", "OR", "random"),
+                c("MH", "RD", "random"), c("PETO", "OR", "fixed"))) {
+  random <- mm[3] == "random"
+  lv <- lapply(levels_, function(l) c(list(level = l), tables_fit(bcg[bcg$alloc == l, ], mm[1], mm[2], random)))
+  qb <- rma(sapply(lv, `[[`, "estimate"), sei = sapply(lv, `[[`, "se"), method = "FE")
+  df <- qb$k - 1
+  expect <- list()
+  for (j in seq_along(lv)) expect <- c(expect, at(sprintf("/subgroups/%d", j - 1L), lv[[j]]))
+  expect <- c(expect, at("", list(q_between = num(qb$QE), q_between_df = df, q_between_pval = num(qb$QEp))),
+              list(`/pooling/i2_between` = max(0, (qb$QE - df) / qb$QE) * 100))
+  call <- if (mm[1] == "PETO") "rma.peto(ai, bi, ci, di, subset = alloc == level)" else
+    sprintf('rma.mh(ai, bi, ci, di, measure = "%s", subset = alloc == level)', mm[2])
+  cases[[length(cases) + 1]] <- golden_case(
+    sprintf("alloc/%s/%s/%s", mm[1], mm[2], mm[3]),
+    sprintf('%s per level%s; Q_between: rma(estimates, sei = ses, method = "FE")$QE', call,
+            if (random) ", then RevMan's M-H random effects (golden.R revman_random)" else ""),
+    expect, csv = "examples/bcg/bcg.csv",
+    spec = list(measure = mm[2], method = mm[1], by = "alloc", random = if (random) TRUE else NULL))
+}
+
 golden_write("subgroups", "analyze", "closed_form", "tests/golden/subgroups.R", cases)

@@ -20,6 +20,7 @@ use crate::model_args::{self, ModelArgs};
 ///                         ai, bi, ci, di   (or ai, n1i, ci, n2i)
 ///   MD, SMD, SMDH, SMD1, ROM, CVR, VR
 ///                         m1i, sd1i, n1i, m2i, sd2i, n2i
+///   MN, MNLN, CVLN, SDLN, SMN  mi, sdi, ni   (one group; SDLN needs no mi)
 ///   MC, SMCC, SMCR        m_pre, sd_pre, m_post, sd_post, ni, ri
 ///                         (or metafor's m1i = post, m2i = pre, sd1i, sd2i, ni, ri)
 ///   PR, PLN, PLO, PAS, PFT  xi, ni

@@ -37,6 +37,16 @@ pub enum Measure {
     Cvr,
     /// Log variability ratio (two-group continuous).
     Vr,
+    /// Raw mean (single group).
+    Mn,
+    /// Log mean (single group).
+    Mnln,
+    /// Log coefficient of variation (single group).
+    Cvln,
+    /// Log standard deviation (single group).
+    Sdln,
+    /// Standardised mean, the mean over the SD with Hedges' correction (single group).
+    Smn,
     /// Raw mean change (single-group pre/post).
     Mc,
     /// Standardised mean change, change-score standardisation.
@@ -105,11 +115,13 @@ pub enum DataKind {
     TwoGroupRate,
     /// Events and person-time of one group (`effect::RateStudy`).
     Rate,
+    /// One group's mean, SD and size (`effect::SingleGroupStudy`).
+    SingleGroup,
 }
 
 impl Measure {
     /// Every measure, in the order of metafor's documentation.
-    pub const ALL: [Measure; 38] = [
+    pub const ALL: [Measure; 43] = [
         Measure::Rr,
         Measure::Or,
         Measure::Rd,
@@ -126,6 +138,11 @@ impl Measure {
         Measure::Rom,
         Measure::Cvr,
         Measure::Vr,
+        Measure::Mn,
+        Measure::Mnln,
+        Measure::Cvln,
+        Measure::Sdln,
+        Measure::Smn,
         Measure::Mc,
         Measure::Smcc,
         Measure::Smcr,
@@ -177,6 +194,11 @@ impl Measure {
             Measure::Rom => "ROM",
             Measure::Cvr => "CVR",
             Measure::Vr => "VR",
+            Measure::Mn => "MN",
+            Measure::Mnln => "MNLN",
+            Measure::Cvln => "CVLN",
+            Measure::Sdln => "SDLN",
+            Measure::Smn => "SMN",
             Measure::Mc => "MC",
             Measure::Smcc => "SMCC",
             Measure::Smcr => "SMCR",
@@ -227,6 +249,9 @@ impl Measure {
             | Measure::Rom
             | Measure::Cvr
             | Measure::Vr => DataKind::TwoGroupContinuous,
+            Measure::Mn | Measure::Mnln | Measure::Cvln | Measure::Sdln | Measure::Smn => {
+                DataKind::SingleGroup
+            }
             Measure::Mc | Measure::Smcc | Measure::Smcr => DataKind::PrePost,
             Measure::Pr | Measure::Pln | Measure::Plo | Measure::Pas | Measure::Pft => {
                 DataKind::Proportion
@@ -280,7 +305,10 @@ impl Measure {
             | Measure::Cvr
             | Measure::Vr
             | Measure::Irr
-            | Measure::Irln => BackTransform::Exp,
+            | Measure::Irln
+            | Measure::Mnln
+            | Measure::Cvln
+            | Measure::Sdln => BackTransform::Exp,
             Measure::Pr => BackTransform::Identity,
             Measure::Plo => BackTransform::InverseLogit,
             Measure::Pas => BackTransform::InverseArcsine,
@@ -302,7 +330,8 @@ impl Measure {
 pub enum BackTransform {
     /// None: the analysis scale is the reported scale (`MD`, `SMD`, `RD`, `PR`, `PHI`, ...).
     Identity,
-    /// exp(x), for log ratios (`RR`, `OR`, `ROM`, `VR`, `CVR`) and log proportions (metafor `transf.exp.int`).
+    /// exp(x), for log ratios (`RR`, `OR`, `ROM`, `VR`, `CVR`), log proportions, rates,
+    /// means, CVs and SDs (metafor `transf.exp.int`).
     Exp,
     /// 1/(1 + e⁻ˣ), for logits (metafor `transf.ilogit`).
     InverseLogit,

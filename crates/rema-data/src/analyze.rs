@@ -14,6 +14,7 @@ use rema_core::resample::Hooks;
 use crate::error::Result;
 use crate::prepare::prepare;
 use crate::result::{AnalysisResult, Provenance};
+use crate::sections::heterogeneity::Subgroups;
 use crate::sections::{heterogeneity, intervals, resampling, sensitivity};
 use crate::spec::{Analysis, AnalysisSpec, Model};
 use crate::table::Table;
@@ -106,11 +107,6 @@ fn analyze_rma(
         qe_pval: moderators.as_ref().map(|m| m.qe_pval),
         r2: moderators.as_ref().and_then(|m| m.r2),
         pval_perm,
-        q_between: subgroups.as_ref().map(|s| s.q_between),
-        q_between_df: subgroups.as_ref().map(|s| s.q_between_df),
-        q_between_pval: subgroups.as_ref().map(|s| s.q_between_pval),
-        tau2_common: subgroups.as_ref().and_then(|s| s.tau2_common),
-        subgroups: subgroups.map(|s| s.levels),
         permutation: res.permutation,
         tau2_test: res.tau2_test,
         bootstrap: res.bootstrap,
@@ -118,7 +114,10 @@ fn analyze_rma(
         leave_one_out: sens.leave_one_out,
         influence: sens.influence,
         cumulative: sens.cumulative,
-        ..base(head, iv.summary, iv.studies, notes, provenance)
+        ..with_subgroups(
+            subgroups,
+            base(head, iv.summary, iv.studies, notes, provenance),
+        )
     })
 }
 
@@ -158,8 +157,26 @@ fn analyze_tables(table: &Table, a: &Analysis, input_sha256: &str) -> Result<Ana
     Ok(AnalysisResult {
         transformed: m.transformed,
         pooling: Some(m.details),
-        ..base(head, m.summary, m.study_effects, m.notes, provenance)
+        leave_one_out: m.leave_one_out,
+        cumulative: m.cumulative,
+        ..with_subgroups(
+            m.subgroups,
+            base(head, m.summary, m.study_effects, m.notes, provenance),
+        )
     })
+}
+
+/// `r` with the subgroup part: each level's fit and the test for subgroup
+/// differences (and the shared τ² of `tau2_common`).
+fn with_subgroups(s: Option<Subgroups>, r: AnalysisResult) -> AnalysisResult {
+    AnalysisResult {
+        q_between: s.as_ref().map(|s| s.q_between),
+        q_between_df: s.as_ref().map(|s| s.q_between_df),
+        q_between_pval: s.as_ref().map(|s| s.q_between_pval),
+        tau2_common: s.as_ref().and_then(|s| s.tau2_common),
+        subgroups: s.map(|s| s.levels),
+        ..r
+    }
 }
 
 /// What names the model of a result.

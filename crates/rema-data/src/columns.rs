@@ -20,7 +20,7 @@
 
 use rema_core::effect::{
     BinaryStudy, ContinuousStudy, CorrelationStudy, GenericStudy, PartialCorrelationStudy,
-    PrePostStudy, ProportionStudy, RateStudy, TwoRateStudy,
+    PrePostStudy, ProportionStudy, RateStudy, SingleGroupStudy, TwoRateStudy,
 };
 use std::fmt;
 use std::str::FromStr;
@@ -103,6 +103,7 @@ fn column_sets(kind: DataKind) -> &'static [&'static [&'static str]] {
         DataKind::PartialCorrelation => &[&["ti", "ni", "mi", "r2i"], &["ti", "ni", "mi"]],
         DataKind::TwoGroupRate => &[&["x1i", "t1i", "x2i", "t2i"]],
         DataKind::Rate => &[&["xi", "ti"]],
+        DataKind::SingleGroup => &[&["mi", "sdi", "ni"]],
     }
 }
 
@@ -118,6 +119,7 @@ fn all_data_columns() -> Vec<&'static str> {
         DataKind::PartialCorrelation,
         DataKind::TwoGroupRate,
         DataKind::Rate,
+        DataKind::SingleGroup,
     ];
     let mut v: Vec<&str> = kinds
         .iter()
@@ -207,10 +209,9 @@ pub fn select(
     if let Some(note) = columns_note(table, measure, set) {
         notes.push(note);
     }
-    let optional = |name: &str| measure == Measure::Smcr && (name == "sd_post" || name == "sd2i");
     let mut needed: Vec<(usize, &str)> = set
         .iter()
-        .filter(|c| !optional(c))
+        .filter(|c| !optional(measure, c))
         .filter_map(|c| table.column(c).map(|i| (i, *c)))
         .collect();
     for name in extra {
@@ -549,6 +550,16 @@ fn study_data(
                 .map(|v| RateStudy { x: v[0], t: v[1] })
                 .collect(),
         )),
+        DataKind::SingleGroup => Ok(StudyData::SingleGroup(
+            values
+                .iter()
+                .map(|v| SingleGroupStudy {
+                    mean: finite(v[0]),
+                    sd: v[1],
+                    n: v[2],
+                })
+                .collect(),
+        )),
     }
 }
 
@@ -572,8 +583,18 @@ fn first_difference(a: &StudyData, b: &StudyData) -> Option<usize> {
     }
 }
 
-/// The numbers of the columns of `set`, row by row (NaN for a blank SD that
-/// SMCR does not need).
+/// Whether `measure` can do without the value of column `name` (SMCR without
+/// the post SD, SDLN without the mean): a blank cell there is no gap.
+fn optional(measure: Measure, name: &str) -> bool {
+    match measure {
+        Measure::Smcr => name == "sd_post" || name == "sd2i",
+        Measure::Sdln => name == "mi",
+        _ => false,
+    }
+}
+
+/// The numbers of the columns of `set`, row by row (NaN for a blank cell the
+/// measure does not need, see [`optional`]).
 fn values(
     table: &Table,
     measure: Measure,
@@ -594,9 +615,7 @@ fn values(
             let v = parse_number(&row.cells[c], table.decimal_comma, at)?;
             match v {
                 Some(v) => vals.push(v),
-                None if measure == Measure::Smcr && (name == "sd_post" || name == "sd2i") => {
-                    vals.push(f64::NAN)
-                }
+                None if optional(measure, name) => vals.push(f64::NAN),
                 None => return Err(DataError::Missing { at: at() }),
             }
         }

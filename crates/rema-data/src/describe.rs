@@ -72,6 +72,11 @@ impl Prose for Measure {
             Measure::Rom => "log ratios of means (response ratios)",
             Measure::Cvr => "log coefficient-of-variation ratios",
             Measure::Vr => "log variability ratios (ratios of SDs)",
+            Measure::Mn => "raw means of single groups",
+            Measure::Mnln => "log means of single groups",
+            Measure::Cvln => "log coefficients of variation of single groups (bias-corrected)",
+            Measure::Sdln => "log standard deviations of single groups (bias-corrected)",
+            Measure::Smn => "standardised means of single groups (mean over SD, bias-corrected)",
             Measure::Mc => "raw mean changes from pre/post means with the pre/post correlation",
             Measure::Smcc => "standardised mean changes (change-score standardisation)",
             Measure::Smcr => {

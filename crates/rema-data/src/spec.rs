@@ -841,12 +841,19 @@ impl Analysis {
 
     /// The studies of `table` for a model fitted to the counts (methods
     /// GLMM, MH, PETO): the sheet checked and the rows with the values the
-    /// measure and `mods` need selected (see [`select_studies`]).
+    /// measure, `mods` and `by` need selected (see [`select_studies`]).
     pub(crate) fn select_studies(&self, table: &Table) -> Result<(Selected, StudyTable)> {
+        let extra: Vec<String> = self
+            .spec
+            .mods
+            .iter()
+            .chain(&self.spec.by)
+            .cloned()
+            .collect();
         select_studies(
             table,
             self.measure(),
-            &self.spec.mods,
+            &extra,
             self.spec.missing,
             self.spec.sheet.as_deref(),
         )
@@ -1180,20 +1187,29 @@ impl AnalysisSpec {
                 ),
             ));
         }
+        // MH and PETO pool any subset of the tables: their subgroups,
+        // leave-one-out and cumulative refits are their own.
+        let tables = method.pools_tables();
         let rma_only = [
-            ("leave_one_out", self.leave_one_out),
+            ("leave_one_out", self.leave_one_out && !tables),
             ("influence", self.influence),
-            ("cumulative", self.cumulative),
-            ("by", self.by.is_some()),
+            ("cumulative", self.cumulative && !tables),
+            ("by", self.by.is_some() && !tables),
+            ("tau2_common", self.tau2_common && tables),
             ("permutations", self.permutations.is_some()),
             ("tau2_test", self.tau2_test.is_some()),
             ("bootstrap", self.bootstrap.is_some()),
         ];
+        let needing = if tables {
+            "influence, tau2_common, permutations, tau2_test and bootstrap"
+        } else {
+            "leave_one_out, influence, cumulative, by, permutations, tau2_test and bootstrap"
+        };
         if let Some((option, _)) = rma_only.iter().find(|(_, on)| *on) {
             return Err(DataError::option(
                 option,
                 format!(
-                    "{option} is available for the rma.uni methods (FE, DL, REML, ...), not for method {method}; leave_one_out, influence, cumulative, by, permutations, tau2_test and bootstrap need one of them"
+                    "{option} is available for the rma.uni methods (FE, DL, REML, ...), not for method {method}; {needing} need one of them"
                 ),
             ));
         }

@@ -137,6 +137,10 @@ fn catalogue() -> Vec<(&'static str, DataError)> {
             run("study,ai,n1i,ci,n2i\nA,12,10,3,10\n", "RR"),
         ),
         ("events above the total (one group)", run("study,xi,ni\nA,12,10\n", "PR")),
+        (
+            "log of a mean that is not positive",
+            run("study,mi,sdi,ni\nA,0,0.9,15\nB,3.1,1.2,20\n", "MNLN"),
+        ),
         ("unknown measure", run("study,yi,vi\nA,1,1\n", "XYZ")),
         (
             "unknown method",
@@ -274,7 +278,7 @@ fn catalogue() -> Vec<(&'static str, DataError)> {
             "Mantel-Haenszel with an option of the rma.uni methods",
             run_bytes(b"study,ai,bi,ci,di\nA,1,10,3,7\n", "OR", |s| {
                 s.method = Model::MantelHaenszel;
-                s.leave_one_out = true;
+                s.influence = true;
             }),
         ),
         (
@@ -402,6 +406,9 @@ fn each_bad_input_is_its_own_error_variant() {
         }),
         ("events above the total (one group)", |e| {
             core_value(e, "xi")
+        }),
+        ("log of a mean that is not positive", |e| {
+            core_value(e, "mi")
         }),
         ("unknown measure", |e| matches!(e, D::Option { .. })),
         ("unknown method", |e| matches!(e, D::Option { .. })),

@@ -458,6 +458,7 @@ fn table(measure: Measure) -> Table {
             }
             DataKind::TwoGroupRate => format!("{},{},{},{}", i, 100 + 10 * i, 3 + i, 120),
             DataKind::Rate => format!("{},{}", i, 100 + 10 * i),
+            DataKind::SingleGroup => format!("{},{},{}", 10.0 + f, 2.0 + 0.1 * f, 20 + 5 * i),
         };
         rows.push(format!("{common},{data}"));
     }
@@ -471,6 +472,7 @@ fn table(measure: Measure) -> Table {
         DataKind::PartialCorrelation => "ti,ni,mi,r2i",
         DataKind::TwoGroupRate => "x1i,t1i,x2i,t2i",
         DataKind::Rate => "xi,ti",
+        DataKind::SingleGroup => "mi,sdi,ni",
     };
     let text = format!("{head},{cols}\n{}\n", rows.join("\n"));
     Table::from_str(&text, "pairs.csv").unwrap()

@@ -284,8 +284,14 @@ fn options_that_do_not_apply_are_refused_with_a_reason() {
     let m = refused(|s| s.test = Test::Knha, "test");
     assert!(m.contains("method MH uses the Wald z test"), "{m}");
     refused(|s| s.mods = vec!["x".into()], "mods");
-    refused(|s| s.by = Some("g".into()), "by");
-    refused(|s| s.leave_one_out = true, "leave_one_out");
+    refused(|s| s.influence = true, "influence");
+    refused(
+        |s| {
+            s.by = Some("g".into());
+            s.tau2_common = true
+        },
+        "tau2_common",
+    );
     refused(
         |s| s.permutations = Some(rema_data::spec::Permutations::Random(100)),
         "permutations",

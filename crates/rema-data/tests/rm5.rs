@@ -286,3 +286,106 @@ fn risk_of_bias_and_study_names_are_carried_over() {
     assert_eq!(r.risk_of_bias.judgements.len(), 12);
     assert!(r.data.iter().all(|d| r.study(&d.study).is_some()));
 }
+
+/// tests/data/revman/reference.R writes subgroups.rm5: outcomes with
+/// subgroups (M-H and Peto odds ratios, RevMan's SMD with random effects),
+/// their stored subgroup totals and the test for subgroup differences, from
+/// metafor 3.8-1 and RevMan 5's definitions.
+#[test]
+fn subgroup_totals_and_the_test_for_subgroup_differences_are_reproduced() {
+    let r = Rm5::read(&data("subgroups.rm5")).unwrap();
+    assert!(r.notes.is_empty(), "{:?}", r.notes);
+    let reports = reproduce(&r);
+    let ids: Vec<&str> = reports.iter().map(|o| o.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "CMP-001.01",
+            "CMP-001.01 / alternate",
+            "CMP-001.01 / random",
+            "CMP-001.01 / systematic",
+            "CMP-001.02",
+            "CMP-001.02 / alternate",
+            "CMP-001.02 / random",
+            "CMP-001.02 / systematic",
+            "CMP-001.03",
+            "CMP-001.03 / Orpington",
+            "CMP-001.03 / Other sites",
+        ]
+    );
+    for o in &reports {
+        assert_eq!(o.verdict, Verdict::Reproduced, "{}: {:#?}", o.id, o.checks);
+        assert!(o.checks.len() >= 9, "{}: {:#?}", o.id, o.checks);
+        let tests = o
+            .checks
+            .iter()
+            .filter(|c| c.what.ends_with(" SUBGROUPS"))
+            .count();
+        assert_eq!(tests, if o.id.contains(" / ") { 0 } else { 3 }, "{}", o.id);
+    }
+    // A test for subgroup differences that RevMan stored otherwise is found.
+    let text = std::fs::read_to_string(data("subgroups.rm5")).unwrap();
+    let changed = text.replacen(" Q=\"21.", " Q=\"22.", 1);
+    assert_ne!(changed, text);
+    let r = Rm5::parse(changed.as_bytes(), "changed.rm5").unwrap();
+    let first = &reproduce(&r)[0];
+    assert_eq!(first.verdict, Verdict::Different);
+    assert!(first
+        .checks
+        .iter()
+        .any(|c| c.what == "Q SUBGROUPS" && !c.agrees()));
+}
+
+/// The plan `rema import` writes runs each outcome with its subgroups, and
+/// gives RevMan's subgroup totals.
+#[test]
+fn an_imported_review_keeps_its_subgroups() {
+    use rema_data::rm5::import;
+    let rm5 = Rm5::read(&data("subgroups.rm5")).unwrap();
+    let imported = import(&rm5);
+    assert!(
+        imported
+            .plan
+            .contains("method = \"MH\"\nlevel = 95\nsubgroup = \"subgroup CMP-001.01\"\n"),
+        "{}",
+        imported.plan
+    );
+    let dir = std::env::temp_dir().join(format!("rema-rm5-subgroups-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("review.json"), imported.review.to_json()).unwrap();
+    std::fs::write(dir.join("plan.toml"), &imported.plan).unwrap();
+    let out = rema_data::run_plan(&dir.join("plan.toml"))
+        .unwrap_or_else(|e| panic!("{e}\n{}", imported.plan));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut compared = 0;
+    for o in &rm5.comparisons[0].outcomes {
+        let r = &out.results.results[&o.id];
+        let subgroups = r.subgroups.as_ref().expect("the analysis has subgroups");
+        assert_eq!(subgroups.len(), o.subgroups.len(), "{}", o.id);
+        assert!(r.q_between.is_some(), "{}", o.id);
+        // The SMD outcome's plan pools metafor's SMD, not RevMan's approximation.
+        if o.settings.effect_measure == "SMD" {
+            continue;
+        }
+        for (s, (name, stored)) in subgroups.iter().zip(&o.subgroups) {
+            assert_eq!(&s.level, name);
+            let est = s.summary.estimate.exp();
+            let want = stored.effect.unwrap();
+            assert!(
+                (est - want).abs() / want < 1e-9,
+                "{} {name}: {est} vs {want}",
+                o.id
+            );
+            compared += 1;
+        }
+        let q = r.q_between.unwrap();
+        let want = o.stored.q_subgroups.unwrap();
+        assert!((q - want).abs() / want < 1e-9, "{}: Q {q} vs {want}", o.id);
+        // Each subgroup also has its own analysis in the plan's results.
+        for (name, _) in &o.subgroups {
+            let id = format!("{}:subgroup {}={name}", o.id, o.id);
+            assert!(out.results.results.contains_key(&id), "{id}");
+        }
+    }
+    assert_eq!(compared, 6);
+}

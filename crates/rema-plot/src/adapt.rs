@@ -149,6 +149,10 @@ impl DisplayTransform {
             }
             Some(Measure::Cvr) => "CV ratio",
             Some(Measure::Vr) => "Variability ratio",
+            Some(Measure::Mn) | Some(Measure::Mnln) => "Mean",
+            Some(Measure::Cvln) => "Coefficient of variation",
+            Some(Measure::Sdln) => "Standard deviation",
+            Some(Measure::Smn) => "Std. mean",
             Some(Measure::Mc) => "Mean change",
             Some(Measure::Smcc) | Some(Measure::Smcr) => "Std. mean change",
             Some(m) if m.is_proportion() => "Proportion (%)",

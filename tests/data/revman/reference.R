@@ -8,6 +8,16 @@
 #   1.05 generic inverse variance, log data, IV, fixed          rma(yi, sei, method = "FE")
 #   1.06 O - E and variance, Peto                               rma(yi = (O-E)/V, vi = 1/V, method = "FE")
 # Weights are weights(res) in percent; Z is |z|; I2 in percent; ratios on the ratio scale.
+#
+# It also writes tests/data/revman/subgroups.rm5, outcomes with subgroups and their stored totals:
+#   1.01 dichotomous OR, M-H, fixed, subgroups by allocation    rma.mh() overall and per subgroup
+#   1.02 dichotomous OR, Peto, subgroups by allocation           rma.peto() overall and per subgroup
+#   1.03 continuous SMD, IV, random, subgroups by site           RevMan 5's SMD (below), rma(yi, vi, method = "DL")
+# RevMan's test for subgroup differences (Q, P_Q, I2_Q) is the inverse-variance Q between the subgroup
+# estimates: rma(yi = estimates, sei = SEs, method = "FE")$QE on m - 1 df, I2 = max(0, (Q - df)/Q).
+# RevMan 5's SMD (its statistical algorithms; R meta's metacont(method.smd = "Hedges", exact.smd = FALSE),
+# not installed here, so written out): g = (m1 - m2)/s_pooled * (1 - 3/(4N - 9)),
+# var = N/(n1 n2) + g^2/(2(N - 3.94)), N = n1 + n2.
 # Run: Rscript tests/data/revman/reference.R tests/data/revman
 suppressPackageStartupMessages(library(metafor))
 args <- commandArgs(trailingOnly = TRUE)
@@ -86,3 +96,57 @@ xml <- paste0('<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n',
   '\n</COMPARISON>\n</ANALYSES_AND_DATA>\n</COCHRANE_REVIEW>\n')
 writeLines(xml, file.path(out_dir, "reference.rm5"), useBytes = TRUE)
 cat("wrote", file.path(out_dir, "reference.rm5"), "\n")
+
+# subgroups.rm5
+sub_test <- function(fits) {
+  qb <- rma(sapply(fits, function(r) r$beta[1]), sei = sapply(fits, function(r) r$se), method = "FE")
+  df <- qb$k - 1
+  sprintf('Q="%s" P_Q="%s" I2_Q="%s"', f(qb$QE), f(qb$QEp), f(max(0, (qb$QE - df) / qb$QE) * 100))
+}
+all_bcg <- dat.bcg
+all_bcg$study <- sprintf("STD-%s%d", gsub("[^A-Za-z0-9]", "", all_bcg$author), all_bcg$year)
+all_bcg$name <- sprintf("%s %d", sub(" .*", "", all_bcg$author), all_bcg$year)
+allocs <- sort(unique(all_bcg$alloc))
+tables_outcome <- function(no, method) {
+  fit <- function(d) if (method == "MH") rma.mh(ai = d$tpos, bi = d$tneg, ci = d$cpos, di = d$cneg, measure = "OR") else
+    rma.peto(ai = d$tpos, bi = d$tneg, ci = d$cpos, di = d$cneg)
+  all <- fit(all_bcg)
+  fits <- lapply(allocs, function(a) fit(all_bcg[all_bcg$alloc == a, ]))
+  subs <- paste(vapply(seq_along(allocs), function(j) {
+    d <- all_bcg[all_bcg$alloc == allocs[j], ]
+    w <- weights(all)[match(d$study, all_bcg$study)]
+    sprintf('<DICH_SUBGROUP ID="CMP-001.%02d.%02d" NO="%d" %s>\n<NAME>%s</NAME>\n%s\n</DICH_SUBGROUP>', no, j, j,
+            totals(fits[[j]], TRUE), allocs[j], dich_rows(d, w, d$tpos, d$tpos + d$tneg, d$cpos, d$cpos + d$cneg))
+  }, ""), collapse = "\n")
+  sprintf('<DICH_OUTCOME ID="CMP-001.%02d" NO="%d" EFFECT_MEASURE="%s" METHOD="%s" RANDOM="NO" CI_TOTAL="95" CI_STUDY="95" SUBGROUPS="YES" SUBGROUP_TEST="YES" %s %s>\n<NAME>Tuberculosis by allocation (%s)</NAME>\n%s\n</DICH_OUTCOME>',
+          no, no, if (method == "MH") "OR" else "PETO_OR", method, totals(all, TRUE), sub_test(fits), method, subs)
+}
+revman_smd <- function(d) {
+  n <- d$n1i + d$n2i
+  s <- sqrt(((d$n1i - 1) * d$sd1i^2 + (d$n2i - 1) * d$sd2i^2) / (n - 2))
+  g <- (d$m1i - d$m2i) / s * (1 - 3 / (4 * n - 9))
+  data.frame(yi = g, vi = n / (d$n1i * d$n2i) + g^2 / (2 * (n - 3.94)))
+}
+smd_all <- rma(yi, vi, data = revman_smd(nor), method = "DL")
+sites <- c("Orpington", "Other sites")
+smd_fits <- lapply(sites, function(s) rma(yi, vi, data = revman_smd(nor[nor$site == s, ]), method = "DL"))
+smd_subs <- paste(vapply(seq_along(sites), function(j) {
+  d <- nor[nor$site == sites[j], ]
+  sprintf('<CONT_SUBGROUP ID="CMP-001.03.%02d" NO="%d" %s>\n<NAME>%s</NAME>\n%s\n</CONT_SUBGROUP>', j, j,
+          totals(smd_fits[[j]], FALSE, TRUE), sites[j], cont_rows(d, weights(smd_all)[match(d$study, nor$study)]))
+}, ""), collapse = "\n")
+s3 <- sprintf('<CONT_OUTCOME ID="CMP-001.03" NO="3" EFFECT_MEASURE="SMD" METHOD="IV" RANDOM="YES" CI_TOTAL="95" CI_STUDY="95" SUBGROUPS="YES" SUBGROUP_TEST="YES" %s %s>\n<NAME>Length of stay (SMD) by site</NAME>\n%s\n</CONT_OUTCOME>',
+              totals(smd_all, FALSE, TRUE), sub_test(smd_fits), smd_subs)
+studies2 <- unique(rbind(data.frame(id = all_bcg$study, name = all_bcg$name, year = all_bcg$year),
+                         data.frame(id = nor$study, name = nor$source, year = 1999)))
+xml2 <- paste0('<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n',
+  '<COCHRANE_REVIEW REVMAN_SUB_VERSION="5.4.1" REVMAN_VERSION="5" TYPE="INTERVENTION">\n',
+  '<COVER_SHEET><TITLE>Outcomes with subgroups computed by metafor 3.8-1</TITLE></COVER_SHEET>\n',
+  '<STUDIES_AND_REFERENCES><STUDIES><INCLUDED_STUDIES>\n',
+  paste(sprintf('<STUDY ID="%s" NAME="%s" YEAR="%s"/>', studies2$id, studies2$name, studies2$year), collapse = "\n"),
+  '\n</INCLUDED_STUDIES></STUDIES></STUDIES_AND_REFERENCES>\n',
+  '<ANALYSES_AND_DATA CALCULATED_DATA="YES">\n<COMPARISON ID="CMP-001" NO="1">\n<NAME>Subgroup outcomes</NAME>\n',
+  paste(tables_outcome(1, "MH"), tables_outcome(2, "PETO"), s3, sep = "\n"),
+  '\n</COMPARISON>\n</ANALYSES_AND_DATA>\n</COCHRANE_REVIEW>\n')
+writeLines(xml2, file.path(out_dir, "subgroups.rm5"), useBytes = TRUE)
+cat("wrote", file.path(out_dir, "subgroups.rm5"), "\n")

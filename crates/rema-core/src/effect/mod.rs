@@ -10,6 +10,7 @@ mod correlation;
 mod prepost;
 mod proportion;
 mod rate;
+mod single;
 
 use crate::error::{Error, Result};
 use crate::measure::{DataKind, Measure};
@@ -192,6 +193,30 @@ pub struct RateStudy {
     pub t: f64,
 }
 
+/// One group's mean `mean`, SD `sd` and size `n` (the mean is not needed by
+/// `SDLN`).
+///
+/// ```
+/// use rema_core::{effect::SingleGroupStudy, effect_sizes, EffectOptions, Measure, StudyData};
+/// # fn main() -> rema_core::Result<()> {
+/// let data = StudyData::SingleGroup(vec![SingleGroupStudy { mean: Some(20.0), sd: 5.0, n: 30.0 }]);
+/// let es = effect_sizes(Measure::Mnln, &data, &EffectOptions::default())?;
+/// // metafor 3.8-1: escalc("MNLN", mi = 20, sdi = 5, ni = 30)
+/// assert!((es.yi[0] - 2.9957322736).abs() < 1e-9 && (es.vi[0] - 0.0020833333).abs() < 1e-9);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SingleGroupStudy {
+    /// The mean (metafor `mi`); `None` where it was not reported, which only
+    /// `SDLN` accepts.
+    pub mean: Option<f64>,
+    /// The SD (metafor `sdi`).
+    pub sd: f64,
+    /// The sample size (metafor `ni`).
+    pub n: f64,
+}
+
 /// Raw data of one review outcome, one entry per study.
 #[derive(Debug, Clone, PartialEq)]
 ///
@@ -215,6 +240,8 @@ pub enum StudyData {
     TwoRate(Vec<TwoRateStudy>),
     /// Incidence rates of one group, for `IR`, `IRLN`, `IRS`, `IRFT`.
     Rate(Vec<RateStudy>),
+    /// One group's mean, SD and size, for `MN`, `MNLN`, `CVLN`, `SDLN`, `SMN`.
+    SingleGroup(Vec<SingleGroupStudy>),
 }
 
 impl StudyData {
@@ -237,6 +264,7 @@ impl StudyData {
             StudyData::TwoRate(v) => v.len(),
             StudyData::PartialCorrelation(v) => v.len(),
             StudyData::Rate(v) => v.len(),
+            StudyData::SingleGroup(v) => v.len(),
         }
     }
 
@@ -257,6 +285,7 @@ impl StudyData {
             StudyData::TwoRate(_) => DataKind::TwoGroupRate,
             StudyData::PartialCorrelation(_) => DataKind::PartialCorrelation,
             StudyData::Rate(_) => DataKind::Rate,
+            StudyData::SingleGroup(_) => DataKind::SingleGroup,
         }
     }
 }
@@ -466,6 +495,7 @@ pub fn compute(measure: Measure, data: &StudyData, opts: &EffectOptions) -> Resu
         StudyData::TwoRate(s) => rate::two_groups(measure, s, add, opts.to)?,
         StudyData::PartialCorrelation(s) => correlation::partial(measure, s)?,
         StudyData::Rate(s) => rate::one_group(measure, s, add, opts.to)?,
+        StudyData::SingleGroup(s) => single::compute(measure, s)?,
     };
     if !out.corrected.is_empty() {
         out.notes.push(format!(

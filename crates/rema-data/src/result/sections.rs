@@ -409,6 +409,10 @@ pub struct PoolingResult {
     /// Tarone's corrected Breslow–Day test (metafor `TA`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tarone: Option<ChiSquare>,
+    /// With `by`: I² of the test for subgroup differences (the result's
+    /// `q_between`), RevMan's max(0, (Q − df)/Q) in percent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub i2_between: Option<f64>,
 }
 
 /// A χ² test.

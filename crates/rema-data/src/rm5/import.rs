@@ -61,7 +61,7 @@ pub fn import(rm5: &Rm5) -> Imported {
             revman_id.to_string()
         }
     };
-    let studies = rm5
+    let mut studies: Vec<Study> = rm5
         .studies
         .iter()
         .map(|s| Study {
@@ -162,10 +162,21 @@ pub fn import(rm5: &Rm5) -> Imported {
                 file.clone(),
                 analysis.csv_with(rm5, &rows, !o.subgroups.is_empty()),
             ));
-            if !o.subgroups.is_empty() {
+            let by = if o.subgroups.is_empty() {
+                None
+            } else {
+                subgroup_characteristic(o, &mut studies, &id_of, &mut notes)
+            };
+            if let Some(by) = &by {
                 notes.push(format!(
-                    "outcome {} has subgroups: they are the `subgroup` column of {file} (rema analyze {file} --measure {} --by subgroup); the plan pools all its studies",
-                    o.id, analysis.measure
+                    "outcome {} has subgroups: the plan's analysis has `subgroup` the study characteristic `{by}` (each subgroup pooled, the test for subgroup differences, one analysis per subgroup); {file} has them in its `subgroup` column",
+                    o.id
+                ));
+            }
+            if o.data_type == super::DataType::Continuous && analysis.measure == "SMD" {
+                notes.push(format!(
+                    "outcome {}: the plan pools metafor's SMD (Hedges' g with the exact correction); RevMan 5's own approximation, which `rema reproduce` uses, differs slightly",
+                    o.id
                 ));
             }
             plan += &format!(
@@ -179,6 +190,9 @@ pub fn import(rm5: &Rm5) -> Imported {
             );
             if analysis.random {
                 plan += "random = true\n";
+            }
+            if let Some(by) = &by {
+                plan += &format!("subgroup = {}\n", toml_string(by));
             }
         }
     }
@@ -198,6 +212,39 @@ pub fn import(rm5: &Rm5) -> Imported {
         plan,
         notes,
     }
+}
+
+/// Records each study's subgroup of outcome `o` as its characteristic
+/// `subgroup <outcome id>` and returns that name; `None`, with a note, when
+/// a study is in two subgroups of the outcome (one value per study cannot
+/// say so).
+fn subgroup_characteristic(
+    o: &super::Outcome,
+    studies: &mut [Study],
+    id_of: &dyn Fn(&str) -> String,
+    notes: &mut Vec<String>,
+) -> Option<String> {
+    let key = format!("subgroup {}", o.id);
+    let mut of_study: BTreeMap<String, &str> = BTreeMap::new();
+    for r in &o.rows {
+        let sub = r.subgroup.as_deref().unwrap_or("");
+        let id = id_of(&r.study);
+        if let Some(prev) = of_study.insert(id.clone(), sub) {
+            if prev != sub {
+                notes.push(format!(
+                    "outcome {}: study {id} is in subgroups `{prev}` and `{sub}`; the plan pools the outcome without subgroups",
+                    o.id
+                ));
+                return None;
+            }
+        }
+    }
+    for s in studies.iter_mut() {
+        if let Some(sub) = of_study.get(&s.id) {
+            s.characteristics.insert(key.clone(), sub.to_string());
+        }
+    }
+    Some(key)
 }
 
 /// A TOML basic string.

@@ -21,6 +21,23 @@ pub(super) struct OutcomeAnalysis<'a> {
     pub(super) random: bool,
     /// Whether RevMan reports the effect on the ratio scale.
     pub(super) ratio: bool,
+    /// An SMD outcome as RevMan 5 computes it ([`revman_smd`]), given to
+    /// rema as `yi, vi`.
+    revman_smd: bool,
+}
+
+/// RevMan 5's standardised mean difference of two groups: Hedges' g with
+/// the approximate correction J = 1 − 3/(4N − 9) and the variance
+/// N/(n₁n₂) + g²/(2(N − 3.94)), N = n₁ + n₂, s the pooled SD (RevMan 5's
+/// statistical algorithms, Deeks & Higgins 2010; R meta's `metacont(sm =
+/// "SMD", method.smd = "Hedges", exact.smd = FALSE)`). metafor's SMD, which
+/// rema's measure follows, uses the exact correction and 1/n₁ + 1/n₂ +
+/// g²/(2N).
+fn revman_smd(m1: f64, sd1: f64, n1: f64, m2: f64, sd2: f64, n2: f64) -> (f64, f64) {
+    let n = n1 + n2;
+    let s = (((n1 - 1.0) * sd1 * sd1 + (n2 - 1.0) * sd2 * sd2) / (n - 2.0)).sqrt();
+    let g = (m1 - m2) / s * (1.0 - 3.0 / (4.0 * n - 9.0));
+    (g, n / (n1 * n2) + g * g / (2.0 * (n - 3.94)))
 }
 
 impl<'a> OutcomeAnalysis<'a> {
@@ -80,7 +97,24 @@ impl<'a> OutcomeAnalysis<'a> {
             method,
             random: s.random && method == "MH",
             ratio,
+            revman_smd: false,
         })
+    }
+
+    /// The analysis of `o` that reproduces RevMan's figures: [`of`](Self::of),
+    /// except that an SMD of continuous data is RevMan's own
+    /// ([`revman_smd`]), pooled as `yi, vi`.
+    pub(super) fn revman(o: &'a Outcome) -> Result<OutcomeAnalysis<'a>, String> {
+        let a = OutcomeAnalysis::of(o)?;
+        if o.data_type == DataType::Continuous && a.measure == "SMD" {
+            return Ok(OutcomeAnalysis {
+                columns: &["yi", "vi"],
+                measure: "GEN",
+                revman_smd: true,
+                ..a
+            });
+        }
+        Ok(a)
     }
 
     /// The level of the pooled interval, in percent.
@@ -111,7 +145,14 @@ impl<'a> OutcomeAnalysis<'a> {
                 mean2,
                 sd2,
                 total2,
-            } => vec![mean1, sd1, total1, mean2, sd2, total2],
+            } => {
+                if self.revman_smd {
+                    let (g, v) = revman_smd(mean1, sd1, total1, mean2, sd2, total2);
+                    vec![g, v]
+                } else {
+                    vec![mean1, sd1, total1, mean2, sd2, total2]
+                }
+            }
             RowData::GenericInverseVariance { estimate, se } => vec![estimate, se],
             RowData::OMinusE { o_e, var } => vec![o_e / var, 1.0 / var],
         }
@@ -141,13 +182,8 @@ impl<'a> OutcomeAnalysis<'a> {
         csv
     }
 
-    /// [`csv_with`](Self::csv_with) without the subgroup column.
-    pub(super) fn csv(&self, review: &Rm5, rows: &[&Row]) -> String {
-        self.csv_with(review, rows, false)
-    }
-
-    /// The analysis spec.
-    pub(super) fn spec(&self) -> Result<AnalysisSpec, String> {
+    /// The analysis spec, with subgroups `by` the named column.
+    pub(super) fn spec_by(&self, by: Option<&str>) -> Result<AnalysisSpec, String> {
         let mut spec = serde_json::json!({
             "measure": self.measure,
             "method": self.method,
@@ -156,6 +192,9 @@ impl<'a> OutcomeAnalysis<'a> {
         if self.random {
             spec["random"] = Value::Bool(true);
         }
+        if let Some(by) = by {
+            spec["by"] = Value::String(by.to_string());
+        }
         serde_json::from_value(spec).map_err(|e| e.to_string())
     }
 }
@@ -163,4 +202,19 @@ impl<'a> OutcomeAnalysis<'a> {
 /// A CSV field, quoted.
 fn quote(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::revman_smd;
+
+    /// RevMan 5's formulas evaluated in R 4.2.2: n1 = 20, n2 = 25, N = 45,
+    /// s = sqrt((19 * 4 + 24 * 6.25) / 43), g = (10 - 9) / s * (1 - 3 / 171),
+    /// v = 45 / 500 + g^2 / (2 * 41.06).
+    #[test]
+    fn revman_smd_is_revmans_approximation() {
+        let (g, v) = revman_smd(10.0, 2.0, 20.0, 9.0, 2.5, 25.0);
+        assert!((g - 0.4285417902385007_f64).abs() < 1e-14, "{g}");
+        assert!((v - 0.0922363378711741_f64).abs() < 1e-14, "{v}");
+    }
 }

@@ -246,6 +246,12 @@ pub struct Stored {
     pub tau2: Option<f64>,
     /// `STUDIES`.
     pub studies: Option<f64>,
+    /// `Q`: the test for subgroup differences (an outcome's, with subgroups).
+    pub q_subgroups: Option<f64>,
+    /// `P_Q`: its p-value.
+    pub p_q_subgroups: Option<f64>,
+    /// `I2_Q`: its I², in percent.
+    pub i2_subgroups: Option<f64>,
 }
 
 impl Rm5 {

@@ -380,6 +380,9 @@ impl<'a, 'input> Reader<'a, 'input> {
             i2: n("I2")?,
             tau2: n("TAU2")?,
             studies: n("STUDIES")?,
+            q_subgroups: n("Q")?,
+            p_q_subgroups: n("P_Q")?,
+            i2_subgroups: n("I2_Q")?,
         })
     }
 

@@ -8,8 +8,13 @@
 //! rows become `ai, n1i, ci, n2i` (events and non-events swapped with
 //! `SWAP_EVENTS`), continuous rows `m1i, sd1i, n1i, m2i, sd2i, n2i`, generic
 //! inverse-variance rows `yi, sei`, and O − E rows Peto's yᵢ = (O − E)/V with
-//! vᵢ = 1/V. RevMan stores ratios on the ratio scale, |Z|, I² in percent and
-//! weights in percent, and so are they compared.
+//! vᵢ = 1/V. An SMD is RevMan's own (Hedges' g with its approximate
+//! correction and variance, pooled as `yi, vi`; docs/METHODS.md). RevMan
+//! stores ratios on the ratio scale, |Z|, I² in percent and weights in
+//! percent, and so are they compared. With subgroups, each subgroup's
+//! stored totals are compared with its own analysis, and the outcome's test
+//! for subgroup differences (`Q`, `P_Q`, `I2_Q`) with the analysis `by`
+//! subgroup.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -185,7 +190,7 @@ fn one(review: &Rm5, outcome: &Outcome, part: Part) -> OutcomeReport {
     if stored.effect.is_none() {
         return report(Vec::new(), Verdict::NothingStored);
     }
-    let (table, spec, ratio) = match setup(review, outcome, rows) {
+    let (table, spec, ratio) = match setup(review, outcome, rows, false) {
         Ok(s) => s,
         Err(why) => return report(Vec::new(), Verdict::NotComputed(why)),
     };
@@ -240,6 +245,17 @@ fn one(review: &Rm5, outcome: &Outcome, part: Part) -> OutcomeReport {
             Some(w),
         );
     }
+    // The test for subgroup differences of the whole outcome.
+    if check_weights && !outcome.subgroups.is_empty() && stored.q_subgroups.is_some() {
+        match subgroup_test(review, outcome, rows) {
+            Ok((q, p, i2)) => {
+                add("Q SUBGROUPS", stored.q_subgroups, Some(q));
+                add("P_Q SUBGROUPS", stored.p_q_subgroups, Some(p));
+                add("I2_Q SUBGROUPS", stored.i2_subgroups, Some(i2));
+            }
+            Err(why) => return report(checks, Verdict::NotComputed(why)),
+        }
+    }
     let verdict = if checks.iter().all(Check::agrees) {
         Verdict::Reproduced
     } else {
@@ -248,14 +264,39 @@ fn one(review: &Rm5, outcome: &Outcome, part: Part) -> OutcomeReport {
     report(checks, verdict)
 }
 
-/// The table, the spec, and whether RevMan reports the effect on the ratio
-/// scale; or why the outcome cannot be computed.
-fn setup(review: &Rm5, o: &Outcome, rows: &[&Row]) -> Result<(Table, AnalysisSpec, bool), String> {
-    let a = OutcomeAnalysis::of(o)?;
+/// The table, the spec (by the `subgroup` column when `by_subgroup`), and
+/// whether RevMan reports the effect on the ratio scale; or why the outcome
+/// cannot be computed.
+fn setup(
+    review: &Rm5,
+    o: &Outcome,
+    rows: &[&Row],
+    by_subgroup: bool,
+) -> Result<(Table, AnalysisSpec, bool), String> {
+    let a = OutcomeAnalysis::revman(o)?;
     let table = Table::from_str(
-        &a.csv(review, rows),
+        &a.csv_with(review, rows, by_subgroup),
         &format!("{} outcome {}", review.source, o.id),
     )
     .map_err(|e| e.to_string())?;
-    Ok((table, a.spec()?, a.ratio))
+    Ok((
+        table,
+        a.spec_by(by_subgroup.then_some("subgroup"))?,
+        a.ratio,
+    ))
+}
+
+/// RevMan's test for subgroup differences of an outcome: the analysis by
+/// subgroup's Q between the subgroup estimates, its p-value, and its I²,
+/// max(0, (Q − df)/Q) in percent.
+fn subgroup_test(review: &Rm5, o: &Outcome, rows: &[&Row]) -> Result<(f64, f64, f64), String> {
+    let (table, spec, _) = setup(review, o, rows, true)?;
+    let r = analyze(&table, &spec, "").map_err(|e| e.to_string())?;
+    match (r.q_between, r.q_between_df, r.q_between_pval) {
+        (Some(q), Some(df), Some(p)) => {
+            let i2 = if q > df { 100.0 * (q - df) / q } else { 0.0 };
+            Ok((q, p, i2))
+        }
+        _ => Err("the analysis by subgroup has no test for subgroup differences".to_string()),
+    }
 }

@@ -180,9 +180,12 @@ fn total_n(t: &Table, measure: rema_core::Measure) -> Option<f64> {
     let sets: &[&[&str]] = match kind {
         K::TwoGroupBinary => &[&["ai", "bi", "ci", "di"], &["n1i", "n2i"]],
         K::TwoGroupContinuous => &[&["n1i", "n2i"]],
-        K::PrePost | K::Proportion | K::Generic | K::Correlation | K::PartialCorrelation => {
-            &[&["ni"]]
-        }
+        K::PrePost
+        | K::Proportion
+        | K::Generic
+        | K::Correlation
+        | K::PartialCorrelation
+        | K::SingleGroup => &[&["ni"]],
         // Person-time is not a number of participants.
         K::TwoGroupRate | K::Rate => &[],
     };

@@ -13,11 +13,12 @@ use rema_core::{
     Studies, Test,
 };
 
-use crate::columns::parse_number;
+use crate::columns::{parse_number, StudyTable};
 use crate::error::{DataError, Location, Result};
 use crate::prepare::Prepared;
 use crate::result::{CumulativeRow, InfluenceRow, LeaveOneOutRow, SummaryFields};
 use crate::spec::Analysis;
+use crate::table::Table;
 
 /// The sensitivity section.
 pub(crate) struct Sensitivity {
@@ -114,64 +115,75 @@ fn cumulative_moderated(p: &Prepared, order: &[usize], names: &[String]) -> Vec<
         .collect()
 }
 
+/// The order of a cumulative analysis: the `order` column's (numeric, or
+/// as text when it is not), ties and blanks as R's `order()`; the input order
+/// without it. Also each study's value of the column, as written.
+pub(crate) fn cumulative_order(
+    table: &Table,
+    st: &StudyTable,
+    order_col: Option<&str>,
+    notes: &mut Vec<String>,
+) -> Result<(Vec<usize>, Option<Vec<String>>)> {
+    let k = table.rows.len();
+    let Some(name) = order_col else {
+        return Ok(((0..k).collect(), None));
+    };
+    let c = table.column(name).ok_or_else(|| DataError::Invalid {
+        at: Location {
+            file: Some(table.source.clone()),
+            line: Some(1),
+            column: Some(name.to_string()),
+            study: None,
+        },
+        message: format!(
+            "`order` names a column that is not in the header; the columns are: {}",
+            table.headers.join(", ")
+        ),
+    })?;
+    let raw: Vec<String> = table
+        .rows
+        .iter()
+        .map(|r| r.cells[c].trim().to_string())
+        .collect();
+    let numeric: std::result::Result<Vec<f64>, DataError> = table
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            parse_number(&r.cells[c], table.decimal_comma, || st.locate(i))
+                .map(|v| v.unwrap_or(f64::NAN))
+        })
+        .collect();
+    let order = match numeric {
+        Ok(keys) => {
+            if keys.iter().any(|x| x.is_nan()) {
+                notes.push(format!(
+                    "order `{name}`: studies without a value come last, as R's order()"
+                ));
+            }
+            stable_order(&keys)
+        }
+        Err(_) => {
+            notes.push(format!(
+                "order `{name}`: the column is not numeric and is sorted as text (byte order), ties in input order"
+            ));
+            let mut idx: Vec<usize> = (0..k).collect();
+            idx.sort_by(|&a, &b| raw[a].cmp(&raw[b]));
+            idx
+        }
+    };
+    Ok((order, Some(raw)))
+}
+
 /// The cumulative analysis, ordered by the `order` column when given.
 fn cumulative_rows(
     p: &Prepared,
     order_col: Option<&str>,
     notes: &mut Vec<String>,
 ) -> Result<Vec<CumulativeRow>> {
-    let (table, st) = (&p.table, &p.studies);
+    let st = &p.studies;
     let k = p.es.yi.len();
-    let (order, raw): (Vec<usize>, Option<Vec<String>>) = match order_col {
-        None => ((0..k).collect(), None),
-        Some(name) => {
-            let c = table.column(name).ok_or_else(|| DataError::Invalid {
-                at: Location {
-                    file: Some(table.source.clone()),
-                    line: Some(1),
-                    column: Some(name.to_string()),
-                    study: None,
-                },
-                message: format!(
-                    "`order` names a column that is not in the header; the columns are: {}",
-                    table.headers.join(", ")
-                ),
-            })?;
-            let raw: Vec<String> = table
-                .rows
-                .iter()
-                .map(|r| r.cells[c].trim().to_string())
-                .collect();
-            let numeric: std::result::Result<Vec<f64>, DataError> = table
-                .rows
-                .iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    parse_number(&r.cells[c], table.decimal_comma, || st.locate(i))
-                        .map(|v| v.unwrap_or(f64::NAN))
-                })
-                .collect();
-            let order = match numeric {
-                Ok(keys) => {
-                    if keys.iter().any(|x| x.is_nan()) {
-                        notes.push(format!(
-                            "order `{name}`: studies without a value come last, as R's order()"
-                        ));
-                    }
-                    stable_order(&keys)
-                }
-                Err(_) => {
-                    notes.push(format!(
-                        "order `{name}`: the column is not numeric and is sorted as text (byte order), ties in input order"
-                    ));
-                    let mut idx: Vec<usize> = (0..k).collect();
-                    idx.sort_by(|&a, &b| raw[a].cmp(&raw[b]));
-                    idx
-                }
-            };
-            (order, Some(raw))
-        }
-    };
+    let (order, raw) = cumulative_order(&p.table, st, order_col, notes)?;
     if p.opts.test.uses_t() {
         notes
             .push("cumulative: the first step (one study) uses the z test, as metafor".to_string());
@@ -192,14 +204,25 @@ fn cumulative_rows(
             fits
         }
     };
-    Ok(order
+    Ok(labelled_steps(st, &order, raw.as_deref(), fits))
+}
+
+/// The rows of a cumulative analysis: step j adds study `order[j]` (with its
+/// value `raw` of the `order` column) and has the fit `fits[j]`.
+pub(crate) fn labelled_steps(
+    st: &StudyTable,
+    order: &[usize],
+    raw: Option<&[String]>,
+    fits: Vec<SummaryFields>,
+) -> Vec<CumulativeRow> {
+    order
         .iter()
         .zip(fits)
         .map(|(&added, fit)| CumulativeRow {
             added: st.labels[added].clone(),
             line: st.lines.get(added).copied(),
-            order_value: raw.as_ref().map(|r| r[added].clone()),
+            order_value: raw.map(|r| r[added].clone()),
             fit,
         })
-        .collect())
+        .collect()
 }
