@@ -157,6 +157,7 @@ pub(crate) fn fit(table: &Table, a: &Analysis) -> Result<PooledModel> {
     let measure = a.measure();
     let level = a.spec.level;
     let (selected, st) = a.select_studies(table)?;
+    let spec = &a.spec;
     let StudyData::Binary(counts) = &st.data else {
         return Err(DataError::option(
             "method",
