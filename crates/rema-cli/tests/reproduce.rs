@@ -88,14 +88,7 @@ fn import_writes_files_that_rema_run_runs() {
         assert!(dir.join(f).exists(), "{f}");
     }
     let res = dir.join("results");
-    let out = rema(&[
-        "run",
-        dir.join("plan.toml").to_str().unwrap(),
-        "--out",
-        res.to_str().unwrap(),
-        "--quiet",
-    ]);
-    stdout(&out);
+    run_plan_into(&dir.join("plan.toml"), &res);
     let summary = std::fs::read_to_string(res.join("summary.md")).unwrap();
     assert!(summary.contains("| CMP-001.01 | Aspirin for Preventing Death after Myocardial Infarction | Examples from Fleiss (1993) | 7 (MRC-1, CDP, MRC-2, GASP, PARIS, AMIS, ISIS-2) | 28003 | OR 0.90 (0.84, 0.96) |"), "{summary}");
 }
