@@ -46,8 +46,7 @@ fn analyze_json_matches_metafor_for_every_measure() {
 #[test]
 fn text_output_reads_like_print_rma() {
     let out = analyze("examples/bcg/bcg.csv", "RR", &["--method", "REML"]);
-    assert!(out.status.success());
-    let s = String::from_utf8(out.stdout).unwrap();
+    let s = stdout(&out);
     assert!(
         s.contains("Random-Effects Model (k = 13; tau^2 estimator: REML"),
         "{s}"
@@ -63,8 +62,7 @@ fn csv_output_has_a_header_and_one_row() {
         "RR",
         &["--method", "DL", "--format", "csv"],
     );
-    assert!(out.status.success());
-    let s = String::from_utf8(out.stdout).unwrap();
+    let s = stdout(&out);
     let lines: Vec<_> = s.lines().collect();
     assert_eq!(lines.len(), 2);
     assert!(lines[0].starts_with("measure,method,test,level,k,estimate"));
@@ -238,8 +236,7 @@ fn text_output_shows_subgroups_and_bootstrap() {
         "RR",
         &["--by", "alloc", "--bootstrap", "200", "--seed", "3"],
     );
-    assert!(out.status.success());
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = stdout(&out);
     assert!(text.contains("Test for subgroup differences"), "{text}");
     assert!(
         text.contains("Bootstrap (200 nonparametric replicates, seed 3"),
@@ -262,12 +259,7 @@ fn resampling_flags_run_what_they_name() {
         let mut args = vec!["-f", "json", "--seed", "3"];
         args.extend_from_slice(extra);
         let out = analyze("examples/bcg/bcg.csv", "RR", &args);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
+        common::json(&out)
     };
     let v = json(&["--permutations", "100"]);
     assert_eq!(v["permutation"]["stat"], "test");

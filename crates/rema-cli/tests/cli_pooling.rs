@@ -11,13 +11,11 @@ use serde_json::Value;
 const FLEISS: &str = "study,ai,n1i,ci,n2i\nMRC-1,49,615,67,624\nCDP,44,758,64,771\nMRC-2,102,832,126,850\nGASP,32,317,38,309\nPARIS,85,810,52,406\nAMIS,246,2267,219,2257\nISIS-2,1570,8587,1720,8600\n";
 
 fn json(file: &str, flags: &[&str]) -> Value {
-    let out = analyze(file, "OR", &[flags, &["--format", "json"]].concat());
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    common::json(&analyze(
+        file,
+        "OR",
+        &[flags, &["--format", "json"]].concat(),
+    ))
 }
 
 #[test]

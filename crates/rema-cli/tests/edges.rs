@@ -8,6 +8,8 @@
 
 mod common;
 
+use std::path::Path;
+
 use common::*;
 
 const BCG: &str = "examples/bcg/bcg.csv";
@@ -65,16 +67,7 @@ fn a_plan_level_heads_the_summary_and_the_report() {
         "[data]\ntable = 'bcg.csv'\n[[analysis]]\nid = 'rr90'\noutcome = 'tb'\ncomparison = 'v'\nmeasure = 'RR'\nlevel = 0.9\n",
     );
     let out_dir = dir.join("out");
-    stdout(&rema(&[
-        "run",
-        &plan,
-        "--out",
-        out_dir.to_str().unwrap(),
-        "-q",
-    ]));
-    let results: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out_dir.join("results.json")).unwrap())
-            .unwrap();
+    let results = run_plan_into(Path::new(&plan), &out_dir);
     assert_eq!(results["results"]["rr90"]["level"], 90.0);
     assert_eq!(results["summary"][0]["level"], 90.0);
     let md = std::fs::read_to_string(out_dir.join("summary.md")).unwrap();

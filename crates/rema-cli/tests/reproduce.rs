@@ -5,7 +5,6 @@
 mod common;
 
 use common::*;
-use serde_json::Value;
 
 #[test]
 fn fleiss1993_is_reproduced() {
@@ -14,12 +13,7 @@ fn fleiss1993_is_reproduced() {
         "tests/data/revman/Fleiss1993.rm5",
         "--fail-on-different",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = stdout(&out);
     assert!(
         text.contains("REPRODUCED      CMP-001.01  [M-H, Fixed, 95% CI]; 16 figures"),
         "{text}"
@@ -38,12 +32,7 @@ fn the_json_report_lists_every_figure() {
         "--format",
         "json",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let j = json(&out);
     let outcomes = j["outcomes"].as_array().unwrap();
     assert_eq!(outcomes.len(), 8);
     assert!(
@@ -67,8 +56,7 @@ fn a_difference_fails_only_when_asked() {
     std::fs::write(&path, changed.chars().map(|c| c as u8).collect::<Vec<u8>>()).unwrap();
     let p = path.to_str().unwrap();
     let out = rema(&["reproduce", p]);
-    assert!(out.status.success());
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = stdout(&out);
     assert!(text.contains("DIFFERENT       CMP-001.01"), "{text}");
     assert!(
         text.contains("CHI2                     RevMan 9.95"),
@@ -79,8 +67,7 @@ fn a_difference_fails_only_when_asked() {
     std::fs::write(&path, "<COCHRANE_REVIEW><ANALYSES_AND_DATA>").unwrap();
     let out = rema(&["reproduce", p]);
     assert_eq!(out.status.code(), Some(3));
-    assert!(String::from_utf8_lossy(&out.stderr)
-        .contains("changed.rm5, line 1: the file is not well-formed XML"));
+    assert!(stderr(&out).contains("changed.rm5, line 1: the file is not well-formed XML"));
 }
 
 #[test]
@@ -88,13 +75,8 @@ fn import_writes_files_that_rema_run_runs() {
     let dir = scratch("import-fleiss");
     let d = dir.to_str().unwrap();
     let out = rema(&["import", "tests/data/revman/Fleiss1993.rm5", "--out", d]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
+        stdout(&out).trim(),
         format!("{d}: 12 studies, 2 outcomes (2 analyses in plan.toml), 1 risk-of-bias domains")
     );
     for f in [
@@ -106,18 +88,7 @@ fn import_writes_files_that_rema_run_runs() {
         assert!(dir.join(f).exists(), "{f}");
     }
     let res = dir.join("results");
-    let out = rema(&[
-        "run",
-        dir.join("plan.toml").to_str().unwrap(),
-        "--out",
-        res.to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_plan_into(&dir.join("plan.toml"), &res);
     let summary = std::fs::read_to_string(res.join("summary.md")).unwrap();
     assert!(summary.contains("| CMP-001.01 | Aspirin for Preventing Death after Myocardial Infarction | Examples from Fleiss (1993) | 7 (MRC-1, CDP, MRC-2, GASP, PARIS, AMIS, ISIS-2) | 28003 | OR 0.90 (0.84, 0.96) |"), "{summary}");
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::*;
@@ -12,10 +12,7 @@ use serde_json::Value;
 
 fn run_plan(plan: &str, name: &str) -> (Value, PathBuf) {
     let dir = scratch(name);
-    let out = rema(&["run", plan, "--out", dir.to_str().unwrap(), "--quiet"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let text = std::fs::read_to_string(dir.join("results.json")).unwrap();
-    (serde_json::from_str(&text).unwrap(), dir)
+    (run_plan_into(Path::new(plan), &dir), dir)
 }
 
 /// Each golden analysis of each plan, from the binary's results.json, under
@@ -76,17 +73,7 @@ fn bkp_plan_reproduces_the_printed_subgroup_and_invents_nothing() {
     )
     .unwrap();
     let again = dir.join("again");
-    let out = rema(&[
-        "run",
-        dir.join("json.toml").to_str().unwrap(),
-        "--out",
-        again.to_str().unwrap(),
-        "-q",
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let res2: Value =
-        serde_json::from_str(&std::fs::read_to_string(again.join("results.json")).unwrap())
-            .unwrap();
+    let res2 = run_plan_into(&dir.join("json.toml"), &again);
     let r2 = &res2["results"]["leak_retrospective"];
     assert_eq!(r2["estimate"], r["estimate"]);
     for (a, b) in r2["studies"]

@@ -19,6 +19,50 @@ use crate::fit::{fit, fit_with_moderators, Coefficient, Fit, FitOptions};
 use crate::linalg::{Design, SymMatrix};
 use crate::tau2::Method;
 
+/// What a subgroup analysis fits: the studies' effects and sampling
+/// variances, each study's level (0-based, of `levels`), the options of
+/// every fit and whether the levels share one τ² (the arguments of
+/// [`subgroups()`]).
+///
+/// ```
+/// use rema_core::subgroup::SubgroupDesign;
+/// use rema_core::{FitOptions, Method};
+/// let opts = FitOptions::new(Method::Dl);
+/// let (yi, vi) = ([0.1, 0.2, 0.6, 0.7], [0.01, 0.02, 0.01, 0.02]);
+/// let d = SubgroupDesign { yi: &yi, vi: &vi, groups: &[0, 0, 1, 1], levels: 2, opts: &opts, common_tau2: false };
+/// assert!(d.fit()?.q_between > 0.0);
+/// # Ok::<(), rema_core::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SubgroupDesign<'a> {
+    /// The effect sizes.
+    pub yi: &'a [f64],
+    /// Their sampling variances.
+    pub vi: &'a [f64],
+    /// Each study's level, 0-based.
+    pub groups: &'a [usize],
+    /// The number of levels.
+    pub levels: usize,
+    /// The options of every fit.
+    pub opts: &'a FitOptions,
+    /// Whether the levels share one τ².
+    pub common_tau2: bool,
+}
+
+impl SubgroupDesign<'_> {
+    /// [`subgroups()`] of the design.
+    pub fn fit(&self) -> Result<Subgroups> {
+        subgroups(
+            self.yi,
+            self.vi,
+            self.groups,
+            self.levels,
+            self.opts,
+            self.common_tau2,
+        )
+    }
+}
+
 /// One fit per level plus the test for subgroup differences.
 ///
 /// Produced by [`subgroups()`] (see its example).

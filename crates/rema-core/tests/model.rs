@@ -15,7 +15,7 @@ use rema_core::resample::bootstrap_mods::bootstrap_moderators;
 use rema_core::resample::heterogeneity::tau2_test;
 use rema_core::resample::permutation::{permutest, permutest_subgroups, PermutationOptions};
 use rema_core::resample::{Hooks, Iterations};
-use rema_core::subgroup::subgroups;
+use rema_core::subgroup::{subgroups, SubgroupDesign};
 use rema_core::{
     cumulative, egger, fit, fit_with_moderators, influence, leave_one_out, q_profile,
     rank_correlation, trim_and_fill, BackTransform, Design, Error, FitOptions, Level, Method,
@@ -315,7 +315,19 @@ fn follow_ups_equal_the_free_functions() {
             assert_eq!(sg, subgroups(&YI, &VI, &ALLOC, 3, &o, common).unwrap());
             assert_eq!(
                 int.permutest_subgroups(&sg, &run, &hooks),
-                permutest_subgroups(&YI, &VI, &ALLOC, 3, &o, common, sg.q_between, &perm, &hooks)
+                permutest_subgroups(
+                    &SubgroupDesign {
+                        yi: &YI,
+                        vi: &VI,
+                        groups: &ALLOC,
+                        levels: 3,
+                        opts: &o,
+                        common_tau2: common
+                    },
+                    sg.q_between,
+                    &perm,
+                    &hooks
+                )
             );
         }
         if m.is_random() {

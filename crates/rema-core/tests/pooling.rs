@@ -27,6 +27,11 @@ fn golden() -> Value {
     serde_json::from_str(&text).expect("pooling.json is JSON")
 }
 
+/// The golden cases.
+fn cases(g: &Value) -> &[Value] {
+    g["cases"].as_array().expect("cases")
+}
+
 fn nums(v: &Value) -> Vec<f64> {
     v.as_array()
         .expect("an array")
@@ -141,7 +146,7 @@ fn mantel_haenszel_and_peto_match_metafor() {
         g["generator"]["metafor"], "3.8.1",
         "the golden values come from metafor 3.8.1"
     );
-    let cases = g["cases"].as_array().expect("cases");
+    let cases = cases(&g);
     assert!(cases.len() >= 20);
     let mut ck = Checker::default();
     for case in cases {
@@ -227,7 +232,7 @@ fn mantel_haenszel_and_peto_match_metafor() {
 fn mantel_haenszel_random_effects_match_the_revman_definition() {
     let g = golden();
     let mut ck = Checker::default();
-    for case in g["cases"].as_array().expect("cases") {
+    for case in cases(&g) {
         if case["fn"] != "mh" {
             continue;
         }
@@ -260,9 +265,7 @@ fn mantel_haenszel_random_effects_match_the_revman_definition() {
 fn double_zero_tables_are_named_in_the_notes() {
     // dat.nielweise2007: Yucel 2004 (the 15th trial) has no infections in either group.
     let g = golden();
-    let case = g["cases"]
-        .as_array()
-        .unwrap()
+    let case = cases(&g)
         .iter()
         .find(|c| c["id"] == "nielweise_mh_OR")
         .unwrap();

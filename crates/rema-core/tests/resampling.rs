@@ -10,6 +10,7 @@ use rema_core::resample::bootstrap::{bootstrap, BootstrapOptions, BootstrapType}
 use rema_core::resample::heterogeneity::tau2_test;
 use rema_core::resample::permutation::{permutest, permutest_subgroups, PermutationOptions};
 use rema_core::resample::{Hooks, Iterations};
+use rema_core::subgroup::SubgroupDesign;
 use rema_core::{fit, fit_with_moderators, Design, Error, FitOptions, Method, Test};
 
 fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
@@ -38,19 +39,16 @@ fn all_runs(method: Method) -> String {
     };
     let a = permutest(&YI, &VI, &x, &opts, &me, &perm, &hooks).unwrap();
     let b = permutest(&YI, &VI, &Design::intercept(13), &opts, &re, &perm, &hooks).unwrap();
-    let s = rema_core::subgroup::subgroups(&YI, &VI, &ALLOC, 3, &opts, false).unwrap();
-    let c = permutest_subgroups(
-        &YI,
-        &VI,
-        &ALLOC,
-        3,
-        &opts,
-        false,
-        s.q_between,
-        &perm,
-        &hooks,
-    )
-    .unwrap();
+    let design = SubgroupDesign {
+        yi: &YI,
+        vi: &VI,
+        groups: &ALLOC,
+        levels: 3,
+        opts: &opts,
+        common_tau2: false,
+    };
+    let s = design.fit().unwrap();
+    let c = permutest_subgroups(&design, s.q_between, &perm, &hooks).unwrap();
     let d = tau2_test(&YI, &VI, &x, &opts, &me, 2000, 42, &hooks).unwrap();
     let e = bootstrap(
         &YI,

@@ -488,7 +488,7 @@ fn column_set(table: &Table, measure: Measure) -> Result<&'static [&'static str]
 
 /// The label of each row: its label column, or `Study i`. Labels may repeat
 /// (two reports by the same first author); rows are told apart by their line.
-fn study_labels(table: &Table) -> Vec<String> {
+pub(crate) fn study_labels(table: &Table) -> Vec<String> {
     let label_col = LABEL_COLUMNS.iter().find_map(|c| table.column(c));
     table
         .rows

@@ -255,6 +255,26 @@ impl DataError {
 /// The result of rema-data's functions.
 pub type Result<T, E = DataError> = std::result::Result<T, E>;
 
+/// The bytes of the file at `path`, or [`DataError::Io`] naming it.
+pub(crate) fn read_file(path: &std::path::Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|source| DataError::Io {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// `bytes` as text, or [`DataError::NotUtf8`] naming `file` and the line of
+/// the first byte that is not UTF-8.
+pub(crate) fn utf8<'a>(bytes: &'a [u8], file: &str) -> Result<&'a str> {
+    std::str::from_utf8(bytes).map_err(|e| DataError::NotUtf8 {
+        file: file.to_string(),
+        line: 1 + bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64,
+    })
+}
+
 /// A cell's text on one line: a quoted cell may hold line breaks and tabs,
 /// which an error message shows escaped (`\n`, `\r`, `\t`), so every
 /// message stays one line.

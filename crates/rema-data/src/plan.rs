@@ -40,7 +40,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{DataError, Result};
+use crate::error::{read_file, utf8, DataError, Result};
 use crate::review::ReviewFiles;
 use crate::spec::AnalysisSpec;
 
@@ -348,17 +348,8 @@ impl Plan {
     /// Reads a plan file.
     pub fn read_path(path: &Path) -> Result<(Plan, Vec<u8>)> {
         let name = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| DataError::Io {
-            path: name.clone(),
-            source,
-        })?;
-        let text = std::str::from_utf8(&bytes).map_err(|e| DataError::NotUtf8 {
-            file: name.clone(),
-            line: 1 + bytes[..e.valid_up_to()]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count() as u64,
-        })?;
+        let bytes = read_file(path)?;
+        let text = utf8(&bytes, &name)?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         Ok((Plan::from_toml(text, &name)?, bytes))
     }

@@ -10,7 +10,7 @@
 //! Excel workbooks (`.xlsx`) are read by the `xlsx` module into the same
 //! [`Table`], through the same header rules ([`Table::from_records`]).
 
-use crate::error::{DataError, Location, Result};
+use crate::error::{read_file, utf8, DataError, Location, Result};
 
 /// The name R's `write.csv()` row-names column gets (its header is empty).
 pub const ROW_NAMES: &str = "row_names";
@@ -42,24 +42,12 @@ pub struct Row {
 impl Table {
     /// Reads a file from disk.
     pub fn read_path(path: &std::path::Path) -> Result<Table> {
-        let name = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| DataError::Io {
-            path: name.clone(),
-            source,
-        })?;
-        Table::from_bytes(&bytes, &name)
+        Table::from_bytes(&read_file(path)?, &path.display().to_string())
     }
 
     /// Parses bytes; `source` names them in messages.
     pub fn from_bytes(bytes: &[u8], source: &str) -> Result<Table> {
-        let text = std::str::from_utf8(bytes).map_err(|e| DataError::NotUtf8 {
-            file: source.to_string(),
-            line: 1 + bytes[..e.valid_up_to()]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count() as u64,
-        })?;
-        Table::from_str(text, source)
+        Table::from_str(utf8(bytes, source)?, source)
     }
 
     /// Parses text; `source` names it in messages.

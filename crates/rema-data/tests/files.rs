@@ -26,6 +26,11 @@ fn read(name: &str, sheet: Option<&str>) -> Table {
     rema_data::xlsx::read_any(&bytes, name, sheet).unwrap()
 }
 
+/// A table written out in the test, as the file `x.csv`.
+fn inline(csv: &str) -> Table {
+    Table::from_str(csv, "x.csv").unwrap()
+}
+
 fn run(table: &Table, measure: Measure, edit: impl FnOnce(&mut AnalysisSpec)) -> AnalysisResult {
     let mut spec = AnalysisSpec::new(measure);
     edit(&mut spec);
@@ -83,11 +88,7 @@ fn the_measure_decides_between_counts_and_escalc_yi_vi() {
 /// characteristic, and can be a moderator.
 #[test]
 fn a_moderator_named_xi_next_to_yi_vi_is_a_study_characteristic() {
-    let t = Table::from_str(
-        "study,yi,vi,xi\nA,0.1,0.02,1\nB,0.3,0.03,2\nC,0.2,0.01,4\nD,0.5,0.04,3\n",
-        "x.csv",
-    )
-    .unwrap();
+    let t = inline("study,yi,vi,xi\nA,0.1,0.02,1\nB,0.3,0.03,2\nC,0.2,0.01,4\nD,0.5,0.04,3\n");
     let r = run(&t, Measure::Gen, |s| s.mods = vec!["xi".into()]);
     let names: Vec<&str> = r
         .coefficients
@@ -106,11 +107,7 @@ fn a_moderator_named_xi_next_to_yi_vi_is_a_study_characteristic() {
 /// Two complete column sets that agree are fine: `vi` is used.
 #[test]
 fn vi_and_sei_that_agree_are_not_ambiguous() {
-    let t = Table::from_str(
-        "study,yi,vi,sei\nA,0.1,0.04,0.2\nB,0.3,0.09,0.3\nC,0.2,0.01,0.1\n",
-        "x.csv",
-    )
-    .unwrap();
+    let t = inline("study,yi,vi,sei\nA,0.1,0.04,0.2\nB,0.3,0.09,0.3\nC,0.2,0.01,0.1\n");
     let r = run(&t, Measure::Gen, |_| {});
     assert_eq!(r.k, 3);
     assert_eq!(
@@ -321,11 +318,9 @@ fn a_plan_reads_the_workbook_sheet_its_analyses_name() {
 /// missing is left out like any other study with a missing value.
 #[test]
 fn a_conversion_without_its_sample_size_leaves_the_study_out() {
-    let t = Table::from_str(
+    let t = inline(
         "study,m1i,sd1i,n1i,m2i,sd2i,n2i,se1i\nA,10,2,20,9,2,20,\nB,11,,NA,9,2,25,0.5\nC,12,3,30,10,2,30,\n",
-        "x.csv",
-    )
-    .unwrap();
+    );
     let r = run(&t, Measure::Md, |_| {});
     assert_eq!(r.k, 2);
     assert_eq!(

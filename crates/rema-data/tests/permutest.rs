@@ -9,10 +9,12 @@ use std::path::Path;
 use rema_data::{analyze, AnalysisResult, AnalysisSpec, DataError, Table};
 use serde_json::{json, Value};
 
-fn goldens() -> Value {
+/// The cases of rema-core's permutest goldens.
+fn cases() -> Vec<Value> {
     let path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../rema-core/tests/golden/permutest.json");
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    let g: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    g["cases"].as_array().unwrap().clone()
 }
 
 /// A case's studies as a CSV file: `yi, vi` and, for a meta-regression, its
@@ -54,9 +56,8 @@ fn nums(v: &Value) -> Vec<f64> {
 /// bounds at uniroot's tol = 1e-10 (see crates/rema-core/tests/permutest.rs).
 #[test]
 fn permutation_stat_and_permci_match_metafor_end_to_end() {
-    let g = goldens();
     let mut checked = 0;
-    for case in g["cases"].as_array().unwrap() {
+    for case in &cases() {
         if case["permutest"]["coef"]["permci_tight"].is_null() {
             continue;
         }
@@ -131,15 +132,12 @@ fn permutation_stat_and_permci_match_metafor_end_to_end() {
 /// which statistic and shows the interval.
 #[test]
 fn follmann_proschan_coefficient_statistic_is_10_of_256() {
-    let g = goldens();
-    let case = g["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let case = cases()
+        .into_iter()
         .find(|c| c["id"] == "follmann_proschan_PETO_DL")
         .unwrap();
     let r = run(
-        &csv_of(case),
+        &csv_of(&case),
         json!({"measure": "GEN", "method": "DL", "permutations": "exact",
             "permutation_stat": "coef", "permci": true}),
     )

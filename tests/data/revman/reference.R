@@ -83,19 +83,26 @@ o6 <- sprintf('<IPD_OUTCOME ID="CMP-001.06" NO="6" EFFECT_MEASURE="PETO_OR" METH
               totals(ip, TRUE), paste(sprintf('<IPD_DATA STUDY_ID="%s" O_E="%s" VAR="%s" WEIGHT="%s"/>',
                                               bcg$study, sapply(oe, f), sapply(v, f), sapply(weights(ip), f)), collapse = "\n"))
 
-studies <- unique(rbind(data.frame(id = bcg$study, name = bcg$name, year = bcg$year),
-                        data.frame(id = nor$study, name = nor$source, year = 1999)))
-xml <- paste0('<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n',
-  '<COCHRANE_REVIEW REVMAN_SUB_VERSION="5.4.1" REVMAN_VERSION="5" TYPE="INTERVENTION">\n',
-  '<COVER_SHEET><TITLE>Reference outcomes computed by metafor 3.8-1</TITLE></COVER_SHEET>\n',
-  '<STUDIES_AND_REFERENCES><STUDIES><INCLUDED_STUDIES>\n',
-  paste(sprintf('<STUDY ID="%s" NAME="%s" YEAR="%s"/>', studies$id, studies$name, studies$year), collapse = "\n"),
-  '\n</INCLUDED_STUDIES></STUDIES></STUDIES_AND_REFERENCES>\n',
-  '<ANALYSES_AND_DATA CALCULATED_DATA="YES">\n<COMPARISON ID="CMP-001" NO="1">\n<NAME>Reference outcomes</NAME>\n',
-  paste(o1, o2, o3, o4, o5, o6, sep = "\n"),
-  '\n</COMPARISON>\n</ANALYSES_AND_DATA>\n</COCHRANE_REVIEW>\n')
-writeLines(xml, file.path(out_dir, "reference.rm5"), useBytes = TRUE)
-cat("wrote", file.path(out_dir, "reference.rm5"), "\n")
+# A review of `studies` (id, name, year) with one comparison of `outcomes`,
+# written to out_dir/file.
+write_rm5 <- function(file, title, comparison, studies, outcomes) {
+  studies <- unique(studies)
+  xml <- paste0('<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n',
+    '<COCHRANE_REVIEW REVMAN_SUB_VERSION="5.4.1" REVMAN_VERSION="5" TYPE="INTERVENTION">\n',
+    '<COVER_SHEET><TITLE>', title, '</TITLE></COVER_SHEET>\n',
+    '<STUDIES_AND_REFERENCES><STUDIES><INCLUDED_STUDIES>\n',
+    paste(sprintf('<STUDY ID="%s" NAME="%s" YEAR="%s"/>', studies$id, studies$name, studies$year), collapse = "\n"),
+    '\n</INCLUDED_STUDIES></STUDIES></STUDIES_AND_REFERENCES>\n',
+    '<ANALYSES_AND_DATA CALCULATED_DATA="YES">\n<COMPARISON ID="CMP-001" NO="1">\n<NAME>', comparison, '</NAME>\n',
+    paste(outcomes, collapse = "\n"),
+    '\n</COMPARISON>\n</ANALYSES_AND_DATA>\n</COCHRANE_REVIEW>\n')
+  writeLines(xml, file.path(out_dir, file), useBytes = TRUE)
+  cat("wrote", file.path(out_dir, file), "\n")
+}
+normand_studies <- data.frame(id = nor$study, name = nor$source, year = 1999)
+write_rm5("reference.rm5", "Reference outcomes computed by metafor 3.8-1", "Reference outcomes",
+          rbind(data.frame(id = bcg$study, name = bcg$name, year = bcg$year), normand_studies),
+          c(o1, o2, o3, o4, o5, o6))
 
 # subgroups.rm5
 sub_test <- function(fits) {
@@ -137,16 +144,6 @@ smd_subs <- paste(vapply(seq_along(sites), function(j) {
 }, ""), collapse = "\n")
 s3 <- sprintf('<CONT_OUTCOME ID="CMP-001.03" NO="3" EFFECT_MEASURE="SMD" METHOD="IV" RANDOM="YES" CI_TOTAL="95" CI_STUDY="95" SUBGROUPS="YES" SUBGROUP_TEST="YES" %s %s>\n<NAME>Length of stay (SMD) by site</NAME>\n%s\n</CONT_OUTCOME>',
               totals(smd_all, FALSE, TRUE), sub_test(smd_fits), smd_subs)
-studies2 <- unique(rbind(data.frame(id = all_bcg$study, name = all_bcg$name, year = all_bcg$year),
-                         data.frame(id = nor$study, name = nor$source, year = 1999)))
-xml2 <- paste0('<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n',
-  '<COCHRANE_REVIEW REVMAN_SUB_VERSION="5.4.1" REVMAN_VERSION="5" TYPE="INTERVENTION">\n',
-  '<COVER_SHEET><TITLE>Outcomes with subgroups computed by metafor 3.8-1</TITLE></COVER_SHEET>\n',
-  '<STUDIES_AND_REFERENCES><STUDIES><INCLUDED_STUDIES>\n',
-  paste(sprintf('<STUDY ID="%s" NAME="%s" YEAR="%s"/>', studies2$id, studies2$name, studies2$year), collapse = "\n"),
-  '\n</INCLUDED_STUDIES></STUDIES></STUDIES_AND_REFERENCES>\n',
-  '<ANALYSES_AND_DATA CALCULATED_DATA="YES">\n<COMPARISON ID="CMP-001" NO="1">\n<NAME>Subgroup outcomes</NAME>\n',
-  paste(tables_outcome(1, "MH"), tables_outcome(2, "PETO"), s3, sep = "\n"),
-  '\n</COMPARISON>\n</ANALYSES_AND_DATA>\n</COCHRANE_REVIEW>\n')
-writeLines(xml2, file.path(out_dir, "subgroups.rm5"), useBytes = TRUE)
-cat("wrote", file.path(out_dir, "subgroups.rm5"), "\n")
+write_rm5("subgroups.rm5", "Outcomes with subgroups computed by metafor 3.8-1", "Subgroup outcomes",
+          rbind(data.frame(id = all_bcg$study, name = all_bcg$name, year = all_bcg$year), normand_studies),
+          c(tables_outcome(1, "MH"), tables_outcome(2, "PETO"), s3))

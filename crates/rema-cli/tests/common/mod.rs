@@ -68,6 +68,20 @@ pub fn json(out: &Output) -> Value {
     serde_json::from_str(&stdout(out)).unwrap()
 }
 
+/// Runs `rema run <plan> --out <out> --quiet`, which must succeed, and
+/// returns the results.json it wrote.
+pub fn run_plan_into(plan: &Path, out: &Path) -> Value {
+    stdout(&rema(&[
+        "run",
+        plan.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]));
+    let text = std::fs::read_to_string(out.join("results.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
 /// Each element of the JSON array `v` through `f`.
 pub fn each<'a, T>(v: &'a Value, f: impl Fn(&'a Value) -> T) -> Vec<T> {
     v.as_array()

@@ -776,17 +776,15 @@ impl RmaFit {
             });
         }
         let perm = run.permutation_options()?;
-        crate::resample::permutation::permutest_subgroups(
-            self.yi(),
-            self.vi(),
-            &groups,
-            sg.members.len(),
-            &self.fit.options,
-            sg.tau2_common.is_some(),
-            sg.q_between,
-            &perm,
-            hooks,
-        )
+        let design = crate::subgroup::SubgroupDesign {
+            yi: self.yi(),
+            vi: self.vi(),
+            groups: &groups,
+            levels: sg.members.len(),
+            opts: &self.fit.options,
+            common_tau2: sg.tau2_common.is_some(),
+        };
+        crate::resample::permutation::permutest_subgroups(&design, sg.q_between, &perm, hooks)
     }
 
     fn without_moderators(&self, why: &str) -> Result<()> {

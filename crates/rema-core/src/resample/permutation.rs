@@ -33,7 +33,7 @@ use super::{Hooks, Iterations, COMPTOL, MAX_EXACT};
 use crate::error::{Error, Result};
 use crate::fit::{Fit, FitOptions};
 use crate::linalg::Design;
-use crate::subgroup::subgroups;
+use crate::subgroup::SubgroupDesign;
 use crate::tau2::kernel::general::Workspace;
 use crate::tau2::kernel::one_moderator::OneModerator;
 
@@ -662,22 +662,17 @@ pub(crate) fn permutest_by(
     })
 }
 
-/// Permutation test of the subgroup difference: the subgroup labels are
-/// permuted among the studies and Q_between recomputed.
-#[allow(clippy::too_many_arguments)]
+/// Permutation test of the subgroup difference of `design` (whose observed
+/// statistic is `q_between`): the subgroup labels are permuted among the
+/// studies and Q_between recomputed.
 pub fn permutest_subgroups(
-    yi: &[f64],
-    vi: &[f64],
-    groups: &[usize],
-    levels: usize,
-    opts: &FitOptions,
-    common_tau2: bool,
+    design: &SubgroupDesign<'_>,
     q_between: f64,
     perm: &PermutationOptions,
     hooks: &Hooks,
 ) -> Result<StatisticTest> {
     let scheme = Scheme::Labels {
-        labels: groups.to_vec(),
+        labels: design.groups.to_vec(),
     };
     let (n, exact) = plan(&scheme, perm.iterations)?;
     // A different stream family from the model test with the same seed.
@@ -694,7 +689,12 @@ pub fn permutest_subgroups(
             let Arrangement::Labels(l) = arr else {
                 return false;
             };
-            match subgroups(yi, vi, l, levels, opts, common_tau2) {
+            match (SubgroupDesign {
+                groups: l,
+                ..*design
+            })
+            .fit()
+            {
                 Ok(s) if s.q_between.is_finite() => {
                     out[0] = s.q_between;
                     true

@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::analyze::analyze;
+use crate::columns::study_labels;
 use crate::error::{DataError, Result};
 use crate::plan::{Plan, PlannedAnalysis};
 use crate::result::AnalysisResult;
@@ -170,20 +171,6 @@ pub fn run_plan(path: &Path) -> Result<RunOutput> {
             Loaded::Table(_) => None,
         },
     })
-}
-
-fn study_labels(t: &Table) -> Vec<String> {
-    let c = crate::columns::LABEL_COLUMNS
-        .iter()
-        .find_map(|c| t.column(c));
-    t.rows
-        .iter()
-        .enumerate()
-        .map(|(i, r)| match c {
-            Some(c) if !r.cells[c].trim().is_empty() => r.cells[c].trim().to_string(),
-            _ => format!("Study {}", i + 1),
-        })
-        .collect()
 }
 
 /// Total sample size over the studies, from the measure's columns.

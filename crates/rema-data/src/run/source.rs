@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::error::{DataError, Result};
+use crate::error::{read_file, DataError, Result};
 use crate::plan::{Plan, PlannedAnalysis, Source};
 use crate::review::{Review, Status};
 use crate::sha256_hex;
@@ -26,13 +26,7 @@ pub(super) enum Loaded {
 
 /// Reads the plan's data, with the SHA-256 of the data file.
 pub(super) fn load(plan: &Plan, base: &Path) -> Result<(Loaded, String)> {
-    let read = |p: &str| {
-        let path = base.join(p);
-        std::fs::read(&path).map_err(|source| DataError::Io {
-            path: path.display().to_string(),
-            source,
-        })
-    };
+    let read = |p: &str| read_file(&base.join(p));
     Ok(match plan.source() {
         Source::Table(p) => {
             let bytes = read(&p)?;

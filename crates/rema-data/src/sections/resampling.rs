@@ -9,6 +9,7 @@ use rema_core::resample::bootstrap_mods::{bootstrap_moderators, ModeratorBootstr
 use rema_core::resample::heterogeneity::tau2_test;
 use rema_core::resample::permutation::{permutest_subgroups, PermutationOptions};
 use rema_core::resample::Hooks;
+use rema_core::subgroup::SubgroupDesign;
 use rema_core::{PermutationCi, Resampling as Run, Rma, RmaFit, Studies};
 
 use crate::error::{DataError, Result};
@@ -50,18 +51,15 @@ pub(crate) fn build(
         };
         let q_between = match (&p.grouping, q_between) {
             (Some(g), Some(observed)) => {
-                let t = permutest_subgroups(
-                    &es.yi,
-                    &es.vi,
-                    &g.groups,
-                    g.levels.len(),
+                let design = SubgroupDesign {
+                    yi: &es.yi,
+                    vi: &es.vi,
+                    groups: &g.groups,
+                    levels: g.levels.len(),
                     opts,
-                    a.spec.tau2_common,
-                    observed,
-                    &popts,
-                    hooks,
-                )
-                .map_err(err)?;
+                    common_tau2: a.spec.tau2_common,
+                };
+                let t = permutest_subgroups(&design, observed, &popts, hooks).map_err(err)?;
                 Some(StatisticTestResult {
                     pval: t.pval,
                     iterations: t.iterations,
