@@ -532,4 +532,53 @@ mod tests {
         assert_eq!(parse_random("~ 2 | study").unwrap_err().at, 2);
         assert_eq!(parse_random("~ 1 | a + b").unwrap_err().at, 6);
     }
+
+    /// Random token sequences (a fixed linear congruential stream): an
+    /// error or a formula, and a formula prints as one with the same terms
+    /// (the property the fuzz target checks, run here on every test).
+    #[test]
+    fn random_formulas_parse_or_fail_and_print_back() {
+        const TOKENS: [&str; 24] = [
+            "~", "a", "b", "c", "+", "-", "*", ":", "/", "^", "(", ")", "0", "1", "2", "factor(",
+            "I(", "log(", "relevel(", ",", "ref =", "'a'", "|", "`x y`",
+        ];
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut parsed = 0;
+        for _ in 0..20_000 {
+            let mut text = String::from("~ ");
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let n = 1 + (state >> 60) as usize;
+            for _ in 0..n {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                text.push_str(TOKENS[(state >> 33) as usize % TOKENS.len()]);
+                text.push(' ');
+            }
+            let _ = parse_random(&text);
+            let Ok(f) = parse_mods(&text) else { continue };
+            parsed += 1;
+            let again =
+                parse_mods(&f.to_string()).unwrap_or_else(|e| panic!("{text:?} -> {f}: {e}"));
+            let sets = |f: &ModsFormula| -> Vec<Vec<String>> {
+                f.terms
+                    .iter()
+                    .map(|t| {
+                        let mut v: Vec<String> = t
+                            .variables
+                            .iter()
+                            .map(|&i| f.variables[i].label.clone())
+                            .collect();
+                        v.sort();
+                        v
+                    })
+                    .collect()
+            };
+            assert_eq!(sets(&again), sets(&f), "{text:?} printed as {f}");
+            assert_eq!(again.intercept, f.intercept, "{text:?} printed as {f}");
+        }
+        assert!(parsed > 100, "only {parsed} of the random formulas parsed");
+    }
 }
