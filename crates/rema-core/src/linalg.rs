@@ -159,7 +159,7 @@ impl SymMatrix {
 /// `!(d > floor)` or not finite. With `LOG`, returns log|A| = 2Σ ln Lⱼⱼ
 /// (else 0).
 #[inline]
-fn cholesky_in_place<const LOG: bool>(
+pub(crate) fn cholesky_in_place<const LOG: bool>(
     s: &[f64],
     n: usize,
     l: &mut [f64],
