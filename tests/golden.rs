@@ -43,6 +43,13 @@ fn glmm() {
     suite("glmm", 190);
 }
 
+/// rma.mv with nested random intercepts, confint, ranef, rstandard, and
+/// robust() with metafor's CR1 and clubSandwich's CR2.
+#[test]
+fn mv() {
+    suite("mv", 11_127);
+}
+
 /// rma(mods = ...).
 #[test]
 fn moderators() {

@@ -286,6 +286,41 @@ pub fn robust(
     })
 }
 
+/// The marginal covariance of an rma.uni fit, diag(vᵢ + τ̂²), as blocks.
+///
+/// ```
+/// let b = rema_core::robust::diagonal(&[0.1, 0.2], 0.05);
+/// assert_eq!((b.len(), b[1].rows.clone(), b[1].cov[0]), (2, vec![1], 0.25));
+/// ```
+pub fn diagonal(vi: &[f64], tau2: f64) -> Vec<MarginalBlock> {
+    vi.iter()
+        .enumerate()
+        .map(|(i, v)| MarginalBlock {
+            rows: vec![i],
+            cov: vec![v + tau2],
+        })
+        .collect()
+}
+
+/// The coefficients an omnibus test takes (metafor's default `btt`): all
+/// but the intercept, or every coefficient when the first column is not
+/// an intercept or is the only one.
+///
+/// ```
+/// use rema_core::{robust::omnibus_coefficients, Design};
+/// assert_eq!(omnibus_coefficients(&Design::intercept(3)), vec![0]);
+/// let x = Design::from_row_major(2, 2, vec![1.0, 0.5, 1.0, 2.0]).unwrap();
+/// assert_eq!(omnibus_coefficients(&x), vec![1]);
+/// ```
+pub fn omnibus_coefficients(x: &Design) -> Vec<usize> {
+    let intercept = (0..x.rows()).all(|i| x.row(i)[0] == 1.0);
+    if intercept && x.cols() > 1 {
+        (1..x.cols()).collect()
+    } else {
+        (0..x.cols()).collect()
+    }
+}
+
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(a, b)| a * b).sum()
 }
@@ -615,22 +650,9 @@ impl crate::RmaFit {
     /// ```
     pub fn robust(&self, cluster: &[usize], kind: RobustType) -> Result<RobustFit> {
         let f = self.fit();
-        let vi = self.studies().vi();
-        let blocks: Vec<MarginalBlock> = vi
-            .iter()
-            .enumerate()
-            .map(|(i, v)| MarginalBlock {
-                rows: vec![i],
-                cov: vec![v + f.tau2],
-            })
-            .collect();
         let x = self.design();
-        let intercept = (0..x.rows()).all(|i| x.row(i)[0] == 1.0);
-        let btt: Vec<usize> = if intercept && x.cols() > 1 {
-            (1..x.cols()).collect()
-        } else {
-            (0..x.cols()).collect()
-        };
+        let btt = omnibus_coefficients(x);
+        let blocks = diagonal(self.studies().vi(), f.tau2);
         robust(
             self.studies().yi(),
             x,

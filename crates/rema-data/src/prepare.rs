@@ -41,7 +41,13 @@ pub(crate) fn prepare(table: &Table, a: &Analysis, opts: FitOptions) -> Result<P
     let measure = a.measure();
     let spec = &a.spec;
     let conv = crate::convert::apply(table, measure, &a.conversion)?;
-    let extra: Vec<String> = spec.mods.iter().chain(&spec.by).cloned().collect();
+    let extra: Vec<String> = spec
+        .mods
+        .iter()
+        .chain(&spec.by)
+        .chain(&spec.robust)
+        .cloned()
+        .collect();
     let (selected, studies) = select_studies(
         &conv.table,
         measure,

@@ -295,12 +295,7 @@ fn assemble(
         n: p,
         data: s.h.clone(),
     };
-    let intercept = (0..k).all(|i| d.x.row(i)[0] == 1.0);
-    let btt: Vec<usize> = if intercept && p > 1 {
-        (1..p).collect()
-    } else {
-        (0..p).collect()
-    };
+    let btt = crate::robust::omnibus_coefficients(&d.x);
     let qm_wald = wald(&s.beta, &s.h, p, &btt);
     let m = btt.len() as f64;
     let (qm, qm_df, qm_pval) = match df {

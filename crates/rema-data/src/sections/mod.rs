@@ -6,11 +6,13 @@
 //!   of τ² (`tau2_ci`) and the per-study effects;
 //! - `sensitivity.rs`: leave-one-out, influence, cumulative;
 //! - `heterogeneity.rs`: meta-regression (`mods`) and subgroups (`by`);
-//! - `resampling.rs`: permutation tests and the bootstrap.
+//! - `resampling.rs`: permutation tests and the bootstrap;
+//! - `robust.rs`: cluster-robust tests of the coefficients (`robust`).
 //!
 //! [`Prepared`]: crate::prepare::Prepared
 
 pub(crate) mod heterogeneity;
 pub(crate) mod intervals;
 pub(crate) mod resampling;
+pub(crate) mod robust;
 pub(crate) mod sensitivity;
