@@ -4,6 +4,7 @@
 //!
 //! - `summary.rs`: the model, heterogeneity, the studies; the CSV line;
 //! - `csv.rs`: the CSV table of a result with sections;
+//! - `multilevel.rs`: a multilevel model's components, the cluster-robust tests;
 //! - `heterogeneity.rs`: meta-regression, subgroups, permutation tests, bootstrap;
 //! - `sensitivity.rs`: leave-one-out, influence, cumulative;
 //! - `bias.rs`: the small-study tests.
@@ -11,6 +12,7 @@
 mod bias;
 mod csv;
 mod heterogeneity;
+mod multilevel;
 mod sensitivity;
 mod summary;
 
@@ -27,6 +29,7 @@ use crate::result::AnalysisResult;
 /// ```
 pub fn text(r: &AnalysisResult) -> String {
     summary::summary(r)
+        + &multilevel::sections(r)
         + &heterogeneity::sections(r)
         + &sensitivity::sections(r)
         + &summary::footer(r)
