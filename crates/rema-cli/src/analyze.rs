@@ -57,6 +57,7 @@ use crate::model_args::{self, ModelArgs};
 ///   rema analyze bcg.csv -m RR --by alloc                 subgroups, separate tau^2
 ///   rema analyze bcg.csv -m RR --by alloc --tau2-common   subgroups, one tau^2
 ///   rema analyze bcg.csv -m RR --mods ablat,year,alloc    meta-regression
+///   rema analyze bcg.csv -m RR --mods "~ ablat*year + relevel(alloc, ref = 'random')"
 ///   rema analyze bcg.csv -m RR --mods ablat --permutations 1000 --seed 42
 ///   rema analyze bcg.csv -m RR --permutations exact       exact sign-flip test
 ///   rema analyze bcg.csv -m RR --permutations exact --permutation-stat coef --permci
@@ -98,9 +99,13 @@ pub struct AnalyzeArgs {
     #[arg(long, requires = "by")]
     pub tau2_common: bool,
     /// Meta-regression on these columns (comma-separated), as metafor
-    /// rma(mods = ~ A + B). Numeric columns enter as they are; text columns
-    /// are dummy-coded against their first level (sorted as R's factor()).
-    #[arg(long, value_name = "A,B", value_delimiter = ',')]
+    /// rma(mods = ~ A + B), or on an R formula starting with ~:
+    /// --mods "~ ablat + factor(alloc)", with factor(), relevel(x, ref =
+    /// "level"), I(arithmetic), log(), sqrt(), exp(), interactions a:b and
+    /// a*b, and - 1 or 0 + for no intercept. Numeric columns enter as they
+    /// are; text columns are dummy-coded against their first level (sorted
+    /// as R's factor()).
+    #[arg(long, value_name = "A,B|~ FORMULA")]
     pub mods: Vec<String>,
     /// Permutation tests (metafor permutest): a number of iterations
     /// (counting the observed data), or `exact` for complete enumeration. An
@@ -203,7 +208,13 @@ impl AnalyzeArgs {
             mods: self
                 .mods
                 .iter()
-                .map(|m| m.trim().to_string())
+                .flat_map(|m| {
+                    if rema_data::spec::is_formula(m) {
+                        vec![m.trim().to_string()]
+                    } else {
+                        m.split(',').map(|c| c.trim().to_string()).collect()
+                    }
+                })
                 .filter(|m| !m.is_empty())
                 .collect(),
             permutations: self.permutations,

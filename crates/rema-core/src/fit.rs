@@ -625,8 +625,13 @@ pub fn fit_with_moderators(yi: &[f64], vi: &[f64], x: &Design, opts: &FitOptions
         })
         .collect();
 
-    // Omnibus test of the moderators (or of the intercept alone).
-    let btt: Vec<usize> = if p > 1 { (1..p).collect() } else { vec![0] };
+    // Omnibus test of the moderators (or of the intercept alone); without
+    // an intercept (`mods = ~ 0 + ...`) of every coefficient, as metafor.
+    let btt: Vec<usize> = if p > 1 && x.has_intercept() {
+        (1..p).collect()
+    } else {
+        (0..p).collect()
+    };
     let m = btt.len();
     let mut sub = SymMatrix::zeros(m);
     for (a, &i) in btt.iter().enumerate() {

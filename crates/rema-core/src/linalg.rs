@@ -75,6 +75,18 @@ impl Design {
         Ok(())
     }
 
+    /// True when the first column is all ones: the model has an intercept
+    /// (as metafor's check of `X`), so the omnibus test leaves it out.
+    ///
+    /// ```
+    /// use rema_core::Design;
+    /// let no_intercept = Design::from_row_major(2, 2, vec![1.0, 0.0, 0.0, 1.0]).unwrap();
+    /// assert!(Design::intercept(2).has_intercept() && !no_intercept.has_intercept());
+    /// ```
+    pub fn has_intercept(&self) -> bool {
+        self.cols > 0 && (0..self.rows).all(|i| self.data[i * self.cols] == 1.0)
+    }
+
     /// True when the design is a single column of ones.
     pub fn is_intercept_only(&self) -> bool {
         self.cols == 1 && self.data.iter().all(|&x| x == 1.0)

@@ -48,20 +48,22 @@ pub(crate) fn fit(table: &Table, a: &Analysis) -> Result<GlmmModel> {
     let (selected, st) = select_studies(
         table,
         measure,
-        &a.spec.mods,
+        &a.mods_columns(),
         spec.missing,
         spec.sheet.as_deref(),
     )?;
     let es = effect_sizes(measure, &st.data, &a.effect).map_err(|e| st.core_error(e))?;
-    let mods = if a.spec.mods.is_empty() {
-        None
-    } else {
-        Some(crate::moderators::design(
-            &selected.table,
-            &st,
-            &a.spec.mods,
-        )?)
-    };
+    if a.mods.as_ref().is_some_and(|f| !f.intercept) {
+        return Err(DataError::option(
+            "mods",
+            "method GLMM fits its moderators with an intercept; write the formula without - 1 or 0 +".to_string(),
+        ));
+    }
+    let mods = a
+        .mods
+        .as_ref()
+        .map(|f| crate::moderators::design(&selected.table, &st, f))
+        .transpose()?;
     let (g, gopts) = glmm_fit(&st, &es, mods.as_ref(), level)?;
     let mut notes = selected.notes;
     notes.extend(es.notes.iter().cloned());

@@ -20,6 +20,7 @@ pub mod columns;
 pub mod convert;
 pub mod describe;
 pub mod error;
+pub mod formula;
 mod glmm;
 pub mod moderators;
 mod multilevel;

@@ -17,6 +17,7 @@ use rema_core::{effect_sizes, Design, EffectSizes, Method, PiDist};
 
 use crate::columns::{select_studies, StudyTable};
 use crate::error::{DataError, Result};
+use crate::formula::{parse_random, RandomInner};
 use crate::result::{
     BlupRow, CoefficientResult, ComponentResult, MultilevelResult, ResidualRow, RobustResult,
     StudyEffect, Summary, Transformed,
@@ -51,36 +52,18 @@ pub(crate) struct MultilevelModerators {
     pub qm_pval: f64,
 }
 
-/// The grouping columns of a random-effects formula `~ 1 | a/b`: `a`, `b`.
+/// The grouping columns of a random-effects formula `~ 1 | a/b`: `a`, `b`
+/// (read by [`parse_random`]; only random intercepts are fitted).
 fn formula_groups(text: &str) -> Result<Vec<String>> {
-    let bad = |why: &str| {
-        DataError::option(
+    let f = parse_random(text)
+        .map_err(|e| DataError::option("random_terms", format!("random term `{text}`: {e}")))?;
+    match f.inner {
+        RandomInner::Intercept => Ok(f.groups),
+        RandomInner::Column(c) => Err(DataError::option(
             "random_terms",
-            format!("random term `{text}`: {why}; write it as metafor does, e.g. \"~ 1 | study\" or \"~ 1 | district/school\""),
-        )
-    };
-    let rest = text
-        .trim()
-        .strip_prefix('~')
-        .ok_or_else(|| bad("a random-effects formula starts with `~`"))?;
-    let (inner, outer) = rest
-        .split_once('|')
-        .ok_or_else(|| bad("expected `|` between what varies (1) and the grouping column"))?;
-    if inner.trim() != "1" {
-        return Err(bad("only random intercepts (`1` before `|`) are available"));
+            format!("random term `{text}`: only random intercepts (`~ 1 | ...`) are fitted, not `~ {c} | ...` with a variance structure"),
+        )),
     }
-    let groups: Vec<String> = outer.split('/').map(|g| g.trim().to_string()).collect();
-    if let Some(g) = groups.iter().find(|g| {
-        g.is_empty()
-            || !g
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
-    }) {
-        return Err(bad(&format!(
-            "`{g}` is not a column name (nested factors are separated by `/`)"
-        )));
-    }
-    Ok(groups)
 }
 
 /// Every column the random terms group by, in order, each once.
@@ -133,7 +116,7 @@ pub(crate) fn fit(table: &Table, a: &Analysis) -> Result<MultilevelModel> {
         _ => MvMethod::Reml,
     };
     let conv = crate::convert::apply(table, measure, &a.conversion)?;
-    let mut extra: Vec<String> = spec.mods.clone();
+    let mut extra: Vec<String> = a.mods_columns();
     extra.extend(grouping_columns(a)?);
     extra.extend(spec.cluster.iter().cloned());
     extra.extend(spec.robust.iter().cloned());
@@ -146,11 +129,11 @@ pub(crate) fn fit(table: &Table, a: &Analysis) -> Result<MultilevelModel> {
     )?;
     let table = &selected.table;
     let es = effect_sizes(measure, &st.data, &a.effect).map_err(|e| st.core_error(e))?;
-    let mods = if spec.mods.is_empty() {
-        None
-    } else {
-        Some(crate::moderators::design(table, &st, &spec.mods)?)
-    };
+    let mods = a
+        .mods
+        .as_ref()
+        .map(|f| crate::moderators::design(table, &st, f))
+        .transpose()?;
     let k = es.yi.len();
     let x = mods
         .as_ref()

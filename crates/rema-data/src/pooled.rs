@@ -39,7 +39,7 @@ pub(crate) fn fit(table: &Table, a: &Analysis) -> Result<PooledModel> {
     let (selected, st) = select_studies(
         table,
         measure,
-        &a.spec.mods,
+        &a.mods_columns(),
         spec.missing,
         spec.sheet.as_deref(),
     )?;

@@ -41,13 +41,9 @@ pub(crate) fn prepare(table: &Table, a: &Analysis, opts: FitOptions) -> Result<P
     let measure = a.measure();
     let spec = &a.spec;
     let conv = crate::convert::apply(table, measure, &a.conversion)?;
-    let extra: Vec<String> = spec
-        .mods
-        .iter()
-        .chain(&spec.by)
-        .chain(&spec.robust)
-        .cloned()
-        .collect();
+    let mut extra: Vec<String> = a.mods_columns();
+    extra.extend(spec.by.iter().cloned());
+    extra.extend(spec.robust.iter().cloned());
     let (selected, studies) = select_studies(
         &conv.table,
         measure,
@@ -56,11 +52,11 @@ pub(crate) fn prepare(table: &Table, a: &Analysis, opts: FitOptions) -> Result<P
         spec.sheet.as_deref(),
     )?;
     let table = selected.table;
-    let mods = if spec.mods.is_empty() {
-        None
-    } else {
-        Some(crate::moderators::design(&table, &studies, &spec.mods)?)
-    };
+    let mods = a
+        .mods
+        .as_ref()
+        .map(|f| crate::moderators::design(&table, &studies, f))
+        .transpose()?;
     let grouping = spec
         .by
         .as_deref()

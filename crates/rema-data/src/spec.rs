@@ -21,6 +21,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::columns::MissingAction;
 use crate::convert::ConversionOptions;
 use crate::error::{DataError, Result};
+use crate::formula::{parse_mods, ModsFormula};
 
 /// The seed of resampling when the spec gives none (the CLI draws one and
 /// records it; plans and the server use this one).
@@ -520,8 +521,12 @@ pub struct AnalysisSpec {
     /// Subgroups share one tau^2.
     #[serde(default, skip_serializing_if = "is_false")]
     pub tau2_common: bool,
-    /// Moderator columns of a meta-regression.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// The moderators of a meta-regression: a list of columns
+    /// (`["ablat", "alloc"]`, or the string `"ablat,alloc"`), or one R
+    /// formula (`"~ ablat + factor(alloc)"`, kept here as a single entry
+    /// starting with `~`; serialised as the string).
+    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "mods_field")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub mods: Vec<String>,
     /// Permutation tests: a number of iterations (`1000` or `"1000"`) or
     /// `"exact"`.
@@ -787,6 +792,50 @@ fn is_test_stat(s: &PermutationStat) -> bool {
     *s == PermutationStat::Test
 }
 
+/// `mods` on the wire: a list of columns, a comma-separated string of
+/// columns, or a formula string (`"~ ablat + factor(alloc)"`).
+pub mod mods_field {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// A formula as its string, columns as a list.
+    pub fn serialize<S: Serializer>(mods: &[String], s: S) -> Result<S::Ok, S::Error> {
+        match mods {
+            [f] if super::is_formula(f) => s.serialize_str(f),
+            _ => mods.serialize(s),
+        }
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Wire {
+        One(String),
+        Many(Vec<String>),
+    }
+
+    /// A list as it is; a string as a formula when it starts with `~`, as
+    /// comma-separated columns otherwise.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+        Ok(match Wire::deserialize(d).map_err(|_| {
+            serde::de::Error::custom(
+                "invalid type: expected a list of columns or a formula string (\"~ ablat + factor(alloc)\")",
+            )
+        })? {
+            Wire::One(f) if super::is_formula(&f) => vec![f.trim().to_string()],
+            Wire::One(cols) => cols
+                .split(',')
+                .map(|c| c.trim().to_string())
+                .filter(|c| !c.is_empty())
+                .collect(),
+            Wire::Many(v) => v,
+        })
+    }
+}
+
+/// Whether a `mods` entry is a formula (starts with `~`).
+pub fn is_formula(m: &str) -> bool {
+    m.trim_start().starts_with('~')
+}
+
 /// The fields of [`AnalysisSpec`], in order (for messages about unknown fields).
 pub const SPEC_FIELDS: &[&str] = &[
     "measure",
@@ -863,9 +912,20 @@ pub struct Analysis {
     pub seed: u64,
     /// What the preset set, and what explicit options overrode, in words.
     pub notes: Vec<String>,
+    /// The moderators as a formula (a list of columns is `~ a + b`);
+    /// `None` without moderators.
+    pub mods: Option<ModsFormula>,
 }
 
 impl Analysis {
+    /// The columns the moderators read (empty without moderators).
+    pub fn mods_columns(&self) -> Vec<String> {
+        self.mods
+            .as_ref()
+            .map(ModsFormula::columns)
+            .unwrap_or_default()
+    }
+
     /// The measure.
     pub fn measure(&self) -> Measure {
         self.spec.measure
@@ -1079,8 +1139,10 @@ impl AnalysisSpec {
         self.check_random()?;
         self.check_multilevel()?;
         self.check_robust()?;
+        let mods = self.mods_formula()?;
         let seed = self.seed.unwrap_or(DEFAULT_SEED);
         Ok(Analysis {
+            mods,
             spec: self.clone(),
             effect,
             conversion,
@@ -1098,6 +1160,34 @@ impl AnalysisSpec {
     /// `permutation_stat` and `permci` qualify the permutation test, so they
     /// need `permutations`; `tau2_test` needs at least 2 draws and a
     /// random-effects method.
+    /// `mods` as a formula: one formula parsed, or a list of columns.
+    fn mods_formula(&self) -> Result<Option<ModsFormula>> {
+        let formulas: Vec<&String> = self.mods.iter().filter(|m| is_formula(m)).collect();
+        let f = match (formulas.as_slice(), self.mods.len()) {
+            (_, 0) => return Ok(None),
+            ([], _) => ModsFormula::from_columns(&self.mods),
+            ([text], 1) => parse_mods(text).map_err(|e| {
+                DataError::option("mods", format!("{e} (in mods `{}`)", text.trim()))
+            })?,
+            _ => {
+                return Err(DataError::option(
+                    "mods",
+                    "mods is either a list of columns or one formula (\"~ ablat + factor(alloc)\"), not both; write the columns into the formula".to_string(),
+                ))
+            }
+        };
+        if f.terms.is_empty() {
+            return Err(DataError::option(
+                "mods",
+                format!(
+                    "the formula `{}` has no moderators; leave out mods for the model without moderators",
+                    self.mods[0].trim()
+                ),
+            ));
+        }
+        Ok(Some(f))
+    }
+
     fn check_resampling(&self) -> Result<()> {
         if self.permutations.is_none() {
             if self.permutation_stat != PermutationStat::Test {
@@ -1586,6 +1676,55 @@ mod tests {
                 option: "measure",
                 ..
             })
+        ));
+    }
+
+    /// `mods` is a list of columns, a comma-separated string, or a formula
+    /// string; a formula is written back as the string.
+    #[test]
+    fn mods_take_columns_or_a_formula() {
+        let read = |mods: &str| -> AnalysisSpec {
+            serde_json::from_str(&format!(r#"{{"measure":"RR","mods":{mods}}}"#)).unwrap()
+        };
+        assert_eq!(read(r#"["ablat","alloc"]"#).mods, ["ablat", "alloc"]);
+        assert_eq!(read(r#""ablat, alloc""#).mods, ["ablat", "alloc"]);
+        let f = read(r#"" ~ ablat + factor(alloc)""#);
+        assert_eq!(f.mods, ["~ ablat + factor(alloc)"]);
+        let json = serde_json::to_value(&f).unwrap();
+        assert_eq!(json["mods"], "~ ablat + factor(alloc)");
+        assert_eq!(
+            serde_json::to_value(read(r#"["a"]"#)).unwrap()["mods"],
+            serde_json::json!(["a"])
+        );
+        let a = f.check().unwrap();
+        assert_eq!(a.mods_columns(), ["ablat", "alloc"]);
+        assert!(serde_json::from_str::<AnalysisSpec>(r#"{"measure":"RR","mods":3}"#).is_err());
+    }
+
+    #[test]
+    fn a_bad_mods_formula_is_an_error_of_mods_at_its_character() {
+        let mut s = AnalysisSpec::new(Measure::Rr);
+        s.mods = vec!["~ ablat + ".into()];
+        match s.check() {
+            Err(DataError::Option { option, message }) => {
+                assert_eq!(option, "mods");
+                assert!(
+                    message
+                        .starts_with("formula: at character 11, expected a column name after '+'"),
+                    "{message}"
+                );
+            }
+            other => panic!("expected an option error, got {other:?}"),
+        }
+        s.mods = vec!["~ a".into(), "b".into()];
+        assert!(matches!(
+            s.check(),
+            Err(DataError::Option { option: "mods", .. })
+        ));
+        s.mods = vec!["~ 1".into()];
+        assert!(matches!(
+            s.check(),
+            Err(DataError::Option { option: "mods", .. })
         ));
     }
 }

@@ -40,6 +40,13 @@ pub(crate) struct Heterogeneity {
 /// The note of a meta-regression (coefficient names, intercept first): its
 /// summary is the intercept's.
 pub(crate) fn intercept_note(names: &[String]) -> String {
+    if names.first().map(String::as_str) != Some("intrcpt") {
+        return format!(
+            "meta-regression without intercept on {}: the pooled estimate, CI and prediction interval are those of the first coefficient, `{}`; QM tests every coefficient; tau^2, I^2, H^2 and Q are residual",
+            names.join(", "),
+            names.first().map(String::as_str).unwrap_or("")
+        );
+    }
     format!(
         "meta-regression on {}: the pooled estimate, CI and prediction interval are those of the intercept (all moderators at 0); tau^2, I^2, H^2 and Q are residual",
         names[1..].join(", ")
@@ -60,8 +67,13 @@ pub(crate) fn build(p: &Prepared, a: &Analysis) -> Result<Heterogeneity> {
                 qm_pval: main.qm_pval,
                 qe: main.q,
                 qe_pval: main.q_pval,
-                r2: pseudo_r2(&p.es.yi, &p.es.vi, main, &opts)
-                    .map_err(|e| p.studies.core_error(e))?,
+                // metafor computes R^2 only for a model with an intercept.
+                r2: if p.design.has_intercept() {
+                    pseudo_r2(&p.es.yi, &p.es.vi, main, &opts)
+                        .map_err(|e| p.studies.core_error(e))?
+                } else {
+                    None
+                },
             })
         }
         None => None,
