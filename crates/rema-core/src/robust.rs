@@ -1,6 +1,6 @@
 //! Cluster-robust (sandwich) inference for the coefficients of a fitted
 //! model, rma.uni ([`crate::RmaFit::robust`]) or rma.mv
-//! ([`crate::mv::MvFit::robust`]).
+//! (`MvFit::robust` in [`crate::mv`]).
 //!
 //! With the model's weights W = M⁻¹ (M the fitted marginal covariance,
 //! block diagonal), B = (X'WX)⁻¹, β̂ = BX'Wy, e = y − Xβ̂ and clusters
@@ -27,7 +27,7 @@ use std::str::FromStr;
 use crate::dist;
 use crate::error::{Error, Result};
 use crate::fit::critical_value;
-use crate::linalg::{cholesky_in_place, cholesky_inverse_in_place, Design, SymMatrix};
+use crate::linalg::{cholesky_in_place, cholesky_inverse_in_place, mul, Design, SymMatrix};
 
 /// The small-sample correction of the cluster-robust covariance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -233,7 +233,7 @@ pub fn robust(
             let scale = m as f64 / (m - p) as f64;
             vb.iter_mut().for_each(|v| *v *= scale);
             let df = (m - p) as f64;
-            let qm = crate::mv::wald(&beta, &vb, p, btt) / q as f64;
+            let qm = wald(&beta, &vb, p, btt) / q as f64;
             (vb, vec![df; p], qm, (q as f64, df))
         }
         RobustType::Cr2 => {
@@ -268,6 +268,14 @@ pub fn robust(
             }
         })
         .collect();
+    for a in 0..p {
+        if !(vb[a * p + a] > 1e-10 * bread[a * p + a]) {
+            notes.push(format!(
+                "the cluster-robust variance of coefficient {} is 0 up to rounding (its information lies within one cluster): its robust test is undefined",
+                a + 1
+            ));
+        }
+    }
     if qm_df.1 < 4.0 && kind == RobustType::Cr2 {
         notes.push(format!(
             "the cluster-robust test has few degrees of freedom ({:.2}): its p-values may be inaccurate (Tipton 2015 advises caution below 4)",
@@ -321,6 +329,28 @@ pub fn omnibus_coefficients(x: &Design) -> Vec<usize> {
     }
 }
 
+/// β_b'(Var β̂)_bb⁻¹β_b over the coefficients `btt` (NaN when singular).
+pub(crate) fn wald(beta: &[f64], vb: &[f64], p: usize, btt: &[usize]) -> f64 {
+    let m = btt.len();
+    let mut sub = vec![0.0; m * m];
+    for (a, &i) in btt.iter().enumerate() {
+        for (b, &j) in btt.iter().enumerate() {
+            sub[a * m + b] = vb[i * p + j];
+        }
+    }
+    let (mut l, mut li, mut inv) = (vec![0.0; m * m], vec![0.0; m * m], vec![0.0; m * m]);
+    if !cholesky_inverse_in_place(&sub, m, &mut l, &mut li, &mut inv) {
+        return f64::NAN;
+    }
+    let mut q = 0.0;
+    for (a, &i) in btt.iter().enumerate() {
+        for (b, &j) in btt.iter().enumerate() {
+            q += beta[i] * inv[a * m + b] * beta[j];
+        }
+    }
+    q
+}
+
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(a, b)| a * b).sum()
 }
@@ -343,22 +373,6 @@ fn sandwich(bread: &[f64], u: &[Vec<f64>], p: usize) -> Vec<f64> {
     }
     let bm = mul(bread, &meat, p, p, p);
     mul(&bm, bread, p, p, p)
-}
-
-/// A (r × s) times B (s × t), row-major.
-fn mul(a: &[f64], b: &[f64], r: usize, s: usize, t: usize) -> Vec<f64> {
-    let mut out = vec![0.0; r * t];
-    for i in 0..r {
-        for m in 0..s {
-            let aim = a[i * s + m];
-            if aim != 0.0 {
-                for j in 0..t {
-                    out[i * t + j] += aim * b[m * t + j];
-                }
-            }
-        }
-    }
-    out
 }
 
 fn transpose(a: &[f64], r: usize, c: usize) -> Vec<f64> {
@@ -555,7 +569,7 @@ fn htz(
         }
     }
     let eta = (q * (q + 1)) as f64 / total;
-    let qstat = crate::mv::wald(beta, vb, p, btt);
+    let qstat = wald(beta, vb, p, btt);
     let f = (eta - q as f64 + 1.0) / (eta * q as f64) * qstat;
     (f, eta - q as f64 + 1.0)
 }
@@ -661,25 +675,6 @@ impl crate::RmaFit {
             &btt,
             kind,
             f.options.level,
-        )
-    }
-}
-
-impl crate::mv::MvFit {
-    /// Cluster-robust tests of the coefficients of this rma.mv fit (metafor
-    /// `robust(res, cluster)`; CR2 as `robust(res, cluster, clubSandwich =
-    /// TRUE)`), with the model's weights M⁻¹; `cluster` holds one label per
-    /// effect.
-    pub fn robust(&self, cluster: &[usize], kind: RobustType) -> Result<RobustFit> {
-        let d = self.data();
-        robust(
-            &d.yi,
-            &d.x,
-            &self.marginal(),
-            cluster,
-            &self.qm_coefficients,
-            kind,
-            self.options.level,
         )
     }
 }

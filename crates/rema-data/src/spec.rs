@@ -1296,16 +1296,7 @@ impl AnalysisSpec {
                 ),
             ));
         }
-        let rma_only = [
-            ("leave_one_out", self.leave_one_out),
-            ("influence", self.influence),
-            ("cumulative", self.cumulative),
-            ("by", self.by.is_some()),
-            ("permutations", self.permutations.is_some()),
-            ("tau2_test", self.tau2_test.is_some()),
-            ("bootstrap", self.bootstrap.is_some()),
-        ];
-        if let Some((option, _)) = rma_only.iter().find(|(_, on)| *on) {
+        if let Some(option) = self.rma_section() {
             return Err(DataError::option(
                 option,
                 format!(
@@ -1436,7 +1427,19 @@ impl AnalysisSpec {
                 ),
             );
         }
-        let rma_only = [
+        if let Some(option) = self.rma_section() {
+            return refuse(
+                option,
+                format!("{option} refits rma.uni models and is not available for it; leave out {option}, or random_terms"),
+            );
+        }
+        Ok(())
+    }
+
+    /// The first option asked for that refits rma.uni models (a section
+    /// only an rma.uni fit has).
+    fn rma_section(&self) -> Option<&'static str> {
+        [
             ("leave_one_out", self.leave_one_out),
             ("influence", self.influence),
             ("cumulative", self.cumulative),
@@ -1444,14 +1447,9 @@ impl AnalysisSpec {
             ("permutations", self.permutations.is_some()),
             ("tau2_test", self.tau2_test.is_some()),
             ("bootstrap", self.bootstrap.is_some()),
-        ];
-        if let Some((option, _)) = rma_only.iter().find(|(_, on)| *on) {
-            return refuse(
-                option,
-                format!("{option} refits rma.uni models and is not available for it; leave out {option}, or random_terms"),
-            );
-        }
-        Ok(())
+        ]
+        .into_iter()
+        .find_map(|(option, on)| on.then_some(option))
     }
 
     /// `robust_type` needs `robust`; cluster-robust tests need a fitted

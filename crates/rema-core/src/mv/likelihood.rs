@@ -15,7 +15,7 @@
 //! tr(PAₜ) = tr(WAₜ) − tr(H·X'WAₜWX) and
 //! tr(PAₜPAᵤ) = tr(WAₜWAᵤ) − 2tr(H·X'WAₜWAᵤWX) + tr(H·X'WAₜWX·H·X'WAᵤWX).
 
-use crate::linalg::{cholesky_inverse_in_place, log_det_in_place};
+use crate::linalg::{cholesky_inverse_in_place, log_det_in_place, mul, mul_tn};
 
 use super::structure::{Block, MvData};
 
@@ -77,36 +77,14 @@ pub(crate) fn block_x(d: &MvData, b: &Block) -> Vec<f64> {
     x
 }
 
-/// A = B'C for B (n × p) and C (n × q), row-major: p × q.
+/// B'C for B (n × p) and C (n × q): p × q.
 pub(crate) fn cross(b: &[f64], c: &[f64], n: usize, p: usize, q: usize) -> Vec<f64> {
-    let mut out = vec![0.0; p * q];
-    for r in 0..n {
-        for a in 0..p {
-            let ba = b[r * p + a];
-            if ba != 0.0 {
-                for e in 0..q {
-                    out[a * q + e] += ba * c[r * q + e];
-                }
-            }
-        }
-    }
-    out
+    mul_tn(b, c, n, p, q)
 }
 
 /// S (n × n) times B (n × p).
 pub(crate) fn mat_mul(s: &[f64], b: &[f64], n: usize, p: usize) -> Vec<f64> {
-    let mut out = vec![0.0; n * p];
-    for i in 0..n {
-        for m in 0..n {
-            let sim = s[i * n + m];
-            if sim != 0.0 {
-                for a in 0..p {
-                    out[i * p + a] += sim * b[m * p + a];
-                }
-            }
-        }
-    }
-    out
+    mul(s, b, n, n, p)
 }
 
 fn trace_prod(a: &[f64], b: &[f64], n: usize) -> f64 {

@@ -296,7 +296,7 @@ fn assemble(
         data: s.h.clone(),
     };
     let btt = crate::robust::omnibus_coefficients(&d.x);
-    let qm_wald = wald(&s.beta, &s.h, p, &btt);
+    let qm_wald = crate::robust::wald(&s.beta, &s.h, p, &btt);
     let m = btt.len() as f64;
     let (qm, qm_df, qm_pval) = match df {
         Some(df) => (qm_wald / m, (m, Some(df)), dist::f_sf(qm_wald / m, m, df)),
@@ -340,28 +340,6 @@ fn assemble(
         state: s,
         ld_xtx,
     }
-}
-
-/// β_b'(Var β̂)_bb⁻¹β_b over the coefficients `btt` (NaN when singular).
-pub(crate) fn wald(beta: &[f64], vb: &[f64], p: usize, btt: &[usize]) -> f64 {
-    let m = btt.len();
-    let mut sub = vec![0.0; m * m];
-    for (a, &i) in btt.iter().enumerate() {
-        for (b, &j) in btt.iter().enumerate() {
-            sub[a * m + b] = vb[i * p + j];
-        }
-    }
-    let (mut l, mut li, mut inv) = (vec![0.0; m * m], vec![0.0; m * m], vec![0.0; m * m]);
-    if !cholesky_inverse_in_place(&sub, m, &mut l, &mut li, &mut inv) {
-        return f64::NAN;
-    }
-    let mut q = 0.0;
-    for (a, &i) in btt.iter().enumerate() {
-        for (b, &j) in btt.iter().enumerate() {
-            q += beta[i] * inv[a * m + b] * beta[j];
-        }
-    }
-    q
 }
 
 /// QE = y'P₀y, tr(P₀) and ln|V|, with W₀ = V⁻¹.
@@ -553,6 +531,26 @@ impl MvFit {
                 cov: likelihood::block_m(b, &self.state.sigma2),
             })
             .collect()
+    }
+
+    /// Cluster-robust tests of the coefficients of this fit (metafor
+    /// `robust(res, cluster)`; CR2 as `robust(res, cluster, clubSandwich =
+    /// TRUE)`), with the model's weights M⁻¹; `cluster` holds one label per
+    /// effect.
+    pub fn robust(
+        &self,
+        cluster: &[usize],
+        kind: crate::robust::RobustType,
+    ) -> Result<crate::robust::RobustFit> {
+        crate::robust::robust(
+            &self.data.yi,
+            &self.data.x,
+            &self.marginal(),
+            cluster,
+            &self.qm_coefficients,
+            kind,
+            self.options.level,
+        )
     }
 
     /// The profile-likelihood confidence interval of every component
