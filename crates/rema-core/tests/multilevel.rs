@@ -10,8 +10,11 @@ use rema_core::Design;
 
 const DATA: &str = include_str!("../../../tests/golden/data/mv_konstantopoulos2011.csv");
 
-/// (district, district/school, year_c, yi, vi) of dat.konstantopoulos2011.
-fn data() -> (Vec<String>, Vec<String>, Vec<f64>, Vec<f64>, Vec<f64>) {
+/// The district and district/school labels, and year_c, yi, vi.
+type Columns = (Vec<String>, Vec<String>, Vec<f64>, Vec<f64>, Vec<f64>);
+
+/// The columns of dat.konstantopoulos2011.
+fn data() -> Columns {
     let (mut d, mut s, mut x, mut y, mut v) = (vec![], vec![], vec![], vec![], vec![]);
     for line in DATA.lines().skip(1) {
         let f: Vec<&str> = line.split(',').map(|c| c.trim_matches('"')).collect();
