@@ -50,6 +50,13 @@ fn formula() {
     suite("formula", 2_196);
 }
 
+/// rma.mv with nested random intercepts, confint, ranef, rstandard, and
+/// robust() with metafor's CR1 and clubSandwich's CR2.
+#[test]
+fn mv() {
+    suite("mv", 11_127);
+}
+
 /// rma(mods = ...).
 #[test]
 fn moderators() {

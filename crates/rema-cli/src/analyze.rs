@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use rema_core::convert::{MeanMethod, SdRangeMethod};
 use rema_core::resample::bootstrap::BootstrapType;
+use rema_core::robust::RobustType;
 use rema_core::PermutationStat;
 use rema_data::spec::Permutations;
 use rema_data::{analyze_with, AnalysisSpec};
@@ -146,6 +147,22 @@ pub struct AnalyzeArgs {
     /// Seed of the permutation tests and the bootstrap.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// With --random FORMULA: effects with the same value of COLUMN have
+    /// correlated sampling errors, cov = rho * sqrt(vi * vj) (metafor vcalc,
+    /// clubSandwich impute_covariance_matrix); needs --rho.
+    #[arg(long, value_name = "COLUMN", requires = "rho")]
+    pub cluster: Option<String>,
+    /// The correlation of sampling errors within a --cluster.
+    #[arg(long, value_name = "R", requires = "cluster")]
+    pub rho: Option<f64>,
+    /// Cluster-robust tests of the coefficients by the levels of COLUMN,
+    /// for rma and multilevel models (metafor robust(); clubSandwich).
+    #[arg(long, value_name = "COLUMN")]
+    pub robust: Option<String>,
+    /// The cluster-robust correction: CR2 (default; clubSandwich with
+    /// Satterthwaite df and the HTZ test) or CR1 (metafor robust()).
+    #[arg(long, value_parser = model_args::robust_types(), requires = "robust")]
+    pub robust_type: Option<RobustType>,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -215,6 +232,10 @@ impl AnalyzeArgs {
             tau2_test: self.tau2_test,
             bootstrap: self.bootstrap,
             bootstrap_type: self.bootstrap_type,
+            cluster: self.cluster.clone(),
+            rho: self.rho,
+            robust: self.robust.clone(),
+            robust_type: self.robust_type,
             seed: self.seed.or_else(|| {
                 (self.permutations.is_some()
                     || self.tau2_test.is_some()

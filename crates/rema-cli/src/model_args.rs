@@ -11,6 +11,7 @@ use clap::builder::{PossibleValue, TypedValueParser};
 use clap::Args;
 use rema_core::convert::{MeanMethod, SdRangeMethod};
 use rema_core::resample::bootstrap::BootstrapType;
+use rema_core::robust::RobustType;
 use rema_core::{AddTo, Measure, PermutationStat, PiDist, Test};
 use rema_data::spec::{
     parse_permutation_stat, parse_to, permutation_stat_name, Level, Model, Permutations, Preset,
@@ -125,6 +126,11 @@ pub fn permutation_stats() -> Choice<PermutationStat> {
     }
 }
 
+/// The cluster-robust corrections.
+pub fn robust_types() -> Choice<RobustType> {
+    Choice::new(RobustType::ALL.iter().map(|t| t.name()).collect())
+}
+
 /// What to do with missing values.
 pub fn missing_actions() -> Choice<MissingAction> {
     Choice::new(vec!["omit", "fail"])
@@ -158,11 +164,14 @@ pub struct ModelArgs {
     /// the preset's.
     #[arg(long, value_parser = tests())]
     pub test: Option<Test>,
-    /// The random-effects model with --method MH: RevMan 5's "M-H, Random"
-    /// (DerSimonian-Laird from Q about the Mantel-Haenszel estimate); with
-    /// --preset revman5, its random-effects analysis.
-    #[arg(long)]
-    pub random: bool,
+    /// Without a value: the random-effects model with --method MH, RevMan
+    /// 5's "M-H, Random" (DerSimonian-Laird from Q about the Mantel-Haenszel
+    /// estimate); with --preset revman5, its random-effects analysis.
+    /// With a formula (repeatable): a random term of a multilevel model, as
+    /// metafor rma.mv's `random`: --random "~ 1 | study" --random "~ 1 | es_id",
+    /// or nested --random "~ 1 | district/school" (REML or ML).
+    #[arg(long, value_name = "FORMULA", num_args = 0..=1, default_missing_value = "")]
+    pub random: Vec<String>,
     /// Distribution of the prediction interval: test (the test's, as metafor)
     /// or t (t with k - 1 df, as the Cochrane Handbook). Default: test, or
     /// the preset's.
@@ -203,7 +212,13 @@ impl ModelArgs {
             level: self.level,
             add: self.add,
             to: self.to,
-            random: self.random,
+            random: self.random.iter().any(|r| r.trim().is_empty()),
+            random_terms: self
+                .random
+                .iter()
+                .filter(|r| !r.trim().is_empty())
+                .cloned()
+                .collect(),
             pi_dist: self.pi_dist,
             preset: self.preset,
             missing: self.missing,

@@ -171,7 +171,7 @@ impl SymMatrix {
 /// `!(d > floor)` or not finite. With `LOG`, returns log|A| = 2Σ ln Lⱼⱼ
 /// (else 0).
 #[inline]
-fn cholesky_in_place<const LOG: bool>(
+pub(crate) fn cholesky_in_place<const LOG: bool>(
     s: &[f64],
     n: usize,
     l: &mut [f64],
@@ -247,6 +247,39 @@ pub(crate) fn cholesky_inverse_in_place(
         }
     }
     true
+}
+
+/// A (r × s) times B (s × t), row-major, for the dense blocks of the
+/// multilevel model and the cluster-robust tests.
+pub(crate) fn mul(a: &[f64], b: &[f64], r: usize, s: usize, t: usize) -> Vec<f64> {
+    let mut out = vec![0.0; r * t];
+    for i in 0..r {
+        for m in 0..s {
+            let aim = a[i * s + m];
+            if aim != 0.0 {
+                for j in 0..t {
+                    out[i * t + j] += aim * b[m * t + j];
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A'B for A (n × p) and B (n × q), row-major: p × q.
+pub(crate) fn mul_tn(a: &[f64], b: &[f64], n: usize, p: usize, q: usize) -> Vec<f64> {
+    let mut out = vec![0.0; p * q];
+    for r in 0..n {
+        for i in 0..p {
+            let ari = a[r * p + i];
+            if ari != 0.0 {
+                for j in 0..q {
+                    out[i * q + j] += ari * b[r * q + j];
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Cross products X'·diag(w)·X of a design with weights.

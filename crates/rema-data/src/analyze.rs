@@ -5,6 +5,7 @@
 //! ```text
 //! AnalysisSpec ─check─► Analysis ─prepare─► Prepared ─► intervals, sensitivity,
 //!                                                       heterogeneity, resampling ─► AnalysisResult
+//!                              ├─ (random_terms) multilevel::fit ────────────────► AnalysisResult
 //!                              ├─ (method GLMM) glmm::fit ───────────────────────► AnalysisResult
 //!                              └─ (method MH, PETO) pooled::fit ─────────────────► AnalysisResult
 //! ```
@@ -15,7 +16,7 @@ use crate::error::Result;
 use crate::prepare::prepare;
 use crate::result::{AnalysisResult, Provenance};
 use crate::sections::heterogeneity::Subgroups;
-use crate::sections::{heterogeneity, intervals, resampling, sensitivity};
+use crate::sections::{heterogeneity, intervals, resampling, robust, sensitivity};
 use crate::spec::{Analysis, AnalysisSpec, Model};
 use crate::table::Table;
 
@@ -42,6 +43,9 @@ pub fn analyze_with(
 ) -> Result<AnalysisResult> {
     let a = spec.check()?;
     let mut r = match (a.fit_options(), a.spec.method) {
+        (Some(_), _) if !a.spec.random_terms.is_empty() => {
+            analyze_multilevel(table, &a, input_sha256)
+        }
         (Some(opts), _) => analyze_rma(table, &a, opts, input_sha256, hooks),
         (None, Model::Glmm) => analyze_glmm(table, &a, input_sha256),
         (None, _) => analyze_tables(table, &a, input_sha256),
@@ -64,6 +68,7 @@ fn analyze_rma(
     let q_between = het.subgroups.as_ref().map(|s| s.q_between);
     let res = resampling::build(&p, a, q_between, hooks)?;
     let fitted = crate::sections::model::build(&p, a)?;
+    let robust = robust::build(&p, a)?;
 
     let mut notes = p.notes.clone();
     notes.extend(iv.notes);
@@ -117,10 +122,37 @@ fn analyze_rma(
         influence: sens.influence,
         cumulative: sens.cumulative,
         model: Some(fitted.model),
+        robust,
         ..with_subgroups(
             subgroups,
             base(head, iv.summary, iv.studies, notes, provenance),
         )
+    })
+}
+
+fn analyze_multilevel(table: &Table, a: &Analysis, input_sha256: &str) -> Result<AnalysisResult> {
+    let m = crate::multilevel::fit(table, a)?;
+    let head = Head {
+        measure: a.measure().name().to_string(),
+        method: m.method.name().to_string(),
+        test: "z".to_string(),
+        level: a.spec.level.percent(),
+    };
+    let provenance = Provenance::new(&a.spec, input_sha256, &m.studies.source);
+    let mods = m.moderators.as_ref();
+    Ok(AnalysisResult {
+        transformed: m.transformed,
+        coefficients: mods.map(|x| x.coefficients.clone()),
+        qm: mods.map(|x| x.qm),
+        qm_df: mods.map(|x| x.qm_df),
+        qm_pval: mods.map(|x| x.qm_pval),
+        qe: mods.map(|_| m.summary.q),
+        qe_pval: mods.map(|_| m.summary.q_pval),
+        tau2_iterations: Some(m.details.iterations),
+        multilevel: Some(m.details),
+        robust: m.robust,
+        conversions: m.conversions,
+        ..base(head, m.summary, m.study_effects, m.notes, provenance)
     })
 }
 
@@ -238,5 +270,7 @@ fn base(
         glmm: None,
         pooling: None,
         model: None,
+        multilevel: None,
+        robust: None,
     }
 }

@@ -545,6 +545,17 @@ pub fn bias_with(
             "alternative is the sidedness of a selection model's p-values; give selmodel or leave out alternative".to_string(),
         ));
     }
+    if !spec.random_terms.is_empty() || spec.robust.is_some() {
+        let option = if spec.robust.is_some() {
+            "robust"
+        } else {
+            "random_terms"
+        };
+        return Err(DataError::option(
+            option,
+            format!("the small-study tests refit rma.uni models without moderators or clusters; leave out {option}"),
+        ));
+    }
     let eff_opts = spec.effect_options()?;
     let (selected, st) = select_studies(table, measure, &[], spec.missing, spec.sheet.as_deref())?;
     let es = effect_sizes(measure, &st.data, &eff_opts).map_err(|e| st.core_error(e))?;

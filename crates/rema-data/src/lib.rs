@@ -9,7 +9,8 @@
 //! that calls it): formats (`table`, `columns`, `convert`, `moderators`,
 //! `review`, `plan`, `xlsx`), wire types (`spec`, `result`), then the analysis:
 //! `prepare` (studies, effect sizes, design and main fit, once), `sections`
-//! (each part of the result), `glmm` (the GLMM's own model) and `analyze`
+//! (each part of the result), `glmm` (the GLMM's own model), `multilevel`
+//! (the multilevel model's) and `analyze`
 //! (the top). `bias`, `audit` and `run` are further entry points.
 
 pub mod analyze;
@@ -22,6 +23,7 @@ pub mod error;
 pub mod formula;
 mod glmm;
 pub mod moderators;
+mod multilevel;
 pub mod plan;
 mod pooled;
 mod prepare;

@@ -43,6 +43,7 @@ pub(crate) fn prepare(table: &Table, a: &Analysis, opts: FitOptions) -> Result<P
     let conv = crate::convert::apply(table, measure, &a.conversion)?;
     let mut extra: Vec<String> = a.mods_columns();
     extra.extend(spec.by.iter().cloned());
+    extra.extend(spec.robust.iter().cloned());
     let (selected, studies) = select_studies(
         &conv.table,
         measure,

@@ -12,6 +12,7 @@ use std::str::FromStr;
 use rema_core::convert::{MeanMethod, SdRangeMethod};
 use rema_core::resample::bootstrap::{BootstrapOptions, BootstrapType};
 use rema_core::resample::Iterations;
+use rema_core::robust::RobustType;
 use rema_core::{
     AddTo, Control, EffectOptions, FitOptions, Measure, Method, PermutationStat, PiDist, Test,
 };
@@ -602,6 +603,33 @@ pub struct AnalysisSpec {
     /// refused for data that are not a workbook.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sheet: Option<String>,
+    /// The random effects of a multilevel model (metafor `rma.mv`'s
+    /// `random`), one formula per term: `~ 1 | study`, or nested
+    /// `~ 1 | district/school` (one term per level); methods REML and ML.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub random_terms: Vec<String>,
+    /// The column whose levels share correlated sampling errors: the
+    /// sampling covariance of two effects with the same level is
+    /// `rho`·√(vᵢvⱼ) (metafor `vcalc`, clubSandwich
+    /// `impute_covariance_matrix`); needs `rho` and `random_terms`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
+    /// The correlation of sampling errors within a `cluster`, in [-1, 1].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rho: Option<f64>,
+    /// Cluster-robust tests of the coefficients by the levels of this
+    /// column (metafor `robust()`, clubSandwich `coef_test`/`Wald_test`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub robust: Option<String>,
+    /// The cluster-robust correction: `CR2` (default; Satterthwaite df and
+    /// the HTZ test) or `CR1` (metafor's `robust()`); needs `robust`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "via_str::option"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub robust_type: Option<RobustType>,
 }
 
 /// Which of `method` and `test` a spec being read left out, so that a preset
@@ -847,6 +875,11 @@ pub const SPEC_FIELDS: &[&str] = &[
     "preset",
     "missing",
     "sheet",
+    "random_terms",
+    "cluster",
+    "rho",
+    "robust",
+    "robust_type",
 ];
 
 /// The field of [`AnalysisSpec`] named `name`, as a static string.
@@ -1022,6 +1055,11 @@ impl AnalysisSpec {
             preset: None,
             missing: MissingAction::Omit,
             sheet: None,
+            random_terms: Vec::new(),
+            cluster: None,
+            rho: None,
+            robust: None,
+            robust_type: None,
         }
     }
 
@@ -1184,6 +1222,8 @@ impl AnalysisSpec {
             Model::Rma(_) => {}
         }
         self.check_random()?;
+        self.check_multilevel()?;
+        self.check_robust()?;
         let mods = self.mods_formula()?;
         let newmods = self.newmods_values(mods.as_ref())?;
         let seed = self.seed.unwrap_or(DEFAULT_SEED);
@@ -1495,6 +1535,111 @@ impl AnalysisSpec {
         Ok(())
     }
 
+    /// A multilevel model (`random_terms`) is fitted by REML or ML with the
+    /// z test, and has none of the sections that refit rma.uni models;
+    /// `cluster` and `rho` construct its sampling covariance, so they need
+    /// each other and `random_terms`.
+    fn check_multilevel(&self) -> Result<()> {
+        match (&self.cluster, self.rho) {
+            (Some(_), None) => {
+                return Err(DataError::option(
+                    "cluster",
+                    "`cluster` groups effects with correlated sampling errors; add `rho`, their correlation (e.g. 0.6)".to_string(),
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(DataError::option(
+                    "rho",
+                    "`rho` is the correlation of sampling errors within a cluster; add `cluster`, the column of the clusters".to_string(),
+                ))
+            }
+            (_, Some(r)) if !(-1.0..=1.0).contains(&r) => {
+                return Err(DataError::option(
+                    "rho",
+                    format!("rho = {r}: a correlation must lie in [-1, 1], e.g. 0.6"),
+                ))
+            }
+            _ => {}
+        }
+        if self.random_terms.is_empty() {
+            if self.cluster.is_some() {
+                return Err(DataError::option(
+                    "cluster",
+                    "`cluster` and `rho` build the sampling covariance of a multilevel model; add `random_terms` (e.g. \"~ 1 | study\")".to_string(),
+                ));
+            }
+            return Ok(());
+        }
+        let refuse = |option: &'static str, why: String| {
+            Err(DataError::option(
+                option,
+                format!("random_terms fits a multilevel model (metafor rma.mv): {why}"),
+            ))
+        };
+        match self.method {
+            Model::Rma(Method::Reml | Method::Ml) => {}
+            m => {
+                return refuse(
+                    "method",
+                    format!("it is estimated by REML or ML, not method {m}; choose REML or ML"),
+                )
+            }
+        }
+        if self.test != Test::Z {
+            return refuse(
+                "test",
+                format!(
+                    "test {} is a Knapp-Hartung adjustment of rma.uni; use the z test, or `robust` for small-sample cluster-robust t tests",
+                    self.test
+                ),
+            );
+        }
+        if let Some(option) = self.rma_section() {
+            return refuse(
+                option,
+                format!("{option} refits rma.uni models and is not available for it; leave out {option}, or random_terms"),
+            );
+        }
+        Ok(())
+    }
+
+    /// The first option asked for that refits rma.uni models (a section
+    /// only an rma.uni fit has).
+    fn rma_section(&self) -> Option<&'static str> {
+        [
+            ("leave_one_out", self.leave_one_out),
+            ("influence", self.influence),
+            ("cumulative", self.cumulative),
+            ("by", self.by.is_some()),
+            ("permutations", self.permutations.is_some()),
+            ("tau2_test", self.tau2_test.is_some()),
+            ("bootstrap", self.bootstrap.is_some()),
+        ]
+        .into_iter()
+        .find_map(|(option, on)| on.then_some(option))
+    }
+
+    /// `robust_type` needs `robust`; cluster-robust tests need a fitted
+    /// model with weights (rma.uni or rma.mv), not GLMM, MH or PETO.
+    fn check_robust(&self) -> Result<()> {
+        if self.robust_type.is_some() && self.robust.is_none() {
+            return Err(DataError::option(
+                "robust_type",
+                "`robust_type` chooses the correction of the cluster-robust tests; add `robust`, the column of the clusters".to_string(),
+            ));
+        }
+        if self.robust.is_some() && !matches!(self.method, Model::Rma(_)) {
+            return Err(DataError::option(
+                "robust",
+                format!(
+                    "cluster-robust tests re-weigh an inverse-variance fit (rma.uni or rma.mv), not method {}; choose a tau^2 method such as REML",
+                    self.method
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     fn check_glmm(&self) -> Result<()> {
         if self.measure != Measure::Plo {
             return Err(DataError::option(
@@ -1574,6 +1719,11 @@ mod tests {
             f.preset = Some(Preset::Cochrane);
             f.missing = MissingAction::Fail;
             f.sheet = Some("Studies".into());
+            f.random_terms = vec!["~ 1 | study".into()];
+            f.cluster = Some("study".into());
+            f.rho = Some(0.6);
+            f.robust = Some("study".into());
+            f.robust_type = Some(RobustType::Cr1);
             f
         })
         .unwrap()

@@ -165,12 +165,16 @@ fn settings() -> Vec<Setting> {
             &["tau2_ci"],
             |s| s.tau2_ci = true,
             // Under FE tau^2 is 0 by definition: no interval, and a note says so.
+            // A multilevel model has a profile-likelihood interval per component.
             |r, _| {
                 (r.tau2_ci_lower.is_some() && r.i2_ci_upper.is_some())
-                    || (r.method == "FE"
-                        && r.notes.iter().any(|n| {
-                            n == "tau2_ci: no confidence interval for tau^2 under the common-effect model"
-                        }))
+                    || r.multilevel.as_ref().is_some_and(|m| {
+                        m.components
+                            .iter()
+                            .all(|c| c.ci_lower.is_some() || c.ci_upper.is_some())
+                    }) || (r.method == "FE" && r.notes.iter().any(|n| {
+                    n == "tau2_ci: no confidence interval for tau^2 under the common-effect model"
+                }))
             },
         ),
         setting(
@@ -372,7 +376,60 @@ fn settings() -> Vec<Setting> {
             },
             |r, _| r.permutation.as_ref().is_some_and(|p| p.seed == 7),
         ),
+        setting(
+            "random_terms",
+            &["random_terms"],
+            |s| s.random_terms = vec!["~ 1 | c/study".into()],
+            |r, _| {
+                r.multilevel
+                    .as_ref()
+                    .is_some_and(|m| m.components.len() == 2 && m.components[0].n_levels == 4)
+            },
+        ),
+        setting(
+            "cluster",
+            &["cluster", "rho", "random_terms"],
+            constructed_covariance,
+            constructed,
+        ),
+        setting(
+            "rho",
+            &["rho", "cluster", "random_terms"],
+            constructed_covariance,
+            constructed,
+        ),
+        setting(
+            "robust",
+            &["robust"],
+            |s| s.robust = Some("c".into()),
+            |r, _| r.robust.as_ref().is_some_and(|x| x.n_clusters == 4),
+        ),
+        setting(
+            "robust_type = CR1",
+            &["robust_type", "robust"],
+            |s| {
+                s.robust = Some("c".into());
+                s.robust_type = Some(rema_core::robust::RobustType::Cr1);
+            },
+            |r, _| r.robust.as_ref().is_some_and(|x| x.kind == "CR1"),
+        ),
     ]
+}
+
+/// The sampling covariance within clusters `c` at rho 0.5, which needs a
+/// multilevel model (a random term by `c`, unless the pair gave one).
+fn constructed_covariance(s: &mut AnalysisSpec) {
+    s.cluster = Some("c".into());
+    s.rho = Some(0.5);
+    if s.random_terms.is_empty() {
+        s.random_terms = vec!["~ 1 | c/study".into()];
+    }
+}
+
+fn constructed(r: &AnalysisResult, _: &AnalysisSpec) -> bool {
+    r.multilevel
+        .as_ref()
+        .is_some_and(|m| m.sampling_covariance.starts_with("cluster c"))
 }
 
 /// A value of a column starting with `column` was estimated by a method
@@ -418,17 +475,18 @@ fn cumulative_honoured(r: &AnalysisResult, s: &AnalysisSpec) -> bool {
 /// whose second study reports a median and range before).
 fn table(measure: Measure) -> Table {
     use rema_core::DataKind;
-    let head = "study,x,g,year";
+    let head = "study,x,g,year,c";
     let mut rows: Vec<String> = Vec::new();
     let years = [2004, 2001, 2007, 2003, 1999, 2006, 2002, 2005];
     for i in 0..8 {
         let f = i as f64;
         let common = format!(
-            "S{},{},{},{}",
+            "S{},{},{},{},{}",
             i + 1,
             [1.0, 3.0, 2.0, 5.0, 4.0, 7.0, 6.0, 8.0][i],
             if i < 4 { "a" } else { "b" },
-            years[i]
+            years[i],
+            i / 2 + 1
         );
         let data = match measure.data_kind() {
             DataKind::TwoGroupBinary => format!(

@@ -35,7 +35,7 @@ pub use tolerance::Tolerance;
 
 /// Every suite, by the stem of its files (`tests/golden/<name>.R` writes
 /// `tests/golden/<name>.json`).
-pub const SUITES: [&str; 12] = [
+pub const SUITES: [&str; 13] = [
     "core",
     "influence",
     "bias",
@@ -48,6 +48,7 @@ pub const SUITES: [&str; 12] = [
     "bootstrap_mods",
     "conversions",
     "plans",
+    "mv",
 ];
 
 /// The workspace root (the suites name their CSV files relative to it).

@@ -15,6 +15,9 @@ pub(crate) fn sections(r: &AnalysisResult) -> String {
         if r.method == "GLMM" {
             // metafor's rma.glmm defines no pseudo R^2.
             let _ = writeln!(s, "\nMeta-regression (binomial-normal model):");
+        } else if r.multilevel.is_some() {
+            // metafor's rma.mv defines no pseudo R^2 either.
+            let _ = writeln!(s, "\nMeta-regression (multilevel model):");
         } else {
             let _ = writeln!(
                 s,

@@ -4,6 +4,7 @@
 //!
 //! - `summary.rs`: the model, heterogeneity, the studies; the CSV line;
 //! - `csv.rs`: the CSV table of a result with sections;
+//! - `multilevel.rs`: a multilevel model's components, the cluster-robust tests;
 //! - `heterogeneity.rs`: meta-regression, subgroups, permutation tests, bootstrap;
 //! - `sensitivity.rs`: leave-one-out, influence, cumulative;
 //! - `bias.rs`: the small-study tests.
@@ -12,6 +13,7 @@ mod bias;
 mod csv;
 mod heterogeneity;
 mod model;
+mod multilevel;
 mod sensitivity;
 mod summary;
 
@@ -28,6 +30,7 @@ use crate::result::AnalysisResult;
 /// ```
 pub fn text(r: &AnalysisResult) -> String {
     summary::summary(r)
+        + &multilevel::sections(r)
         + &heterogeneity::sections(r)
         + &model::section(r)
         + &sensitivity::sections(r)

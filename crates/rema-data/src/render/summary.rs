@@ -25,11 +25,15 @@ pub(crate) fn summary(r: &AnalysisResult) -> String {
         ("MH", _) => "Mantel-Haenszel Common-Effect Model".to_string(),
         ("PETO", _) => "Peto Common-Effect Model".to_string(),
         _ if common => "Common-Effect Model".to_string(),
+        _ if r.multilevel.is_some() => "Multilevel Random-Effects Model".to_string(),
         _ => "Random-Effects Model".to_string(),
     };
     let est = match (r.method.as_str(), common) {
         (_, true) => String::new(),
         ("MH", false) => "; tau^2 estimator: DL about the MH estimate".to_string(),
+        (m, false) if r.multilevel.is_some() => {
+            format!("; method: {m}; tau^2 is the sum of the variance components")
+        }
         (m, false) => format!("; tau^2 estimator: {m}"),
     };
     let _ = writeln!(s, "{model} (k = {}{est}; measure: {})\n", r.k, r.measure);

@@ -4,8 +4,10 @@
 //! - `summary.rs`: [`Summary`] (the fields a fit shares with a subgroup's
 //!   fit), [`Transformed`], [`StudyEffect`];
 //! - `sections.rs`: every optional section and row type;
+//! - `multilevel.rs`: the multilevel model's and the robust tests' parts;
 //! - `provenance.rs`: [`Provenance`].
 
+mod multilevel;
 mod provenance;
 mod sections;
 mod summary;
@@ -14,6 +16,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::convert::Conversion;
 
+pub use multilevel::{
+    BlupRow, ComponentResult, MultilevelResult, ResidualRow, RobustCoefficientResult, RobustResult,
+};
 pub use provenance::Provenance;
 pub use sections::{
     BootCoefficientResult, BootIntervalResult, BootStatResult, BootstrapResult, ChiSquare,
@@ -126,6 +131,12 @@ pub struct AnalysisResult {
     /// tau^2, vcov, `newmods` predictions, fitted values, rstandard, BLUPs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<ModelResult>,
+    /// `random_terms`: what only the multilevel model has (metafor `rma.mv`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multilevel: Option<MultilevelResult>,
+    /// `robust`: cluster-robust tests of the coefficients.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub robust: Option<RobustResult>,
 }
 
 /// The summary's fields read as the result's own (`r.estimate`, `r.tau2`), as

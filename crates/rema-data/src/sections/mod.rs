@@ -9,6 +9,7 @@
 //! - `resampling.rs`: permutation tests and the bootstrap;
 //! - `model.rs`: fit statistics, SE and profile-likelihood CI of τ², vcov,
 //!   `newmods` predictions, fitted values, rstandard and BLUPs.
+//! - `robust.rs`: cluster-robust tests of the coefficients (`robust`).
 //!
 //! [`Prepared`]: crate::prepare::Prepared
 
@@ -16,4 +17,5 @@ pub(crate) mod heterogeneity;
 pub(crate) mod intervals;
 pub(crate) mod model;
 pub(crate) mod resampling;
+pub(crate) mod robust;
 pub(crate) mod sensitivity;

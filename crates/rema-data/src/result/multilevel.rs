@@ -1,0 +1,141 @@
+//! The parts of a result that only a multilevel model (`random_terms`,
+//! metafor `rma.mv`) or the cluster-robust tests (`robust`) have.
+
+use serde::{Deserialize, Serialize};
+
+/// What only a multilevel model reports (metafor `rma.mv`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MultilevelResult {
+    /// One variance component per random term, in order.
+    pub components: Vec<ComponentResult>,
+    /// The (restricted) log-likelihood (metafor `logLik`).
+    pub loglik: f64,
+    /// The deviance: −2ℓ for REML, −2(ℓ − ℓ_saturated) for ML.
+    pub deviance: f64,
+    pub aic: f64,
+    pub bic: f64,
+    pub aicc: f64,
+    /// The typical sampling variance of the multilevel I².
+    pub vt: f64,
+    /// The number of independent blocks of the marginal covariance.
+    pub blocks: usize,
+    /// Fisher-scoring iterations.
+    pub iterations: usize,
+    /// How the sampling covariance was built: `diagonal` (the vi), or
+    /// `cluster` with `rho`.
+    pub sampling_covariance: String,
+    /// The BLUPs of each level of each random term (metafor `ranef`).
+    pub ranef: Vec<BlupRow>,
+    /// Fitted values and standardised residuals (metafor `fitted`,
+    /// `rstandard`), one per effect in the order of `studies`.
+    pub residuals: Vec<ResidualRow>,
+}
+
+/// One variance component.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ComponentResult {
+    /// The grouping factor (`district`, `district/school`).
+    pub factor: String,
+    /// The estimate (metafor `sigma2`).
+    pub sigma2: f64,
+    /// Its square root.
+    pub sigma: f64,
+    /// The number of levels (metafor `s.nlevels`).
+    pub n_levels: usize,
+    /// The multilevel I² of this level, in percent.
+    pub i2: f64,
+    /// Profile-likelihood CI (with `tau2_ci`; metafor `confint`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ci_lower: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ci_upper: Option<f64>,
+}
+
+/// One BLUP of a random effect.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BlupRow {
+    pub factor: String,
+    pub level: String,
+    pub pred: f64,
+    pub se: f64,
+    pub pi_lower: f64,
+    pub pi_upper: f64,
+}
+
+/// One effect's fitted value and standardised residual.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResidualRow {
+    pub study: String,
+    pub fitted: f64,
+    pub resid: f64,
+    pub se: f64,
+    pub z: f64,
+}
+
+/// Cluster-robust tests of the coefficients (`robust`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RobustResult {
+    /// `CR1` or `CR2`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The column of the clusters.
+    pub cluster: String,
+    /// The number of clusters.
+    pub n_clusters: usize,
+    /// The coefficients with robust SEs, t tests and CIs.
+    pub coefficients: Vec<RobustCoefficientResult>,
+    /// The omnibus F test of the moderators (of the intercept without them).
+    pub qm: f64,
+    pub qm_df1: f64,
+    pub qm_df2: f64,
+    pub qm_pval: f64,
+}
+
+/// One coefficient's cluster-robust test.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RobustCoefficientResult {
+    pub name: String,
+    pub estimate: f64,
+    pub se: f64,
+    pub tval: f64,
+    pub df: f64,
+    pub pval: f64,
+    pub ci_lower: f64,
+    pub ci_upper: f64,
+}
+
+impl RobustResult {
+    /// The result part of `r`, the tests by the clusters of `cluster`, the
+    /// coefficients named `names`.
+    pub fn new(r: &rema_core::robust::RobustFit, cluster: &str, names: &[String]) -> RobustResult {
+        RobustResult {
+            kind: r.kind.name().to_string(),
+            cluster: cluster.to_string(),
+            n_clusters: r.n_clusters,
+            coefficients: names
+                .iter()
+                .zip(&r.coefficients)
+                .map(|(name, c)| RobustCoefficientResult {
+                    name: name.clone(),
+                    estimate: c.estimate,
+                    se: c.se,
+                    tval: c.stat,
+                    df: c.df,
+                    pval: c.pval,
+                    ci_lower: c.ci_lower,
+                    ci_upper: c.ci_upper,
+                })
+                .collect(),
+            qm: r.qm,
+            qm_df1: r.qm_df.0,
+            qm_df2: r.qm_df.1,
+            qm_pval: r.qm_pval,
+        }
+    }
+}
