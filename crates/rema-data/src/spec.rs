@@ -1600,6 +1600,12 @@ impl AnalysisSpec {
                 format!("{option} refits rma.uni models and is not available for it; leave out {option}, or random_terms"),
             );
         }
+        if self.newmods.is_some() {
+            return refuse(
+                "newmods",
+                "predictions at newmods are made for the rma.uni methods (FE, DL, REML, ...); leave out newmods, or random_terms".to_string(),
+            );
+        }
         Ok(())
     }
 
