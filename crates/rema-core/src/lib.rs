@@ -107,6 +107,8 @@ pub mod robust;
 mod roots;
 pub mod subgroup;
 pub mod tau2;
+#[cfg(test)]
+mod testdata;
 pub mod transform;
 
 pub use bias::{egger, rank_correlation, trim_and_fill, EggerTest, RankTest, Side, TrimFill};
