@@ -15,7 +15,7 @@ use rema_core::mv::{rma_mv, MvData, MvFit, MvMethod, MvOptions, MvTest, RandomTe
 use rema_core::robust::RobustType;
 use rema_core::{effect_sizes, Design, EffectSizes, Method, PiDist};
 
-use crate::columns::{select_studies, StudyTable};
+use crate::columns::StudyTable;
 use crate::error::{DataError, Result};
 use crate::formula::{parse_random, RandomInner};
 use crate::result::{
@@ -116,17 +116,7 @@ pub(crate) fn fit(table: &Table, a: &Analysis) -> Result<MultilevelModel> {
         _ => MvMethod::Reml,
     };
     let conv = crate::convert::apply(table, measure, &a.conversion)?;
-    let mut extra: Vec<String> = a.mods_columns();
-    extra.extend(grouping_columns(a)?);
-    extra.extend(spec.cluster.iter().cloned());
-    extra.extend(spec.robust.iter().cloned());
-    let (selected, st) = select_studies(
-        &conv.table,
-        measure,
-        &extra,
-        spec.missing,
-        spec.sheet.as_deref(),
-    )?;
+    let (selected, st) = a.select_studies_with(&conv.table, &grouping_columns(a)?)?;
     let table = &selected.table;
     let es = effect_sizes(measure, &st.data, &a.effect).map_err(|e| st.core_error(e))?;
     let mods = a

@@ -4,7 +4,7 @@
 
 use rema_core::{effect_sizes, fit_with_moderators, Design, EffectSizes, Fit, FitOptions};
 
-use crate::columns::{select_studies, StudyTable};
+use crate::columns::StudyTable;
 use crate::convert::Conversion;
 use crate::error::Result;
 use crate::moderators::{Grouping, ModeratorDesign};
@@ -41,16 +41,7 @@ pub(crate) fn prepare(table: &Table, a: &Analysis, opts: FitOptions) -> Result<P
     let measure = a.measure();
     let spec = &a.spec;
     let conv = crate::convert::apply(table, measure, &a.conversion)?;
-    let mut extra: Vec<String> = a.mods_columns();
-    extra.extend(spec.by.iter().cloned());
-    extra.extend(spec.robust.iter().cloned());
-    let (selected, studies) = select_studies(
-        &conv.table,
-        measure,
-        &extra,
-        spec.missing,
-        spec.sheet.as_deref(),
-    )?;
+    let (selected, studies) = a.select_studies(&conv.table)?;
     let table = selected.table;
     let mods = a
         .mods

@@ -1004,8 +1004,22 @@ impl Analysis {
     /// GLMM, MH, PETO): the sheet checked and the rows with the values the
     /// measure, `mods` and `by` need selected (see [`select_studies`]).
     pub(crate) fn select_studies(&self, table: &Table) -> Result<(Selected, StudyTable)> {
+        self.select_studies_with(table, &[])
+    }
+
+    /// [`Analysis::select_studies`] for any model: the rows with every
+    /// column the analysis reads (`mods`, `by`, `robust`, `cluster`) and the
+    /// `more` columns its model reads (a multilevel model's grouping factors).
+    pub(crate) fn select_studies_with(
+        &self,
+        table: &Table,
+        more: &[String],
+    ) -> Result<(Selected, StudyTable)> {
         let mut extra = self.mods_columns();
         extra.extend(self.spec.by.iter().cloned());
+        extra.extend(more.iter().cloned());
+        extra.extend(self.spec.cluster.iter().cloned());
+        extra.extend(self.spec.robust.iter().cloned());
         select_studies(
             table,
             self.measure(),
