@@ -100,6 +100,31 @@ sel_note <- paste("selmodel() with control = list(reltol = 1e-12, intCtrl = list
                   "(an estimate, a CI bound, z) are compared on the scale of the SE (absolute 1e-4 SE, z 1e-4), and the p-values of",
                   "the z tests absolutely at max(1e-5, 1e-4 p) (a relative 1e-5 in z moves p = 0.002 by 2e-4 relative)")
 
+# metafor's theta.lim (tes(find.lim = TRUE), its default), the root of metafor:::.tes.lim (the p-value at
+# theta minus tes.alpha) found as tes() finds it (uniroot from H0 towards theta with extendInt; the two-sided
+# limits are the "greater" and "less" ones at tes.alpha / 2) but at tol = 1e-12 instead of uniroot's default
+# eps^0.25, which leaves metafor's own value up to ~1e-4 off (checked against it below). NA where none.
+tes_theta_lim <- function(te, targs) {
+  H0 <- targs$H0
+  one <- function(alt, a) {
+    f <- function(t) metafor:::.tes.lim(t, yi = targs$x, vi = targs$vi, H0 = H0, alternative = targs$alternative,
+                                        alpha = targs$alpha, tau2 = targs$tau2, test = te$test, tes.alternative = alt,
+                                        progbar = FALSE, tes.alpha = a, correct = FALSE, rel.tol = targs$rel.tol,
+                                        subdivisions = 100L, tau2.lb = 0)
+    d0 <- f(H0)
+    if ((alt == "greater" && d0 >= 0) || (alt == "less" && d0 <= 0)) return(NA)
+    up <- te$theta >= H0
+    ext <- if ((alt == "greater") == up) "upX" else "downX"
+    r <- try(uniroot(f, interval = if (up) c(H0, te$theta) else c(te$theta, H0), extendInt = ext, tol = 1e-12)$root,
+             silent = TRUE)
+    if (inherits(r, "try-error")) NA else r
+  }
+  a <- targs$tes.alpha
+  lim <- if (te$tes.alternative == "two.sided") c(one("greater", a / 2), one("less", a / 2)) else one(te$tes.alternative, a)
+  stopifnot(identical(is.na(lim), is.na(te$theta.lim)), all(abs(lim - te$theta.lim) < 1e-3, na.rm = TRUE))
+  lim
+}
+
 more <- function(id, csv, dat, measure, method, opts = list(), sel = NULL) {
   cat(id, measure, method, "\n")
   cols <- intersect(c("ai", "bi", "ci", "di", "n1i", "n2i", "yi", "vi"), names(dat))
@@ -167,12 +192,18 @@ more <- function(id, csv, dat, measure, method, opts = list(), sel = NULL) {
   # The test of excess significance (theta: the common-effect estimate).
   targs <- list(x = es$yi, vi = es$vi, H0 = opt("tes_h0", 0), alternative = opt("tes_study_alternative", "two.sided"),
                 alpha = opt("tes_alpha", 0.05), tes.alternative = opt("tes_alternative", "greater"),
-                progbar = FALSE, find.lim = FALSE)
+                progbar = FALSE, find.lim = TRUE)
   if (!is.null(opts$tes_theta)) targs$theta <- opts$tes_theta
   if (!is.null(opts$tes_test)) targs$test <- opts$tes_test
+  if (!is.null(opts$tes_tau2)) targs$tau2 <- opts$tes_tau2
+  targs$tes.alpha <- opt("tes_limit_alpha", 0.1)
+  # The random-effects powers integrated to rel.tol = 1e-12 (metafor's default is eps^0.25).
+  targs$rel.tol <- 1e-12
   te <- do.call(tes, targs)
-  add(at("/tes", list(observed = te$O, expected = num(te$E), ratio = num(te$OEratio), test = te$test,
-                      x2 = num(te$X2), pval = num(te$pval), theta = num(te$theta))))
+  lim <- tes_theta_lim(te, targs)
+  add(c(at("/tes", list(observed = te$O, expected = num(te$E), ratio = num(te$OEratio), test = te$test,
+                        x2 = num(te$X2), pval = num(te$pval), theta = num(te$theta))),
+        stats::setNames(lapply(lim, function(x) if (is.na(x)) NA else x), paste0("/tes/theta_lim/", seq_along(lim) - 1))))
   src <- sprintf('res <- rma(yi, vi, measure = "%s", method = "%s")', measure, method)
   calls <- "regtest(res, model, predictor); regtest(res, model = \"lm\", predictor = \"sei\"/\"vi\"); ranktest(res, exact); trimfill(res, estimator, side); fsn(yi, vi, type); tes(yi, vi, ...)"
   note <- NULL
@@ -200,7 +231,9 @@ more <- function(id, csv, dat, measure, method, opts = list(), sel = NULL) {
   names(expect) <- sub("/interval_counts/([0-9]+)/[^/]*$", "/interval_counts/\\1", names(expect))
   # Iterative: the selection model always; the rma fits of an iterative method.
   fits <- "^/(egger|trimfill)/|^/regtest/(z|pval|slope|slope_se|tau2|limit)"
-  iterative <- names(expect)[grepl("^/selmodel/", names(expect)) | (is_iterative(method) & grepl(fits, names(expect)))]
+  # With tes_tau2, metafor integrates the powers over theta +- 5 tau (rema: the closed form over the whole line).
+  iterative <- names(expect)[grepl("^/selmodel/", names(expect)) | (is_iterative(method) & grepl(fits, names(expect))) |
+                             (!is.null(opts$tes_tau2) & grepl("^/tes/(expected|ratio|x2|pval|theta)", names(expect)))]
   tol <- tolerance_for(iterative, "iterative")
   if (!is.null(sel)) {
     near0 <- function(p, v, se) if (!is.null(v) && abs(v) < se / 2) tol[[p]] <<- list(absolute = 1e-4 * se)
@@ -229,7 +262,8 @@ madd("bcg_RR", bcg_csv, bcg, "RR", "REML", list(predictor = "vi", model = "lm", 
      sel = list(type = "stepfun", steps = 0.05, alternative = "less"))
 madd("bcg_RR", bcg_csv, bcg, "RR", "FE", list(estimator = "Q0", exact = "false", fsn_alpha = 0.01, petpeese_alpha = 0.1),
      sel = list(type = "stepfun", steps = c(0.025, 0.5), alternative = "less"))
-madd("bcg_RR", bcg_csv, bcg, "RR", "DL", list(predictor = "sei", model = "lm", side = "left", tes_test = "binom", tes_alternative = "two.sided"),
+madd("bcg_RR", bcg_csv, bcg, "RR", "DL", list(predictor = "sei", model = "lm", side = "left", tes_test = "binom", tes_alternative = "two.sided",
+                                              tes_limit_alpha = 0.2),
      sel = list(type = "beta", alternative = "less"))
 hack_csv <- "tests/golden/data/hackshaw_bias.csv"
 madd("hackshaw_bias", hack_csv, hack, "GEN", "REML", list(model = "lm"),
@@ -242,6 +276,12 @@ madd("egger2001_bias", eg_csv, egger2001, "OR", "REML", list(predictor = "ninv",
 madd("egger2001_bias", eg_csv, egger2001, "OR", "FE", list(predictor = "sqrtninv", estimator = "R0", fsn_weighted = TRUE),
      sel = list(type = "power", alternative = "less"))
 madd("egger2001_bias", eg_csv, egger2001, "OR", "DL", list(predictor = "ni", tes_theta = -0.2))
+# The random-effects powers of tes(res): the model's tau^2 (here the REML fit's, and DL's with chi2).
+bcg_tau2 <- rma(measure = "RR", ai = ai, bi = bi, ci = ci, di = di, data = bcg)$tau2
+madd("bcg_RR", bcg_csv, bcg, "RR", "ML", list(tes_tau2 = bcg_tau2, tes_alternative = "two.sided"))
+leh_tau2 <- rma(yi, vi, data = lehmann, method = "DL")$tau2
+madd("lehmann2018_bias", "tests/golden/data/lehmann2018_bias.csv", lehmann, "GEN", "DL",
+     list(tes_tau2 = leh_tau2, tes_test = "chi2", tes_limit_alpha = 0.05))
 madd("egger2001_bias", eg_csv, egger2001, "OR", "ML", list(predictor = "sqrtni", model = "lm", tes_alternative = "less"))
 leh_csv <- "tests/golden/data/lehmann2018_bias.csv"
 madd("lehmann2018_bias", leh_csv, lehmann, "GEN", "REML", list(predictor = "vi"),

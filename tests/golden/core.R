@@ -136,6 +136,34 @@ for (m in c("MD", "SMD")) add_case(paste0("normand1999_", m), "dat.normand1999",
 # The other two-group measures of means and SDs (metafor 3.8-1's SMDH variance carries the factor c(m)^2).
 for (m in c("SMDH", "SMD1", "ROM", "CVR", "VR"))
   add_case(paste0("normand1999_", m), "dat.normand1999", m, nor, methods_ = c("FE", "DL", "REML"))
+# SMD without Hedges' small-sample correction (Cohen's d; rema's smd_correct = false). metafor 4.x has
+# escalc(measure = "SMD", correct = FALSE), where .cmicalc(mi, correct = FALSE) is 1 and the default "LS"
+# variance 1/n1i + 1/n2i + yi^2/(2(n1i + n2i)) is taken at yi = d (R/escalc.r, R/misc.func.hidden.escalc.r
+# of metafor 4.x/5.x). metafor 3.8-1 lacks `correct`, so d is escalc's g divided by 3.8-1's own exact
+# c(m) = metafor:::.cmicalc(n1i + n2i - 2), checked against d computed from the pooled SD.
+smd_uncorrected <- function(id, dataset, input, methods_ = methods, tests_ = tests) {
+  g <- escalc(measure = "SMD", m1i = m1i, sd1i = sd1i, n1i = n1i, m2i = m2i, sd2i = sd2i, n2i = n2i, data = input)
+  mi <- input$n1i + input$n2i - 2
+  yi <- as.numeric(g$yi) / metafor:::.cmicalc(mi)
+  sp <- sqrt(((input$n1i - 1) * input$sd1i^2 + (input$n2i - 1) * input$sd2i^2) / mi)
+  stopifnot(isTRUE(all.equal(yi, (input$m1i - input$m2i) / sp, tolerance = 1e-14)))
+  vi <- 1 / input$n1i + 1 / input$n2i + yi^2 / (2 * (input$n1i + input$n2i))
+  fits <- list()
+  for (m in methods_) for (t in tests_) fits[[length(fits) + 1]] <- fit_case(yi, vi, m, t, 95, "SMD")
+  write.csv(data.frame(study = paste0("S", seq_along(yi)), input, check.names = FALSE),
+            file.path(out_dir, "data", paste0(id, ".csv")), row.names = FALSE, quote = TRUE)
+  cases[[length(cases) + 1]] <<- list(id = id, dataset = dataset, measure = "SMD", spec = list(smd_correct = FALSE),
+    escalc = 'escalc(measure = "SMD", correct = FALSE) as metafor 4.x: yi = g / .cmicalc(mi)',
+    note = "Cohen's d: Hedges' correction not applied", csv = file.path("tests/golden/data", paste0(id, ".csv")),
+    input = as.list(input), yi = yi, vi = vi, ni = input$n1i + input$n2i, fits = fits)
+}
+smd_uncorrected("normand1999_SMD_uncorrected", "dat.normand1999", nor)
+# Small groups, where c(m) is far from 1 (c(2) = 0.56; n1i + n2i = 3, where d exists but g and c(m) do not,
+# is tested in crates/rema-core/src/effect/continuous.rs).
+small <- data.frame(m1i = c(5.1, 4.2, 6.0, 3.3, 5.6), sd1i = c(1.2, 0.8, 1.5, 1.1, 0.9), n1i = c(2, 3, 4, 5, 3),
+                    m2i = c(4.0, 4.5, 4.4, 2.1, 4.8), sd2i = c(1.0, 1.1, 1.3, 0.7, 1.4), n2i = c(2, 3, 3, 6, 4))
+smd_uncorrected("edge_small_SMD_uncorrected", "constructed: groups of 2 to 6", small, methods_ = c("FE", "DL", "REML"))
+
 # Curtis et al. 1998, plant growth under elevated CO2: the response ratio's own example.
 cur <- data.frame(m1i = dat.curtis1998$m1i, sd1i = dat.curtis1998$sd1i, n1i = dat.curtis1998$n1i,
                   m2i = dat.curtis1998$m2i, sd2i = dat.curtis1998$sd2i, n2i = dat.curtis1998$n2i)
@@ -208,15 +236,16 @@ add_case("edge_zero_events_pr", "the seed paper's retrospective cement leaks, 0/
          note = "seed paper: 0.51% with I2 = 0%")
 
 proportion <- c("PR", "PLN", "PLO", "PAS", "PFT")
-source_of <- function(c, f) sprintf('%s: escalc(measure = "%s"); rma(yi, vi, method = "%s", test = "%s", level = %s)',
-                                    c$dataset, c$measure, f$method, f$test, f$level)
+source_of <- function(c, f) sprintf('%s: %s; rma(yi, vi, method = "%s", test = "%s", level = %s)',
+                                    c$dataset, if (is.null(c$escalc)) sprintf('escalc(measure = "%s")', c$measure) else c$escalc,
+                                    f$method, f$test, f$level)
 fit_id <- function(c, f) paste0(c$id, "/", f$method, "/", f$test, if (f$level != 95) paste0("/level=", f$level) else "")
 
 golden_cases <- list()
 for (c in cases) {
   for (j in seq_along(c$fits)) {
     f <- c$fits[[j]]
-    spec <- list(measure = c$measure, method = f$method, test = f$test, level = f$level)
+    spec <- c(list(measure = c$measure, method = f$method, test = f$test, level = f$level), c$spec)
     if (is.null(f$expected)) {
       golden_cases[[length(golden_cases) + 1]] <- golden_case(fit_id(c, f), source_of(c, f), list(), spec = spec,
                                                               csv = c$csv, error = f$error, note = c$note)

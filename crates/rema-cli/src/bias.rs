@@ -115,6 +115,14 @@ pub struct BiasFlags {
     /// (default), two.sided, less.
     #[arg(long, value_parser = |s: &str| s.parse::<Alternative>())]
     pub tes_alternative: Option<Alternative>,
+    /// The heterogeneity the powers average over (metafor tes(tau2), e.g.
+    /// the model's tau^2 as tes(res) uses); default none.
+    #[arg(long, value_name = "TAU2")]
+    pub tes_tau2: Option<f64>,
+    /// The level of theta_lim, the true effect at which the test of excess
+    /// significance is just significant (metafor tes(tes.alpha); default 0.1).
+    #[arg(long, value_name = "ALPHA")]
+    pub tes_limit_alpha: Option<f64>,
     /// A selection model to fit (metafor selmodel(type)): stepfun (with
     /// --steps), beta, halfnorm, negexp, logistic or power.
     #[arg(long, value_parser = |s: &str| s.parse::<SelType>())]
@@ -151,6 +159,8 @@ impl BiasFlags {
             tes_theta: self.tes_theta,
             tes_test: self.tes_test,
             tes_alternative: self.tes_alternative.unwrap_or(d.tes_alternative),
+            tes_tau2: self.tes_tau2,
+            tes_limit_alpha: self.tes_limit_alpha.unwrap_or(d.tes_limit_alpha),
             selmodel: self.selmodel,
             steps: self.steps.clone(),
             alternative: self.alternative.unwrap_or(d.alternative),

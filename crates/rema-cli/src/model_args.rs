@@ -191,6 +191,11 @@ pub struct ModelArgs {
     /// Which studies get the correction: only0 (with a zero cell), all, if0all, none.
     #[arg(long, default_value = "only0", value_parser = add_to())]
     pub to: AddTo,
+    /// With --measure SMD: false leaves out Hedges' small-sample correction,
+    /// so the effect is Cohen's d (metafor 4.x escalc(measure = "SMD",
+    /// correct = FALSE)); the notes say so. Refused with other measures.
+    #[arg(long, value_name = "true|false", default_value_t = true, action = clap::ArgAction::Set)]
+    pub smd_correct: bool,
     /// A study with a blank or NA cell that the analysis needs: omit (leave
     /// it out, named in the notes, as metafor's na.action) or fail (refuse,
     /// listing every missing cell).
@@ -212,6 +217,7 @@ impl ModelArgs {
             level: self.level,
             add: self.add,
             to: self.to,
+            smd_correct: self.smd_correct,
             random: self.random.iter().any(|r| r.trim().is_empty()),
             random_terms: self
                 .random

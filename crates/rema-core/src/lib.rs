@@ -114,7 +114,9 @@ pub mod transform;
 pub use bias::{egger, rank_correlation, trim_and_fill, EggerTest, RankTest, Side, TrimFill};
 pub use confint::{q_profile, HeterogeneityCi};
 pub use cumulative::{cumulative, stable_order, CumulativeStep};
-pub use effect::{compute as effect_sizes, AddTo, EffectOptions, EffectSizes, StudyData};
+pub use effect::{
+    compute as effect_sizes, AddTo, EffectOptions, EffectSizes, SmdCorrection, StudyData,
+};
 pub use error::{Error, Result};
 pub use fit::{fit, fit_with_moderators, Coefficient, Fit, FitOptions, PiDist, Prediction, Test};
 pub use glmm::{glmm_loglik, glmm_plo, glmm_plo_mods, GlmmFit, GlmmOptions};

@@ -83,6 +83,13 @@ pub struct BiasOptions {
     /// `greater` (default), `two.sided`, `less`.
     #[serde(with = "via_str")]
     pub tes_alternative: Alternative,
+    /// The heterogeneity the powers average over (metafor `tes(tau2)`;
+    /// `tes(res)` passes the model's tau^2); absent: none, powers at theta.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tes_tau2: Option<f64>,
+    /// The level of `theta_lim`, the true effect at which the test is just
+    /// significant (metafor `tes(tes.alpha)`, default 0.1).
+    pub tes_limit_alpha: f64,
     /// A selection model to fit (metafor `selmodel(type)`): `stepfun`,
     /// `beta`, `halfnorm`, `negexp`, `logistic`, `power`; absent: none.
     #[serde(skip_serializing_if = "Option::is_none", with = "via_str::option")]
@@ -115,6 +122,8 @@ impl Default for BiasOptions {
             tes_theta: None,
             tes_test: None,
             tes_alternative: Alternative::Greater,
+            tes_tau2: None,
+            tes_limit_alpha: 0.1,
             selmodel: None,
             steps: Vec::new(),
             alternative: Alternative::Greater,
@@ -140,6 +149,8 @@ pub const BIAS_OPTION_FIELDS: &[&str] = &[
     "tes_theta",
     "tes_test",
     "tes_alternative",
+    "tes_tau2",
+    "tes_limit_alpha",
     "selmodel",
     "steps",
     "alternative",
@@ -426,6 +437,11 @@ pub struct TesResult {
     pub pval: f64,
     /// The true effect the powers were computed at.
     pub theta: f64,
+    /// The true effects at which the test is just significant at
+    /// `tes_limit_alpha` (metafor `theta.lim`): one value, or the lower and
+    /// upper limits for `tes_alternative = two.sided`; null where none.
+    #[serde(default)]
+    pub theta_lim: Vec<Option<f64>>,
 }
 
 /// A selection model (metafor `selmodel`).
@@ -725,6 +741,8 @@ pub fn bias_with(
         theta: opts.tes_theta,
         test: opts.tes_test,
         tes_alternative: opts.tes_alternative,
+        tau2: opts.tes_tau2,
+        limit_alpha: opts.tes_limit_alpha,
     };
     let tes_res = match tes(yi, vi, &tes_opts) {
         Ok(t) => Some(TesResult {
@@ -735,6 +753,7 @@ pub fn bias_with(
             x2: t.x2,
             pval: t.pval,
             theta: t.theta,
+            theta_lim: t.theta_lim,
         }),
         Err(e) => {
             keep("test of excess significance", e, &mut notes);

@@ -29,6 +29,7 @@
 //! ri = 0.5                     # assumed pre/post correlation where none is reported
 //! mean_method = "luo2018"      # or hozo2005
 //! sd_method = "wan2014"        # or hozo2005, walter_yao2007
+//! smd_correct = true           # false: SMD as Cohen's d, without Hedges' correction
 //! subset = { alloc = ["random", "alternate"] }   # keep rows whose column matches
 //! subgroup = "alloc"           # subgroups + Q-between (as --by), and one analysis per level
 //! ```

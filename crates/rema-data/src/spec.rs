@@ -14,7 +14,8 @@ use rema_core::resample::bootstrap::{BootstrapOptions, BootstrapType};
 use rema_core::resample::Iterations;
 use rema_core::robust::RobustType;
 use rema_core::{
-    AddTo, Control, EffectOptions, FitOptions, Measure, Method, PermutationStat, PiDist, Test,
+    AddTo, Control, EffectOptions, FitOptions, Measure, Method, PermutationStat, PiDist,
+    SmdCorrection, Test,
 };
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -503,6 +504,11 @@ pub struct AnalysisSpec {
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub sd_method: Option<SdRangeMethod>,
+    /// Hedges' small-sample correction of measure SMD (metafor 4.x
+    /// `escalc(correct = )`): `true` (default) gives Hedges' g, `false`
+    /// Cohen's d; refused with other measures.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub smd_correct: bool,
     /// Leave-one-out analysis (metafor `leave1out`).
     #[serde(default, skip_serializing_if = "is_false")]
     pub leave_one_out: bool,
@@ -795,6 +801,14 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+fn yes() -> bool {
+    true
+}
+
 fn is_test_stat(s: &PermutationStat) -> bool {
     *s == PermutationStat::Test
 }
@@ -855,6 +869,7 @@ pub const SPEC_FIELDS: &[&str] = &[
     "ri",
     "mean_method",
     "sd_method",
+    "smd_correct",
     "leave_one_out",
     "influence",
     "cumulative",
@@ -1049,6 +1064,7 @@ impl AnalysisSpec {
             ri: None,
             mean_method: None,
             sd_method: None,
+            smd_correct: true,
             leave_one_out: false,
             influence: false,
             cumulative: false,
@@ -1176,8 +1192,15 @@ impl AnalysisSpec {
         })
     }
 
-    /// The effect-size options, with `add` checked.
+    /// The effect-size options, with `add` checked and `smd_correct =
+    /// false` refused for a measure other than SMD.
     pub fn effect_options(&self) -> Result<EffectOptions> {
+        if !self.smd_correct && self.measure != Measure::Smd {
+            return Err(DataError::option(
+                "smd_correct",
+                format!("smd_correct = false leaves out Hedges' small-sample correction of measure SMD (Cohen's d, metafor correct = FALSE); measure {} has none: leave out smd_correct", self.measure.name()),
+            ));
+        }
         if let Some(a) = self.add {
             if !(a.is_finite() && a >= 0.0) {
                 return Err(DataError::option(
@@ -1189,6 +1212,11 @@ impl AnalysisSpec {
         Ok(EffectOptions {
             add: self.add,
             to: self.to,
+            smd: if self.smd_correct {
+                SmdCorrection::Hedges
+            } else {
+                SmdCorrection::None
+            },
         })
     }
 
@@ -1720,6 +1748,7 @@ mod tests {
             f.ri = Some(0.5);
             f.sd_method = Some(SdRangeMethod::Wan2014);
             f.mean_method = Some(MeanMethod::Luo2018);
+            f.smd_correct = false;
             f.leave_one_out = true;
             f.influence = true;
             f.cumulative = true;

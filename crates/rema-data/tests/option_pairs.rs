@@ -218,6 +218,15 @@ fn settings() -> Vec<Setting> {
             |r, _| converted(r, "sd", "Walter"),
         ),
         setting(
+            "smd_correct = false",
+            &["smd_correct", "measure"],
+            |s| {
+                s.smd_correct = false;
+                needs_measure(s, Measure::Smd);
+            },
+            |r, _| r.notes.iter().any(|n| n.contains("correction not applied")),
+        ),
+        setting(
             "leave_one_out",
             &["leave_one_out"],
             |s| s.leave_one_out = true,

@@ -78,9 +78,13 @@ pub fn document(root: &Path, entry: Entry, case: &Case) -> Result<Value, String>
     }
 }
 
+/// The boolean spec fields that default to true, whose CLI flags take a value.
+const DEFAULT_TRUE: &[&str] = &["smd_correct"];
+
 /// The command-line flags of `rema analyze` (and `rema bias`) for a case's
 /// JSON spec: each key as `--kebab-case`, `true` as a bare flag, `false` and
-/// null omitted, a list comma-joined. The CLI's end-to-end tests run the
+/// null omitted (`false` of a field on by default, `smd_correct`, given as
+/// `--smd-correct false`), a list comma-joined. The CLI's end-to-end tests run the
 /// golden cases through the binary with these.
 ///
 /// ```
@@ -105,6 +109,11 @@ pub fn cli_args(spec: &Value) -> Vec<String> {
             other => other.to_string(),
         };
         match v {
+            // A flag that is on by default takes its value (`--smd-correct false`).
+            Value::Bool(false) if DEFAULT_TRUE.contains(&key.as_str()) => {
+                out.push(flag);
+                out.push("false".to_string());
+            }
             Value::Null | Value::Bool(false) => {}
             Value::Bool(true) => out.push(flag),
             Value::Array(a) => {

@@ -24,10 +24,28 @@
 //! coefficients C(k, j) over the outcomes j it sums is at most 10⁶, else
 //! `chi2`, as metafor.
 //!
-//! metafor's `theta.lim` (the θ at which the test is just significant at
-//! `tes.alpha`) and its random-effects power (a `tau2`) are not computed.
+//! With a heterogeneity `tau2` > 0 (metafor `tes(tau2 = )`, which `tes(res)`
+//! takes from the fitted model), each study's true effect is N(θ, τ²): its
+//! power is the power above averaged over that distribution, which is
+//! closed form, 1 − Φ((c − δᵢ)/sᵢ) + Φ((−c − δᵢ)/sᵢ) (two-sided; greater and
+//! less alike) with sᵢ = √(1 + τ²/vᵢ); metafor integrates it numerically
+//! over θ ± 5τ (`integrate`, relative tolerance ε^¼), which drops at most
+//! 2(1 − Φ(5)) ≈ 6e-7 of the power. The default θ is then the
+//! random-effects mean Σyᵢ/(vᵢ + τ²) / Σ1/(vᵢ + τ²).
+//!
+//! `theta.lim` (metafor's, found by default): the true effect at which the
+//! test of O against E is just significant at `tes.alpha` (default 0.1),
+//! the root of p(θ) − tes.alpha searched from H₀ towards θ, with the test
+//! chosen above; none when p(H₀) is already on the far side of tes.alpha
+//! (for `tes.alternative = "greater"`, p(H₀) ≥ tes.alpha; for `"less"`,
+//! p(H₀) ≤ tes.alpha) or when no sign change is found. For `"two.sided"`
+//! the limits are the `"greater"` and the `"less"` limits at tes.alpha/2.
+//! metafor solves with `uniroot`'s default tolerance (ε^¼ ≈ 1.2e-4); rema
+//! to machine precision.
 
 use statrs::distribution::{Binomial, Discrete, DiscreteCDF};
+
+use crate::roots::brent;
 
 use super::selection::Alternative;
 use crate::dist::{chisq_sf, norm_cdf, norm_quantile, norm_sf};
@@ -63,6 +81,13 @@ pub struct TesOptions {
     /// The alternative of that test (metafor `tes.alternative`, default
     /// greater).
     pub tes_alternative: Alternative,
+    /// The heterogeneity of the true effects the powers average over
+    /// (metafor `tau2`, which `tes(res)` takes from the model); `None` or 0
+    /// for powers at θ itself.
+    pub tau2: Option<f64>,
+    /// The level at which `theta_lim` makes the test just significant
+    /// (metafor `tes.alpha`, default 0.1).
+    pub limit_alpha: f64,
 }
 
 impl Default for TesOptions {
@@ -74,6 +99,8 @@ impl Default for TesOptions {
             theta: None,
             test: None,
             tes_alternative: Alternative::Greater,
+            tau2: None,
+            limit_alpha: 0.1,
         }
     }
 }
@@ -103,6 +130,11 @@ pub struct Tes {
     pub power: Vec<f64>,
     /// Each study's significance (metafor `sig`).
     pub significant: Vec<bool>,
+    /// The true effects at which the test is just significant at
+    /// `limit_alpha` (metafor `theta.lim`): one for `tes_alternative`
+    /// greater or less, the lower and upper for two-sided; `None` where
+    /// there is none.
+    pub theta_lim: Vec<Option<f64>>,
 }
 
 /// The test of excess significance of effects `yi` with sampling variances
@@ -142,32 +174,62 @@ pub fn tes(yi: &[f64], vi: &[f64], opts: &TesOptions) -> Result<Tes> {
             ),
         });
     }
+    if !(opts.limit_alpha > 0.0 && opts.limit_alpha < 1.0) {
+        return Err(Error::InvalidOption {
+            option: "tes_limit_alpha",
+            message: format!(
+                "{} is not a level; give a value between 0 and 1, such as 0.1",
+                opts.limit_alpha
+            ),
+        });
+    }
+    let tau2 = match opts.tau2 {
+        Some(t) if !(t.is_finite() && t >= 0.0) => {
+            return Err(Error::InvalidOption {
+                option: "tes_tau2",
+                message: format!("{t} is not a variance; give a number >= 0"),
+            })
+        }
+        Some(t) => t,
+        None => 0.0,
+    };
     let crit = match opts.alternative {
         Alternative::TwoSided => norm_quantile(1.0 - opts.alpha / 2.0),
         Alternative::Greater => norm_quantile(1.0 - opts.alpha),
         Alternative::Less => norm_quantile(opts.alpha),
     };
     let theta = opts.theta.unwrap_or_else(|| {
-        let sw: f64 = vi.iter().map(|v| 1.0 / v).sum();
-        yi.iter().zip(vi).map(|(y, v)| y / v).sum::<f64>() / sw
+        let sw: f64 = vi.iter().map(|v| 1.0 / (v + tau2)).sum();
+        yi.iter().zip(vi).map(|(y, v)| y / (v + tau2)).sum::<f64>() / sw
     });
-    let mut power = Vec::with_capacity(k);
-    let mut significant = Vec::with_capacity(k);
-    for (y, v) in yi.iter().zip(vi) {
-        let se = v.sqrt();
-        let delta = (theta - opts.h0) / se;
-        let z = (y - opts.h0) / se;
-        power.push(match opts.alternative {
-            Alternative::TwoSided => norm_sf(crit - delta) + norm_cdf(-crit - delta),
-            Alternative::Greater => norm_sf(crit - delta),
-            Alternative::Less => norm_cdf(crit - delta),
-        });
-        significant.push(match opts.alternative {
-            Alternative::TwoSided => z.abs() >= crit,
-            Alternative::Greater => z >= crit,
-            Alternative::Less => z <= crit,
-        });
-    }
+    let powers = |theta: f64| -> Vec<f64> {
+        vi.iter()
+            .map(|v| {
+                let delta = (theta - opts.h0) / v.sqrt();
+                let s = (1.0 + tau2 / v).sqrt();
+                match opts.alternative {
+                    Alternative::TwoSided => {
+                        norm_sf((crit - delta) / s) + norm_cdf((-crit - delta) / s)
+                    }
+                    Alternative::Greater => norm_sf((crit - delta) / s),
+                    Alternative::Less => norm_cdf((crit - delta) / s),
+                }
+            })
+            .collect()
+    };
+    let significant: Vec<bool> = yi
+        .iter()
+        .zip(vi)
+        .map(|(y, v)| {
+            let z = (y - opts.h0) / v.sqrt();
+            match opts.alternative {
+                Alternative::TwoSided => z.abs() >= crit,
+                Alternative::Greater => z >= crit,
+                Alternative::Less => z <= crit,
+            }
+        })
+        .collect();
+    let power = powers(theta);
     let expected: f64 = power.iter().sum();
     let observed = significant.iter().filter(|s| **s).count();
     let outcomes = match opts.tes_alternative {
@@ -176,19 +238,87 @@ pub fn tes(yi: &[f64], vi: &[f64], opts: &TesOptions) -> Result<Tes> {
         Alternative::Less => 0..=observed,
     };
     let test = opts.test.unwrap_or_else(|| {
-        let total: f64 = outcomes.clone().map(|j| binomial_coefficient(k, j)).sum();
+        let total: f64 = outcomes.map(|j| binomial_coefficient(k, j)).sum();
         if total <= 1e6 {
             TesTest::Exact
         } else {
             TesTest::Chi2
         }
     });
+    let (x2, pval) = o_against_e(test, observed, &power, opts.tes_alternative)?;
+    // The θ where the p-value of `alternative` crosses `alpha`, searched
+    // from H0 towards θ (metafor's .tes.lim with uniroot's extendInt).
+    let limit = |alternative: Alternative, alpha: f64| -> Option<f64> {
+        let f = |t: f64| {
+            o_against_e(test, observed, &powers(t), alternative)
+                .map(|(_, p)| p - alpha)
+                .unwrap_or(f64::NAN)
+        };
+        let at_h0 = f(opts.h0);
+        let beyond = match alternative {
+            Alternative::Less => at_h0 <= 0.0,
+            _ => at_h0 >= 0.0,
+        };
+        if beyond || at_h0.is_nan() {
+            return None;
+        }
+        let dir = if theta >= opts.h0 { 1.0 } else { -1.0 };
+        let mut b = theta;
+        let mut step = (theta - opts.h0).abs().max(0.01 * b.abs().max(1e-4));
+        for _ in 0..200 {
+            let fb = f(b);
+            if fb.is_nan() {
+                return None;
+            }
+            if (fb > 0.0) != (at_h0 > 0.0) || fb == 0.0 {
+                return brent(f, opts.h0, b);
+            }
+            b += dir * step;
+            step *= 2.0;
+            if !b.is_finite() {
+                return None;
+            }
+        }
+        None
+    };
+    let theta_lim = match opts.tes_alternative {
+        Alternative::TwoSided => vec![
+            limit(Alternative::Greater, opts.limit_alpha / 2.0),
+            limit(Alternative::Less, opts.limit_alpha / 2.0),
+        ],
+        alt => vec![limit(alt, opts.limit_alpha)],
+    };
+    Ok(Tes {
+        k,
+        observed,
+        expected,
+        ratio: observed as f64 / expected,
+        test,
+        x2,
+        pval,
+        theta,
+        power,
+        significant,
+        theta_lim,
+    })
+}
+
+/// The test of `observed` significant studies against studies of powers
+/// `power`: the chi-square statistic (for `chi2`) and the p-value.
+fn o_against_e(
+    test: TesTest,
+    observed: usize,
+    power: &[f64],
+    alternative: Alternative,
+) -> Result<(Option<f64>, f64)> {
+    let k = power.len();
     let kf = k as f64;
+    let expected: f64 = power.iter().sum();
     let p0 = expected / kf;
-    let (x2, pval) = match test {
+    Ok(match test {
         TesTest::Chi2 => {
             let x2 = (observed as f64 - expected).powi(2) / (kf * p0 * (1.0 - p0));
-            let pval = match opts.tes_alternative {
+            let pval = match alternative {
                 Alternative::TwoSided => chisq_sf(x2, 1.0),
                 alt => {
                     let z = (observed as f64 / kf - p0).signum() * x2.sqrt();
@@ -202,30 +332,19 @@ pub fn tes(yi: &[f64], vi: &[f64], opts: &TesOptions) -> Result<Tes> {
             };
             (Some(x2), pval)
         }
-        TesTest::Binom => (None, binom_test(observed, k, p0, opts.tes_alternative)?),
+        TesTest::Binom => (None, binom_test(observed, k, p0, alternative)?),
         TesTest::Exact => {
-            let dist = poisson_binomial(&power);
-            let pval = match opts.tes_alternative {
+            let dist = poisson_binomial(power);
+            let pval = match alternative {
                 Alternative::TwoSided => {
                     let bound = dist[observed] + f64::EPSILON.sqrt();
                     dist.iter().filter(|p| **p <= bound).sum::<f64>()
                 }
-                _ => outcomes.map(|j| dist[j]).sum(),
+                Alternative::Greater => dist[observed..].iter().sum(),
+                Alternative::Less => dist[..=observed].iter().sum(),
             };
             (None, pval.min(1.0))
         }
-    };
-    Ok(Tes {
-        k,
-        observed,
-        expected,
-        ratio: observed as f64 / expected,
-        test,
-        x2,
-        pval,
-        theta,
-        power,
-        significant,
     })
 }
 

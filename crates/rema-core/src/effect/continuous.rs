@@ -7,6 +7,10 @@
 //!   sᵢ² = ((n₁ᵢ−1)sd₁ᵢ² + (n₂ᵢ−1)sd₂ᵢ²)/mᵢ, mᵢ = n₁ᵢ + n₂ᵢ − 2, and the exact
 //!   bias correction c(m) = Γ(m/2) / (√(m/2) Γ((m−1)/2)) (Hedges 1981);
 //!   vᵢ = 1/n₁ᵢ + 1/n₂ᵢ + yᵢ²/(2(n₁ᵢ + n₂ᵢ)) (Hedges & Olkin 1985, metafor's default);
+//!   with [`SmdCorrection::None`] (metafor 4.x `correct = FALSE`) c(m) = 1:
+//!   Cohen's d, yᵢ = dᵢ = (m₁ᵢ − m₂ᵢ)/sᵢ and vᵢ = 1/n₁ᵢ + 1/n₂ᵢ + dᵢ²/(2(n₁ᵢ + n₂ᵢ))
+//!   (metafor's `.cmicalc(mi, correct = FALSE)` returns 1 and the `LS`
+//!   variance is taken at yᵢ = dᵢ);
 //! - SMD1: Glass's Δ, standardised by group 2's SD: yᵢ = c(n₂ᵢ−1)(m₁ᵢ − m₂ᵢ)/sd₂ᵢ,
 //!   vᵢ = 1/n₁ᵢ + 1/n₂ᵢ + yᵢ²/(2n₂ᵢ) (Glass 1976);
 //! - SMDH: heteroscedastic SMD, standardised by sᵢ = √((sd₁ᵢ² + sd₂ᵢ²)/2):
@@ -21,7 +25,7 @@
 //!   yᵢ = ln(sd₁ᵢ/m₁ᵢ) + 1/(2(n₁ᵢ−1)) − ln(sd₂ᵢ/m₂ᵢ) − 1/(2(n₂ᵢ−1)),
 //!   vᵢ = 1/(2(n₁ᵢ−1)) + sd₁ᵢ²/(n₁ᵢm₁ᵢ²) + 1/(2(n₂ᵢ−1)) + sd₂ᵢ²/(n₂ᵢm₂ᵢ²) (Nakagawa et al. 2015).
 
-use super::{check, ContinuousStudy, EffectSizes};
+use super::{check, ContinuousStudy, EffectSizes, SmdCorrection};
 use crate::error::Result;
 use crate::measure::Measure;
 use statrs::function::gamma::ln_gamma;
@@ -42,7 +46,11 @@ pub fn hedges_correction(m: f64) -> f64 {
     (ln_gamma(m / 2.0) - (m / 2.0).sqrt().ln() - ln_gamma((m - 1.0) / 2.0)).exp()
 }
 
-pub(super) fn compute(measure: Measure, studies: &[ContinuousStudy]) -> Result<EffectSizes> {
+pub(super) fn compute(
+    measure: Measure,
+    studies: &[ContinuousStudy],
+    correction: SmdCorrection,
+) -> Result<EffectSizes> {
     const SD: &str = "an SD must be a finite number > 0";
     const N: &str = "a group size must be a finite number >= 1";
     let mut yi = Vec::with_capacity(studies.len());
@@ -56,6 +64,20 @@ pub(super) fn compute(measure: Measure, studies: &[ContinuousStudy]) -> Result<E
         check(i, "n2i", s.n2, s.n2 >= 1.0, N)?;
         let (y, v) = match measure {
             Measure::Md => (s.m1 - s.m2, s.sd1 * s.sd1 / s.n1 + s.sd2 * s.sd2 / s.n2),
+            Measure::Smd if correction == SmdCorrection::None => {
+                let m = s.n1 + s.n2 - 2.0;
+                check(
+                    i,
+                    "n1i",
+                    s.n1 + s.n2,
+                    m > 0.0,
+                    "SMD needs n1i + n2i >= 3 for the pooled SD",
+                )?;
+                let (v1, v2) = (s.sd1 * s.sd1, s.sd2 * s.sd2);
+                let sp = (((s.n1 - 1.0) * v1 + (s.n2 - 1.0) * v2) / m).sqrt();
+                let d = (s.m1 - s.m2) / sp;
+                (d, 1.0 / s.n1 + 1.0 / s.n2 + d * d / (2.0 * (s.n1 + s.n2)))
+            }
             Measure::Smd | Measure::Smdh => {
                 let m = s.n1 + s.n2 - 2.0;
                 let allowed = if measure == Measure::Smd {
@@ -123,7 +145,14 @@ pub(super) fn compute(measure: Measure, studies: &[ContinuousStudy]) -> Result<E
         vi.push(v);
     }
     let ni = studies.iter().map(|s| s.n1 + s.n2).collect();
-    Ok(EffectSizes::plain(measure, yi, vi, ni))
+    let mut out = EffectSizes::plain(measure, yi, vi, ni);
+    if measure == Measure::Smd && correction == SmdCorrection::None {
+        out.notes.push(
+            "Hedges' small-sample correction not applied: SMD is Cohen's d (metafor escalc(measure = \"SMD\", correct = FALSE))"
+                .to_string(),
+        );
+    }
+    Ok(out)
 }
 
 /// The terms 1/(2(n₁ᵢ−1)) and 1/(2(n₂ᵢ−1)) of VR and CVR, which need groups
@@ -133,4 +162,69 @@ fn small_sample_terms(i: usize, s: &ContinuousStudy) -> Result<(f64, f64)> {
     check(i, "n1i", s.n1, s.n1 >= 2.0, N2)?;
     check(i, "n2i", s.n2, s.n2 >= 2.0, N2)?;
     Ok((0.5 / (s.n1 - 1.0), 0.5 / (s.n2 - 1.0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::effect::{compute, ContinuousStudy, EffectOptions, SmdCorrection, StudyData};
+    use crate::error::Error;
+    use crate::measure::Measure;
+
+    const UNCORRECTED: EffectOptions = EffectOptions {
+        add: None,
+        to: crate::effect::AddTo::OnlyZero,
+        smd: SmdCorrection::None,
+    };
+
+    fn one(n1: f64, n2: f64) -> StudyData {
+        StudyData::Continuous(vec![ContinuousStudy {
+            m1: 10.0,
+            sd1: 2.0,
+            n1,
+            m2: 9.0,
+            sd2: 2.5,
+            n2,
+        }])
+    }
+
+    #[test]
+    fn uncorrected_smd_is_hedges_g_divided_by_the_correction() {
+        let g = compute(Measure::Smd, &one(20.0, 25.0), &EffectOptions::default()).unwrap();
+        let d = compute(Measure::Smd, &one(20.0, 25.0), &UNCORRECTED).unwrap();
+        let c = super::hedges_correction(43.0);
+        assert!((d.yi[0] - g.yi[0] / c).abs() < 1e-14);
+        assert!(g.notes.is_empty() && d.notes.len() == 1);
+    }
+
+    #[test]
+    fn uncorrected_smd_needs_three_participants_not_four() {
+        assert!(compute(Measure::Smd, &one(2.0, 1.0), &UNCORRECTED).is_ok());
+        let err = compute(Measure::Smd, &one(1.0, 1.0), &UNCORRECTED).unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidValue { column: "n1i", .. }),
+            "{err:?}"
+        );
+        let err = compute(Measure::Smd, &one(2.0, 1.0), &EffectOptions::default()).unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidValue { column: "n1i", .. }),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn other_measures_refuse_the_uncorrected_smd() {
+        for m in [Measure::Smdh, Measure::Smd1, Measure::Md] {
+            let err = compute(m, &one(20.0, 25.0), &UNCORRECTED).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    Error::InvalidOption {
+                        option: "smd_correct",
+                        ..
+                    }
+                ),
+                "{m}: {err:?}"
+            );
+        }
+    }
 }

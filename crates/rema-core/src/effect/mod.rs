@@ -394,6 +394,33 @@ pub(crate) fn corrected_effects<T>(
     }
 }
 
+/// Whether the standardised mean difference `SMD` carries Hedges' exact
+/// small-sample correction c(m) (metafor 4.x `escalc(correct = TRUE)`, the
+/// default) or is Cohen's d, uncorrected (`correct = FALSE`).
+///
+/// ```
+/// use rema_core::{effect::ContinuousStudy, effect_sizes, EffectOptions, Measure, SmdCorrection, StudyData};
+/// # fn main() -> rema_core::Result<()> {
+/// let s = ContinuousStudy { m1: 10.0, sd1: 2.0, n1: 20.0, m2: 9.0, sd2: 2.5, n2: 25.0 };
+/// let opts = EffectOptions { smd: SmdCorrection::None, ..EffectOptions::default() };
+/// let es = effect_sizes(Measure::Smd, &StudyData::Continuous(vec![s]), &opts)?;
+/// // d = 1 / sqrt((19 * 4 + 24 * 6.25) / 43), v = 1/20 + 1/25 + d^2 / 90
+/// let d = 1.0 / ((19.0 * 4.0 + 24.0 * 6.25) / 43.0_f64).sqrt();
+/// assert!((es.yi[0] - d).abs() < 1e-12);
+/// assert!((es.vi[0] - (0.05 + 0.04 + d * d / 90.0)).abs() < 1e-12);
+/// assert!(es.notes[0].contains("not applied"));
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SmdCorrection {
+    /// Hedges' g: d multiplied by c(m) (metafor's default, `correct = TRUE`).
+    #[default]
+    Hedges,
+    /// Cohen's d, without the correction (metafor `correct = FALSE`).
+    None,
+}
+
 /// Options of the effect-size computation.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct EffectOptions {
@@ -402,6 +429,9 @@ pub struct EffectOptions {
     pub add: Option<f64>,
     /// To which studies it is added (metafor `to`).
     pub to: AddTo,
+    /// The small-sample correction of `SMD` (metafor `correct`); any other
+    /// measure refuses [`SmdCorrection::None`].
+    pub smd: SmdCorrection,
 }
 
 /// Effect sizes on the analysis scale, with what was done to get them.
@@ -485,9 +515,17 @@ pub fn compute(measure: Measure, data: &StudyData, opts: &EffectOptions) -> Resu
             message: format!("{add} must be a finite number >= 0"),
         });
     }
+    if opts.smd == SmdCorrection::None && measure != Measure::Smd {
+        return Err(Error::InvalidOption {
+            option: "smd_correct",
+            message: format!(
+                "leaving out the small-sample correction (metafor correct = FALSE) is available for measure SMD only, not {measure}; leave out smd_correct"
+            ),
+        });
+    }
     let mut out = match data {
         StudyData::Binary(s) => binary::compute(measure, s, add, opts.to)?,
-        StudyData::Continuous(s) => continuous::compute(measure, s)?,
+        StudyData::Continuous(s) => continuous::compute(measure, s, opts.smd)?,
         StudyData::PrePost(s) => prepost::compute(measure, s)?,
         StudyData::Proportion(s) => proportion::compute(measure, s, add, opts.to)?,
         StudyData::Generic(s) => generic(s)?,

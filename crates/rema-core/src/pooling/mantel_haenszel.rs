@@ -237,7 +237,11 @@ impl Pooling<MhMethod> {
 /// The escalc effects of the tables, as metafor computes them for Q.
 impl TableEffects for MhMethod {
     fn effects(&self, tables: Vec<BinaryStudy>, add: f64, to: AddTo) -> Result<EffectSizes> {
-        let options = EffectOptions { add: Some(add), to };
+        let options = EffectOptions {
+            add: Some(add),
+            to,
+            ..EffectOptions::default()
+        };
         crate::effect::compute(self.measure, &StudyData::Binary(tables), &options)
     }
 

@@ -209,6 +209,19 @@ fn extended(s: &mut String, r: &BiasResult) {
             t.x2.map_or(String::new(), |x| format!(" X^2 = {x:.4}")),
             p_fmt(t.pval)
         );
+        let lim: Vec<String> = t
+            .theta_lim
+            .iter()
+            .map(|l| l.map_or("none".to_string(), |v| format!("{v:.4}")))
+            .collect();
+        if !lim.is_empty() {
+            let _ = writeln!(
+                s,
+                "  limit estimate (theta_lim, where p = {}): {}",
+                r.options.tes_limit_alpha,
+                lim.join(", ")
+            );
+        }
     }
     if let Some(m) = &r.selmodel {
         let _ = writeln!(
