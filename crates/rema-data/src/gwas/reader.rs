@@ -448,6 +448,16 @@ fn next_block(reader: &mut impl BufRead) -> std::io::Result<Option<Vec<u8>>> {
     Ok(Some(block))
 }
 
+/// How a used row was harmonised against its marker's reference row.
+#[derive(Default)]
+struct Tally {
+    swapped: bool,
+    strand_flipped: bool,
+    palindromic_same: bool,
+    palindromic_flipped: bool,
+    palindromic_unchecked: bool,
+}
+
 /// The state the merge keeps while a cohort is read.
 struct Merge<'m> {
     markers: &'m mut Markers,
@@ -480,6 +490,9 @@ impl Merge<'_> {
             freq,
             ..
         } = row;
+        // What this row adds to the log once it is used (after the
+        // duplicate check).
+        let mut tally = Tally::default();
         let id = match self.markers.lookup(name, hash) {
             Lookup::Known(id) => {
                 if let Some(c) = &alleles {
@@ -490,7 +503,7 @@ impl Merge<'_> {
                     }
                     if c.is_palindromic() {
                         match self.palindromic {
-                            Palindromic::Keep => self.log.palindromic_unchecked += 1,
+                            Palindromic::Keep => tally.palindromic_unchecked = true,
                             Palindromic::Drop => {
                                 self.drop_row(Drop::Palindromic, line, name);
                                 return Ok(());
@@ -512,19 +525,15 @@ impl Merge<'_> {
                                     // The other strand: this row's first
                                     // allele is the reference's second.
                                     y = -y;
-                                    self.log.palindromic_flipped += 1;
+                                    tally.palindromic_flipped = true;
                                 } else {
-                                    self.log.palindromic_same += 1;
+                                    tally.palindromic_same = true;
                                 }
                             }
                         }
                     } else {
-                        if c.complemented != self.markers.complemented(id) {
-                            self.log.strand_flipped += 1;
-                        }
-                        if c.swapped != self.markers.reference_swapped(id) {
-                            self.log.swapped += 1;
-                        }
+                        tally.strand_flipped = c.complemented != self.markers.complemented(id);
+                        tally.swapped = c.swapped != self.markers.reference_swapped(id);
                     }
                 }
                 id
@@ -575,6 +584,12 @@ impl Merge<'_> {
         self.data.y[id] = y;
         self.data.v[id] = v;
         self.log.used += 1;
+        let l = &mut self.log;
+        l.swapped += u64::from(tally.swapped);
+        l.strand_flipped += u64::from(tally.strand_flipped);
+        l.palindromic_same += u64::from(tally.palindromic_same);
+        l.palindromic_flipped += u64::from(tally.palindromic_flipped);
+        l.palindromic_unchecked += u64::from(tally.palindromic_unchecked);
         self.chi2.push(match self.scheme {
             Scheme::StdErr => y * y * (1.0 / v),
             Scheme::SampleSize => y * y,
