@@ -645,3 +645,74 @@ fn fuzz_entries_survive_mutated_seeds() {
         }
     }
 }
+
+/// Every pair of GWAS options is honoured or refused, never one silently
+/// dropped (the `rema gwas` rows of docs/ERRORS.md): the refused pairs are
+/// exactly these.
+#[test]
+fn gwas_option_pairs_are_honoured_or_refused() {
+    let dir = tempdir("pairs");
+    let p = dir.join("c.txt");
+    std::fs::write(
+        &p,
+        "MARKER ALLELE1 ALLELE2 EFFECT STDERR PVALUE N FREQ\nrs1 A G 0.1 0.1 0.3 100 0.2\n",
+    )
+    .unwrap();
+    type Set = (&'static str, fn(&mut GwasConfig));
+    let settings: [Set; 9] = [
+        ("scheme = SAMPLESIZE", |c| c.scheme = Scheme::SampleSize),
+        ("heterogeneity", |c| c.heterogeneity = true),
+        ("random", |c| c.random = vec![Method::Dl]),
+        ("palindromic = keep", |c| c.palindromic = Palindromic::Keep),
+        ("palindromic_maf", |c| c.palindromic_maf = 0.3),
+        ("precision", |c| c.effect_precision = 6),
+        // These two are SAMPLESIZE's, so they set it.
+        ("min_weight", |c| {
+            c.scheme = Scheme::SampleSize;
+            c.min_weight = 50.0
+        }),
+        ("default_weight", |c| {
+            c.scheme = Scheme::SampleSize;
+            c.cohorts[0].default_weight = 2.0
+        }),
+        ("genomic_control", |c| {
+            c.cohorts[0].genomic_control = GenomicControl::Fixed(1.2)
+        }),
+    ];
+    let base = || GwasConfig {
+        scheme: Scheme::StdErr,
+        cohorts: vec![Cohort::new(&p)],
+        ..GwasConfig::default()
+    };
+    let mut refused = Vec::new();
+    for (i, a) in settings.iter().enumerate() {
+        for b in &settings[i..] {
+            let mut c = base();
+            (a.1)(&mut c);
+            (b.1)(&mut c);
+            match c.check() {
+                Err(e) => {
+                    assert!(matches!(e, GwasError::Option { .. }), "{e}");
+                    refused.push(format!("{} + {}", a.0, b.0));
+                }
+                // A pair that is not refused runs.
+                Ok(()) => {
+                    let g = Gwas::read(c).unwrap();
+                    assert_eq!(g.write(&mut Vec::new()).unwrap().written, 1);
+                }
+            }
+        }
+    }
+    assert_eq!(
+        refused,
+        [
+            "scheme = SAMPLESIZE + random",
+            "scheme = SAMPLESIZE + precision",
+            "random + min_weight",
+            "random + default_weight",
+            "palindromic = keep + palindromic_maf",
+            "precision + min_weight",
+            "precision + default_weight",
+        ]
+    );
+}

@@ -67,6 +67,26 @@ impl GwasConfig {
                 message: "the threshold is used only with --palindromic frequency".into(),
             });
         }
+        if self.scheme == Scheme::SampleSize
+            && (self.effect_precision != 4 || self.stderr_precision != 4)
+        {
+            return Err(GwasError::Option {
+                option: "EFFECT_PRINT_PRECISION",
+                message: "SCHEME SAMPLESIZE prints Weight and Zscore with METAL's fixed 2 and 3 decimals; the print precisions apply to SCHEME STDERR".into(),
+            });
+        }
+        if self.scheme == Scheme::StdErr && self.min_weight != 1.0 {
+            return Err(GwasError::Option {
+                option: "MINWEIGHT",
+                message: "MINWEIGHT applies to SCHEME SAMPLESIZE (METAL ignores it under STDERR); remove it".into(),
+            });
+        }
+        if self.scheme == Scheme::StdErr && self.cohorts.iter().any(|c| c.default_weight != 1.0) {
+            return Err(GwasError::Option {
+                option: "DEFAULTWEIGHT",
+                message: "DEFAULTWEIGHT applies to SCHEME SAMPLESIZE (METAL ignores it under STDERR); remove it".into(),
+            });
+        }
         for m in &self.random {
             if !matches!(m, rema_core::Method::Dl | rema_core::Method::Reml) {
                 return Err(GwasError::Option {
