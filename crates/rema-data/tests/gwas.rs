@@ -503,6 +503,7 @@ fn bad_input_is_a_located_error() {
         std::fs::write(&p, text).unwrap();
         p
     };
+    let mut messages: Vec<String> = Vec::new();
     let stderr = |p: PathBuf| GwasConfig {
         scheme: Scheme::StdErr,
         cohorts: vec![Cohort::new(p)],
@@ -521,6 +522,7 @@ fn bad_input_is_a_located_error() {
     assert!(e
         .to_string()
         .starts_with(&format!("{} line 3, column `EFFECT`", p.display())));
+    messages.push(e.to_string());
     // A missing column lists the header and the command that names it.
     let p = write(
         "nose.txt",
@@ -535,17 +537,20 @@ fn bad_input_is_a_located_error() {
         e.to_string().contains("STDERR in the script or --stderr"),
         "{e}"
     );
+    messages.push(e.to_string());
     // Random effects under SAMPLESIZE are refused, not ignored.
     let mut cfg = stderr(dir.join("nose.txt"));
     cfg.scheme = Scheme::SampleSize;
     cfg.random = vec![Method::Dl];
+    let e = Gwas::read(cfg).err().unwrap();
     assert!(matches!(
-        Gwas::read(cfg),
-        Err(GwasError::Option {
+        e,
+        GwasError::Option {
             option: "random",
             ..
-        })
+        }
     ));
+    messages.push(e.to_string());
     // A frequency outside [0, 1].
     let p = write(
         "freq.txt",
@@ -553,6 +558,36 @@ fn bad_input_is_a_located_error() {
     );
     let e = Gwas::read(stderr(p)).err().unwrap();
     assert!(matches!(&e, GwasError::BadFrequency { line: 2, .. }), "{e}");
+    messages.push(e.to_string());
+    // A compressed file.
+    let p = dir.join("gz.txt");
+    std::fs::write(&p, [0x1f, 0x8b, 8, 0, 0, 0]).unwrap();
+    let e = Gwas::read(stderr(p)).err().unwrap();
+    assert!(matches!(&e, GwasError::Compressed { .. }), "{e}");
+    messages.push(e.to_string());
+    // A script command rema does not run.
+    let e = rema_data::gwas::parse_script(
+        "SCHEME STDERR\nAVERAGEFREQ ON\n",
+        "metal.txt",
+        Path::new("."),
+    )
+    .unwrap_err();
+    messages.push(e.to_string());
+    // docs/ERRORS.md quotes each message (DIR for the test's folder).
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/ERRORS.md"))
+            .unwrap();
+    let dir_text = dir.display().to_string();
+    let missing: Vec<String> = messages
+        .iter()
+        .map(|m| m.replace(&dir_text, "DIR"))
+        .filter(|m| !doc.contains(m.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/ERRORS.md lacks:\n{}",
+        missing.join("\n")
+    );
     // The fuzz entry reports the same errors without a file.
     let c = Cohort::new("x");
     assert!(parse_cohort_bytes(
