@@ -58,17 +58,20 @@ impl Markers {
         self.name_end.len()
     }
 
-    pub(crate) fn name(&self, id: u32) -> &str {
+    fn name_bytes(&self, id: u32) -> &[u8] {
         let id = id as usize;
         let start = if id == 0 {
             0
         } else {
             self.name_end[id - 1] as usize
         };
-        let bytes = &self.names[start..self.name_end[id] as usize];
+        &self.names[start..self.name_end[id] as usize]
+    }
+
+    pub(crate) fn name(&self, id: u32) -> &str {
         // Names are inserted from `&str`, so the arena is UTF-8 at every
         // boundary; an empty name is the fallback that cannot happen.
-        std::str::from_utf8(bytes).unwrap_or("")
+        std::str::from_utf8(self.name_bytes(id)).unwrap_or("")
     }
 
     /// The canonical alleles of the reference row (empty when the cohorts
@@ -102,7 +105,7 @@ impl Markers {
         let mut slots = vec![EMPTY; capacity];
         let mask = capacity - 1;
         for id in 0..self.len() as u32 {
-            let mut i = hash_name(self.name(id).as_bytes()) as usize & mask;
+            let mut i = hash_name(self.name_bytes(id)) as usize & mask;
             while slots[i] != EMPTY {
                 i = (i + 1) & mask;
             }
@@ -122,7 +125,7 @@ impl Markers {
             if id == EMPTY {
                 return Lookup::New { slot: i };
             }
-            if self.name(id) == name {
+            if self.name_bytes(id) == name.as_bytes() {
                 return Lookup::Known(id);
             }
             i = (i + 1) & mask;
