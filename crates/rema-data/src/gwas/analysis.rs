@@ -325,9 +325,11 @@ fn lines(
         for (j, &m) in config.random.iter().enumerate() {
             match random_effects(&fit.yi, &fit.vi, m) {
                 Some((tau2, est, se)) => {
+                    out.push('\t');
+                    fmt_g(&mut out, tau2, 6);
                     let _ = write!(
                         out,
-                        "\t{tau2:.6e}\t{:.*}\t{:.*}\t",
+                        "\t{:.*}\t{:.*}\t",
                         config.effect_precision, est, config.stderr_precision, se
                     );
                     fmt_p(&mut out, est / se);
