@@ -214,8 +214,11 @@ fn build_metal(src: &Path) -> Result<PathBuf> {
     Ok(bin)
 }
 
+/// A table's header and its rows by marker.
+type Table = (Vec<String>, HashMap<String, Vec<String>>);
+
 /// Reads a METAL-format table into marker → fields.
-fn read_table(path: &Path) -> Result<(Vec<String>, HashMap<String, Vec<String>>)> {
+fn read_table(path: &Path) -> Result<Table> {
     let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let mut lines = text.lines();
     let header: Vec<String> = lines

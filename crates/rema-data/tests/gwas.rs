@@ -88,6 +88,7 @@ fn generate(dir: &Path) -> (Vec<PathBuf>, Truth) {
     let mut used = vec![Vec::new(); M];
     let mut planted = vec![Planted::default(); C];
     let mut paths = Vec::new();
+    #[allow(clippy::needless_range_loop)]
     for c in 0..C {
         let mut text = String::from("SNP\tA1\tA2\tEAF\tBETA\tSE\n");
         let p = &mut planted[c];
