@@ -18,12 +18,16 @@
 //! - `bench-compare [--quick] [--keep] [--r-large] [--no-r]`: rema's permutation test and
 //!   bootstrap against R metafor per iteration, side by side on the same
 //!   generated data (see `bench_compare.rs`, docs/PERFORMANCE.md).
+//! - `bench-gwas [--cohorts 20] [--snps 1000000] [--metal BIN | --metal-src DIR] [--keep]`:
+//!   `rema gwas` against METAL on a generated GWAS, wall time and peak memory
+//!   (see `bench_gwas.rs`); `gwas-data DIR` writes the data only.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 mod bench_compare;
 mod bench_gosh;
+mod bench_gwas;
 mod tidy;
 
 use anyhow::{bail, Context, Result};
@@ -45,6 +49,8 @@ fn main() -> Result<()> {
         Some("verify") => verify(),
         Some("bench-compare") => bench_compare::bench_compare(&root(), &args[1..]),
         Some("bench-loop") => bench_compare::bench_loop(&args[1..]),
+        Some("bench-gwas") => bench_gwas::bench_gwas(&root(), &args[1..]),
+        Some("gwas-data") => bench_gwas::gwas_data(&args[1..]),
         Some("tidy") => {
             let problems = tidy::problems(&root());
             for p in &problems {
@@ -58,7 +64,7 @@ fn main() -> Result<()> {
             }
         }
         _ => {
-            eprintln!("usage: cargo xtask <verify | goldens [--check] [suite...] | check-goldens | tidy | bench-compare [--quick] [--keep] [--r-large] [--no-r]>");
+            eprintln!("usage: cargo xtask <verify | goldens [--check] [suite...] | check-goldens | tidy | bench-compare [--quick] [--keep] [--r-large] [--no-r] | bench-gwas [...] | gwas-data DIR>");
             std::process::exit(2);
         }
     }

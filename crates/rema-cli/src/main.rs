@@ -11,6 +11,7 @@ mod figure;
 mod forest;
 mod funnel;
 mod gosh;
+mod gwas;
 mod import;
 mod model_args;
 mod plot;
@@ -47,6 +48,7 @@ enum Command {
     Forest(forest::ForestArgs),
     Funnel(funnel::FunnelArgs),
     Gosh(gosh::GoshArgs),
+    Gwas(gwas::GwasArgs),
     Plot(plot::PlotArgs),
     Import(import::ImportArgs),
     Reproduce(reproduce::ReproduceArgs),
@@ -63,6 +65,7 @@ fn main() -> ExitCode {
         Command::Forest(args) => forest::run(&args),
         Command::Funnel(args) => funnel::run(&args),
         Command::Gosh(args) => gosh::run(&args),
+        Command::Gwas(args) => gwas::run(&args),
         Command::Plot(args) => plot::run(&args),
         Command::Import(args) => import::run(&args),
         Command::Reproduce(args) => reproduce::run(&args),

@@ -22,6 +22,7 @@ pub mod describe;
 pub mod error;
 pub mod formula;
 mod glmm;
+pub mod gwas;
 pub mod moderators;
 mod multilevel;
 pub mod plan;

@@ -1,0 +1,24 @@
+# Sample-size weighted z-scores (METAL's default scheme), genomic control on
+# the second cohort only
+SCHEME SAMPLESIZE
+SEPARATOR TAB
+MARKER SNP
+ALLELE A1 A2
+EFFECT BETA
+PVALUE P
+WEIGHT N
+PROCESS cohort1.tsv
+SEPARATOR WHITESPACE
+GENOMICCONTROL ON
+PROCESS cohort2.txt
+GENOMICCONTROL OFF
+SEPARATOR COMMAS
+MARKER MarkerName
+ALLELE EA NEA
+EFFECT beta
+PVALUE pval
+WEIGHT n
+PROCESS cohort3.csv
+OUTFILE metal/samplesize .tbl
+ANALYZE HETEROGENEITY
+QUIT
