@@ -18,10 +18,14 @@
 //! - `bench-compare [--quick] [--keep] [--r-large] [--no-r]`: rema's permutation test and
 //!   bootstrap against R metafor per iteration, side by side on the same
 //!   generated data (see `bench_compare.rs`, docs/PERFORMANCE.md).
+//! - `bench-batch [--analyses N] [--skip-pymare] [--skip-1e7]`: `rema batch` and
+//!   rema-core's batch API against PyMARE on 10^6 analyses × 10 studies, and
+//!   10^7 analyses (see `bench_batch.rs`, docs/PERFORMANCE.md).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod bench_batch;
 mod bench_compare;
 mod bench_gosh;
 mod tidy;
@@ -44,6 +48,7 @@ fn main() -> Result<()> {
         Some("check-goldens") => check_goldens().map(|_| ()),
         Some("verify") => verify(),
         Some("bench-compare") => bench_compare::bench_compare(&root(), &args[1..]),
+        Some("bench-batch") => bench_batch::bench_batch(&root(), &args[1..]),
         Some("bench-loop") => bench_compare::bench_loop(&args[1..]),
         Some("tidy") => {
             let problems = tidy::problems(&root());
@@ -58,7 +63,7 @@ fn main() -> Result<()> {
             }
         }
         _ => {
-            eprintln!("usage: cargo xtask <verify | goldens [--check] [suite...] | check-goldens | tidy | bench-compare [--quick] [--keep] [--r-large] [--no-r]>");
+            eprintln!("usage: cargo xtask <verify | goldens [--check] [suite...] | check-goldens | tidy | bench-compare [--quick] [--keep] [--r-large] [--no-r] | bench-batch [--analyses N] [--skip-pymare] [--skip-1e7]>");
             std::process::exit(2);
         }
     }

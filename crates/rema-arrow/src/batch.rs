@@ -20,7 +20,7 @@
 //! error naming file, row, column and group.
 
 use std::collections::HashSet;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 use std::path::Path;
 
 use rema_core::batch::{pool_batch, BatchOptions, BatchRow, BatchStatus};
@@ -196,7 +196,7 @@ fn drive(
             ..Pending::default()
         },
         current: None,
-        seen: HashSet::new(),
+        seen: Seen::default(),
         summary: BatchSummary::default(),
         names: output_names(spec),
     };
@@ -222,15 +222,57 @@ struct State<'a> {
     generic_sei: Option<bool>,
     pending: Pending,
     current: Option<Current>,
-    seen: HashSet<u64>,
+    seen: Seen,
     summary: BatchSummary,
     names: Vec<String>,
 }
 
+/// A fast 64-bit hash of a key (FxHash's multiply-rotate; the seen-set
+/// only needs to tell keys apart, and a collision, about 1 in 10^7 for
+/// 10^6 groups, would refuse the file, never change a number).
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for c in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..c.len()].copy_from_slice(c);
+            self.write_u64(u64::from_le_bytes(b));
+        }
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// The set of closed groups' key hashes; the hashes are already mixed.
+#[derive(Default)]
+struct Identity(u64);
+
+impl Hasher for Identity {
+    fn write(&mut self, _: &[u8]) {}
+    fn write_u64(&mut self, x: u64) {
+        self.0 = x;
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type Seen = HashSet<u64, std::hash::BuildHasherDefault<Identity>>;
+
 fn key_hash(k: &[KeyValue]) -> u64 {
-    let mut h = DefaultHasher::new();
+    let mut h = KeyHasher::default();
     k.hash(&mut h);
-    h.finish()
+    // A final avalanche so the table's low bits are mixed.
+    let mut z = h.finish();
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 impl State<'_> {
@@ -264,7 +306,11 @@ impl State<'_> {
                 }
                 self.current = Some(Current {
                     key,
-                    raw: vec![Vec::new(); self.values.len()],
+                    raw: if self.generic_sei.is_some() {
+                        Vec::new()
+                    } else {
+                        vec![Vec::new(); self.values.len()]
+                    },
                     lines: Vec::new(),
                     dropped: 0,
                     start: self.pending.y.len(),
