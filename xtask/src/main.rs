@@ -21,10 +21,14 @@
 //! - `bench-gwas [--cohorts 20] [--snps 1000000] [--metal BIN | --metal-src DIR] [--keep]`:
 //!   `rema gwas` against METAL on a generated GWAS, wall time and peak memory
 //!   (see `bench_gwas.rs`); `gwas-data DIR` writes the data only.
+//! - `bench-batch [--analyses N] [--skip-pymare] [--skip-1e7]`: `rema batch` and
+//!   rema-core's batch API against PyMARE on 10^6 analyses × 10 studies, and
+//!   10^7 analyses (see `bench_batch.rs`, docs/PERFORMANCE.md).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod bench_batch;
 mod bench_compare;
 mod bench_gosh;
 mod bench_gwas;
@@ -48,6 +52,7 @@ fn main() -> Result<()> {
         Some("check-goldens") => check_goldens().map(|_| ()),
         Some("verify") => verify(),
         Some("bench-compare") => bench_compare::bench_compare(&root(), &args[1..]),
+        Some("bench-batch") => bench_batch::bench_batch(&root(), &args[1..]),
         Some("bench-loop") => bench_compare::bench_loop(&args[1..]),
         Some("bench-gwas") => bench_gwas::bench_gwas(&root(), &args[1..]),
         Some("gwas-data") => bench_gwas::gwas_data(&args[1..]),
@@ -64,7 +69,7 @@ fn main() -> Result<()> {
             }
         }
         _ => {
-            eprintln!("usage: cargo xtask <verify | goldens [--check] [suite...] | check-goldens | tidy | bench-compare [--quick] [--keep] [--r-large] [--no-r] | bench-gwas [...] | gwas-data DIR>");
+            eprintln!("usage: cargo xtask <verify | goldens [--check] [suite...] | check-goldens | tidy | bench-compare [--quick] [--keep] [--r-large] [--no-r] | bench-gwas [...] | gwas-data DIR | bench-batch [--analyses N] [--skip-pymare] [--skip-1e7]>");
             std::process::exit(2);
         }
     }

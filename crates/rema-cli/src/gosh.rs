@@ -2,7 +2,6 @@
 //! study summary and its figure.
 
 use std::fmt::Write as _;
-use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
@@ -27,7 +26,8 @@ use crate::progress;
 /// and the same output at any number of threads (RAYON_NUM_THREADS).
 ///
 /// Writes to --out DIR:
-///   gosh.csv          one row per subset: subset, k, estimate, QE, I2, H2,
+///   gosh.csv          one row per subset (gosh.parquet with --format parquet):
+///                     subset, k, estimate, QE, I2, H2,
 ///                     tau2 (empty where the fit failed), studies (1-based,
 ///                     separated by spaces), in metafor's order
 ///   gosh_studies.csv  per study: the mean estimate and I^2 of the subsets
@@ -69,6 +69,11 @@ pub struct GoshArgs {
     /// Title printed above the figure.
     #[arg(long)]
     pub title: Option<String>,
+    /// The table of fits as csv (gosh.csv) or parquet (gosh.parquet: the
+    /// same columns; subset and k as int64, the numbers float64 with null
+    /// where the fit failed, studies as text).
+    #[arg(long, default_value = "csv")]
+    pub format: rema_arrow::output::OutputFormat,
 }
 
 fn usage(message: String) -> CliError {
@@ -162,10 +167,20 @@ pub fn run(args: &GoshArgs) -> Result<(), CliError> {
     let which = subsets(args, k, seed)?;
     std::fs::create_dir_all(&args.out).map_err(|e| io(&args.out, e))?;
 
-    let csv_path = args.out.join("gosh.csv");
-    let file = std::fs::File::create(&csv_path).map_err(|e| io(&csv_path, e))?;
-    let mut csv = BufWriter::new(file);
-    writeln!(csv, "subset,k,estimate,QE,I2,H2,tau2,studies").map_err(|e| io(&csv_path, e))?;
+    let parquet = args.format == rema_arrow::output::OutputFormat::Parquet;
+    let csv_path = args
+        .out
+        .join(if parquet { "gosh.parquet" } else { "gosh.csv" });
+    let mut table =
+        rema_arrow::output::create(Some(&csv_path), args.format).map_err(|e| CliError {
+            message: e.to_string(),
+            code: exit::DATA,
+        })?;
+    let names: Vec<String> = [
+        "subset", "k", "estimate", "QE", "I2", "H2", "tau2", "studies",
+    ]
+    .map(String::from)
+    .to_vec();
     let lo = yi.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = yi.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let mut bins = GoshBins::new(k, (lo, hi));
@@ -173,39 +188,56 @@ pub fn run(args: &GoshArgs) -> Result<(), CliError> {
     let mut members: Vec<usize> = Vec::with_capacity(k);
     let mut write_error = None;
     let mut sink = |b: &Block| {
+        use rema_arrow::output::Column;
+        let n = b.fits().len();
+        let (mut subset, mut kk, mut studies) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        let mut num: [Vec<f64>; 5] = std::array::from_fn(|_| Vec::with_capacity(n));
         for (i, f) in b.fits().iter().enumerate() {
             members.clear();
             members.extend(b.members(i));
             bins.add(f.estimate, f.i2, &members);
             line.clear();
-            let _ = write!(
-                line,
-                "{},{},{},{},{},{},{},",
-                b.first() + i as u64 + 1,
-                f.k,
-                cell(f.estimate),
-                cell(f.q),
-                cell(f.i2),
-                cell(f.h2),
-                cell(f.tau2)
-            );
             for (n, j) in members.iter().enumerate() {
                 let _ = write!(line, "{}{}", if n == 0 { "" } else { " " }, j + 1);
             }
-            line.push('\n');
-            if let Err(e) = csv.write_all(line.as_bytes()) {
-                write_error = Some(e);
-                return Err(rema_core::Error::Cancelled { done: 0, total: 0 });
+            subset.push(b.first() as i64 + i as i64 + 1);
+            kk.push(f.k as i64);
+            for (c, x) in num.iter_mut().zip([f.estimate, f.q, f.i2, f.h2, f.tau2]) {
+                c.push(x);
             }
+            studies.push(line.clone());
+        }
+        let [e, q, i2, h2, t2] = num;
+        let columns = [
+            Column::I64(subset),
+            Column::I64(kk),
+            Column::F64(e),
+            Column::F64(q),
+            Column::F64(i2),
+            Column::F64(h2),
+            Column::F64(t2),
+            Column::Text(studies),
+        ];
+        if let Err(e) = table.write(&names, &columns) {
+            write_error = Some(e);
+            return Err(rema_core::Error::Cancelled { done: 0, total: 0 });
         }
         Ok(())
     };
     let run = progress::with_hooks(true, |hooks| fit.gosh(which, hooks, &mut sink));
+    let table_error = |e: rema_arrow::BatchError| CliError {
+        message: e.to_string(),
+        code: exit::DATA,
+    };
     if let Some(e) = write_error {
-        return Err(io(&csv_path, e));
+        return Err(table_error(e));
     }
     let run = run.map_err(core_error)?;
-    csv.flush().map_err(|e| io(&csv_path, e))?;
+    table.finish().map_err(table_error)?;
 
     let mut run = run;
     for (given, flag) in [

@@ -5,6 +5,7 @@
 
 mod analyze;
 mod audit;
+mod batch;
 mod bias;
 mod exit;
 mod figure;
@@ -44,6 +45,7 @@ enum Command {
     Analyze(analyze::AnalyzeArgs),
     Audit(audit::AuditArgs),
     Run(run::RunArgs),
+    Batch(batch::BatchArgs),
     Bias(bias::BiasArgs),
     Forest(forest::ForestArgs),
     Funnel(funnel::FunnelArgs),
@@ -61,6 +63,7 @@ fn main() -> ExitCode {
         Command::Analyze(args) => analyze::run(&args),
         Command::Audit(args) => audit::run(&args),
         Command::Run(args) => run::run(&args),
+        Command::Batch(args) => batch::run(&args),
         Command::Bias(args) => bias::run(&args),
         Command::Forest(args) => forest::run(&args),
         Command::Funnel(args) => funnel::run(&args),

@@ -109,7 +109,7 @@ impl FitOptions {
         }
     }
 
-    fn check(&self) -> Result<()> {
+    pub(crate) fn check(&self) -> Result<()> {
         if !(self.level > 0.0 && self.level < 100.0) {
             return Err(Error::InvalidOption {
                 option: "level",

@@ -85,6 +85,7 @@ macro_rules! choice_names {
 }
 
 pub mod audit;
+pub mod batch;
 pub mod bias;
 pub mod confint;
 pub mod convert;

@@ -89,7 +89,7 @@ impl StudyTable {
 }
 
 /// The column sets accepted for a kind of data; the first complete set wins.
-fn column_sets(kind: DataKind) -> &'static [&'static [&'static str]] {
+pub fn column_sets(kind: DataKind) -> &'static [&'static [&'static str]] {
     match kind {
         DataKind::TwoGroupBinary => &[&["ai", "bi", "ci", "di"], &["ai", "n1i", "ci", "n2i"]],
         DataKind::TwoGroupContinuous => &[&["m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i"]],

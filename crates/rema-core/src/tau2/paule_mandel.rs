@@ -107,6 +107,12 @@ pub(super) fn estimate<K: Kernel>(k: &mut K) -> std::result::Result<Estimate<K::
 
 /// R's `mad()`: 1.4826 × the median absolute deviation from the median.
 pub(crate) fn mad(y: &[f64]) -> f64 {
+    let mut s = vec![0.0; y.len()];
+    mad_in(y, &mut s)
+}
+
+/// [`mad`] with `scratch` (length k) for the sorted values: no allocation.
+pub(crate) fn mad_in(y: &[f64], scratch: &mut [f64]) -> f64 {
     fn median(v: &mut [f64]) -> f64 {
         v.sort_by(|a, b| a.total_cmp(b));
         let n = v.len();
@@ -116,8 +122,11 @@ pub(crate) fn mad(y: &[f64]) -> f64 {
             0.5 * (v[n / 2 - 1] + v[n / 2])
         }
     }
-    let mut s = y.to_vec();
-    let m = median(&mut s);
-    let mut d: Vec<f64> = y.iter().map(|y| (y - m).abs()).collect();
-    1.4826 * median(&mut d)
+    let s = &mut scratch[..y.len()];
+    s.copy_from_slice(y);
+    let m = median(s);
+    for (d, y) in s.iter_mut().zip(y) {
+        *d = (y - m).abs();
+    }
+    1.4826 * median(s)
 }
