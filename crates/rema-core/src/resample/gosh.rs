@@ -308,9 +308,11 @@ pub struct Gosh {
 
 /// Sums over the fitted subsets of a block, or of the run so far: their
 /// number, Σ estimate, Σ estimate², Σ I², Σ (I²)², and per study the number,
-/// Σ estimate and Σ I² of those that contain it. A block's sums are taken in
-/// four interleaved row lanes (rows r ≡ t mod 4), the lanes then added
-/// ((t₀ + t₁) + (t₂ + t₃)), and the run adds the blocks' sums in block order.
+/// Σ estimate and Σ I² of those that contain it. A block's overall sums are
+/// taken in four interleaved row lanes (rows r ≡ t mod 4), the lanes then
+/// added ((t₀ + t₁) + (t₂ + t₃)); its per-study sums (k ≤ 64) through tables
+/// indexed by each nibble of the members; the run adds the blocks' sums in
+/// block order.
 #[derive(Debug, Clone, Default)]
 struct Tally {
     n: u64,
@@ -379,25 +381,41 @@ impl Tally {
         }
         t.sum = acc.map(fold);
         if words == 1 {
-            let mut m = vec![0u64; rows];
-            for (r, (x, on)) in members.iter().zip(&fitted).enumerate() {
-                m[r] = x & on;
+            // Up to 64 studies: each nibble of a row's members indexes a
+            // table of 16 sums (four copies, row r in copy r mod 4, so
+            // that consecutive rows add to different cells); study 4q + b
+            // is then the sum of the cells of nibble q with bit b set.
+            const COPIES: usize = 4;
+            let nibbles = k.div_ceil(4);
+            let cells = nibbles * 16 * COPIES;
+            let (mut te, mut ti, mut tn) =
+                (vec![zero; cells], vec![zero; cells], vec![0u64; cells]);
+            for (r, (f, &m)) in fits.iter().zip(members).enumerate() {
+                if !f.is_fitted() {
+                    continue;
+                }
+                let c = r % COPIES;
+                for q in 0..nibbles {
+                    let at = ((q * 16 + ((m >> (4 * q)) & 15) as usize) * COPIES) + c;
+                    te[at] += f.estimate;
+                    ti[at] += f.i2;
+                    tn[at] += 1;
+                }
             }
             for j in 0..k {
-                let (mut se, mut si, mut sn) =
-                    ([zero; ROW_LANES], [zero; ROW_LANES], [0u64; ROW_LANES]);
-                for r in (0..rows).step_by(ROW_LANES) {
-                    for l in 0..ROW_LANES {
-                        let b = (m[r + l] >> j) & 1;
-                        let on = b.wrapping_neg();
-                        se[l] += pick(e[r + l], on);
-                        si[l] += pick(i2[r + l], on);
-                        sn[l] += b;
+                let (q, b) = (j / 4, j % 4);
+                let (mut se, mut si, mut sn) = (zero, zero, 0u64);
+                for v in (0..16usize).filter(|v| v >> b & 1 == 1) {
+                    for c in 0..COPIES {
+                        let at = (q * 16 + v) * COPIES + c;
+                        se += te[at];
+                        si += ti[at];
+                        sn += tn[at];
                     }
                 }
-                t.with_e[j] = fold(se);
-                t.with_i[j] = fold(si);
-                t.with_n[j] = sn.iter().sum();
+                t.with_e[j] = se;
+                t.with_i[j] = si;
+                t.with_n[j] = sn;
             }
         } else {
             // More than 64 studies: row by row, member by member.

@@ -91,14 +91,21 @@ impl Moments {
     fn group(&self, mask: &[u64; LANES]) -> [SubsetFit; LANES] {
         let k = self.y.len();
         let zero: f64 = std::iter::empty::<f64>().sum();
+        // Study j's membership in each lane, all ones or zero, once for
+        // the three passes.
+        let mut on = [[0u64; LANES]; 64];
+        for (j, o) in on.iter_mut().enumerate().take(k) {
+            for l in 0..LANES {
+                o[l] = bit(mask[l], j);
+            }
+        }
         let (mut sw, mut swy, mut sw2) = ([zero; LANES], [zero; LANES], [zero; LANES]);
-        for j in 0..k {
+        for (j, o) in on.iter().enumerate().take(k) {
             let (w, wy, w2) = (self.w[j], self.wy[j], self.w2[j]);
             for l in 0..LANES {
-                let on = bit(mask[l], j);
-                sw[l] += pick(w, on);
-                swy[l] += pick(wy, on);
-                sw2[l] += pick(w2, on);
+                sw[l] += pick(w, o[l]);
+                swy[l] += pick(wy, o[l]);
+                sw2[l] += pick(w2, o[l]);
             }
         }
         let mut b0 = [0.0; LANES];
@@ -106,11 +113,11 @@ impl Moments {
             b0[l] = swy[l] / sw[l];
         }
         let mut rss = [zero; LANES];
-        for j in 0..k {
+        for (j, o) in on.iter().enumerate().take(k) {
             let (y, w) = (self.y[j], self.w[j]);
             for l in 0..LANES {
                 let e = y - b0[l];
-                rss[l] += pick(w * e * e, bit(mask[l], j));
+                rss[l] += pick(w * e * e, o[l]);
             }
         }
         let (mut df, mut tr_p, mut tau2) = ([0.0; LANES], [0.0; LANES], [0.0; LANES]);
@@ -128,13 +135,12 @@ impl Moments {
         if tau2.iter().any(|t| *t != 0.0) {
             swr = [zero; LANES];
             swyr = [zero; LANES];
-            for j in 0..k {
+            for (j, o) in on.iter().enumerate().take(k) {
                 let (y, v) = (self.y[j], self.v[j]);
                 for l in 0..LANES {
-                    let on = bit(mask[l], j);
                     let w = 1.0 / (v + tau2[l]);
-                    swr[l] += pick(w, on);
-                    swyr[l] += pick(w * y, on);
+                    swr[l] += pick(w, o[l]);
+                    swyr[l] += pick(w * y, o[l]);
                 }
             }
         }
