@@ -6,7 +6,12 @@
 #     "members": [bitmask of subset i: bit j is study j + 1],
 #     "k", "QE", "I2", "H2", "tau2", "estimate": [row i, null where the fit failed]}]}
 # Rows are in gosh()'s order (by size, then by the bitmask), so row i of a
-# case is rema's subset i. Values are written to 10 significant digits; the
+# case is rema's subset i.
+# "mods_cases": gosh() of meta-regressions on dat.bcg's first 10 studies
+# (subsets of at least p studies), each with "mods" (the formula), "X" (the
+# model matrix, row by row), "coef_names" and "beta" (one column per
+# coefficient) besides the columns above; a row whose subset design is rank
+# deficient (or whose fit fails) is NA in every column but k. Values are written to 10 significant digits; the
 # test compares at 1e-6 relative (closed form) or 1e-4 (iterative).
 suppressPackageStartupMessages({ library(metafor); library(jsonlite) })
 args <- commandArgs(trailingOnly = TRUE)
@@ -41,10 +46,37 @@ cases <- list(case("bcg/FE", "FE", 1:13), case("bcg/DL", "DL", 1:13, note = past
 for (m in c("REML", "ML", "EB", "PM", "HE", "HS", "SJ")) {
   cases[[length(cases) + 1]] <- case(paste0("bcg10/", m), m, 1:10)
 }
+mods_case <- function(id, method, rows, mods) {
+  d <- dat[rows, ]
+  res <- rma(yi, vi, mods = mods, data = d, method = method)
+  g <- gosh(res, progbar = FALSE)
+  members <- as.numeric(g$incl %*% (2^(seq_len(ncol(g$incl)) - 1)))
+  col <- function(x) signif(unname(x), 10)
+  names <- colnames(res$X)
+  list(
+    id = id,
+    source = sprintf("dat.bcg[%s], escalc(\"RR\"); gosh(rma(yi, vi, mods = %s, method = \"%s\"))",
+                     deparse(rows), deparse(mods), method),
+    method = method, mods = deparse(mods),
+    yi = unname(as.numeric(d$yi)), vi = unname(as.numeric(d$vi)),
+    X = unname(lapply(seq_len(nrow(res$X)), function(i) unname(res$X[i, ]))),
+    coef_names = names,
+    members = members,
+    k = g$res$k, QE = col(g$res$QE), I2 = col(g$res$I2), H2 = col(g$res$H2),
+    tau2 = col(g$res$tau2),
+    beta = unname(lapply(seq_along(names), function(j) col(g$res[[5 + j]])))
+  )
+}
+mods_cases <- list(
+  mods_case("bcg10/ablat/FE", "FE", 1:10, ~ ablat),
+  mods_case("bcg10/ablat/DL", "DL", 1:10, ~ ablat),
+  mods_case("bcg10/ablat/REML", "REML", 1:10, ~ ablat),
+  mods_case("bcg10/alloc/REML", "REML", 1:10, ~ factor(alloc)),
+  mods_case("bcg10/ablat+year/ML", "ML", 1:10, ~ ablat + I(year - 1960)))
 doc <- list(
   generator = list(script = "tests/golden/gosh.R", r = R.version.string,
                    metafor = as.character(packageVersion("metafor")),
                    jsonlite = as.character(packageVersion("jsonlite"))),
-  cases = cases)
+  cases = cases, mods_cases = mods_cases)
 writeLines(toJSON(doc, auto_unbox = TRUE, digits = NA, na = "null"),
            file.path(out, "gosh.json"))

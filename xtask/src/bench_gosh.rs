@@ -1,6 +1,6 @@
 //! The GOSH workloads of `cargo xtask bench-compare`: rema's
 //! `resample::gosh` against metafor's `gosh()` on every subset of k = 10
-//! generated studies (DL and REML, per subset, one and two threads), and all
+//! generated studies (FE, DL and REML, per subset, one and two threads), and all
 //! 2^20 − 1 subsets of k = 20 by REML (wall time, one and two threads, with
 //! the outputs checked bit-identical). rema's sink folds every fit into a
 //! checksum, so nothing is stored and nothing is optimised away.
@@ -16,41 +16,59 @@ use rema_golden::synthetic::studies;
 
 use crate::bench_compare::{median, pool, run_r, write_csv};
 
-/// One rema run: seconds, subsets, failed fits, and a checksum of the bits.
-fn run(yi: &[f64], vi: &[f64], method: Method, threads: usize) -> Result<(f64, u64, u64, u64)> {
+/// One rema sample: seconds per run, subsets, failed fits, and a checksum
+/// of the bits. The clock runs inside the pool (entering a pool from
+/// outside wakes a worker, tens of µs that a program pays once, not per
+/// run), over as many back-to-back runs as fill `min_secs`.
+fn run(
+    yi: &[f64],
+    vi: &[f64],
+    method: Method,
+    threads: usize,
+    min_secs: f64,
+) -> Result<(f64, u64, u64, u64)> {
     let fit = Rma::new(method).fit(&Studies::new(yi, vi)?)?;
     let pool = pool(threads)?;
-    let mut sum: u64 = 0;
-    let t0 = Instant::now();
-    let g = pool.install(|| {
-        fit.gosh(
-            Subsets::All { max_size: None },
-            &Hooks::default(),
-            &mut |b: &Block| {
-                for f in b.fits() {
-                    sum = sum
-                        .rotate_left(5)
-                        .wrapping_add(f.estimate.to_bits() ^ f.tau2.to_bits() ^ f.i2.to_bits());
-                }
-                Ok(())
-            },
-        )
-    })?;
-    Ok((t0.elapsed().as_secs_f64(), g.count, g.failed, sum))
+    pool.install(|| {
+        let t0 = Instant::now();
+        let mut runs = 0u32;
+        loop {
+            let mut sum: u64 = 0;
+            let g = fit.gosh(
+                Subsets::All { max_size: None },
+                &Hooks::default(),
+                &mut |b: &Block| {
+                    for f in b.fits() {
+                        sum = sum
+                            .rotate_left(5)
+                            .wrapping_add(f.estimate.to_bits() ^ f.tau2.to_bits() ^ f.i2.to_bits());
+                    }
+                    Ok(())
+                },
+            )?;
+            runs += 1;
+            let secs = t0.elapsed().as_secs_f64();
+            if secs >= min_secs {
+                return Ok((secs / f64::from(runs), g.count, g.failed, sum));
+            }
+        }
+    })
 }
 
-/// The median seconds of `repeats` runs and the checksum of the last.
+/// The median seconds per run of `repeats` samples and the checksum of the
+/// last.
 fn timed(
     yi: &[f64],
     vi: &[f64],
     method: Method,
     threads: usize,
     repeats: usize,
+    min_secs: f64,
 ) -> Result<(f64, u64, u64, u64)> {
     let mut secs = Vec::new();
     let mut last = (0.0, 0, 0, 0);
     for _ in 0..repeats {
-        last = run(yi, vi, method, threads)?;
+        last = run(yi, vi, method, threads, min_secs)?;
         secs.push(last.0);
     }
     Ok((median(secs), last.1, last.2, last.3))
@@ -75,9 +93,15 @@ pub(crate) fn gosh(root: &Path, dir: &Path, with_r: bool, quick: bool) -> Result
     let csv = dir.join("gosh_k10.csv");
     write_csv(&csv, &yi, &vi, &xi)?;
     let repeats = if quick { 3 } else { 11 };
-    for method in [Method::Dl, Method::Reml] {
+    for method in [Method::Fe, Method::Dl, Method::Reml] {
+        // metafor's median of 5 runs (3 for REML, 2.5 s a run).
+        let r_repeats = match (quick, method) {
+            (true, _) => "1",
+            (false, Method::Reml) => "3",
+            (false, _) => "5",
+        };
         let r_ms = if with_r {
-            match run_r(root, "gosh_timing.R", &csv, &[method.name(), "1"]) {
+            match run_r(root, "gosh_timing.R", &csv, &[method.name(), r_repeats]) {
                 Ok(v) => v["per_subset_ms"].as_f64(),
                 Err(e) => {
                     println!("metafor gosh k=10 {}: {e:#}", method.name());
@@ -87,8 +111,8 @@ pub(crate) fn gosh(root: &Path, dir: &Path, with_r: bool, quick: bool) -> Result
         } else {
             None
         };
-        let one = timed(&yi, &vi, method, 1, repeats)?;
-        let two = timed(&yi, &vi, method, 2, repeats)?;
+        let one = timed(&yi, &vi, method, 1, repeats, 0.02)?;
+        let two = timed(&yi, &vi, method, 2, repeats, 0.02)?;
         let per = |s: f64| s / one.1 as f64;
         println!(
             "{:>3} {:<5} {:>9} {:>14} {:>11.3} µs {:>9} {:>11.3} µs {:>7.2}x {:>9}",
@@ -112,8 +136,8 @@ pub(crate) fn gosh(root: &Path, dir: &Path, with_r: bool, quick: bool) -> Result
     }
     let (yi, vi, _) = studies(20, 23);
     let reps = if quick { 1 } else { 3 };
-    let one = timed(&yi, &vi, Method::Reml, 1, reps)?;
-    let two = timed(&yi, &vi, Method::Reml, 2, reps)?;
+    let one = timed(&yi, &vi, Method::Reml, 1, reps, 0.0)?;
+    let two = timed(&yi, &vi, Method::Reml, 2, reps, 0.0)?;
     println!(
         "\nk = 20, REML, all {} subsets ({} fits failed): {:.2} s on one thread, {:.2} s on two ({:.2}x; median of {reps}); identical: {}",
         one.1,

@@ -213,18 +213,7 @@ impl AnalyzeArgs {
             order: self.order.clone(),
             by: self.by.clone(),
             tau2_common: self.tau2_common,
-            mods: self
-                .mods
-                .iter()
-                .flat_map(|m| {
-                    if rema_data::spec::is_formula(m) {
-                        vec![m.trim().to_string()]
-                    } else {
-                        m.split(',').map(|c| c.trim().to_string()).collect()
-                    }
-                })
-                .filter(|m| !m.is_empty())
-                .collect(),
+            mods: model_args::mods_terms(&self.mods),
             newmods: self.newmods.clone(),
             permutations: self.permutations,
             permutation_stat: self.permutation_stat,

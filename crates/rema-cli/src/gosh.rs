@@ -25,11 +25,19 @@ use crate::progress;
 /// each study with probability 1/2; a given --seed gives the same subsets
 /// and the same output at any number of threads (RAYON_NUM_THREADS).
 ///
+/// With --mods, the meta-regression (metafor gosh() of rma(mods = ...)):
+/// every subset of at least p studies (p coefficients), each with every
+/// coefficient; a subset whose design is rank deficient (a moderator
+/// constant among its studies) has an empty row, as metafor's NA. The
+/// figure and the study summary follow the coefficient of --coef (default
+/// the first moderator's).
+///
 /// Writes to --out DIR:
 ///   gosh.csv          one row per subset (gosh.parquet with --format parquet):
-///                     subset, k, estimate, QE, I2, H2,
-///                     tau2 (empty where the fit failed), studies (1-based,
-///                     separated by spaces), in metafor's order
+///                     subset, k, estimate (with --mods
+///                     one column per coefficient, named as metafor), QE,
+///                     I2, H2, tau2 (empty where the fit failed), studies
+///                     (1-based, separated by spaces), in metafor's order
 ///   gosh_studies.csv  per study: the mean estimate and I^2 of the subsets
 ///                     with and without it, and their standardised distance
 ///   gosh.json         the run: method, subsets, seed, the most influential
@@ -43,6 +51,7 @@ use crate::progress;
 ///   rema gosh examples/bcg/bcg.csv --measure RR --method DL --out gosh-bcg
 ///   rema gosh data.csv -m SMD --subsets 100000 --seed 7 --out gosh
 ///   rema gosh data.csv -m SMD --subsets all --max-size 5 --out gosh
+///   rema gosh examples/bcg/bcg.csv -m RR --mods ablat --out gosh-ablat
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct GoshArgs {
@@ -56,6 +65,14 @@ pub struct GoshArgs {
     /// Fit only the subsets of at most this many studies (with every subset).
     #[arg(long)]
     pub max_size: Option<usize>,
+    /// Meta-regression on these columns (comma-separated) or on an R
+    /// formula starting with ~, as `rema analyze --mods`.
+    #[arg(long, value_name = "A,B|~ FORMULA")]
+    pub mods: Vec<String>,
+    /// With --mods: the coefficient (its name, as in gosh.csv's header) that
+    /// the figure and gosh_studies.csv follow; default the first moderator.
+    #[arg(long, value_name = "NAME", requires = "mods")]
+    pub coef: Option<String>,
     /// Seed of the random subsets (default: drawn, and recorded in gosh.json).
     #[arg(long)]
     pub seed: Option<u64>,
@@ -107,13 +124,13 @@ fn core_error(e: rema_core::Error) -> CliError {
 }
 
 /// The subsets the options ask for, for k studies.
-fn subsets(args: &GoshArgs, k: usize, seed: u64) -> Result<Subsets, CliError> {
+fn subsets(args: &GoshArgs, k: usize, p: usize, seed: u64) -> Result<Subsets, CliError> {
     match (args.subsets.as_deref(), args.max_size) {
         (Some("all"), max_size) => Ok(Subsets::All { max_size }),
         (None, Some(s)) => Ok(Subsets::All { max_size: Some(s) }),
-        (None, None) => Ok(Subsets::metafor_default(k, seed)),
+        (None, None) => Ok(Subsets::metafor_default_for(k, p, seed)),
         (Some(n), None) => match n.trim().parse::<u64>() {
-            Ok(n) if n >= 1 => Ok(Subsets::at_most(n, seed, k)),
+            Ok(n) if n >= 1 => Ok(Subsets::at_most_for(n, seed, k, p)),
             _ => Err(usage(format!(
                 "--subsets {n}: give a number of random subsets (at least 1) or `all`"
             ))),
@@ -133,9 +150,13 @@ fn cell(x: f64) -> String {
     }
 }
 
+/// Subsets of the pilot run that sets a meta-regression's x axis.
+const PILOT: u64 = 4096;
+
 pub fn run(args: &GoshArgs) -> Result<(), CliError> {
     let (table, sha) = args.model.read_table(&args.file)?;
-    let spec = args.model.spec();
+    let mut spec = args.model.spec();
+    spec.mods = crate::model_args::mods_terms(&args.mods);
     let result = rema_data::analyze(&table, &spec, &sha)?;
     let method: Method = result.method.parse().map_err(|_| {
         usage(format!(
@@ -143,17 +164,28 @@ pub fn run(args: &GoshArgs) -> Result<(), CliError> {
             result.method
         ))
     })?;
-    let yi: Vec<f64> = result.studies.iter().map(|s| s.yi).collect();
-    let vi: Vec<f64> = result.studies.iter().map(|s| s.vi).collect();
-    let labels: Vec<String> = result.studies.iter().map(|s| s.study.clone()).collect();
+    let inputs = rema_data::model_inputs(&table, &spec)?;
+    let (yi, vi, labels) = (&inputs.yi, &inputs.vi, &inputs.labels);
+    let names = &inputs.names;
+    let with_mods = !inputs.design.is_intercept_only();
     let k = yi.len();
-    let studies = Studies::new(&yi, &vi).map_err(core_error)?;
+    let p = inputs.design.cols();
+    let studies = Studies::new(yi, vi).map_err(core_error)?;
     let fit = Rma::with_options(rema_core::FitOptions {
         level: spec.level.percent(),
         ..rema_core::FitOptions::new(method)
     })
-    .fit(&studies)
+    .fit_mods(&studies, &inputs.design)
     .map_err(core_error)?;
+    let focus = match &args.coef {
+        None => usize::from(with_mods && inputs.design.has_intercept()),
+        Some(c) => names.iter().position(|n| n == c).ok_or_else(|| {
+            usage(format!(
+                "--coef {c}: the model has no such coefficient; its coefficients are {}",
+                names.join(", ")
+            ))
+        })?,
+    };
     let highlight = match &args.highlight {
         None => None,
         Some(h) => Some(labels.iter().position(|l| l == h).ok_or_else(|| {
@@ -164,8 +196,53 @@ pub fn run(args: &GoshArgs) -> Result<(), CliError> {
         })?),
     };
     let seed = args.seed.unwrap_or_else(progress::fresh_seed);
-    let which = subsets(args, k, seed)?;
+    let which = subsets(args, k, p, seed)?;
     std::fs::create_dir_all(&args.out).map_err(|e| io(&args.out, e))?;
+
+    // The x range of the figure: without moderators every subset's
+    // estimate lies between the smallest and the largest effect; with them
+    // a coefficient has no such bound, and the range is the 1st to 99th
+    // percentile of the coefficient over a seeded pilot of random subsets.
+    let mut notes = Vec::new();
+    let range = if with_mods {
+        let mut xs = Vec::new();
+        let pilot = Subsets::Random {
+            count: PILOT,
+            seed: seed ^ 0x9E37_79B9_7F4A_7C15,
+        };
+        fit.gosh_following(
+            pilot,
+            focus,
+            &rema_core::resample::Hooks::default(),
+            &mut |b| {
+                xs.extend(
+                    b.fits()
+                        .iter()
+                        .map(|f| f.estimate)
+                        .filter(|x| x.is_finite()),
+                );
+                Ok(())
+            },
+        )
+        .map_err(core_error)?;
+        xs.sort_by(f64::total_cmp);
+        let at = |q: f64| xs[((xs.len() - 1) as f64 * q).round() as usize];
+        let whole = fit.fit().coefficients[focus].estimate;
+        if xs.is_empty() {
+            (whole - 0.5, whole + 0.5)
+        } else {
+            let (lo, hi) = (at(0.01).min(whole), at(0.99).max(whole));
+            notes.push(format!(
+                "the x axis of gosh.svg spans the 1st to 99th percentile of {} over {PILOT} random subsets ({lo:.4} to {hi:.4}); subsets beyond it are drawn at its edges",
+                names[focus]
+            ));
+            (lo, hi)
+        }
+    } else {
+        let lo = yi.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = yi.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (lo, hi)
+    };
 
     let parquet = args.format == rema_arrow::output::OutputFormat::Parquet;
     let csv_path = args
@@ -176,14 +253,19 @@ pub fn run(args: &GoshArgs) -> Result<(), CliError> {
             message: e.to_string(),
             code: exit::DATA,
         })?;
-    let names: Vec<String> = [
-        "subset", "k", "estimate", "QE", "I2", "H2", "tau2", "studies",
-    ]
-    .map(String::from)
-    .to_vec();
-    let lo = yi.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = yi.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let mut bins = GoshBins::new(k, (lo, hi));
+    let coef_names: Vec<String> = if with_mods {
+        names.to_vec()
+    } else {
+        vec!["estimate".to_string()]
+    };
+    let columns_names: Vec<String> = ["subset", "k"]
+        .into_iter()
+        .map(String::from)
+        .chain(coef_names.iter().cloned())
+        .chain(["QE", "I2", "H2", "tau2", "studies"].map(String::from))
+        .collect();
+    let n_coef = coef_names.len();
+    let mut bins = GoshBins::new(k, range);
     let mut line = String::new();
     let mut members: Vec<usize> = Vec::with_capacity(k);
     let mut write_error = None;
@@ -195,7 +277,8 @@ pub fn run(args: &GoshArgs) -> Result<(), CliError> {
             Vec::with_capacity(n),
             Vec::with_capacity(n),
         );
-        let mut num: [Vec<f64>; 5] = std::array::from_fn(|_| Vec::with_capacity(n));
+        let mut coefs: Vec<Vec<f64>> = (0..n_coef).map(|_| Vec::with_capacity(n)).collect();
+        let mut num: [Vec<f64>; 4] = std::array::from_fn(|_| Vec::with_capacity(n));
         for (i, f) in b.fits().iter().enumerate() {
             members.clear();
             members.extend(b.members(i));
@@ -206,29 +289,35 @@ pub fn run(args: &GoshArgs) -> Result<(), CliError> {
             }
             subset.push(b.first() as i64 + i as i64 + 1);
             kk.push(f.k as i64);
-            for (c, x) in num.iter_mut().zip([f.estimate, f.q, f.i2, f.h2, f.tau2]) {
+            for (c, x) in coefs.iter_mut().zip(b.coefficients(i)) {
+                c.push(*x);
+            }
+            for (c, x) in num.iter_mut().zip([f.q, f.i2, f.h2, f.tau2]) {
                 c.push(x);
             }
             studies.push(line.clone());
         }
-        let [e, q, i2, h2, t2] = num;
-        let columns = [
-            Column::I64(subset),
-            Column::I64(kk),
-            Column::F64(e),
-            Column::F64(q),
-            Column::F64(i2),
-            Column::F64(h2),
-            Column::F64(t2),
-            Column::Text(studies),
-        ];
-        if let Err(e) = table.write(&names, &columns) {
+        let [q, i2, h2, t2] = num;
+        let columns: Vec<Column> = [Column::I64(subset), Column::I64(kk)]
+            .into_iter()
+            .chain(coefs.into_iter().map(Column::F64))
+            .chain([
+                Column::F64(q),
+                Column::F64(i2),
+                Column::F64(h2),
+                Column::F64(t2),
+                Column::Text(studies),
+            ])
+            .collect();
+        if let Err(e) = table.write(&columns_names, &columns) {
             write_error = Some(e);
             return Err(rema_core::Error::Cancelled { done: 0, total: 0 });
         }
         Ok(())
     };
-    let run = progress::with_hooks(true, |hooks| fit.gosh(which, hooks, &mut sink));
+    let run = progress::with_hooks(true, |hooks| {
+        fit.gosh_following(which, focus, hooks, &mut sink)
+    });
     let table_error = |e: rema_arrow::BatchError| CliError {
         message: e.to_string(),
         code: exit::DATA,
@@ -240,6 +329,7 @@ pub fn run(args: &GoshArgs) -> Result<(), CliError> {
     table.finish().map_err(table_error)?;
 
     let mut run = run;
+    run.notes.extend(notes);
     for (given, flag) in [
         (args.model.test.is_some(), "--test"),
         (args.model.pi_dist.is_some(), "--pi-dist"),
@@ -251,15 +341,31 @@ pub fn run(args: &GoshArgs) -> Result<(), CliError> {
             ));
         }
     }
-    write_studies(&args.out.join("gosh_studies.csv"), &run, &labels)?;
-    write_summary(args, &run, &labels, seed, &result.measure, &sha)?;
+    let followed = with_mods.then(|| names[focus].as_str());
+    write_studies(&args.out.join("gosh_studies.csv"), &run, labels)?;
+    write_summary(
+        args,
+        &run,
+        labels,
+        seed,
+        &result.measure,
+        &sha,
+        names,
+        followed,
+    )?;
 
     let mut d = GoshData::new(bins, labels.clone());
     d.highlight = highlight.or(run.most_influential);
     d.title = args.title.clone();
-    let (ratio, x_label) = rema_plot::adapt::effect_axis(&result);
-    d.ratio = ratio;
-    d.x_label = x_label;
+    if let Some(name) = followed {
+        // A coefficient of a meta-regression: on its own scale.
+        d.ratio = false;
+        d.x_label = format!("Coefficient {name}");
+    } else {
+        let (ratio, x_label) = rema_plot::adapt::effect_axis(&result);
+        d.ratio = ratio;
+        d.x_label = x_label;
+    }
     let svg = gosh_svg(&d);
     let svg_path = args.out.join("gosh.svg");
     std::fs::write(&svg_path, &svg).map_err(|e| io(&svg_path, e))?;
@@ -270,7 +376,7 @@ pub fn run(args: &GoshArgs) -> Result<(), CliError> {
     let png_path = args.out.join("gosh.png");
     std::fs::write(&png_path, png).map_err(|e| io(&png_path, e))?;
     println!(
-        "{} {} subsets of {k} studies ({}), {} failed; most influential: {}",
+        "{} {} subsets of {k} studies ({}{}), {} failed{}; most influential: {}",
         run.count,
         if matches!(run.subsets, Subsets::All { .. }) {
             "exhaustive"
@@ -278,7 +384,13 @@ pub fn run(args: &GoshArgs) -> Result<(), CliError> {
             "random"
         },
         run.method,
+        followed.map_or(String::new(), |n| format!(", mods, following {n}")),
         run.failed,
+        if with_mods {
+            format!(", {} rank deficient", run.rank_deficient)
+        } else {
+            String::new()
+        },
         run.most_influential
             .map(|j| labels[j].as_str())
             .unwrap_or("none")
@@ -323,6 +435,7 @@ fn write_studies(path: &Path, run: &Gosh, labels: &[String]) -> Result<(), CliEr
 }
 
 /// gosh.json: the run.
+#[allow(clippy::too_many_arguments)]
 fn write_summary(
     args: &GoshArgs,
     run: &Gosh,
@@ -330,6 +443,8 @@ fn write_summary(
     seed: u64,
     measure: &str,
     sha: &str,
+    coefficients: &[String],
+    followed: Option<&str>,
 ) -> Result<(), CliError> {
     let (kind, max_size, seed) = match run.subsets {
         Subsets::All { max_size } => ("all", max_size, None),
@@ -344,6 +459,9 @@ fn write_summary(
         "seed": seed,
         "count": run.count,
         "failed": run.failed,
+        "rank_deficient": run.rank_deficient,
+        "coefficients": coefficients,
+        "followed": followed,
         "most_influential": run.most_influential.map(|j| labels[j].clone()),
         "notes": run.notes,
         "version": rema_data::VERSION,

@@ -141,6 +141,21 @@ pub fn permutations(s: &str) -> Result<Permutations, String> {
     s.parse()
 }
 
+/// The `--mods` values as the spec holds them: a formula (starting with ~)
+/// as given, else comma-separated column names.
+pub fn mods_terms(mods: &[String]) -> Vec<String> {
+    mods.iter()
+        .flat_map(|m| {
+            if rema_data::spec::is_formula(m) {
+                vec![m.trim().to_string()]
+            } else {
+                m.split(',').map(|c| c.trim().to_string()).collect()
+            }
+        })
+        .filter(|m| !m.is_empty())
+        .collect()
+}
+
 /// A confidence level.
 pub fn level(s: &str) -> Result<Level, String> {
     s.parse()

@@ -96,6 +96,91 @@ fn seeded_random_subsets_repeat() {
     assert!(svg.contains("subsets with Aronson 1948"));
 }
 
+/// `rema gosh --mods ablat` on dat.bcg's first 10 studies: metafor's rows
+/// of gosh(rma(yi, vi, mods = ~ ablat)) (tests/golden/gosh.json), one
+/// column per coefficient, the rank-deficient subsets empty.
+#[test]
+fn gosh_with_moderators_writes_metafors_rows() {
+    let text = std::fs::read_to_string(root().join("examples/bcg/bcg.csv")).unwrap();
+    let first10: Vec<&str> = text.lines().take(11).collect();
+    let csv = scratch("bcg10.csv");
+    std::fs::write(&csv, first10.join("\n") + "\n").unwrap();
+    let dir = scratch("gosh-ablat");
+    let out = rema(&[
+        "gosh",
+        csv.to_str().unwrap(),
+        "-m",
+        "RR",
+        "--method",
+        "REML",
+        "--mods",
+        "ablat",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("following ablat"), "{}", stdout(&out));
+    let rows = lines(&dir.join("gosh.csv"));
+    assert_eq!(rows[0], "subset,k,intrcpt,ablat,QE,I2,H2,tau2,studies");
+    let g = golden("gosh.json");
+    let case = &g["mods_cases"][2];
+    assert_eq!(case["id"], "bcg10/ablat/REML");
+    assert_eq!(rows.len() - 1, case["k"].as_array().unwrap().len());
+    let mut empty = 0;
+    for (i, row) in rows[1..].iter().enumerate() {
+        let cells: Vec<&str> = row.split(',').collect();
+        let mask: u64 = cells[8]
+            .split(' ')
+            .map(|s| 1u64 << (s.parse::<u64>().unwrap() - 1))
+            .sum();
+        assert_eq!(Some(mask as f64), case["members"][i].as_f64(), "row {i}");
+        for (col, want) in [
+            (2, &case["beta"][0][i]),
+            (3, &case["beta"][1][i]),
+            (4, &case["QE"][i]),
+            (7, &case["tau2"][i]),
+        ] {
+            match want.as_f64() {
+                None => {
+                    assert_eq!(cells[col], "", "row {i} column {col}");
+                    empty += 1;
+                }
+                Some(w) => {
+                    let got: f64 = cells[col].parse().unwrap();
+                    assert!(
+                        close(got, w, 1e-4) || (got - w).abs() < 1e-7,
+                        "row {i} column {col}: {got} vs {w}"
+                    );
+                }
+            }
+        }
+    }
+    assert_eq!(empty, 4 * 45);
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("gosh.json")).unwrap()).unwrap();
+    assert_eq!(run["rank_deficient"], 3);
+    assert_eq!(run["failed"], 42);
+    assert_eq!(run["followed"], "ablat");
+    assert_eq!(run["coefficients"][1], "ablat");
+    let svg = std::fs::read_to_string(dir.join("gosh.svg")).unwrap();
+    assert!(svg.contains("Coefficient ablat"));
+    // --coef picks another coefficient; an unknown one is a usage error.
+    let out = rema(&[
+        "gosh",
+        csv.to_str().unwrap(),
+        "-m",
+        "RR",
+        "--mods",
+        "ablat",
+        "--coef",
+        "slope",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--coef slope"), "{}", stderr(&out));
+}
+
 #[test]
 fn gosh_usage_errors_name_the_flag() {
     let dir = scratch("gosh-bad");

@@ -28,6 +28,7 @@ mod multilevel;
 pub mod plan;
 mod pooled;
 mod prepare;
+pub use prepare::{model_inputs, ModelInputs};
 pub mod render;
 pub mod result;
 pub mod review;

@@ -77,3 +77,53 @@ pub(crate) fn prepare(table: &Table, a: &Analysis, opts: FitOptions) -> Result<P
         notes,
     })
 }
+
+/// The studies and the design of the rma.uni model of a spec, as
+/// [`crate::analyze`] prepares them (conversions, missing cells, effect
+/// sizes, the `mods` columns or formula): what a command that refits the
+/// model itself (`rema gosh`) starts from.
+#[derive(Debug, Clone)]
+pub struct ModelInputs {
+    /// The label of each study.
+    pub labels: Vec<String>,
+    /// The effects on the analysis scale.
+    pub yi: Vec<f64>,
+    /// Their sampling variances.
+    pub vi: Vec<f64>,
+    /// The coefficients' names (metafor's: `intrcpt`, `ablat`,
+    /// `factor(alloc)random`, ...); `["intrcpt"]` without moderators.
+    pub names: Vec<String>,
+    /// The design (the intercept alone without moderators).
+    pub design: Design,
+    /// The fit options of the spec.
+    pub options: FitOptions,
+}
+
+/// [`ModelInputs`] of `spec` on `table`; the errors of [`crate::analyze`]
+/// (and an error naming `method` for a model that is not rma.uni's).
+pub fn model_inputs(table: &Table, spec: &crate::spec::AnalysisSpec) -> Result<ModelInputs> {
+    let a = spec.check()?;
+    let opts = a.fit_options().ok_or_else(|| {
+        crate::error::DataError::option(
+            "method",
+            format!(
+                "{} is not an inverse-variance (rma.uni) model; give one of FE, DL, HE, HS, SJ, ML, REML, EB, PM",
+                a.spec.method.name()
+            ),
+        )
+    })?;
+    let p = prepare(table, &a, opts)?;
+    let names = p
+        .mods
+        .as_ref()
+        .map(|m| m.names.clone())
+        .unwrap_or_else(|| vec!["intrcpt".to_string()]);
+    Ok(ModelInputs {
+        labels: p.studies.labels.clone(),
+        yi: p.es.yi.clone(),
+        vi: p.es.vi.clone(),
+        names,
+        design: p.design,
+        options: p.opts,
+    })
+}

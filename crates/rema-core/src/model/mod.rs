@@ -472,8 +472,11 @@ impl RmaFit {
 
     /// metafor `gosh(res, subsets)`: the model refitted to every subset of
     /// the studies, or to a random sample of subsets, each fit handed to
-    /// `sink` in blocks in index order (see [`crate::resample::gosh`]). Only
-    /// for the model without moderators.
+    /// `sink` in blocks in index order (see [`crate::resample::gosh`]). With
+    /// moderators, the subsets of at least p studies, every coefficient in
+    /// [`crate::resample::gosh::Block::coefficients`], and the rows'
+    /// estimate (which the study summary follows) the first moderator's
+    /// coefficient (see [`RmaFit::gosh_following`]).
     ///
     /// ```
     /// use rema_core::resample::{gosh::Subsets, Hooks};
@@ -496,14 +499,27 @@ impl RmaFit {
         hooks: &Hooks,
         sink: &mut dyn FnMut(&crate::resample::gosh::Block) -> Result<()>,
     ) -> Result<crate::resample::gosh::Gosh> {
-        self.without_moderators(
-            "GOSH is fitted to the model without moderators only: a subset may have fewer studies than coefficients",
-        )?;
-        crate::resample::gosh::gosh(
+        let focus = usize::from(self.x.cols() > 1 && self.x.has_intercept());
+        self.gosh_following(subsets, focus, hooks, sink)
+    }
+
+    /// [`RmaFit::gosh`] with the rows' estimate (and the study summary)
+    /// following coefficient `focus` (0-based, intercept first) of a model
+    /// with moderators; 0 for the model without.
+    pub fn gosh_following(
+        &self,
+        subsets: crate::resample::gosh::Subsets,
+        focus: usize,
+        hooks: &Hooks,
+        sink: &mut dyn FnMut(&crate::resample::gosh::Block) -> Result<()>,
+    ) -> Result<crate::resample::gosh::Gosh> {
+        crate::resample::gosh::gosh_with_moderators(
             self.yi(),
             self.vi(),
+            &self.x,
             &self.fit.options,
             subsets,
+            focus,
             hooks,
             sink,
         )

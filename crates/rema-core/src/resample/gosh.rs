@@ -33,16 +33,26 @@
 //! deviations over all fitted subsets, and names the largest
 //! ([`Gosh::most_influential`]). The sums are taken in index order.
 
+mod moment;
+
 use super::refit;
 use super::rng::Stream;
-use super::{par_blocks, Hooks};
+use super::{par_blocks_into, Blocks, Hooks};
 use crate::error::{Error, Result};
 use crate::fit::FitOptions;
+use crate::linalg::Design;
+use crate::tau2::kernel::general::{General, Workspace};
 use crate::tau2::kernel::intercept::InterceptOnly;
 use crate::tau2::Method;
 
 /// Subsets fitted per wave: the most rows held at once.
 pub const WAVE: u64 = 1 << 17;
+
+/// Subsets per block. Fixed, not cut to the thread count, because each
+/// block also sums its rows for the study summary ([`Gosh::studies`]) and
+/// the blocks' sums are then added in block order: the same blocks at any
+/// thread count give the same sums.
+const BLOCK: u64 = 1024;
 
 /// The most subsets one run fits (2⁴⁰, about 1.1 × 10¹²).
 pub const MAX_SUBSETS: u64 = 1 << 40;
@@ -77,8 +87,14 @@ impl Subsets {
     /// metafor's `gosh(subsets = count)`: every subset when there are at
     /// most `count` of them, else `count` random subsets.
     pub fn at_most(count: u64, seed: u64, k: usize) -> Subsets {
+        Subsets::at_most_for(count, seed, k, 1)
+    }
+
+    /// [`Subsets::at_most`] for a model with `p` coefficients, whose
+    /// subsets hold at least p studies (metafor counts Σ_{m=p}^{k} C(k, m)).
+    pub fn at_most_for(count: u64, seed: u64, k: usize, p: usize) -> Subsets {
         let all = Subsets::All { max_size: None };
-        match all.count(k) {
+        match all.count_from(k, p) {
             Ok(n) if n <= count => all,
             _ => Subsets::Random { count, seed },
         }
@@ -89,20 +105,36 @@ impl Subsets {
         Subsets::at_most(1_000_000, seed, k)
     }
 
+    /// metafor's default for a model with `p` coefficients.
+    pub fn metafor_default_for(k: usize, p: usize, seed: u64) -> Subsets {
+        Subsets::at_most_for(1_000_000, seed, k, p)
+    }
+
     /// The number of subsets fitted for k studies; an error naming
     /// `subsets` or `max_size` when it is 0 or above [`MAX_SUBSETS`].
     pub fn count(self, k: usize) -> Result<u64> {
+        self.count_from(k, 1)
+    }
+
+    /// The number of subsets fitted for k studies and a model with `p`
+    /// coefficients (subsets of at least p studies, as metafor).
+    pub fn count_from(self, k: usize, p: usize) -> Result<u64> {
+        let p = p.max(1);
         match self {
             Subsets::All { max_size } => {
                 let top = max_size.unwrap_or(k).min(k);
-                if top == 0 {
+                if top < p {
                     return Err(Error::InvalidOption {
                         option: "max_size",
-                        message: "the largest subset must hold at least 1 study".to_string(),
+                        message: if p == 1 {
+                            "the largest subset must hold at least 1 study".to_string()
+                        } else {
+                            format!("the largest subset must hold at least {p} studies, one per coefficient of the model")
+                        },
                     });
                 }
                 let mut total: u64 = 0;
-                for m in 1..=top {
+                for m in p..=top {
                     total = binomial(k, m)
                         .and_then(|c| total.checked_add(c))
                         .filter(|t| *t <= MAX_SUBSETS)
@@ -178,8 +210,12 @@ impl SubsetFit {
 pub struct Block {
     first: u64,
     words: usize,
+    p: usize,
     fits: Vec<SubsetFit>,
+    /// p coefficients a row with moderators; empty without.
+    coefs: Vec<f64>,
     members: Vec<u64>,
+    part: Tally,
 }
 
 impl Block {
@@ -191,6 +227,17 @@ impl Block {
     /// The fits, in index order.
     pub fn fits(&self) -> &[SubsetFit] {
         &self.fits
+    }
+
+    /// The coefficients of row `row` (intercept first, as the design's
+    /// columns); for the model without moderators the estimate alone. NaN
+    /// where the fit failed.
+    pub fn coefficients(&self, row: usize) -> &[f64] {
+        if self.coefs.is_empty() {
+            std::slice::from_ref(&self.fits[row].estimate)
+        } else {
+            &self.coefs[row * self.p..(row + 1) * self.p]
+        }
     }
 
     /// True when study `study` (0-based) is in the subset of row `row` of
@@ -240,12 +287,17 @@ pub struct Gosh {
     pub method: Method,
     /// The number of studies k.
     pub k: usize,
+    /// The number of coefficients p (1 without moderators).
+    pub p: usize,
     /// The subsets fitted.
     pub subsets: Subsets,
     /// Their number.
     pub count: u64,
-    /// Fits that failed (their rows are NaN).
+    /// Fits that failed (their rows are NaN), besides the rank-deficient
+    /// subsets: no convergence, or (random effects) a subset of p studies.
     pub failed: u64,
+    /// Subsets whose design is rank deficient (their rows are NaN).
+    pub rank_deficient: u64,
     /// One entry per study.
     pub studies: Vec<StudySeparation>,
     /// The study with the largest distance, if any distance is defined.
@@ -254,43 +306,151 @@ pub struct Gosh {
     pub notes: Vec<String>,
 }
 
-/// Running sums of the fitted subsets, in index order.
+/// Sums over the fitted subsets of a block, or of the run so far: their
+/// number, Σ estimate, Σ estimate², Σ I², Σ (I²)², and per study the number,
+/// Σ estimate and Σ I² of those that contain it. A block's overall sums are
+/// taken in four interleaved row lanes (rows r ≡ t mod 4), the lanes then
+/// added ((t₀ + t₁) + (t₂ + t₃)); its per-study sums (k ≤ 64) through tables
+/// indexed by each nibble of the members; the run adds the blocks' sums in
+/// block order.
+#[derive(Debug, Clone, Default)]
 struct Tally {
     n: u64,
+    failed: u64,
     sum: [f64; 4],
     with_n: Vec<u64>,
-    with_sum: Vec<[f64; 2]>,
+    with_e: Vec<f64>,
+    with_i: Vec<f64>,
+}
+
+/// Row lanes of a block's sums.
+const ROW_LANES: usize = 4;
+
+/// `x` where `on` is all ones, −0.0 (which adds nothing) where it is zero.
+#[inline(always)]
+fn pick(x: f64, on: u64) -> f64 {
+    const NEG0: u64 = 0x8000_0000_0000_0000;
+    f64::from_bits(((x.to_bits() ^ NEG0) & on) ^ NEG0)
+}
+
+/// The four lanes of a sum, added.
+#[inline(always)]
+fn fold(a: [f64; ROW_LANES]) -> f64 {
+    (a[0] + a[1]) + (a[2] + a[3])
 }
 
 impl Tally {
     fn new(k: usize) -> Tally {
         Tally {
             n: 0,
+            failed: 0,
             sum: [0.0; 4],
             with_n: vec![0; k],
-            with_sum: vec![[0.0; 2]; k],
+            with_e: vec![0.0; k],
+            with_i: vec![0.0; k],
         }
     }
 
-    fn add(&mut self, b: &Block) -> u64 {
-        let mut failed = 0;
-        for (row, f) in b.fits.iter().enumerate() {
-            if !f.is_fitted() {
-                failed += 1;
-                continue;
-            }
-            self.n += 1;
-            self.sum[0] += f.estimate;
-            self.sum[1] += f.estimate * f.estimate;
-            self.sum[2] += f.i2;
-            self.sum[3] += f.i2 * f.i2;
-            for j in b.members(row) {
-                self.with_n[j] += 1;
-                self.with_sum[j][0] += f.estimate;
-                self.with_sum[j][1] += f.i2;
+    /// The sums of one block's rows (`words` words of members a row).
+    fn of_block(k: usize, words: usize, fits: &[SubsetFit], members: &[u64]) -> Tally {
+        let mut t = Tally::new(k);
+        let zero: f64 = std::iter::empty::<f64>().sum();
+        let rows = fits.len().div_ceil(ROW_LANES) * ROW_LANES;
+        // The block as columns padded to whole lanes; a failed fit and the
+        // padding have no members and add −0.0.
+        let mut e = vec![zero; rows];
+        let mut i2 = vec![zero; rows];
+        let mut fitted = vec![0u64; rows];
+        for (r, f) in fits.iter().enumerate() {
+            if f.is_fitted() {
+                (e[r], i2[r], fitted[r]) = (f.estimate, f.i2, u64::MAX);
+            } else {
+                t.failed += 1;
             }
         }
-        failed
+        t.n = fits.len() as u64 - t.failed;
+        let mut acc = [[zero; ROW_LANES]; 4];
+        for r in (0..rows).step_by(ROW_LANES) {
+            for l in 0..ROW_LANES {
+                let (x, y, on) = (e[r + l], i2[r + l], fitted[r + l]);
+                acc[0][l] += pick(x, on);
+                acc[1][l] += pick(x * x, on);
+                acc[2][l] += pick(y, on);
+                acc[3][l] += pick(y * y, on);
+            }
+        }
+        t.sum = acc.map(fold);
+        if words == 1 {
+            // Up to 64 studies: each nibble of a row's members indexes a
+            // table of 16 sums (four copies, row r in copy r mod 4, so
+            // that consecutive rows add to different cells); study 4q + b
+            // is then the sum of the cells of nibble q with bit b set.
+            const COPIES: usize = 4;
+            let nibbles = k.div_ceil(4);
+            let cells = nibbles * 16 * COPIES;
+            let (mut te, mut ti, mut tn) =
+                (vec![zero; cells], vec![zero; cells], vec![0u64; cells]);
+            for (r, (f, &m)) in fits.iter().zip(members).enumerate() {
+                if !f.is_fitted() {
+                    continue;
+                }
+                let c = r % COPIES;
+                for q in 0..nibbles {
+                    let at = ((q * 16 + ((m >> (4 * q)) & 15) as usize) * COPIES) + c;
+                    te[at] += f.estimate;
+                    ti[at] += f.i2;
+                    tn[at] += 1;
+                }
+            }
+            for j in 0..k {
+                let (q, b) = (j / 4, j % 4);
+                let (mut se, mut si, mut sn) = (zero, zero, 0u64);
+                for v in (0..16usize).filter(|v| v >> b & 1 == 1) {
+                    for c in 0..COPIES {
+                        let at = (q * 16 + v) * COPIES + c;
+                        se += te[at];
+                        si += ti[at];
+                        sn += tn[at];
+                    }
+                }
+                t.with_e[j] = se;
+                t.with_i[j] = si;
+                t.with_n[j] = sn;
+            }
+        } else {
+            // More than 64 studies: row by row, member by member.
+            for (r, f) in fits.iter().enumerate() {
+                if !f.is_fitted() {
+                    continue;
+                }
+                let row = &members[r * words..(r + 1) * words];
+                for (wi, &w) in row.iter().enumerate() {
+                    let mut w = w;
+                    while w != 0 {
+                        let j = wi * 64 + w.trailing_zeros() as usize;
+                        w &= w - 1;
+                        t.with_n[j] += 1;
+                        t.with_e[j] += f.estimate;
+                        t.with_i[j] += f.i2;
+                    }
+                }
+            }
+        }
+        t
+    }
+
+    /// Adds a block's sums.
+    fn add(&mut self, b: &Tally) {
+        self.n += b.n;
+        self.failed += b.failed;
+        for (s, x) in self.sum.iter_mut().zip(b.sum) {
+            *s += x;
+        }
+        for j in 0..self.with_n.len() {
+            self.with_n[j] += b.with_n[j];
+            self.with_e[j] += b.with_e[j];
+            self.with_i[j] += b.with_i[j];
+        }
     }
 
     fn separation(&self) -> Vec<StudySeparation> {
@@ -301,7 +461,7 @@ impl Tally {
         (0..self.with_n.len())
             .map(|j| {
                 let (w, o) = (self.with_n[j], self.n - self.with_n[j]);
-                let [se, si] = self.with_sum[j];
+                let (se, si) = (self.with_e[j], self.with_i[j]);
                 let with_mean = (se / w as f64, si / w as f64);
                 let without_mean = ((self.sum[0] - se) / o as f64, (self.sum[2] - si) / o as f64);
                 let distance = if w > 0 && o > 0 {
@@ -324,8 +484,8 @@ impl Tally {
 
 /// Where subset i of an exhaustive run starts: its size and its rank among
 /// the subsets of that size.
-fn locate(k: usize, mut index: u64) -> (usize, u64) {
-    let mut m = 1;
+fn locate(k: usize, smallest: usize, mut index: u64) -> (usize, u64) {
+    let mut m = smallest;
     while let Some(c) = binomial(k, m).filter(|c| index >= *c && m < k) {
         index -= c;
         m += 1;
@@ -363,14 +523,6 @@ fn next_combination(c: &mut [usize], k: usize) -> bool {
         }
     }
     false
-}
-
-/// One thread's scratch.
-struct Worker {
-    y: Vec<f64>,
-    v: Vec<f64>,
-    w: Vec<f64>,
-    comb: Vec<usize>,
 }
 
 /// Fits the model to the subsets in `members` (`words` words a row).
@@ -438,14 +590,34 @@ fn fit_rows(
 fn draw_members(
     subsets: Subsets,
     k: usize,
+    smallest: usize,
     words: usize,
     range: std::ops::Range<u64>,
     comb: &mut Vec<usize>,
     members: &mut [u64],
 ) {
     match subsets {
+        Subsets::All { .. } if words == 1 => {
+            // Up to 64 studies: the next subset of m in colexicographic
+            // order is the next larger number with m bits set (Gosper's
+            // hack), after the last one the m + 1 lowest bits.
+            let (mut m, rank) = locate(k, smallest, range.start);
+            unrank(m, rank, comb);
+            let mut x: u64 = comb.iter().map(|&j| 1u64 << j).sum();
+            for row in members.iter_mut() {
+                *row = x;
+                let c = x & x.wrapping_neg();
+                let r = x.wrapping_add(c);
+                if r == 0 || (k < 64 && r >> k != 0) {
+                    m = (m + 1).min(k);
+                    x = u64::MAX >> (64 - m);
+                } else {
+                    x = r | (((x ^ r) >> 2) >> c.trailing_zeros());
+                }
+            }
+        }
         Subsets::All { .. } => {
-            let (mut m, rank) = locate(k, range.start);
+            let (mut m, rank) = locate(k, smallest, range.start);
             unrank(m, rank, comb);
             for row in members.chunks_mut(words) {
                 for &j in comb.iter() {
@@ -471,7 +643,7 @@ fn draw_members(
                             bits
                         };
                     }
-                    if row.iter().any(|w| *w != 0) {
+                    if row.iter().map(|w| w.count_ones() as usize).sum::<usize>() >= smallest {
                         break;
                     }
                 }
@@ -509,49 +681,288 @@ pub fn gosh(
     hooks: &Hooks,
     sink: &mut dyn FnMut(&Block) -> Result<()>,
 ) -> Result<Gosh> {
+    run(yi, vi, None, opts, subsets, hooks, sink)
+}
+
+/// [`gosh`] for the mixed-effects model with design `x` (k × p, p ≥ 2;
+/// metafor `gosh()` of `rma(yi, vi, mods = ...)`): every subset of at least
+/// p studies (Σ_{m=p}^{k} C(k, m) of them, as metafor) or `count` random
+/// subsets redrawn while they hold fewer than p studies. Each row has τ̂²,
+/// Q, I², H² and every coefficient ([`Block::coefficients`]);
+/// [`SubsetFit::estimate`] is coefficient `focus`, which the study summary
+/// follows. A subset whose design is rank deficient (a moderator constant,
+/// or a combination of others, among its studies: modified Gram–Schmidt,
+/// a residual below 1e-7 of the column's norm, the tolerance of R's `qr`)
+/// is kept with NaN values, as metafor's `gosh()` keeps a fit with a
+/// dropped coefficient as `NA`; so is a subset of exactly p studies under a
+/// random-effects model (k − p = 0: rma() stops) and a fit that fails. The
+/// counts are in [`Gosh::rank_deficient`], [`Gosh::failed`] and the notes.
+///
+/// ```
+/// use rema_core::resample::{gosh::{gosh_with_moderators, Subsets}, Hooks};
+/// use rema_core::{Design, FitOptions, Method};
+/// # fn main() -> rema_core::Result<()> {
+/// let (yi, vi) = ([0.1, 0.5, -0.2, 0.3], [0.02, 0.05, 0.03, 0.04]);
+/// let x = Design::from_row_major(4, 2, vec![1., 1., 1., 2., 1., 2., 1., 3.]).unwrap();
+/// let mut slopes = Vec::new();
+/// let run = gosh_with_moderators(&yi, &vi, &x, &FitOptions::new(Method::Fe),
+///     Subsets::All { max_size: None }, 1, &Hooks::default(),
+///     &mut |b| { (0..b.fits().len()).for_each(|i| slopes.push(b.coefficients(i)[1])); Ok(()) })?;
+/// // The 6 pairs, 4 triples and the whole set; studies 2 and 3 share x = 2.
+/// assert_eq!((run.count, run.rank_deficient), (11, 1));
+/// assert!(slopes[2].is_nan()); // row 3 is studies 2 and 3
+/// # Ok(())
+/// # }
+/// ```
+#[allow(clippy::too_many_arguments)]
+pub fn gosh_with_moderators(
+    yi: &[f64],
+    vi: &[f64],
+    x: &Design,
+    opts: &FitOptions,
+    subsets: Subsets,
+    focus: usize,
+    hooks: &Hooks,
+    sink: &mut dyn FnMut(&Block) -> Result<()>,
+) -> Result<Gosh> {
+    let p = x.cols();
+    if x.rows() != yi.len() {
+        return Err(Error::LengthMismatch {
+            what: format!("{} studies but {} rows of moderators", yi.len(), x.rows()),
+        });
+    }
+    if focus >= p {
+        return Err(Error::InvalidOption {
+            option: "focus",
+            message: format!(
+                "coefficient {focus} of a model with {p}: give 0 to {}",
+                p - 1
+            ),
+        });
+    }
+    if x.is_intercept_only() {
+        return gosh(yi, vi, opts, subsets, hooks, sink);
+    }
+    x.check_finite()?;
+    run(yi, vi, Some((x, focus)), opts, subsets, hooks, sink)
+}
+
+/// One thread's scratch for the general fits.
+struct Worker {
+    y: Vec<f64>,
+    v: Vec<f64>,
+    w: Vec<f64>,
+    comb: Vec<usize>,
+    idx: Vec<usize>,
+    basis: Vec<f64>,
+    ws: Option<Workspace>,
+}
+
+/// Why a row of a run with moderators has no fit.
+#[derive(Debug, Clone, Copy, Default)]
+struct Missing {
+    rank_deficient: u64,
+    too_few: u64,
+}
+
+/// True when a column of `x` is (numerically) a linear combination of the
+/// columns before it: modified Gram–Schmidt in column order, a residual at
+/// most 1e-7 of the column's norm counting as zero (as rema-data's check of
+/// the whole design, the tolerance of R's `qr`). `basis` is scratch.
+fn rank_deficient(x: &Design, basis: &mut Vec<f64>) -> bool {
+    let (k, p) = (x.rows(), x.cols());
+    basis.clear();
+    basis.resize(k * p, 0.0);
+    for j in 0..p {
+        let (done, rest) = basis.split_at_mut(j * k);
+        let r = &mut rest[..k];
+        for (i, ri) in r.iter_mut().enumerate() {
+            *ri = x.row(i)[j];
+        }
+        let norm = r.iter().map(|v| v * v).sum::<f64>().sqrt();
+        for q in done.chunks(k) {
+            let dot: f64 = r.iter().zip(q).map(|(a, b)| a * b).sum();
+            for (a, qv) in r.iter_mut().zip(q) {
+                *a -= dot * qv;
+            }
+        }
+        let rn = r.iter().map(|v| v * v).sum::<f64>().sqrt();
+        if norm == 0.0 || rn <= 1e-7 * norm {
+            return true;
+        }
+        r.iter_mut().for_each(|a| *a /= rn);
+    }
+    false
+}
+
+/// Fits the mixed-effects model with design `x` to the subsets in `members`
+/// (`words` words a row), through the general kernel as
+/// `fit_with_moderators` (bit for bit), the p coefficients of row i into
+/// `coefs[i·p..]`, coefficient `focus` as the row's estimate.
+#[allow(clippy::too_many_arguments)]
+fn fit_rows_mods(
+    yi: &[f64],
+    vi: &[f64],
+    x: &Design,
+    focus: usize,
+    opts: &FitOptions,
+    words: usize,
+    members: &[u64],
+    s: &mut Worker,
+    coefs: &mut [f64],
+    missing: &mut Missing,
+) -> Vec<SubsetFit> {
+    let p = x.cols();
+    let ws = s.ws.get_or_insert_with(|| Workspace::new(yi.len(), p));
+    members
+        .chunks(words)
+        .zip(coefs.chunks_mut(p))
+        .map(|(row, c)| {
+            s.idx.clear();
+            for (i, &w) in row.iter().enumerate() {
+                let mut w = w;
+                while w != 0 {
+                    s.idx.push(i * 64 + w.trailing_zeros() as usize);
+                    w &= w - 1;
+                }
+            }
+            let m = s.idx.len();
+            let failed = SubsetFit {
+                k: m,
+                estimate: f64::NAN,
+                q: f64::NAN,
+                i2: f64::NAN,
+                h2: f64::NAN,
+                tau2: f64::NAN,
+            };
+            c.iter_mut().for_each(|b| *b = f64::NAN);
+            let xs = x.select_rows(&s.idx);
+            if rank_deficient(&xs, &mut s.basis) {
+                missing.rank_deficient += 1;
+                return failed;
+            }
+            if opts.method.is_random() && m <= p {
+                missing.too_few += 1;
+                return failed;
+            }
+            s.y.clear();
+            s.v.clear();
+            s.y.extend(s.idx.iter().map(|&j| yi[j]));
+            s.v.extend(s.idx.iter().map(|&j| vi[j]));
+            let mut kern = General::new(&s.y, &s.v, &xs, ws);
+            let Ok(r) = refit::refit(&mut kern, opts, true) else {
+                return failed;
+            };
+            if !kern.solve_at(r.tau2) {
+                return failed;
+            }
+            c.copy_from_slice(kern.beta());
+            // k = p: no residual degrees of freedom, Q = 0, I² = 0, H² = 1
+            // (fit_with_moderators, metafor).
+            let (q, i2, h2) = if m > p {
+                (r.q, r.i2, r.h2)
+            } else {
+                (0.0, 0.0, 1.0)
+            };
+            SubsetFit {
+                k: m,
+                estimate: c[focus],
+                q,
+                i2,
+                h2,
+                tau2: r.tau2,
+            }
+        })
+        .collect()
+}
+
+/// A run with or without a design (and the coefficient it follows).
+fn run(
+    yi: &[f64],
+    vi: &[f64],
+    mods: Option<(&Design, usize)>,
+    opts: &FitOptions,
+    subsets: Subsets,
+    hooks: &Hooks,
+    sink: &mut dyn FnMut(&Block) -> Result<()>,
+) -> Result<Gosh> {
     let k = yi.len();
-    if k < 2 || vi.len() != k {
+    let p = mods.map_or(1, |(x, _)| x.cols());
+    let needed = if mods.is_some() { p + 1 } else { 2 };
+    if k < needed || vi.len() != k {
         return Err(Error::TooFewStudies {
             what: "GOSH",
-            needed: 2,
+            needed,
             k,
         });
     }
-    let total = subsets.count(k)?;
+    let total = subsets.count_from(k, p)?;
     let words = k.div_ceil(64);
+    let moments = match mods {
+        None => moment::Moments::new(yi, vi, opts.method),
+        Some(_) => None,
+    };
     let mut tally = Tally::new(k);
-    let mut failed = 0;
+    let mut missing = Missing::default();
     let mut start = 0;
     while start < total {
         let end = (start + WAVE).min(total);
-        let blocks = par_blocks(
-            start..end,
+        let plan = Blocks::of_size(start..end, BLOCK);
+        let blocks = par_blocks_into(
+            &plan,
             total,
             hooks,
+            vec![(); plan.count],
             || Worker {
                 y: Vec::with_capacity(k),
                 v: Vec::with_capacity(k),
                 w: vec![0.0; k],
                 comb: Vec::with_capacity(k),
+                idx: Vec::with_capacity(k),
+                basis: Vec::new(),
+                ws: None,
             },
-            |s, r| {
-                let mut members = vec![0u64; (r.end - r.start) as usize * words];
-                draw_members(subsets, k, words, r.clone(), &mut s.comb, &mut members);
-                let fits = fit_rows(yi, vi, opts, words, &members, s);
-                Block {
-                    first: r.start,
-                    words,
-                    fits,
-                    members,
-                }
+            |s, r, ()| {
+                let rows = (r.end - r.start) as usize;
+                let mut members = vec![0u64; rows * words];
+                draw_members(subsets, k, p, words, r.clone(), &mut s.comb, &mut members);
+                let mut miss = Missing::default();
+                let (fits, coefs) = match (mods, &moments) {
+                    (Some((x, focus)), _) => {
+                        let mut coefs = vec![0.0; rows * p];
+                        let fits = fit_rows_mods(
+                            yi, vi, x, focus, opts, words, &members, s, &mut coefs, &mut miss,
+                        );
+                        (fits, coefs)
+                    }
+                    (None, Some(mo)) => (mo.fit(&members), Vec::new()),
+                    (None, None) => (fit_rows(yi, vi, opts, words, &members, s), Vec::new()),
+                };
+                let part = Tally::of_block(k, words, &fits, &members);
+                (
+                    Block {
+                        first: r.start,
+                        words,
+                        p,
+                        fits,
+                        coefs,
+                        members,
+                        part,
+                    },
+                    miss,
+                )
             },
         )?;
-        for b in &blocks {
-            failed += tally.add(b);
+        for (b, miss) in &blocks {
+            tally.add(&b.part);
+            missing.rank_deficient += miss.rank_deficient;
+            missing.too_few += miss.too_few;
             sink(b)?;
         }
         start = end;
     }
+    let failed = tally.failed - missing.rank_deficient;
+    let not_converged = failed - missing.too_few;
     let studies = tally.separation();
     let most_influential = studies
         .iter()
@@ -563,23 +974,39 @@ pub fn gosh(
         })
         .map(|(j, _)| j);
     let mut notes = Vec::new();
-    if failed > 0 {
+    if missing.rank_deficient > 0 {
         notes.push(format!(
-            "the {} fit failed for {failed} of {total} subsets (Fisher scoring did not converge); their rows are empty and they are left out of the figure, as metafor's gosh() leaves them NA",
+            "{} of {total} subsets have a rank-deficient design (a moderator constant, or a combination of others, among their studies); their rows are empty and they are left out of the figure, as metafor's gosh() leaves a fit with a dropped coefficient NA",
+            missing.rank_deficient
+        ));
+    }
+    if missing.too_few > 0 {
+        notes.push(format!(
+            "{} of {total} subsets hold exactly {p} studies, one per coefficient: the {} model cannot estimate tau^2 from them (k - p = 0), so their rows are empty, as metafor's gosh() leaves them NA",
+            missing.too_few, opts.method
+        ));
+    }
+    if not_converged > 0 {
+        notes.push(format!(
+            "the {} fit failed for {not_converged} of {total} subsets (Fisher scoring did not converge); their rows are empty and they are left out of the figure, as metafor's gosh() leaves them NA",
             opts.method
         ));
     }
     if let Subsets::Random { seed, .. } = subsets {
-        notes.push(format!(
-            "{total} subsets drawn at random (seed {seed}), each study in a subset with probability 1/2"
-        ));
+        notes.push(if p == 1 {
+            format!("{total} subsets drawn at random (seed {seed}), each study in a subset with probability 1/2")
+        } else {
+            format!("{total} subsets drawn at random (seed {seed}), each study in a subset with probability 1/2, redrawn while a subset holds fewer than {p} studies")
+        });
     }
     Ok(Gosh {
         method: opts.method,
         k,
+        p,
         subsets,
         count: total,
         failed,
+        rank_deficient: missing.rank_deficient,
         studies,
         most_influential,
         notes,
@@ -601,6 +1028,7 @@ mod tests {
             Subsets::All { max_size: None },
             k,
             1,
+            1,
             0..n,
             &mut comb,
             &mut members,
@@ -614,6 +1042,7 @@ mod tests {
             draw_members(
                 Subsets::All { max_size: None },
                 k,
+                1,
                 1,
                 start..n,
                 &mut comb,
@@ -649,7 +1078,7 @@ mod tests {
         let mut members = vec![0u64; 2 * 50];
         let mut comb = Vec::new();
         let s = Subsets::Random { count: 50, seed: 3 };
-        draw_members(s, k, 2, 0..50, &mut comb, &mut members);
+        draw_members(s, k, 1, 2, 0..50, &mut comb, &mut members);
         for row in members.chunks(2) {
             assert!(row[1] >> 6 == 0 && (row[0] != 0 || row[1] != 0));
         }

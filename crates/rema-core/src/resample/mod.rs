@@ -169,6 +169,19 @@ impl Blocks {
     }
 }
 
+impl Blocks {
+    /// `range` in blocks of `size` (the last one shorter), whatever the
+    /// number of threads.
+    pub(crate) fn of_size(range: Range<u64>, size: u64) -> Blocks {
+        let size = size.max(1);
+        Blocks {
+            count: range.end.saturating_sub(range.start).div_ceil(size) as usize,
+            range,
+            size,
+        }
+    }
+}
+
 /// [`par_blocks`] with an output of its own handed to each block: `outs[b]`
 /// goes to block `b` (e.g. the block's slices of preallocated columns, so
 /// that results land in place with no copy). `outs` has `plan.count` items.
