@@ -57,6 +57,13 @@ fn mv() {
     suite("mv", 11_127);
 }
 
+/// anova(full, reduced) of rma.uni and rma.mv fits (`rema compare`),
+/// test = "t" of rma.mv and rma.uni, predict.rma.mv(newmods =).
+#[test]
+fn mv_more() {
+    suite("mv_more", 260);
+}
+
 /// rma(mods = ...).
 #[test]
 fn moderators() {

@@ -6,6 +6,7 @@
 mod analyze;
 mod audit;
 mod bias;
+mod compare;
 mod exit;
 mod figure;
 mod forest;
@@ -44,6 +45,7 @@ enum Command {
     Audit(audit::AuditArgs),
     Run(run::RunArgs),
     Bias(bias::BiasArgs),
+    Compare(compare::CompareArgs),
     Forest(forest::ForestArgs),
     Funnel(funnel::FunnelArgs),
     Gosh(gosh::GoshArgs),
@@ -60,6 +62,7 @@ fn main() -> ExitCode {
         Command::Audit(args) => audit::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Bias(args) => bias::run(&args),
+        Command::Compare(args) => compare::run(&args),
         Command::Forest(args) => forest::run(&args),
         Command::Funnel(args) => funnel::run(&args),
         Command::Gosh(args) => gosh::run(&args),
