@@ -64,6 +64,13 @@ fn mv_more() {
     suite("mv_more", 260);
 }
 
+/// The cluster wild bootstrap of rma.mv moderators against an R
+/// implementation of Joshi et al. (2022), by distribution at three seeds.
+#[test]
+fn wild() {
+    suite("wild", 100);
+}
+
 /// rma(mods = ...).
 #[test]
 fn moderators() {

@@ -6,7 +6,8 @@
 # Rademacher weights per cluster, residuals of the null model unadjusted
 # (adjust = "CR0"), the full model refitted to each bootstrap outcome by
 # metafor 3.8-1 rma.mv, and clubSandwich 0.5.8's Wald_test(test = "Naive-F")
-# with the CR2 (or CR1) covariance; p = mean(F* > F).
+# with the CR2 (or CR1) covariance; p = mean(F* > F). The observed F of a
+# CR1 case is reported on metafor's robust() scale m/(m - p) (rema's CR1).
 #
 # RNG-dependent: rema's p-values are compared by distribution, within 4
 # Monte Carlo SEs of both sides (tolerance class "resampling"), at three
@@ -44,7 +45,11 @@ cwb <- function(full, V, random, data, cluster, btt, type, R, seed) {
               test = "Naive-F")$Fstat
   }, numeric(1))
   p <- mean(fb > org)
-  list(stat = org, pval = p, mcse = sqrt(p * (1 - p) / R))
+  # clubSandwich's CR1 scales the sandwich by m/(m - 1), metafor's robust()
+  # (rema's CR1) by m/(m - p): the same p-value, F scaled by (m - 1)/(m - p).
+  m <- max(cl); pp <- length(coef(full))
+  stat <- if (type == "CR1") org * (m - 1) / (m - pp) else org
+  list(stat = stat, pval = p, mcse = sqrt(p * (1 - p) / R))
 }
 
 # One case per seed of rema: the hypotheses in rema's order (the moderators

@@ -1,7 +1,7 @@
 //! `cargo xtask <task>`: project automation.
 //!
 //! - `goldens`: regenerate every golden suite (`tests/golden/<suite>.json`,
-//!   the 14 of `rema_golden::SUITES`) by running its R script, then check
+//!   the 15 of `rema_golden::SUITES`) by running its R script, then check
 //!   them. Needs R with metafor, jsonlite, lme4, boot and clubSandwich (Debian:
 //!   `apt-get install r-cran-metafor r-cran-jsonlite r-cran-lme4 r-cran-boot r-cran-clubsandwich`);
 //!   the bootstrap suites take about 15 minutes each. It also reruns
