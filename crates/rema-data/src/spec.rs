@@ -1769,6 +1769,7 @@ mod tests {
             f.rho = Some(0.6);
             f.robust = Some("study".into());
             f.robust_type = Some(RobustType::Cr1);
+            f.wild_bootstrap = Some(99);
             f
         })
         .unwrap()
