@@ -46,9 +46,9 @@ cwb <- function(full, V, random, data, cluster, btt, type, R, seed) {
   }, numeric(1))
   p <- mean(fb > org)
   # clubSandwich's CR1 scales the sandwich by m/(m - 1), metafor's robust()
-  # (rema's CR1) by m/(m - p): the same p-value, F scaled by (m - 1)/(m - p).
+  # (rema's CR1) by m/(m - p): the same p-value, F scaled by (m - p)/(m - 1).
   m <- max(cl); pp <- length(coef(full))
-  stat <- if (type == "CR1") org * (m - 1) / (m - pp) else org
+  stat <- if (type == "CR1") org * (m - pp) / (m - 1) else org
   list(stat = stat, pval = p, mcse = sqrt(p * (1 - p) / R))
 }
 
