@@ -57,6 +57,20 @@ fn mv() {
     suite("mv", 11_127);
 }
 
+/// anova(full, reduced) of rma.uni and rma.mv fits (`rema compare`),
+/// test = "t" of rma.mv and rma.uni, predict.rma.mv(newmods =).
+#[test]
+fn mv_more() {
+    suite("mv_more", 260);
+}
+
+/// The cluster wild bootstrap of rma.mv moderators against an R
+/// implementation of Joshi et al. (2022), by distribution at three seeds.
+#[test]
+fn wild() {
+    suite("wild", 100);
+}
+
 /// rma(mods = ...).
 #[test]
 fn moderators() {

@@ -16,6 +16,10 @@
 //! 4. Pools 100,000 generated studies by REML end to end from CSV.
 //! 5. GOSH (`bench_gosh.rs`): every subset of k = 10 by DL and REML against
 //!    metafor's `gosh()`, and all 2^20 − 1 subsets of k = 20 by REML.
+//! 6. Three-level `rma.mv` (`bench_mv.rs`) at k = 1,000 and 10,000 against
+//!    metafor's dense and sparse fits.
+//!
+//! `--gosh-only` and `--mv-only` run one workload alone.
 //!
 //! It measures an optimised build: run from a debug build, it re-runs
 //! itself with `cargo run --release`.
@@ -277,8 +281,14 @@ pub fn bench_compare(root: &Path, args: &[String]) -> Result<()> {
     if r.is_none() {
         println!("Rscript not found: rema's figures only (install R with metafor, boot and jsonlite for the comparison)");
     }
+    if args.iter().any(|a| a == "--mv-only") {
+        crate::bench_mv::mv(root, &dir, r.is_some(), quick)?;
+        let _ = std::fs::remove_dir_all(&dir);
+        return Ok(());
+    }
     if args.iter().any(|a| a == "--gosh-only") {
         crate::bench_gosh::gosh(root, &dir, r.is_some(), quick)?;
+        crate::bench_mv::mv(root, &dir, r.is_some(), quick)?;
         let _ = std::fs::remove_dir_all(&dir);
         return Ok(());
     }

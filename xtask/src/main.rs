@@ -1,7 +1,7 @@
 //! `cargo xtask <task>`: project automation.
 //!
 //! - `goldens`: regenerate every golden suite (`tests/golden/<suite>.json`,
-//!   the 13 of `rema_golden::SUITES`) by running its R script, then check
+//!   the 15 of `rema_golden::SUITES`) by running its R script, then check
 //!   them. Needs R with metafor, jsonlite, lme4, boot and clubSandwich (Debian:
 //!   `apt-get install r-cran-metafor r-cran-jsonlite r-cran-lme4 r-cran-boot r-cran-clubsandwich`);
 //!   the bootstrap suites take about 15 minutes each. It also reruns
@@ -32,6 +32,7 @@ mod bench_batch;
 mod bench_compare;
 mod bench_gosh;
 mod bench_gwas;
+mod bench_mv;
 mod tidy;
 
 use anyhow::{bail, Context, Result};
@@ -69,7 +70,7 @@ fn main() -> Result<()> {
             }
         }
         _ => {
-            eprintln!("usage: cargo xtask <verify | goldens [--check] [suite...] | check-goldens | tidy | bench-compare [--quick] [--keep] [--r-large] [--no-r] | bench-gwas [...] | gwas-data DIR | bench-batch [--analyses N] [--skip-pymare] [--skip-1e7]>");
+            eprintln!("usage: cargo xtask <verify | goldens [--check] [suite...] | check-goldens | tidy | bench-compare [--quick] [--keep] [--r-large] [--no-r] [--gosh-only] [--mv-only] | bench-gwas [...] | gwas-data DIR | bench-batch [--analyses N] [--skip-pymare] [--skip-1e7]>");
             std::process::exit(2);
         }
     }

@@ -163,6 +163,13 @@ pub struct AnalyzeArgs {
     /// Satterthwaite df and the HTZ test) or CR1 (metafor robust()).
     #[arg(long, value_parser = model_args::robust_types(), requires = "robust")]
     pub robust_type: Option<RobustType>,
+    /// With --robust and a multilevel model with moderators: the cluster
+    /// wild bootstrap test of the moderators (omnibus) and of each
+    /// coefficient, N replicates with Rademacher weights by the clusters of
+    /// --robust (Joshi, Pustejovsky & Beretvas 2022; wildmeta
+    /// Wald_test_cwb); seeded by --seed.
+    #[arg(long, value_name = "N", requires = "robust")]
+    pub wild_bootstrap: Option<u64>,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -225,10 +232,12 @@ impl AnalyzeArgs {
             rho: self.rho,
             robust: self.robust.clone(),
             robust_type: self.robust_type,
+            wild_bootstrap: self.wild_bootstrap,
             seed: self.seed.or_else(|| {
                 (self.permutations.is_some()
                     || self.tau2_test.is_some()
-                    || self.bootstrap.is_some())
+                    || self.bootstrap.is_some()
+                    || self.wild_bootstrap.is_some())
                 .then(crate::progress::fresh_seed)
             }),
             ..self.model.spec()

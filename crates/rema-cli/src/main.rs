@@ -7,6 +7,7 @@ mod analyze;
 mod audit;
 mod batch;
 mod bias;
+mod compare;
 mod exit;
 mod figure;
 mod forest;
@@ -47,6 +48,7 @@ enum Command {
     Run(run::RunArgs),
     Batch(batch::BatchArgs),
     Bias(bias::BiasArgs),
+    Compare(compare::CompareArgs),
     Forest(forest::ForestArgs),
     Funnel(funnel::FunnelArgs),
     Gosh(gosh::GoshArgs),
@@ -65,6 +67,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Batch(args) => batch::run(&args),
         Command::Bias(args) => bias::run(&args),
+        Command::Compare(args) => compare::run(&args),
         Command::Forest(args) => forest::run(&args),
         Command::Funnel(args) => funnel::run(&args),
         Command::Gosh(args) => gosh::run(&args),

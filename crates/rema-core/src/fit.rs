@@ -26,6 +26,9 @@ pub enum Test {
     Z,
     /// Hartung–Knapp–Sidik–Jonkman: the variance scaled by s²_w, t(k − p) quantiles.
     Knha,
+    /// t tests on k − p df without the Knapp–Hartung scaling (metafor
+    /// `test = "t"`, in `rma` and `rma.mv`).
+    T,
     /// Knapp–Hartung with the ad hoc truncation of the scale factor at 1,
     /// max(1, s²_w), so that the interval is never narrower than the z
     /// interval's variance (Knapp & Hartung 2003; Röver, Knapp & Friede
@@ -43,21 +46,22 @@ choice_names!(
     /// use rema_core::Test;
     /// assert_eq!(Test::Knha.name(), "knha");
     /// assert_eq!("HKSJ".parse::<Test>(), Ok(Test::Knha));
-    /// assert!("t".parse::<Test>().is_err());
+    /// assert_eq!("t".parse::<Test>(), Ok(Test::T));
     /// ```
     {
         Z => "z",
         Knha => "knha" | "hksj" | "hk",
+        T => "t",
         Adhoc => "adhoc" | "knha-trunc",
     }
 );
 
 impl Test {
     /// Every test, by its name.
-    pub const ALL: [Test; 3] = [Test::Z, Test::Knha, Test::Adhoc];
+    pub const ALL: [Test; 4] = [Test::Z, Test::Knha, Test::T, Test::Adhoc];
 
     /// Whether the test uses t(k − p) quantiles (Knapp–Hartung, truncated or
-    /// not) rather than normal ones.
+    /// not, or plain t) rather than normal ones.
     ///
     /// ```
     /// use rema_core::Test;
@@ -556,6 +560,7 @@ pub fn fit_with_moderators(yi: &[f64], vi: &[f64], x: &Design, opts: &FitOptions
     let df_resid = (k - p) as f64;
     let (s2w, df) = match opts.test {
         Test::Z => (1.0, None),
+        Test::T => (1.0, Some(df_resid)),
         Test::Knha | Test::Adhoc => {
             if !opts.method.is_random() {
                 notes.push(
@@ -682,7 +687,7 @@ pub fn fit_with_moderators(yi: &[f64], vi: &[f64], x: &Design, opts: &FitOptions
 pub(crate) fn s2w(test: Test, rss: f64, df: f64) -> f64 {
     let knha = if rss <= f64::EPSILON { 0.0 } else { rss / df };
     match test {
-        Test::Z => 1.0,
+        Test::Z | Test::T => 1.0,
         Test::Knha => knha,
         Test::Adhoc => knha.max(1.0),
     }

@@ -206,3 +206,44 @@ fn a_random_test_becomes_exact_when_enumeration_is_cheaper() {
     // Every p-value of an exact sign-flip test is a multiple of 1/64.
     assert_eq!((t.pval[0] * 64.0).fract(), 0.0);
 }
+
+/// The cluster wild bootstrap of a multilevel model gives the same p-values
+/// at one and three threads (each replicate draws from its own stream), and
+/// another seed gives other draws.
+#[test]
+fn wild_bootstrap_is_identical_at_any_thread_count() {
+    use rema_core::mv::{rma_mv, MvData, MvOptions, RandomTerm};
+    use rema_core::robust::RobustType;
+    let k = 40;
+    let yi: Vec<f64> = (0..k).map(|i| 0.1 * ((i * 7 % 11) as f64) - 0.3).collect();
+    let vi: Vec<f64> = (0..k).map(|i| 0.02 + 0.01 * ((i % 3) as f64)).collect();
+    let x: Vec<f64> = (0..k).flat_map(|i| [1.0, (i % 4) as f64]).collect();
+    let labels: Vec<String> = (0..k).map(|i| format!("s{}", i / 4)).collect();
+    let data = MvData::new(
+        &yi,
+        &vi,
+        Design::from_row_major(k, 2, x).unwrap(),
+        vec![RandomTerm::from_labels("study", &labels)],
+    )
+    .unwrap();
+    let fit = rma_mv(&data, &MvOptions::default()).unwrap();
+    let cluster: Vec<usize> = (0..k).map(|i| i / 4).collect();
+    let run = |threads: usize, seed: u64| {
+        in_pool(threads, || {
+            fit.wild_bootstrap(
+                &cluster,
+                RobustType::Cr2,
+                &[1],
+                199,
+                seed,
+                &Hooks::default(),
+            )
+            .unwrap()
+        })
+    };
+    let one = run(1, 11);
+    assert_eq!(one, run(3, 11));
+    assert_eq!((one.iterations, one.seed), (199, 11));
+    assert!(one.pval > 0.0 && one.pval < 1.0);
+    assert_ne!(format!("{one:?}"), format!("{:?}", run(1, 12)));
+}

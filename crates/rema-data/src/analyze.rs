@@ -135,7 +135,7 @@ fn analyze_multilevel(table: &Table, a: &Analysis, input_sha256: &str) -> Result
     let head = Head {
         measure: a.measure().name().to_string(),
         method: m.method.name().to_string(),
-        test: "z".to_string(),
+        test: a.spec.test.name().to_string(),
         level: a.spec.level.percent(),
     };
     let provenance = Provenance::new(&a.spec, input_sha256, &m.studies.source);

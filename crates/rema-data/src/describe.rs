@@ -130,6 +130,7 @@ pub fn revman_label(method: Model, random: bool, test: Test, level: f64) -> Stri
     let test = match test {
         Test::Z => "",
         Test::Knha => ", HKSJ",
+        Test::T => ", t",
         Test::Adhoc => ", HKSJ truncated",
     };
     format!("{name}, {model}{test}, {level}% CI")

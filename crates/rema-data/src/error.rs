@@ -211,6 +211,11 @@ pub enum DataError {
     /// A risk-of-bias judgement outside the allowed scales.
     #[error("{at}: `{}` is not a risk-of-bias judgement; write yes, no or not_reported, or low, some_concerns or high (one scale per domain)", one_line(.value))]
     Judgement { at: Location, value: String },
+
+    /// Two results that `rema compare` cannot test against each other (not
+    /// nested, other data, other methods).
+    #[error("{message}")]
+    NotComparable { message: String },
 }
 
 /// The cells of [`DataError::MissingValues`], shown as `line 3, column

@@ -11,12 +11,14 @@
 //! `prepare` (studies, effect sizes, design and main fit, once), `sections`
 //! (each part of the result), `glmm` (the GLMM's own model), `multilevel`
 //! (the multilevel model's) and `analyze`
-//! (the top). `bias`, `audit` and `run` are further entry points.
+//! (the top). `bias`, `audit`, `run` and `compare` (the likelihood-ratio test of
+//! two saved results) are further entry points.
 
 pub mod analyze;
 pub mod audit;
 pub mod bias;
 pub mod columns;
+pub mod compare;
 pub mod convert;
 pub mod describe;
 pub mod error;
@@ -57,6 +59,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 pub use analyze::{analyze, analyze_with};
 pub use bias::{bias, bias_with, BiasOptions, BiasResult};
 pub use columns::{read_studies, select, MissingAction, Selected, StudyTable};
+pub use compare::{compare, ModelComparison};
 pub use convert::{Conversion, ConversionOptions};
 pub use error::{DataError, Location, Result};
 pub use plan::Plan;

@@ -12,6 +12,7 @@
 
 use rema_core::fit::critical_value;
 use rema_core::mv::{rma_mv, MvData, MvFit, MvMethod, MvOptions, MvTest, RandomTerm};
+use rema_core::resample::Hooks;
 use rema_core::robust::RobustType;
 use rema_core::{effect_sizes, Design, EffectSizes, Method, PiDist};
 
@@ -19,8 +20,8 @@ use crate::columns::StudyTable;
 use crate::error::{DataError, Result};
 use crate::formula::{parse_random, RandomInner};
 use crate::result::{
-    BlupRow, CoefficientResult, ComponentResult, MultilevelResult, ResidualRow, RobustResult,
-    StudyEffect, Summary, Transformed,
+    BlupRow, CoefficientResult, ComponentResult, MultilevelResult, NewmodsPrediction, ResidualRow,
+    RobustResult, StudyEffect, Summary, Transformed, WildBootstrapResult,
 };
 use crate::sections::heterogeneity::intercept_note;
 use crate::sections::intervals::study_effects;
@@ -106,7 +107,7 @@ fn random_terms(a: &Analysis, table: &Table, st: &StudyTable) -> Result<Vec<Rand
     Ok(terms)
 }
 
-/// Fits the multilevel model of `a` (checked: REML or ML, z test) to `table`.
+/// Fits the multilevel model of `a` (checked: REML or ML, z or t test) to `table`.
 pub(crate) fn fit(table: &Table, a: &Analysis) -> Result<MultilevelModel> {
     let measure = a.measure();
     let spec = &a.spec;
@@ -145,9 +146,13 @@ pub(crate) fn fit(table: &Table, a: &Analysis) -> Result<MultilevelModel> {
         }
         _ => "diagonal".to_string(),
     };
+    let test = match spec.test {
+        rema_core::Test::T => MvTest::T,
+        _ => MvTest::Z,
+    };
     let opts = MvOptions {
         method,
-        test: MvTest::Z,
+        test,
         level,
         ..MvOptions::default()
     };
@@ -174,12 +179,34 @@ pub(crate) fn fit(table: &Table, a: &Analysis) -> Result<MultilevelModel> {
                 )
                 .map_err(|e| st.core_error(e))?;
             notes.extend(r.notes.iter().cloned());
-            Some(RobustResult::new(&r, column, &names))
+            let mut result = RobustResult::new(&r, column, &names);
+            if let Some(n) = spec.wild_bootstrap {
+                let kind = spec.robust_type.unwrap_or(RobustType::Cr2);
+                let tests = wild_bootstraps(&f, &cluster_ids(&labels), kind, &names, n, a.seed)
+                    .map_err(|e| st.core_error(e))?;
+                notes.push(format!(
+                    "cluster wild bootstrap: {n} replicates (seed {}), Rademacher weights by the {} clusters of `{column}`, the null model refitted without the tested coefficients, naive F with the {} covariance (Joshi, Pustejovsky & Beretvas 2022; wildmeta Wald_test_cwb)",
+                    a.seed,
+                    r.n_clusters,
+                    kind.name()
+                ));
+                let failed: usize = tests.iter().map(|t| t.not_converged).sum();
+                if failed > 0 {
+                    notes.push(format!(
+                        "cluster wild bootstrap: {failed} refits did not converge and kept their last iterate"
+                    ));
+                }
+                result.wild_bootstrap = Some(tests);
+            }
+            Some(result)
         }
         None => None,
     };
     let summary = summary(&f, level, spec.pi_dist.unwrap_or_default());
-    let details = details(&f, &st, cis.as_deref(), sampling);
+    let mut details = details(&f, &st, cis.as_deref(), sampling);
+    if let (Some(n), Some(formula), Some(m)) = (&a.newmods, &a.mods, &mods) {
+        details.newmods = Some(predictions(&f, table, &st, formula, &m.names, n)?);
+    }
     Ok(MultilevelModel {
         transformed: Transformed::new(measure, None, &summary),
         summary,
@@ -189,7 +216,7 @@ pub(crate) fn fit(table: &Table, a: &Analysis) -> Result<MultilevelModel> {
             coefficients: names
                 .iter()
                 .zip(&f.coefficients)
-                .map(|(name, c)| CoefficientResult::new(name.clone(), c, false))
+                .map(|(name, c)| CoefficientResult::new(name.clone(), c, test == MvTest::T))
                 .collect(),
             qm: f.qm,
             qm_df: f.qm_df.0,
@@ -201,6 +228,38 @@ pub(crate) fn fit(table: &Table, a: &Analysis) -> Result<MultilevelModel> {
         studies: st,
         notes,
     })
+}
+
+/// The cluster wild bootstrap tests: of every coefficient but the
+/// intercept together (the omnibus test of the moderators), then of each
+/// coefficient alone.
+fn wild_bootstraps(
+    f: &MvFit,
+    cluster: &[usize],
+    kind: RobustType,
+    names: &[String],
+    iterations: u64,
+    seed: u64,
+) -> rema_core::Result<Vec<WildBootstrapResult>> {
+    let iterations = usize::try_from(iterations).unwrap_or(usize::MAX);
+    let mut hypotheses = vec![("moderators".to_string(), f.qm_coefficients.clone())];
+    hypotheses.extend(names.iter().enumerate().map(|(j, n)| (n.clone(), vec![j])));
+    hypotheses
+        .into_iter()
+        .map(|(hypothesis, btt)| {
+            let w = f.wild_bootstrap(cluster, kind, &btt, iterations, seed, &Hooks::default())?;
+            Ok(WildBootstrapResult {
+                hypothesis,
+                coefficients: btt.iter().map(|&j| names[j].clone()).collect(),
+                stat: w.stat,
+                pval: w.pval,
+                mcse_pval: w.mcse,
+                iterations: w.iterations,
+                seed: w.seed,
+                not_converged: w.not_converged,
+            })
+        })
+        .collect()
 }
 
 /// ρ√(vᵢvⱼ) for every pair of effects with the same level of `column`.
@@ -232,11 +291,13 @@ fn constructed_covariances(
 
 /// The summary: the first coefficient, τ² the sum of the components, QE as
 /// Q, the prediction interval β̂ ± c√(SE² + Σσ²) (metafor `predict.rma.mv`)
-/// with c the z quantile, or t(k − p)'s with `pi_dist = t`.
+/// with c the z quantile, or t(k − p)'s with `pi_dist = t` or under the t
+/// test (metafor `predict.rma.mv` with `test = "t"`).
 fn summary(f: &MvFit, level: f64, pi_dist: PiDist) -> Summary {
     let e = f.coefficients[0];
     let total: f64 = f.components.iter().map(|c| c.sigma2).sum();
-    let crit = critical_value(level, (pi_dist == PiDist::T).then_some((f.k - f.p) as f64));
+    let t = pi_dist == PiDist::T || f.options.test == MvTest::T;
+    let crit = critical_value(level, t.then_some((f.k - f.p) as f64));
     let pse = (e.se * e.se + total).sqrt();
     Summary {
         k: f.k,
@@ -319,5 +380,34 @@ fn details(
         sampling_covariance: sampling,
         ranef,
         residuals,
+        newmods: None,
     }
+}
+
+/// The predictions at `newmods` (metafor `predict.rma.mv(res, newmods =)`),
+/// the values coded through the moderators' formula as the studies are.
+fn predictions(
+    f: &MvFit,
+    table: &Table,
+    st: &StudyTable,
+    formula: &crate::formula::ModsFormula,
+    names: &[String],
+    n: &crate::spec::NewMods,
+) -> Result<Vec<NewmodsPrediction>> {
+    crate::sections::model::newmods_rows(table, st, formula, names, n)?
+        .into_iter()
+        .map(|(at, x)| {
+            let p = f.predict(&x).map_err(|e| st.core_error(e))?;
+            Ok(NewmodsPrediction {
+                at,
+                x,
+                pred: p.pred,
+                se: p.se,
+                ci_lower: p.ci_lower,
+                ci_upper: p.ci_upper,
+                pi_lower: p.pi_lower,
+                pi_upper: p.pi_upper,
+            })
+        })
+        .collect()
 }

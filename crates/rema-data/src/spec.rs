@@ -465,8 +465,10 @@ pub struct AnalysisSpec {
     #[serde(default = "absent::method", with = "via_str")]
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub method: Model,
-    /// Test of the coefficients: `z` (default, or the preset's), `knha` or
-    /// `adhoc` (Knapp–Hartung truncated at 1).
+    /// Test of the coefficients: `z` (default, or the preset's), `knha`,
+    /// `adhoc` (Knapp–Hartung truncated at 1) or `t` (t tests on k − p df
+    /// without the Knapp–Hartung scaling, metafor `test = "t"`; the one
+    /// besides `z` for a multilevel model).
     #[serde(default = "absent::test", with = "via_str")]
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub test: Test,
@@ -636,6 +638,13 @@ pub struct AnalysisSpec {
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub robust_type: Option<RobustType>,
+    /// The cluster wild bootstrap test of the moderators (omnibus) and of
+    /// each coefficient with this many replicates, Rademacher weights by the
+    /// clusters of `robust` (Joshi, Pustejovsky & Beretvas 2022; wildmeta
+    /// `Wald_test_cwb`); needs `robust`, `random_terms` and `mods`; seeded
+    /// by `seed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wild_bootstrap: Option<u64>,
 }
 
 /// Which of `method` and `test` a spec being read left out, so that a preset
@@ -895,6 +904,7 @@ pub const SPEC_FIELDS: &[&str] = &[
     "rho",
     "robust",
     "robust_type",
+    "wild_bootstrap",
 ];
 
 /// The field of [`AnalysisSpec`] named `name`, as a static string.
@@ -1090,6 +1100,7 @@ impl AnalysisSpec {
             rho: None,
             robust: None,
             robust_type: None,
+            wild_bootstrap: None,
         }
     }
 
@@ -1333,7 +1344,7 @@ impl AnalysisSpec {
             return Err(DataError::option(
                 "newmods",
                 format!(
-                    "newmods is available for the rma.uni methods (FE, DL, REML, ...), not for method {}",
+                    "newmods is available for the rma.uni methods (FE, DL, REML, ...) and multilevel models, not for method {}",
                     self.method
                 ),
             ));
@@ -1578,7 +1589,7 @@ impl AnalysisSpec {
     }
 
     /// A multilevel model (`random_terms`) is fitted by REML or ML with the
-    /// z test, and has none of the sections that refit rma.uni models;
+    /// z or t test, and has none of the sections that refit rma.uni models;
     /// `cluster` and `rho` construct its sampling covariance, so they need
     /// each other and `random_terms`.
     fn check_multilevel(&self) -> Result<()> {
@@ -1627,11 +1638,11 @@ impl AnalysisSpec {
                 )
             }
         }
-        if self.test != Test::Z {
+        if !matches!(self.test, Test::Z | Test::T) {
             return refuse(
                 "test",
                 format!(
-                    "test {} is a Knapp-Hartung adjustment of rma.uni; use the z test, or `robust` for small-sample cluster-robust t tests",
+                    "test {} is a Knapp-Hartung adjustment of rma.uni; use the z or t test (metafor rma.mv test = \"t\"), or `robust` for small-sample cluster-robust t tests",
                     self.test
                 ),
             );
@@ -1640,12 +1651,6 @@ impl AnalysisSpec {
             return refuse(
                 option,
                 format!("{option} refits rma.uni models and is not available for it; leave out {option}, or random_terms"),
-            );
-        }
-        if self.newmods.is_some() {
-            return refuse(
-                "newmods",
-                "predictions at newmods are made for the rma.uni methods (FE, DL, REML, ...); leave out newmods, or random_terms".to_string(),
             );
         }
         Ok(())
@@ -1668,8 +1673,28 @@ impl AnalysisSpec {
     }
 
     /// `robust_type` needs `robust`; cluster-robust tests need a fitted
-    /// model with weights (rma.uni or rma.mv), not GLMM, MH or PETO.
+    /// model with weights (rma.uni or rma.mv), not GLMM, MH or PETO; the
+    /// wild bootstrap needs `robust`, a multilevel model and moderators.
     fn check_robust(&self) -> Result<()> {
+        if let Some(n) = self.wild_bootstrap {
+            let why = if self.robust.is_none() {
+                Some("it resamples the clusters of `robust`; add `robust`, the column of the clusters".to_string())
+            } else if self.random_terms.is_empty() {
+                Some("it refits a multilevel model; add `random_terms` (e.g. \"~ 1 | study\" for one effect per study)".to_string())
+            } else if self.mods.is_empty() {
+                Some("it tests moderators against the model without them; add `mods`".to_string())
+            } else if n == 0 {
+                Some("it needs at least 1 replicate (e.g. 1999)".to_string())
+            } else {
+                None
+            };
+            if let Some(why) = why {
+                return Err(DataError::option(
+                    "wild_bootstrap",
+                    format!("wild_bootstrap is the cluster wild bootstrap test: {why}"),
+                ));
+            }
+        }
         if self.robust_type.is_some() && self.robust.is_none() {
             return Err(DataError::option(
                 "robust_type",
@@ -1773,6 +1798,7 @@ mod tests {
             f.rho = Some(0.6);
             f.robust = Some("study".into());
             f.robust_type = Some(RobustType::Cr1);
+            f.wild_bootstrap = Some(99);
             f
         })
         .unwrap()

@@ -282,7 +282,7 @@ fn catalogue() -> Vec<(&'static str, DataError)> {
         ),
         (
             "unknown test",
-            option("test", "t".parse::<rema_core::Test>()),
+            option("test", "wald".parse::<rema_core::Test>()),
         ),
         (
             "zero cells without a continuity correction",

@@ -145,6 +145,12 @@ fn settings() -> Vec<Setting> {
             |r, _| r.test == "adhoc" && r.df.is_some(),
         ),
         setting(
+            "test = t",
+            &["test"],
+            |s| s.test = rema_core::Test::T,
+            |r, _| r.test == "t" && r.df.is_some(),
+        ),
+        setting(
             "test = knha",
             &["test"],
             |s| s.test = rema_core::Test::Knha,
@@ -319,6 +325,7 @@ fn settings() -> Vec<Setting> {
                 r.model
                     .as_ref()
                     .and_then(|m| m.newmods.as_ref())
+                    .or_else(|| r.multilevel.as_ref().and_then(|m| m.newmods.as_ref()))
                     .is_some_and(|n| n.len() == 2)
             },
         ),
@@ -421,6 +428,26 @@ fn settings() -> Vec<Setting> {
                 s.robust_type = Some(rema_core::robust::RobustType::Cr1);
             },
             |r, _| r.robust.as_ref().is_some_and(|x| x.kind == "CR1"),
+        ),
+        setting(
+            "wild_bootstrap",
+            &["wild_bootstrap", "robust", "mods", "random_terms"],
+            |s| {
+                s.wild_bootstrap = Some(19);
+                s.robust = Some("c".into());
+                if s.mods.is_empty() {
+                    s.mods = vec!["x".into()];
+                }
+                if s.random_terms.is_empty() {
+                    s.random_terms = vec!["~ 1 | c/study".into()];
+                }
+            },
+            |r, _| {
+                r.robust
+                    .as_ref()
+                    .and_then(|x| x.wild_bootstrap.as_ref())
+                    .is_some_and(|w| w.len() >= 3 && w.iter().all(|t| t.iterations == 19))
+            },
         ),
     ]
 }

@@ -88,6 +88,10 @@ pub enum Entry {
     /// A conversion to mean or SD (`input`: function and its arguments).
     /// Document: `{"value"}`.
     Conversion,
+    /// `rema_data::compare` of the case's spec against the spec
+    /// `input.other`, both analysed on the case's table: the
+    /// `ModelComparison` (metafor `anova(full, reduced)`).
+    Compare,
 }
 
 /// One reference computation and what rema must give for it.

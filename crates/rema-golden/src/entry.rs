@@ -5,7 +5,8 @@
 //! case's JSON with serde and serialise rema-data's result, exactly as the CLI
 //! and the server do. The core entries (`fit`, `trim_and_fill`,
 //! `glmm_loglik`, `conversion`) are small adapters for the few reference
-//! quantities that no result document carries.
+//! quantities that no result document carries; `compare` analyses two specs
+//! on one table and serialises their `ModelComparison`.
 
 use std::path::Path;
 
@@ -75,6 +76,18 @@ pub fn document(root: &Path, entry: Entry, case: &Case) -> Result<Value, String>
             Ok(json!({ "loglik": ll }))
         }
         Entry::Conversion => conversion(&case.input).map(|v| json!({ "value": v })),
+        Entry::Compare => {
+            let (table, spec) = table_and_spec(root, case)?;
+            let other = Case {
+                spec: case.input["other"].clone(),
+                ..case.clone()
+            };
+            let (_, other) = table_and_spec(root, &other)?;
+            let a = rema_data::analyze(&table, &spec, "golden").map_err(|e| e.to_string())?;
+            let b = rema_data::analyze(&table, &other, "golden").map_err(|e| e.to_string())?;
+            let c = rema_data::compare(&a, "spec", &b, "input.other").map_err(|e| e.to_string())?;
+            to_value(&c)
+        }
     }
 }
 

@@ -35,7 +35,7 @@ pub use tolerance::Tolerance;
 
 /// Every suite, by the stem of its files (`tests/golden/<name>.R` writes
 /// `tests/golden/<name>.json`).
-pub const SUITES: [&str; 13] = [
+pub const SUITES: [&str; 15] = [
     "core",
     "influence",
     "bias",
@@ -49,6 +49,8 @@ pub const SUITES: [&str; 13] = [
     "conversions",
     "plans",
     "mv",
+    "mv_more",
+    "wild",
 ];
 
 /// The workspace root (the suites name their CSV files relative to it).

@@ -284,6 +284,8 @@ impl InputKind {
         let whole = Some(self.name().to_string());
         let (code, field) = match &e {
             DataError::Option { option, .. } => ("invalid_option", Some(format!("spec.{option}"))),
+            // Only `rema compare` raises it; the server does not compare results.
+            DataError::NotComparable { .. } => ("invalid_option", whole),
             DataError::Csv { at, .. }
             | DataError::Ragged { at, .. }
             | DataError::NotANumber { at, .. }

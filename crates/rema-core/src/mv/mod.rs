@@ -41,12 +41,16 @@
 
 mod likelihood;
 mod optimize;
+mod predict;
 mod profile;
 mod structure;
+mod wild;
 
 pub use likelihood::MvMethod;
+pub use predict::MvPrediction;
 pub use profile::ComponentCi;
 pub use structure::{MvData, RandomTerm};
+pub use wild::WildBootstrap;
 
 use crate::dist;
 use crate::error::{Error, Result};

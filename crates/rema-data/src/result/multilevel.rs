@@ -30,6 +30,9 @@ pub struct MultilevelResult {
     /// Fitted values and standardised residuals (metafor `fitted`,
     /// `rstandard`), one per effect in the order of `studies`.
     pub residuals: Vec<ResidualRow>,
+    /// Predictions at `newmods` (metafor `predict.rma.mv(res, newmods =)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub newmods: Option<Vec<super::NewmodsPrediction>>,
 }
 
 /// One variance component.
@@ -94,6 +97,31 @@ pub struct RobustResult {
     pub qm_df1: f64,
     pub qm_df2: f64,
     pub qm_pval: f64,
+    /// The cluster wild bootstrap tests (`wild_bootstrap`): the omnibus
+    /// test of the moderators first, then each coefficient's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wild_bootstrap: Option<Vec<WildBootstrapResult>>,
+}
+
+/// One cluster wild bootstrap test (Joshi, Pustejovsky & Beretvas 2022;
+/// wildmeta `Wald_test_cwb`, Rademacher weights, naive F).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WildBootstrapResult {
+    /// `moderators` (the omnibus test) or a coefficient's name.
+    pub hypothesis: String,
+    /// The coefficients set to 0 by the null model.
+    pub coefficients: Vec<String>,
+    /// The naive F statistic of the data (Q/q with the `type` covariance).
+    pub stat: f64,
+    /// The share of replicates with a larger F.
+    pub pval: f64,
+    /// The Monte Carlo SE of `pval`, sqrt(p(1 - p)/R).
+    pub mcse_pval: f64,
+    pub iterations: usize,
+    pub seed: u64,
+    /// Replicates whose refit did not converge.
+    pub not_converged: usize,
 }
 
 /// One coefficient's cluster-robust test.
@@ -135,6 +163,7 @@ impl RobustResult {
             qm: r.qm,
             qm_df1: r.qm_df.0,
             qm_df2: r.qm_df.1,
+            wild_bootstrap: None,
             qm_pval: r.qm_pval,
         }
     }

@@ -465,6 +465,11 @@ pub struct ModelResult {
     /// absent when undefined (REML with k <= p).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fit_stats: Option<FitStatsResult>,
+    /// For method FE, the REML column of metafor's `fit.stats` as well
+    /// (what `rema compare` needs to test an FE model against a REML one,
+    /// as metafor's `anova`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fit_stats_reml: Option<FitStatsResult>,
     /// The standard error of tau^2 (metafor `se.tau2`); absent for FE.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub se_tau2: Option<f64>,

@@ -69,7 +69,9 @@ pub struct StudyEffect {
     pub vi: f64,
     pub ci_lower: f64,
     pub ci_upper: f64,
-    /// Weight in percent.
+    /// Weight in percent; null (NaN) where the model has no study weights
+    /// (multilevel, GLMM), read back as NaN.
+    #[serde(deserialize_with = "null_as_nan")]
     pub weight: f64,
     /// True when a continuity correction was added to this study.
     #[serde(default)]
@@ -132,4 +134,10 @@ impl Transformed {
             }
         })
     }
+}
+
+/// A number written as null (serde_json writes NaN so) read back as NaN,
+/// so that a saved result reads back (`rema compare`).
+fn null_as_nan<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(<Option<f64> as serde::Deserialize>::deserialize(d)?.unwrap_or(f64::NAN))
 }

@@ -30,7 +30,7 @@ pub(crate) fn build(p: &Prepared, a: &Analysis) -> Result<ModelPart> {
         .fit_mods(&studies, &p.design)
         .map_err(err)?;
     let mut notes = Vec::new();
-    let fit_stats = fit.fit_stats().ok().map(|s| FitStatsResult {
+    let stats = |s: rema_core::FitStats| FitStatsResult {
         likelihood: if s.reml { "REML" } else { "ML" }.to_string(),
         log_lik: s.log_lik,
         deviance: s.deviance,
@@ -38,7 +38,11 @@ pub(crate) fn build(p: &Prepared, a: &Analysis) -> Result<ModelPart> {
         bic: s.bic,
         aicc: s.aicc,
         parameters: s.parameters,
-    });
+    };
+    let fit_stats = fit.fit_stats().ok().map(stats);
+    let fit_stats_reml = (p.opts.method == rema_core::Method::Fe)
+        .then(|| fit.fit_stats_of(true).ok().map(stats))
+        .flatten();
     let (k, pcols) = (p.design.rows(), p.design.cols());
     let tau2_pl = match fit.profile_ci() {
         Ok(ci) if p.opts.method.is_random() && k > pcols => {
@@ -91,6 +95,7 @@ pub(crate) fn build(p: &Prepared, a: &Analysis) -> Result<ModelPart> {
     Ok(ModelPart {
         model: ModelResult {
             fit_stats,
+            fit_stats_reml,
             se_tau2: fit.se_tau2(),
             tau2_pl,
             vcov,
@@ -101,8 +106,8 @@ pub(crate) fn build(p: &Prepared, a: &Analysis) -> Result<ModelPart> {
     })
 }
 
-/// The rows of the model matrix at `newmods` (through the formula, on the
-/// table with the new rows appended) and the predictions there.
+/// The predictions at `newmods` ([`newmods_rows`], then rema-core's
+/// `predict_new`).
 fn predictions(
     p: &Prepared,
     a: &Analysis,
@@ -115,43 +120,10 @@ fn predictions(
             "`newmods` gives moderator values to predict at; add `mods`".to_string(),
         ));
     };
-    let k = p.table.rows.len();
-    let mut t = Table {
-        source: p.table.source.clone(),
-        headers: p.table.headers.clone(),
-        rows: p.table.rows.clone(),
-        decimal_comma: p.table.decimal_comma,
-    };
-    for j in 0..n.n {
-        let mut cells = vec![String::new(); t.headers.len()];
-        for (c, values) in &n.columns {
-            if let Some(i) = t.column(c) {
-                cells[i] = values[j].clone();
-            }
-        }
-        t.rows.push(Row { line: 0, cells });
-    }
-    let d = crate::moderators::design(&t, &p.studies, f)?;
-    if d.names != m.names {
-        return Err(DataError::option(
-            "newmods",
-            format!(
-                "newmods: the values change the model matrix (its columns would be {} instead of {}); give levels the studies have",
-                d.names.join(", "),
-                m.names.join(", ")
-            ),
-        ));
-    }
-    (0..n.n)
-        .map(|j| {
-            let x = d.design.row(k + j).to_vec();
+    newmods_rows(&p.table, &p.studies, f, &m.names, n)?
+        .into_iter()
+        .map(|(at, x)| {
             let pr = fit.predict_new(&x).map_err(|e| p.studies.core_error(e))?;
-            let at = n
-                .columns
-                .iter()
-                .map(|(c, v)| format!("{c}={}", v[j]))
-                .collect::<Vec<_>>()
-                .join(", ");
             Ok(NewmodsPrediction {
                 at,
                 x,
@@ -164,4 +136,56 @@ fn predictions(
             })
         })
         .collect()
+}
+
+/// The rows of the model matrix at `newmods`, each with its values as text
+/// (`ablat=10, alloc=random`): through the formula `f`, on `table` with
+/// the new rows appended, so that they are coded as the studies are; an
+/// error when they would change the columns `names`. Shared by rma.uni
+/// and the multilevel model.
+pub(crate) fn newmods_rows(
+    table: &Table,
+    studies: &crate::columns::StudyTable,
+    f: &crate::formula::ModsFormula,
+    names: &[String],
+    n: &NewMods,
+) -> Result<Vec<(String, Vec<f64>)>> {
+    let k = table.rows.len();
+    let mut t = Table {
+        source: table.source.clone(),
+        headers: table.headers.clone(),
+        rows: table.rows.clone(),
+        decimal_comma: table.decimal_comma,
+    };
+    for j in 0..n.n {
+        let mut cells = vec![String::new(); t.headers.len()];
+        for (c, values) in &n.columns {
+            if let Some(i) = t.column(c) {
+                cells[i] = values[j].clone();
+            }
+        }
+        t.rows.push(Row { line: 0, cells });
+    }
+    let d = crate::moderators::design(&t, studies, f)?;
+    if d.names != names {
+        return Err(DataError::option(
+            "newmods",
+            format!(
+                "newmods: the values change the model matrix (its columns would be {} instead of {}); give levels the studies have",
+                d.names.join(", "),
+                names.join(", ")
+            ),
+        ));
+    }
+    Ok((0..n.n)
+        .map(|j| {
+            let at = n
+                .columns
+                .iter()
+                .map(|(c, v)| format!("{c}={}", v[j]))
+                .collect::<Vec<_>>()
+                .join(", ");
+            (at, d.design.row(k + j).to_vec())
+        })
+        .collect())
 }
