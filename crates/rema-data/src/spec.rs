@@ -630,6 +630,23 @@ pub struct AnalysisSpec {
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub robust_type: Option<RobustType>,
+    /// The variance structure of a `random_terms` term `~ inner | outer`
+    /// (metafor `struct`): `CS` (metafor's default, used when absent),
+    /// `HCS`, `UN`, `DIAG` or `ID`; needs such a term.
+    #[serde(
+        default,
+        rename = "struct",
+        skip_serializing_if = "Option::is_none",
+        with = "via_str::option"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub var_struct: Option<rema_core::mv::VarStruct>,
+    /// Known sampling covariances of a multilevel model (metafor's `V`),
+    /// entry by entry: `row` and `col` are 1-based study rows of the data
+    /// (`rema analyze --vcov FILE` reads them from a long table); pairs not
+    /// given are 0. Needs `random_terms`; refused with `cluster`/`rho`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vcov: Vec<crate::vcov::VcovEntry>,
 }
 
 /// Which of `method` and `test` a spec being read left out, so that a preset
@@ -880,6 +897,8 @@ pub const SPEC_FIELDS: &[&str] = &[
     "rho",
     "robust",
     "robust_type",
+    "struct",
+    "vcov",
 ];
 
 /// The field of [`AnalysisSpec`] named `name`, as a static string.
@@ -1074,6 +1093,8 @@ impl AnalysisSpec {
             rho: None,
             robust: None,
             robust_type: None,
+            var_struct: None,
+            vcov: Vec::new(),
         }
     }
 
@@ -1575,7 +1596,25 @@ impl AnalysisSpec {
             }
             _ => {}
         }
+        if !self.vcov.is_empty() && (self.cluster.is_some() || self.rho.is_some()) {
+            return Err(DataError::option(
+                "vcov",
+                "`vcov` gives the sampling covariances, and `cluster` with `rho` would construct them; give one of the two".to_string(),
+            ));
+        }
         if self.random_terms.is_empty() {
+            if !self.vcov.is_empty() {
+                return Err(DataError::option(
+                    "vcov",
+                    "`vcov` is the sampling covariance of a multilevel model; add `random_terms` (e.g. \"~ 1 | study\")".to_string(),
+                ));
+            }
+            if let Some(s) = self.var_struct {
+                return Err(DataError::option(
+                    "struct",
+                    format!("struct {s} is the variance structure of a random term `~ inner | outer`; add one to `random_terms` (e.g. \"~ outcome | study\")"),
+                ));
+            }
             if self.cluster.is_some() {
                 return Err(DataError::option(
                     "cluster",
@@ -1744,6 +1783,12 @@ mod tests {
             f.rho = Some(0.6);
             f.robust = Some("study".into());
             f.robust_type = Some(RobustType::Cr1);
+            f.var_struct = Some(rema_core::mv::VarStruct::Un);
+            f.vcov = vec![crate::vcov::VcovEntry {
+                row: 1,
+                col: 2,
+                cov: 0.1,
+            }];
             f
         })
         .unwrap()

@@ -399,6 +399,39 @@ fn settings() -> Vec<Setting> {
             constructed,
         ),
         setting(
+            "struct = DIAG",
+            &["struct", "random_terms"],
+            |s| {
+                s.var_struct = Some(rema_core::mv::VarStruct::Diag);
+                s.random_terms.push("~ g | c".into());
+            },
+            |r, _| {
+                r.multilevel
+                    .as_ref()
+                    .and_then(|m| m.structure.as_ref())
+                    .is_some_and(|g| g.var_struct == "DIAG" && g.tau2.len() == 2)
+            },
+        ),
+        setting(
+            "vcov",
+            &["vcov", "random_terms"],
+            |s| {
+                s.vcov = vec![rema_data::vcov::VcovEntry {
+                    row: 1,
+                    col: 2,
+                    cov: 1e-4,
+                }];
+                if s.random_terms.is_empty() {
+                    s.random_terms = vec!["~ 1 | c/study".into()];
+                }
+            },
+            |r, _| {
+                r.multilevel
+                    .as_ref()
+                    .is_some_and(|m| m.sampling_covariance.starts_with("vcov"))
+            },
+        ),
+        setting(
             "robust",
             &["robust"],
             |s| s.robust = Some("c".into()),

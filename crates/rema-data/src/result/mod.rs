@@ -18,6 +18,7 @@ use crate::convert::Conversion;
 
 pub use multilevel::{
     BlupRow, ComponentResult, MultilevelResult, ResidualRow, RobustCoefficientResult, RobustResult,
+    StructRhoRow, StructTau2Row, StructureResult,
 };
 pub use provenance::Provenance;
 pub use sections::{
