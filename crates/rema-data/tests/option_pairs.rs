@@ -379,7 +379,11 @@ fn settings() -> Vec<Setting> {
         setting(
             "random_terms",
             &["random_terms"],
-            |s| s.random_terms = vec!["~ 1 | c/study".into()],
+            |s| {
+                if !s.random_terms.iter().any(|t| t == "~ 1 | c/study") {
+                    s.random_terms.insert(0, "~ 1 | c/study".into());
+                }
+            },
             |r, _| {
                 r.multilevel
                     .as_ref()
@@ -403,7 +407,9 @@ fn settings() -> Vec<Setting> {
             &["struct", "random_terms"],
             |s| {
                 s.var_struct = Some(rema_core::mv::VarStruct::Diag);
-                s.random_terms.push("~ g | c".into());
+                if !s.random_terms.iter().any(|t| t == "~ g | c") {
+                    s.random_terms.push("~ g | c".into());
+                }
             },
             |r, _| {
                 r.multilevel
