@@ -123,6 +123,9 @@ pub fn parse(text: &str, source: &str) -> Result<Vec<VcovEntry>> {
     Ok(out)
 }
 
+/// rema-core's (i, j, cov) of two effects (0-based, i < j).
+type Covariance = (usize, usize, f64);
+
 /// The entries as rema-core's (i, j, cov), i ≠ j, over the rows kept:
 /// `kept_rows[e]` is the 1-based data row of effect e. Checks that every
 /// row is a row of the data (`n_rows` of them) and that a diagonal entry
@@ -134,7 +137,7 @@ pub(crate) fn covariances(
     kept_rows: &[usize],
     vi: &[f64],
     labels: &[String],
-) -> Result<(Vec<(usize, usize, f64)>, usize)> {
+) -> Result<(Vec<Covariance>, usize)> {
     let mut effect_of = vec![usize::MAX; n_rows + 1];
     for (e, &r) in kept_rows.iter().enumerate() {
         if r <= n_rows {

@@ -369,8 +369,8 @@ fn initial_values(d: &MvData) -> Vec<f64> {
     let parts = d.terms.len() + usize::from(d.g.is_some());
     let mut start = vec![total / parts as f64; d.terms.len()];
     if let Some(g) = &d.g {
-        start.extend(std::iter::repeat(total / parts as f64).take(g.n_tau2()));
-        start.extend(std::iter::repeat(0.0).take(g.n_rho()));
+        start.extend(std::iter::repeat_n(total / parts as f64, g.n_tau2()));
+        start.extend(std::iter::repeat_n(0.0, g.n_rho()));
     }
     start
 }
@@ -818,13 +818,13 @@ impl MvFit {
                 block_of[i] = c;
             }
         }
-        for i0 in 0..d.k() {
+        for (i0, &c0) in block_of.iter().enumerate() {
             let (o, a) = (g.outer[i0], g.inner[i0]);
             if !seen.insert((o, a)) {
                 continue;
             }
-            let b = &d.blocks[block_of[i0]];
-            let w = &self.state.w[block_of[i0]];
+            let b = &d.blocks[c0];
+            let w = &self.state.w[c0];
             let n = b.n();
             let cvec: Vec<f64> = b
                 .rows

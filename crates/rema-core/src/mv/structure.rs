@@ -318,7 +318,7 @@ impl MvData {
     pub(crate) fn admissible(&self, theta: &[f64]) -> bool {
         self.g
             .as_ref()
-            .map_or(true, |g| g.shape.admissible(&theta[self.terms.len()..]))
+            .is_none_or(|g| g.shape.admissible(&theta[self.terms.len()..]))
     }
 
     /// The number of independent blocks of the marginal covariance.
