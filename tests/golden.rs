@@ -54,7 +54,7 @@ fn formula() {
 /// robust() with metafor's CR1 and clubSandwich's CR2.
 #[test]
 fn mv() {
-    suite("mv", 11_127);
+    suite("mv", 16_370);
 }
 
 /// anova(full, reduced) of rma.uni and rma.mv fits (`rema compare`),

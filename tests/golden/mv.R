@@ -106,8 +106,10 @@ robust_expect <- function(rr, names) {
   e
 }
 
-add <- function(id, source, csv, spec, expect, note = NULL) {
-  cases[[length(cases) + 1L]] <<- golden_case(id, source, expect, spec = spec, csv = csv, note = note)
+add <- function(id, source, csv, spec, expect, note = NULL, tolerance = FALSE) {
+  tol <- if (tolerance && length(attr(expect, "tol"))) attr(expect, "tol") else NULL
+  cases[[length(cases) + 1L]] <<- golden_case(id, source, expect, spec = spec, csv = csv, note = note,
+                                              tolerance = tol)
 }
 
 write_data <- function(name, df) {
@@ -212,5 +214,173 @@ add("crede2010/REML/criterion",
     'robust(rma.mv(yi, vi, mods = ~ criterion, random = ~ 1 | studyid/sampleid, data = escalc("ZCOR", ri, ni, data = dat.crede2010)), cluster = studyid, clubSandwich = TRUE)',
     c10_csv, list(measure = "ZCOR", mods = I("criterion"), random_terms = I("~ 1 | studyid/sampleid"), robust = "studyid"),
     c(mv_expect(r, c10, c("studyid", "sampleid")), robust_expect(rr, rownames(r$beta))))
+
+# Multivariate models: `random = ~ inner | outer` with `struct` (rema's
+# `--random "~ outcome | trial" --struct UN`), alone or with `~ 1 | id`
+# terms, and known sampling covariances given entry by entry (rema's
+# `vcov`, 1-based data rows). metafor numbers tau2 by the sorted inner
+# levels (as rema); the summary's tau2, I2 and prediction interval are those
+# of an effect at the first inner level; the I2 of a tau2 is
+# 100 tau2 / (sum(sigma2) + tau2 + vt) (metafor's recipe for multivariate
+# models, with the sigma2 of the intercept terms added).
+vcov_entries <- function(V) {
+  out <- list()
+  for (i in seq_len(nrow(V))) for (j in seq_len(ncol(V))) {
+    if (i < j && V[i, j] != 0) out[[length(out) + 1L]] <- list(row = i, col = j, cov = V[i, j])
+  }
+  out
+}
+mvs_expect <- function(r, data, groups, inner, outer, with_ci = FALSE) {
+  e <- mv_expect(r, data, groups)
+  if (!r$withS) e <- e[!grepl("^/multilevel/components/", names(e))]
+  sigma2 <- if (r$withS) r$sigma2 else numeric()
+  # The intercept terms' BLUPs come from mv_expect (its ranef rows); the
+  # structured term's rows follow them.
+  s2 <- sum(sigma2)
+  total <- s2 + r$tau2[1]
+  vt <- e[["/multilevel/vt"]]
+  e[["/tau2"]] <- total
+  e[["/i2"]] <- 100 * total / (total + vt)
+  for (t in seq_along(sigma2)) {
+    e[[sprintf("/multilevel/components/%d/i2", t - 1L)]] <- 100 * sigma2[t] / (total + vt)
+  }
+  if (r$p == 1) {
+    pr <- predict(r, tau2.levels = if (r$tau2s > 1) r$g.levels.f[[1]][1] else NULL)
+    e[["/pi_lower"]] <- num(pr$pi.lb[1]); e[["/pi_upper"]] <- num(pr$pi.ub[1])
+  }
+  p <- "/multilevel/structure"
+  e[[paste0(p, "/struct")]] <- r$struct[1]
+  e[[paste0(p, "/inner")]] <- inner; e[[paste0(p, "/outer")]] <- outer
+  e[[paste0(p, "/n_inner")]] <- r$g.nlevels[1]; e[[paste0(p, "/n_outer")]] <- r$g.nlevels[2]
+  for (j in seq_along(r$tau2)) {
+    q <- sprintf("%s/tau2/%d", p, j - 1L)
+    if (r$tau2s > 1) e[[paste0(q, "/level")]] <- r$g.levels.f[[1]][j]
+    e[[paste0(q, "/tau2")]] <- r$tau2[j]
+    e[[paste0(q, "/k")]] <- if (r$tau2s > 1) unname(r$g.levels.k[j]) else r$k
+    e[[paste0(q, "/i2")]] <- 100 * r$tau2[j] / (s2 + r$tau2[j] + vt)
+    if (with_ci) {
+      ct <- confint(r, tau2 = j, control = list(tol = 1e-10))$random
+      e[[paste0(q, "/ci_lower")]] <- num(ct[1, "ci.lb"]); e[[paste0(q, "/ci_upper")]] <- num(ct[1, "ci.ub"])
+    }
+  }
+  n_rho <- switch(r$struct[1], CS = 1L, HCS = 1L, UN = length(r$rho), 0L)
+  pairs <- if (n_rho > 1 || r$struct[1] == "UN") combn(r$g.nlevels[1], 2) else NULL
+  for (j in seq_len(n_rho)) {
+    q <- sprintf("%s/rho/%d", p, j - 1L)
+    e[[paste0(q, "/rho")]] <- r$rho[j]
+    if (!is.null(pairs)) {
+      e[[paste0(q, "/levels/0")]] <- r$g.levels.f[[1]][pairs[1, j]]
+      e[[paste0(q, "/levels/1")]] <- r$g.levels.f[[1]][pairs[2, j]]
+    }
+    if (with_ci) {
+      ct <- confint(r, rho = j, control = list(tol = 1e-10))$random
+      e[[paste0(q, "/ci_lower")]] <- num(ct[1, "ci.lb"]); e[[paste0(q, "/ci_upper")]] <- num(ct[1, "ci.ub"])
+    }
+  }
+  if (with_ci) {
+    for (t in seq_along(sigma2)) {
+      ct <- confint(r, sigma2 = t, control = list(tol = 1e-10))$random
+      q <- sprintf("/multilevel/components/%d", t - 1L)
+      e[[paste0(q, "/ci_lower")]] <- num(ct[1, "ci.lb"]); e[[paste0(q, "/ci_upper")]] <- num(ct[1, "ci.ub"])
+    }
+  }
+  # The structured term's BLUPs (metafor's rows `inner | outer`), one per
+  # combination present, in order of first appearance.
+  re <- ranef(r)
+  tab <- re[[length(re)]]
+  # metafor pads the inner levels of the row names to one width.
+  rownames(tab) <- sub("^ +", "", rownames(tab))
+  row <- sum(grepl("^/multilevel/ranef/[0-9]+/level$", names(e)))
+  lab <- paste(data[[inner]], data[[outer]], sep = " | ")
+  for (l in unique(lab)) {
+    stopifnot(l %in% rownames(tab))
+    q <- sprintf("/multilevel/ranef/%d", row)
+    e[[paste0(q, "/factor")]] <- paste(inner, "|", outer); e[[paste0(q, "/level")]] <- l
+    e[[paste0(q, "/pred")]] <- tab[l, "intrcpt"]; e[[paste0(q, "/se")]] <- tab[l, "se"]
+    e[[paste0(q, "/pi_lower")]] <- tab[l, "pi.lb"]; e[[paste0(q, "/pi_upper")]] <- tab[l, "pi.ub"]
+    row <- row + 1L
+  }
+  # A BLUP within a thousandth of its SE of 0 is a difference of near-equal
+  # sums, whose relative error follows the optimiser's last digits (metafor's
+  # nlminb and optim differ by 1.5e-4 relative on one of assink2016's):
+  # compared to 1e-6 of its SE, absolute.
+  tol <- list()
+  for (q in sub("/pred$", "", names(e)[grepl("^/multilevel/ranef/[0-9]+/pred$", names(e))])) {
+    pr <- e[[paste0(q, "/pred")]]; se <- e[[paste0(q, "/se")]]
+    if (abs(pr) < 1e-3 * se) tol[[paste0(q, "/pred")]] <- list(absolute = 1e-6 * se)
+  }
+  attr(e, "tol") <- tol
+  e
+}
+
+# dat.berkey1998: two outcomes (PD, AL) in five trials, with the sampling
+# covariances v1i/v2i (metafor's vcalc(vi = 1, cluster, rvars = c(v1i, v2i))).
+b98 <- dat.berkey1998
+b98_csv <- write_data("mv_berkey1998", data.frame(study = paste(b98$author, b98$outcome), trial = b98$trial,
+                                                  outcome = b98$outcome, yi = b98$yi, vi = b98$vi))
+Vb <- vcalc(vi = 1, cluster = author, rvars = c(v1i, v2i), data = b98)
+# The long table of rema --vcov (both triangles and the diagonal: rema
+# accepts a pair twice with one value, and a diagonal equal to vi).
+vt_long <- which(Vb != 0, arr.ind = TRUE)
+write.csv(data.frame(row = vt_long[, 1], col = vt_long[, 2], cov = Vb[vt_long]),
+          file.path(golden_out, "data", "mv_berkey1998_vcov.csv"), row.names = FALSE)
+for (st in c("UN", "CS", "HCS", "DIAG", "ID")) {
+  for (method in c("REML", "ML")) {
+    r <- rma.mv(yi, Vb, mods = ~ outcome - 1, random = ~ outcome | trial, struct = st, data = b98,
+                method = method, control = tight)
+    ci <- method == "REML" && st %in% c("UN", "CS", "DIAG")
+    add(sprintf("berkey1998/%s/%s", st, method),
+        sprintf('rma.mv(yi, V, mods = ~ outcome - 1, random = ~ outcome | trial, struct = "%s", data = dat.berkey1998, method = "%s")%s',
+                st, method, if (ci) "; confint()" else ""),
+        b98_csv, list(measure = "GEN", method = method, mods = "~ outcome - 1", random_terms = I("~ outcome | trial"),
+                      struct = st, vcov = vcov_entries(Vb), tau2_ci = if (ci) TRUE else NULL),
+        mvs_expect(r, b98, character(), "outcome", "trial", with_ci = ci), tolerance = TRUE)
+  }
+}
+
+# dat.kalaian1996: SAT verbal and math in 47 studies, V by vcalc(rho = 0.66);
+# hrs is missing in some rows, which rema and metafor leave out (with their
+# rows and columns of V).
+k96 <- dat.kalaian1996
+k96_csv <- write_data("mv_kalaian1996", data.frame(study = k96$study, sid = k96$study, outcome = k96$outcome,
+                                                   hrs = k96$hrs, yi = k96$yi, vi = k96$vi))
+Vk <- vcalc(vi, cluster = study, type = outcome, rho = 0.66, data = k96)
+k96_ok <- !is.na(k96$hrs)
+for (st in c("DIAG", "ID")) {
+  r <- rma.mv(yi, Vk, mods = ~ outcome + hrs, random = ~ outcome | sid, struct = st,
+              data = transform(k96, sid = study), control = tight)
+  e <- mvs_expect(r, transform(k96, sid = study)[k96_ok, ], character(), "outcome", "sid", with_ci = TRUE)
+  tol <- attr(e, "tol")
+  if (st == "DIAG") {
+    # tau2 of verbal is at 0 (metafor 1.2e-11 on its log scale): the BLUPs
+    # of that level are 0 in rema, metafor's about sqrt(1.2e-11) = 3.5e-6.
+    lv <- names(e)[grepl("/level$", names(e)) & grepl("^verbal \\|", unlist(e))]
+    ptr <- unlist(lapply(sub("/level$", "", lv), function(q) paste0(q, c("/pred", "/se", "/pi_lower", "/pi_upper"))))
+    ptr <- c(ptr, "/multilevel/structure/tau2/1/i2")
+    tol[ptr] <- rep(list(list(absolute = 1e-5)), length(ptr))
+  }
+  if (!length(tol)) tol <- NULL
+  golden_add_tol <- function(...) cases[[length(cases) + 1L]] <<- golden_case(...)
+  golden_add_tol(sprintf("kalaian1996/%s/hrs", st),
+      sprintf('rma.mv(yi, vcalc(vi, study, type = outcome, rho = 0.66), mods = ~ outcome + hrs, random = ~ outcome | study, struct = "%s", data = dat.kalaian1996); confint()', st),
+      e, spec = list(measure = "GEN", mods = "~ outcome + hrs", random_terms = I("~ outcome | sid"), struct = st,
+                    vcov = vcov_entries(Vk), tau2_ci = TRUE), csv = k96_csv, tolerance = tol,
+      note = if (st == "DIAG") "tau2 of verbal is at 0 (metafor: 1.2e-11): its BLUPs (0 in rema, about 3.5e-6 in metafor) and its I2 (0 and 4.7e-8 percent) are compared to 1e-5 absolute, on the scale of the other BLUPs' SEs (about 0.1)" else NULL)
+}
+
+# dat.assink2016: a CS structure over the delinquency types within studies,
+# with a random intercept per effect (random = list(~ 1 | id, ~ deltype | sid)).
+a16$id <- seq_len(nrow(a16))
+a16s_csv <- write_data("mv_assink2016_struct", data.frame(study = a16$study_label, sid = a16$study, id = a16$id,
+                                                         deltype = a16$deltype, yi = a16$yi, vi = a16$vi))
+for (method in c("REML", "ML")) {
+  r <- rma.mv(yi, vi, random = list(~ 1 | id, ~ deltype | sid), struct = "CS", data = a16, method = method,
+              control = tight)
+  add(sprintf("assink2016/CS/%s", method),
+      sprintf('rma.mv(yi, vi, random = list(~ 1 | id, ~ deltype | study), struct = "CS", data = dat.assink2016, method = "%s"); confint()', method),
+      a16s_csv, list(measure = "GEN", method = method, random_terms = I(c("~ 1 | id", "~ deltype | sid")),
+                     struct = "CS", tau2_ci = if (method == "REML") TRUE else NULL),
+      mvs_expect(r, a16, "id", "deltype", "sid", with_ci = method == "REML"), tolerance = TRUE)
+}
 
 golden_write("mv", "analyze", "iterative", "tests/golden/mv.R", cases, packages = c("clubSandwich", "metadat"))

@@ -155,6 +155,20 @@ pub struct AnalyzeArgs {
     /// The correlation of sampling errors within a --cluster.
     #[arg(long, value_name = "R", requires = "cluster")]
     pub rho: Option<f64>,
+    /// With --random FORMULA: known sampling covariances from a long CSV
+    /// table with columns row, col, cov (metafor rma.mv's V), where row and
+    /// col are 1-based study rows of the data file (1 = the first study
+    /// line); pairs not given are 0, a diagonal entry must equal vi. Not
+    /// with --cluster/--rho.
+    #[arg(long, value_name = "FILE", value_parser = model_args::vcov_file, conflicts_with = "cluster")]
+    pub vcov: Option<model_args::VcovFile>,
+    /// The variance structure of a --random "~ inner | outer" term (metafor
+    /// rma.mv struct): CS (one tau^2 and one rho; metafor's default), HCS
+    /// (a tau^2 per inner level, one rho), UN (a tau^2 per level and a rho
+    /// per pair), DIAG (a tau^2 per level, no correlation) or ID (one
+    /// tau^2). Example: --random "~ outcome | trial" --struct UN.
+    #[arg(long = "struct", value_name = "STRUCT", value_parser = model_args::var_structs())]
+    pub var_struct: Option<rema_core::mv::VarStruct>,
     /// Cluster-robust tests of the coefficients by the levels of COLUMN,
     /// for rma and multilevel models (metafor robust(); clubSandwich).
     #[arg(long, value_name = "COLUMN")]
@@ -233,6 +247,8 @@ impl AnalyzeArgs {
             robust: self.robust.clone(),
             robust_type: self.robust_type,
             wild_bootstrap: self.wild_bootstrap,
+            var_struct: self.var_struct,
+            vcov: self.vcov.as_ref().map(|v| v.0.clone()).unwrap_or_default(),
             seed: self.seed.or_else(|| {
                 (self.permutations.is_some()
                     || self.tau2_test.is_some()

@@ -131,6 +131,31 @@ pub fn robust_types() -> Choice<RobustType> {
     Choice::new(RobustType::ALL.iter().map(|t| t.name()).collect())
 }
 
+/// The variance structures of a `~ inner | outer` term.
+pub fn var_structs() -> Choice<rema_core::mv::VarStruct> {
+    Choice::new(
+        rema_core::mv::VarStruct::ALL
+            .iter()
+            .map(|s| s.name())
+            .collect(),
+    )
+}
+
+/// The entries of a `--vcov` table, read when the flag is parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VcovFile(pub Vec<rema_data::vcov::VcovEntry>);
+
+/// Reads and checks a `--vcov` long table (columns row, col, cov); the
+/// message names the file, line and column of a problem.
+pub fn vcov_file(path: &str) -> Result<VcovFile, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{path}: cannot read the file: {e}"))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| format!("{path}: the file is not UTF-8 text; save it as a UTF-8 CSV"))?;
+    rema_data::vcov::parse(&text, path)
+        .map(VcovFile)
+        .map_err(|e| e.to_string())
+}
+
 /// What to do with missing values.
 pub fn missing_actions() -> Choice<MissingAction> {
     Choice::new(vec!["omit", "fail"])

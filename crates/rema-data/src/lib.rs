@@ -39,6 +39,7 @@ pub mod run;
 mod sections;
 pub mod spec;
 pub mod table;
+pub mod vcov;
 pub mod xlsx;
 
 use sha2::{Digest, Sha256};

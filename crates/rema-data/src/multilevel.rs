@@ -9,9 +9,16 @@
 //! a level of `a/b` being the pair of cells. With `cluster` and `rho`, the
 //! sampling covariance of two effects in one cluster is ρ√(vᵢvⱼ) (metafor
 //! `vcalc(vi, cluster, rho)`, clubSandwich `impute_covariance_matrix`).
+//!
+//! A term `~ inner | outer` is metafor's multivariate term with the
+//! variance structure `struct` (CS when absent, as metafor): at most one,
+//! with any number of intercept terms. `vcov` gives the sampling
+//! covariances entry by entry instead ([`crate::vcov`]).
 
 use rema_core::fit::critical_value;
-use rema_core::mv::{rma_mv, MvData, MvFit, MvMethod, MvOptions, MvTest, RandomTerm};
+use rema_core::mv::{
+    rma_mv, MvData, MvFit, MvMethod, MvOptions, MvTest, RandomTerm, StructTerm, VarStruct,
+};
 use rema_core::resample::Hooks;
 use rema_core::robust::RobustType;
 use rema_core::{effect_sizes, Design, EffectSizes, Method, PiDist};
@@ -21,7 +28,8 @@ use crate::error::{DataError, Result};
 use crate::formula::{parse_random, RandomInner};
 use crate::result::{
     BlupRow, CoefficientResult, ComponentResult, MultilevelResult, NewmodsPrediction, ResidualRow,
-    RobustResult, StudyEffect, Summary, Transformed, WildBootstrapResult,
+    RobustResult, StructRhoRow, StructTau2Row, StructureResult, StudyEffect, Summary, Transformed,
+    WildBootstrapResult,
 };
 use crate::sections::heterogeneity::intercept_note;
 use crate::sections::intervals::study_effects;
@@ -53,25 +61,45 @@ pub(crate) struct MultilevelModerators {
     pub qm_pval: f64,
 }
 
-/// The grouping columns of a random-effects formula `~ 1 | a/b`: `a`, `b`
-/// (read by [`parse_random`]; only random intercepts are fitted).
-fn formula_groups(text: &str) -> Result<Vec<String>> {
+/// A random-effects formula read: `~ 1 | a/b` (intercepts, `inner` None)
+/// or `~ inner | outer` (a structured term).
+struct Formula {
+    inner: Option<String>,
+    groups: Vec<String>,
+}
+
+/// Reads a random-effects formula `~ 1 | a/b` or `~ inner | outer` (by
+/// [`parse_random`]); a structured term has one outer column.
+fn read_formula(text: &str) -> Result<Formula> {
     let f = parse_random(text)
         .map_err(|e| DataError::option("random_terms", format!("random term `{text}`: {e}")))?;
     match f.inner {
-        RandomInner::Intercept => Ok(f.groups),
-        RandomInner::Column(c) => Err(DataError::option(
-            "random_terms",
-            format!("random term `{text}`: only random intercepts (`~ 1 | ...`) are fitted, not `~ {c} | ...` with a variance structure"),
-        )),
+        RandomInner::Intercept => Ok(Formula {
+            inner: None,
+            groups: f.groups,
+        }),
+        RandomInner::Column(c) => {
+            if f.groups.len() != 1 {
+                return Err(DataError::option(
+                    "random_terms",
+                    format!("random term `{text}`: a term `~ {c} | outer` with a variance structure has one outer column, not the nested `{}`; give the nesting as its own `~ 1 | ...` term", f.groups.join("/")),
+                ));
+            }
+            Ok(Formula {
+                inner: Some(c),
+                groups: f.groups,
+            })
+        }
     }
 }
 
-/// Every column the random terms group by, in order, each once.
+/// Every column the random terms group by (inner columns too), in order,
+/// each once.
 pub(crate) fn grouping_columns(a: &Analysis) -> Result<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
     for f in &a.spec.random_terms {
-        for g in formula_groups(f)? {
+        let f = read_formula(f)?;
+        for g in f.inner.into_iter().chain(f.groups) {
             if !out.contains(&g) {
                 out.push(g);
             }
@@ -80,11 +108,45 @@ pub(crate) fn grouping_columns(a: &Analysis) -> Result<Vec<String>> {
     Ok(out)
 }
 
-/// The random terms: for each formula `~ 1 | a/b`, the terms `a` and `a/b`.
-fn random_terms(a: &Analysis, table: &Table, st: &StudyTable) -> Result<Vec<RandomTerm>> {
+/// The random terms: for each formula `~ 1 | a/b`, the terms `a` and `a/b`;
+/// the one `~ inner | outer` term with its structure (`struct`, CS when
+/// absent, with a note).
+fn random_terms(
+    a: &Analysis,
+    table: &Table,
+    st: &StudyTable,
+    notes: &mut Vec<String>,
+) -> Result<(Vec<RandomTerm>, Option<StructTerm>)> {
     let mut terms: Vec<RandomTerm> = Vec::new();
-    for f in &a.spec.random_terms {
-        let groups = formula_groups(f)?;
+    let mut structured: Option<StructTerm> = None;
+    for text in &a.spec.random_terms {
+        let f = read_formula(text)?;
+        if let Some(inner) = &f.inner {
+            if structured.is_some() {
+                return Err(DataError::option(
+                    "random_terms",
+                    format!("random term `{text}`: only one term `~ inner | outer` with a variance structure is fitted; give the others as `~ 1 | ...` terms"),
+                ));
+            }
+            let outer = &f.groups[0];
+            let var_struct = match a.spec.var_struct {
+                Some(s) => s,
+                None => {
+                    notes.push(format!(
+                        "struct CS (metafor's default) for `~ {inner} | {outer}`: one tau2 and one rho; choose another with struct"
+                    ));
+                    VarStruct::Cs
+                }
+            };
+            let inner_cells = column_levels(table, st, inner, "random_terms")?;
+            let outer_cells = column_levels(table, st, outer, "random_terms")?;
+            structured = Some(
+                StructTerm::new(var_struct, inner, &inner_cells, outer, &outer_cells)
+                    .map_err(|e| st.core_error(e))?,
+            );
+            continue;
+        }
+        let groups = f.groups;
         let mut labels: Vec<String> = vec![String::new(); table.rows.len()];
         for (depth, g) in groups.iter().enumerate() {
             let cells = column_levels(table, st, g, "random_terms")?;
@@ -104,7 +166,15 @@ fn random_terms(a: &Analysis, table: &Table, st: &StudyTable) -> Result<Vec<Rand
             terms.push(RandomTerm::from_labels(&name, &labels));
         }
     }
-    Ok(terms)
+    if structured.is_none() {
+        if let Some(s) = a.spec.var_struct {
+            return Err(DataError::option(
+                "struct",
+                format!("struct {s} is the variance structure of a random term `~ inner | outer`, and random_terms has none; add one (e.g. \"~ outcome | study\") or leave out struct"),
+            ));
+        }
+    }
+    Ok((terms, structured))
 }
 
 /// Fits the multilevel model of `a` (checked: REML or ML, z or t test) to `table`.
@@ -129,12 +199,49 @@ pub(crate) fn fit(table: &Table, a: &Analysis) -> Result<MultilevelModel> {
     let x = mods
         .as_ref()
         .map_or_else(|| Design::intercept(k), |m| m.design.clone());
-    let terms = random_terms(a, table, &st)?;
     let mut notes = selected.notes;
     notes.extend(conv.notes.iter().cloned());
     notes.extend(es.notes.iter().cloned());
-    let mut data = MvData::new(&es.yi, &es.vi, x, terms).map_err(|e| st.core_error(e))?;
+    let (terms, structured) = random_terms(a, table, &st, &mut notes)?;
+    let mut data = match structured {
+        Some(g) => MvData::multivariate(&es.yi, &es.vi, x, terms, g),
+        None => MvData::new(&es.yi, &es.vi, x, terms),
+    }
+    .map_err(|e| st.core_error(e))?;
     let sampling = match (&spec.cluster, spec.rho) {
+        _ if !spec.vcov.is_empty() => {
+            // The data row (1-based) of every effect kept, by its line.
+            let row_of_line: std::collections::HashMap<u64, usize> = conv
+                .table
+                .rows
+                .iter()
+                .enumerate()
+                .map(|(r, row)| (row.line, r + 1))
+                .collect();
+            let kept: Vec<usize> = st
+                .lines
+                .iter()
+                .map(|l| row_of_line.get(l).copied().unwrap_or(0))
+                .collect();
+            let (cov, dropped) = crate::vcov::covariances(
+                &spec.vcov,
+                conv.table.rows.len(),
+                &kept,
+                &es.vi,
+                &st.labels,
+            )?;
+            notes.push(format!(
+                "sampling covariance given by vcov: {} entries, rows numbered 1, 2, ... in the order of the data's study rows; pairs not given are 0; the variances are the vi",
+                spec.vcov.len()
+            ));
+            if dropped > 0 {
+                notes.push(format!(
+                    "{dropped} vcov entries name a row left out of the analysis and are not used"
+                ));
+            }
+            data = data.with_covariances(&cov).map_err(|e| st.core_error(e))?;
+            format!("vcov ({} entries)", spec.vcov.len())
+        }
         (Some(column), Some(rho)) => {
             let cov = constructed_covariances(table, &st, &es, column, rho)?;
             notes.push(format!(
@@ -164,7 +271,9 @@ pub(crate) fn fit(table: &Table, a: &Analysis) -> Result<MultilevelModel> {
     let cis = if spec.tau2_ci {
         let cis = f.confint().map_err(|e| st.core_error(e))?;
         notes.extend(cis.iter().flat_map(|c| c.notes.iter().cloned()));
-        Some(cis)
+        let g = f.confint_structure().map_err(|e| st.core_error(e))?;
+        notes.extend(g.iter().flat_map(|c| c.notes.iter().cloned()));
+        Some((cis, g))
     } else {
         None
     };
@@ -203,7 +312,12 @@ pub(crate) fn fit(table: &Table, a: &Analysis) -> Result<MultilevelModel> {
         None => None,
     };
     let summary = summary(&f, level, spec.pi_dist.unwrap_or_default());
-    let mut details = details(&f, &st, cis.as_deref(), sampling);
+    let mut details = details(
+        &f,
+        &st,
+        cis.as_ref().map(|c| (c.0.as_slice(), c.1.as_slice())),
+        sampling,
+    );
     if let (Some(n), Some(formula), Some(m)) = (&a.newmods, &a.mods, &mods) {
         details.newmods = Some(predictions(&f, table, &st, formula, &m.names, n)?);
     }
@@ -289,13 +403,14 @@ fn constructed_covariances(
     Ok(cov)
 }
 
-/// The summary: the first coefficient, τ² the sum of the components, QE as
+/// The summary: the first coefficient, τ² the sum of the components (and
+/// the structured term's first τ², [`MvFit::total_variance`]), QE as
 /// Q, the prediction interval β̂ ± c√(SE² + Σσ²) (metafor `predict.rma.mv`)
 /// with c the z quantile, or t(k − p)'s with `pi_dist = t` or under the t
 /// test (metafor `predict.rma.mv` with `test = "t"`).
 fn summary(f: &MvFit, level: f64, pi_dist: PiDist) -> Summary {
     let e = f.coefficients[0];
-    let total: f64 = f.components.iter().map(|c| c.sigma2).sum();
+    let total = f.total_variance();
     let t = pi_dist == PiDist::T || f.options.test == MvTest::T;
     let crit = critical_value(level, t.then_some((f.k - f.p) as f64));
     let pse = (e.se * e.se + total).sqrt();
@@ -323,9 +438,49 @@ fn summary(f: &MvFit, level: f64, pi_dist: PiDist) -> Summary {
 fn details(
     f: &MvFit,
     st: &StudyTable,
-    cis: Option<&[rema_core::mv::ComponentCi]>,
+    cis: Option<(&[rema_core::mv::ComponentCi], &[rema_core::mv::ComponentCi])>,
     sampling: String,
 ) -> MultilevelResult {
+    let structure = f.structure.as_ref().map(|g| {
+        let ci = |k: usize| cis.and_then(|c| c.1.get(k));
+        StructureResult {
+            var_struct: g.structure.name().to_string(),
+            inner: g.inner.clone(),
+            outer: g.outer.clone(),
+            n_inner: g.n_inner,
+            n_outer: g.n_outer,
+            tau2: g
+                .tau2
+                .iter()
+                .enumerate()
+                .map(|(k, t)| StructTau2Row {
+                    level: t.level.clone(),
+                    tau2: t.tau2,
+                    tau: t.tau2.sqrt(),
+                    k: t.k,
+                    i2: t.i2,
+                    ci_lower: ci(k).and_then(|c| c.lower),
+                    ci_upper: ci(k).and_then(|c| c.upper),
+                })
+                .collect(),
+            rho: g
+                .rho
+                .iter()
+                .enumerate()
+                .map(|(r, p)| {
+                    let k = g.tau2.len() + r;
+                    StructRhoRow {
+                        levels: p.levels.clone().map(|(a, b)| vec![a, b]),
+                        rho: p.rho,
+                        fixed: p.fixed,
+                        ci_lower: ci(k).and_then(|c| c.lower),
+                        ci_upper: ci(k).and_then(|c| c.upper),
+                    }
+                })
+                .collect(),
+        }
+    });
+    let cis = cis.map(|c| c.0);
     let components = f
         .components
         .iter()
@@ -354,6 +509,17 @@ fn details(
                 pi_upper: b.pi_upper,
             })
         })
+        .chain(f.structure.iter().flat_map(|g| {
+            let factor = format!("{} | {}", g.inner, g.outer);
+            f.ranef_structure().into_iter().map(move |b| BlupRow {
+                factor: factor.clone(),
+                level: b.level,
+                pred: b.pred,
+                se: b.se,
+                pi_lower: b.pi_lower,
+                pi_upper: b.pi_upper,
+            })
+        }))
         .collect();
     let residuals = f
         .rstandard()
@@ -381,6 +547,7 @@ fn details(
         ranef,
         residuals,
         newmods: None,
+        structure,
     }
 }
 

@@ -645,6 +645,23 @@ pub struct AnalysisSpec {
     /// by `seed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wild_bootstrap: Option<u64>,
+    /// The variance structure of a `random_terms` term `~ inner | outer`
+    /// (metafor `struct`): `CS` (metafor's default, used when absent),
+    /// `HCS`, `UN`, `DIAG` or `ID`; needs such a term.
+    #[serde(
+        default,
+        rename = "struct",
+        skip_serializing_if = "Option::is_none",
+        with = "via_str::option"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub var_struct: Option<rema_core::mv::VarStruct>,
+    /// Known sampling covariances of a multilevel model (metafor's `V`),
+    /// entry by entry: `row` and `col` are 1-based study rows of the data
+    /// (`rema analyze --vcov FILE` reads them from a long table); pairs not
+    /// given are 0. Needs `random_terms`; refused with `cluster`/`rho`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vcov: Vec<crate::vcov::VcovEntry>,
 }
 
 /// Which of `method` and `test` a spec being read left out, so that a preset
@@ -905,6 +922,8 @@ pub const SPEC_FIELDS: &[&str] = &[
     "robust",
     "robust_type",
     "wild_bootstrap",
+    "struct",
+    "vcov",
 ];
 
 /// The field of [`AnalysisSpec`] named `name`, as a static string.
@@ -1101,6 +1120,8 @@ impl AnalysisSpec {
             robust: None,
             robust_type: None,
             wild_bootstrap: None,
+            var_struct: None,
+            vcov: Vec::new(),
         }
     }
 
@@ -1614,7 +1635,25 @@ impl AnalysisSpec {
             }
             _ => {}
         }
+        if !self.vcov.is_empty() && (self.cluster.is_some() || self.rho.is_some()) {
+            return Err(DataError::option(
+                "vcov",
+                "`vcov` gives the sampling covariances, and `cluster` with `rho` would construct them; give one of the two".to_string(),
+            ));
+        }
         if self.random_terms.is_empty() {
+            if !self.vcov.is_empty() {
+                return Err(DataError::option(
+                    "vcov",
+                    "`vcov` is the sampling covariance of a multilevel model; add `random_terms` (e.g. \"~ 1 | study\")".to_string(),
+                ));
+            }
+            if let Some(s) = self.var_struct {
+                return Err(DataError::option(
+                    "struct",
+                    format!("struct {s} is the variance structure of a random term `~ inner | outer`; add one to `random_terms` (e.g. \"~ outcome | study\")"),
+                ));
+            }
             if self.cluster.is_some() {
                 return Err(DataError::option(
                     "cluster",
@@ -1799,6 +1838,12 @@ mod tests {
             f.robust = Some("study".into());
             f.robust_type = Some(RobustType::Cr1);
             f.wild_bootstrap = Some(99);
+            f.var_struct = Some(rema_core::mv::VarStruct::Un);
+            f.vcov = vec![crate::vcov::VcovEntry {
+                row: 1,
+                col: 2,
+                cov: 0.1,
+            }];
             f
         })
         .unwrap()

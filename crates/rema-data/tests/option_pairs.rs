@@ -395,7 +395,11 @@ fn settings() -> Vec<Setting> {
         setting(
             "random_terms",
             &["random_terms"],
-            |s| s.random_terms = vec!["~ 1 | c/study".into()],
+            |s| {
+                if !s.random_terms.iter().any(|t| t == "~ 1 | c/study") {
+                    s.random_terms.insert(0, "~ 1 | c/study".into());
+                }
+            },
             |r, _| {
                 r.multilevel
                     .as_ref()
@@ -413,6 +417,41 @@ fn settings() -> Vec<Setting> {
             &["rho", "cluster", "random_terms"],
             constructed_covariance,
             constructed,
+        ),
+        setting(
+            "struct = DIAG",
+            &["struct", "random_terms"],
+            |s| {
+                s.var_struct = Some(rema_core::mv::VarStruct::Diag);
+                if !s.random_terms.iter().any(|t| t == "~ g | c") {
+                    s.random_terms.push("~ g | c".into());
+                }
+            },
+            |r, _| {
+                r.multilevel
+                    .as_ref()
+                    .and_then(|m| m.structure.as_ref())
+                    .is_some_and(|g| g.var_struct == "DIAG" && g.tau2.len() == 2)
+            },
+        ),
+        setting(
+            "vcov",
+            &["vcov", "random_terms"],
+            |s| {
+                s.vcov = vec![rema_data::vcov::VcovEntry {
+                    row: 1,
+                    col: 2,
+                    cov: 1e-4,
+                }];
+                if s.random_terms.is_empty() {
+                    s.random_terms = vec!["~ 1 | c/study".into()];
+                }
+            },
+            |r, _| {
+                r.multilevel
+                    .as_ref()
+                    .is_some_and(|m| m.sampling_covariance.starts_with("vcov"))
+            },
         ),
         setting(
             "robust",

@@ -98,7 +98,8 @@ fn trace_prod(a: &[f64], b: &[f64], n: usize) -> f64 {
     t
 }
 
-/// The block's M at `sigma2`.
+/// The block's M at the parameters: the σ² of the random terms, then the
+/// τ² and ρ of the structured term (if any).
 pub(crate) fn block_m(b: &Block, sigma2: &[f64]) -> Vec<f64> {
     let mut m = b.v.clone();
     for (s, same) in sigma2.iter().zip(&b.same) {
@@ -106,7 +107,49 @@ pub(crate) fn block_m(b: &Block, sigma2: &[f64]) -> Vec<f64> {
             m.iter_mut().zip(same).for_each(|(m, a)| *m += s * a);
         }
     }
+    if let Some(g) = &b.g {
+        let gm = g.shape.g(&sigma2[b.same.len()..]);
+        add_structured(&mut m, g, &gm);
+    }
     m
+}
+
+/// m += same_outer ∘ G[inner, inner].
+fn add_structured(m: &mut [f64], g: &super::structure::BlockG, gm: &[f64]) {
+    let n = g.inner.len();
+    let l = g.shape.levels;
+    for (a, &ia) in g.inner.iter().enumerate() {
+        for (c, &ic) in g.inner.iter().enumerate() {
+            let s = g.same_outer[a * n + c];
+            if s != 0.0 {
+                m[a * n + c] += s * gm[ia * l + ic];
+            }
+        }
+    }
+}
+
+/// ∂M/∂θₖ of the block for every parameter: ZₜZₜ' for the σ², and the
+/// structured term's ∂G/∂τ², ∂G/∂ρ spread over its outer levels.
+pub(crate) fn block_derivatives<'a>(
+    b: &'a Block,
+    theta: &[f64],
+) -> Vec<std::borrow::Cow<'a, [f64]>> {
+    let mut out: Vec<std::borrow::Cow<'a, [f64]>> = b
+        .same
+        .iter()
+        .map(|s| std::borrow::Cow::Borrowed(s.as_slice()))
+        .collect();
+    if let Some(g) = &b.g {
+        let par = &theta[b.same.len()..];
+        let n = b.n();
+        for k in 0..g.shape.n_params() {
+            let dg = g.shape.dg(par, k);
+            let mut d = vec![0.0; n * n];
+            add_structured(&mut d, g, &dg);
+            out.push(std::borrow::Cow::Owned(d));
+        }
+    }
+    out
 }
 
 /// ln|X'X| of the design (`None` when rank deficient).
@@ -128,6 +171,9 @@ pub(crate) fn log_det_xtx(d: &MvData) -> Option<f64> {
 /// The state at `sigma2`: `None` when M or X'WX is not positive definite.
 pub(crate) fn evaluate(d: &MvData, method: MvMethod, sigma2: &[f64], ld_xtx: f64) -> Option<State> {
     let (k, p) = (d.k(), d.p());
+    if !d.admissible(sigma2) {
+        return None;
+    }
     let mut xwx = vec![0.0; p * p];
     let mut xwy = vec![0.0; p];
     let mut ld_m = 0.0;
@@ -202,7 +248,7 @@ pub(crate) fn score_and_information(
     method: MvMethod,
     s: &State,
 ) -> (Vec<f64>, Vec<f64>) {
-    let t_n = d.terms.len();
+    let t_n = s.sigma2.len();
     let p = d.p();
     let mut tr_wa = vec![0.0; t_n];
     let mut quad = vec![0.0; t_n];
@@ -214,17 +260,18 @@ pub(crate) fn score_and_information(
     for (b, w) in d.blocks.iter().zip(&s.w) {
         let n = b.n();
         let wr: Vec<f64> = b.rows.iter().map(|&i| s.wr[i]).collect();
+        let derivs = block_derivatives(b, &s.sigma2);
         // WAₜ (n × n) per term.
-        let wa: Vec<Vec<f64>> = b.same.iter().map(|a| mat_mul(w, a, n, n)).collect();
+        let wa: Vec<Vec<f64>> = derivs.iter().map(|a| mat_mul(w, a, n, n)).collect();
         let xb = block_x(d, b);
         let wx = mat_mul(w, &xb, n, p);
         let awx: Vec<Vec<f64>> = if reml {
-            b.same.iter().map(|a| mat_mul(a, &wx, n, p)).collect()
+            derivs.iter().map(|a| mat_mul(a, &wx, n, p)).collect()
         } else {
             Vec::new()
         };
         for t in 0..t_n {
-            let a = &b.same[t];
+            let a = &derivs[t];
             tr_wa[t] += (0..n).map(|i| wa[t][i * n + i]).sum::<f64>();
             let mut aw = vec![0.0; n];
             mat_vec(a, n, &wr, &mut aw);

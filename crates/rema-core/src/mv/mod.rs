@@ -45,12 +45,14 @@ mod predict;
 mod profile;
 mod structure;
 mod wild;
+mod varstruct;
 
 pub use likelihood::MvMethod;
 pub use predict::MvPrediction;
 pub use profile::ComponentCi;
 pub use structure::{MvData, RandomTerm};
 pub use wild::WildBootstrap;
+pub use varstruct::{StructTerm, VarStruct};
 
 use crate::dist;
 use crate::error::{Error, Result};
@@ -107,6 +109,51 @@ pub struct VarianceComponent {
     pub i2: f64,
 }
 
+/// One τ² of a structured `~ inner | outer` term (metafor `tau2`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StructTau2 {
+    /// The inner level (`None` for CS and ID, whose one τ² is every level's).
+    pub level: Option<String>,
+    /// The estimate τ̂².
+    pub tau2: f64,
+    /// The number of effects at the level (metafor `g.levels.k`; all of
+    /// them for CS and ID).
+    pub k: usize,
+    /// 100·τ²/(Σσ² + τ² + ṽ): the share of an effect's total variance at
+    /// this level (metafor's I² recipe for multivariate models).
+    pub i2: f64,
+}
+
+/// One ρ of a structured term (metafor `rho`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StructRho {
+    /// The two inner levels (`None` for CS and HCS, whose ρ is every pair's).
+    pub levels: Option<(String, String)>,
+    /// The estimate ρ̂.
+    pub rho: f64,
+    /// Fixed at 0 because the two levels never occur in one outer level.
+    pub fixed: bool,
+}
+
+/// The fitted structured term.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StructFit {
+    /// The structure.
+    pub structure: VarStruct,
+    /// The inner factor (metafor `g.names[1]`).
+    pub inner: String,
+    /// The outer factor (metafor `g.names[2]`).
+    pub outer: String,
+    /// The number of inner levels (metafor `g.nlevels[1]`).
+    pub n_inner: usize,
+    /// The number of outer levels (metafor `g.nlevels[2]`).
+    pub n_outer: usize,
+    /// The τ² values, in the order of the sorted inner levels.
+    pub tau2: Vec<StructTau2>,
+    /// The ρ values, in metafor's order.
+    pub rho: Vec<StructRho>,
+}
+
 /// The fit statistics (metafor `fitstats`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FitStats {
@@ -161,6 +208,8 @@ pub struct MvFit {
     pub options: MvOptions,
     /// The variance components, one per random term, in order.
     pub components: Vec<VarianceComponent>,
+    /// The structured `~ inner | outer` term's τ² and ρ, if the model has one.
+    pub structure: Option<StructFit>,
     /// The coefficients (metafor `b`, `se`, `zval`, `pval`, `ci.lb`, `ci.ub`).
     pub coefficients: Vec<Coefficient>,
     /// Var(β̂) = (X'WX)⁻¹ (metafor `vb`).
@@ -213,7 +262,7 @@ pub fn rma_mv(data: &MvData, opts: &MvOptions) -> Result<MvFit> {
     }
     let ld_xtx = log_det_xtx(data).ok_or(Error::RankDeficient)?;
     let start = initial_values(data);
-    let fixed = vec![false; start.len()];
+    let fixed = data.fixed_by_data();
     let opt = optimize::maximise(data, opts.method, &start, &fixed, ld_xtx, opts.max_iter)
         .ok_or(Error::RankDeficient)?;
     let mut notes = Vec::new();
@@ -231,6 +280,13 @@ pub fn rma_mv(data: &MvData, opts: &MvOptions) -> Result<MvFit> {
             ));
         }
     }
+    if let Some(g) = &data.g {
+        notes.extend(structure_notes(
+            data,
+            g,
+            &opt.state.sigma2[data.terms.len()..],
+        ));
+    }
     Ok(assemble(
         data,
         opts,
@@ -241,9 +297,61 @@ pub fn rma_mv(data: &MvData, opts: &MvOptions) -> Result<MvFit> {
     ))
 }
 
+/// The notes of a structured term: ρ fixed by the data, τ² at 0 and ρ at
+/// ±1, and how I² and the summary's τ² read with several τ².
+fn structure_notes(d: &MvData, g: &StructTerm, par: &[f64]) -> Vec<String> {
+    let mut notes = Vec::new();
+    let name = g.name();
+    let n_tau2 = g.n_tau2();
+    for (a, t) in par[..n_tau2].iter().enumerate() {
+        if *t == 0.0 {
+            let which = if n_tau2 == 1 {
+                String::new()
+            } else {
+                format!(" of level `{}`", g.inner_levels()[a])
+            };
+            notes.push(format!(
+                "tau2{which} of `~ {name}` is estimated at its boundary, 0"
+            ));
+        }
+    }
+    let fixed = d.fixed_by_data();
+    let base = d.terms.len() + n_tau2;
+    for r in 0..g.n_rho() {
+        let (a, b) = g.rho_levels(r);
+        let (la, lb) = (&g.inner_levels()[a], &g.inner_levels()[b]);
+        let pair = if g.structure() == VarStruct::Un {
+            format!(" of levels `{la}` and `{lb}`")
+        } else {
+            String::new()
+        };
+        if fixed[base + r] {
+            notes.push(format!(
+                "rho{pair} of `~ {name}` is fixed at 0: the two levels never occur in one level of `{}` (as metafor)",
+                g.outer_name()
+            ));
+        } else if par[n_tau2 + r].abs() == 1.0 {
+            notes.push(format!(
+                "rho{pair} of `~ {name}` is estimated at its boundary, {}",
+                par[n_tau2 + r]
+            ));
+        }
+    }
+    if n_tau2 > 1 {
+        notes.push(format!(
+            "struct {} has one tau2 per level of `{}`: the summary's tau2, I2 and prediction interval are those of an effect at its first level, `{}` (each level's tau2 and I2 are listed with the structure)",
+            g.structure(),
+            g.inner_name(),
+            g.inner_levels()[0]
+        ));
+    }
+    notes
+}
+
 /// Starting values: the residual variance of the unweighted regression in
 /// excess of the mean sampling variance (at least a tenth of it), shared
-/// equally by the components.
+/// equally by the components (the structured term's τ² counting as one),
+/// and ρ = 0.
 fn initial_values(d: &MvData) -> Vec<f64> {
     let (k, p) = (d.k(), d.p());
     let ones = vec![1.0; k];
@@ -262,7 +370,20 @@ fn initial_values(d: &MvData) -> Vec<f64> {
     });
     let vbar = d.vi.iter().sum::<f64>() / k as f64;
     let total = (rss / (k - p) as f64 - vbar).max(0.1 * vbar);
-    vec![total / d.terms.len() as f64; d.terms.len()]
+    let parts = d.terms.len() + usize::from(d.g.is_some());
+    let mut start = vec![total / parts as f64; d.terms.len()];
+    if let Some(g) = &d.g {
+        start.extend(std::iter::repeat_n(total / parts as f64, g.n_tau2()));
+        start.extend(std::iter::repeat_n(0.0, g.n_rho()));
+    }
+    start
+}
+
+/// Σσ² plus the structured term's first τ²: the total variance of an
+/// effect at the first inner level.
+fn total_variance(d: &MvData, theta: &[f64]) -> f64 {
+    let t = d.terms.len();
+    theta[..t].iter().sum::<f64>() + d.g.as_ref().map_or(0.0, |_| theta[t])
 }
 
 fn assemble(
@@ -308,7 +429,40 @@ fn assemble(
     };
     let (qe, tr_p0, ld_v) = sampling_only(d);
     let vt = (k - p) as f64 / tr_p0;
-    let total: f64 = s.sigma2.iter().sum();
+    let total = total_variance(d, &s.sigma2);
+    let sum_sigma2: f64 = s.sigma2[..d.terms.len()].iter().sum();
+    let structure = d.g.as_ref().map(|g| {
+        let par = &s.sigma2[d.terms.len()..];
+        let counts = g.level_counts();
+        let one = g.n_tau2() == 1;
+        let fixed = d.fixed_by_data();
+        StructFit {
+            structure: g.structure(),
+            inner: g.inner_name().to_string(),
+            outer: g.outer_name().to_string(),
+            n_inner: g.inner_levels().len(),
+            n_outer: g.outer_levels().len(),
+            tau2: (0..g.n_tau2())
+                .map(|a| StructTau2 {
+                    level: (!one).then(|| g.inner_levels()[a].clone()),
+                    tau2: par[a],
+                    k: if one { k } else { counts[a] },
+                    i2: 100.0 * par[a] / (sum_sigma2 + par[a] + vt),
+                })
+                .collect(),
+            rho: (0..g.n_rho())
+                .map(|r| {
+                    let (a, b) = g.rho_levels(r);
+                    StructRho {
+                        levels: (g.structure() == VarStruct::Un)
+                            .then(|| (g.inner_levels()[a].clone(), g.inner_levels()[b].clone())),
+                        rho: par[g.n_tau2() + r],
+                        fixed: fixed[d.terms.len() + g.n_tau2() + r],
+                    }
+                })
+                .collect(),
+        }
+    });
     let components = d
         .terms
         .iter()
@@ -326,6 +480,7 @@ fn assemble(
         p,
         options: *opts,
         components,
+        structure,
         coefficients,
         vb,
         df,
@@ -389,7 +544,8 @@ fn sampling_only(d: &MvData) -> (f64, f64, f64) {
 
 fn fit_stats(d: &MvData, method: MvMethod, ll: f64, ld_v: f64) -> FitStats {
     let (k, p) = (d.k() as f64, d.p() as f64);
-    let q = p + d.terms.len() as f64;
+    let free = d.fixed_by_data().iter().filter(|f| !**f).count();
+    let q = p + free as f64;
     let n = match method {
         MvMethod::Ml => k,
         MvMethod::Reml => k - p,
@@ -569,7 +725,7 @@ impl MvFit {
     pub(crate) fn profile_ll(&self, t: usize, value: f64) -> Option<f64> {
         let mut start = self.state.sigma2.clone();
         start[t] = value;
-        let mut fixed = vec![false; start.len()];
+        let mut fixed = self.data.fixed_by_data();
         fixed[t] = true;
         let opt = optimize::maximise(
             &self.data,
@@ -587,8 +743,130 @@ impl MvFit {
         self.state.ll
     }
 
-    /// The estimate of component t.
+    /// The estimate of parameter t (σ², then τ² and ρ).
     pub(crate) fn sigma2(&self, t: usize) -> f64 {
         self.state.sigma2[t]
+    }
+
+    /// Σσ² plus the structured term's first τ² (the summary's τ²: the total
+    /// heterogeneity of an effect at the first inner level).
+    pub fn total_variance(&self) -> f64 {
+        total_variance(&self.data, &self.state.sigma2)
+    }
+
+    /// The profile-likelihood CIs of the structured term's τ² then ρ
+    /// (metafor `confint.rma.mv`'s `tau2`, `rho`), at the fit's level; a ρ
+    /// fixed by the data has none (`None` in both bounds).
+    pub fn confint_structure(&self) -> Result<Vec<ComponentCi>> {
+        let Some(g) = &self.data.g else {
+            return Ok(Vec::new());
+        };
+        let base = self.data.terms.len();
+        let fixed = self.data.fixed_by_data();
+        (0..g.shape.n_params())
+            .map(|k| {
+                let t = base + k;
+                let label = if k < g.n_tau2() {
+                    match g.n_tau2() {
+                        1 => format!("tau2 of `~ {}`", g.name()),
+                        _ => format!(
+                            "tau2 of level `{}` of `~ {}`",
+                            g.inner_levels()[k],
+                            g.name()
+                        ),
+                    }
+                } else {
+                    let (a, b) = g.rho_levels(k - g.n_tau2());
+                    match g.structure() {
+                        VarStruct::Un => format!(
+                            "rho of levels `{}` and `{}` of `~ {}`",
+                            g.inner_levels()[a],
+                            g.inner_levels()[b],
+                            g.name()
+                        ),
+                        _ => format!("rho of `~ {}`", g.name()),
+                    }
+                };
+                if fixed[t] {
+                    return Ok(ComponentCi {
+                        estimate: self.state.sigma2[t],
+                        lower: None,
+                        upper: None,
+                        notes: vec![format!("{label} is fixed at 0 and has no interval")],
+                    });
+                }
+                profile::interval_of(self, t, g.shape.bounds(k), &label)
+            })
+            .collect()
+    }
+
+    /// The BLUPs of the structured term (metafor `ranef`'s `~ inner |
+    /// outer` table): one per combination of outer and inner level that
+    /// occurs, in order of first appearance, labelled `inner | outer` as
+    /// metafor; uₒₐ = cₒₐ'Wr with cᵢ = G[a, inner(i)] for the effects i of
+    /// outer level o, and prediction variance Gₐₐ − cₒₐ'Pcₒₐ.
+    pub fn ranef_structure(&self) -> Vec<Blup> {
+        let d = &self.data;
+        let Some(g) = &d.g else {
+            return Vec::new();
+        };
+        let p = self.p;
+        let crit = critical_value(self.options.level, None);
+        let gm = g.shape.g(&self.state.sigma2[d.terms.len()..]);
+        let l = g.shape.levels;
+        let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut block_of = vec![0usize; d.k()];
+        for (c, b) in d.blocks.iter().enumerate() {
+            for &i in &b.rows {
+                block_of[i] = c;
+            }
+        }
+        for (i0, &c0) in block_of.iter().enumerate() {
+            let (o, a) = (g.outer[i0], g.inner[i0]);
+            if !seen.insert((o, a)) {
+                continue;
+            }
+            let b = &d.blocks[c0];
+            let w = &self.state.w[c0];
+            let n = b.n();
+            let cvec: Vec<f64> = b
+                .rows
+                .iter()
+                .map(|&i| {
+                    if g.outer[i] == o {
+                        gm[a * l + g.inner[i]]
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
+            let pred: f64 = b
+                .rows
+                .iter()
+                .zip(&cvec)
+                .map(|(&i, c)| c * self.state.wr[i])
+                .sum();
+            let wc = mat_mul(w, &cvec, n, 1);
+            let cwc = dot(&cvec, &wc);
+            let xb = block_x(d, b);
+            let xwc = cross(&xb, &wc, n, p, 1);
+            let quad: f64 = (0..p)
+                .map(|u| {
+                    (0..p)
+                        .map(|v| xwc[u] * self.state.h[u * p + v] * xwc[v])
+                        .sum::<f64>()
+                })
+                .sum();
+            let se = (gm[a * l + a] - (cwc - quad)).max(0.0).sqrt();
+            out.push(Blup {
+                level: format!("{} | {}", g.inner_levels()[a], g.outer_levels()[o]),
+                pred,
+                se,
+                pi_lower: pred - crit * se,
+                pi_upper: pred + crit * se,
+            });
+        }
+        out
     }
 }

@@ -1,8 +1,10 @@
 //! Maximising the (restricted) likelihood over the variance components:
-//! Fisher scoring on σ² ≥ 0 (Harville 1977; Jennrich & Sampson 1976), with
-//! step halving until the likelihood rises and the active-set rule at the
-//! boundary (a component at 0 whose score is not positive stays at 0 for
-//! the step). Components may be held fixed (the profile likelihood).
+//! Fisher scoring on σ² ≥ 0, τ² ≥ 0 and ρ ∈ [−1, 1] (Harville 1977;
+//! Jennrich & Sampson 1976), with step halving until the likelihood rises
+//! and the active-set rule at the bounds (a parameter at a bound whose
+//! score points outside stays there for the step; one whose information is
+//! nil, a ρ while its τ² are 0, waits too). Parameters may be held fixed
+//! (the profile likelihood, a ρ the data cannot identify).
 
 use crate::linalg::cholesky_inverse_in_place;
 
@@ -26,12 +28,22 @@ pub(crate) fn maximise(
     max_iter: usize,
 ) -> Option<Optimum> {
     let t_n = start.len();
+    let bounds = d.bounds();
     let mut s = evaluate(d, method, start, ld_xtx)?;
     for it in 1..=max_iter {
         let (score, info) = score_and_information(d, method, &s);
-        // Free components: not fixed, and not at 0 with a score pointing below 0.
+        let max_info = (0..t_n).map(|t| info[t * t_n + t]).fold(0.0, f64::max);
+        // Free parameters: not fixed, not at a bound with the score pointing
+        // outside, and with some information.
         let free: Vec<usize> = (0..t_n)
-            .filter(|&t| !fixed[t] && (s.sigma2[t] > 0.0 || score[t] > 0.0))
+            .filter(|&t| {
+                let (lo, hi) = bounds[t];
+                let x = s.sigma2[t];
+                !fixed[t]
+                    && (x > lo || score[t] > 0.0)
+                    && (x < hi || score[t] < 0.0)
+                    && info[t * t_n + t] > 1e-14 * max_info
+            })
             .collect();
         if free.is_empty() {
             return Some(Optimum {
@@ -61,7 +73,8 @@ pub(crate) fn maximise(
         for _ in 0..60 {
             let mut trial = s.sigma2.clone();
             for (a, &t) in free.iter().enumerate() {
-                trial[t] = (s.sigma2[t] + lambda * step[a]).max(0.0);
+                let (lo, hi) = bounds[t];
+                trial[t] = (s.sigma2[t] + lambda * step[a]).clamp(lo, hi);
             }
             if let Some(ns) = evaluate(d, method, &trial, ld_xtx) {
                 if ns.ll >= s.ll - 1e-12 * s.ll.abs().max(1.0) {

@@ -11,6 +11,8 @@
 use crate::error::{Error, Result};
 use crate::linalg::Design;
 
+use super::varstruct::{Shape, StructTerm};
+
 /// One random intercept term `~ 1 | f`: the level of `f` of every effect
 /// (metafor `rma.mv(random = ~ 1 | f)`; a nested `~ 1 | a/b` is two terms,
 /// `a` and `a/b`, the second with one level per combination).
@@ -97,6 +99,8 @@ pub struct MvData {
     pub(crate) cov: Vec<(usize, usize, f64)>,
     pub(crate) x: Design,
     pub(crate) terms: Vec<RandomTerm>,
+    /// The `~ inner | outer` term with a variance structure, if any.
+    pub(crate) g: Option<StructTerm>,
     pub(crate) blocks: Vec<Block>,
 }
 
@@ -109,6 +113,19 @@ pub(crate) struct Block {
     pub v: Vec<f64>,
     /// Per random term, the n × n indicator of sharing a level (ZₜZₜ').
     pub same: Vec<Vec<f64>>,
+    /// The block's part of the structured term, if the model has one.
+    pub g: Option<BlockG>,
+}
+
+/// A block's view of the `~ inner | outer` term: M gains
+/// `same_outer`ᵢⱼ·G[inner(i), inner(j)].
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct BlockG {
+    pub shape: Shape,
+    /// The inner level of each effect of the block.
+    pub inner: Vec<usize>,
+    /// The n × n indicator of sharing an outer level.
+    pub same_outer: Vec<f64>,
 }
 
 impl Block {
@@ -122,6 +139,37 @@ impl MvData {
     /// rows, finite) and the terms (one level per effect, at least one
     /// term), and finds the blocks.
     pub fn new(yi: &[f64], vi: &[f64], x: Design, terms: Vec<RandomTerm>) -> Result<MvData> {
+        MvData::build(yi, vi, x, terms, None)
+    }
+
+    /// The data of a multivariate model: the random intercept terms (none
+    /// or several) and one `~ inner | outer` term with a variance structure
+    /// (metafor `rma.mv(random = list(~ inner | outer, ~ 1 | f, ...), struct)`).
+    ///
+    /// ```
+    /// use rema_core::mv::{MvData, StructTerm, VarStruct};
+    /// use rema_core::Design;
+    /// let g = StructTerm::new(VarStruct::Cs, "o", &["a", "b", "a", "b"], "s", &["1", "1", "2", "2"]).unwrap();
+    /// let d = MvData::multivariate(&[0.1, 0.2, 0.4, 0.3], &[0.01; 4], Design::intercept(4), vec![], g).unwrap();
+    /// assert_eq!(d.n_blocks(), 2);
+    /// ```
+    pub fn multivariate(
+        yi: &[f64],
+        vi: &[f64],
+        x: Design,
+        terms: Vec<RandomTerm>,
+        g: StructTerm,
+    ) -> Result<MvData> {
+        MvData::build(yi, vi, x, terms, Some(g))
+    }
+
+    fn build(
+        yi: &[f64],
+        vi: &[f64],
+        x: Design,
+        terms: Vec<RandomTerm>,
+        g: Option<StructTerm>,
+    ) -> Result<MvData> {
         crate::fit::validate(yi, vi)?;
         let k = yi.len();
         if x.rows() != k {
@@ -130,7 +178,7 @@ impl MvData {
             });
         }
         x.check_finite()?;
-        if terms.is_empty() {
+        if terms.is_empty() && g.is_none() {
             return Err(Error::InvalidOption {
                 option: "random",
                 message: "a multilevel model needs at least one random term such as `~ 1 | study`"
@@ -143,6 +191,15 @@ impl MvData {
                     "{k} effects but {} levels in random term `{}`",
                     t.len(),
                     t.name
+                ),
+            });
+        }
+        if let Some(g) = g.as_ref().filter(|g| g.len() != k) {
+            return Err(Error::LengthMismatch {
+                what: format!(
+                    "{k} effects but {} levels in random term `~ {}`",
+                    g.len(),
+                    g.name()
                 ),
             });
         }
@@ -160,6 +217,7 @@ impl MvData {
             cov: Vec::new(),
             x,
             terms,
+            g,
             blocks: Vec::new(),
         };
         d.blocks = d.find_blocks()?;
@@ -222,6 +280,47 @@ impl MvData {
         &self.terms
     }
 
+    /// The structured `~ inner | outer` term, if any.
+    pub fn structure(&self) -> Option<&StructTerm> {
+        self.g.as_ref()
+    }
+
+    /// The number of parameters of the covariance: one σ² per random term,
+    /// then the structured term's τ² and ρ.
+    pub(crate) fn n_params(&self) -> usize {
+        self.terms.len() + self.g.as_ref().map_or(0, |g| g.shape.n_params())
+    }
+
+    /// The bounds of every parameter (σ², τ² ≥ 0; ρ in [−1, 1]).
+    pub(crate) fn bounds(&self) -> Vec<(f64, f64)> {
+        let mut b = vec![(0.0, f64::INFINITY); self.terms.len()];
+        if let Some(g) = &self.g {
+            b.extend((0..g.shape.n_params()).map(|k| g.shape.bounds(k)));
+        }
+        b
+    }
+
+    /// The parameters fixed by the data: the ρ of pairs of inner levels
+    /// that never occur together (metafor fixes them at 0).
+    pub(crate) fn fixed_by_data(&self) -> Vec<bool> {
+        let mut f = vec![false; self.n_params()];
+        if let Some(g) = &self.g {
+            let base = self.terms.len() + g.shape.n_tau2();
+            for (r, seen) in g.rho_seen.iter().enumerate() {
+                f[base + r] = !seen;
+            }
+        }
+        f
+    }
+
+    /// Whether the parameters give an admissible G (UN: a positive
+    /// semi-definite correlation matrix).
+    pub(crate) fn admissible(&self, theta: &[f64]) -> bool {
+        self.g
+            .as_ref()
+            .is_none_or(|g| g.shape.admissible(&theta[self.terms.len()..]))
+    }
+
     /// The number of independent blocks of the marginal covariance.
     pub fn n_blocks(&self) -> usize {
         self.blocks.len()
@@ -240,6 +339,16 @@ impl MvData {
                     first[g] = i;
                 } else {
                     uf.union(first[g], i);
+                }
+            }
+        }
+        if let Some(g) = &self.g {
+            let mut first = vec![usize::MAX; g.outer_levels().len()];
+            for (i, &o) in g.outer.iter().enumerate() {
+                if first[o] == usize::MAX {
+                    first[o] = i;
+                } else {
+                    uf.union(first[o], i);
                 }
             }
         }
@@ -285,7 +394,16 @@ impl MvData {
                         s
                     })
                     .collect();
-                Block { rows, v, same }
+                let g = self.g.as_ref().map(|g| BlockG {
+                    shape: g.shape.clone(),
+                    inner: rows.iter().map(|&i| g.inner[i]).collect(),
+                    same_outer: rows
+                        .iter()
+                        .flat_map(|&i| rows.iter().map(move |&j| (i, j)))
+                        .map(|(i, j)| f64::from(u8::from(g.outer[i] == g.outer[j])))
+                        .collect(),
+                });
+                Block { rows, v, same, g }
             })
             .collect();
         for &(i, j, c) in &self.cov {

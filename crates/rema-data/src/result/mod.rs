@@ -19,6 +19,7 @@ use crate::convert::Conversion;
 pub use multilevel::{
     BlupRow, ComponentResult, MultilevelResult, ResidualRow, RobustCoefficientResult, RobustResult,
     WildBootstrapResult,
+    StructRhoRow, StructTau2Row, StructureResult,
 };
 pub use provenance::Provenance;
 pub use sections::{

@@ -33,6 +33,70 @@ pub struct MultilevelResult {
     /// Predictions at `newmods` (metafor `predict.rma.mv(res, newmods =)`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub newmods: Option<Vec<super::NewmodsPrediction>>,
+    /// The `~ inner | outer` term with its variance structure (metafor
+    /// `struct`, `tau2`, `rho`), when `random_terms` has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub structure: Option<StructureResult>,
+}
+
+/// A structured random term `~ inner | outer` (metafor `rma.mv` with
+/// `struct`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StructureResult {
+    /// `CS`, `HCS`, `UN`, `DIAG` or `ID`.
+    #[serde(rename = "struct")]
+    pub var_struct: String,
+    /// The inner factor (metafor `g.names[1]`).
+    pub inner: String,
+    /// The outer factor (metafor `g.names[2]`).
+    pub outer: String,
+    /// The numbers of inner and outer levels (metafor `g.nlevels`).
+    pub n_inner: usize,
+    pub n_outer: usize,
+    /// The τ² values (one for CS and ID, else one per inner level, sorted
+    /// as R's factor()).
+    pub tau2: Vec<StructTau2Row>,
+    /// The ρ values (one for CS and HCS, one per pair of levels for UN).
+    pub rho: Vec<StructRhoRow>,
+}
+
+/// One τ² of a structured term.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StructTau2Row {
+    /// The inner level (absent for CS and ID: one τ² for all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+    pub tau2: f64,
+    pub tau: f64,
+    /// The number of effects at the level (metafor `g.levels.k`).
+    pub k: usize,
+    /// 100·τ²/(Σσ² + τ² + ṽ), in percent.
+    pub i2: f64,
+    /// Profile-likelihood CI (with `tau2_ci`; metafor `confint`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ci_lower: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ci_upper: Option<f64>,
+}
+
+/// One ρ of a structured term.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StructRhoRow {
+    /// The two inner levels (UN; absent for CS and HCS: one ρ for all pairs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub levels: Option<Vec<String>>,
+    pub rho: f64,
+    /// Fixed at 0: the two levels never occur within one outer level.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fixed: bool,
+    /// Profile-likelihood CI (with `tau2_ci`; metafor `confint`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ci_lower: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ci_upper: Option<f64>,
 }
 
 /// One variance component.
