@@ -78,6 +78,7 @@ fn headless(chrome: &PathBuf, profile: &TempDir) -> Command {
         "--disable-gpu",
         "--disable-background-networking",
         "--disable-dev-shm-usage",
+        "--hide-scrollbars",
         "--no-first-run",
     ])
     .arg(format!("--user-data-dir={}", profile.0.display()));
