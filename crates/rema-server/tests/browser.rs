@@ -338,10 +338,12 @@ impl Devtools {
     fn wait_for(&mut self, expression: &str) {
         let start = Instant::now();
         while self.eval(expression) != Value::Bool(true) {
-            assert!(
-                start.elapsed() < Duration::from_secs(60),
-                "never true: {expression}"
-            );
+            if start.elapsed() > Duration::from_secs(60) {
+                let seen = self.eval(
+                    "['error', 'columns-info', 'status'].map((id) => id + ': ' + document.getElementById(id)?.textContent).join(' | ')",
+                );
+                panic!("never true: {expression}; the page shows {seen}");
+            }
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -759,6 +761,11 @@ fn the_page_runs_a_full_analysis_from_an_uploaded_file() {
         small.contains(&format!("{} studies filled", tf.k0)),
         "{small}"
     );
+    let fsn = bias.fsn.as_ref().unwrap();
+    assert!(
+        small.contains(&format!("N = {}", fsn.rosenthal.fsnum.unwrap())),
+        "{small}"
+    );
     // p-values as the text output prints them, never in exponent notation.
     let text = output_text(&mut dt);
     assert!(text.contains("<.0001"), "{text}");
@@ -887,7 +894,10 @@ fn an_uploaded_workbook_is_read_and_analysed_as_its_sheet() {
     let url = format!("http://127.0.0.1:{}/", server.port);
     dt.call("Page.navigate", json!({ "url": url }));
     dt.wait_for("document.readyState === 'complete' && document.body.dataset.access === 'open'");
-    let workbook = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/r/files.xlsx");
+    let workbook = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/data/r/files.xlsx")
+        .canonicalize()
+        .unwrap();
     dt.upload("#file", &workbook);
     dt.wait_for("document.getElementById('columns-info').textContent.includes('sheet `bcg`')");
     let csv = dt.eval("document.getElementById('csv').value");

@@ -244,8 +244,12 @@ function renderBias(b) {
     html += row(["Trim and fill (" + esc(f.estimator) + ")", f.k0 + " studies filled on the " + esc(f.side), fmtP(f.pval),
       "adjusted " + fmt(f.estimate), range(f.ci_lower, f.ci_upper)]);
   }
-  if (b.fsn && !missing(b.fsn.rosenthal)) {
-    html += row(["Fail-safe N (Rosenthal)", String(b.fsn.rosenthal), "", "", ""]);
+  const n = (x) => "N = " + (missing(x) ? "–" : String(x));
+  if (b.fsn && b.fsn.rosenthal) {
+    html += row(["Fail-safe N (Rosenthal)", n(b.fsn.rosenthal.fsnum), fmtP(b.fsn.rosenthal.pval), "", ""]);
+  }
+  if (b.fsn && b.fsn.orwin) {
+    html += row(["Fail-safe N (Orwin, target " + fmt(b.fsn.orwin.target) + ")", n(b.fsn.orwin.fsnum), "", "", ""]);
   }
   $("bias-table").innerHTML = html + "</tbody>";
 }
