@@ -1,5 +1,6 @@
 //! Reading request bodies: [`JsonBody`], a JSON body read under the body cap
-//! and timeout, and [`parse_json`], whose errors name the path of the field.
+//! and timeout, [`RawBody`], any bytes under the same cap and timeout, and
+//! [`parse_json`], whose errors name the path of the field.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
@@ -16,24 +17,41 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
-        let limit = state.limits.body_timeout;
-        let read = tokio::time::timeout(limit, Bytes::from_request(req, state));
-        let bytes = read.await.map_err(|_| AppError::BodyTimeout {
-            seconds: limit.as_secs_f64(),
-        })?;
-        let bytes = bytes.map_err(|e| {
-            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::BodyTooLarge {
-                    limit: state.limits.max_body_bytes,
-                }
-            } else {
-                AppError::InvalidJson {
-                    message: format!("cannot read the request body: {}", e.body_text()),
-                }
-            }
-        })?;
+        let bytes = read_body(req, state).await?;
         parse_json(&bytes).map(JsonBody)
     }
+}
+
+/// A body of any bytes (a CSV file, an Excel workbook) read under the body
+/// cap and timeout, as [`JsonBody`] reads JSON.
+pub struct RawBody(pub Bytes);
+
+impl FromRequest<AppState> for RawBody {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
+        read_body(req, state).await.map(RawBody)
+    }
+}
+
+/// The bytes of a body: 413 above the cap, 408 past the body timeout.
+async fn read_body(req: Request, state: &AppState) -> Result<Bytes, AppError> {
+    let limit = state.limits.body_timeout;
+    let read = tokio::time::timeout(limit, Bytes::from_request(req, state));
+    let bytes = read.await.map_err(|_| AppError::BodyTimeout {
+        seconds: limit.as_secs_f64(),
+    })?;
+    bytes.map_err(|e| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::BodyTooLarge {
+                limit: state.limits.max_body_bytes,
+            }
+        } else {
+            AppError::InvalidJson {
+                message: format!("cannot read the request body: {}", e.body_text()),
+            }
+        }
+    })
 }
 
 /// Parses JSON; a syntax error is 400, a wrong shape or type 422 naming the

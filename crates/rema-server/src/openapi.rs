@@ -8,7 +8,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorBody, ErrorDetail};
-use crate::routes::{analyses, audit, log};
+use crate::routes::{analyses, audit, bias, figures, log, tables};
 
 /// Adds the `bearer` scheme: `Authorization: Bearer <token>`.
 struct BearerScheme;
@@ -80,12 +80,22 @@ impl Modify for BearerScheme {
         analyses::delete_analysis,
         analyses::forest_svg,
         analyses::summary_txt,
+        figures::forest_png,
+        figures::funnel_svg_route,
+        figures::funnel_png,
+        figures::result_csv,
+        figures::methods_txt,
+        tables::read_table,
+        bias::run_bias,
         audit::audit,
         log::audit_log,
     ),
     components(schemas(
         crate::Health,
         analyses::AnalysisRequest,
+        tables::TableColumns,
+        bias::BiasRequest,
+        rema_data::BiasResult,
         audit::AuditRequest,
         rema_data::audit::AuditRecord,
         analyses::CreatedAnalysis,

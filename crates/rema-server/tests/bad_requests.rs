@@ -185,6 +185,25 @@ fn cases() -> Vec<Case> {
             code: "invalid_query",
             field: None,
         },
+        Case {
+            name: "sheet for an uploaded CSV file",
+            method: Method::POST,
+            path: "/v1/tables?name=bcg.csv&sheet=Studies",
+            body: BCG.to_string(),
+            status: 422,
+            code: "invalid_option",
+            field: Some("spec.sheet"),
+        },
+        Case {
+            name: "unknown small-study option value",
+            method: Method::POST,
+            path: "/v1/bias",
+            body: json!({"csv": BCG, "spec": {"measure": "RR"}, "options": {"estimator": "X0"}})
+                .to_string(),
+            status: 422,
+            code: "invalid_request",
+            field: Some("options.estimator"),
+        },
     ]
 }
 

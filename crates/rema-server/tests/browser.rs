@@ -9,6 +9,14 @@
 //! went into the `Authorization` header only, never into a URL, storage or
 //! the DOM.
 //!
+//! The full analysis is driven over the same protocol
+//! ([`the_page_runs_a_full_analysis_from_an_uploaded_file`]): the file
+//! uploaded into the file input, options chosen with the keyboard, the
+//! tables, plots and methods text read from the page and compared with the
+//! library's numbers for the same input, a download saved to disk, no
+//! console error, and screenshots at 1280 and 390 px wide saved under
+//! `target/tmp/screenshots/` for a person to look at.
+//!
 //! Chromium is required: CI installs it in `.ci/run`. Without it the tests
 //! fail with a message, unless `REMA_SKIP_BROWSER=1` is set.
 //! `REMA_CHROMIUM` may name another binary.
@@ -70,6 +78,7 @@ fn headless(chrome: &PathBuf, profile: &TempDir) -> Command {
         "--disable-gpu",
         "--disable-background-networking",
         "--disable-dev-shm-usage",
+        "--hide-scrollbars",
         "--no-first-run",
     ])
     .arg(format!("--user-data-dir={}", profile.0.display()));
@@ -287,6 +296,14 @@ impl Devtools {
 
     /// Sends a command and waits for its answer; events read meanwhile are kept.
     fn call(&mut self, method: &str, params: Value) -> Value {
+        match self.try_call(method, params) {
+            Ok(v) => v,
+            Err(e) => panic!("{method}: {e}"),
+        }
+    }
+
+    /// [`Devtools::call`], answering the protocol's error instead of failing.
+    fn try_call(&mut self, method: &str, params: Value) -> Result<Value, Value> {
         self.next_id += 1;
         let id = self.next_id;
         let msg = json!({"id": id, "method": method, "params": params}).to_string();
@@ -298,8 +315,10 @@ impl Devtools {
             };
             let v: Value = serde_json::from_str(text.as_str()).unwrap();
             if v["id"] == id {
-                assert!(v.get("error").is_none(), "{method}: {v}");
-                return v["result"].clone();
+                return match v.get("error") {
+                    Some(e) => Err(e.clone()),
+                    None => Ok(v["result"].clone()),
+                };
             }
             self.events.push(v);
         }
@@ -319,13 +338,141 @@ impl Devtools {
     fn wait_for(&mut self, expression: &str) {
         let start = Instant::now();
         while self.eval(expression) != Value::Bool(true) {
-            assert!(
-                start.elapsed() < Duration::from_secs(60),
-                "never true: {expression}"
-            );
+            if start.elapsed() > Duration::from_secs(60) {
+                let seen = self.eval(
+                    "['error', 'columns-info', 'status'].map((id) => id + ': ' + document.getElementById(id)?.textContent).join(' | ')",
+                );
+                panic!("never true: {expression}; the page shows {seen}");
+            }
             std::thread::sleep(Duration::from_millis(100));
         }
     }
+
+    /// The text of the element `id`.
+    fn text(&mut self, id: &str) -> String {
+        let v = self.eval(&format!("document.getElementById('{id}').textContent"));
+        v.as_str().unwrap_or_default().to_string()
+    }
+
+    /// Whether the element `id` is hidden (its own `hidden` or an ancestor's).
+    fn hidden(&mut self, id: &str) -> bool {
+        self.eval(&format!(
+            "document.getElementById('{id}').closest('[hidden]') !== null"
+        )) == Value::Bool(true)
+    }
+
+    /// Puts `file` into the file input `selector`, as a person choosing it
+    /// in the file dialog (the input's `change` event fires).
+    fn upload(&mut self, selector: &str, file: &std::path::Path) {
+        let doc = self.call("DOM.getDocument", json!({}));
+        let node = self.call(
+            "DOM.querySelector",
+            json!({"nodeId": doc["root"]["nodeId"], "selector": selector}),
+        );
+        self.call(
+            "DOM.setFileInputFiles",
+            json!({"nodeId": node["nodeId"], "files": [file.display().to_string()]}),
+        );
+    }
+
+    /// Focuses the element `id` and presses `key` on it (`" "`, `"Enter"`,
+    /// `"Tab"`), as the keyboard does.
+    fn press(&mut self, id: Option<&str>, key: &str) {
+        if let Some(id) = id {
+            self.eval(&format!("document.getElementById('{id}').focus()"));
+        }
+        let (code, vk, text) = match key {
+            " " => ("Space", 32, " "),
+            "Enter" => ("Enter", 13, "\r"),
+            "Tab" => ("Tab", 9, ""),
+            other => panic!("no key code for {other}"),
+        };
+        let mut down = json!({"type": "keyDown", "key": key, "code": code,
+            "windowsVirtualKeyCode": vk, "nativeVirtualKeyCode": vk});
+        if !text.is_empty() {
+            down["text"] = json!(text);
+        }
+        self.call("Input.dispatchKeyEvent", down);
+        self.call(
+            "Input.dispatchKeyEvent",
+            json!({"type": "keyUp", "key": key, "code": code,
+                "windowsVirtualKeyCode": vk, "nativeVirtualKeyCode": vk}),
+        );
+    }
+
+    /// Sets the page's width (and a height) in CSS pixels.
+    fn viewport(&mut self, width: u32, height: u32) {
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600}),
+        );
+    }
+
+    /// A screenshot of the whole page as PNG bytes.
+    fn screenshot(&mut self) -> Vec<u8> {
+        let shot = self.call(
+            "Page.captureScreenshot",
+            json!({"format": "png", "captureBeyondViewport": true}),
+        );
+        base64_decode(shot["data"].as_str().unwrap())
+    }
+
+    /// The console errors, uncaught exceptions and failed loads seen so far.
+    fn console_errors(&mut self) -> Vec<String> {
+        self.eval("1"); // reads the events that came in meanwhile
+        self.events
+            .iter()
+            .filter_map(|e| match e["method"].as_str()? {
+                "Runtime.exceptionThrown" => Some(e["params"]["exceptionDetails"].to_string()),
+                "Runtime.consoleAPICalled" if e["params"]["type"] == "error" => {
+                    Some(e["params"]["args"].to_string())
+                }
+                "Log.entryAdded" if e["params"]["entry"]["level"] == "error" => {
+                    Some(e["params"]["entry"].to_string())
+                }
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Decodes standard base64 (DevTools' screenshots).
+fn base64_decode(s: &str) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        b'/' => 63,
+        _ => panic!("not base64: {c}"),
+    };
+    let bytes: Vec<u8> = s.bytes().filter(|c| *c != b'=').map(value).collect();
+    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
+    for chunk in bytes.chunks(4) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, v)| n | (u32::from(*v) << (18 - 6 * i)));
+        out.extend_from_slice(&n.to_be_bytes()[1..chunk.len()]);
+    }
+    out
+}
+
+/// Width and height of a PNG, from its IHDR chunk.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "a PNG");
+    let be = |i: usize| u32::from_be_bytes(bytes[i..i + 4].try_into().unwrap());
+    (be(16), be(20))
+}
+
+/// Where the screenshots go: `target/tmp/screenshots/NAME.png`.
+fn save_screenshot(name: &str, png: &[u8]) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}.png"));
+    std::fs::write(&path, png).unwrap();
+    eprintln!("screenshot: {}", path.display());
+    path
 }
 
 impl Drop for Devtools {
@@ -443,4 +590,353 @@ fn with_a_token_the_page_asks_for_it_keeps_it_in_memory_under_the_security_heade
     );
     let list = server.request("GET", "/v1/analyses", None).json();
     assert_eq!(list["total"], 1, "the analysis the page ran is stored");
+}
+
+/// What the page shows for a number (4 decimals) and a p-value (4 decimals,
+/// `<.0001` below), as the text output prints them.
+fn shown(x: f64) -> String {
+    format!("{x:.4}")
+}
+
+fn shown_p(p: f64) -> String {
+    if p < 1e-4 {
+        "<.0001".to_string()
+    } else {
+        format!("{p:.4}")
+    }
+}
+
+/// Waits for the run that `start` begins to end; panics with the page's
+/// error when it ends in one (unless `error` is expected).
+fn run_and_wait(dt: &mut Devtools, start: impl FnOnce(&mut Devtools), error: bool) {
+    dt.eval("document.body.dataset.state = 'idle'");
+    start(dt);
+    dt.wait_for("['done', 'error'].includes(document.body.dataset.state)");
+    let state = dt.eval("document.body.dataset.state");
+    if !error && state != "done" {
+        panic!("the run failed: {}", dt.text("error"));
+    }
+    if error {
+        assert_eq!(state, "error", "the run was meant to fail");
+    }
+}
+
+/// The page's output as a person reads it (no markup).
+fn output_text(dt: &mut Devtools) -> String {
+    dt.eval("document.getElementById('output').innerText")
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Lets the page download into `dir` (where the protocol allows it).
+fn allow_downloads(dt: &mut Devtools, dir: &std::path::Path) {
+    let params = json!({"behavior": "allow", "downloadPath": dir.display().to_string()});
+    if dt
+        .try_call("Browser.setDownloadBehavior", params.clone())
+        .is_err()
+    {
+        dt.call("Page.setDownloadBehavior", params);
+    }
+}
+
+/// The one file that appears in `dir` (a finished download).
+fn downloaded(dir: &std::path::Path) -> (String, Vec<u8>) {
+    let start = Instant::now();
+    loop {
+        let files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_none_or(|e| e != "crdownload"))
+            .collect();
+        if let [file] = files.as_slice() {
+            let name = file.file_name().unwrap().to_string_lossy().to_string();
+            return (name, std::fs::read(file).unwrap());
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no download in {}",
+            dir.display()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn the_page_runs_a_full_analysis_from_an_uploaded_file() {
+    let Some(chrome) = chromium() else { return };
+    let dir = TempDir::new("browser-full");
+    let server = Server::start(&dir.0.join("rema.db"), &[]);
+    let mut dt = Devtools::launch(&chrome);
+    for domain in ["Runtime.enable", "Log.enable", "Page.enable", "DOM.enable"] {
+        dt.call(domain, json!({}));
+    }
+    dt.viewport(1280, 900);
+    let downloads = dir.0.join("downloads");
+    std::fs::create_dir_all(&downloads).unwrap();
+    allow_downloads(&mut dt, &downloads);
+    let url = format!("http://127.0.0.1:{}/", server.port);
+    dt.call("Page.navigate", json!({ "url": url }));
+    dt.wait_for("document.readyState === 'complete' && document.body.dataset.access === 'open'");
+
+    // Every control has a label a screen reader reads out.
+    let unlabelled = dt.eval(
+        "Array.from(document.querySelectorAll('input, select, textarea, button'))
+           .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
+                          && !(e.tagName === 'BUTTON' && e.textContent.trim()))
+           .map((e) => e.id)",
+    );
+    assert_eq!(unlabelled, json!([]), "controls without a label");
+
+    // Upload the file: its columns become the choices.
+    let file = dir.0.join("bcg.csv");
+    std::fs::write(&file, BCG).unwrap();
+    dt.upload("#file", &file);
+    dt.wait_for("document.querySelectorAll('#mods-list input').length === 8");
+    let info = dt.text("columns-info");
+    assert!(
+        info.contains("bcg.csv: 13 studies") && info.contains("ablat, alloc"),
+        "{info}"
+    );
+    let by = dt.eval("Array.from(document.getElementById('by').options).map((o) => o.value)");
+    assert_eq!(
+        by,
+        json!(["", "study", "year", "ai", "bi", "ci", "di", "ablat", "alloc"])
+    );
+
+    // Options: the subgroup column chosen, the check boxes ticked and Run
+    // pressed with the keyboard.
+    dt.eval("(() => { const s = document.getElementById('by'); s.value = 'alloc'; s.dispatchEvent(new Event('change', {bubbles: true})); })()");
+    dt.press(Some("tau2ci"), " ");
+    dt.press(Some("bias"), " ");
+    assert_eq!(
+        dt.eval(
+            "[document.getElementById('tau2ci').checked, document.getElementById('bias').checked]"
+        ),
+        json!([true, true])
+    );
+    dt.press(None, "Tab");
+    assert_eq!(
+        dt.eval("document.activeElement.id"),
+        "run",
+        "Tab reaches Run"
+    );
+    run_and_wait(&mut dt, |dt| dt.press(None, "Enter"), false);
+
+    // What the page shows is what the library computes for the same input.
+    let table = rema_data::Table::from_str(BCG, "bcg.csv").unwrap();
+    let spec = |v: Value| -> rema_data::AnalysisSpec { serde_json::from_value(v).unwrap() };
+    let sub = rema_data::analyze(
+        &table,
+        &spec(json!({"measure": "RR", "tau2_ci": true, "by": "alloc"})),
+        "0",
+    )
+    .unwrap();
+    let bias = rema_data::bias(&table, &spec(json!({"measure": "RR"})), "0").unwrap();
+    let summary = dt.text("summary");
+    // metafor: rma(measure = "RR", ...) on dat.bcg: -0.7145, tau2 0.3132 [0.1197, 1.1115].
+    assert!(summary.contains("-0.7145"), "{summary}");
+    assert!(summary.contains("0.3132 [0.1197, 1.1115]"), "{summary}");
+    assert!(summary.contains(&shown_p(sub.pval)), "{summary}");
+    let subgroups = dt.text("subgroups");
+    for g in sub.subgroups.as_ref().unwrap() {
+        assert!(subgroups.contains(&g.level), "{subgroups}");
+        assert!(subgroups.contains(&shown(g.estimate)), "{subgroups}");
+    }
+    let test = dt.text("subgroup-test");
+    assert!(
+        test.contains(&format!(
+            "Q = {}, df = 2, p = {}",
+            shown(sub.q_between.unwrap()),
+            shown_p(sub.q_between_pval.unwrap())
+        )),
+        "{test}"
+    );
+    let small = dt.text("bias-table");
+    let egger = bias.egger.as_ref().unwrap();
+    assert!(small.contains("Egger"), "{small}");
+    assert!(small.contains(&shown_p(egger.pval)), "{small}");
+    let tf = bias.trimfill.as_ref().unwrap();
+    assert!(
+        small.contains(&format!("{} studies filled", tf.k0)),
+        "{small}"
+    );
+    let fsn = bias.fsn.as_ref().unwrap();
+    assert!(
+        small.contains(&format!("N = {}", fsn.rosenthal.fsnum.unwrap())),
+        "{small}"
+    );
+    // p-values as the text output prints them, never in exponent notation.
+    let text = output_text(&mut dt);
+    assert!(text.contains("<.0001"), "{text}");
+    assert!(
+        !text
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .any(|w| w.contains("e-") && w.chars().next().is_some_and(|c| c.is_ascii_digit())),
+        "a number in exponent notation: {text}"
+    );
+    assert!(dt.eval("document.querySelector('#forest svg') !== null") == true);
+    assert!(dt.eval("document.querySelector('#funnel svg') !== null") == true);
+    let methods = dt.text("methods");
+    assert!(
+        methods.contains("Effect sizes were computed as") && methods.contains("REML"),
+        "{methods}"
+    );
+
+    // The downloads: every format offered; the CSV saved to disk is the API's.
+    for id in [
+        "download-json",
+        "download-csv",
+        "download-svg",
+        "download-png",
+        "download-funnel-svg",
+        "download-funnel-png",
+    ] {
+        assert!(!dt.hidden(id), "{id} is offered");
+    }
+    dt.eval("document.getElementById('download-csv').click()");
+    let (name, bytes) = downloaded(&downloads);
+    let list = server.request("GET", "/v1/analyses", None).json();
+    assert_eq!(list["total"], 1, "the analysis the page ran is stored");
+    let id = list["items"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(name, format!("rema-{id}.csv"));
+    let csv = server.request("GET", &format!("/v1/analyses/{id}/result.csv"), None);
+    assert_eq!(String::from_utf8(bytes).unwrap(), csv.body);
+
+    // Screenshots at a desktop's and a phone's width; nothing wider than the phone.
+    let wide = dt.screenshot();
+    assert_eq!(png_size(&wide).0, 1280);
+    save_screenshot("page-1280", &wide);
+    dt.viewport(390, 844);
+    let width = dt.eval("document.documentElement.scrollWidth");
+    assert!(
+        width.as_u64().unwrap() <= 390,
+        "the page is {width} px wide at 390"
+    );
+    let narrow = dt.screenshot();
+    assert_eq!(png_size(&narrow).0, 390);
+    save_screenshot("page-390", &narrow);
+    dt.viewport(1280, 900);
+
+    // A meta-regression, chosen with the keyboard: no subgroups, no
+    // small-study tests, the moderator ticked with Space, Enter in Level.
+    dt.eval("(() => { const s = document.getElementById('by'); s.value = ''; s.dispatchEvent(new Event('change', {bubbles: true})); })()");
+    dt.press(Some("bias"), " ");
+    let ablat = dt.eval("document.querySelector('#mods-list input[value=ablat]').id");
+    dt.press(Some(ablat.as_str().unwrap()), " ");
+    run_and_wait(&mut dt, |dt| dt.press(Some("level"), "Enter"), false);
+    let reg = rema_data::analyze(
+        &table,
+        &spec(json!({"measure": "RR", "tau2_ci": true, "mods": ["ablat"]})),
+        "0",
+    )
+    .unwrap();
+    let coefficients = dt.text("coefficients");
+    for c in reg.coefficients.as_ref().unwrap() {
+        assert!(coefficients.contains(&c.name), "{coefficients}");
+        assert!(coefficients.contains(&shown(c.estimate)), "{coefficients}");
+        assert!(coefficients.contains(&shown_p(c.pval)), "{coefficients}");
+    }
+    // metafor: rma(yi, vi, mods = ~ ablat): slope -0.0291.
+    assert!(coefficients.contains("-0.0291"), "{coefficients}");
+    assert!(dt.text("moderator-test").contains(&format!(
+        "QM = {}, df = 1, p = {}",
+        shown(reg.qm.unwrap()),
+        shown_p(reg.qm_pval.unwrap())
+    )));
+    assert!(
+        dt.hidden("funnel-section"),
+        "no funnel of a meta-regression"
+    );
+    assert!(dt.hidden("subgroups-section") && dt.hidden("bias-section"));
+    save_screenshot("page-metaregression-1280", &dt.screenshot());
+
+    assert_eq!(dt.console_errors(), Vec::<String>::new(), "console errors");
+
+    // A bad option: the server's error next to the control that caused it.
+    dt.eval("(() => { const l = document.getElementById('level'); l.value = ''; l.focus(); })()");
+    dt.call("Input.insertText", json!({"text": "150"}));
+    run_and_wait(&mut dt, |dt| dt.press(Some("level"), "Enter"), true);
+    assert!(!dt.hidden("err-level"));
+    let next_to = dt.text("err-level");
+    assert!(
+        next_to.contains("invalid_option") && next_to.contains("150"),
+        "{next_to}"
+    );
+    assert_eq!(
+        dt.eval("document.getElementById('level').getAttribute('aria-invalid')"),
+        "true"
+    );
+    assert!(
+        dt.eval("document.getElementById('level').getAttribute('aria-describedby').includes('err-level')") == true
+    );
+    dt.eval("document.getElementById('error-link').click()");
+    assert_eq!(dt.eval("document.activeElement.id"), "level");
+    dt.viewport(390, 844);
+    save_screenshot("page-error-390", &dt.screenshot());
+    // The one error the console saw is the 422 the test asked for.
+    let errors = dt.console_errors();
+    assert!(
+        errors.len() == 1 && errors[0].contains("\"network\"") && errors[0].contains("422"),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn an_uploaded_workbook_is_read_and_analysed_as_its_sheet() {
+    let Some(chrome) = chromium() else { return };
+    let dir = TempDir::new("browser-xlsx");
+    let server = Server::start(&dir.0.join("rema.db"), &[]);
+    let mut dt = Devtools::launch(&chrome);
+    for domain in ["Runtime.enable", "Log.enable", "DOM.enable"] {
+        dt.call(domain, json!({}));
+    }
+    let url = format!("http://127.0.0.1:{}/", server.port);
+    dt.call("Page.navigate", json!({ "url": url }));
+    dt.wait_for("document.readyState === 'complete' && document.body.dataset.access === 'open'");
+    let workbook = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/data/r/files.xlsx")
+        .canonicalize()
+        .unwrap();
+    dt.upload("#file", &workbook);
+    dt.wait_for("document.getElementById('columns-info').textContent.includes('sheet `bcg`')");
+    let csv = dt.eval("document.getElementById('csv').value");
+    let bytes = std::fs::read(&workbook).unwrap();
+    let sheet = rema_data::xlsx::read_any(&bytes, "files.xlsx", None).unwrap();
+    assert!(
+        csv.as_str().unwrap().starts_with(&sheet.headers.join(",")),
+        "{csv}"
+    );
+    dt.eval("document.getElementById('measure').value = 'GEN'");
+    run_and_wait(
+        &mut dt,
+        |dt| {
+            dt.eval("document.getElementById('run').click()");
+        },
+        false,
+    );
+    let direct = rema_data::analyze(
+        &sheet,
+        &serde_json::from_value(json!({"measure": "GEN"})).unwrap(),
+        "0",
+    )
+    .unwrap();
+    let summary = dt.text("summary");
+    assert!(summary.contains(&shown(direct.estimate)), "{summary}");
+    assert!(summary.contains(&shown(direct.tau2)), "{summary}");
+
+    // Another sheet by name; an unknown one is named next to the sheet field.
+    dt.eval("document.getElementById('sheet').value = 'Studies'; document.getElementById('sheet').dispatchEvent(new Event('change'))");
+    dt.wait_for("!document.getElementById('err-sheet').hidden");
+    let e = dt.text("err-sheet");
+    assert!(e.contains("its sheets are `bcg`, `lee2004`"), "{e}");
+    dt.eval("document.getElementById('sheet').value = 'lee2004'; document.getElementById('sheet').dispatchEvent(new Event('change'))");
+    dt.wait_for("document.getElementById('columns-info').textContent.includes('sheet `lee2004`')");
+    assert!(dt.hidden("err-sheet"));
+    // The failed read of sheet `Studies` is the only error the console saw.
+    let errors = dt.console_errors();
+    assert!(
+        errors.len() == 1 && errors[0].contains("\"network\"") && errors[0].contains("422"),
+        "{errors:?}"
+    );
 }

@@ -119,7 +119,7 @@ async fn the_web_page_is_served_from_the_binary() {
         .unwrap()
         .starts_with("text/html"));
     let html = String::from_utf8(a.body).unwrap();
-    assert!(html.contains("<form id=\"form\">") && html.contains("v1/analyses"));
+    assert!(html.contains("<form id=\"form\"") && html.contains("v1/analyses"));
 }
 
 #[tokio::test]

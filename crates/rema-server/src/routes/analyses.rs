@@ -229,7 +229,10 @@ pub fn parse_request(bytes: &[u8], limits: &Limits) -> Result<ParsedRequest, App
     check_request(parse_json(bytes)?, limits)
 }
 
-fn check_request(req: AnalysisRequest, limits: &Limits) -> Result<ParsedRequest, AppError> {
+pub(crate) fn check_request(
+    req: AnalysisRequest,
+    limits: &Limits,
+) -> Result<ParsedRequest, AppError> {
     let (kind, name) =
         match (&req.csv, &req.rows) {
             (Some(_), None) => (InputKind::Csv, req.name.clone().unwrap_or("csv".into())),
@@ -374,7 +377,7 @@ fn unknown(id: &str) -> AppError {
 }
 
 /// The result of a stored analysis, read back into the shared result type.
-async fn fetch_result(
+pub(crate) async fn fetch_result(
     state: &AppState,
     caller: &Caller,
     id: String,

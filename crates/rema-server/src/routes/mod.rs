@@ -3,6 +3,11 @@
 //! - `analyses.rs`: `POST /v1/analyses`, `GET /v1/analyses`,
 //!   `GET` and `DELETE /v1/analyses/{id}`, `GET /v1/analyses/{id}/forest.svg`,
 //!   `GET /v1/analyses/{id}/summary.txt`;
+//! - `figures.rs`: the other downloads of a stored analysis: `forest.png`,
+//!   `funnel.svg`, `funnel.png`, `result.csv`, `methods.txt`;
+//! - `tables.rs`: `POST /v1/tables` (the columns of a CSV file or workbook,
+//!   a workbook's sheet as CSV);
+//! - `bias.rs`: `POST /v1/bias` (the small-study tests, as `rema bias`);
 //! - `audit.rs`: `POST /v1/audit` (a published table checked row by row);
 //! - `log.rs`: `GET /v1/audit-log` (the project's requests: who, what, when,
 //!   outcome).
@@ -11,7 +16,10 @@
 
 pub mod analyses;
 pub mod audit;
+pub mod bias;
+pub mod figures;
 pub mod log;
+pub mod tables;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -32,6 +40,13 @@ pub fn v1() -> Router<AppState> {
         )
         .route("/analyses/{id}/forest.svg", get(analyses::forest_svg))
         .route("/analyses/{id}/summary.txt", get(analyses::summary_txt))
+        .route("/analyses/{id}/forest.png", get(figures::forest_png))
+        .route("/analyses/{id}/funnel.svg", get(figures::funnel_svg_route))
+        .route("/analyses/{id}/funnel.png", get(figures::funnel_png))
+        .route("/analyses/{id}/result.csv", get(figures::result_csv))
+        .route("/analyses/{id}/methods.txt", get(figures::methods_txt))
+        .route("/tables", post(tables::read_table))
+        .route("/bias", post(bias::run_bias))
         .route("/audit", post(audit::audit))
         .route("/audit-log", get(log::audit_log))
         .method_not_allowed_fallback(crate::method_not_allowed)
