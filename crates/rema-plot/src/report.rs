@@ -391,9 +391,38 @@ pub fn methods_paragraph(results: &[&AnalysisResult]) -> Vec<String> {
             }
         }
         p.push('.');
-        p.push_str(
-            " No resampling (bootstrap or permutation) was used, so no random seed was involved.",
-        );
+        let mut resampled = Vec::new();
+        if let Some(x) = r.permutation.as_ref() {
+            resampled.push(format!(
+                "a permutation test ({} {}, seed {})",
+                x.iterations,
+                if x.exact {
+                    "arrangements, exact"
+                } else {
+                    "permutations"
+                },
+                x.seed
+            ));
+        }
+        if let Some(x) = r.tau2_test.as_ref() {
+            resampled.push(format!(
+                "a Monte Carlo test of τ² = 0 ({} draws, seed {})",
+                x.iterations, x.seed
+            ));
+        }
+        if let Some(x) = r.bootstrap.as_ref() {
+            resampled.push(format!(
+                "a {} bootstrap ({} replicates, seed {})",
+                x.kind, x.replicates, x.seed
+            ));
+        }
+        if resampled.is_empty() {
+            p.push_str(
+                " No resampling (bootstrap or permutation) was used, so no random seed was involved.",
+            );
+        } else {
+            let _ = write!(p, " Resampling: {}.", resampled.join("; "));
+        }
         let _ = write!(
             p,
             " Analyses were run with {} {} (numbers checked against R metafor 3.8-1); {} used these options.",
