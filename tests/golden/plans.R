@@ -42,7 +42,28 @@ stopifnot(isTRUE(all.equal(as.numeric(leak$yi), 0.5 / (c(32, 128, 22) + 1))))
 stopifnot(isTRUE(all.equal(as.numeric(leak$vi), as.numeric(leak$yi * (1 - leak$yi)) / (c(32, 128, 22) + 1))))
 bkp <- list(leak_retrospective = res(rma(yi, vi, data = leak, method = "DL"), function(x) 100 * x))
 
-plan_case <- function(plan, analyses, source) {
+# GRADE summary of findings of rr_reml (control_risk = 0.009 in bcg.toml): the
+# GRADE handbook's 5.2.1 arithmetic written out here from metafor's fit, and
+# the optimal information size of GRADE guidelines 6 (alpha 0.05, power 80%,
+# RRR 25%) from R's qnorm.
+grade_of <- function(fit, acr, rrr = 0.25) {
+  rr <- exp(c(as.numeric(fit$b), fit$ci.lb, fit$ci.ub))
+  p1 <- acr * (1 - rrr)
+  z <- qnorm(0.975) + qnorm(0.8)
+  list(control_per_1000 = 1000 * acr,
+       intervention_per_1000 = list(estimate = 1000 * acr * rr[1], ci_lower = 1000 * acr * rr[2], ci_upper = 1000 * acr * rr[3]),
+       difference_per_1000 = list(estimate = 1000 * acr * (rr[1] - 1), ci_lower = 1000 * acr * (rr[2] - 1), ci_upper = 1000 * acr * (rr[3] - 1)),
+       ois = 2 * z^2 * (acr * (1 - acr) + p1 * (1 - p1)) / (acr - p1)^2)
+}
+grade_or <- function(fit, acr) {
+  or <- exp(c(as.numeric(fit$b), fit$ci.lb, fit$ci.ub))
+  risk <- or * acr / (1 - acr + or * acr)
+  list(intervention_per_1000 = list(estimate = 1000 * risk[1], ci_lower = 1000 * risk[2], ci_upper = 1000 * risk[3]))
+}
+bcg_grade <- list(rr_reml = grade_of(rma(yi, vi, data = bcg, method = "REML"), 0.009),
+                  or_reml = grade_or(rma(yi, vi, data = bcg_or, method = "REML"), 0.009))
+
+plan_case <- function(plan, analyses, source, grade = list()) {
   expect <- list(); iterative <- character()
   for (id in names(analyses)) {
     x <- analyses[[id]]
@@ -51,9 +72,18 @@ plan_case <- function(plan, analyses, source) {
     expect <- c(expect, e)
     if (x$method == "REML") iterative <- c(iterative, setdiff(names(e), paste0("/results/", id, "/k")))
   }
+  for (id in names(grade)) {
+    e <- list()
+    for (k in names(grade[[id]])) {
+      v <- grade[[id]][[k]]
+      e <- c(e, if (is.list(v)) at(paste0("/grade/", id, "/", k), v) else at(paste0("/grade/", id), v[k > ""] |> setNames(k) |> as.list()))
+    }
+    expect <- c(expect, e)
+    iterative <- c(iterative, setdiff(names(e), paste0("/grade/", id, c("/control_per_1000", "/ois"))))
+  }
   golden_case(plan, source, expect, plan = plan, tolerance = tolerance_for(iterative, "iterative"))
 }
 cases <- list(
-  plan_case("examples/bcg/bcg.toml", a, 'escalc(measure = "RR" | "OR", data = dat.bcg); rma(yi, vi, method = ..., test = ..., subset = alloc == level)'),
+  plan_case("examples/bcg/bcg.toml", a, 'escalc(measure = "RR" | "OR", data = dat.bcg); rma(yi, vi, method = ..., test = ..., subset = alloc == level); GRADE absolute effects per 1,000 and OIS at control risk 0.009', bcg_grade),
   plan_case("examples/bkp/bkp.toml", bkp, 'escalc(measure = "PR", xi = c(0, 0, 0), ni = c(32, 128, 22)); rma(yi, vi, method = "DL"); 100 * estimate'))
 golden_write("plans", "plan", "closed_form", "tests/golden/plans.R", cases)

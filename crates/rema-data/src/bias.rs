@@ -523,26 +523,11 @@ fn option_error(e: &rema_core::Error) -> Option<DataError> {
     }
 }
 
-/// Runs the methods on `table` with the options of `spec` and `opts`.
-///
-/// ```
-/// use rema_data::bias::{bias_with, BiasOptions};
-/// use rema_data::{AnalysisSpec, Table};
-/// let table = Table::from_str("study,yi,vi\nA,0.1,0.01\nB,0.3,0.04\nC,0.5,0.09\nD,0.2,0.02\nE,0.7,0.1\n", "x.csv").unwrap();
-/// let spec: AnalysisSpec = serde_json::from_str(r#"{"measure": "GEN", "method": "FE"}"#).unwrap();
-/// let opts = BiasOptions { estimator: "R0".parse().unwrap(), ..BiasOptions::default() };
-/// let r = bias_with(&table, &spec, &opts, "sha").unwrap();
-/// assert_eq!(r.trimfill.unwrap().estimator, "R0");
-/// assert!(r.pet_peese.is_some() && r.fsn.is_some() && r.tes.is_some() && r.selmodel.is_none());
-/// ```
-pub fn bias_with(
-    table: &Table,
-    spec: &AnalysisSpec,
-    opts: &BiasOptions,
-    input_sha256: &str,
-) -> Result<BiasResult> {
-    let measure = spec.measure;
-    let fit_opts = spec.rma_options("the small-study tests")?;
+/// The option rules of the small-study methods that need no data: no
+/// moderators, clusters or multilevel terms, `steps` and `alternative` only
+/// with a selection model. (A plan checks them when it is read.)
+pub fn check_options(spec: &AnalysisSpec, opts: &BiasOptions) -> Result<()> {
+    spec.rma_options("the small-study tests")?;
     if !spec.mods.is_empty() {
         return Err(DataError::option(
             "mods",
@@ -572,6 +557,30 @@ pub fn bias_with(
             format!("the small-study tests refit rma.uni models without moderators or clusters; leave out {option}"),
         ));
     }
+    Ok(())
+}
+
+/// Runs the methods on `table` with the options of `spec` and `opts`.
+///
+/// ```
+/// use rema_data::bias::{bias_with, BiasOptions};
+/// use rema_data::{AnalysisSpec, Table};
+/// let table = Table::from_str("study,yi,vi\nA,0.1,0.01\nB,0.3,0.04\nC,0.5,0.09\nD,0.2,0.02\nE,0.7,0.1\n", "x.csv").unwrap();
+/// let spec: AnalysisSpec = serde_json::from_str(r#"{"measure": "GEN", "method": "FE"}"#).unwrap();
+/// let opts = BiasOptions { estimator: "R0".parse().unwrap(), ..BiasOptions::default() };
+/// let r = bias_with(&table, &spec, &opts, "sha").unwrap();
+/// assert_eq!(r.trimfill.unwrap().estimator, "R0");
+/// assert!(r.pet_peese.is_some() && r.fsn.is_some() && r.tes.is_some() && r.selmodel.is_none());
+/// ```
+pub fn bias_with(
+    table: &Table,
+    spec: &AnalysisSpec,
+    opts: &BiasOptions,
+    input_sha256: &str,
+) -> Result<BiasResult> {
+    let measure = spec.measure;
+    let fit_opts = spec.rma_options("the small-study tests")?;
+    check_options(spec, opts)?;
     let eff_opts = spec.effect_options()?;
     let (selected, st) = select_studies(table, measure, &[], spec.missing, spec.sheet.as_deref())?;
     let es = effect_sizes(measure, &st.data, &eff_opts).map_err(|e| st.core_error(e))?;

@@ -32,6 +32,19 @@
 //! smd_correct = true           # false: SMD as Cohen's d, without Hedges' correction
 //! subset = { alloc = ["random", "alternate"] }   # keep rows whose column matches
 //! subgroup = "alloc"           # subgroups + Q-between (as --by), and one analysis per level
+//! # Every option of `rema analyze` (AnalysisSpec), with its name and type:
+//! mods = ["ablat"]             # or "~ ablat + factor(alloc)"
+//! leave_one_out = true         # influence, cumulative, permutations, bootstrap, seed, ...
+//! bias = true                  # the small-study tests of `rema bias` (or a table of its options)
+//! favours = ["vaccine", "control"]   # the forest plot's "Favours ..." labels
+//!
+//! [analysis.grade]             # one row of the GRADE summary of findings
+//! control_risk = 0.07          # assumed risk without the intervention (a proportion)
+//! risk_of_bias = { rating = "not serious", reason = "allocation concealed in most trials" }
+//! inconsistency = { rating = "serious", reason = "I² 92%, effects in both directions" }
+//! indirectness = "not serious" # a rating alone is allowed
+//! imprecision = "not serious"
+//! publication_bias = "undetected"
 //! ```
 //!
 //! Relative paths are taken from the plan's folder.
@@ -41,6 +54,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::bias::BiasOptions;
 use crate::error::{read_file, utf8, DataError, Result};
 use crate::review::ReviewFiles;
 use crate::spec::AnalysisSpec;
@@ -170,6 +184,17 @@ pub struct PlannedAnalysis {
     /// A column whose levels are also analysed one by one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subgroup: Option<String>,
+    /// The small-study tests of `rema bias` on the same studies and model:
+    /// `bias = true` (metafor's defaults) or a table of [`BiasOptions`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bias: Option<PlanBias>,
+    /// The forest plot's labels left and right of no effect: `["BKP",
+    /// "control"]` prints "Favours BKP" and "Favours control".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub favours: Option<[String; 2]>,
+    /// A row of the GRADE summary of findings for this analysis.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grade: Option<GradePlan>,
     /// The options of the analysis.
     #[serde(flatten)]
     pub spec: AnalysisSpec,
@@ -188,7 +213,220 @@ const ANALYSIS_FIELDS: &[&str] = &[
     "timepoints",
     "subset",
     "subgroup",
+    "bias",
+    "favours",
+    "grade",
 ];
+
+/// `bias = true` or `bias = { predictor = "ni", selmodel = "stepfun", steps = [0.025] }`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum PlanBias {
+    /// `true`: metafor's defaults; `false`: not run.
+    On(bool),
+    /// The options of `rema bias`, named after metafor's arguments.
+    With(BiasOptions),
+}
+
+impl PlanBias {
+    /// The options to run with, `None` for `bias = false`.
+    pub fn options(&self) -> Option<BiasOptions> {
+        match self {
+            PlanBias::On(true) => Some(BiasOptions::default()),
+            PlanBias::On(false) => None,
+            PlanBias::With(o) => Some(o.clone()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for PlanBias {
+    /// A boolean, or a table read as [`BiasOptions`] (so that its errors
+    /// name the option).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<PlanBias, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = PlanBias;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("true, false or a table of the small-study options (predictor, estimator, selmodel, ...)")
+            }
+            fn visit_bool<E: serde::de::Error>(self, b: bool) -> std::result::Result<PlanBias, E> {
+                Ok(PlanBias::On(b))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                m: A,
+            ) -> std::result::Result<PlanBias, A::Error> {
+                BiasOptions::deserialize(serde::de::value::MapAccessDeserializer::new(m))
+                    .map(PlanBias::With)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A GRADE rating of one certainty domain (GRADE handbook 5.2): how much a
+/// concern lowers the certainty of the evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Rating {
+    /// No concern (publication bias: "undetected").
+    #[serde(rename = "not serious")]
+    NotSerious,
+    /// Lowers the certainty one level (publication bias: "strongly suspected").
+    #[serde(rename = "serious")]
+    Serious,
+    /// Lowers it two levels.
+    #[serde(rename = "very serious")]
+    VerySerious,
+}
+
+impl Rating {
+    /// The levels of certainty this rating takes away.
+    pub fn downgrade(self) -> u8 {
+        match self {
+            Rating::NotSerious => 0,
+            Rating::Serious => 1,
+            Rating::VerySerious => 2,
+        }
+    }
+
+    /// The rating as GRADEpro prints it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rating::NotSerious => "not serious",
+            Rating::Serious => "serious",
+            Rating::VerySerious => "very serious",
+        }
+    }
+}
+
+impl std::str::FromStr for Rating {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Rating, String> {
+        let t = s.trim().to_ascii_lowercase().replace(['_', '-'], " ");
+        match t.as_str() {
+            "not serious" | "no" | "none" | "undetected" => Ok(Rating::NotSerious),
+            "serious" | "strongly suspected" => Ok(Rating::Serious),
+            "very serious" => Ok(Rating::VerySerious),
+            _ => Err(format!(
+                "unknown rating `{s}`; expected \"not serious\", \"serious\" or \"very serious\" (publication bias also \"undetected\" or \"strongly suspected\")"
+            )),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Rating {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Rating, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// One domain's judgement: a rating and the reason for it (the footnote of
+/// the summary-of-findings table).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Judgement {
+    pub rating: Rating,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+}
+
+impl<'de> Deserialize<'de> for Judgement {
+    /// `"serious"` or `{ rating = "serious", reason = "..." }`.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Judgement, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Full {
+            rating: Rating,
+            #[serde(default)]
+            reason: String,
+        }
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Either {
+            Rating(String),
+            Full(Full),
+        }
+        match Either::deserialize(d).map_err(|_| {
+            serde::de::Error::custom(
+                "a judgement is a rating (\"serious\") or a table { rating = \"serious\", reason = \"...\" }",
+            )
+        })? {
+            Either::Rating(s) => Ok(Judgement {
+                rating: s.parse().map_err(serde::de::Error::custom)?,
+                reason: String::new(),
+            }),
+            Either::Full(f) => Ok(Judgement {
+                rating: f.rating,
+                reason: f.reason,
+            }),
+        }
+    }
+}
+
+/// Where the certainty of a body of evidence starts (GRADE handbook 5.1).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Start {
+    /// Randomised trials.
+    #[default]
+    High,
+    /// Observational studies.
+    Low,
+}
+
+/// The plan's part of a GRADE summary-of-findings row: the assumed risk
+/// without the intervention and the reviewers' judgements. rema computes the
+/// rest (relative and absolute effects, participants, studies) and only
+/// suggests the inconsistency and imprecision ratings.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GradePlan {
+    /// The outcome's name in the table (default: the analysis's outcome).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    /// The assumed risk without the intervention, a proportion in (0, 1):
+    /// needed for the absolute effects of RR, OR and RD.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub control_risk: Option<f64>,
+    /// Where the certainty starts: `high` (randomised trials, default) or `low`.
+    #[serde(default)]
+    pub start: Start,
+    /// The relative risk reduction the optimal information size is computed
+    /// for (GRADE guidelines 6: 25% by default; 20% to 30% are usual).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ois_rrr: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk_of_bias: Option<Judgement>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inconsistency: Option<Judgement>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub indirectness: Option<Judgement>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imprecision: Option<Judgement>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publication_bias: Option<Judgement>,
+}
+
+impl GradePlan {
+    /// Checks the numbers: a risk strictly between 0 and 1, an RRR in (0, 1).
+    fn check(&self) -> std::result::Result<(), String> {
+        if let Some(r) = self.control_risk {
+            if !(r > 0.0 && r < 1.0) {
+                return Err(format!(
+                    "grade.control_risk = {r}: give the assumed risk as a proportion between 0 and 1 (0.07 for 70 per 1,000)"
+                ));
+            }
+        }
+        if let Some(r) = self.ois_rrr {
+            if !(r > 0.0 && r < 1.0) {
+                return Err(format!(
+                    "grade.ois_rrr = {r}: give the relative risk reduction as a proportion between 0 and 1 (0.25 for 25%)"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
 
 impl PlannedAnalysis {
     /// The options of the analysis, as `rema analyze` takes them.
@@ -420,14 +658,32 @@ impl Plan {
                     a.id
                 )));
             }
-            // Options that do not go together: a usage error (exit 2).
-            a.spec.check().map_err(|e| match e {
+            // Options that do not go together: a usage error (exit 2). The
+            // subgroup column is the `by` of the analysis over all levels.
+            let mut spec = a.spec.clone();
+            if a.subgroup.is_some() {
+                spec.by = a.subgroup.clone();
+            }
+            spec.check().map_err(|e| match e {
                 DataError::Option { option, message } => DataError::Option {
                     option,
                     message: format!("{source}: analysis `{}`: {message}", a.id),
                 },
                 other => other,
             })?;
+            if let Some(g) = &a.grade {
+                g.check()
+                    .map_err(|m| err(format!("analysis `{}`: {m}", a.id)))?;
+            }
+            if let Some(opts) = a.bias.as_ref().and_then(PlanBias::options) {
+                crate::bias::check_options(&a.spec, &opts).map_err(|e| match e {
+                    DataError::Option { option, message } => DataError::Option {
+                        option,
+                        message: format!("{source}: analysis `{}`: bias: {message}", a.id),
+                    },
+                    other => other,
+                })?;
+            }
             if d.table.is_none() && a.outcome.is_none() {
                 return Err(err(format!(
                     "analysis `{}` names no outcome; with a review every analysis needs `outcome`",
@@ -509,5 +765,173 @@ subgroup = "alloc"
             assert!(matches!(e, DataError::Plan { .. }), "{e}");
             assert!(e.to_string().to_lowercase().contains(needle), "{needle}: {e}");
         }
+    }
+
+    /// Every option of `rema analyze` (every field of the shared
+    /// `AnalysisSpec`) and every plan field is accepted under its name.
+    #[test]
+    fn a_plan_takes_every_option_of_analyze() {
+        let text = r#"
+[data]
+table = "bcg.csv"
+
+[[analysis]]
+id = "mr"
+outcome = "tb"
+comparison = "vaccine vs control"
+timepoints = ["end"]
+subset = { alloc = ["random", "alternate", "systematic"] }
+measure = "RR"
+method = "REML"
+test = "knha"
+level = 90
+tau2_ci = true
+add = 0.5
+to = "only0"
+mods = "~ ablat"
+newmods = "ablat=10,30,50"
+permutations = 100
+permutation_stat = "coef"
+permci = true
+bootstrap = 50
+bootstrap_type = "parametric"
+seed = 7
+pi_dist = "t"
+missing = "fail"
+favours = ["vaccine", "control"]
+
+[[analysis]]
+id = "sens"
+outcome = "tb"
+timepoint = "end"
+subgroup = "alloc"
+measure = "RR"
+preset = "cochrane"
+leave_one_out = true
+influence = true
+cumulative = true
+order = "year"
+tau2_common = true
+tau2_test = 20
+bias = { predictor = "ninv", estimator = "R0", selmodel = "stepfun", steps = [0.025] }
+
+[analysis.grade]
+outcome = "Tuberculosis"
+control_risk = 0.07
+start = "high"
+ois_rrr = 0.2
+risk_of_bias = { rating = "not serious", reason = "concealed" }
+inconsistency = "serious"
+indirectness = "not serious"
+imprecision = "not serious"
+publication_bias = "undetected"
+
+[[analysis]]
+id = "mh"
+outcome = "tb"
+by = "alloc"
+measure = "OR"
+method = "MH"
+random = true
+bias = false
+
+[[analysis]]
+id = "ml"
+outcome = "tb"
+measure = "RR"
+random_terms = ["~ 1 | alloc/study"]
+cluster = "alloc"
+rho = 0.5
+robust = "alloc"
+robust_type = "CR1"
+
+[[analysis]]
+id = "conv"
+outcome = "bp"
+measure = "MD"
+mean_method = "hozo2005"
+sd_method = "walter_yao2007"
+
+[[analysis]]
+id = "pp"
+outcome = "score"
+measure = "SMCR"
+ri = 0.6
+sheet = "Sheet1"
+"#;
+        let plan = Plan::from_toml(text, "p.toml").unwrap();
+        let mut keys: std::collections::BTreeSet<String> = text
+            .lines()
+            .filter_map(|l| l.split_once(" = ").map(|(k, _)| k.trim().to_string()))
+            .filter(|k| {
+                !matches!(
+                    k.as_str(),
+                    "table"
+                        | "title"
+                        | "start"
+                        | "control_risk"
+                        | "ois_rrr"
+                        | "risk_of_bias"
+                        | "inconsistency"
+                        | "indirectness"
+                        | "imprecision"
+                        | "publication_bias"
+                )
+            })
+            .collect();
+        if text.contains("[analysis.grade]") {
+            keys.insert("grade".to_string());
+        }
+        let want: std::collections::BTreeSet<String> = ANALYSIS_FIELDS
+            .iter()
+            .chain(crate::spec::SPEC_FIELDS)
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(keys, want, "the test plan names every field once");
+        let [mr, sens, mh, ml, ..] = &plan.analyses[..] else {
+            panic!("six analyses")
+        };
+        assert_eq!(mr.spec.mods, ["~ ablat"]);
+        assert_eq!(mr.spec.seed, Some(7));
+        assert_eq!(mr.favours.as_ref().unwrap()[0], "vaccine");
+        assert!(sens.spec.leave_one_out && sens.spec.influence && sens.spec.cumulative);
+        let b = sens.bias.as_ref().unwrap().options().unwrap();
+        assert_eq!(
+            (b.predictor.name(), b.steps.as_slice()),
+            ("ninv", &[0.025][..])
+        );
+        let g = sens.grade.as_ref().unwrap();
+        assert_eq!(g.inconsistency.as_ref().unwrap().rating, Rating::Serious);
+        assert_eq!(g.risk_of_bias.as_ref().unwrap().reason, "concealed");
+        assert!(mh.spec.random && mh.bias.as_ref().unwrap().options().is_none());
+        assert_eq!(ml.spec.robust.as_deref(), Some("alloc"));
+    }
+
+    #[test]
+    fn bad_bias_and_grade_tables_name_the_key() {
+        for (extra, needle) in [
+            (
+                "bias = { predicter = 'sei' }\n",
+                "unknown field `predicter`",
+            ),
+            ("bias = 'yes'\n", "true, false or a table"),
+            ("[analysis.grade]\ncontrol_risk = 7\n", "between 0 and 1"),
+            ("[analysis.grade]\ninconsistency = 'bad'\n", "rating"),
+            (
+                "[analysis.grade]\ncolour = 'red'\n",
+                "unknown field `colour`",
+            ),
+        ] {
+            let text = format!("[data]\ntable='x'\n[[analysis]]\nid='a'\nmeasure='RR'\n{extra}");
+            let e = Plan::from_toml(&text, "p.toml").unwrap_err().to_string();
+            assert!(e.contains(needle), "{extra}: {e}");
+        }
+        // Option pairs of the small-study tests are checked when the plan is read.
+        let e = Plan::from_toml(
+            "[data]\ntable='x'\n[[analysis]]\nid='a'\nmeasure='RR'\nmods='ablat'\nbias=true\n",
+            "p.toml",
+        )
+        .unwrap_err();
+        assert!(matches!(e, DataError::Option { option: "mods", .. }), "{e}");
     }
 }

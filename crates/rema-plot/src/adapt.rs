@@ -29,6 +29,7 @@ mod data_columns;
 pub mod diagnostic;
 pub mod review;
 pub mod run;
+pub mod sections;
 
 /// The map from the analysis scale to the display scale of one measure.
 #[derive(Debug, Clone, PartialEq)]

@@ -43,7 +43,8 @@ pub use funnel::{funnel_svg, FunnelData};
 pub use gosh::{gosh_svg, GoshBins, GoshData};
 pub use png::{svg_to_png, PlotError};
 pub use report::{
-    methods_paragraph, provenance_rows, render_report, summary_table, Figure, ReportInput,
+    methods_paragraph, provenance_rows, render_report, summary_table, Block, Figure, NotRunGroup,
+    ReportInput, Section,
 };
 pub use rob::{judgement_style, risk_of_bias_html, risk_of_bias_svg, Judgement, RiskOfBias};
 pub use scatter::{scatter_svg, ScatterData};

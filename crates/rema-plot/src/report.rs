@@ -34,11 +34,46 @@ pub struct Figure {
     pub svg: String,
 }
 
+/// One piece of a report section.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    /// A paragraph of text.
+    Paragraph(String),
+    /// A table; its title is the caption.
+    Table(TableData),
+    /// A figure with its caption.
+    Figure(Figure),
+}
+
+/// A section of the report: a heading and its blocks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Section {
+    /// Anchor id (letters, digits, `-`).
+    pub id: String,
+    pub heading: String,
+    pub blocks: Vec<Block>,
+}
+
+/// Analyses that did not run for one reason, one line each.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotRunGroup {
+    pub reason: String,
+    pub lines: Vec<String>,
+}
+
 /// Everything the report shows.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReportInput {
     pub title: String,
     pub summary: Option<TableData>,
+    /// The analyses that could not run, grouped by reason.
+    pub not_run: Vec<NotRunGroup>,
+    /// The GRADE summary of findings (a table and its SVG), when the plan has one.
+    pub findings: Option<Section>,
+    /// One section per analysis that ran, after the summary.
+    pub sections: Vec<Section>,
+    /// The results paragraphs (see [`methods_paragraph`] for the methods).
+    pub results: Vec<String>,
     pub figures: Vec<Figure>,
     pub characteristics: Option<TableData>,
     pub risk_of_bias: Option<RiskOfBias>,
@@ -49,11 +84,15 @@ pub struct ReportInput {
     pub provenance: Vec<(String, String)>,
 }
 
-const CSS: &str = "body{font-family:'DejaVu Sans',Verdana,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#111;line-height:1.45}
-h1{font-size:1.6em}h2{font-size:1.25em;border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}
-table{border-collapse:collapse;margin:1em 0;font-size:.9em}th,td{border:1px solid #bbb;padding:.3em .5em;vertical-align:top;text-align:left}
-thead th{background:#e8eef5}caption{font-weight:bold;text-align:left;margin-bottom:.3em}
-figure{margin:1.5em 0;overflow-x:auto}figure svg{max-width:100%;height:auto}figcaption{font-size:.9em;color:#333;margin-top:.4em}
+const CSS: &str = "body{font-family:'DejaVu Sans',Verdana,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#111;line-height:1.45;font-size:16px}
+h1{font-size:1.6em}h2{font-size:1.25em;border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}h3{font-size:1.05em;margin-top:1.5em}
+.table-box{overflow-x:auto;max-width:100%;margin:1em 0}
+table{border-collapse:collapse;font-size:.9em}th,td{border:1px solid #bbb;padding:.3em .5em;vertical-align:top;text-align:left;overflow-wrap:anywhere;max-width:28em}
+thead th{background:#e8eef5}caption{font-weight:bold;text-align:left;margin-bottom:.3em;caption-side:top}
+figure{margin:1.5em 0;overflow-x:auto}figure svg{max-width:none;height:auto}figcaption{font-size:.9em;color:#333;margin-top:.4em}
+ul.not-run li{margin:.2em 0}p.copy{background:#f6f8fa;border-left:3px solid #8aa;padding:.5em .8em}
+.sof td.num{white-space:nowrap}
+@media print{body{max-width:none;margin:0;font-size:11pt}nav{display:none}h2{break-after:avoid}figure,table,tr{break-inside:avoid}figure{overflow:visible}figure svg{max-width:100%}.table-box{overflow:visible}td,th{max-width:none}a{color:inherit;text-decoration:none}}
 .mark{display:inline-block;width:1.3em;height:1.3em;border-radius:50%;color:#fff;text-align:center;font-weight:bold;line-height:1.3em}
 dl.prov{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em;font-size:.85em}dl.prov dt{font-weight:bold}dl.prov dd{margin:0;word-break:break-all}
 nav ul{columns:2}";
@@ -100,6 +139,23 @@ pub fn render_report(r: &ReportInput) -> String {
     if let Some(s) = &r.summary {
         table_section(&mut h, "summary", "Summary of results", s);
     }
+    if !r.not_run.is_empty() {
+        h.push_str("<section id=\"not-run\">\n<h2>Analyses not run</h2>\n");
+        for g in &r.not_run {
+            let _ = writeln!(h, "<h3>{}</h3>\n<ul class=\"not-run\">", escape(&g.reason));
+            for l in &g.lines {
+                let _ = writeln!(h, "<li>{}</li>", escape(l));
+            }
+            h.push_str("</ul>\n");
+        }
+        h.push_str("</section>\n");
+    }
+    if let Some(f) = &r.findings {
+        section(&mut h, f);
+    }
+    for s in &r.sections {
+        section(&mut h, s);
+    }
     figures(&mut h, &r.figures);
     if let Some(c) = &r.characteristics {
         table_section(&mut h, "characteristics", "Study characteristics", c);
@@ -122,6 +178,39 @@ pub fn render_report(r: &ReportInput) -> String {
     h
 }
 
+/// A section: its heading, then each block (tables in a scrolling box,
+/// figures numbered by their caption only).
+fn section(h: &mut String, s: &Section) {
+    let _ = writeln!(
+        h,
+        "<section id=\"{}\">\n<h2>{}</h2>",
+        anchor(&s.id),
+        escape(&s.heading)
+    );
+    for b in &s.blocks {
+        match b {
+            Block::Paragraph(p) => {
+                let _ = writeln!(h, "<p>{}</p>", escape(p));
+            }
+            Block::Table(t) => {
+                h.push_str("<div class=\"table-box\">\n");
+                h.push_str(&table_html(t));
+                h.push_str("</div>\n");
+            }
+            Block::Figure(f) => {
+                let _ = write!(
+                    h,
+                    "<figure id=\"{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
+                    anchor(&f.id),
+                    inline_svg(&f.svg),
+                    escape(&f.caption)
+                );
+            }
+        }
+    }
+    h.push_str("</section>\n");
+}
+
 /// The table of contents: a link to each section the report has.
 fn contents(h: &mut String, r: &ReportInput) {
     h.push_str("<nav><ul>\n");
@@ -129,6 +218,15 @@ fn contents(h: &mut String, r: &ReportInput) {
     if r.summary.is_some() {
         toc.push(("summary", "Summary of results".to_string()));
     }
+    if !r.not_run.is_empty() {
+        toc.push(("not-run", "Analyses not run".to_string()));
+    }
+    let extra: Vec<(String, String)> = r
+        .findings
+        .iter()
+        .chain(&r.sections)
+        .map(|s| (anchor(&s.id), s.heading.clone()))
+        .collect();
     for f in &r.figures {
         toc.push(("", f.caption.clone()));
     }
@@ -140,6 +238,9 @@ fn contents(h: &mut String, r: &ReportInput) {
     }
     toc.push(("methods", "Methods".to_string()));
     toc.push(("provenance", "Provenance".to_string()));
+    for (id, label) in &extra {
+        let _ = writeln!(h, "<li><a href=\"#{id}\">{}</a></li>", escape(label));
+    }
     let mut fig = r.figures.iter();
     for (id, label) in &toc {
         let id = if id.is_empty() {
@@ -154,9 +255,12 @@ fn contents(h: &mut String, r: &ReportInput) {
 
 /// A section holding one table.
 fn table_section(h: &mut String, id: &str, heading: &str, t: &TableData) {
-    let _ = writeln!(h, "<section id=\"{id}\">\n<h2>{heading}</h2>");
+    let _ = writeln!(
+        h,
+        "<section id=\"{id}\">\n<h2>{heading}</h2>\n<div class=\"table-box\">"
+    );
     h.push_str(&table_html(t));
-    h.push_str("</section>\n");
+    h.push_str("</div>\n</section>\n");
 }
 
 /// A section per figure, numbered.
@@ -164,13 +268,11 @@ fn figures(h: &mut String, figures: &[Figure]) {
     for (i, f) in figures.iter().enumerate() {
         let _ = write!(
             h,
-            "<section id=\"{}\">\n<h2>Figure {}. {}</h2>\n<figure>\n{}\n<figcaption>Figure {}. {}</figcaption>\n</figure>\n</section>\n",
+            "<section id=\"{}\">\n<h2>{}</h2>\n<figure>\n{}\n<figcaption>Figure {}.</figcaption>\n</figure>\n</section>\n",
             anchor(&f.id),
-            i + 1,
             escape(&f.caption),
             inline_svg(&f.svg),
-            i + 1,
-            escape(&f.caption)
+            i + 1
         );
     }
 }
@@ -180,7 +282,13 @@ fn figures(h: &mut String, figures: &[Figure]) {
 fn methods(h: &mut String, r: &ReportInput) {
     h.push_str("<section id=\"methods\">\n<h2>Methods</h2>\n");
     for p in &r.methods {
-        let _ = writeln!(h, "<p>{}</p>", escape(p));
+        let _ = writeln!(h, "<p class=\"copy\">{}</p>", escape(p));
+    }
+    if !r.results.is_empty() {
+        h.push_str("<h3 id=\"results-text\">Results</h3>\n");
+        for p in &r.results {
+            let _ = writeln!(h, "<p class=\"copy\">{}</p>", escape(p));
+        }
     }
     if !r.notes.is_empty() {
         h.push_str("<h3>Notes</h3>\n<ul>\n");
@@ -283,9 +391,38 @@ pub fn methods_paragraph(results: &[&AnalysisResult]) -> Vec<String> {
             }
         }
         p.push('.');
-        p.push_str(
-            " No resampling (bootstrap or permutation) was used, so no random seed was involved.",
-        );
+        let mut resampled = Vec::new();
+        if let Some(x) = r.permutation.as_ref() {
+            resampled.push(format!(
+                "a permutation test ({} {}, seed {})",
+                x.iterations,
+                if x.exact {
+                    "arrangements, exact"
+                } else {
+                    "permutations"
+                },
+                x.seed
+            ));
+        }
+        if let Some(x) = r.tau2_test.as_ref() {
+            resampled.push(format!(
+                "a Monte Carlo test of τ² = 0 ({} draws, seed {})",
+                x.iterations, x.seed
+            ));
+        }
+        if let Some(x) = r.bootstrap.as_ref() {
+            resampled.push(format!(
+                "a {} bootstrap ({} replicates, seed {})",
+                x.kind, x.replicates, x.seed
+            ));
+        }
+        if resampled.is_empty() {
+            p.push_str(
+                " No resampling (bootstrap or permutation) was used, so no random seed was involved.",
+            );
+        } else {
+            let _ = write!(p, " Resampling: {}.", resampled.join("; "));
+        }
         let _ = write!(
             p,
             " Analyses were run with {} {} (numbers checked against R metafor 3.8-1); {} used these options.",

@@ -85,6 +85,7 @@ fn example_report() -> String {
             .flat_map(|(name, r)| r.notes.iter().map(move |n| format!("{name}: {n}")))
             .collect(),
         provenance: provenance_rows(&results),
+        ..ReportInput::default()
     };
     render_report(&input)
 }

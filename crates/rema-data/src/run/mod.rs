@@ -9,9 +9,11 @@
 
 //!
 //! - `source.rs`: the studies of each analysis (table or review, subset);
+//! - `grade.rs`: a GRADE summary-of-findings row per analysis that asks for one;
 //! - `summary.rs`: the summary table as Markdown and CSV;
 //! - `write.rs`: the files of `rema run --out DIR`.
 
+pub mod grade;
 mod source;
 mod summary;
 mod write;
@@ -22,9 +24,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::analyze::analyze;
+use crate::bias::{bias_with, BiasResult};
 use crate::columns::study_labels;
 use crate::error::{DataError, Result};
-use crate::plan::{Plan, PlannedAnalysis};
+use crate::plan::{Plan, PlanBias, PlannedAnalysis};
 use crate::result::AnalysisResult;
 use crate::review::{Review, Status};
 use crate::table::Table;
@@ -51,6 +54,14 @@ pub struct RunResults {
     /// Each analysis that did not run, with the reason.
     pub not_run: BTreeMap<String, String>,
     pub summary: Vec<SummaryRow>,
+    /// The small-study tests of each analysis with `bias` (the JSON of
+    /// `rema bias`), keyed by analysis id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub bias: BTreeMap<String, BiasResult>,
+    /// The GRADE summary-of-findings row of each analysis with `grade`
+    /// that ran, keyed by analysis id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub grade: BTreeMap<String, grade::GradeRow>,
 }
 
 /// One line of the summary table.
@@ -91,6 +102,11 @@ pub struct RunOutput {
     pub results: RunResults,
     /// The review, when the plan read one (written as `review.json`).
     pub review: Option<Review>,
+    /// The plan as read (the report takes its `favours` labels).
+    pub plan: Plan,
+    /// The table each analysis that ran was computed from, keyed by id (the
+    /// forest plots take their data columns from it).
+    pub tables: BTreeMap<String, Table>,
 }
 
 /// Runs the plan at `path`.
@@ -116,7 +132,10 @@ pub fn run_plan(path: &Path) -> Result<RunOutput> {
         results: BTreeMap::new(),
         not_run: BTreeMap::new(),
         summary: Vec::new(),
+        bias: BTreeMap::new(),
+        grade: BTreeMap::new(),
     };
+    let mut tables = BTreeMap::new();
     for a in &plan.analyses {
         let prepared = match &loaded {
             Loaded::Table(t) => Selection {
@@ -137,7 +156,7 @@ pub fn run_plan(path: &Path) -> Result<RunOutput> {
             )),
             None => None,
         };
-        run_one(&mut out, a, &a.id, &prepared, &plan_name)?;
+        run_one(&mut out, &mut tables, a, &a.id, &prepared, &plan_name)?;
         if let Some((col, c)) = subgroup_col {
             let mut levels: Vec<String> = Vec::new();
             for row in &prepared.table.rows {
@@ -156,6 +175,7 @@ pub fn run_plan(path: &Path) -> Result<RunOutput> {
                 let sub = filter_rows(&prepared, &keep);
                 run_one(
                     &mut out,
+                    &mut tables,
                     a,
                     &format!("{}:{col}={level}", a.id),
                     &sub,
@@ -170,6 +190,8 @@ pub fn run_plan(path: &Path) -> Result<RunOutput> {
             Loaded::Review(r) => Some(r),
             Loaded::Table(_) => None,
         },
+        plan,
+        tables,
     })
 }
 
@@ -203,6 +225,7 @@ fn total_n(t: &Table, measure: rema_core::Measure) -> Option<f64> {
 
 fn run_one(
     out: &mut RunResults,
+    tables: &mut BTreeMap<String, Table>,
     a: &PlannedAnalysis,
     id: &str,
     p: &Selection,
@@ -269,7 +292,7 @@ fn run_one(
         Some("no study has data for this outcome, timepoint and subset".to_string())
     } else if !unknown.is_empty() {
         Some(format!(
-            "per-study data unknown (status `unknown`) for {} of {} studies: {}; rema does not invent them",
+            "per-study data not available (marked unknown in the data) for {} of {} studies: {}; rema does not invent them",
             unknown.len(),
             studies.len(),
             unknown.join(", ")
@@ -306,6 +329,36 @@ fn run_one(
             }
             row.pval = Some(r.pval);
             row.i2 = Some(r.i2);
+            // The small-study tests and the GRADE row belong to the
+            // analysis as planned, not to its per-level analyses.
+            if id == a.id {
+                if let Some(opts) = a.bias.as_ref().and_then(PlanBias::options) {
+                    let mut b = bias_with(&p.table, &spec, &opts, &p.input_sha256).map_err(
+                        |e| match e {
+                            DataError::Option { option, message } => DataError::Option {
+                                option,
+                                message: format!("{plan_name}: analysis `{id}`: bias: {message}"),
+                            },
+                            other => other,
+                        },
+                    )?;
+                    b.provenance.input = p.table.source.clone();
+                    if let Some(by) = &spec.by {
+                        b.notes.push(format!(
+                            "the small-study tests pool all {} studies in one model, without the subgroups of {by}",
+                            r.k
+                        ));
+                    }
+                    out.bias.insert(id.to_string(), b);
+                }
+                if let Some(g) = &a.grade {
+                    out.grade.insert(
+                        id.to_string(),
+                        grade::grade_row(&r, &p.outcome_label, row.n, g),
+                    );
+                }
+            }
+            tables.insert(id.to_string(), p.table.clone());
             out.results.insert(id.to_string(), r);
         }
         Err(DataError::Core {

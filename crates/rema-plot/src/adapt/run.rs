@@ -8,9 +8,12 @@ use rema_data::run::RunOutput;
 use rema_data::AnalysisResult;
 
 use super::review::{characteristics, flow_counts, risk_of_bias};
+use super::sections::{analysis_blocks, AnalysisInput};
 use crate::flow::flow_svg;
-use crate::forest::{forest_svg, ForestData};
-use crate::report::{methods_paragraph, provenance_rows, Figure, ReportInput};
+use crate::forest::ForestData;
+use crate::report::{
+    methods_paragraph, provenance_rows, Figure, NotRunGroup, ReportInput, Section,
+};
 use crate::rob::risk_of_bias_svg;
 use crate::table::TableData;
 
@@ -84,13 +87,40 @@ pub fn run_report(out: &RunOutput) -> RunReport {
         let svg = flow_svg(&flow, Some("Selection of studies (PRISMA 2020)"));
         add("flow".into(), Some("Selection of studies".into()), svg);
     }
+    let names = |id: &str| -> String {
+        out.review
+            .as_ref()
+            .and_then(|r| r.study(id))
+            .map(|s| s.label.clone())
+            .unwrap_or_else(|| id.to_string())
+    };
+    let mut sections = Vec::new();
     for (id, result) in &ran {
-        let caption = format!("Forest plot of {id}");
-        add(
-            format!("forest_{}", file_stem(id)),
-            Some(caption),
-            forest_svg(&run_forest(out, id, result)),
-        );
+        let planned = out.plan.analyses.iter().find(|a| a.id == *id);
+        let input = AnalysisInput {
+            id,
+            title: run_forest(out, id, result).title.unwrap_or_default(),
+            result,
+            table: out.tables.get(*id),
+            favours: planned
+                .and_then(|a| a.favours.clone())
+                .map(|[l, r]| (format!("Favours {l}"), format!("Favours {r}"))),
+            bias: out.results.bias.get(*id),
+            names: &names,
+        };
+        let (blocks, fig_files) = analysis_blocks(&input);
+        for (stem, svg) in fig_files {
+            add(stem, None, svg);
+        }
+        sections.push(Section {
+            id: format!("analysis-{}", file_stem(id)),
+            heading: format!(
+                "{} ({}% CI)",
+                input.title,
+                crate::axis::tick_label(result.level)
+            ),
+            blocks,
+        });
     }
     let rob = out.review.as_ref().and_then(risk_of_bias);
     if let Some(r) = &rob {
@@ -103,22 +133,65 @@ pub fn run_report(out: &RunOutput) -> RunReport {
             .clone()
             .unwrap_or_else(|| format!("rema report: {}", out.results.plan)),
         summary: Some(summary(out)),
+        not_run: not_run_groups(out),
+        findings: None,
+        sections,
+        results: Vec::new(),
         figures,
         characteristics: out.review.as_ref().and_then(characteristics),
         risk_of_bias: rob,
         methods: methods_paragraph(&ran.iter().map(|(_, r)| *r).collect::<Vec<_>>()),
-        notes: out
-            .results
-            .not_run
-            .iter()
-            .map(|(id, why)| format!("{id} was not run: {why}"))
-            .collect(),
+        notes: Vec::new(),
         provenance: provenance(out, &ran),
     };
     RunReport {
         figures: files,
         report,
     }
+}
+
+/// The analyses that did not run, one line each, grouped by the reason
+/// (its words before the first colon), with no literal backticks.
+fn not_run_groups(out: &RunOutput) -> Vec<NotRunGroup> {
+    let mut groups: Vec<NotRunGroup> = Vec::new();
+    for row in &out.results.summary {
+        let Some(why) = &row.not_run else { continue };
+        let why = why.replace('`', "");
+        let (reason, detail) = match why.split_once(" for ") {
+            Some((r, d)) if r.starts_with("per-study data") => (r.to_string(), d.to_string()),
+            _ => match why.split_once(": ") {
+                Some((r, d)) => (r.to_string(), d.to_string()),
+                None => (why.clone(), String::new()),
+            },
+        };
+        let mut reason = reason;
+        if let Some(c) = reason.get(..1) {
+            reason = c.to_uppercase() + &reason[1..];
+        }
+        let line = format!(
+            "{} ({}{}){}",
+            row.id,
+            row.outcome,
+            if row.comparison.is_empty() {
+                String::new()
+            } else {
+                format!(", {}", row.comparison)
+            },
+            if detail.is_empty() {
+                String::new()
+            } else {
+                format!(": {detail}")
+            }
+        );
+        match groups.iter_mut().find(|g| g.reason == reason) {
+            Some(g) => g.lines.push(line),
+            None => groups.push(NotRunGroup {
+                reason,
+                lines: vec![line],
+            }),
+        }
+    }
+    groups
 }
 
 /// The forest plot of analysis `id`, titled `outcome (id)`.
