@@ -127,6 +127,7 @@ fn spec(args: &BatchArgs) -> Result<BatchSpec, CliError> {
         effect: EffectOptions {
             add: args.add,
             to: args.to.unwrap_or_default(),
+            ..EffectOptions::default()
         },
         options: BatchOptions {
             fit: FitOptions {

@@ -500,6 +500,8 @@ fn pool_one(y: &[f64], v: &[f64], sh: &Shared, s: &mut Scratch) -> BatchRow {
     let df_resid = (k - 1) as f64;
     let (s2w, crit) = match opts.test {
         Test::Z => (1.0, sh.z_crit),
+        // metafor's test = "t": t quantiles on k - 1 df, no rescaling.
+        Test::T => (1.0, s.t_crit(opts.level, k - 1)),
         Test::Knha | Test::Adhoc => {
             if !method.is_random() {
                 notes |= BatchNotes::KNHA_WITH_FE;

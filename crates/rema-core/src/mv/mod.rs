@@ -44,15 +44,15 @@ mod optimize;
 mod predict;
 mod profile;
 mod structure;
-mod wild;
 mod varstruct;
+mod wild;
 
 pub use likelihood::MvMethod;
 pub use predict::MvPrediction;
 pub use profile::ComponentCi;
 pub use structure::{MvData, RandomTerm};
-pub use wild::WildBootstrap;
 pub use varstruct::{StructTerm, VarStruct};
+pub use wild::WildBootstrap;
 
 use crate::dist;
 use crate::error::{Error, Result};

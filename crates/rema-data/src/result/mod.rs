@@ -18,8 +18,7 @@ use crate::convert::Conversion;
 
 pub use multilevel::{
     BlupRow, ComponentResult, MultilevelResult, ResidualRow, RobustCoefficientResult, RobustResult,
-    WildBootstrapResult,
-    StructRhoRow, StructTau2Row, StructureResult,
+    StructRhoRow, StructTau2Row, StructureResult, WildBootstrapResult,
 };
 pub use provenance::Provenance;
 pub use sections::{
