@@ -858,6 +858,29 @@ outcome = "score"
 measure = "SMCR"
 ri = 0.6
 sheet = "Sheet1"
+
+[[analysis]]
+id = "cohen"
+outcome = "pain"
+measure = "SMD"
+smd_correct = false
+
+[[analysis]]
+id = "mv"
+outcome = "tb"
+measure = "GEN"
+random_terms = ["~ outcome | trial"]
+struct = "UN"
+vcov = [{ row = 1, col = 2, cov = 0.01 }]
+
+[[analysis]]
+id = "wild"
+outcome = "tb"
+measure = "GEN"
+random_terms = ["~ 1 | trial/es"]
+mods = ["x"]
+robust = "trial"
+wild_bootstrap = 99
 "#;
         let plan = Plan::from_toml(text, "p.toml").unwrap();
         let mut keys: std::collections::BTreeSet<String> = text

@@ -79,7 +79,7 @@ pub(crate) fn prepare(table: &Table, a: &Analysis, opts: FitOptions) -> Result<P
 }
 
 /// The studies and the design of the rma.uni model of a spec, as
-/// [`crate::analyze`] prepares them (conversions, missing cells, effect
+/// `analyze` prepares them (conversions, missing cells, effect
 /// sizes, the `mods` columns or formula): what a command that refits the
 /// model itself (`rema gosh`) starts from.
 #[derive(Debug, Clone)]
@@ -99,7 +99,7 @@ pub struct ModelInputs {
     pub options: FitOptions,
 }
 
-/// [`ModelInputs`] of `spec` on `table`; the errors of [`crate::analyze`]
+/// [`ModelInputs`] of `spec` on `table`; the errors of `analyze`
 /// (and an error naming `method` for a model that is not rma.uni's).
 pub fn model_inputs(table: &Table, spec: &crate::spec::AnalysisSpec) -> Result<ModelInputs> {
     let a = spec.check()?;

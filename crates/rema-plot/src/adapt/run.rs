@@ -8,6 +8,7 @@ use rema_data::run::RunOutput;
 use rema_data::AnalysisResult;
 
 use super::review::{characteristics, flow_counts, risk_of_bias};
+pub use super::sections::file_stem;
 use super::sections::{analysis_blocks, AnalysisInput};
 use crate::flow::flow_svg;
 use crate::forest::ForestData;
@@ -33,20 +34,6 @@ pub struct RunReport {
     pub figures: Vec<FigureFile>,
     /// What [`render_report`](crate::render_report) turns into `report.html`.
     pub report: ReportInput,
-}
-
-/// A file name for an analysis id (`leak_all`, `rr:alloc=random`): letters,
-/// digits, `-` and `_` kept, anything else `_`.
-pub fn file_stem(id: &str) -> String {
-    id.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }
 
 /// The figures and the report of a run: the selection flow (when the review

@@ -83,7 +83,7 @@ pub fn analysis_blocks(a: &AnalysisInput) -> (Vec<Block>, Vec<(String, String)>)
     let r = a.result;
     let t = DisplayTransform::for_result(r);
     let level = lvl(r.level);
-    let stem = super::run::file_stem(a.id);
+    let stem = file_stem(a.id);
     let mut blocks = Vec::new();
     let mut files = Vec::new();
     let mut fig = |blocks: &mut Vec<Block>, name: String, caption: String, svg: String| {
@@ -645,4 +645,18 @@ fn bias_blocks(r: &AnalysisResult, b: &BiasResult, t: &DisplayTransform) -> Vec<
         out.push(Block::Paragraph(b.notes.join(" ")));
     }
     out
+}
+
+/// A file name for an analysis id (`leak_all`, `rr:alloc=random`): letters,
+/// digits, `-` and `_` kept, anything else `_`.
+pub fn file_stem(id: &str) -> String {
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
