@@ -49,6 +49,31 @@ fn lvl(x: f64) -> String {
     crate::axis::tick_label(x)
 }
 
+/// An estimate with its CI, as the report's tables print it: `e [lo, hi]`
+/// on the display scale (`t`), two decimals.
+fn estimate_ci(t: &DisplayTransform, e: f64, lo: f64, hi: f64) -> String {
+    format!(
+        "{} [{}, {}]",
+        num(t.apply(e), 2),
+        num(t.apply(lo), 2),
+        num(t.apply(hi), 2)
+    )
+}
+
+/// The leave-one-out or cumulative forest plot at the report's size, its
+/// rows labelled by study name after `prefix` (`Omitting `, `+ `).
+fn refits_figure(a: &AnalysisInput, kind: Refits, prefix: &str) -> Option<ForestData> {
+    let mut d = refits_forest(a.result, kind).ok()?;
+    for row in &mut d.rows {
+        if let Some(s) = row.label.strip_prefix(prefix) {
+            row.label = format!("{prefix}{}", (a.names)(s));
+        }
+    }
+    d.options.font_size = REPORT_FONT;
+    d.favours = a.favours.clone();
+    Some(d)
+}
+
 fn table(caption: String, headers: &[&str], rows: Vec<Vec<String>>) -> Block {
     let mut t = TableData::new(headers.iter().map(|s| s.to_string()).collect(), rows);
     t.title = Some(caption);
@@ -319,12 +344,7 @@ pub fn analysis_blocks(a: &AnalysisInput) -> (Vec<Block>, Vec<(String, String)>)
                 let f = &l.fit;
                 vec![
                     (a.names)(&l.omitted),
-                    format!(
-                        "{} [{}, {}]",
-                        num(t.apply(f.estimate), 2),
-                        num(t.apply(f.ci_lower), 2),
-                        num(t.apply(f.ci_upper), 2)
-                    ),
+                    estimate_ci(&t, f.estimate, f.ci_lower, f.ci_upper),
                     p_text(f.pval),
                     num(f.tau2, 4),
                     num(f.i2, 0),
@@ -340,14 +360,7 @@ pub fn analysis_blocks(a: &AnalysisInput) -> (Vec<Block>, Vec<(String, String)>)
             &["Omitted", "Estimate [CI]", "p", "τ²", "I² (%)", "Note"],
             rows,
         ));
-        if let Ok(mut d) = refits_forest(r, Refits::LeaveOneOut) {
-            for row in &mut d.rows {
-                if let Some(s) = row.label.strip_prefix("Omitting ") {
-                    row.label = format!("Omitting {}", (a.names)(s));
-                }
-            }
-            d.options.font_size = REPORT_FONT;
-            d.favours = a.favours.clone();
+        if let Some(d) = refits_figure(a, Refits::LeaveOneOut, "Omitting ") {
             fig(
                 &mut blocks,
                 format!("loo_{stem}"),
@@ -400,12 +413,7 @@ pub fn analysis_blocks(a: &AnalysisInput) -> (Vec<Block>, Vec<(String, String)>)
                     format!("+ {}", (a.names)(&c.added)),
                     c.order_value.clone().unwrap_or_default(),
                     f.k.to_string(),
-                    format!(
-                        "{} [{}, {}]",
-                        num(t.apply(f.estimate), 2),
-                        num(t.apply(f.ci_lower), 2),
-                        num(t.apply(f.ci_upper), 2)
-                    ),
+                    estimate_ci(&t, f.estimate, f.ci_lower, f.ci_upper),
                     p_text(f.pval),
                     num(f.i2, 0),
                 ]
@@ -419,13 +427,7 @@ pub fn analysis_blocks(a: &AnalysisInput) -> (Vec<Block>, Vec<(String, String)>)
             &["Added", "Order", "k", "Estimate [CI]", "p", "I² (%)"],
             rows,
         ));
-        if let Ok(mut d) = refits_forest(r, Refits::Cumulative) {
-            for row in &mut d.rows {
-                if let Some(s) = row.label.strip_prefix("+ ") {
-                    row.label = format!("+ {}", (a.names)(s));
-                }
-            }
-            d.options.font_size = REPORT_FONT;
+        if let Some(d) = refits_figure(a, Refits::Cumulative, "+ ") {
             fig(
                 &mut blocks,
                 format!("cumulative_{stem}"),
@@ -535,14 +537,7 @@ pub fn analysis_blocks(a: &AnalysisInput) -> (Vec<Block>, Vec<(String, String)>)
 /// The small-study tests as one table, and their notes.
 fn bias_blocks(r: &AnalysisResult, b: &BiasResult, t: &DisplayTransform) -> Vec<Block> {
     let level = lvl(b.level);
-    let e = |x: f64, lo: f64, hi: f64| {
-        format!(
-            "{} [{}, {}]",
-            num(t.apply(x), 2),
-            num(t.apply(lo), 2),
-            num(t.apply(hi), 2)
-        )
-    };
+    let e = |x: f64, lo: f64, hi: f64| estimate_ci(t, x, lo, hi);
     let mut rows = Vec::new();
     if let Some(g) = &b.egger {
         rows.push(vec![
