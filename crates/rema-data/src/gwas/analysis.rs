@@ -241,11 +241,19 @@ impl Counts {
     }
 }
 
-/// The random-effects fit of one marker's rows.
+/// The random-effects fit of one marker's rows: rema-core's batch kernel
+/// on one group (bit-identical to `rema_core::fit`, without its
+/// allocations); `None` where the model could not be fitted.
 pub(crate) fn random_effects(yi: &[f64], vi: &[f64], method: Method) -> Option<(f64, f64, f64)> {
-    let fit = rema_core::fit(yi, vi, &FitOptions::new(method)).ok()?;
-    let c = fit.coefficients.first()?;
-    Some((fit.tau2, c.estimate, c.se))
+    use rema_core::batch::{pool_batch_serial, BatchOptions, BatchRow, BatchStatus};
+    let opts = BatchOptions {
+        fit: FitOptions::new(method),
+        ..BatchOptions::default()
+    };
+    let mut out = [BatchRow::default()];
+    pool_batch_serial(&[0, yi.len()], yi, vi, &opts, &mut out).ok()?;
+    let r = out[0];
+    (r.status == BatchStatus::Ok).then_some((r.tau2, r.estimate, r.se))
 }
 
 fn lines(
