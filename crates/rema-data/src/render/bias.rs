@@ -198,7 +198,14 @@ fn extended(s: &mut String, r: &BiasResult) {
         );
     }
     if let Some(t) = &r.tes {
-        let _ = writeln!(s, "\nTest of excess significance (theta = {:.4})", t.theta);
+        let _ = writeln!(
+            s,
+            "\nTest of excess significance (theta = {:.4}{})",
+            t.theta,
+            r.options
+                .tes_tau2
+                .map_or(String::new(), |t2| format!("; power with tau^2 = {t2}"))
+        );
         let _ = writeln!(
             s,
             "  observed significant: {}, expected: {:.4}, O/E = {:.4}; {} test{}, p {}",
