@@ -623,18 +623,24 @@ impl ColumnarReader {
                 a.as_string_view().iter().map(|s| s.unwrap_or("").to_string()).collect(),
             ),
             other => {
-                return Err(BatchError::Format {
-                    at: At {
-                        file: self.file.clone(),
-                        column: Some(name.to_string()),
-                        ..At::default()
-                    },
-                    message: format!(
-                        "a group column of type {other} is not supported; use integers or text (cast dictionary columns to text)"
-                    ),
-                })
+                return Err(self.column_error(
+                    name,
+                    format!("a group column of type {other} is not supported; use integers or text (cast dictionary columns to text)"),
+                ))
             }
         })
+    }
+
+    /// A format error about the whole column `name` of this file.
+    fn column_error(&self, name: &str, message: String) -> BatchError {
+        BatchError::Format {
+            at: At {
+                file: self.file.clone(),
+                column: Some(name.to_string()),
+                ..At::default()
+            },
+            message,
+        }
     }
 
     fn value_column(
@@ -664,16 +670,12 @@ impl ColumnarReader {
             DataType::UInt32 => nums!(UInt32Type),
             DataType::UInt64 => nums!(UInt64Type),
             other => {
-                return Err(BatchError::Format {
-                    at: At {
-                        file: self.file.clone(),
-                        column: Some(name.to_string()),
-                        ..At::default()
-                    },
-                    message: format!(
+                return Err(self.column_error(
+                    name,
+                    format!(
                     "a value column of type {other} is not a number column; store it as float64"
                 ),
-                })
+                ))
             }
         };
         if let Some(i) = v.iter().position(|x| x.is_some_and(|x| !x.is_finite())) {

@@ -9,59 +9,11 @@ use axum::Router;
 use rema_data::{analyze, sha256_hex, AnalysisResult, AnalysisSpec, Table};
 use rema_server::{app, run_compute, AppError, AppState, Limits, Store};
 use serde_json::{json, Value};
-use tower::ServiceExt;
 
 const BCG: &str = include_str!("../../../examples/bcg/bcg.csv");
 
-struct Answer {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
-    }
-
-    /// Asserts the status and the error envelope; returns `error`.
-    fn error(&self, status: StatusCode, code: &str) -> Value {
-        let v = self.json();
-        assert_eq!(self.status, status, "{v}");
-        assert_eq!(v["error"]["code"], code, "{v}");
-        assert!(
-            v["error"]["message"]
-                .as_str()
-                .is_some_and(|m| !m.is_empty()),
-            "{v}"
-        );
-        assert!(
-            v["error"].get("field").is_some(),
-            "field is always present: {v}"
-        );
-        v["error"].clone()
-    }
-}
-
-async fn send(router: &Router, req: Request<Body>) -> Answer {
-    let res = router.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let body = axum::body::to_bytes(res.into_body(), usize::MAX)
-        .await
-        .unwrap()
-        .to_vec();
-    Answer {
-        status,
-        headers,
-        body,
-    }
-}
-
-async fn get(router: &Router, path: &str) -> Answer {
-    send(router, Request::get(path).body(Body::empty()).unwrap()).await
-}
+mod oneshot;
+use oneshot::{get, post_as, send, Answer};
 
 /// GETs `path`, asserting a 404 `not_found` envelope; returns `error`.
 async fn not_found(router: &Router, path: &str) -> Value {
@@ -71,14 +23,7 @@ async fn not_found(router: &Router, path: &str) -> Value {
 }
 
 async fn post(router: &Router, path: &str, body: impl Into<Body>) -> Answer {
-    send(
-        router,
-        Request::post(path)
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(body.into())
-            .unwrap(),
-    )
-    .await
+    post_as(router, path, "application/json", body).await
 }
 
 async fn post_json(router: &Router, body: Value) -> Answer {

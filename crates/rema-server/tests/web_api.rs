@@ -5,80 +5,20 @@
 //! PNG, the CSV, the methods text). Each answer is compared with what the
 //! library gives for the same input, so the page shows the CLI's numbers.
 
-use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
+use axum::http::StatusCode;
 use axum::Router;
 use rema_data::{analyze, AnalysisResult, AnalysisSpec, Table};
 use rema_server::{app, AppState};
 use serde_json::{json, Value};
-use tower::ServiceExt;
 
 const BCG: &str = include_str!("../../../examples/bcg/bcg.csv");
 const WORKBOOK: &[u8] = include_bytes!("../../../tests/data/r/files.xlsx");
 
-struct Answer {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8(self.body.clone()).unwrap()
-    }
-
-    fn content_type(&self) -> &str {
-        self.headers[header::CONTENT_TYPE].to_str().unwrap()
-    }
-
-    /// Asserts the status, the code and the field of an error.
-    fn error(&self, status: StatusCode, code: &str, field: Option<&str>) -> String {
-        let v = self.json();
-        assert_eq!(self.status, status, "{v}");
-        assert_eq!(v["error"]["code"], code, "{v}");
-        assert_eq!(v["error"]["field"].as_str(), field, "{v}");
-        v["error"]["message"].as_str().unwrap().to_string()
-    }
-}
-
-async fn send(router: &Router, req: Request<Body>) -> Answer {
-    let res = router.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let body = axum::body::to_bytes(res.into_body(), usize::MAX)
-        .await
-        .unwrap()
-        .to_vec();
-    Answer {
-        status,
-        headers,
-        body,
-    }
-}
-
-async fn get(router: &Router, path: &str) -> Answer {
-    send(router, Request::get(path).body(Body::empty()).unwrap()).await
-}
-
-async fn post_json(router: &Router, path: &str, body: Value) -> Answer {
-    let req = Request::post(path)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap();
-    send(router, req).await
-}
+mod oneshot;
+use oneshot::{get, post_as, post_json, Answer};
 
 async fn post_bytes(router: &Router, path: &str, body: &[u8]) -> Answer {
-    let req = Request::post(path)
-        .header(header::CONTENT_TYPE, "application/octet-stream")
-        .body(Body::from(body.to_vec()))
-        .unwrap();
-    send(router, req).await
+    post_as(router, path, "application/octet-stream", body.to_vec()).await
 }
 
 fn spec(v: Value) -> AnalysisSpec {
@@ -162,7 +102,7 @@ async fn unreadable_tables_and_bad_queries_name_what_is_wrong() {
     let r = app(AppState::in_memory());
     let m = post_bytes(&r, "/v1/tables?name=files.xlsx&sheet=Studies", WORKBOOK)
         .await
-        .error(
+        .error_at(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_option",
             Some("spec.sheet"),
@@ -170,20 +110,20 @@ async fn unreadable_tables_and_bad_queries_name_what_is_wrong() {
     assert!(m.contains("its sheets are `bcg`, `lee2004`"), "{m}");
     let m = post_bytes(&r, "/v1/tables?sheet=Studies", BCG.as_bytes())
         .await
-        .error(
+        .error_at(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_option",
             Some("spec.sheet"),
         );
     assert!(m.contains("leave out sheet"), "{m}");
-    post_bytes(&r, "/v1/tables", b" \n ").await.error(
+    post_bytes(&r, "/v1/tables", b" \n ").await.error_at(
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid_data",
         Some("csv"),
     );
     let m = post_bytes(&r, "/v1/tables?page=2", BCG.as_bytes())
         .await
-        .error(StatusCode::BAD_REQUEST, "invalid_query", None);
+        .error_at(StatusCode::BAD_REQUEST, "invalid_query", None);
     assert!(m.contains("use name and sheet"), "{m}");
 }
 
@@ -230,7 +170,7 @@ async fn small_study_errors_name_the_option() {
         bias(json!({"measure": "RR"}), json!({"estimator": "X0"})),
     )
     .await
-    .error(
+    .error_at(
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid_request",
         Some("options.estimator"),
@@ -241,7 +181,7 @@ async fn small_study_errors_name_the_option() {
         bias(json!({"measure": "RR", "mods": ["ablat"]}), json!({})),
     )
     .await
-    .error(
+    .error_at(
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid_option",
         Some("spec.mods"),
@@ -249,7 +189,7 @@ async fn small_study_errors_name_the_option() {
     assert!(m.contains("leave out mods"), "{m}");
     post_json(&r, "/v1/bias", json!({"spec": {"measure": "RR"}}))
         .await
-        .error(
+        .error_at(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_request",
             Some("csv"),
@@ -300,11 +240,9 @@ async fn the_downloads_are_the_clis_csv_figures_and_methods_text() {
         "funnel.png",
         "forest.png",
     ] {
-        get(&r, &format!("/v1/analyses/nope/{path}")).await.error(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            None,
-        );
+        get(&r, &format!("/v1/analyses/nope/{path}"))
+            .await
+            .error_at(StatusCode::NOT_FOUND, "not_found", None);
     }
 }
 
@@ -313,11 +251,13 @@ async fn a_meta_regression_has_no_funnel_plot_and_says_why() {
     let r = app(AppState::in_memory());
     let (id, _) = stored(&r, BCG, json!({"measure": "RR", "mods": ["ablat"]})).await;
     for path in ["funnel.svg", "funnel.png"] {
-        let m = get(&r, &format!("/v1/analyses/{id}/{path}")).await.error(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_request",
-            Some("spec.mods"),
-        );
+        let m = get(&r, &format!("/v1/analyses/{id}/{path}"))
+            .await
+            .error_at(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_request",
+                Some("spec.mods"),
+            );
         assert!(m.contains("without mods"), "{m}");
     }
 }
@@ -330,7 +270,7 @@ async fn without_a_renderer_the_forest_png_is_404_plots_unavailable() {
     let (id, _) = stored(&r, BCG, json!({"measure": "RR"})).await;
     get(&r, &format!("/v1/analyses/{id}/forest.png"))
         .await
-        .error(StatusCode::NOT_FOUND, "plots_unavailable", None);
+        .error_at(StatusCode::NOT_FOUND, "plots_unavailable", None);
 }
 
 #[tokio::test]

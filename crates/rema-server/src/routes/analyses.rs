@@ -1,4 +1,4 @@
-//! `/v1/analyses`: create (`POST`), list, fetch, delete and the forest plot.
+//! `/v1/analyses`: create (`POST`), list, fetch and delete.
 //!
 //! Every handler acts in the caller's project ([`Caller`], set by the
 //! authentication middleware): an analysis of another project is 404, as an
@@ -10,8 +10,8 @@
 //! JSON of `rema analyze --format json` for the same input.
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Extension;
 use axum::Json;
 use rema_core::resample::Hooks;
@@ -27,7 +27,7 @@ use crate::extract::{json_error, parse_json, JsonBody};
 use crate::rows::{rows_to_table, JsonRow};
 pub use crate::store::AnalysisSummary;
 use crate::store::{Inserted, NewAnalysis};
-use crate::{created, run_cancellable, run_compute, run_store, AppState, Caller, Limits};
+use crate::{created, run_cancellable, run_store, AppState, Caller, Limits};
 
 /// The body of `POST /v1/analyses`: exactly one of `csv` and `rows`, and a spec.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -514,49 +514,6 @@ fn parse_page(query: &str) -> Result<(u32, u64), AppError> {
         }
     }
     Ok((limit, offset))
-}
-
-/// The text summary of a stored analysis, as `rema analyze` prints it.
-#[utoipa::path(
-    get,
-    path = "/v1/analyses/{id}/summary.txt",
-    params(("id" = String, Path, description = "the id of the analysis")),
-    responses(
-        (status = 200, description = "the text of `rema analyze` for the same input", content_type = "text/plain; charset=utf-8", body = String),
-        (status = 404, description = "no such analysis", body = ErrorBody),
-    )
-)]
-pub async fn summary_txt(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let result = fetch_result(&state, &caller, id).await?;
-    let text = rema_data::render::text(&result);
-    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response())
-}
-
-/// The forest plot of a stored analysis, as SVG.
-#[utoipa::path(
-    get,
-    path = "/v1/analyses/{id}/forest.svg",
-    params(("id" = String, Path, description = "the id of the analysis")),
-    responses(
-        (status = 200, description = "the forest plot", content_type = "image/svg+xml", body = String),
-        (status = 404, description = "no such analysis, or `plots_unavailable` in this build", body = ErrorBody),
-    )
-)]
-pub async fn forest_svg(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let result = fetch_result(&state, &caller, id).await?;
-    let Some(render) = state.forest else {
-        return Err(AppError::PlotsUnavailable);
-    };
-    let svg = run_compute(&state, move || render(&result)).await?;
-    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
 }
 
 #[cfg(test)]

@@ -1,7 +1,12 @@
-//! The downloads of a stored analysis besides its JSON: the forest plot as
-//! PNG, the funnel plot as SVG and PNG, the result as CSV (the table of
-//! `rema analyze --format csv`) and the methods paragraph as text. The forest
-//! plot's SVG is [`super::analyses::forest_svg`].
+//! The downloads of a stored analysis besides its JSON: the text summary
+//! (`rema analyze`'s text), the forest plot as SVG and PNG, the funnel plot as
+//! SVG and PNG, the result as CSV (the table of `rema analyze --format csv`)
+//! and the methods paragraph as text.
+//!
+//! Every download is `GET /v1/analyses/{id}/NAME`: the caller's stored
+//! analysis, rendered on the compute pool, sent with its content type. The
+//! [`download!`] macro writes that handler and its OpenAPI entry once; each
+//! download gives only its path, content type, responses and renderer.
 //!
 //! PNGs are the SVGs rasterised by rema-plot ([`rema_plot::svg_to_png`],
 //! twice the SVG's size, with the bundled DejaVu Sans), so both downloads
@@ -21,9 +26,20 @@ use crate::{run_compute, AppState, Caller};
 /// The pixels per SVG unit of the PNG downloads.
 pub const PNG_SCALE: f32 = 2.0;
 
-fn png(svg: &str) -> Result<Response, AppError> {
-    let bytes = svg_to_png(svg, PNG_SCALE).map_err(AppError::internal)?;
-    Ok(([(header::CONTENT_TYPE, "image/png")], bytes).into_response())
+/// `body` sent with the content type `content_type`.
+fn typed(content_type: &'static str, body: impl IntoResponse) -> Response {
+    ([(header::CONTENT_TYPE, content_type)], body).into_response()
+}
+
+fn png(svg: &str) -> Result<Vec<u8>, AppError> {
+    svg_to_png(svg, PNG_SCALE).map_err(AppError::internal)
+}
+
+/// The forest plot of `r` as SVG, or [`AppError::PlotsUnavailable`] in a
+/// build without plots.
+fn forest_of(state: &AppState, r: &AnalysisResult) -> Result<String, AppError> {
+    let render = state.forest.ok_or(AppError::PlotsUnavailable)?;
+    Ok(render(r))
 }
 
 /// The funnel plot of `r`: effects on the analysis scale against their
@@ -41,105 +57,93 @@ pub fn funnel_of(r: &AnalysisResult) -> Result<String, AppError> {
     Ok(funnel_svg(&FunnelData::from(r)))
 }
 
-/// The forest plot of a stored analysis, as PNG.
-#[utoipa::path(
-    get,
-    path = "/v1/analyses/{id}/forest.png",
-    params(("id" = String, Path, description = "the id of the analysis")),
-    responses(
-        (status = 200, description = "the forest plot of forest.svg, rasterised", content_type = "image/png", body = Vec<u8>),
-        (status = 404, description = "no such analysis, or `plots_unavailable` in this build", body = ErrorBody),
-    )
-)]
-pub async fn forest_png(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let result = fetch_result(&state, &caller, id).await?;
-    let Some(render) = state.forest else {
-        return Err(AppError::PlotsUnavailable);
+/// Declares the handler of one download: its doc comment, name, path,
+/// content type and body type, the description of its 200 answer, its error
+/// answers, and how the caller's stored analysis (`result`, with the
+/// server's `state`) becomes the body, on the compute pool.
+macro_rules! download {
+    (
+        $(#[doc = $doc:literal])+
+        $name:ident: $path:literal, $content_type:literal, $body:ty, $ok:literal,
+        errors [$(($status:literal, $desc:literal)),+ $(,)?],
+        |$state:ident, $result:ident| $render:expr
+    ) => {
+        $(#[doc = $doc])+
+        #[utoipa::path(
+            get,
+            path = $path,
+            params(("id" = String, Path, description = "the id of the analysis")),
+            responses(
+                (status = 200, description = $ok, content_type = $content_type, body = $body),
+                $((status = $status, description = $desc, body = ErrorBody)),+
+            )
+        )]
+        pub async fn $name(
+            State(state): State<AppState>,
+            Extension(caller): Extension<Caller>,
+            Path(id): Path<String>,
+        ) -> Result<Response, AppError> {
+            let $result = fetch_result(&state, &caller, id).await?;
+            let $state = state.clone();
+            let body = run_compute(&state, move || -> Result<_, AppError> { $render }).await??;
+            Ok(typed($content_type, body))
+        }
     };
-    run_compute(&state, move || png(&render(&result))).await?
 }
 
-/// The funnel plot of a stored analysis, as SVG.
-#[utoipa::path(
-    get,
-    path = "/v1/analyses/{id}/funnel.svg",
-    params(("id" = String, Path, description = "the id of the analysis")),
-    responses(
-        (status = 200, description = "the funnel plot, as `rema funnel` draws it", content_type = "image/svg+xml", body = String),
-        (status = 404, description = "no such analysis", body = ErrorBody),
-        (status = 422, description = "a meta-regression (field `spec.mods`): no funnel about one estimate", body = ErrorBody),
-    )
-)]
-pub async fn funnel_svg_route(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let result = fetch_result(&state, &caller, id).await?;
-    let svg = run_compute(&state, move || funnel_of(&result)).await??;
-    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
+download! {
+    /// The text summary of a stored analysis, as `rema analyze` prints it.
+    summary_txt: "/v1/analyses/{id}/summary.txt", "text/plain; charset=utf-8", String,
+    "the text of `rema analyze` for the same input",
+    errors [(404, "no such analysis")],
+    |_state, result| Ok(rema_data::render::text(&result))
 }
 
-/// The funnel plot of a stored analysis, as PNG.
-#[utoipa::path(
-    get,
-    path = "/v1/analyses/{id}/funnel.png",
-    params(("id" = String, Path, description = "the id of the analysis")),
-    responses(
-        (status = 200, description = "the funnel plot of funnel.svg, rasterised", content_type = "image/png", body = Vec<u8>),
-        (status = 404, description = "no such analysis", body = ErrorBody),
-        (status = 422, description = "a meta-regression (field `spec.mods`): no funnel about one estimate", body = ErrorBody),
-    )
-)]
-pub async fn funnel_png(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let result = fetch_result(&state, &caller, id).await?;
-    run_compute(&state, move || png(&funnel_of(&result)?)).await?
+download! {
+    /// The forest plot of a stored analysis, as SVG.
+    forest_svg: "/v1/analyses/{id}/forest.svg", "image/svg+xml", String, "the forest plot",
+    errors [(404, "no such analysis, or `plots_unavailable` in this build")],
+    |state, result| forest_of(&state, &result)
 }
 
-/// The result of a stored analysis as CSV, as `rema analyze --format csv`.
-#[utoipa::path(
-    get,
-    path = "/v1/analyses/{id}/result.csv",
-    params(("id" = String, Path, description = "the id of the analysis")),
-    responses(
-        (status = 200, description = "the CSV of `rema analyze --format csv` for the same input", content_type = "text/csv; charset=utf-8", body = String),
-        (status = 404, description = "no such analysis", body = ErrorBody),
-    )
-)]
-pub async fn result_csv(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let result = fetch_result(&state, &caller, id).await?;
-    let csv = rema_data::render::csv(&result);
-    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv).into_response())
+download! {
+    /// The forest plot of a stored analysis, as PNG.
+    forest_png: "/v1/analyses/{id}/forest.png", "image/png", Vec<u8>,
+    "the forest plot of forest.svg, rasterised",
+    errors [(404, "no such analysis, or `plots_unavailable` in this build")],
+    |state, result| png(&forest_of(&state, &result)?)
 }
 
-/// The methods paragraph of a stored analysis, written from what was run.
-#[utoipa::path(
-    get,
-    path = "/v1/analyses/{id}/methods.txt",
-    params(("id" = String, Path, description = "the id of the analysis")),
-    responses(
-        (status = 200, description = "the methods paragraph of `rema report` for this analysis", content_type = "text/plain; charset=utf-8", body = String),
-        (status = 404, description = "no such analysis", body = ErrorBody),
-    )
-)]
-pub async fn methods_txt(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let result = fetch_result(&state, &caller, id).await?;
-    let text = rema_plot::methods_paragraph(&[&result]).join("\n\n") + "\n";
-    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response())
+download! {
+    /// The funnel plot of a stored analysis, as SVG.
+    funnel_svg_route: "/v1/analyses/{id}/funnel.svg", "image/svg+xml", String,
+    "the funnel plot, as `rema funnel` draws it",
+    errors [(404, "no such analysis"), (422, "a meta-regression (field `spec.mods`): no funnel about one estimate")],
+    |_state, result| funnel_of(&result)
+}
+
+download! {
+    /// The funnel plot of a stored analysis, as PNG.
+    funnel_png: "/v1/analyses/{id}/funnel.png", "image/png", Vec<u8>,
+    "the funnel plot of funnel.svg, rasterised",
+    errors [(404, "no such analysis"), (422, "a meta-regression (field `spec.mods`): no funnel about one estimate")],
+    |_state, result| png(&funnel_of(&result)?)
+}
+
+download! {
+    /// The result of a stored analysis as CSV, as `rema analyze --format csv`.
+    result_csv: "/v1/analyses/{id}/result.csv", "text/csv; charset=utf-8", String,
+    "the CSV of `rema analyze --format csv` for the same input",
+    errors [(404, "no such analysis")],
+    |_state, result| Ok(rema_data::render::csv(&result))
+}
+
+download! {
+    /// The methods paragraph of a stored analysis, written from what was run.
+    methods_txt: "/v1/analyses/{id}/methods.txt", "text/plain; charset=utf-8", String,
+    "the methods paragraph of `rema report` for this analysis",
+    errors [(404, "no such analysis")],
+    |_state, result| {
+        Ok(rema_plot::methods_paragraph(&[&result]).join("\n\n") + "\n")
+    }
 }

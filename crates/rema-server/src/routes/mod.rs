@@ -1,10 +1,10 @@
 //! The routes of `/v1`, one module per resource, and [`v1`], their router.
 //!
 //! - `analyses.rs`: `POST /v1/analyses`, `GET /v1/analyses`,
-//!   `GET` and `DELETE /v1/analyses/{id}`, `GET /v1/analyses/{id}/forest.svg`,
-//!   `GET /v1/analyses/{id}/summary.txt`;
-//! - `figures.rs`: the other downloads of a stored analysis: `forest.png`,
-//!   `funnel.svg`, `funnel.png`, `result.csv`, `methods.txt`;
+//!   `GET` and `DELETE /v1/analyses/{id}`;
+//! - `figures.rs`: the downloads of a stored analysis: `summary.txt`,
+//!   `forest.svg`, `forest.png`, `funnel.svg`, `funnel.png`, `result.csv`,
+//!   `methods.txt`;
 //! - `tables.rs`: `POST /v1/tables` (the columns of a CSV file or workbook,
 //!   a workbook's sheet as CSV);
 //! - `bias.rs`: `POST /v1/bias` (the small-study tests, as `rema bias`);
@@ -38,8 +38,8 @@ pub fn v1() -> Router<AppState> {
             "/analyses/{id}",
             get(analyses::get_analysis).delete(analyses::delete_analysis),
         )
-        .route("/analyses/{id}/forest.svg", get(analyses::forest_svg))
-        .route("/analyses/{id}/summary.txt", get(analyses::summary_txt))
+        .route("/analyses/{id}/forest.svg", get(figures::forest_svg))
+        .route("/analyses/{id}/summary.txt", get(figures::summary_txt))
         .route("/analyses/{id}/forest.png", get(figures::forest_png))
         .route("/analyses/{id}/funnel.svg", get(figures::funnel_svg_route))
         .route("/analyses/{id}/funnel.png", get(figures::funnel_png))
