@@ -61,7 +61,7 @@ fn mv() {
 /// test = "t" of rma.mv and rma.uni, predict.rma.mv(newmods =).
 #[test]
 fn mv_more() {
-    suite("mv_more", 260);
+    suite("mv_more", 400);
 }
 
 /// The cluster wild bootstrap of rma.mv moderators against an R

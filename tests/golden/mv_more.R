@@ -203,4 +203,60 @@ add("newmods/assink2016/CHE/deltype+year",
                   newmods = "deltype=general,overt,covert; year=0,5,10"),
     c(pred_expect(pr), rows_at("/coefficients", list(name = rownames(r$beta)))))
 
+
+# ---- boundary estimates ------------------------------------------------------
+
+# Estimates at the edge of the parameter space, which rema reports in the
+# notes (crates/rema-cli/tests/cli_multilevel.rs asserts them, with these
+# values): dat.kalaian1996 (V by vcalc, rho = 0.66, as mv.R) with struct CS
+# and HCS puts rho at -1 (metafor: -1 + 7e-10); with an intercept per study
+# beside the DIAG term, the study's sigma2 is 0 (metafor 3.9e-15) and the
+# tau2 of verbal is 0 (metafor 7.9e-12). Values at 0 are compared to 1e-6
+# absolute (metafor stops a log-scale parameter short of 0).
+k96 <- dat.kalaian1996
+k96$sid <- k96$study
+k96_csv <- "tests/golden/data/mv_kalaian1996.csv"
+Vk <- vcalc(vi, cluster = study, type = outcome, rho = 0.66, data = k96)
+vcov_upper <- function(V) {
+  out <- list()
+  for (i in seq_len(nrow(V))) for (j in seq_len(ncol(V))) {
+    if (i < j && V[i, j] != 0) out[[length(out) + 1L]] <- list(row = i, col = j, cov = V[i, j])
+  }
+  out
+}
+boundary_expect <- function(r) {
+  e <- list("/estimate" = num(r$beta[1]), "/multilevel/loglik" = as.numeric(logLik(r)))
+  e <- c(e, rows_at("/coefficients", list(name = rownames(r$beta), estimate = as.numeric(r$beta),
+                                          se = as.numeric(r$se))))
+  for (j in seq_along(r$tau2)) e[[sprintf("/multilevel/structure/tau2/%d/tau2", j - 1L)]] <- r$tau2[j]
+  if (r$struct[1] %in% c("CS", "HCS")) e[["/multilevel/structure/rho/0/rho"]] <- r$rho[1]
+  if (r$withS) for (j in seq_along(r$sigma2)) e[[sprintf("/multilevel/components/%d/sigma2", j - 1L)]] <- r$sigma2[j]
+  e
+}
+near_zero <- function(e) {
+  z <- names(e)[vapply(e, function(v) is.numeric(v) && abs(v) < 1e-6, logical(1))]
+  c(tolerance_for(z, list(absolute = 1e-6)),
+    tolerance_for(grep("/name$", names(e), value = TRUE), "exact"))
+}
+for (st in c("CS", "HCS")) {
+  r <- rma.mv(yi, Vk, mods = ~ outcome + hrs, random = ~ outcome | sid, struct = st, data = k96, control = tight)
+  stopifnot(r$rho[1] < -1 + 1e-6)
+  e <- boundary_expect(r)
+  add(sprintf("boundary/kalaian1996/%s/rho -1", st),
+      sprintf('rma.mv(yi, vcalc(vi, study, type = outcome, rho = 0.66), mods = ~ outcome + hrs, random = ~ outcome | study, struct = "%s", data = dat.kalaian1996)', st),
+      k96_csv, list(measure = "GEN", method = "REML", mods = "~ outcome + hrs", random_terms = I("~ outcome | sid"),
+                    struct = st, vcov = vcov_upper(Vk)),
+      e, tolerance = near_zero(e), note = "rho at its boundary, -1: rema's notes say so")
+}
+r <- rma.mv(yi, Vk, mods = ~ outcome + hrs, random = list(~ 1 | sid, ~ outcome | sid), struct = "DIAG",
+            data = k96, control = tight)
+stopifnot(r$sigma2[1] < 1e-8, r$tau2[2] < 1e-8)
+e <- boundary_expect(r)
+add("boundary/kalaian1996/study + DIAG/sigma2 0",
+    'rma.mv(yi, vcalc(vi, study, type = outcome, rho = 0.66), mods = ~ outcome + hrs, random = list(~ 1 | study, ~ outcome | study), struct = "DIAG", data = dat.kalaian1996)',
+    k96_csv, list(measure = "GEN", method = "REML", mods = "~ outcome + hrs",
+                  random_terms = I(c("~ 1 | sid", "~ outcome | sid")), struct = "DIAG", vcov = vcov_upper(Vk)),
+    e, tolerance = near_zero(e),
+    note = "sigma2 of sid and tau2 of verbal at their boundary, 0 (metafor 3.9e-15 and 7.9e-12): rema's notes say so")
+
 golden_write("mv_more", "analyze", "iterative", "tests/golden/mv_more.R", cases, packages = c("metadat"))
