@@ -205,7 +205,11 @@ struct BatchOptionsJson {
 
 /// One option's text through its parser; a bad one is an [`OptionError`]
 /// that names it.
-fn parse_opt<T>(name: &str, value: Option<&str>, parse: fn(&str) -> Result<T, String>) -> PyResult<Option<T>> {
+fn parse_opt<T>(
+    name: &str,
+    value: Option<&str>,
+    parse: fn(&str) -> Result<T, String>,
+) -> PyResult<Option<T>> {
     value
         .map(|v| parse(v).map_err(|m| OptionError::new_err(format!("option `{name}`: {m}"))))
         .transpose()
@@ -216,7 +220,11 @@ fn batch_request(json: &str) -> PyResult<BatchRequest> {
     let o: BatchOptionsJson = serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         let message = e.into_inner().to_string();
-        let message = message.split(" at line ").next().unwrap_or(&message).to_string();
+        let message = message
+            .split(" at line ")
+            .next()
+            .unwrap_or(&message)
+            .to_string();
         match path.as_str() {
             "." | "" => OptionError::new_err(message),
             p => OptionError::new_err(format!("option `{p}`: {message}")),
@@ -260,8 +268,9 @@ fn batch_arrow(
     let schema = reader.schema();
     let (schema, batches) = py
         .detach(|| {
-            let mut out =
-                rema_arrow::output::RecordBatches::new(rema_arrow::batch::output_schema(&spec, &schema));
+            let mut out = rema_arrow::output::RecordBatches::new(rema_arrow::batch::output_schema(
+                &spec, &schema,
+            ));
             let batches = Box::new(reader.map(|b| b.map_err(|e| e.to_string())));
             rema_arrow::batch::run_batches(source, &schema, batches, &spec, &mut out)?;
             Ok::<_, BatchError>(out.into_parts())
