@@ -4,8 +4,10 @@
 #   scripts/python.sh            # debug wheel, tests (what .ci/run runs)
 #   scripts/python.sh --release  # an optimised wheel in target/wheels, tests
 # It needs python3 with venv and pip, and the registry (PyPI) for maturin,
-# pytest, pandas and pyarrow; dask is installed when it can be (its test is
-# skipped otherwise). The virtualenv lives in target/python-venv.
+# pytest, pandas and pyarrow; dask is installed when it can be, and pyspark
+# when `java -version` works and REMA_PYSPARK is not 0 (their tests are
+# skipped otherwise). The virtualenv lives in target/python-venv. Its cost is
+# in docs/PYTHON.md ("Tests").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -16,6 +18,10 @@ venv=$root/target/python-venv
 "$venv/bin/pip" install -q --disable-pip-version-check "maturin>=1.16,<2" pytest pandas pyarrow
 "$venv/bin/pip" install -q --disable-pip-version-check "dask[dataframe]" 2>/dev/null \
   || echo "dask did not install; its example test will be skipped"
+if [ "${REMA_PYSPARK:-1}" != 0 ] && java -version >/dev/null 2>&1; then
+  "$venv/bin/pip" install -q --disable-pip-version-check pyspark 2>/dev/null \
+    || echo "pyspark did not install; the Spark applyInArrow test will be skipped"
+fi
 # The CLI the tests compare with.
 [ -x target/debug/rema ] || cargo build -q -p rema-cli
 rm -rf target/wheels

@@ -23,8 +23,10 @@ use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 use std::path::Path;
 
+use arrow_array::RecordBatch;
 use rema_core::batch::{pool_batch, BatchOptions, BatchRow, BatchStatus};
-use rema_core::{DataKind, EffectOptions, Measure};
+use rema_core::{AddTo, DataKind, EffectOptions, FitOptions, Measure, PiDist, Test};
+use rema_data::spec::{Level, Model};
 use rema_data::table::Row;
 use rema_data::Table;
 
@@ -48,6 +50,91 @@ pub struct BatchSpec {
     pub effect: EffectOptions,
     /// The model.
     pub options: BatchOptions,
+}
+
+/// The options of `rema batch` (and Python's `rema.batch`) as given, before
+/// they are checked against each other by [`BatchRequest::spec`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchRequest {
+    /// The group columns, in order.
+    pub groups: Vec<String>,
+    /// The measure (`GEN` for `yi` with `vi` or `sei`).
+    pub measure: Measure,
+    /// The model: FE or a τ² estimator (MH, PETO and GLMM are refused).
+    pub method: Model,
+    /// The test of the pooled effect.
+    pub test: Test,
+    /// The distribution of the prediction interval.
+    pub pi_dist: PiDist,
+    /// The confidence level.
+    pub level: Level,
+    /// The continuity correction of raw counts (default: metafor's).
+    pub add: Option<f64>,
+    /// Which studies get it (default only0).
+    pub to: Option<AddTo>,
+}
+
+impl BatchRequest {
+    /// The request with `rema batch`'s defaults: GEN, REML, z, the test's
+    /// distribution for the prediction interval, 95%.
+    pub fn new(groups: Vec<String>) -> BatchRequest {
+        BatchRequest {
+            groups,
+            measure: Measure::Gen,
+            method: Model::default(),
+            test: Test::Z,
+            pi_dist: PiDist::Test,
+            level: Level::default(),
+            add: None,
+            to: None,
+        }
+    }
+
+    /// The options checked against each other: a method `rema batch` does
+    /// not pool with, or `add`/`to` with a measure that has no counts, is a
+    /// [`BatchError::Usage`] that says what to do instead.
+    pub fn spec(&self) -> Result<BatchSpec> {
+        let method = match self.method {
+            Model::Rma(m) => m,
+            other => {
+                return Err(BatchError::Usage(format!(
+                    "--method {}: rema batch pools with the rma.uni methods (FE and the tau^2 estimators); use `rema analyze` for {0}",
+                    other.name()
+                )))
+            }
+        };
+        let raw = self.measure.data_kind() != DataKind::Generic;
+        if !raw && (self.add.is_some() || self.to.is_some()) {
+            return Err(BatchError::Usage(format!(
+                "--add/--to correct raw counts; --measure {} reads yi with vi or sei, which have none: drop --add/--to",
+                self.measure.name()
+            )));
+        }
+        if let Some(a) = self.add {
+            if !(a.is_finite() && a >= 0.0) {
+                return Err(BatchError::Usage(format!(
+                    "--add {a}: must be a finite number >= 0"
+                )));
+            }
+        }
+        Ok(BatchSpec {
+            groups: self.groups.clone(),
+            measure: self.measure,
+            effect: EffectOptions {
+                add: self.add,
+                to: self.to.unwrap_or_default(),
+                ..EffectOptions::default()
+            },
+            options: BatchOptions {
+                fit: FitOptions {
+                    test: self.test,
+                    level: self.level.percent(),
+                    ..FitOptions::new(method)
+                },
+                pi_dist: self.pi_dist,
+            },
+        })
+    }
 }
 
 /// What a run did.
@@ -161,6 +248,62 @@ pub fn run_csv_bytes(
         out,
         &mut |_, _| {},
     )
+}
+
+/// [`run`] over record batches in memory (`name` in messages): what
+/// `rema.batch` in Python feeds from an Arrow C stream. The same reading,
+/// checks, pooling and output as a Parquet file of these batches.
+pub fn run_batches(
+    name: &str,
+    schema: &arrow_schema::SchemaRef,
+    batches: Box<dyn Iterator<Item = std::result::Result<RecordBatch, String>> + Send>,
+    spec: &BatchSpec,
+    out: &mut dyn TableWriter,
+) -> Result<BatchSummary> {
+    if spec.groups.is_empty() {
+        return Err(BatchError::Usage(
+            "give at least one --group COLUMN (the column that tells the analyses apart)".into(),
+        ));
+    }
+    let header: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+    let values = value_columns(name, &header, spec.measure)?;
+    let reader =
+        input::ColumnarReader::batches(name.to_string(), schema, batches, &spec.groups, &values)?;
+    drive(
+        name.to_string(),
+        spec,
+        values,
+        Box::new(reader),
+        out,
+        &mut |_, _| {},
+    )
+}
+
+/// The output's schema for an input of `schema`: the group columns as
+/// [`output`](crate::output) writes them (an integer column as int64, any
+/// other as utf8), then the statistics (float64, nullable: NaN is null;
+/// `k` and `iterations` int64, `converged` boolean, `status` and `notes`
+/// utf8). What an in-memory output holds even when there is no group.
+pub fn output_schema(spec: &BatchSpec, schema: &arrow_schema::Schema) -> arrow_schema::SchemaRef {
+    use arrow_schema::{DataType, Field};
+    let mut fields = Vec::with_capacity(spec.groups.len() + STAT_NAMES.len());
+    for g in &spec.groups {
+        let int = schema
+            .field_with_name(g)
+            .is_ok_and(|f| f.data_type().is_integer());
+        let t = if int { DataType::Int64 } else { DataType::Utf8 };
+        fields.push(Field::new(g, t, false));
+    }
+    for s in STAT_NAMES {
+        let t = match s {
+            "k" | "iterations" => DataType::Int64,
+            "converged" => DataType::Boolean,
+            "status" | "notes" => DataType::Utf8,
+            _ => DataType::Float64,
+        };
+        fields.push(Field::new(s, t.clone(), t == DataType::Float64));
+    }
+    std::sync::Arc::new(arrow_schema::Schema::new(fields))
 }
 
 fn drive(
@@ -405,15 +548,24 @@ impl State<'_> {
 
     /// Pools the pending groups and writes their rows.
     fn flush(&mut self, out: &mut dyn TableWriter) -> Result<()> {
-        let p = std::mem::replace(
+        if self.pending.keys.is_empty() {
+            return Ok(());
+        }
+        let mut p = std::mem::replace(
             &mut self.pending,
             Pending {
                 offsets: vec![0],
                 ..Pending::default()
             },
         );
-        if p.keys.is_empty() {
-            return Ok(());
+        // The group being read (its rows span the chunk that triggered the
+        // flush) keeps the rows read so far: with GEN they are already in
+        // the buffer, after the closed groups' (regression: they were
+        // flushed away, so that group lost them).
+        if let Some(cur) = self.current.as_mut() {
+            self.pending.y = p.y.split_off(cur.start);
+            self.pending.v = p.v.split_off(cur.start);
+            cur.start = 0;
         }
         let mut rows = vec![BatchRow::default(); p.keys.len()];
         pool_batch(&p.offsets, &p.y, &p.v, &self.spec.options, &mut rows)?;

@@ -548,6 +548,31 @@ impl ColumnarReader {
     }
 }
 
+impl ColumnarReader {
+    /// Record batches already in memory (an Arrow C stream from Python, a
+    /// DataFusion result), read as a Parquet file's: `name` names them in
+    /// messages, `schema` is theirs. The batches' buffers are read in place.
+    pub fn batches(
+        name: String,
+        schema: &SchemaRef,
+        batches: Box<dyn Iterator<Item = std::result::Result<RecordBatch, String>> + Send>,
+        groups: &[String],
+        values: &[String],
+    ) -> Result<ColumnarReader> {
+        let header = names(schema);
+        wanted_indices(&name, &header, groups, values)?;
+        Ok(ColumnarReader {
+            file: name,
+            header,
+            batches,
+            groups: groups.to_vec(),
+            values: values.to_vec(),
+            next_row: 1,
+            total: None,
+        })
+    }
+}
+
 fn names(schema: &SchemaRef) -> Vec<String> {
     schema.fields().iter().map(|f| f.name().clone()).collect()
 }

@@ -285,6 +285,57 @@ impl TableWriter for ParquetWriter {
     }
 }
 
+/// A table kept in memory as Arrow record batches, one per block, of a
+/// schema fixed in advance ([`crate::batch::output_schema`]): the output of
+/// `rema.batch` in Python, handed over through the Arrow C data interface.
+pub struct RecordBatches {
+    schema: SchemaRef,
+    batches: Vec<RecordBatch>,
+}
+
+impl RecordBatches {
+    /// An empty table of `schema`.
+    pub fn new(schema: SchemaRef) -> RecordBatches {
+        RecordBatches {
+            schema,
+            batches: Vec::new(),
+        }
+    }
+
+    /// The schema and the blocks written.
+    pub fn into_parts(self) -> (SchemaRef, Vec<RecordBatch>) {
+        (self.schema, self.batches)
+    }
+}
+
+impl TableWriter for RecordBatches {
+    fn write(&mut self, names: &[String], columns: &[Column]) -> Result<()> {
+        let err = |message: String| BatchError::Format {
+            at: At {
+                file: "the output table".to_string(),
+                ..At::default()
+            },
+            message,
+        };
+        let fields = self.schema.fields();
+        if names.len() != fields.len() || names.iter().zip(fields).any(|(n, f)| n != f.name()) {
+            return Err(err(format!(
+                "columns {} do not match the schema's",
+                names.join(", ")
+            )));
+        }
+        let arrays: Vec<ArrayRef> = columns.iter().map(Column::array).collect();
+        let batch =
+            RecordBatch::try_new(self.schema.clone(), arrays).map_err(|e| err(e.to_string()))?;
+        self.batches.push(batch);
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>) -> Result<()> {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

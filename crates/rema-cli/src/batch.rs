@@ -5,11 +5,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use rema_arrow::batch::BatchSpec;
+use rema_arrow::batch::{BatchRequest, BatchSpec};
 use rema_arrow::output::{self, OutputFormat};
 use rema_arrow::BatchError;
-use rema_core::batch::BatchOptions;
-use rema_core::{AddTo, DataKind, EffectOptions, FitOptions, Measure, PiDist, Test};
+use rema_core::{AddTo, Measure, PiDist, Test};
 use rema_data::spec::{Level, Model};
 
 use crate::exit::{self, CliError};
@@ -83,13 +82,6 @@ pub struct BatchArgs {
     pub format: Option<OutputFormat>,
 }
 
-fn usage(message: String) -> CliError {
-    CliError {
-        message,
-        code: exit::USAGE,
-    }
-}
-
 fn batch_error(e: BatchError) -> CliError {
     let code = if e.is_data() { exit::DATA } else { exit::USAGE };
     CliError {
@@ -98,46 +90,21 @@ fn batch_error(e: BatchError) -> CliError {
     }
 }
 
-/// The options, checked against each other.
+/// The options, checked against each other (by rema-arrow, as Python's
+/// `rema.batch` checks them).
 fn spec(args: &BatchArgs) -> Result<BatchSpec, CliError> {
-    let method = match args.method {
-        Model::Rma(m) => m,
-        other => {
-            return Err(usage(format!(
-                "--method {}: rema batch pools with the rma.uni methods (FE and the tau^2 estimators); use `rema analyze` for {0}",
-                other.name()
-            )))
-        }
-    };
-    let raw = args.measure.data_kind() != DataKind::Generic;
-    if !raw && (args.add.is_some() || args.to.is_some()) {
-        return Err(usage(format!(
-            "--add/--to correct raw counts; --measure {} reads yi with vi or sei, which have none: drop --add/--to",
-            args.measure.name()
-        )));
-    }
-    if let Some(a) = args.add {
-        if !(a.is_finite() && a >= 0.0) {
-            return Err(usage(format!("--add {a}: must be a finite number >= 0")));
-        }
-    }
-    Ok(BatchSpec {
+    BatchRequest {
         groups: args.group.clone(),
         measure: args.measure,
-        effect: EffectOptions {
-            add: args.add,
-            to: args.to.unwrap_or_default(),
-            ..EffectOptions::default()
-        },
-        options: BatchOptions {
-            fit: FitOptions {
-                test: args.test,
-                level: args.level.percent(),
-                ..FitOptions::new(method)
-            },
-            pi_dist: args.pi_dist,
-        },
-    })
+        method: args.method,
+        test: args.test,
+        pi_dist: args.pi_dist,
+        level: args.level,
+        add: args.add,
+        to: args.to,
+    }
+    .spec()
+    .map_err(batch_error)
 }
 
 pub fn run(args: &BatchArgs) -> Result<(), CliError> {

@@ -229,7 +229,7 @@ fn boundary_estimates_are_reported_in_the_notes() {
         let notes: Vec<&str> = each(&r["notes"], |n| n.as_str().unwrap());
         let has = |want: &str| {
             assert!(
-                notes.iter().any(|n| *n == want),
+                notes.contains(&want),
                 "{}: no note `{want}` in {notes:?}",
                 case.id
             )

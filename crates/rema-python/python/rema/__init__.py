@@ -15,6 +15,10 @@ when ``yi`` is given, as metafor's ``rma(yi, vi)``. The result is the dict that
 ``rema analyze --format json`` prints. Refusals raise :class:`RemaError`
 (:class:`OptionError`, :class:`InputError`, :class:`EstimationError`) with the
 CLI's message.
+
+:func:`batch` is ``rema batch``: a long table of many analyses (a pyarrow
+Table or RecordBatch, or anything with ``__arrow_c_stream__``) in, one row per
+analysis out, as a pyarrow Table, through the Arrow C data interface.
 """
 
 import json
@@ -26,6 +30,7 @@ from ._rema import EstimationError, InputError, OptionError, RemaError
 __all__ = [
     "analyze",
     "analyze_table",
+    "batch",
     "option_names",
     "RemaError",
     "OptionError",
@@ -148,3 +153,52 @@ def _columns_of(table):
     raise InputError(
         f"a table must be a pandas DataFrame, a pyarrow Table or a dict of columns, not {type(table).__name__}"
     )
+
+
+def batch(
+    table,
+    group,
+    measure="GEN",
+    method="REML",
+    test="z",
+    pi_dist="test",
+    level=95,
+    add=None,
+    to=None,
+):
+    """Pools many meta-analyses at once, as ``rema batch``: one row per study
+    in, one row per analysis out.
+
+    ``table`` is a long table with the ``group`` column(s) (a name or a list
+    of names) telling the analyses apart and a measure's columns: ``yi`` with
+    ``vi`` or ``sei`` (``measure="GEN"``), or raw data such as ``ai, bi, ci,
+    di`` (``measure="OR"``). It is a pyarrow Table or RecordBatch, or any
+    object with ``__arrow_c_stream__`` (polars, DuckDB, pandas >= 2.2, ...);
+    its buffers are read in place through the Arrow C stream interface.
+    Each group's rows must be together (sorted or grouped by ``group``).
+
+    Returns a pyarrow Table with ``rema batch``'s columns, in the input's
+    group order: the group columns, ``k, estimate, se, ci_lower, ci_upper,
+    zval, pval, tau2, i2, h2, q, q_pval, pi_lower, pi_upper, iterations,
+    converged, status, notes`` (a number that does not exist is null), bit
+    for bit what ``rema batch`` writes for the same data and options. The
+    options are ``rema batch``'s flags, with their defaults; refusals raise
+    :class:`OptionError` or :class:`InputError` with the CLI's message.
+    """
+    import pyarrow as pa
+
+    groups = [group] if isinstance(group, str) else list(group)
+    if isinstance(table, pa.RecordBatch) and not hasattr(table, "__arrow_c_stream__"):
+        table = pa.Table.from_batches([table])  # pyarrow < 15: no stream on a batch
+    if not hasattr(table, "__arrow_c_stream__"):
+        raise InputError(
+            "a table for rema.batch must be a pyarrow Table or RecordBatch, or an object with"
+            f" __arrow_c_stream__ (the Arrow PyCapsule interface), not {type(table).__name__}"
+        )
+    options = {"group": groups, "measure": measure, "method": method, "test": test,
+               "pi_dist": pi_dist, "level": level}
+    if add is not None:
+        options["add"] = add
+    if to is not None:
+        options["to"] = to
+    return _rema.batch_arrow(type(table).__name__, table, _spec(options))
