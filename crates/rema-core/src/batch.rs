@@ -436,14 +436,19 @@ fn pool_one(y: &[f64], v: &[f64], sh: &Shared, s: &mut Scratch) -> BatchRow {
     if k == 0 {
         return BatchRow::failed(0, BatchStatus::NoStudies, 0);
     }
+    // One branch-free pass: every effect finite and every variance in
+    // (0, ∞), and the variance range (plain comparisons, as no NaN is left
+    // when the check passes).
+    let mut valid = true;
     let mut vmax = f64::MIN;
     let mut vmin = f64::MAX;
     for (&yi, &vi) in y.iter().zip(v) {
-        if !(yi.is_finite() && vi.is_finite() && vi > 0.0) {
-            return BatchRow::failed(k, BatchStatus::InvalidInput, 0);
-        }
-        vmax = vmax.max(vi);
-        vmin = vmin.min(vi);
+        valid &= (yi.abs() < f64::INFINITY) & (vi > 0.0) & (vi < f64::INFINITY);
+        vmax = if vi > vmax { vi } else { vmax };
+        vmin = if vi < vmin { vi } else { vmin };
+    }
+    if !valid {
+        return BatchRow::failed(k, BatchStatus::InvalidInput, 0);
     }
     if opts.test.uses_t() && k <= 1 {
         return BatchRow::failed(k, BatchStatus::TooFewStudies, 0);
