@@ -104,13 +104,13 @@ pub struct ReportInput {
 const CSS: &str = "body{font-family:'DejaVu Sans',Verdana,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#111;line-height:1.45;font-size:16px}
 h1{font-size:1.6em}h2{font-size:1.25em;border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}h3{font-size:1.05em;margin-top:1.5em}
 .table-box{overflow-x:auto;max-width:100%;margin:1em 0}
-table{border-collapse:collapse;font-size:.9em}th,td{border:1px solid #bbb;padding:.3em .5em;vertical-align:top;text-align:left;overflow-wrap:anywhere;max-width:28em}
+table{border-collapse:collapse;font-size:.9em}th,td{border:1px solid #bbb;padding:.3em .5em;vertical-align:top;text-align:left;overflow-wrap:break-word;max-width:28em}
 thead th{background:#e8eef5}caption{font-weight:bold;text-align:left;margin-bottom:.3em;caption-side:top}
 figure{margin:1.5em 0;overflow-x:auto}figure svg{max-width:none;height:auto}figcaption{font-size:.9em;color:#333;margin-top:.4em}
 ul.not-run li{margin:.2em 0}p.copy{background:#f6f8fa;border-left:3px solid #8aa;padding:.5em .8em}
 .sof td.num{white-space:nowrap}.sof th[scope=row]{font-weight:bold;background:none}.sof span.grade{font-size:1.15em;letter-spacing:.05em;white-space:nowrap}
 ol.footnotes,p.sof-note{font-size:.85em;color:#222}ol.footnotes li{margin:.15em 0}ol.references{font-size:.9em}ol.references li{margin:.25em 0}
-@media (max-width:600px){body{margin:1em auto;padding:0 .6em;font-size:15px}nav ul{columns:1}th,td{max-width:16em}dl.prov{grid-template-columns:1fr}}
+@media (max-width:600px){body{margin:1em auto;padding:0 .6em;font-size:15px}body nav ul{columns:1}th,td{max-width:16em}dl.prov{grid-template-columns:1fr}}
 @page{size:A4 landscape;margin:12mm}
 @media print{body{max-width:none;margin:0;font-size:11pt}h2{break-before:auto}.sof,ol.footnotes{break-inside:avoid}nav{display:none}h2{break-after:avoid}figure,table,tr{break-inside:avoid}figure{overflow:visible}figure svg{max-width:100%}.table-box{overflow:visible}td,th{max-width:none}a{color:inherit;text-decoration:none}}
 .mark{display:inline-block;width:1.3em;height:1.3em;border-radius:50%;color:#fff;text-align:center;font-weight:bold;line-height:1.3em}

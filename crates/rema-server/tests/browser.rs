@@ -715,6 +715,8 @@ fn the_page_runs_a_full_analysis_from_an_uploaded_file() {
         ),
         json!([true, true])
     );
+    // Tab from the last control (the permutations' seed) reaches Run.
+    dt.eval("document.getElementById('seed').focus()");
     dt.press(None, "Tab");
     assert_eq!(
         dt.eval("document.activeElement.id"),
