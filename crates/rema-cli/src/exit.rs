@@ -10,6 +10,9 @@ pub const DATA: u8 = 3;
 pub const ESTIMATION: u8 = 4;
 /// Stopped by Ctrl-C (128 + SIGINT, as shells report it).
 pub const INTERRUPTED: u8 = 130;
+/// A program the command needs is not installed or failed (Chromium for
+/// `rema run --pdf`); sysexits' EX_UNAVAILABLE.
+pub const UNAVAILABLE: u8 = 69;
 /// An internal error (a bug).
 pub const INTERNAL: u8 = 70;
 

@@ -16,6 +16,7 @@ mod gosh;
 mod gwas;
 mod import;
 mod model_args;
+mod pdf;
 mod plot;
 mod progress;
 mod report;

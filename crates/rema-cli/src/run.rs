@@ -26,12 +26,14 @@ use crate::exit::CliError;
 ///   review.json    the review read from the CSV files (lossless)
 ///   report.html    one self-contained page: summary, forest plots, selection
 ///                  flow, characteristics, risk of bias, methods, provenance
-///   figures/       each figure as SVG and PNG (forest_<id>, flow, risk_of_bias)
+///   figures/       each figure as SVG and PNG (forest_<id>, flow, risk_of_bias,
+///                  summary_of_findings when an analysis has a grade block)
+///   report.pdf     with --pdf: report.html printed by headless Chromium
 /// and prints summary.md.
 ///
 /// Examples:
 ///   rema run examples/bkp/bkp.toml --out out/bkp
-///   rema run examples/bcg/bcg.toml --out out/bcg
+///   rema run examples/bcg/bcg.toml --out out/bcg --pdf
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct RunArgs {
@@ -40,6 +42,11 @@ pub struct RunArgs {
     /// Folder for results.json, summary.md, summary.csv (created if absent).
     #[arg(long, short = 'o')]
     pub out: PathBuf,
+    /// Also print report.html to report.pdf with headless Chromium
+    /// ($REMA_CHROMIUM, or chromium, chromium-browser or google-chrome on
+    /// PATH); exits with code 69 and says so when none is installed.
+    #[arg(long)]
+    pub pdf: bool,
     /// Print nothing but errors.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -49,6 +56,12 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     let out = run_plan(&args.plan)?;
     let mut written = write_outputs(&out, &args.out)?;
     written.extend(crate::report::write_report(&out, &args.out)?);
+    if args.pdf {
+        written.push(crate::pdf::print_to_pdf(
+            &args.out.join("report.html"),
+            &args.out.join("report.pdf"),
+        )?);
+    }
     if !args.quiet {
         print!("{}", summary_markdown(&out.results));
         let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();

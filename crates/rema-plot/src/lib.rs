@@ -3,7 +3,8 @@
 //! Plain input types in, SVG text out: the forest plot ([`forest_svg`]), the
 //! funnel plot ([`funnel_svg`]), the PRISMA 2020 selection flow
 //! ([`flow_svg`]), the risk-of-bias traffic lights ([`risk_of_bias_svg`]) and
-//! tables ([`table_svg`], [`table_html`]); [`svg_to_png`] rasterises any of
+//! tables ([`table_svg`], [`table_html`]), the GRADE summary of findings
+//! ([`sof_html`], [`sof_svg`]); [`svg_to_png`] rasterises any of
 //! them with resvg and the bundled DejaVu Sans; [`render_report`] puts them
 //! into one self-contained HTML file. [`adapt`] builds the inputs from
 //! rema-data's types: an `AnalysisResult` ([`ForestData`], [`FunnelData`]),
@@ -30,8 +31,10 @@ pub mod png;
 pub mod report;
 pub mod rob;
 pub mod scatter;
+pub mod sof;
 pub mod svg;
 pub mod table;
+pub mod writeup;
 
 pub use adapt::DisplayTransform;
 pub use flow::{flow_svg, FlowCount, FlowCounts};
@@ -48,4 +51,5 @@ pub use report::{
 };
 pub use rob::{judgement_style, risk_of_bias_html, risk_of_bias_svg, Judgement, RiskOfBias};
 pub use scatter::{scatter_svg, ScatterData};
+pub use sof::{sof_html, sof_svg};
 pub use table::{table_csv, table_html, table_markdown, table_svg, TableData};

@@ -13,6 +13,18 @@ use rema_data::describe::Prose;
 use rema_data::spec::Model;
 use rema_data::AnalysisResult;
 
+use crate::writeup::cited;
+
+/// `text (Author year)`, or `… (REML; Author year)` when the text ends in a
+/// parenthesis.
+fn with_cites(text: &str, c: &[crate::writeup::Cite]) -> String {
+    match (text.strip_suffix(')'), cited(c)) {
+        (_, x) if x.is_empty() => text.to_string(),
+        (Some(head), x) => format!("{head}; {})", &x[2..x.len() - 1]),
+        (None, x) => format!("{text}{x}"),
+    }
+}
+
 /// True for the common-effect model (no τ², no prediction interval).
 fn is_common_effect(r: &AnalysisResult) -> bool {
     let o = &r.provenance.options;
@@ -43,6 +55,9 @@ pub enum Block {
     Table(TableData),
     /// A figure with its caption.
     Figure(Figure),
+    /// Markup rema-plot built itself, every text in it already escaped
+    /// (the summary-of-findings table with its spans and footnotes).
+    Html(String),
 }
 
 /// A section of the report: a heading and its blocks.
@@ -80,6 +95,8 @@ pub struct ReportInput {
     /// Paragraphs of the methods section (see [`methods_paragraph`]).
     pub methods: Vec<String>,
     pub notes: Vec<String>,
+    /// The reference list of the methods used (see [`crate::writeup::references`]).
+    pub references: Vec<String>,
     /// Key–value lines: tool, version, options, input hashes.
     pub provenance: Vec<(String, String)>,
 }
@@ -87,12 +104,15 @@ pub struct ReportInput {
 const CSS: &str = "body{font-family:'DejaVu Sans',Verdana,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#111;line-height:1.45;font-size:16px}
 h1{font-size:1.6em}h2{font-size:1.25em;border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}h3{font-size:1.05em;margin-top:1.5em}
 .table-box{overflow-x:auto;max-width:100%;margin:1em 0}
-table{border-collapse:collapse;font-size:.9em}th,td{border:1px solid #bbb;padding:.3em .5em;vertical-align:top;text-align:left;overflow-wrap:anywhere;max-width:28em}
+table{border-collapse:collapse;font-size:.9em}th,td{border:1px solid #bbb;padding:.3em .5em;vertical-align:top;text-align:left;overflow-wrap:break-word;max-width:28em}
 thead th{background:#e8eef5}caption{font-weight:bold;text-align:left;margin-bottom:.3em;caption-side:top}
 figure{margin:1.5em 0;overflow-x:auto}figure svg{max-width:none;height:auto}figcaption{font-size:.9em;color:#333;margin-top:.4em}
 ul.not-run li{margin:.2em 0}p.copy{background:#f6f8fa;border-left:3px solid #8aa;padding:.5em .8em}
-.sof td.num{white-space:nowrap}
-@media print{body{max-width:none;margin:0;font-size:11pt}nav{display:none}h2{break-after:avoid}figure,table,tr{break-inside:avoid}figure{overflow:visible}figure svg{max-width:100%}.table-box{overflow:visible}td,th{max-width:none}a{color:inherit;text-decoration:none}}
+.sof td.num{white-space:nowrap}.sof th[scope=row]{font-weight:bold;background:none}.sof span.grade{font-size:1.15em;letter-spacing:.05em;white-space:nowrap}
+ol.footnotes,p.sof-note{font-size:.85em;color:#222}ol.footnotes li{margin:.15em 0}ol.references{font-size:.9em}ol.references li{margin:.25em 0}
+@media (max-width:600px){body{margin:1em auto;padding:0 .6em;font-size:15px}body nav ul{columns:1}th,td{max-width:16em}dl.prov{grid-template-columns:1fr}}
+@page{size:A4 landscape;margin:12mm}
+@media print{body{max-width:none;margin:0;font-size:11pt}h2{break-before:auto}.sof,ol.footnotes{break-inside:avoid}nav{display:none}h2{break-after:avoid}figure,table,tr{break-inside:avoid}figure{overflow:visible}figure svg{max-width:100%}.table-box{overflow:visible}td,th{max-width:none}a{color:inherit;text-decoration:none}}
 .mark{display:inline-block;width:1.3em;height:1.3em;border-radius:50%;color:#fff;text-align:center;font-weight:bold;line-height:1.3em}
 dl.prov{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em;font-size:.85em}dl.prov dt{font-weight:bold}dl.prov dd{margin:0;word-break:break-all}
 nav ul{columns:2}";
@@ -131,7 +151,7 @@ pub fn render_report(r: &ReportInput) -> String {
     let mut h = String::new();
     let _ = write!(
         h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>\n{CSS}\n</style>\n</head>\n<body>\n<h1>{}</h1>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>{}</title>\n<style>\n{CSS}\n</style>\n</head>\n<body>\n<h1>{}</h1>\n",
         escape(&r.title),
         escape(&r.title)
     );
@@ -197,6 +217,7 @@ fn section(h: &mut String, s: &Section) {
                 h.push_str(&table_html(t));
                 h.push_str("</div>\n");
             }
+            Block::Html(m) => h.push_str(m),
             Block::Figure(f) => {
                 let _ = write!(
                     h,
@@ -290,6 +311,13 @@ fn methods(h: &mut String, r: &ReportInput) {
             let _ = writeln!(h, "<p class=\"copy\">{}</p>", escape(p));
         }
     }
+    if !r.references.is_empty() {
+        h.push_str("<h3 id=\"references\">References</h3>\n<ol class=\"references\">\n");
+        for x in &r.references {
+            let _ = writeln!(h, "<li>{}</li>", escape(x));
+        }
+        h.push_str("</ol>\n");
+    }
     if !r.notes.is_empty() {
         h.push_str("<h3>Notes</h3>\n<ul>\n");
         for n in &r.notes {
@@ -351,28 +379,31 @@ pub fn methods_paragraph(results: &[&AnalysisResult]) -> Vec<String> {
         if spec.method == Model::MantelHaenszel && !spec.random {
             p.push_str(" The 2×2 tables were pooled by the Mantel–Haenszel method (a common-effect model), with the heterogeneity statistic Q about the Mantel–Haenszel estimate.");
         } else if spec.method == Model::MantelHaenszel {
-            p.push_str(" Studies were pooled with a random-effects model as RevMan 5 computes it: the between-study variance τ² estimated by the DerSimonian–Laird method from the heterogeneity statistic about the Mantel–Haenszel estimate, then inverse-variance weights.");
+            p.push_str(" Studies were pooled with a random-effects model as RevMan 5 computes it: the between-study variance τ² estimated by the DerSimonian–Laird method (DerSimonian and Laird 1986) from the heterogeneity statistic about the Mantel–Haenszel estimate, then inverse-variance weights.");
         } else if spec.method == Model::Peto {
-            p.push_str(" The 2×2 tables were pooled by Peto's one-step odds ratio (a common-effect model), with Peto's heterogeneity statistic.");
+            p.push_str(" The 2×2 tables were pooled by Peto's one-step odds ratio (a common-effect model; Yusuf et al. 1985), with Peto's heterogeneity statistic.");
         } else if is_common_effect(r) {
             p.push_str(" Studies were pooled with a common-effect (inverse-variance) model.");
         } else {
             let _ = write!(
                 p,
                 " Studies were pooled with a random-effects model, the between-study variance τ² estimated by {}.",
-                spec.method.prose()
+                with_cites(
+                    spec.method.prose(),
+                    &crate::writeup::method_cites(spec.method)
+                )
             );
         }
         let level = crate::axis::tick_label(r.level);
         if spec.test == Test::Knha {
             let _ = write!(
                 p,
-                " The pooled effect was tested, and its {level}% confidence interval built, with the Hartung–Knapp–Sidik–Jonkman method (t distribution with k − 1 degrees of freedom)."
+                " The pooled effect was tested, and its {level}% confidence interval built, with the Hartung–Knapp–Sidik–Jonkman method (t distribution with k − 1 degrees of freedom; Hartung and Knapp 2001; Sidik and Jonkman 2002)."
             );
         } else if spec.test == Test::Adhoc {
             let _ = write!(
                 p,
-                " The pooled effect was tested, and its {level}% confidence interval built, with the Hartung–Knapp–Sidik–Jonkman method with its variance factor truncated at 1 (t distribution with k − 1 degrees of freedom)."
+                " The pooled effect was tested, and its {level}% confidence interval built, with the Hartung–Knapp–Sidik–Jonkman method with its variance factor truncated at 1 (t distribution with k − 1 degrees of freedom; Knapp and Hartung 2003)."
             );
         } else {
             let _ = write!(
@@ -380,17 +411,19 @@ pub fn methods_paragraph(results: &[&AnalysisResult]) -> Vec<String> {
                 " The pooled effect was tested with a Wald z test, with {level}% confidence intervals."
             );
         }
-        p.push_str(" Heterogeneity was quantified with Cochran's Q, I² and H²");
+        p.push_str(" Heterogeneity was quantified with Cochran's Q, I² and H² (Cochran 1954; Higgins and Thompson 2002)");
         if spec.tau2_ci {
-            p.push_str(", with Q-profile confidence intervals for τ² and I²");
+            p.push_str(", with Q-profile confidence intervals for τ² and I² (Viechtbauer 2007)");
         }
         if !is_common_effect(r) {
             let _ = write!(p, "; {level}% prediction intervals are reported");
             if spec.pi_dist == Some(rema_core::PiDist::T) {
                 p.push_str(", from the t distribution with k − 1 degrees of freedom");
             }
+            p.push_str(" (Higgins et al. 2009)");
         }
         p.push('.');
+        p.push_str(&crate::writeup::further_methods(r));
         let mut resampled = Vec::new();
         if let Some(x) = r.permutation.as_ref() {
             resampled.push(format!(
@@ -421,15 +454,37 @@ pub fn methods_paragraph(results: &[&AnalysisResult]) -> Vec<String> {
                 " No resampling (bootstrap or permutation) was used, so no random seed was involved.",
             );
         } else {
-            let _ = write!(p, " Resampling: {}.", resampled.join("; "));
+            let mut c = Vec::new();
+            if r.permutation.is_some() {
+                c.push(crate::writeup::Cite::HigginsThompson2004);
+            }
+            if r.bootstrap.is_some() {
+                c.push(crate::writeup::Cite::DavisonHinkley1997);
+            }
+            let _ = write!(p, " Resampling: {}{}.", resampled.join("; "), cited(&c));
         }
         let _ = write!(
             p,
-            " Analyses were run with {} {} (numbers checked against R metafor 3.8-1); {} used these options.",
+            " Analyses were run with {} {} (numbers checked against R metafor 3.8-1; Viechtbauer 2010); {} used these options.",
             r.provenance.tool,
             r.provenance.version,
             if same.len() == 1 { "1 analysis".to_string() } else { format!("{} analyses", same.len()) }
         );
+        let mut inputs: Vec<(&str, &str)> = Vec::new();
+        for x in &same {
+            let pair = (
+                x.provenance.input.as_str(),
+                x.provenance.input_sha256.as_str(),
+            );
+            if !inputs.contains(&pair) {
+                inputs.push(pair);
+            }
+        }
+        let inputs: Vec<String> = inputs
+            .iter()
+            .map(|(name, sha)| format!("{name} (SHA-256 {sha})"))
+            .collect();
+        let _ = write!(p, " Input: {}.", inputs.join("; "));
         paras.push(p);
     }
     paras

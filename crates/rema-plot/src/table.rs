@@ -39,6 +39,12 @@ impl TableData {
 /// assert!(table_svg(&t).contains(">Smith</text>"));
 /// ```
 pub fn table_svg(t: &TableData) -> String {
+    table_svg_with_notes(t, &[])
+}
+
+/// [`table_svg`] with footnotes under the table, each wrapped to the
+/// table's width (the summary of findings' downgrade reasons and rules).
+pub(crate) fn table_svg_with_notes(t: &TableData, notes: &[String]) -> String {
     let fs = 12.0;
     let pad = fs;
     let widths = column_widths(t, fs);
@@ -58,7 +64,17 @@ pub fn table_svg(t: &TableData) -> String {
     let title_lines = title_lines(t.title.as_deref(), fs, total_w - 2.0 * pad);
     let top = pad + title_lines.len() as f64 * fs * 1.75;
     let head_h = height_of(&head);
-    let total_h = top + head_h + body.iter().map(height_of).sum::<f64>() + pad;
+    let note_fs = fs * 0.9;
+    let note_lines: Vec<String> = notes
+        .iter()
+        .flat_map(|n| font::wrap(n, note_fs, false, (total_w - 2.0 * pad).max(200.0)))
+        .collect();
+    let notes_h = if note_lines.is_empty() {
+        0.0
+    } else {
+        fs * 0.6 + note_lines.len() as f64 * note_fs * 1.35
+    };
+    let total_h = top + head_h + body.iter().map(height_of).sum::<f64>() + notes_h + pad;
     let mut svg = Svg::new(total_w, total_h, t.title.as_deref().unwrap_or("Table"));
     draw_title_lines(&mut svg, &title_lines, pad, fs);
     let xs: Vec<f64> = widths
@@ -91,6 +107,11 @@ pub fn table_svg(t: &TableData) -> String {
         y += h;
     }
     svg.line((pad, y), (total_w - pad, y), "#000", 1.0, "");
+    y += fs * 0.6;
+    for l in &note_lines {
+        y += note_fs * 1.35;
+        svg.text(&Text::new(pad, y - note_fs * 0.35, l, note_fs).class("note"));
+    }
     svg.finish()
 }
 

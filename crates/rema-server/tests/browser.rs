@@ -715,6 +715,8 @@ fn the_page_runs_a_full_analysis_from_an_uploaded_file() {
         ),
         json!([true, true])
     );
+    // Tab from the last control (the permutations' seed) reaches Run.
+    dt.eval("document.getElementById('seed').focus()");
     dt.press(None, "Tab");
     assert_eq!(
         dt.eval("document.activeElement.id"),
@@ -824,13 +826,25 @@ fn the_page_runs_a_full_analysis_from_an_uploaded_file() {
     dt.press(Some("bias"), " ");
     let ablat = dt.eval("document.querySelector('#mods-list input[value=ablat]').id");
     dt.press(Some(ablat.as_str().unwrap()), " ");
+    // With a seeded permutation test of the moderator.
+    dt.eval("(() => { document.getElementById('permutations').value = '200'; document.getElementById('seed').value = '7'; })()");
     run_and_wait(&mut dt, |dt| dt.press(Some("level"), "Enter"), false);
     let reg = rema_data::analyze(
         &table,
-        &spec(json!({"measure": "RR", "tau2_ci": true, "mods": ["ablat"]})),
+        &spec(json!({"measure": "RR", "tau2_ci": true, "mods": ["ablat"], "permutations": "200", "seed": 7})),
         "0",
     )
     .unwrap();
+    let perm = reg.permutation.as_ref().unwrap();
+    let shown_perm = dt.text("permutation-text");
+    assert!(
+        shown_perm.contains(&format!(
+            "Permutation test of the test of moderators: p = {} (200 permutations, seed 7)",
+            shown_p(perm.qm_pval)
+        )),
+        "{shown_perm}"
+    );
+    assert!(!dt.hidden("perm-section") && dt.hidden("loo-section"));
     let coefficients = dt.text("coefficients");
     for c in reg.coefficients.as_ref().unwrap() {
         assert!(coefficients.contains(&c.name), "{coefficients}");
@@ -850,6 +864,34 @@ fn the_page_runs_a_full_analysis_from_an_uploaded_file() {
     );
     assert!(dt.hidden("subgroups-section") && dt.hidden("bias-section"));
     save_screenshot("page-metaregression-1280", &dt.screenshot());
+
+    // Leave-one-out, ticked with the keyboard, on the model without the
+    // moderator and without permutations.
+    dt.press(Some(ablat.as_str().unwrap()), " ");
+    dt.eval("document.getElementById('permutations').value = '0'");
+    dt.press(Some("loo"), " ");
+    run_and_wait(&mut dt, |dt| dt.press(Some("level"), "Enter"), false);
+    let loo = rema_data::analyze(
+        &table,
+        &spec(json!({"measure": "RR", "tau2_ci": true, "leave_one_out": true})),
+        "0",
+    )
+    .unwrap();
+    let loo_table = dt.text("loo-table");
+    let rows = loo.leave_one_out.as_ref().unwrap();
+    assert_eq!(rows.len(), 13);
+    for l in rows {
+        assert!(loo_table.contains(&l.omitted), "{loo_table}");
+        assert!(loo_table.contains(&shown(l.fit.estimate)), "{loo_table}");
+    }
+    assert!(dt.hidden("perm-section") && !dt.hidden("loo-section"));
+    save_screenshot("page-leave-one-out-390", &{
+        dt.viewport(390, 844);
+        let png = dt.screenshot();
+        dt.viewport(1280, 900);
+        png
+    });
+    dt.press(Some("loo"), " ");
 
     assert_eq!(dt.console_errors(), Vec::<String>::new(), "console errors");
 

@@ -34,7 +34,9 @@ use crate::table::Table;
 use crate::{sha256_hex, VERSION};
 
 use source::{column, data_source, filter_rows, load, review_table, subset, Loaded, Selection};
-pub use summary::{common_level, effect_heading, level_label, summary_csv, summary_markdown};
+pub use summary::{
+    common_level, effect_heading, level_label, meta_regression_cell, summary_csv, summary_markdown,
+};
 pub use write::write_outputs;
 
 /// `DIR/results.json` of `rema run` (docs/SCHEMA.md).
@@ -90,6 +92,16 @@ pub struct SummaryRow {
     pub i2: Option<f64>,
     /// Why the analysis did not run; None when it did.
     pub not_run: Option<String>,
+    /// The moderators of a meta-regression (then `estimate` and the CI are
+    /// empty, since its intercept is not a pooled effect, and `pval` is the
+    /// test of moderators').
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub moderators: Vec<String>,
+    /// The meta-regression's test of moderators, QM, and its df.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qm: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qm_df: Option<f64>,
 }
 
 fn default_level() -> f64 {
@@ -281,6 +293,9 @@ fn run_one(
         pval: None,
         i2: None,
         not_run: None,
+        moderators: Vec::new(),
+        qm: None,
+        qm_df: None,
     };
     let unknown: Vec<&str> = studies
         .iter()
@@ -329,6 +344,17 @@ fn run_one(
             }
             row.pval = Some(r.pval);
             row.i2 = Some(r.i2);
+            if r.coefficients.is_some() {
+                // A meta-regression: its intercept is the effect at zero of
+                // every moderator, not a pooled effect.
+                row.estimate = None;
+                row.ci_lower = None;
+                row.ci_upper = None;
+                row.moderators = spec.mods.clone();
+                row.qm = r.qm;
+                row.qm_df = r.qm_df;
+                row.pval = r.qm_pval;
+            }
             // The small-study tests and the GRADE row belong to the
             // analysis as planned, not to its per-level analyses.
             if id == a.id {

@@ -57,6 +57,26 @@ pub fn common_level(rows: &[SummaryRow]) -> Option<f64> {
     rows.iter().all(|r| r.level == first).then_some(first)
 }
 
+/// The effect cell of a meta-regression: what it is and its test of
+/// moderators (its intercept is not a pooled effect).
+///
+/// ```
+/// let mut row: rema_data::run::SummaryRow = serde_json::from_str(r#"{"id":"a","outcome":"","comparison":"",
+///   "measure":"RR","method":"REML","studies":[],"n":null,"unit":null,"scale":"RR","estimate":null,
+///   "ci_lower":null,"ci_upper":null,"pval":0.0001,"i2":64.0,"not_run":null,"moderators":["ablat"],"qm":16.36,"qm_df":1.0}"#).unwrap();
+/// assert_eq!(rema_data::run::meta_regression_cell(&row), "meta-regression on ablat: QM = 16.36 (df = 1)");
+/// ```
+pub fn meta_regression_cell(row: &SummaryRow) -> String {
+    format!(
+        "meta-regression on {}: QM = {} (df = {})",
+        row.moderators.join(", "),
+        row.qm.map(fmt2).unwrap_or_else(|| "NA".to_string()),
+        row.qm_df
+            .map(|d| format!("{d}"))
+            .unwrap_or_else(|| "NA".to_string())
+    )
+}
+
 /// The summary as a Markdown table.
 pub fn summary_markdown(r: &RunResults) -> String {
     let mut s = String::new();
@@ -72,6 +92,13 @@ pub fn summary_markdown(r: &RunResults) -> String {
     for row in &r.summary {
         let (effect, p, i2) = match &row.not_run {
             Some(reason) => (format!("not run: {reason}"), String::new(), String::new()),
+            None if !row.moderators.is_empty() => (
+                meta_regression_cell(row),
+                row.pval.map(fmt_p).unwrap_or_default(),
+                row.i2
+                    .map(|x| format!("{x:.0}% residual"))
+                    .unwrap_or_default(),
+            ),
             None => (
                 format!(
                     "{} {} ({}{}, {})",
@@ -126,7 +153,7 @@ pub fn summary_csv(r: &RunResults) -> String {
 
 /// The columns of [`summary_csv`]: the header and the cell of a row.
 #[allow(clippy::type_complexity)]
-const CSV_COLUMNS: [(&str, fn(&SummaryRow) -> String); 17] = [
+const CSV_COLUMNS: [(&str, fn(&SummaryRow) -> String); 20] = [
     ("id", |r| r.id.clone()),
     ("outcome", |r| r.outcome.clone()),
     ("comparison", |r| r.comparison.clone()),
@@ -144,6 +171,9 @@ const CSV_COLUMNS: [(&str, fn(&SummaryRow) -> String); 17] = [
     ("pval", |r| opt(r.pval)),
     ("i2", |r| opt(r.i2)),
     ("not_run", |r| r.not_run.clone().unwrap_or_default()),
+    ("moderators", |r| r.moderators.join(";")),
+    ("qm", |r| opt(r.qm)),
+    ("qm_df", |r| opt(r.qm_df)),
 ];
 
 /// A number at full precision, or an empty cell.

@@ -13,7 +13,7 @@ use super::sections::{analysis_blocks, AnalysisInput};
 use crate::flow::flow_svg;
 use crate::forest::ForestData;
 use crate::report::{
-    methods_paragraph, provenance_rows, Figure, NotRunGroup, ReportInput, Section,
+    methods_paragraph, provenance_rows, Block, Figure, NotRunGroup, ReportInput, Section,
 };
 use crate::rob::risk_of_bias_svg;
 use crate::table::TableData;
@@ -109,6 +109,10 @@ pub fn run_report(out: &RunOutput) -> RunReport {
             blocks,
         });
     }
+    let findings = findings(out);
+    if let Some((_, svg)) = &findings {
+        add("summary_of_findings".into(), None, svg.clone());
+    }
     let rob = out.review.as_ref().and_then(risk_of_bias);
     if let Some(r) = &rob {
         add("risk_of_bias".into(), None, risk_of_bias_svg(r));
@@ -121,20 +125,72 @@ pub fn run_report(out: &RunOutput) -> RunReport {
             .unwrap_or_else(|| format!("rema report: {}", out.results.plan)),
         summary: Some(summary(out)),
         not_run: not_run_groups(out),
-        findings: None,
+        findings: findings.map(|(s, _)| s),
         sections,
-        results: Vec::new(),
+        results: ran
+            .iter()
+            .map(|(id, r)| {
+                let name = run_forest(out, id, r).title.unwrap_or_default();
+                crate::writeup::results_paragraph(&name, r, out.results.bias.get(*id))
+            })
+            .collect(),
         figures,
         characteristics: out.review.as_ref().and_then(characteristics),
         risk_of_bias: rob,
-        methods: methods_paragraph(&ran.iter().map(|(_, r)| *r).collect::<Vec<_>>()),
+        methods: {
+            let mut m = methods_paragraph(&ran.iter().map(|(_, r)| *r).collect::<Vec<_>>());
+            for (id, r) in &ran {
+                if let Some(b) = out.results.bias.get(*id) {
+                    let name = run_forest(out, id, r).title.unwrap_or_default();
+                    m.push(crate::writeup::bias_methods(&name, b));
+                }
+            }
+            m
+        },
         notes: Vec::new(),
+        references: crate::writeup::references(
+            &ran.iter()
+                .map(|(id, r)| (*r, out.results.bias.get(*id)))
+                .collect::<Vec<_>>(),
+            !out.results.grade.is_empty(),
+        ),
         provenance: provenance(out, &ran),
     };
     RunReport {
         figures: files,
         report,
     }
+}
+
+/// The GRADE summary of findings of the analyses with `grade` that ran, in
+/// plan order: the report's section (the HTML table and its footnotes) and
+/// the same table as SVG (`figures/summary_of_findings.svg`).
+fn findings(out: &RunOutput) -> Option<(Section, String)> {
+    let rows: Vec<&rema_data::run::grade::GradeRow> = out
+        .results
+        .order
+        .iter()
+        .filter_map(|id| out.results.grade.get(id))
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    let title = match &out.results.title {
+        Some(t) => format!("Summary of findings: {t}"),
+        None => "Summary of findings".to_string(),
+    };
+    let intro = "The certainty of the evidence is the plan's: it starts high for randomised trials (low for observational studies) and goes down one level per serious and two per very serious rating. rema computes the relative and absolute effects, the participants and the optimal information size, and suggests the inconsistency and imprecision ratings by the rules in the footnotes (GRADE handbook, Schünemann et al. 2013, 5.2; GRADE guidelines 6 and 7, Guyatt et al. 2011, J Clin Epidemiol 64:1283–1293 and 1294–1302); it never decides a rating.";
+    Some((
+        Section {
+            id: "summary-of-findings".to_string(),
+            heading: "Summary of findings (GRADE)".to_string(),
+            blocks: vec![
+                Block::Html(crate::sof::sof_html(&rows, &title)),
+                Block::Paragraph(intro.to_string()),
+            ],
+        },
+        crate::sof::sof_svg(&rows, &title),
+    ))
 }
 
 /// The analyses that did not run, one line each, grouped by the reason
@@ -214,6 +270,14 @@ fn provenance(out: &RunOutput, ran: &[(&str, &AnalysisResult)]) -> Vec<(String, 
 pub fn summary(out: &RunOutput) -> TableData {
     let fmt = |v: Option<f64>, d: usize| v.map(|x| format!("{x:.d$}")).unwrap_or_default();
     let mixed = rema_data::run::common_level(&out.results.summary).is_none();
+    // Study labels by the names the review gives them.
+    let name = |id: &str| -> String {
+        out.review
+            .as_ref()
+            .and_then(|r| r.study(id))
+            .map(|s| s.label.clone())
+            .unwrap_or_else(|| id.to_string())
+    };
     let rows = out
         .results
         .summary
@@ -225,6 +289,9 @@ pub fn summary(out: &RunOutput) -> TableData {
                     rema_data::run::level_label(r.level)
                 ),
                 (Some(e), Some(l), Some(u)) => format!("{e:.2} ({l:.2}, {u:.2})"),
+                _ if !r.moderators.is_empty() && r.not_run.is_none() => {
+                    rema_data::run::meta_regression_cell(r)
+                }
                 _ => r
                     .not_run
                     .clone()
@@ -235,7 +302,15 @@ pub fn summary(out: &RunOutput) -> TableData {
                 r.id.clone(),
                 r.outcome.clone(),
                 r.comparison.clone(),
-                format!("{} ({})", r.studies.len(), r.studies.join(", ")),
+                format!(
+                    "{} ({})",
+                    r.studies.len(),
+                    r.studies
+                        .iter()
+                        .map(|s| name(s))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
                 match (&r.n, &r.unit) {
                     (Some(n), Some(u)) => format!("{n} {u}"),
                     (Some(n), None) => n.to_string(),

@@ -233,7 +233,11 @@ pub fn analysis_blocks(a: &AnalysisInput) -> (Vec<Block>, Vec<(String, String)>)
         blocks.push(table(
             format!(
                 "Meta-regression coefficients on the {} scale, {level}% CI.",
-                r.measure
+                match r.measure.parse::<rema_core::Measure>() {
+                    Ok(m) if m.back_transform() == rema_core::BackTransform::Exp =>
+                        format!("log {}", r.measure),
+                    _ => r.measure.clone(),
+                }
             ),
             &headers,
             rows,

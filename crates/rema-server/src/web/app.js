@@ -33,14 +33,16 @@ fetch("healthz").then((res) => res.json()).then((h) => {
 
 // ---- errors, shown next to the control that caused them ----------------
 
-const controls = ["token", "csv", "file", "sheet", "measure", "method", "test", "level", "tau2ci", "by", "mods", "bias"];
+const controls = ["token", "csv", "file", "sheet", "measure", "method", "test", "level", "tau2ci", "by", "mods", "bias",
+  "loo", "permutations", "seed"];
 const labels = { token: "API token", csv: "Data", file: "File", sheet: "Sheet", measure: "Measure", method: "Method",
   test: "Test", level: "Level", tau2ci: "Confidence intervals for τ²", by: "Subgroup column", mods: "Moderators",
-  bias: "Small-study tests" };
+  bias: "Small-study tests", loo: "Leave-one-out", permutations: "Permutation test", seed: "Seed" };
 // The spec's options that have a control of their own; any other option the
 // API names is shown in the general error box.
 const specControls = { measure: "measure", method: "method", random: "method", test: "test", level: "level",
-  tau2_ci: "tau2ci", by: "by", tau2_common: "by", mods: "mods", newmods: "mods", sheet: "sheet" };
+  tau2_ci: "tau2ci", by: "by", tau2_common: "by", mods: "mods", newmods: "mods", sheet: "sheet",
+  leave_one_out: "loo", permutations: "permutations", permutation_stat: "permutations", seed: "seed" };
 
 function clearErrors() {
   for (const c of controls) {
@@ -254,6 +256,32 @@ function renderBias(b) {
   $("bias-table").innerHTML = html + "</tbody>";
 }
 
+function renderPermutation(r) {
+  const p = r.permutation;
+  $("perm-section").hidden = !p;
+  if (!p) { return; }
+  const what = r.coefficients ? "the test of moderators" : "the pooled effect";
+  let text = "Permutation test of " + what + ": p = " + fmtP(p.qm_pval) + " (" + p.iterations +
+    (p.exact ? " arrangements, exact" : " permutations, seed " + p.seed) + (p.failed ? ", " + p.failed + " failed" : "") + ")";
+  if (r.coefficients) {
+    text += "; per coefficient: " + r.coefficients.filter((c) => !missing(c.pval_perm))
+      .map((c) => c.name + " p = " + fmtP(c.pval_perm)).join(", ");
+  }
+  $("permutation-text").textContent = text + ".";
+}
+
+function renderLeaveOneOut(r) {
+  const l = r.leave_one_out;
+  $("loo-section").hidden = !l;
+  if (!l) { return; }
+  let html = head(["omitted", "estimate", r.level + "% CI", "p", "&tau;&sup2;", "I&sup2; (%)"]) + "<tbody>";
+  for (const x of l) {
+    const f = x.fit;
+    html += row([esc(x.omitted), fmt(f.estimate), range(f.ci_lower, f.ci_upper), fmtP(f.pval), fmt(f.tau2), fmt(f.i2, 1)]);
+  }
+  $("loo-table").innerHTML = html + "</tbody>";
+}
+
 function renderStudies(r) {
   let s = head(["study", "yi", "vi", r.level + "% CI", "weight (%)"]) + "<tbody>";
   for (const st of r.studies) {
@@ -303,6 +331,8 @@ async function render(id, r, bias) {
   renderSubgroups(r);
   renderMetaRegression(r);
   renderBias(bias);
+  renderPermutation(r);
+  renderLeaveOneOut(r);
   renderStudies(r);
   $("notes").innerHTML = r.notes.concat(bias ? bias.notes : []).map((n) => "<li>" + esc(n) + "</li>").join("") ||
     "<li>None.</li>";
@@ -343,6 +373,12 @@ function spec() {
   if ($("by").value) { s.by = $("by").value; }
   const mods = selectedMods();
   if (mods.length) { s.mods = mods; }
+  if ($("loo").checked) { s.leave_one_out = true; }
+  const perms = Number($("permutations").value);
+  if ($("permutations").value.trim() && perms !== 0) {
+    s.permutations = String($("permutations").value.trim());
+    s.seed = Number($("seed").value);
+  }
   return s;
 }
 
@@ -363,7 +399,7 @@ async function run() {
     if ($("bias").checked) {
       // The small-study tests refit the model without subgroups or moderators.
       const s = spec();
-      delete s.by; delete s.mods;
+      delete s.by; delete s.mods; delete s.leave_one_out; delete s.permutations; delete s.seed;
       const b = await post("v1/bias", { csv, spec: s, name });
       bias = await b.json();
       if (!b.ok) { showError(bias, "bias"); bias = null; }
@@ -383,15 +419,16 @@ async function run() {
 $("form").addEventListener("submit", (ev) => { ev.preventDefault(); run(); });
 
 // Links can carry the data and options (never the token):
-// ?csv=...&measure=RR&method=REML&test=z&by=alloc&mods=ablat,year&bias=1&run=1
+// ?csv=...&measure=RR&method=REML&test=z&by=alloc&mods=ablat,year&bias=1&loo=1&permutations=1000&seed=1&run=1
 // (used by the browser tests, and handy for sharing small examples).
 (async () => {
   const params = new URLSearchParams(location.search);
-  for (const key of ["csv", "measure", "method", "test", "level"]) {
+  for (const key of ["csv", "measure", "method", "test", "level", "permutations", "seed"]) {
     if (params.has(key)) { $(key).value = params.get(key); }
   }
   if (params.has("tau2_ci")) { $("tau2ci").checked = true; }
   if (params.has("bias")) { $("bias").checked = true; }
+  if (params.has("loo")) { $("loo").checked = true; }
   if (params.has("csv") && $("csv").value.trim()) {
     await readTable($("csv").value, null).catch(() => false);
     if (params.has("by")) { $("by").value = params.get("by"); }
