@@ -106,6 +106,8 @@ pub fn supsmu(x: &[f64], y: &[f64], bass: f64) -> Result<Vec<f64>> {
         );
     }
     let big = f64::from(BIG);
+    // j indexes a row across the seven columns, as the Fortran's sc(j, i).
+    #[allow(clippy::needless_range_loop)]
     for j in 0..n {
         let mut resmin = big;
         for i in 0..3 {
