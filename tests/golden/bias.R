@@ -125,7 +125,7 @@ tes_theta_lim <- function(te, targs) {
   lim
 }
 
-more <- function(id, csv, dat, measure, method, opts = list(), sel = NULL) {
+more <- function(id, csv, dat, measure, method, opts = list(), sel = NULL, suffix = "") {
   cat(id, measure, method, "\n")
   cols <- intersect(c("ai", "bi", "ci", "di", "n1i", "n2i", "yi", "vi"), names(dat))
   es <- do.call(escalc, c(list(measure = measure), as.list(dat[cols])))
@@ -181,11 +181,11 @@ more <- function(id, csv, dat, measure, method, opts = list(), sel = NULL) {
         if (tf$k0 > 0) rows_at("/trimfill/filled", list(yi = nums(tf$yi[tf$fill]), vi = nums(tf$vi[tf$fill]))) else list()))
   # The fail-safe N of the three types.
   fa <- opt("fsn_alpha", 0.05)
-  ros <- fsn(yi, vi, data = es, type = "Rosenthal", alpha = fa)
+  ros <- fsn(yi, vi, data = es, type = "Rosenthal", alpha = fa, test = opt("fsn_test", "Stouffer"))
   orw <- if (is.null(opts$fsn_target)) fsn(yi, vi, data = es, type = "Orwin", weighted = isTRUE(opts$fsn_weighted)) else
     fsn(yi, vi, data = es, type = "Orwin", target = opts$fsn_target, weighted = isTRUE(opts$fsn_weighted))
   rsb <- fsn(yi, vi, data = es, type = "Rosenberg", alpha = fa)
-  add(c(at("/fsn", list(alpha = fa)),
+  add(c(at("/fsn", list(alpha = fa, rosenthal_test = opt("fsn_test", "Stouffer"))),
         at("/fsn/rosenthal", list(fsnum = num(ros$fsnum), pval = num(ros$pval))),
         at("/fsn/orwin", list(fsnum = num(orw$fsnum), meanes = num(orw$meanes), target = num(orw$target))),
         at("/fsn/rosenberg", list(fsnum = num(rsb$fsnum), pval = num(rsb$pval), meanes = num(rsb$meanes)))))
@@ -208,8 +208,13 @@ more <- function(id, csv, dat, measure, method, opts = list(), sel = NULL) {
   calls <- "regtest(res, model, predictor); regtest(res, model = \"lm\", predictor = \"sei\"/\"vi\"); ranktest(res, exact); trimfill(res, estimator, side); fsn(yi, vi, type); tes(yi, vi, ...)"
   note <- NULL
   if (!is.null(sel)) {
-    sargs <- list(res, type = sel$type, alternative = sel$alternative, control = sel_ctrl)
+    ctrl <- sel_ctrl
+    if (!is.null(sel$hess_d)) ctrl$hessianCtrl$d <- sel$hess_d
+    sargs <- list(res, type = sel$type, alternative = sel$alternative, control = ctrl)
     if (!is.null(sel$steps)) sargs$steps <- sel$steps
+    if (!is.null(sel$prec)) sargs$prec <- sel$prec
+    if (!is.null(sel$scaleprec)) sargs$scaleprec <- sel$scaleprec
+    if (!is.null(sel$delta)) sargs$delta <- sel$delta
     s <- do.call(selmodel, sargs)
     d <- lapply(seq_along(s$delta), function(j) list(estimate = s$delta[j], se = num(s$se.delta[j]), z = num(s$zval.delta[j]),
                                                    pval = num(s$pval.delta[j]), ci_lower = num(s$ci.lb.delta[j]),
@@ -219,14 +224,22 @@ more <- function(id, csv, dat, measure, method, opts = list(), sel = NULL) {
                                z = num(s$zval), pval = num(s$pval), ci_lower = num(s$ci.lb), ci_upper = num(s$ci.ub),
                                tau2 = num(s$tau2), tau2_se = num(s$se.tau2), tau2_ci_lower = num(s$ci.lb.tau2),
                                tau2_ci_upper = num(s$ci.ub.tau2), loglik = num(s$ll), loglik0 = num(s$ll0), lrt = num(s$LRT),
-                               lrt_df = s$LRTdf, lrt_pval = num(s$LRTp), lrt_tau2 = num(s$LRT.tau2), lrt_tau2_pval = num(s$LRTp.tau2))),
+                               lrt_df = s$LRTdf, lrt_pval = num(s$LRTp), lrt_tau2 = num(s$LRT.tau2), lrt_tau2_pval = num(s$LRTp.tau2),
+                               prec = sel$prec, scaleprec = if (is.null(sel$prec)) NULL else !isFALSE(sel$scaleprec))),
           if (is.data.frame(s$ptable)) rows_at("/selmodel/interval_counts", list(s$ptable$k)) else list(),
           drows))
-    calls <- paste0(calls, sprintf('; selmodel(res, type = "%s", alternative = "%s"%s, control = sel_ctrl)', sel$type, sel$alternative,
-                                   if (is.null(sel$steps)) "" else sprintf(", steps = c(%s)", paste(sel$steps, collapse = ", "))))
+    calls <- paste0(calls, sprintf('; selmodel(res, type = "%s", alternative = "%s"%s%s%s%s, control = sel_ctrl)', sel$type, sel$alternative,
+                                   if (is.null(sel$steps)) "" else sprintf(", steps = c(%s)", paste(sel$steps, collapse = ", ")),
+                                   if (is.null(sel$prec)) "" else sprintf(', prec = "%s"', sel$prec),
+                                   if (is.null(sel$scaleprec)) "" else sprintf(", scaleprec = %s", sel$scaleprec),
+                                   if (is.null(sel$delta)) "" else sprintf(", delta = c(%s)", paste(sel$delta, collapse = ", "))),
+                    if (is.null(sel$hess_d)) "" else sprintf(" with hessianCtrl d = %s", sel$hess_d))
     note <- sel_note
     opts$selmodel <- sel$type; opts$alternative <- sel$alternative
     if (!is.null(sel$steps)) opts$steps <- I(sel$steps)
+    if (!is.null(sel$prec)) opts$selmodel_prec <- sel$prec
+    if (!is.null(sel$scaleprec)) opts$selmodel_scaleprec <- sel$scaleprec
+    if (!is.null(sel$delta)) opts$selmodel_delta <- I(sel$delta)
   }
   names(expect) <- sub("/interval_counts/([0-9]+)/[^/]*$", "/interval_counts/\\1", names(expect))
   # Iterative: the selection model always; the rma fits of an iterative method.
@@ -242,7 +255,7 @@ more <- function(id, csv, dat, measure, method, opts = list(), sel = NULL) {
     for (p in grep("^/selmodel/(delta/[0-9]+/)?pval$", names(expect), value = TRUE)) tol[[p]] <- list(absolute = max(1e-5, 1e-4 * expect[[p]]))
   }
   spec <- c(list(measure = measure, method = method, test = "z"), opts)
-  golden_case(paste0(id, "/", measure, "/", method, "/options"), paste0(src, "; ", calls), expect, csv = csv, spec = spec,
+  golden_case(paste0(id, "/", measure, "/", method, "/options", suffix), paste0(src, "; ", calls), expect, csv = csv, spec = spec,
               tolerance = tol, note = note)
 }
 
@@ -260,7 +273,8 @@ madd <- function(...) mc[[length(mc) + 1]] <<- more(...)
 bcg_csv <- "tests/golden/data/bcg_RR.csv"
 madd("bcg_RR", bcg_csv, bcg, "RR", "REML", list(predictor = "vi", model = "lm", estimator = "R0"),
      sel = list(type = "stepfun", steps = 0.05, alternative = "less"))
-madd("bcg_RR", bcg_csv, bcg, "RR", "FE", list(estimator = "Q0", exact = "false", fsn_alpha = 0.01, petpeese_alpha = 0.1),
+madd("bcg_RR", bcg_csv, bcg, "RR", "FE", list(estimator = "Q0", exact = "false", fsn_alpha = 0.01, petpeese_alpha = 0.1,
+                                              fsn_test = "Fisher"),
      sel = list(type = "stepfun", steps = c(0.025, 0.5), alternative = "less"))
 madd("bcg_RR", bcg_csv, bcg, "RR", "DL", list(predictor = "sei", model = "lm", side = "left", tes_test = "binom", tes_alternative = "two.sided",
                                               tes_limit_alpha = 0.2),
@@ -268,7 +282,8 @@ madd("bcg_RR", bcg_csv, bcg, "RR", "DL", list(predictor = "sei", model = "lm", s
 hack_csv <- "tests/golden/data/hackshaw_bias.csv"
 madd("hackshaw_bias", hack_csv, hack, "GEN", "REML", list(model = "lm"),
      sel = list(type = "stepfun", steps = 0.025, alternative = "greater"))
-madd("hackshaw_bias", hack_csv, hack, "GEN", "DL", list(estimator = "R0", tes_study_alternative = "greater", tes_test = "chi2"),
+madd("hackshaw_bias", hack_csv, hack, "GEN", "DL", list(estimator = "R0", tes_study_alternative = "greater", tes_test = "chi2",
+                                                       fsn_test = "Fisher"),
      sel = list(type = "negexp", alternative = "greater"))
 eg_csv <- "tests/golden/data/egger2001_bias.csv"
 madd("egger2001_bias", eg_csv, egger2001, "OR", "REML", list(predictor = "ninv", model = "lm", fsn_target = -0.1),
@@ -286,13 +301,85 @@ madd("egger2001_bias", eg_csv, egger2001, "OR", "ML", list(predictor = "sqrtni",
 leh_csv <- "tests/golden/data/lehmann2018_bias.csv"
 madd("lehmann2018_bias", leh_csv, lehmann, "GEN", "REML", list(predictor = "vi"),
      sel = list(type = "logistic", alternative = "greater"))
-madd("lehmann2018_bias", leh_csv, lehmann, "GEN", "FE", list(estimator = "R0"),
+madd("lehmann2018_bias", leh_csv, lehmann, "GEN", "FE", list(estimator = "R0", fsn_test = "Fisher", fsn_alpha = 0.01),
      sel = list(type = "stepfun", steps = c(0.025, 0.1, 0.5), alternative = "greater"))
 bd_csv <- "tests/golden/data/bangertdrowns2004_bias.csv"
 madd("bangertdrowns2004_bias", bd_csv, bangert, "GEN", "REML", list(model = "lm", fsn_weighted = TRUE, tes_h0 = 0.1),
      sel = list(type = "power", alternative = "greater"))
-madd("bangertdrowns2004_bias", bd_csv, bangert, "GEN", "ML", list(estimator = "Q0", side = "right"),
+madd("bangertdrowns2004_bias", bd_csv, bangert, "GEN", "ML", list(estimator = "Q0", side = "right", fsn_test = "Fisher"),
      sel = list(type = "stepfun", steps = 0.05, alternative = "two.sided"))
+# selmodel(prec, scaleprec, delta): the precision measures in the four functions that take one (ninv and
+# sqrtninv from escalc's ni = n1i + n2i), unscaled once, and fixed deltas (beta's second at 1, a step's at 0.5).
+# The unscaled power model takes numDeriv's d = 0.01: at d = 0.03 metafor's Hessian gives SE(mu) 0.0779, at
+# d = 0.1 and d = 0.01 0.089085 (rema: 0.089085), so d = 0.03 is the outlier there.
+madd("egger2001_bias", eg_csv, egger2001, "OR", "REML", list(fsn_test = "Fisher"),
+     sel = list(type = "negexp", alternative = "less", prec = "sei"),
+     suffix = "/prec_sei")
+madd("egger2001_bias", eg_csv, egger2001, "OR", "FE", sel = list(type = "halfnorm", alternative = "less", prec = "ninv"),
+     suffix = "/prec_ninv")
+madd("egger2001_bias", eg_csv, egger2001, "OR", "DL",
+     sel = list(type = "logistic", alternative = "less", prec = "sqrtninv", steps = 0.05), suffix = "/prec_sqrtninv")
+madd("lehmann2018_bias", leh_csv, lehmann, "GEN", "REML",
+     sel = list(type = "power", alternative = "greater", prec = "vi", scaleprec = FALSE, hess_d = 0.01),
+     suffix = "/prec_vi_unscaled")
+madd("bcg_RR", bcg_csv, bcg, "RR", "REML", sel = list(type = "beta", alternative = "less", delta = c(NA, 1)),
+     suffix = "/delta_fixed")
+madd("hackshaw_bias", hack_csv, hack, "GEN", "REML",
+     sel = list(type = "stepfun", steps = c(0.025, 0.5), alternative = "greater", delta = c(NA, NA, 0.5)),
+     suffix = "/delta_fixed")
 cases <- c(cases, mc)
+
+vec_at <- function(prefix, v) stats::setNames(as.list(unname(v)), sprintf("%s/%d", prefix, seq_along(v) - 1L))
+# R's supsmu() (the smoother of qqnorm.rma.uni(smooth = TRUE)), closed form: its output at each distinct x.
+set.seed(11)
+sx <- sort(round(runif(40, 0, 3), 1))  # ties
+sy <- round(sin(2 * sx) + rnorm(40, 0, 0.3), 4)
+smooth_case <- function(id, x, y, bass) {
+  s <- supsmu(x, y, bass = bass)
+  golden_case(paste0("supsmu/", id), sprintf("supsmu(x, y, bass = %s)$y", bass), vec_at("/smooth", s$y),
+              entry = "supsmu", input = list(x = x, y = y, bass = bass), tolerance = list())
+}
+qx <- qnorm(ppoints(13))
+qy <- c(-2.777, -1.972, -1.493, -1.163, -0.868, -0.612, -0.371, -0.118, 0.133, 0.409, 0.743, 1.201, 1.95)
+cases <- c(cases, list(smooth_case("ties", sx, sy, 0), smooth_case("ties_bass5", sx, sy, 5),
+                       smooth_case("qq13", qx, qy, 0), smooth_case("line7", 1:7, c(1, 3, 2, 5, 4, 6, 8), 0)))
+
+# The Q-Q envelope of qqnorm.rma.uni(envelope = TRUE): its bounds are recorded from the lines() metafor draws,
+# averaged over 10 seeds of `reps` replicates each; their Monte Carlo SE is the SD over the seeds / sqrt(10)
+# (rema's entry does the same with its own streams), compared by distribution.
+qq_case <- function(id, res, reps, smooth = TRUE, bonferroni = FALSE, level = 95) {
+  seeds <- 1:10
+  runs <- lapply(seeds, function(sd) {
+    qq_rec <<- list()
+    suppressMessages(trace(graphics:::lines.default, print = FALSE,
+                           tracer = quote(qq_rec[[length(qq_rec) + 1]] <<- list(x = x, y = y))))
+    pdf(NULL)
+    qqnorm(res, reps = reps, seed = sd, smooth = smooth, bonferroni = bonferroni, level = level)
+    dev.off()
+    suppressMessages(untrace(graphics:::lines.default))
+    stopifnot(length(qq_rec) == 2)
+    c(qq_rec[[1]]$y, qq_rec[[2]]$y)
+  })
+  m <- do.call(rbind, runs)
+  mean <- colMeans(m); mcse <- apply(m, 2, sd) / sqrt(length(seeds))
+  k <- res$k
+  expect <- c(vec_at("/lower", mean[1:k]), vec_at("/upper", mean[k + 1:k]))
+  tol <- stats::setNames(lapply(seq_along(mean), function(j) {
+    side <- if (j <= k) "lower" else "upper"
+    list(resampling = list(mcse = mcse[j], mcse_at = sprintf("/%s_mcse/%d", side, (j - 1) %% k)))
+  }), names(expect))
+  golden_case(paste0("qq_envelope/", id),
+              sprintf("qqnorm(res, envelope = TRUE, reps = %d, seed = 1:10, smooth = %s, bonferroni = %s, level = %s)",
+                      reps, smooth, bonferroni, level),
+              expect, entry = "qq_envelope",
+              input = list(weights = 1 / (res$vi + res$tau2), level = level, reps = reps, smooth = smooth,
+                           bonferroni = bonferroni, bass = 0, seeds = length(seeds)),
+              tolerance = tol)
+}
+res_bcg <- rma(yi, vi, data = escalc(measure = "RR", ai = ai, bi = bi, ci = ci, di = di, data = bcg))
+res_hack <- rma(yi, vi, data = hack, method = "DL")
+cases <- c(cases, list(qq_case("bcg_smooth", res_bcg, 4000), qq_case("bcg_raw", res_bcg, 4000, smooth = FALSE),
+                       qq_case("bcg_bonferroni_90", res_bcg, 4000, smooth = FALSE, bonferroni = TRUE, level = 90),
+                       qq_case("hackshaw_smooth", res_hack, 4000)))
 
 golden_write("bias", "bias", "closed_form", "tests/golden/bias.R", cases)

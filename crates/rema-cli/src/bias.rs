@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use rema_core::bias::{Alternative, Estimator, Predictor, RegModel, SelType, TesTest};
+use rema_core::bias::{
+    Alternative, Estimator, FsnTest, Predictor, RegModel, SelPrec, SelType, TesTest,
+};
 use rema_core::Side;
 use rema_data::bias::{bias_with, BiasOptions};
 
@@ -27,12 +29,14 @@ use crate::model_args::ModelArgs;
 ///     (unless --exact false);
 ///   - trim and fill (trimfill(), --estimator L0, R0 or Q0; --side, or
 ///     chosen as metafor does), with the imputed studies;
-///   - the fail-safe N (fsn()) of Rosenthal, Orwin (--fsn-target) and
-///     Rosenberg;
+///   - the fail-safe N (fsn()) of Rosenthal (Stouffer's or, with --fsn-test
+///     Fisher, Fisher's combined p-value), Orwin (--fsn-target) and Rosenberg;
 ///   - the test of excess significance (tes());
 ///   - with --selmodel, a selection model (selmodel()) fitted by maximum
 ///     likelihood: stepfun with --steps, beta, halfnorm, negexp, logistic or
-///     power, one-sided p-values (--alternative greater by default).
+///     power, one-sided p-values (--alternative greater by default); the
+///     last four may depend on each study's precision (--selmodel-prec), and
+///     any delta may be fixed (--selmodel-delta NA,1 fixes the second).
 ///
 /// The CSV columns are those of `rema analyze` (see `rema analyze --help`).
 ///
@@ -41,6 +45,7 @@ use crate::model_args::ModelArgs;
 ///   rema bias data.csv --measure GEN --method DL --test knha --format json
 ///   rema bias data.csv --measure OR --predictor ninv --model lm
 ///   rema bias data.csv --measure SMD --selmodel stepfun --steps 0.025
+///   rema bias data.csv --measure OR --selmodel negexp --selmodel-prec sei
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct BiasArgs {
@@ -89,6 +94,10 @@ pub struct BiasFlags {
     /// Orwin's mean effect weighted by inverse variance (metafor fsn(weighted)).
     #[arg(long)]
     pub fsn_weighted: bool,
+    /// How Rosenthal's fail-safe N combines the p-values (metafor
+    /// fsn(test)): Stouffer (default) or Fisher.
+    #[arg(long, value_parser = |s: &str| s.parse::<FsnTest>())]
+    pub fsn_test: Option<FsnTest>,
     /// The one-tailed level of PET's test that chooses PEESE (default 0.05).
     #[arg(long, value_name = "ALPHA")]
     pub petpeese_alpha: Option<f64>,
@@ -135,6 +144,32 @@ pub struct BiasFlags {
     /// selmodel(alternative)): greater (default), less, two.sided.
     #[arg(long, value_parser = |s: &str| s.parse::<Alternative>())]
     pub alternative: Option<Alternative>,
+    /// The measure of (im)precision in the selection function (metafor
+    /// selmodel(prec)): sei, vi, ninv or sqrtninv (the last two need sample
+    /// sizes); for halfnorm, negexp, logistic and power only.
+    #[arg(long, value_parser = |s: &str| s.parse::<SelPrec>())]
+    pub selmodel_prec: Option<SelPrec>,
+    /// Divide the precision by its largest value (metafor
+    /// selmodel(scaleprec); default true).
+    #[arg(long, value_name = "BOOL")]
+    pub selmodel_scaleprec: Option<bool>,
+    /// Fixed selection parameters, comma separated, NA for one estimated
+    /// (metafor selmodel(delta)), e.g. 0 (no selection), or NA,1 for the
+    /// beta model's second; one value fixes every delta.
+    #[arg(long, value_delimiter = ',', value_name = "DELTA",
+          value_parser = parse_delta, allow_hyphen_values = true)]
+    pub selmodel_delta: Vec<Option<f64>>,
+}
+
+/// One value of --selmodel-delta: a number, or NA (also null) to estimate it.
+fn parse_delta(s: &str) -> Result<Option<f64>, String> {
+    let t = s.trim();
+    if t.eq_ignore_ascii_case("na") || t.eq_ignore_ascii_case("null") {
+        return Ok(None);
+    }
+    t.parse::<f64>()
+        .map(Some)
+        .map_err(|_| format!("`{s}` is not a number or NA"))
 }
 
 impl BiasFlags {
@@ -150,6 +185,7 @@ impl BiasFlags {
             fsn_alpha: self.fsn_alpha.unwrap_or(d.fsn_alpha),
             fsn_target: self.fsn_target,
             fsn_weighted: self.fsn_weighted,
+            fsn_test: self.fsn_test.unwrap_or(d.fsn_test),
             petpeese_alpha: self.petpeese_alpha.unwrap_or(d.petpeese_alpha),
             tes_h0: self.tes_h0.unwrap_or(d.tes_h0),
             tes_study_alternative: self
@@ -164,6 +200,9 @@ impl BiasFlags {
             selmodel: self.selmodel,
             steps: self.steps.clone(),
             alternative: self.alternative.unwrap_or(d.alternative),
+            selmodel_prec: self.selmodel_prec,
+            selmodel_scaleprec: self.selmodel_scaleprec.unwrap_or(d.selmodel_scaleprec),
+            selmodel_delta: self.selmodel_delta.clone(),
         }
     }
 }

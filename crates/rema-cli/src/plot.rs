@@ -42,6 +42,7 @@ pub enum Kind {
 ///   bubble         effect against the one moderator of --mods, bubble area by
 ///                  weight, the fitted meta-regression line and its CI band
 ///   qq             sorted studentized deleted residuals against normal quantiles
+///                  (with --envelope, metafor's simulated envelope)
 ///   profile        the (restricted) log-likelihood of tau^2 from 0 to twice
 ///                  its estimate, the estimate marked
 ///   leave-one-out  a forest plot of the model refitted without each study
@@ -55,6 +56,7 @@ pub enum Kind {
 ///   rema plot labbe examples/bcg/bcg.csv -m RR --out labbe.png
 ///   rema plot bubble examples/bcg/bcg.csv -m RR --mods ablat --out bubble.png
 ///   rema plot cumulative examples/bcg/bcg.csv -m RR --cumulative --order year --out cumul.svg
+///   rema plot qq examples/bcg/bcg.csv -m RR --envelope --seed 1 --reps 1000 --out qq.png
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct PlotArgs {
@@ -65,6 +67,21 @@ pub struct PlotArgs {
     pub analysis: AnalyzeArgs,
     #[command(flatten)]
     pub out: OutArgs,
+    /// qq: draw metafor's simulated pseudo-confidence envelope (qqnorm(res,
+    /// envelope = TRUE)) at the model's --level, seeded by --seed (drawn and
+    /// shown in the legend when not given).
+    #[arg(long)]
+    pub envelope: bool,
+    /// qq: the envelope's replicates (metafor reps; default 1000).
+    #[arg(long, value_name = "N")]
+    pub reps: Option<usize>,
+    /// qq: Bonferroni-corrected envelope bounds (metafor bonferroni = TRUE).
+    #[arg(long)]
+    pub bonferroni: bool,
+    /// qq: the envelope's bounds as simulated, without metafor's super
+    /// smoother (metafor smooth = FALSE).
+    #[arg(long)]
+    pub no_smooth: bool,
 }
 
 fn usage(message: String) -> CliError {
@@ -95,6 +112,24 @@ pub fn run(args: &PlotArgs) -> Result<(), CliError> {
             args.kind
         )));
     }
+    let envelope_flags = [
+        ("--reps", args.reps.is_some()),
+        ("--bonferroni", args.bonferroni),
+        ("--no-smooth", args.no_smooth),
+    ];
+    if args.kind != Kind::Qq && args.envelope {
+        return Err(usage(format!(
+            "--envelope: the simulated envelope belongs to the Q-Q plot; drop --envelope or draw `rema plot qq` (not {:?})",
+            args.kind
+        )));
+    }
+    if let Some((flag, _)) = envelope_flags.iter().find(|(_, on)| *on) {
+        if !args.envelope {
+            return Err(usage(format!(
+                "{flag} is an option of the Q-Q envelope; add --envelope (with `rema plot qq`) or drop {flag}"
+            )));
+        }
+    }
     let (table, sha) = args.analysis.model.read_table(&args.analysis.file)?;
     let result = rema_data::analyze(&table, &spec, &sha)?;
     let fail = |m: String| CliError {
@@ -104,7 +139,24 @@ pub fn run(args: &PlotArgs) -> Result<(), CliError> {
     let chart = match args.kind {
         Kind::Baujat => diagnostic::baujat(&result).map_err(fail)?.chart(),
         Kind::Radial => diagnostic::radial(&result).chart(),
-        Kind::Qq => diagnostic::qq(&result).map_err(fail)?.chart(),
+        Kind::Qq => {
+            let mut d = diagnostic::qq(&result).map_err(fail)?;
+            if args.envelope {
+                let opts = rema_core::resample::qq_envelope::QqEnvelopeOptions {
+                    level: result.level,
+                    reps: args.reps.unwrap_or(1000),
+                    bonferroni: args.bonferroni,
+                    smooth: !args.no_smooth,
+                    bass: 0.0,
+                    seed: args
+                        .analysis
+                        .seed
+                        .unwrap_or_else(crate::progress::fresh_seed),
+                };
+                d.envelope = Some(diagnostic::qq_envelope(&result, &opts).map_err(usage)?);
+            }
+            d.chart()
+        }
         Kind::Profile => diagnostic::profile(&result).map_err(fail)?.chart(),
         Kind::Labbe => diagnostic::labbe(&table, &result).map_err(usage)?.chart(),
         Kind::Bubble => diagnostic::bubble(&table, &result, &spec.mods[0])

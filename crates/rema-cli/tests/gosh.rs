@@ -1,6 +1,7 @@
 //! `rema gosh` and `rema plot` end to end: the files a GOSH run writes, its
 //! rows against metafor 3.8-1 (tests/golden/gosh.json), seeded runs that
-//! repeat, the usage errors, and every kind of `rema plot` on BCG.
+//! repeat, the usage errors, and every kind of `rema plot` on BCG (the Q-Q
+//! envelope seeded), and the refusals of the selection-model options.
 
 mod common;
 
@@ -251,4 +252,138 @@ fn every_plot_kind_draws_bcg() {
         p,
     ]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn qq_envelope_is_seeded_and_its_flags_are_checked() {
+    let a = scratch("qq-env-a.svg");
+    let b = scratch("qq-env-b.svg");
+    let run = |path: &std::path::Path, seed: &str| {
+        rema(&[
+            "plot",
+            "qq",
+            "examples/bcg/bcg.csv",
+            "-m",
+            "RR",
+            "--envelope",
+            "--seed",
+            seed,
+            "--reps",
+            "500",
+            "--out",
+            path.to_str().unwrap(),
+        ])
+    };
+    for (path, seed) in [(&a, "7"), (&b, "7")] {
+        let out = run(path, seed);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let svg = std::fs::read_to_string(&a).unwrap();
+    assert_eq!(
+        svg,
+        std::fs::read_to_string(&b).unwrap(),
+        "the seed fixes the envelope"
+    );
+    assert!(svg.contains("class=\"envelope-lower\"") && svg.contains("class=\"envelope-upper\""));
+    assert!(
+        svg.contains("500 reps, seed 7"),
+        "the legend records the seed"
+    );
+    let out = run(&b, "8");
+    assert!(out.status.success());
+    assert_ne!(svg, std::fs::read_to_string(&b).unwrap());
+    // Envelope options without --envelope, or on another plot, are refused by name.
+    let p = scratch("qq-env-bad.svg");
+    let p = p.to_str().unwrap();
+    for (args, words) in [
+        (vec!["qq", "--reps", "100"], "--reps"),
+        (vec!["qq", "--bonferroni"], "--bonferroni"),
+        (vec!["qq", "--no-smooth"], "--no-smooth"),
+        (vec!["radial", "--envelope"], "--envelope"),
+    ] {
+        let mut all = vec![
+            "plot",
+            args[0],
+            "examples/bcg/bcg.csv",
+            "-m",
+            "RR",
+            "--out",
+            p,
+        ];
+        all.extend(&args[1..]);
+        let out = rema(&all);
+        assert_eq!(out.status.code(), Some(2), "{all:?}");
+        assert!(stderr(&out).contains(words), "{all:?}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn selection_model_options_are_refused_by_name() {
+    for (args, words) in [
+        (vec!["--selmodel-prec", "sei"], "selmodel_prec"),
+        (
+            vec!["--selmodel", "beta", "--selmodel-prec", "sei"],
+            "beta selection model takes no precision",
+        ),
+        (
+            vec![
+                "--selmodel",
+                "stepfun",
+                "--steps",
+                "0.05",
+                "--selmodel-prec",
+                "vi",
+            ],
+            "stepfun selection model takes no precision",
+        ),
+        (vec!["--selmodel-delta", "NA,1"], "selmodel_delta"),
+        (
+            vec!["--selmodel", "negexp", "--selmodel-delta", "NA,1"],
+            "has 1 delta parameter",
+        ),
+        (
+            vec![
+                "--selmodel",
+                "stepfun",
+                "--steps",
+                "0.05",
+                "--selmodel-delta",
+                "2,NA",
+            ],
+            "first delta is 1",
+        ),
+        (
+            vec!["--selmodel", "negexp", "--selmodel-scaleprec", "false"],
+            "selmodel_scaleprec",
+        ),
+        (
+            vec!["--fsn-test", "Fisher", "--selmodel-delta", "x"],
+            "not a number or NA",
+        ),
+    ] {
+        let mut all = vec!["bias", "examples/bcg/bcg.csv", "-m", "RR"];
+        all.extend(&args);
+        let out = rema(&all);
+        assert_eq!(out.status.code(), Some(2), "{all:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(words), "{all:?}: {}", stderr(&out));
+    }
+    // Fixed deltas and Fisher's fail-safe N in the text output.
+    let out = rema(&[
+        "bias",
+        "examples/bcg/bcg.csv",
+        "-m",
+        "RR",
+        "--selmodel",
+        "beta",
+        "--alternative",
+        "less",
+        "--selmodel-delta",
+        "NA,1",
+        "--fsn-test",
+        "Fisher",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("delta 2: 1.0000 (fixed)"), "{text}");
+    assert!(text.contains("Fisher's method"), "{text}");
 }

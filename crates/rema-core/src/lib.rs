@@ -107,6 +107,7 @@ pub mod resample;
 pub mod robust;
 mod roots;
 pub mod subgroup;
+pub mod supsmu;
 pub mod tau2;
 #[cfg(test)]
 mod testdata;

@@ -9,8 +9,9 @@
 
 use rema_core::bias::begg::rank_correlation_with;
 use rema_core::bias::{
-    fail_safe_n, pet_peese, regtest, selmodel, tes, trim_and_fill_with, Alternative, Estimator,
-    FsnType, Predictor, RegModel, Regtest, SelType, TesOptions, TesTest,
+    fail_safe_n_with, pet_peese, regtest, selmodel_with, tes, trim_and_fill_with, Alternative,
+    Estimator, FsnTest, FsnType, Predictor, RegModel, Regtest, SelOptions, SelPrec, SelType,
+    TesOptions, TesTest,
 };
 use rema_core::{effect_sizes, egger, Side};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -61,6 +62,10 @@ pub struct BiasOptions {
     pub fsn_target: Option<f64>,
     /// Orwin's mean effect weighted by inverse variance (metafor `fsn(weighted)`).
     pub fsn_weighted: bool,
+    /// How Rosenthal's N combines the p-values (metafor `fsn(test)`):
+    /// `Stouffer` (default) or `Fisher`.
+    #[serde(with = "via_str")]
+    pub fsn_test: FsnTest,
     /// The one-tailed level of PET's test that chooses PEESE (default 0.05).
     pub petpeese_alpha: f64,
     /// The null value of each study's test (metafor `tes(H0)`, default 0).
@@ -102,6 +107,20 @@ pub struct BiasOptions {
     /// `selmodel(alternative)`): `greater` (default), `less`, `two.sided`.
     #[serde(with = "via_str")]
     pub alternative: Alternative,
+    /// The precision measure in the selection function (metafor
+    /// `selmodel(prec)`): `sei`, `vi`, `ninv` or `sqrtninv`, for `halfnorm`,
+    /// `negexp`, `logistic` and `power`; absent: none.
+    #[serde(skip_serializing_if = "Option::is_none", with = "via_str::option")]
+    pub selmodel_prec: Option<SelPrec>,
+    /// Divide that measure by its largest value (metafor
+    /// `selmodel(scaleprec)`, default true).
+    #[serde(deserialize_with = "bool_or_text")]
+    pub selmodel_scaleprec: bool,
+    /// Fixed values of the selection parameters (metafor `selmodel(delta)`):
+    /// one per delta, null to estimate it, or a single value for all;
+    /// absent: all estimated.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub selmodel_delta: Vec<Option<f64>>,
 }
 
 impl Default for BiasOptions {
@@ -115,6 +134,7 @@ impl Default for BiasOptions {
             fsn_alpha: 0.05,
             fsn_target: None,
             fsn_weighted: false,
+            fsn_test: FsnTest::Stouffer,
             petpeese_alpha: 0.05,
             tes_h0: 0.0,
             tes_study_alternative: Alternative::TwoSided,
@@ -127,6 +147,9 @@ impl Default for BiasOptions {
             selmodel: None,
             steps: Vec::new(),
             alternative: Alternative::Greater,
+            selmodel_prec: None,
+            selmodel_scaleprec: true,
+            selmodel_delta: Vec::new(),
         }
     }
 }
@@ -142,6 +165,7 @@ pub const BIAS_OPTION_FIELDS: &[&str] = &[
     "fsn_alpha",
     "fsn_target",
     "fsn_weighted",
+    "fsn_test",
     "petpeese_alpha",
     "tes_h0",
     "tes_study_alternative",
@@ -154,6 +178,9 @@ pub const BIAS_OPTION_FIELDS: &[&str] = &[
     "selmodel",
     "steps",
     "alternative",
+    "selmodel_prec",
+    "selmodel_scaleprec",
+    "selmodel_delta",
 ];
 
 /// A boolean written as `true`/`false` or as the text `"true"`/`"false"`
@@ -283,6 +310,10 @@ pub struct FilledStudy {
     pub vi: f64,
 }
 
+fn stouffer() -> String {
+    "Stouffer".to_string()
+}
+
 fn l0() -> String {
     "L0".to_string()
 }
@@ -399,6 +430,9 @@ pub struct PetPeeseResult {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FsnResult {
     pub alpha: f64,
+    /// How Rosenthal's N combined the p-values: `Stouffer` or `Fisher`.
+    #[serde(default = "stouffer")]
+    pub rosenthal_test: String,
     pub rosenthal: FsnRow,
     pub orwin: FsnRow,
     pub rosenberg: FsnRow,
@@ -454,6 +488,12 @@ pub struct SelModelResult {
     pub alternative: String,
     /// The cut-points, 1 appended.
     pub steps: Vec<f64>,
+    /// The precision measure in the selection function (`sei`, `vi`,
+    /// `ninv`, `sqrtninv`), divided by its largest value when `scaleprec`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prec: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scaleprec: Option<bool>,
     /// The number of p-values in each interval of `steps`.
     pub interval_counts: Vec<usize>,
     /// The adjusted estimate with its z test and CI.
@@ -478,7 +518,9 @@ pub struct SelModelResult {
     /// The likelihood-ratio test against the unadjusted model.
     pub lrt: f64,
     pub lrt_df: usize,
-    pub lrt_pval: f64,
+    /// Null when every delta is fixed (no test, metafor `LRTp = NA`).
+    #[serde(default)]
+    pub lrt_pval: Option<f64>,
     /// The likelihood-ratio test of tau^2 = 0 in the selection model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lrt_tau2: Option<f64>,
@@ -544,6 +586,33 @@ pub fn check_options(spec: &AnalysisSpec, opts: &BiasOptions) -> Result<()> {
         return Err(DataError::option(
             "alternative",
             "alternative is the sidedness of a selection model's p-values; give selmodel or leave out alternative".to_string(),
+        ));
+    }
+    let without = |option: &'static str, what: &str| {
+        DataError::option(
+            option,
+            format!(
+                "{option} is the {what} of a selection model; give selmodel or leave out {option}"
+            ),
+        )
+    };
+    match (opts.selmodel, opts.selmodel_prec) {
+        (None, Some(_)) => return Err(without("selmodel_prec", "precision measure")),
+        (Some(kind), Some(_)) if !kind.takes_prec() => {
+            return Err(DataError::option(
+                "selmodel_prec",
+                format!("the {kind} selection model takes no precision measure (metafor's selmodel() ignores it for beta and calls it experimental for stepfun); use selmodel halfnorm, negexp, logistic or power, or leave out selmodel_prec"),
+            ))
+        }
+        _ => {}
+    }
+    if opts.selmodel.is_none() && !opts.selmodel_delta.is_empty() {
+        return Err(without("selmodel_delta", "fixed delta values"));
+    }
+    if opts.selmodel_prec.is_none() && !opts.selmodel_scaleprec {
+        return Err(DataError::option(
+            "selmodel_scaleprec",
+            "selmodel_scaleprec = false leaves the precision measure unscaled; give selmodel_prec or leave out selmodel_scaleprec".to_string(),
         ));
     }
     if !spec.random_terms.is_empty() || spec.robust.is_some() {
@@ -711,16 +780,21 @@ pub fn bias_with(
             None
         }
     };
-    let fsn = |kind| fail_safe_n(yi, vi, kind, opts.fsn_alpha, None, false);
-    let orwin = fail_safe_n(
+    let fsn = |kind, test| fail_safe_n_with(yi, vi, kind, test, opts.fsn_alpha, None, false);
+    let orwin = fail_safe_n_with(
         yi,
         vi,
         FsnType::Orwin,
+        FsnTest::Stouffer,
         opts.fsn_alpha,
         opts.fsn_target,
         opts.fsn_weighted,
     );
-    let fsn_res = match (fsn(FsnType::Rosenthal), orwin, fsn(FsnType::Rosenberg)) {
+    let fsn_res = match (
+        fsn(FsnType::Rosenthal, opts.fsn_test),
+        orwin,
+        fsn(FsnType::Rosenberg, FsnTest::Stouffer),
+    ) {
         (Ok(a), Ok(b), Ok(c)) => {
             let row = |f: rema_core::bias::FailSafeN| FsnRow {
                 fsnum: f.fsnum.is_finite().then_some(f.fsnum),
@@ -733,6 +807,7 @@ pub fn bias_with(
             }
             Some(FsnResult {
                 alpha: opts.fsn_alpha,
+                rosenthal_test: opts.fsn_test.name().to_string(),
                 rosenthal: row(a),
                 orwin: row(b),
                 rosenberg: row(c),
@@ -771,13 +846,28 @@ pub fn bias_with(
     };
     let sel_res = match opts.selmodel {
         None => None,
-        Some(kind) => match selmodel(yi, vi, &fit_opts, kind, opts.alternative, &opts.steps) {
+        Some(kind) => match selmodel_with(
+            yi,
+            vi,
+            es.ni.as_deref(),
+            &fit_opts,
+            kind,
+            opts.alternative,
+            &opts.steps,
+            &SelOptions {
+                prec: opts.selmodel_prec,
+                scale_prec: opts.selmodel_scaleprec,
+                delta: opts.selmodel_delta.clone(),
+            },
+        ) {
             Ok(s) => {
                 notes.extend(s.notes.iter().cloned());
                 Some(SelModelResult {
                     kind: s.kind.name().to_string(),
                     alternative: s.alternative.name().to_string(),
                     steps: s.steps.clone(),
+                    prec: s.prec.map(|p| p.name().to_string()),
+                    scaleprec: s.prec.map(|_| s.scale_prec),
                     interval_counts: s.interval_counts.clone(),
                     estimate: s.estimate.estimate,
                     se: s.estimate.se,
@@ -806,12 +896,28 @@ pub fn bias_with(
                     loglik0: s.loglik0,
                     lrt: s.lrt,
                     lrt_df: s.lrt_df,
-                    lrt_pval: s.lrt_pval,
+                    lrt_pval: (s.lrt_df > 0).then_some(s.lrt_pval),
                     lrt_tau2: s.lrt_tau2.map(|t| t.0),
                     lrt_tau2_pval: s.lrt_tau2.map(|t| t.1),
                 })
             }
             Err(e) => {
+                // The core names metafor's arguments; the options are selmodel_*.
+                let e = match e {
+                    rema_core::Error::InvalidOption { option, message }
+                        if option == "prec" || option == "delta" =>
+                    {
+                        rema_core::Error::InvalidOption {
+                            option: if option == "prec" {
+                                "selmodel_prec"
+                            } else {
+                                "selmodel_delta"
+                            },
+                            message,
+                        }
+                    }
+                    e => e,
+                };
                 keep("selection model", e, &mut notes);
                 None
             }

@@ -91,6 +91,22 @@ fn catalogue() -> Vec<(&'static str, DataError)> {
                 ..Default::default()
             }),
         ),
+        (
+            "selection-model precision for a type without one",
+            bias_error(rema_data::BiasOptions {
+                selmodel: Some(rema_core::bias::SelType::Beta),
+                selmodel_prec: Some(rema_core::bias::SelPrec::Sei),
+                ..Default::default()
+            }),
+        ),
+        (
+            "selection-model delta of the wrong length",
+            bias_error(rema_data::BiasOptions {
+                selmodel: Some(rema_core::bias::SelType::Negexp),
+                selmodel_delta: vec![None, Some(1.0)],
+                ..Default::default()
+            }),
+        ),
         ("empty file", run("", "RR")),
         ("header only", run("study,ai,bi,ci,di\n\n", "RR")),
         ("missing column", run("study,ai,bi,ci\nA,1,2,3\n", "RR")),
@@ -442,6 +458,24 @@ fn each_bad_input_is_its_own_error_variant() {
                 e,
                 D::Option {
                     option: "predictor",
+                    ..
+                }
+            )
+        }),
+        ("selection-model precision for a type without one", |e| {
+            matches!(
+                e,
+                D::Option {
+                    option: "selmodel_prec",
+                    ..
+                }
+            )
+        }),
+        ("selection-model delta of the wrong length", |e| {
+            matches!(
+                e,
+                D::Option {
+                    option: "selmodel_delta",
                     ..
                 }
             )

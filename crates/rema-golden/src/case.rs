@@ -92,6 +92,14 @@ pub enum Entry {
     /// `input.other`, both analysed on the case's table: the
     /// `ModelComparison` (metafor `anova(full, reduced)`).
     Compare,
+    /// rema-core's super smoother of `input` x, y with `bass` (R `supsmu`).
+    /// Document: `{"smooth": [...]}`, one value per distinct x, as R.
+    Supsmu,
+    /// rema-core's Q–Q envelope of an intercept-only model (`input`:
+    /// weights, level, reps, smooth, bonferroni, bass, seeds), averaged over
+    /// seeds 1..=seeds. Document: `{"lower", "upper", "lower_mcse",
+    /// "upper_mcse"}`, the MCSE the SD over the seeds over √seeds.
+    QqEnvelope,
 }
 
 /// One reference computation and what rema must give for it.

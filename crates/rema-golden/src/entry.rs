@@ -88,11 +88,69 @@ pub fn document(root: &Path, entry: Entry, case: &Case) -> Result<Value, String>
             let c = rema_data::compare(&a, "spec", &b, "input.other").map_err(|e| e.to_string())?;
             to_value(&c)
         }
+        Entry::Supsmu => {
+            let x = &case.input;
+            // R's supsmu orders the points by x, then y.
+            let mut pts: Vec<(f64, f64)> = numbers(&x["x"])?
+                .into_iter()
+                .zip(numbers(&x["y"])?)
+                .collect();
+            pts.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+            let (xs, ys): (Vec<f64>, Vec<f64>) = pts.into_iter().unzip();
+            let s = rema_core::supsmu::supsmu(&xs, &ys, number(x, "bass")?)
+                .map_err(|e| e.to_string())?;
+            // R returns the smooth once per distinct x.
+            let smooth: Vec<f64> = s
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i == 0 || xs[*i] != xs[*i - 1])
+                .map(|(_, v)| *v)
+                .collect();
+            Ok(json!({ "smooth": smooth }))
+        }
+        Entry::QqEnvelope => qq_envelope(&case.input),
     }
 }
 
+/// The [`Entry::QqEnvelope`] document.
+fn qq_envelope(x: &Value) -> Result<Value, String> {
+    use rema_core::resample::qq_envelope::{qq_envelope, QqEnvelopeOptions};
+    let weights = numbers(&x["weights"])?;
+    let flag = |key: &str| x[key].as_bool().ok_or(format!("input.{key}"));
+    let seeds = x["seeds"].as_u64().ok_or("input.seeds")?;
+    let mut runs = Vec::new();
+    for seed in 1..=seeds {
+        let opts = QqEnvelopeOptions {
+            level: number(x, "level")?,
+            reps: x["reps"].as_u64().ok_or("input.reps")? as usize,
+            bonferroni: flag("bonferroni")?,
+            smooth: flag("smooth")?,
+            bass: number(x, "bass")?,
+            seed,
+        };
+        runs.push(qq_envelope(&weights, &opts).map_err(|e| e.to_string())?);
+    }
+    let n = runs.len() as f64;
+    let summary = |pick: &dyn Fn(&rema_core::resample::qq_envelope::QqEnvelope) -> &Vec<f64>| {
+        let k = weights.len();
+        let mut mean = vec![0.0; k];
+        let mut mcse = vec![0.0; k];
+        for i in 0..k {
+            let v: Vec<f64> = runs.iter().map(|r| pick(r)[i]).collect();
+            let m = v.iter().sum::<f64>() / n;
+            let var = v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0);
+            mean[i] = m;
+            mcse[i] = (var / n).sqrt();
+        }
+        (mean, mcse)
+    };
+    let (lower, lower_mcse) = summary(&|r| &r.lower);
+    let (upper, upper_mcse) = summary(&|r| &r.upper);
+    Ok(json!({"lower": lower, "upper": upper, "lower_mcse": lower_mcse, "upper_mcse": upper_mcse}))
+}
+
 /// The boolean spec fields that default to true, whose CLI flags take a value.
-const DEFAULT_TRUE: &[&str] = &["smd_correct"];
+const DEFAULT_TRUE: &[&str] = &["smd_correct", "selmodel_scaleprec"];
 
 /// The command-line flags of `rema analyze` (and `rema bias`) for a case's
 /// JSON spec: each key as `--kebab-case`, `true` as a bare flag, `false` and

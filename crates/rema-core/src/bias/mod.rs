@@ -55,9 +55,9 @@ pub mod trimfill;
 
 pub use begg::{rank_correlation, RankTest};
 pub use egger::{egger, EggerTest};
-pub use fsn::{fail_safe_n, FailSafeN, FsnType};
+pub use fsn::{fail_safe_n, fail_safe_n_with, FailSafeN, FsnTest, FsnType};
 pub use pet_peese::{pet_peese, PetPeese};
 pub use regtest::{regtest, Predictor, RegModel, Regtest};
-pub use selection::{selmodel, Alternative, SelModel, SelType};
+pub use selection::{selmodel, selmodel_with, Alternative, SelModel, SelOptions, SelPrec, SelType};
 pub use tes::{tes, Tes, TesOptions, TesTest};
 pub use trimfill::{trim_and_fill, trim_and_fill_with, Estimator, Side, TrimFill};

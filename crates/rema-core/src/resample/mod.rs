@@ -18,6 +18,7 @@ pub mod gosh;
 pub mod heterogeneity;
 pub mod permci;
 pub mod permutation;
+pub mod qq_envelope;
 mod refit;
 pub mod rng;
 

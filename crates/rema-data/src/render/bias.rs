@@ -179,9 +179,14 @@ fn extended(s: &mut String, r: &BiasResult) {
         let _ = writeln!(s, "\nFail-safe N (alpha = {})", f.alpha);
         let _ = writeln!(
             s,
-            "  Rosenthal: {} (observed p {})",
+            "  Rosenthal: {} (observed p {}{})",
             n(f.rosenthal.fsnum),
-            f.rosenthal.pval.map_or(String::new(), p_fmt)
+            f.rosenthal.pval.map_or(String::new(), p_fmt),
+            if f.rosenthal_test == "Fisher" {
+                ", Fisher's method"
+            } else {
+                ""
+            }
         );
         let _ = writeln!(
             s,
@@ -233,13 +238,18 @@ fn extended(s: &mut String, r: &BiasResult) {
     if let Some(m) = &r.selmodel {
         let _ = writeln!(
             s,
-            "\nSelection model (type: {}; alternative: {}{})",
+            "\nSelection model (type: {}; alternative: {}{}{})",
             m.kind,
             m.alternative,
             if m.steps.is_empty() {
                 String::new()
             } else {
                 format!("; steps: {:?}", m.steps)
+            },
+            match (&m.prec, m.scaleprec) {
+                (Some(p), Some(false)) => format!("; precision: {p}, unscaled"),
+                (Some(p), _) => format!("; precision: {p} / its largest value"),
+                _ => String::new(),
             }
         );
         let _ = writeln!(
@@ -270,12 +280,19 @@ fn extended(s: &mut String, r: &BiasResult) {
         if !m.interval_counts.is_empty() {
             let _ = writeln!(s, "  studies per p-value interval: {:?}", m.interval_counts);
         }
-        let _ = writeln!(
-            s,
-            "  likelihood-ratio test of selection: X^2 = {:.4}, df = {}, p {}",
-            m.lrt,
-            m.lrt_df,
-            p_fmt(m.lrt_pval)
-        );
+        if m.lrt_df == 0 {
+            let _ = writeln!(
+                s,
+                "  likelihood-ratio test of selection: none (every delta is fixed)"
+            );
+        } else {
+            let _ = writeln!(
+                s,
+                "  likelihood-ratio test of selection: X^2 = {:.4}, df = {}, p {}",
+                m.lrt,
+                m.lrt_df,
+                m.lrt_pval.map_or("-".to_string(), p_fmt)
+            );
+        }
     }
 }

@@ -59,6 +59,7 @@ pub fn radial(r: &AnalysisResult) -> RadialData {
         title: None,
         studies: fitted(r),
         level: r.level,
+        ci: (r.ci_lower, r.ci_upper),
     }
 }
 
@@ -72,6 +73,33 @@ pub fn qq(r: &AnalysisResult) -> Result<QqData, String> {
         title: None,
         labels: inf.iter().map(|i| i.study.clone()).collect(),
         residuals: inf.iter().map(|i| i.rstudent).collect(),
+        envelope: None,
+    })
+}
+
+/// The simulated envelope of the Q–Q plot of `r` (metafor `qqnorm(res,
+/// envelope = TRUE, reps, level, bonferroni, smooth)`): rema-core's
+/// `qq_envelope` on the weights 1/(vᵢ + τ²) of the intercept-only model, at
+/// the result's level; `opts.level` is replaced by it.
+pub fn qq_envelope(
+    r: &AnalysisResult,
+    opts: &rema_core::resample::qq_envelope::QqEnvelopeOptions,
+) -> Result<crate::diagnostic::qq::Envelope, String> {
+    let weights: Vec<f64> = r.studies.iter().map(|s| 1.0 / (s.vi + r.tau2)).collect();
+    let opts = rema_core::resample::qq_envelope::QqEnvelopeOptions {
+        level: r.level,
+        ..*opts
+    };
+    let e = rema_core::resample::qq_envelope::qq_envelope(&weights, &opts)
+        .map_err(|e| format!("the Q-Q envelope: {e}"))?;
+    Ok(crate::diagnostic::qq::Envelope {
+        x: e.x,
+        lower: e.lower,
+        upper: e.upper,
+        level: r.level,
+        bonferroni: opts.bonferroni,
+        reps: opts.reps,
+        seed: opts.seed,
     })
 }
 

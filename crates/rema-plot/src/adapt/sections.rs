@@ -622,7 +622,7 @@ fn bias_blocks(r: &AnalysisResult, b: &BiasResult, t: &DisplayTransform) -> Vec<
                 "LRT = {} (df {}), p = {}",
                 num(g.lrt, 2),
                 g.lrt_df,
-                p_text(g.lrt_pval)
+                g.lrt_pval.map_or("-".to_string(), p_text)
             ),
             format!("adjusted {}", e(g.estimate, g.ci_lower, g.ci_upper)),
         ]);

@@ -89,6 +89,14 @@ pub enum Layer {
         fill: String,
         legend: Option<String>,
     },
+    /// Texts at fixed data positions, each starting just right of its
+    /// point and centred on it vertically (R's `text(pos = 4)`), such as the
+    /// tick labels of an axis drawn inside the panel.
+    Texts {
+        class: &'static str,
+        items: Vec<(f64, f64, String)>,
+        legend: Option<String>,
+    },
 }
 
 impl Layer {
@@ -126,7 +134,8 @@ impl Layer {
             Layer::Points { legend, .. }
             | Layer::Line { legend, .. }
             | Layer::Band { legend, .. }
-            | Layer::Cells { legend, .. } => *legend = t,
+            | Layer::Cells { legend, .. }
+            | Layer::Texts { legend, .. } => *legend = t,
         }
         self
     }
@@ -141,6 +150,7 @@ impl Layer {
                 .iter()
                 .flat_map(|c| [(c.x0, c.y0), (c.x1, c.y1)])
                 .collect(),
+            Layer::Texts { items, .. } => items.iter().map(|(x, y, _)| (*x, *y)).collect(),
         }
     }
 
@@ -149,7 +159,8 @@ impl Layer {
             Layer::Points { legend, .. }
             | Layer::Line { legend, .. }
             | Layer::Band { legend, .. }
-            | Layer::Cells { legend, .. } => legend.as_deref(),
+            | Layer::Cells { legend, .. }
+            | Layer::Texts { legend, .. } => legend.as_deref(),
         }
     }
 }

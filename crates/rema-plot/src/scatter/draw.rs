@@ -47,6 +47,18 @@ fn polyline(l: &Layout<'_>, pts: &[(f64, f64)]) -> String {
 /// One layer, inside the panel's clip.
 fn draw_layer(svg: &mut Svg, l: &Layout<'_>, layer: &Layer) {
     match layer {
+        Layer::Texts { class, items, .. } => {
+            let mid = (font::ascent(l.fs) - font::descent(l.fs)) / 2.0;
+            for (x, y, text) in items
+                .iter()
+                .filter(|(x, y, _)| x.is_finite() && y.is_finite())
+            {
+                svg.text(
+                    &Text::new(l.xa.pos(*x) + 3.0, l.ya.pos(*y) + mid, text, l.fs * 0.9)
+                        .class(class),
+                );
+            }
+        }
         Layer::Cells {
             class, cells, fill, ..
         } => {
@@ -222,6 +234,7 @@ fn draw_legend(svg: &mut Svg, l: &Layout<'_>, mut ly: f64) {
                     fs * 0.8,
                     &format!("fill=\"{fill}\" fill-opacity=\"0.6\""),
                 ),
+                Layer::Texts { .. } => {}
             }
             svg.text(&Text::new(lx + sw + 4.0, ly, text, fs).class("legend"));
             lx += l.item_w(text);

@@ -172,7 +172,8 @@ fn legend_rows(d: &ScatterData, width: f64, item_w: impl Fn(&str) -> f64) -> Vec
 }
 
 /// Places every point label on the first side (right, left, above, below)
-/// where its box overlaps no placed label and stays in the panel.
+/// where its box overlaps no placed label, point or text of a `Texts`
+/// layer and stays in the panel.
 fn place_labels(d: &ScatterData, xa: &Axis, ya: &Axis, fs: f64) -> Vec<Placed> {
     let (asc, desc) = (font::ascent(fs), font::descent(fs));
     // Every point is an obstacle for every label.
@@ -191,7 +192,25 @@ fn place_labels(d: &ScatterData, xa: &Axis, ya: &Axis, fs: f64) -> Vec<Placed> {
             (x - r, y - r, x + r, y + r)
         })
         .collect();
-    let mut boxes: Vec<(f64, f64, f64, f64)> = Vec::new();
+    // Texts placed by their layer (an axis drawn inside the panel) are
+    // obstacles too, with the geometry `draw` gives them.
+    let mut boxes: Vec<(f64, f64, f64, f64)> = d
+        .layers
+        .iter()
+        .filter_map(|l| match l {
+            Layer::Texts { items, .. } => Some(items),
+            _ => None,
+        })
+        .flatten()
+        .filter(|(x, y, _)| x.is_finite() && y.is_finite())
+        .map(|(x, y, text)| {
+            let f = fs * 0.9;
+            let (a, dsc) = (font::ascent(f), font::descent(f));
+            let x0 = xa.pos(*x) + 3.0;
+            let base = ya.pos(*y) + (font::ascent(fs) - font::descent(fs)) / 2.0;
+            (x0, base - a, x0 + text_width(text, f, false), base + dsc)
+        })
+        .collect();
     let mut out = Vec::new();
     for layer in &d.layers {
         let Layer::Points { points, .. } = layer else {

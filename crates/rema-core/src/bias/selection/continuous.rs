@@ -5,13 +5,16 @@
 //! A study with p-value p is published with relative probability w(p):
 //! - `beta` (Citkowicz & Vevea 2017, Psychological Methods 22:28–41):
 //!   w(p) = p^(δ₁−1)(1 − p)^(δ₂−1);
-//! - `halfnorm`: w(p) = exp(−δp²)/exp(−δs²);
-//! - `negexp`: w(p) = exp(−δp)/exp(−δs);
-//! - `logistic`: w(p) = [2e^(−δp)/(1 + e^(−δp))]/[2e^(−δs)/(1 + e^(−δs))];
-//! - `power`: w(p) = (1 − p)^δ/(1 − s)^δ
+//! - `halfnorm`: w(p) = exp(−δcp²)/exp(−δcs²);
+//! - `negexp`: w(p) = exp(−δcp)/exp(−δcs);
+//! - `logistic`: w(p) = [2e^(−δcp)/(1 + e^(−δcp))]/[2e^(−δcs)/(1 + e^(−δcs))];
+//! - `power`: w(p) = (1 − p)^(δc)/(1 − s)^(δc)
 //!
 //! (Preston, Ashby & Smyth 2004, Biometrics 60:793–800, for the last four),
-//! with w(p) = 1 for p ≤ s, s the optional single step (default 0). p-values
+//! with w(p) = 1 for p ≤ s, s the optional single step (default 0), and cᵢ
+//! study i's (im)precision (metafor `selmodel(prec)`: √vᵢ, vᵢ, 1/nᵢ or
+//! 1/√nᵢ, divided by its largest value unless `scaleprec = FALSE`; cᵢ = 1
+//! without `prec`). p-values
 //! are kept within [p_min, 1 − p_min] (p_min = 1e-5 for `beta` and `power`,
 //! else 0), the observed ones and those inside the integral alike.
 //! The log-likelihood is ℓ = Σᵢ [ln w(pᵢ) + ln φ(yᵢ; μ, vᵢ + τ²) − ln Aᵢ],
@@ -64,12 +67,13 @@ pub(super) fn pvalue(y: f64, vi: f64, alt: Alternative, pmin: f64) -> f64 {
     p.max(pmin).min(1.0 - pmin)
 }
 
-/// The weight w(p) of `kind` with parameters `delta` and step `s`.
-pub(super) fn weight(kind: SelType, p: f64, delta: &[f64], s: f64) -> f64 {
+/// The weight w(p) of `kind` with parameters `delta`, step `s` and the
+/// study's precision `prec` (1 without `prec`; beta takes none).
+pub(super) fn weight(kind: SelType, p: f64, delta: &[f64], s: f64, prec: f64) -> f64 {
     if kind != SelType::Beta && p <= s {
         return 1.0;
     }
-    let d = delta[0];
+    let d = delta[0] * prec;
     match kind {
         SelType::Beta => p.powf(delta[0] - 1.0) * (1.0 - p).powf(delta[1] - 1.0),
         SelType::Halfnorm => (-d * p * p).exp() / (-d * s * s).exp(),
@@ -103,6 +107,8 @@ fn at_pvalue(p: f64, vi: f64, alt: Alternative) -> Vec<f64> {
 pub(super) struct Study {
     /// Sampling variance.
     pub(super) vi: f64,
+    /// The study's precision cᵢ in the weight (1 without `prec`).
+    pub(super) prec: f64,
     /// Expected effect before selection.
     pub(super) mu: f64,
     /// √(vᵢ + τ²).
@@ -153,7 +159,7 @@ pub(super) fn selection_probability(st: &Study, w: &Weight<'_>, rule: &[(f64, f6
                 let y = st.mu + st.sd * z;
                 let p = pvalue(y, st.vi, w.alt, w.pmin);
                 let dens = (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt();
-                total += wt * h / 2.0 * weight(w.kind, p, w.delta, w.step) * dens;
+                total += wt * h / 2.0 * weight(w.kind, p, w.delta, w.step, st.prec) * dens;
             }
         }
     }
@@ -176,6 +182,7 @@ mod tests {
         let rule = gauss_legendre();
         let st = Study {
             vi: 0.04,
+            prec: 1.0,
             mu: 0.3,
             sd: 0.25,
         };

@@ -27,6 +27,22 @@
 //!   test of τ² = 0 refits the selection model with τ² = 0
 //!   (metafor `LRT.tau2`).
 //!
+//! Options beyond the weight function ([`SelOptions`], metafor's `prec` and
+//! `delta` arguments):
+//! - `prec` puts each study's imprecision cᵢ into the half-normal,
+//!   negative-exponential, logistic and power functions (w(p) =
+//!   exp(−δcᵢp²) and so on, Preston, Ashby & Smyth 2004), cᵢ = √vᵢ (`sei`),
+//!   vᵢ (`vi`), 1/nᵢ (`ninv`) or 1/√nᵢ (`sqrtninv`), divided by maxᵢ cᵢ
+//!   unless `scaleprec` is false (metafor `selmodel(prec, scaleprec)`).
+//!   metafor ignores `prec` for beta (with a warning) and calls it
+//!   undocumented and experimental for the step function (whose Aᵢ then
+//!   leaves the first interval unscaled); rema refuses it for both;
+//! - `delta` fixes any δⱼ at a given value (metafor `delta = c(NA, 1, …)`,
+//!   `NA` estimated): a fixed δ is not optimised, has no standard error,
+//!   and is not counted in the likelihood-ratio test's degrees of freedom
+//!   nor in the studies needed. The step function's δ₁ is 1 by the model
+//!   (metafor's Aᵢ assumes it), so only 1 is accepted there.
+//!
 //! metafor optimises with `optim(method = "BFGS")` and its default relative
 //! tolerance 1e-8; here BFGS runs until the gradient vanishes to 1e-8, so
 //! the two agree to the accuracy of metafor's stopping rule (the golden
@@ -63,6 +79,65 @@ choice! {
 }
 
 choice! {
+    /// The measure of (im)precision a selection function may depend on
+    /// (metafor `selmodel(prec = )`).
+    SelPrec, "selection model precision" {
+        /// The standard error √vᵢ (Preston et al. 2004).
+        Sei => "sei",
+        /// The sampling variance vᵢ.
+        Vi => "vi",
+        /// The inverse sample size 1/nᵢ.
+        Ninv => "ninv",
+        /// The inverse square root of the sample size 1/√nᵢ.
+        Sqrtninv => "sqrtninv",
+    }
+}
+
+impl SelPrec {
+    /// True when the measure is computed from the sample sizes.
+    pub fn needs_ni(self) -> bool {
+        matches!(self, SelPrec::Ninv | SelPrec::Sqrtninv)
+    }
+}
+
+impl SelType {
+    /// True for the weight functions that take a precision measure
+    /// (metafor documents `prec` for these four).
+    pub fn takes_prec(self) -> bool {
+        matches!(
+            self,
+            SelType::Halfnorm | SelType::Negexp | SelType::Logistic | SelType::Power
+        )
+    }
+}
+
+/// The options of a selection model beyond its weight function, sidedness
+/// and steps (metafor `selmodel(prec, delta, scaleprec)`); the default is
+/// metafor's: no precision, every δ estimated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SelOptions {
+    /// The precision measure in the weight function (metafor `prec`);
+    /// `None`: the weight depends on the p-value only.
+    pub prec: Option<SelPrec>,
+    /// Divide the precision by its largest value (metafor `scaleprec`,
+    /// default true).
+    pub scale_prec: bool,
+    /// Fixed values of δ (metafor `delta`): empty to estimate all, one
+    /// value for every δ, or one entry per δ with `None` estimated.
+    pub delta: Vec<Option<f64>>,
+}
+
+impl Default for SelOptions {
+    fn default() -> SelOptions {
+        SelOptions {
+            prec: None,
+            scale_prec: true,
+            delta: Vec::new(),
+        }
+    }
+}
+
+choice! {
     /// The sidedness of a p-value (metafor's `alternative`).
     Alternative, "alternative" {
         /// Two-sided.
@@ -89,7 +164,8 @@ pub struct DeltaEstimate {
     /// The Wald interval, truncated to the parameter's range (metafor
     /// `ci.lb.delta`, `ci.ub.delta`).
     pub ci: Option<(f64, f64)>,
-    /// True for δ₁ = 1 of the step function, fixed by the model.
+    /// True for a δ not estimated: δ₁ = 1 of the step function, or a value
+    /// fixed by [`SelOptions::delta`].
     pub fixed: bool,
 }
 
@@ -107,6 +183,11 @@ pub struct SelModel {
     pub steps: Vec<f64>,
     /// The number of studies.
     pub k: usize,
+    /// The precision measure in the weight function (metafor `prec`).
+    pub prec: Option<SelPrec>,
+    /// Whether that measure was divided by its largest value (metafor
+    /// `scaleprec`).
+    pub scale_prec: bool,
     /// The adjusted effect μ̂ with its z test and interval.
     pub estimate: Coefficient,
     /// τ̂² (0 for the common-effect model).
@@ -185,6 +266,8 @@ struct Problem<'a> {
     groups: Vec<usize>,
     pmin: f64,
     rule: Vec<(f64, f64)>,
+    /// Each study's precision in the weight (all 1 without `prec`).
+    preci: Vec<f64>,
 }
 
 impl Problem<'_> {
@@ -213,9 +296,15 @@ impl Problem<'_> {
                     pmin: self.pmin,
                     alt: self.alt,
                 };
-                let st = continuous::Study { vi: v, mu, sd };
+                let prec = self.preci[i];
+                let st = continuous::Study {
+                    vi: v,
+                    prec,
+                    mu,
+                    sd,
+                };
                 (
-                    continuous::weight(self.kind, self.pvals[i], delta, step).ln(),
+                    continuous::weight(self.kind, self.pvals[i], delta, step, prec).ln(),
                     continuous::selection_probability(&st, &w, &self.rule),
                 )
             };
@@ -308,10 +397,52 @@ pub fn selmodel(
     alt: Alternative,
     steps: &[f64],
 ) -> Result<SelModel> {
+    selmodel_with(yi, vi, None, opts, kind, alt, steps, &SelOptions::default())
+}
+
+/// [`selmodel`] with metafor's `prec`, `scaleprec` and `delta` ([`SelOptions`]);
+/// `ni` are the sample sizes, needed by `prec = ninv | sqrtninv`
+/// (metafor `selmodel(res, type, alternative, prec, delta, steps)`).
+///
+/// ```
+/// use rema_core::bias::{selmodel_with, Alternative, SelOptions, SelPrec, SelType};
+/// use rema_core::{FitOptions, Method};
+/// # fn main() -> rema_core::Result<()> {
+/// let yi = [0.1, 0.3, 0.5, 0.2, 0.7, 0.4, 0.25, 0.6];
+/// let vi = [0.01, 0.04, 0.09, 0.02, 0.1, 0.05, 0.03, 0.08];
+/// let sel = SelOptions { prec: Some(SelPrec::Sei), ..SelOptions::default() };
+/// let s = selmodel_with(&yi, &vi, None, &FitOptions::new(Method::Fe), SelType::Negexp,
+///                       Alternative::Greater, &[], &sel)?;
+/// assert_eq!((s.prec, s.lrt_df), (Some(SelPrec::Sei), 1));
+/// // Fixing delta at 0 is no selection: the unadjusted model, no test.
+/// let none = SelOptions { delta: vec![Some(0.0)], ..SelOptions::default() };
+/// let s0 = selmodel_with(&yi, &vi, None, &FitOptions::new(Method::Fe), SelType::Negexp,
+///                        Alternative::Greater, &[], &none)?;
+/// assert!(s0.delta[0].fixed && s0.lrt_df == 0 && (s0.loglik - s0.loglik0).abs() < 1e-9);
+/// // beta takes no precision measure.
+/// let beta = selmodel_with(&yi, &vi, None, &FitOptions::new(Method::Fe), SelType::Beta,
+///                          Alternative::Greater, &[], &sel);
+/// assert!(matches!(beta, Err(rema_core::Error::InvalidOption { option: "prec", .. })));
+/// # Ok(())
+/// # }
+/// ```
+#[allow(clippy::too_many_arguments)]
+pub fn selmodel_with(
+    yi: &[f64],
+    vi: &[f64],
+    ni: Option<&[f64]>,
+    opts: &FitOptions,
+    kind: SelType,
+    alt: Alternative,
+    steps: &[f64],
+    sel: &SelOptions,
+) -> Result<SelModel> {
     let k = crate::fit::validate_at_least(yi, vi, 2, "a selection model")?;
     let mut notes = Vec::new();
     let steps = check_steps(kind, steps)?;
     let fam = Family::of(kind, steps.len());
+    let preci = precision(kind, vi, ni, sel)?;
+    let delta_fixed = fixed_deltas(kind, fam.min.len(), &sel.delta)?;
     let common = opts.method == Method::Fe;
     let ml_opts = FitOptions {
         method: if common { Method::Fe } else { Method::Ml },
@@ -362,9 +493,6 @@ pub fn selmodel(
             interval_counts[*g] += 1;
         }
     }
-    let delta_fixed: Vec<Option<f64>> = (0..fam.min.len())
-        .map(|j| (kind == SelType::Stepfun && j == 0).then_some(1.0))
-        .collect();
     if let Some(j) = (0..steps.len()).find(|&j| {
         interval_counts[j] == 0 && (kind != SelType::Stepfun || delta_fixed[j].is_none())
     }) {
@@ -396,6 +524,7 @@ pub fn selmodel(
         groups,
         pmin: fam.pmin,
         rule: continuous::gauss_legendre(),
+        preci,
     };
     let layout = Layout {
         fam: &fam,
@@ -531,6 +660,8 @@ pub fn selmodel(
         alternative: alt,
         steps,
         k,
+        prec: sel.prec,
+        scale_prec: sel.scale_prec,
         estimate,
         tau2,
         tau2_se,
@@ -598,6 +729,117 @@ fn check_steps(kind: SelType, steps: &[f64]) -> Result<Vec<f64>> {
     }
 }
 
+/// Each study's precision cᵢ in the weight function: all 1 without `prec`;
+/// else √vᵢ, vᵢ, 1/nᵢ or 1/√nᵢ, divided by the largest unless `scale_prec`
+/// is false (metafor `selmodel(prec, scaleprec)`).
+fn precision(kind: SelType, vi: &[f64], ni: Option<&[f64]>, sel: &SelOptions) -> Result<Vec<f64>> {
+    let Some(prec) = sel.prec else {
+        return Ok(vec![1.0; vi.len()]);
+    };
+    if !kind.takes_prec() {
+        return Err(Error::InvalidOption {
+            option: "prec",
+            message: format!(
+                "the {kind} selection model takes no precision measure (metafor's selmodel() ignores it for beta and calls it experimental for stepfun); use halfnorm, negexp, logistic or power, or leave out prec"
+            ),
+        });
+    }
+    let ni = match (prec.needs_ni(), ni) {
+        (false, _) => None,
+        (true, Some(n)) if n.len() == vi.len() => Some(n),
+        (true, Some(n)) => {
+            return Err(Error::LengthMismatch {
+                what: format!("{} studies but {} sample sizes", vi.len(), n.len()),
+            })
+        }
+        (true, None) => {
+            return Err(Error::InvalidOption {
+                option: "prec",
+                message: format!(
+                    "prec `{prec}` needs the studies' sample sizes, which this measure does not have; use prec `sei` or `vi`"
+                ),
+            })
+        }
+    };
+    let mut c = Vec::with_capacity(vi.len());
+    for (i, &v) in vi.iter().enumerate() {
+        let x = match prec {
+            SelPrec::Sei => v.sqrt(),
+            SelPrec::Vi => v,
+            SelPrec::Ninv | SelPrec::Sqrtninv => {
+                let n = ni.map_or(f64::NAN, |n| n[i]);
+                if !(n.is_finite() && n > 0.0) {
+                    return Err(Error::InvalidValue {
+                        study: i,
+                        column: "ni",
+                        value: n,
+                        allowed:
+                            "the sample size of a selection model's precision must be positive",
+                    });
+                }
+                if prec == SelPrec::Ninv {
+                    1.0 / n
+                } else {
+                    1.0 / n.sqrt()
+                }
+            }
+        };
+        c.push(x);
+    }
+    if sel.scale_prec {
+        let max = c.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        for x in &mut c {
+            *x /= max;
+        }
+    }
+    Ok(c)
+}
+
+/// The δ fixed per position: the user's values (one for all, or one per δ,
+/// `None` estimated), checked against the family's range; the step
+/// function's δ₁ is 1.
+fn fixed_deltas(kind: SelType, n: usize, given: &[Option<f64>]) -> Result<Vec<Option<f64>>> {
+    let bad = |message: String| Error::InvalidOption {
+        option: "delta",
+        message,
+    };
+    let mut fixed = match given.len() {
+        0 => vec![None; n],
+        1 => vec![given[0]; n],
+        m if m == n => given.to_vec(),
+        m => {
+            return Err(bad(format!(
+                "the {kind} selection model has {n} delta parameter{} here but {m} values were given; give {n} (NA to estimate one) or a single value",
+                if n == 1 { "" } else { "s" }
+            )))
+        }
+    };
+    for (j, d) in fixed.iter().enumerate() {
+        let Some(d) = *d else { continue };
+        let ok = if kind == SelType::Beta {
+            d > 0.0
+        } else {
+            d >= 0.0
+        };
+        if !(d.is_finite() && ok) {
+            return Err(bad(format!(
+                "delta {} = {d} is outside the {kind} model's range; it must be {} and finite",
+                j + 1,
+                if kind == SelType::Beta { "> 0" } else { ">= 0" }
+            )));
+        }
+        if kind == SelType::Stepfun && j == 0 && d != 1.0 {
+            return Err(bad(format!(
+                "the step function's first delta is 1 by the model (the selection probability of the first interval); fix it at 1 or NA, not {d}"
+            )));
+        }
+    }
+    if kind == SelType::Stepfun {
+        fixed[0] = Some(1.0);
+    }
+    Ok(fixed)
+}
+
 /// Maximises ℓ under `layout` from μ₀, τ₀²; returns (μ, τ², δ, iterations).
 fn maximise(
     pr: &Problem<'_>,
@@ -656,6 +898,85 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn deltas_are_fixed_as_metafor_reads_them() {
+        // One value fixes all; NA (None) is estimated; stepfun's first is 1.
+        assert_eq!(
+            fixed_deltas(SelType::Beta, 2, &[Some(0.5)]).unwrap(),
+            vec![Some(0.5), Some(0.5)]
+        );
+        assert_eq!(
+            fixed_deltas(SelType::Stepfun, 3, &[None, None, Some(0.5)]).unwrap(),
+            vec![Some(1.0), None, Some(0.5)]
+        );
+        assert_eq!(
+            fixed_deltas(SelType::Stepfun, 2, &[]).unwrap(),
+            vec![Some(1.0), None]
+        );
+        for (kind, n, given) in [
+            (SelType::Negexp, 1, vec![None, Some(1.0)]),
+            (SelType::Beta, 2, vec![Some(0.0), None]),
+            (SelType::Power, 1, vec![Some(-1.0)]),
+            (SelType::Halfnorm, 1, vec![Some(f64::NAN)]),
+            (SelType::Stepfun, 2, vec![Some(2.0), None]),
+        ] {
+            assert!(
+                matches!(
+                    fixed_deltas(kind, n, &given),
+                    Err(Error::InvalidOption {
+                        option: "delta",
+                        ..
+                    })
+                ),
+                "{kind} {given:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn precision_is_scaled_by_its_largest_value() {
+        let vi = [0.04, 0.01, 0.16];
+        let ni = [50.0, 200.0, 12.5];
+        let sel = |prec, scale_prec| SelOptions {
+            prec: Some(prec),
+            scale_prec,
+            delta: Vec::new(),
+        };
+        let c = precision(SelType::Negexp, &vi, None, &sel(SelPrec::Sei, true)).unwrap();
+        assert_eq!(c, vec![0.5, 0.25, 1.0]);
+        let c = precision(SelType::Power, &vi, None, &sel(SelPrec::Vi, false)).unwrap();
+        assert_eq!(c, vi.to_vec());
+        let c = precision(SelType::Logistic, &vi, Some(&ni), &sel(SelPrec::Ninv, true)).unwrap();
+        assert!((c[0] - 0.25).abs() < 1e-15 && (c[2] - 1.0).abs() < 1e-15);
+        let c = precision(
+            SelType::Halfnorm,
+            &vi,
+            Some(&ni),
+            &sel(SelPrec::Sqrtninv, false),
+        )
+        .unwrap();
+        assert!((c[1] - 1.0 / 200f64.sqrt()).abs() < 1e-15);
+        assert!(matches!(
+            precision(SelType::Negexp, &vi, None, &sel(SelPrec::Ninv, true)),
+            Err(Error::InvalidOption { option: "prec", .. })
+        ));
+        assert!(matches!(
+            precision(
+                SelType::Negexp,
+                &vi,
+                Some(&[1.0, 0.0, 2.0]),
+                &sel(SelPrec::Ninv, true)
+            ),
+            Err(Error::InvalidValue { study: 1, .. })
+        ));
+        for kind in [SelType::Beta, SelType::Stepfun] {
+            assert!(matches!(
+                precision(kind, &vi, None, &sel(SelPrec::Sei, true)),
+                Err(Error::InvalidOption { option: "prec", .. })
+            ));
+        }
     }
 
     #[test]
