@@ -39,7 +39,10 @@ fn table(parts: usize) -> (Arc<Schema>, Vec<Vec<RecordBatch>>) {
         let g: Vec<i64> = (start..end).map(|r| (r / K) as i64).collect();
         let s: Vec<i64> = (start..end).map(|r| (r % K) as i64).collect();
         let vi: Vec<f64> = (start..end).map(|_| 0.01 + 0.2 * unif()).collect();
-        let yi: Vec<f64> = vi.iter().map(|v| 0.3 + (unif() - 0.5) * 2.0 * v.sqrt()).collect();
+        let yi: Vec<f64> = vi
+            .iter()
+            .map(|v| 0.3 + (unif() - 0.5) * 2.0 * v.sqrt())
+            .collect();
         let cols: Vec<ArrayRef> = vec![
             Arc::new(Int64Array::from(g)),
             Arc::new(Int64Array::from(s)),
@@ -63,7 +66,8 @@ fn million(c: &mut Criterion) {
     group.sample_size(10);
     for parts in [1, 2] {
         let (schema, data) = table(parts);
-        let ctx = SessionContext::new_with_config(SessionConfig::new().with_target_partitions(parts));
+        let ctx =
+            SessionContext::new_with_config(SessionConfig::new().with_target_partitions(parts));
         rema_datafusion::register(&ctx);
         ctx.register_table("t", Arc::new(MemTable::try_new(schema, data).unwrap()))
             .unwrap();

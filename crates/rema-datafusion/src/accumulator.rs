@@ -265,7 +265,10 @@ impl RmaGroups {
                 for g in 0..groups {
                     let r = t.offsets[g]..t.offsets[g + 1];
                     let bad_y = yi[r.clone()].iter().filter(|y| !y.is_finite()).count();
-                    let bad_v = vi[r].iter().filter(|v| !(v.is_finite() && **v > 0.0)).count();
+                    let bad_v = vi[r]
+                        .iter()
+                        .filter(|v| !(v.is_finite() && **v > 0.0))
+                        .count();
                     if bad_y > 0 {
                         notes[g].push(format!("nonfinite_yi={bad_y}"));
                     }
@@ -291,11 +294,8 @@ impl RmaGroups {
                             })
                             .collect(),
                         );
-                        match rema_core::effect_sizes(
-                            *measure,
-                            &studies,
-                            &EffectOptions::default(),
-                        ) {
+                        match rema_core::effect_sizes(*measure, &studies, &EffectOptions::default())
+                        {
                             Ok(es) => {
                                 yi.extend(es.yi);
                                 vi.extend(es.vi);
@@ -380,7 +380,9 @@ fn result_array(rows: &[BatchRow], extra: &[Vec<String>]) -> Result<ArrayRef> {
         Arc::new(Float64Array::from_iter_values(rows.iter().map(get)))
     };
     let columns: Vec<ArrayRef> = vec![
-        Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.k as i64))),
+        Arc::new(Int64Array::from_iter_values(
+            rows.iter().map(|r| r.k as i64),
+        )),
         f(|r| r.estimate),
         f(|r| r.se),
         f(|r| r.ci_lower),

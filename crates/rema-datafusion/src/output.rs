@@ -91,7 +91,11 @@ pub fn write(batches: &[RecordBatch], path: Option<&Path>, format: OutputFormat)
     let err = |e: rema_arrow::BatchError| DataFusionError::External(Box::new(e));
     let mut out = create(path, format).map_err(err)?;
     let any = batches.iter().any(|b| b.num_rows() > 0);
-    for b in batches.iter().filter(|b| b.num_rows() > 0 || !any).take(if any { usize::MAX } else { 1 }) {
+    for b in batches
+        .iter()
+        .filter(|b| b.num_rows() > 0 || !any)
+        .take(if any { usize::MAX } else { 1 })
+    {
         let (names, cols) = columns(b)?;
         out.write(&names, &cols).map_err(err)?;
     }

@@ -90,7 +90,10 @@ impl RmaUdaf {
 
     /// What a call computes: the kind of values, the model, and whether a
     /// study key was given.
-    fn parse(&self, exprs: &[std::sync::Arc<dyn PhysicalExpr>]) -> Result<(Kind, BatchOptions, bool)> {
+    fn parse(
+        &self,
+        exprs: &[std::sync::Arc<dyn PhysicalExpr>],
+    ) -> Result<(Kind, BatchOptions, bool)> {
         let name = self.function.name();
         let n = self.function.values();
         let (_, hi) = self.function.constants();

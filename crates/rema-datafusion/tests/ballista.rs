@@ -35,7 +35,10 @@ fn free_port() -> u16 {
 
 fn wait_for_port(port: u16, deadline: Instant) {
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "port {port} did not open in time");
+        assert!(
+            Instant::now() < deadline,
+            "port {port} did not open in time"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -134,11 +137,20 @@ fn a_scheduler_and_two_executors_give_the_local_bytes() {
     let logs = || {
         ["scheduler.log", "executor0.log", "executor1.log"]
             .iter()
-            .map(|l| format!("--- {l}\n{}", std::fs::read_to_string(dir.join(l)).unwrap_or_default()))
+            .map(|l| {
+                format!(
+                    "--- {l}\n{}",
+                    std::fs::read_to_string(dir.join(l)).unwrap_or_default()
+                )
+            })
             .collect::<Vec<_>>()
             .join("\n")
     };
     assert!(ok, "remote run failed: {err}\n{}", logs());
-    assert!(remote == local, "the cluster's output differs from the local run\n{}", logs());
+    assert!(
+        remote == local,
+        "the cluster's output differs from the local run\n{}",
+        logs()
+    );
     drop(cluster);
 }

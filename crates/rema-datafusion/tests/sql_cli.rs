@@ -28,8 +28,16 @@ fn a_query_over_a_parquet_file_writes_rema_batchs_csv() {
     );
     for parts in ["1", "3"] {
         let out = rema_sql(&["--partitions", parts, &q]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        assert_eq!(String::from_utf8(out.stdout).unwrap(), want, "{parts} partitions");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            want,
+            "{parts} partitions"
+        );
     }
     // --table and Parquet output: read back by the CSV path of a second query.
     let pq = dir.join("pooled.parquet");
@@ -40,12 +48,20 @@ fn a_query_over_a_parquet_file_writes_rema_batchs_csv() {
         pq.to_str().unwrap(),
         "SELECT analysis_id, rma(yi, vi, 'REML', study) FROM t GROUP BY analysis_id ORDER BY analysis_id",
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let back = rema_sql(&[&format!(
         "SELECT * FROM '{}' ORDER BY analysis_id",
         pq.display()
     )]);
-    assert!(back.status.success(), "{}", String::from_utf8_lossy(&back.stderr));
+    assert!(
+        back.status.success(),
+        "{}",
+        String::from_utf8_lossy(&back.stderr)
+    );
     assert_eq!(String::from_utf8(back.stdout).unwrap(), want);
 }
 
@@ -54,7 +70,10 @@ fn errors_name_what_to_fix_and_exit_non_zero() {
     let dir = scratch("cli-err");
     let file = dir.join("long.parquet");
     generic(3, 5).write(&file, OutputFormat::Parquet);
-    let q = format!("SELECT rma(yi, vi, 'REMLX') FROM '{}' GROUP BY analysis_id", file.display());
+    let q = format!(
+        "SELECT rma(yi, vi, 'REMLX') FROM '{}' GROUP BY analysis_id",
+        file.display()
+    );
     let out = rema_sql(&[&q]);
     assert!(!out.status.success());
     let e = String::from_utf8_lossy(&out.stderr);

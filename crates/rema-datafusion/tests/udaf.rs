@@ -42,7 +42,9 @@ fn context(t: &Long, parts: usize, seed: u64, skip_partial: bool) -> SessionCont
 }
 
 fn query(ctx: &SessionContext, sql: &str) -> Vec<RecordBatch> {
-    runtime().block_on(async { ctx.sql(sql).await?.collect().await }).unwrap()
+    runtime()
+        .block_on(async { ctx.sql(sql).await?.collect().await })
+        .unwrap()
 }
 
 /// The output as rema-sql writes it (CSV through rema-arrow's writer).
@@ -78,7 +80,10 @@ fn partitions_1_2_8_give_the_same_bits() {
     assert_eq!(base.len(), 400 * 14);
     for (parts, seed, skip) in [(2, 2, false), (8, 3, false), (8, 4, true), (2, 5, true)] {
         let got = bits(&query(&context(&t, parts, seed, skip), RMA));
-        assert!(got == base, "{parts} partitions (skip partial: {skip}) differ from 1");
+        assert!(
+            got == base,
+            "{parts} partitions (skip partial: {skip}) differ from 1"
+        );
     }
     // Without a study key the order is by (yi, vi): also canonical.
     let q = "SELECT analysis_id, rma(yi, vi, 'DL') AS r FROM t GROUP BY analysis_id ORDER BY analysis_id";
@@ -90,7 +95,12 @@ fn partitions_1_2_8_give_the_same_bits() {
 #[test]
 fn rows_equal_pool_batch_bit_for_bit() {
     let t = generic(150, 11);
-    for (method, name) in [(Method::Reml, "REML"), (Method::Dl, "DL"), (Method::Pm, "PM"), (Method::Fe, "FE")] {
+    for (method, name) in [
+        (Method::Reml, "REML"),
+        (Method::Dl, "DL"),
+        (Method::Pm, "PM"),
+        (Method::Fe, "FE"),
+    ] {
         let q = format!(
             "SELECT analysis_id, rma(yi, vi, '{name}', study) AS r FROM t GROUP BY analysis_id ORDER BY analysis_id"
         );
@@ -103,14 +113,19 @@ fn rows_equal_pool_batch_bit_for_bit() {
             }
         }
         offsets.push(t.len());
-        let opts = BatchOptions { fit: FitOptions::new(method), ..BatchOptions::default() };
+        let opts = BatchOptions {
+            fit: FitOptions::new(method),
+            ..BatchOptions::default()
+        };
         let mut rows = vec![BatchRow::default(); offsets.len() - 1];
         pool_batch(&offsets, &t.values[0].1, &t.values[1].1, &opts, &mut rows).unwrap();
         let want: Vec<u64> = rows
             .iter()
             .flat_map(|r| {
-                [r.estimate, r.se, r.ci_lower, r.ci_upper, r.stat, r.pval, r.tau2, r.i2, r.h2, r.q,
-                 r.q_pval, r.pi_lower, r.pi_upper]
+                [
+                    r.estimate, r.se, r.ci_lower, r.ci_upper, r.stat, r.pval, r.tau2, r.i2, r.h2,
+                    r.q, r.q_pval, r.pi_lower, r.pi_upper,
+                ]
                 .map(f64::to_bits)
             })
             .collect();
@@ -133,7 +148,11 @@ fn output_equals_rema_batch_byte_for_byte() {
     let t = two_by_two(80, 23);
     let file = dir.join("tables.parquet");
     t.write(&file, OutputFormat::Parquet);
-    for (m, measure) in [("OR", Measure::Or), ("RR", Measure::Rr), ("RD", Measure::Rd)] {
+    for (m, measure) in [
+        ("OR", Measure::Or),
+        ("RR", Measure::Rr),
+        ("RD", Measure::Rd),
+    ] {
         let want = rema_batch_csv(&file, measure, Method::Reml, &dir);
         let q = format!(
             "SELECT analysis_id, rma_2x2(ai, bi, ci, di, '{m}', 'REML', study) FROM t \
@@ -161,8 +180,14 @@ fn bad_table() -> Long {
         analysis_id: vec![0, 0, 0, 1, 1, 1, 2, 2, 3],
         study: vec![1, 2, 3, 1, 2, 3, 1, 2, 1],
         values: vec![
-            ("yi".into(), vec![0.1, f64::NAN, 0.3, 0.2, 0.1, 0.4, 0.5, 0.6, f64::NAN]),
-            ("vi".into(), vec![0.01, 0.02, 0.03, 0.02, -1.0, 0.03, 0.05, 0.04, 0.1]),
+            (
+                "yi".into(),
+                vec![0.1, f64::NAN, 0.3, 0.2, 0.1, 0.4, 0.5, 0.6, f64::NAN],
+            ),
+            (
+                "vi".into(),
+                vec![0.01, 0.02, 0.03, 0.02, -1.0, 0.03, 0.05, 0.04, 0.1],
+            ),
         ],
     }
 }
@@ -181,10 +206,32 @@ fn nulls_are_counted_and_bad_variances_fail_their_group_only() {
     let out = csv(&query(&ctx, q), &dir, "bad.csv");
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 5, "{out}");
-    assert!(lines[1].starts_with("0,2,") && lines[1].contains(",ok,") && lines[1].ends_with("dropped_missing=1"), "{}", lines[1]);
-    assert!(lines[2].starts_with("1,3,") && lines[2].contains("invalid_input") && lines[2].ends_with("nonpositive_vi=1"), "{}", lines[2]);
-    assert!(lines[3].starts_with("2,2,") && lines[3].contains(",ok,"), "{}", lines[3]);
-    assert!(lines[4].starts_with("3,0,") && lines[4].contains("no_studies") && lines[4].ends_with("dropped_missing=1"), "{}", lines[4]);
+    assert!(
+        lines[1].starts_with("0,2,")
+            && lines[1].contains(",ok,")
+            && lines[1].ends_with("dropped_missing=1"),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[2].starts_with("1,3,")
+            && lines[2].contains("invalid_input")
+            && lines[2].ends_with("nonpositive_vi=1"),
+        "{}",
+        lines[2]
+    );
+    assert!(
+        lines[3].starts_with("2,2,") && lines[3].contains(",ok,"),
+        "{}",
+        lines[3]
+    );
+    assert!(
+        lines[4].starts_with("3,0,")
+            && lines[4].contains("no_studies")
+            && lines[4].ends_with("dropped_missing=1"),
+        "{}",
+        lines[4]
+    );
 }
 
 #[test]
@@ -211,7 +258,11 @@ fn bad_tables_fail_their_group_with_rema_cores_message() {
     let notes = s.column_by_name("notes").unwrap().as_string::<i32>();
     assert_eq!(status.value(0), "ok");
     assert_eq!(status.value(1), "invalid_input");
-    assert!(notes.value(1).contains("study key 1") && notes.value(1).contains("ai"), "{}", notes.value(1));
+    assert!(
+        notes.value(1).contains("study key 1") && notes.value(1).contains("ai"),
+        "{}",
+        notes.value(1)
+    );
     let k = s.column_by_name("k").unwrap();
     assert!(!k.is_null(1));
 }
@@ -240,7 +291,13 @@ fn unknown_options_are_planning_errors_naming_the_argument() {
 fn an_aggregate_without_group_by_pools_everything() {
     let t = generic(1, 3);
     let ctx = context(&t, 2, 4, false);
-    let one = query(&ctx, "SELECT 0 AS analysis_id, rma(yi, vi, 'DL', study) AS r FROM t");
-    let grouped = query(&ctx, "SELECT analysis_id, rma(yi, vi, 'DL', study) AS r FROM t GROUP BY analysis_id");
+    let one = query(
+        &ctx,
+        "SELECT 0 AS analysis_id, rma(yi, vi, 'DL', study) AS r FROM t",
+    );
+    let grouped = query(
+        &ctx,
+        "SELECT analysis_id, rma(yi, vi, 'DL', study) AS r FROM t GROUP BY analysis_id",
+    );
     assert_eq!(bits(&one), bits(&grouped));
 }

@@ -79,12 +79,14 @@ fn main() -> Result<()> {
                 bind_host,
                 external_host,
                 port,
-            } => run_scheduler(SchedulerArgs {
-                bind_host,
-                external_host,
-                port,
-            })
-            .await,
+            } => {
+                run_scheduler(SchedulerArgs {
+                    bind_host,
+                    external_host,
+                    port,
+                })
+                .await
+            }
             Command::Executor {
                 bind_host,
                 external_host,
@@ -94,17 +96,19 @@ fn main() -> Result<()> {
                 scheduler_port,
                 concurrent_tasks,
                 work_dir,
-            } => run_executor(ExecutorArgs {
-                bind_host,
-                external_host,
-                port,
-                grpc_port,
-                scheduler_host,
-                scheduler_port,
-                concurrent_tasks,
-                work_dir,
-            })
-            .await,
+            } => {
+                run_executor(ExecutorArgs {
+                    bind_host,
+                    external_host,
+                    port,
+                    grpc_port,
+                    scheduler_host,
+                    scheduler_port,
+                    concurrent_tasks,
+                    work_dir,
+                })
+                .await
+            }
         }
     })?;
     Ok(())

@@ -80,7 +80,8 @@ async fn run(args: Args) -> Result<()> {
         if path.to_ascii_lowercase().ends_with(".csv") {
             ctx.register_csv(name, path, CsvReadOptions::new()).await
         } else {
-            ctx.register_parquet(name, path, ParquetReadOptions::default()).await
+            ctx.register_parquet(name, path, ParquetReadOptions::default())
+                .await
         }
         .with_context(|| format!("--table {t}"))?;
     }

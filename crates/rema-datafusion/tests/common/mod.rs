@@ -111,11 +111,17 @@ impl Long {
     /// The rows `rows` (in that order) as one record batch.
     pub fn batch(&self, rows: &[usize]) -> RecordBatch {
         let mut cols: Vec<ArrayRef> = vec![
-            Arc::new(Int64Array::from_iter_values(rows.iter().map(|&r| self.analysis_id[r]))),
-            Arc::new(Int64Array::from_iter_values(rows.iter().map(|&r| self.study[r]))),
+            Arc::new(Int64Array::from_iter_values(
+                rows.iter().map(|&r| self.analysis_id[r]),
+            )),
+            Arc::new(Int64Array::from_iter_values(
+                rows.iter().map(|&r| self.study[r]),
+            )),
         ];
         for (_, v) in &self.values {
-            cols.push(Arc::new(Float64Array::from_iter_values(rows.iter().map(|&r| v[r]))));
+            cols.push(Arc::new(Float64Array::from_iter_values(
+                rows.iter().map(|&r| v[r]),
+            )));
         }
         RecordBatch::try_new(self.schema(), cols).unwrap()
     }
