@@ -614,6 +614,6 @@ mod tests {
         // The second state's groups were renumbered from 0: they are 1, 2.
         merged.merge_batch(&b, &[1, 2], 3).unwrap();
         merged.merge_batch(&a, &[0], 3).unwrap();
-        assert_eq!(merged.evaluate(EmitTo::All).unwrap(), all);
+        assert_eq!(&merged.evaluate(EmitTo::All).unwrap(), &all);
     }
 }
