@@ -77,7 +77,7 @@ const RMA: &str =
 fn partitions_1_2_8_give_the_same_bits() {
     let t = generic(400, 7);
     let base = bits(&query(&context(&t, 1, 1, false), RMA));
-    assert_eq!(base.len(), 400 * 14);
+    assert_eq!(base.len(), 400 * 13);
     for (parts, seed, skip) in [(2, 2, false), (8, 3, false), (8, 4, true), (2, 5, true)] {
         let got = bits(&query(&context(&t, parts, seed, skip), RMA));
         assert!(
@@ -251,7 +251,7 @@ fn bad_tables_fail_their_group_with_rema_cores_message() {
     ctx.register_batch("t", t.batch(&[0, 1, 2, 3])).unwrap();
     let out = query(
         &ctx,
-        "SELECT analysis_id, rma_2x2(ai, bi, ci, di, 'OR', 'DL') AS r FROM t GROUP BY analysis_id ORDER BY analysis_id",
+        "SELECT analysis_id, rma_2x2(ai, bi, ci, di, 'OR', 'DL', study) AS r FROM t GROUP BY analysis_id ORDER BY analysis_id",
     );
     let s = out[0].column(1).as_struct();
     let status = s.column_by_name("status").unwrap().as_string::<i32>();
