@@ -55,11 +55,18 @@ fn spawn(args: &[String], log: &Path) -> Child {
 }
 
 /// Runs rema-sql with a deadline; returns (success, stdout, stderr).
+/// Output goes to files: a piped stdout that nobody reads while the child
+/// runs fills at 64 KiB and blocks it.
 fn rema_sql(args: &[&str], limit: Duration) -> (bool, String, String) {
+    let tag = format!("{}-{}", std::process::id(), args.len());
+    let (o, e) = (
+        std::env::temp_dir().join(format!("rema-sql-{tag}.out")),
+        std::env::temp_dir().join(format!("rema-sql-{tag}.err")),
+    );
     let mut child = Command::new(env!("CARGO_BIN_EXE_rema-sql"))
         .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stdout(std::fs::File::create(&o).unwrap())
+        .stderr(std::fs::File::create(&e).unwrap())
         .spawn()
         .unwrap();
     let start = Instant::now();
@@ -73,11 +80,11 @@ fn rema_sql(args: &[&str], limit: Duration) -> (bool, String, String) {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    let out = child.wait_with_output().unwrap();
+    let status = child.wait().unwrap();
     (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+        status.success(),
+        std::fs::read_to_string(&o).unwrap_or_default(),
+        std::fs::read_to_string(&e).unwrap_or_default(),
     )
 }
 
