@@ -34,6 +34,13 @@ use rema_data::AnalysisResult;
 use rema_server::{app, AppState};
 use serde_json::{json, Value};
 
+/// What makes the page wider than a phone's 390 px, for the failure message:
+/// elements whose right edge lies beyond it while their parent's does not,
+/// unless the parent scrolls them (the page's `.scroll` boxes round wide
+/// tables), and elements whose own text overflows them (a long unbroken word
+/// such as a hash).
+const WIDER_THAN_390: &str = "Array.from(document.querySelectorAll('body *')).filter(e => { const p = e.parentElement; const scrolls = x => ['auto', 'scroll', 'hidden'].includes(getComputedStyle(x).overflowX); const beyond = e.getBoundingClientRect().right > 391 && p && p.getBoundingClientRect().right <= 391 && !scrolls(p); const text = !scrolls(e) && e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0; return beyond || text; }).map(e => e.tagName + '#' + e.id + '.' + e.className + ':' + Math.round(e.getBoundingClientRect().right) + '/' + e.scrollWidth).join(', ')";
+
 fn chromium() -> Option<PathBuf> {
     if let Ok(p) = std::env::var("REMA_CHROMIUM") {
         return Some(PathBuf::from(p));
@@ -813,7 +820,8 @@ fn the_page_runs_a_full_analysis_from_an_uploaded_file() {
     let width = dt.eval("document.documentElement.scrollWidth");
     assert!(
         width.as_u64().unwrap() <= 390,
-        "the page is {width} px wide at 390"
+        "the page is {width} px wide at 390; too wide: {}",
+        dt.eval(WIDER_THAN_390)
     );
     let narrow = dt.screenshot();
     assert_eq!(png_size(&narrow).0, 390);

@@ -276,8 +276,7 @@ function renderLeaveOneOut(r) {
   if (!l) { return; }
   let html = head(["omitted", "estimate", r.level + "% CI", "p", "&tau;&sup2;", "I&sup2; (%)"]) + "<tbody>";
   for (const x of l) {
-    const f = x.fit;
-    html += row([esc(x.omitted), fmt(f.estimate), range(f.ci_lower, f.ci_upper), fmtP(f.pval), fmt(f.tau2), fmt(f.i2, 1)]);
+    html += row([esc(x.omitted), fmt(x.estimate), range(x.ci_lower, x.ci_upper), fmtP(x.pval), fmt(x.tau2), fmt(x.i2, 1)]);
   }
   $("loo-table").innerHTML = html + "</tbody>";
 }
