@@ -21,6 +21,7 @@
 pub mod adapt;
 pub mod axis;
 pub mod diagnostic;
+pub mod display;
 pub mod flow;
 pub mod font;
 pub mod forest;
@@ -36,7 +37,7 @@ pub mod svg;
 pub mod table;
 pub mod writeup;
 
-pub use adapt::DisplayTransform;
+pub use display::DisplayTransform;
 pub use flow::{flow_svg, FlowCount, FlowCounts};
 pub use forest::{
     forest_svg, EffectTest, Footer, ForestData, ForestGroup, ForestOptions, ForestRow,

@@ -15,7 +15,7 @@ use rema_data::bias::BiasResult;
 use rema_data::spec::Model;
 use rema_data::AnalysisResult;
 
-use crate::adapt::DisplayTransform;
+use crate::display::DisplayTransform;
 use crate::svg::num;
 
 /// A method rema cites: its short citation and the full reference.
