@@ -131,40 +131,39 @@ pub(crate) fn r_uniroot(
     )
 }
 
-/// R's `R_zeroin2` (Brent's zeroin as R's src/library/stats/src/zeroin.c
-/// writes it), given f at both ends; `None` when `maxit` steps do not
-/// converge or f is not a number.
-pub(crate) fn r_zeroin2(
-    mut f: impl FnMut(f64) -> f64,
-    ax: f64,
-    bx: f64,
-    fa: f64,
-    fb: f64,
+/// How a [`zeroin`] search ended: at a root within the tolerance, or after
+/// its last step without one (with that step's estimate).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Zeroin {
+    Root(f64),
+    Unconverged(f64),
+}
+
+/// Brent's zeroin as R's `R_zeroin2` (src/library/stats/src/zeroin.c)
+/// writes it, on the bracket (a, f(a)), (b, f(b)), with a fallible `f`: its
+/// first error ends the search. Shared by [`r_zeroin2`] and the permutation
+/// CI's bound search.
+pub(crate) fn zeroin<E>(
+    mut f: impl FnMut(f64) -> Result<f64, E>,
+    (mut a, mut fa): (f64, f64),
+    (mut b, mut fb): (f64, f64),
     tol: f64,
     maxit: usize,
-) -> Option<f64> {
-    let (mut a, mut b, mut fa, mut fb) = (ax, bx, fa, fb);
+) -> Result<Zeroin, E> {
     let (mut c, mut fc) = (a, fa);
     if fa == 0.0 {
-        return Some(a);
+        return Ok(Zeroin::Root(a));
     }
     if fb == 0.0 {
-        return Some(b);
+        return Ok(Zeroin::Root(b));
     }
     for _ in 0..=maxit {
         let prev_step = b - a;
-        if fc.abs() < fb.abs() {
-            a = b;
-            b = c;
-            c = a;
-            fa = fb;
-            fb = fc;
-            fc = fa;
-        }
+        ((a, fa), (b, fb), (c, fc)) = best_last((a, fa), (b, fb), (c, fc));
         let tol_act = 2.0 * f64::EPSILON * b.abs() + tol / 2.0;
         let mut new_step = (c - b) / 2.0;
         if new_step.abs() <= tol_act || fb == 0.0 {
-            return Some(b);
+            return Ok(Zeroin::Root(b));
         }
         if prev_step.abs() >= tol_act && fa.abs() > fb.abs() {
             let cb = c - b;
@@ -195,22 +194,37 @@ pub(crate) fn r_zeroin2(
         a = b;
         fa = fb;
         b += new_step;
-        fb = f(b);
-        if fb.is_nan() {
-            return None;
-        }
+        fb = f(b)?;
         if (fb > 0.0 && fc > 0.0) || (fb < 0.0 && fc < 0.0) {
             c = a;
             fc = fa;
         }
     }
-    None
+    Ok(Zeroin::Unconverged(b))
+}
+
+/// R's `R_zeroin2` given f at both ends ([`zeroin`] with a value that is
+/// not a number as its error); `None` when `maxit` steps do not converge or
+/// f is not a number.
+pub(crate) fn r_zeroin2(
+    mut f: impl FnMut(f64) -> f64,
+    ax: f64,
+    bx: f64,
+    fa: f64,
+    fb: f64,
+    tol: f64,
+    maxit: usize,
+) -> Option<f64> {
+    let number = |x: f64| if x.is_nan() { Err(()) } else { Ok(x) };
+    match zeroin(|x| number(f(x)), (ax, fa), (bx, fb), tol, maxit) {
+        Ok(Zeroin::Root(x)) => Some(x),
+        _ => None,
+    }
 }
 
 /// zeroin's exchange of the bracket's ends (x, f(x)): `b` becomes the end
 /// with the smaller |f| and `c` the other, with `a` (the previous estimate)
-/// the `b` it replaced. Shared by [`brent`] and the permutation CI's
-/// `R_zeroin2`.
+/// the `b` it replaced. Shared by [`brent`] and [`zeroin`].
 pub(crate) fn best_last(
     a: (f64, f64),
     b: (f64, f64),

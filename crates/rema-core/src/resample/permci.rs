@@ -50,7 +50,7 @@ use super::permutation::{
 use super::Hooks;
 use crate::error::{Error, Result};
 use crate::fit::fit_with_moderators;
-use crate::roots::best_last;
+use crate::roots::{zeroin, Zeroin};
 
 /// The tolerance of the root search (R `uniroot(tol = )`), absolute on the
 /// coefficient's scale; metafor's default is `.Machine$double.eps^0.25`
@@ -296,12 +296,12 @@ impl Search<'_> {
                 "the search interval {interval} (from the Wald interval) is empty or not finite"
             )));
         }
-        let (mut a, mut b) = (ax, bx);
-        let mut fa = match self.objective(j, alternative, a)? {
+        let (a, b) = (ax, bx);
+        let fa = match self.objective(j, alternative, a)? {
             Ok(v) => v,
             Err(why) => return Ok(none(why)),
         };
-        let mut fb = match self.objective(j, alternative, b)? {
+        let fb = match self.objective(j, alternative, b)? {
             Ok(v) => v,
             Err(why) => return Ok(none(why)),
         };
@@ -315,70 +315,30 @@ impl Search<'_> {
                 "{why} the search interval {interval} (metafor reports NA)"
             )));
         }
-        let found = |b: f64| Found {
-            bound: Ok(b),
-            remark: None,
+        // The objective's two ways to stop: a failure of the fit (an error
+        // of the whole call) and a reason this bound has no value.
+        enum Stop {
+            Fail(Error),
+            Why(String),
+        }
+        let objective = |x: f64| match self.objective(j, alternative, x) {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(why)) => Err(Stop::Why(why)),
+            Err(e) => Err(Stop::Fail(e)),
         };
-        if fa == 0.0 {
-            return Ok(found(a));
-        }
-        if fb == 0.0 {
-            return Ok(found(b));
-        }
-        let (mut c, mut fc) = (a, fa);
-        for _ in 0..=MAX_STEPS {
-            let prev_step = b - a;
-            ((a, fa), (b, fb), (c, fc)) = best_last((a, fa), (b, fb), (c, fc));
-            let tol_act = 2.0 * f64::EPSILON * b.abs() + TOL / 2.0;
-            let mut new_step = (c - b) / 2.0;
-            if new_step.abs() <= tol_act || fb == 0.0 {
-                return Ok(found(b));
-            }
-            if prev_step.abs() >= tol_act && fa.abs() > fb.abs() {
-                let cb = c - b;
-                let (mut p, mut q);
-                if a == c {
-                    let t1 = fb / fa;
-                    p = cb * t1;
-                    q = 1.0 - t1;
-                } else {
-                    let qa = fa / fc;
-                    let t1 = fb / fc;
-                    let t2 = fb / fa;
-                    p = t2 * (cb * qa * (qa - t1) - (b - a) * (t1 - 1.0));
-                    q = (qa - 1.0) * (t1 - 1.0) * (t2 - 1.0);
-                }
-                if p > 0.0 {
-                    q = -q;
-                } else {
-                    p = -p;
-                }
-                if p < (0.75 * cb * q - (tol_act * q).abs() / 2.0)
-                    && p < (prev_step * q / 2.0).abs()
-                {
-                    new_step = p / q;
-                }
-            }
-            if new_step.abs() < tol_act {
-                new_step = if new_step > 0.0 { tol_act } else { -tol_act };
-            }
-            a = b;
-            fa = fb;
-            b += new_step;
-            fb = match self.objective(j, alternative, b)? {
-                Ok(v) => v,
-                Err(why) => return Ok(none(why)),
-            };
-            if (fb > 0.0 && fc > 0.0) || (fb < 0.0 && fc < 0.0) {
-                c = a;
-                fc = fa;
-            }
-        }
-        Ok(Found {
-            bound: Ok(b),
-            remark: Some(format!(
-                "the root search did not converge in {MAX_STEPS} steps; the last estimate is given (metafor's uniroot warns and does the same)"
-            )),
+        Ok(match zeroin(objective, (a, fa), (b, fb), TOL, MAX_STEPS as usize) {
+            Ok(Zeroin::Root(x)) => Found {
+                bound: Ok(x),
+                remark: None,
+            },
+            Ok(Zeroin::Unconverged(x)) => Found {
+                bound: Ok(x),
+                remark: Some(format!(
+                    "the root search did not converge in {MAX_STEPS} steps; the last estimate is given (metafor's uniroot warns and does the same)"
+                )),
+            },
+            Err(Stop::Why(why)) => none(why),
+            Err(Stop::Fail(e)) => return Err(e),
         })
     }
 }
